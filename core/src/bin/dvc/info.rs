@@ -1,0 +1,22 @@
+//! `dvc info`
+
+use crate::{out, CliError, Ctx};
+
+pub fn run(ctx: &Ctx) -> Result<(), CliError> {
+    let core = ctx.open()?;
+    let info = core.info()?;
+    out::print(ctx, &info, |i| {
+        let mut s = format!(
+            "DVC Đồng Hành {}\nschema version: {}\ndata dir: {}\nkeystore: {}\nSQLCipher: {}",
+            i.app_version,
+            i.schema_version,
+            i.data_dir.display(),
+            i.keystore,
+            i.cipher_version
+        );
+        for (table, n) in &i.counts {
+            s.push_str(&format!("\n{table}: {n}"));
+        }
+        s
+    })
+}

@@ -1,0 +1,123 @@
+//! `dvc` — the command-line adapter over `dvc-core`, for scripts, support and tests.
+//!
+//! Contract (stable): every command takes `--json`; exit code 0 on success, 2 on bad input with a
+//! one-line reason on stderr, 1 when the machine (not the input) failed. Command names and JSON
+//! field names are English snake_case and do not change.
+#![allow(clippy::print_stdout)]
+
+mod info;
+mod out;
+mod settings;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use dvc_core::{Core, CoreError, OpenOptions};
+
+#[derive(Debug, Parser)]
+#[command(name = "dvc", version, about = "DVC Đồng Hành — command-line tool")]
+struct Cli {
+    /// Data directory (default: the platform's app data folder).
+    #[arg(long, global = true, env = dvc_core::DATA_DIR_ENV, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Schema version, data directory, keystore and record counts.
+    Info,
+    /// Show or change preferences.
+    #[command(subcommand)]
+    Settings(settings::Cmd),
+}
+
+/// What a command failed with, and so which exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    BadInput(String),
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Self::BadInput(_) => 2,
+            Self::Core(e) if e.is_bad_input() => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Shared by the commands: the global options and a lazily opened core.
+pub struct Ctx {
+    data_dir: Option<PathBuf>,
+    pub json: bool,
+}
+
+impl Ctx {
+    pub fn open(&self) -> Result<Core, CliError> {
+        let dir = match &self.data_dir {
+            Some(d) => d.clone(),
+            None => dvc_core::default_data_dir().ok_or_else(|| {
+                CliError::BadInput("no data directory: pass --data-dir or set DVC_DATA_DIR".into())
+            })?,
+        };
+        Ok(Core::open(&OpenOptions::from_env(dir)?)?)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            out::error_line(&one_line(&e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
+    dvc_core::logging::init("warn");
+    let ctx = Ctx {
+        data_dir: cli.data_dir,
+        json: cli.json,
+    };
+    let result = match cli.command {
+        Command::Info => info::run(&ctx),
+        Command::Settings(cmd) => settings::run(&ctx, cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            out::error_line(&one_line(&e.to_string()));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// The first meaningful line of a message, without clap's "error: " prefix.
+fn one_line(msg: &str) -> String {
+    let line = msg
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("error");
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
+}

@@ -1,0 +1,181 @@
+//! User preferences kept in the store: language, text size, the last screen.
+
+use std::str::FromStr;
+
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+use crate::store::Store;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    Vi,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TextSize {
+    #[default]
+    Normal,
+    Large,
+    Xlarge,
+}
+
+/// All preferences, with defaults for anything never set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Settings {
+    pub language: Language,
+    pub text_size: TextSize,
+    /// The screen the user was on (a UI route such as `/people`), restored on start.
+    pub last_route: Option<String>,
+}
+
+/// The keys a caller may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKey {
+    Language,
+    TextSize,
+    LastRoute,
+}
+
+impl SettingKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Language => "language",
+            Self::TextSize => "text_size",
+            Self::LastRoute => "last_route",
+        }
+    }
+}
+
+impl FromStr for SettingKey {
+    type Err = CoreError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "language" => Ok(Self::Language),
+            "text_size" => Ok(Self::TextSize),
+            "last_route" => Ok(Self::LastRoute),
+            _ => Err(CoreError::invalid(
+                "setting",
+                format!("unknown setting `{}`", truncate(s, 40)),
+                "errors.setting_unknown",
+            )),
+        }
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+fn parse_enum<T: for<'de> Deserialize<'de>>(key: SettingKey, value: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(|_| {
+        CoreError::invalid(
+            key.as_str(),
+            format!("`{}` is not an allowed value", truncate(value, 40)),
+            "errors.setting_value",
+        )
+    })
+}
+
+/// Checks and normalises a value for `key`.
+fn validate(key: SettingKey, value: &str) -> Result<String> {
+    match key {
+        SettingKey::Language => parse_enum::<Language>(key, value).map(|_| value.to_string()),
+        SettingKey::TextSize => parse_enum::<TextSize>(key, value).map(|_| value.to_string()),
+        SettingKey::LastRoute => {
+            let ok = value.starts_with('/')
+                && value.len() <= 200
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/-_.?=&%".contains(c));
+            if ok {
+                Ok(value.to_string())
+            } else {
+                Err(CoreError::invalid(
+                    key.as_str(),
+                    "a route starts with / and uses only URL-safe characters",
+                    "errors.setting_value",
+                ))
+            }
+        }
+    }
+}
+
+pub fn load(store: &Store) -> Result<Settings> {
+    store.read(|c| {
+        let get = |k: SettingKey| -> Result<Option<String>> {
+            Ok(c.query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [k.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?)
+        };
+        let mut s = Settings::default();
+        if let Some(v) = get(SettingKey::Language)? {
+            s.language = parse_enum(SettingKey::Language, &v).unwrap_or_default();
+        }
+        if let Some(v) = get(SettingKey::TextSize)? {
+            s.text_size = parse_enum(SettingKey::TextSize, &v).unwrap_or_default();
+        }
+        s.last_route = get(SettingKey::LastRoute)?;
+        Ok(s)
+    })
+}
+
+/// Sets one preference (validated; bad values change nothing) and returns all of them.
+pub fn set(store: &Store, key: &str, value: &str) -> Result<Settings> {
+    let key: SettingKey = key.parse()?;
+    let value = validate(key, value)?;
+    store.write(|tx| {
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value,
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            [key.as_str(), value.as_str()],
+        )?;
+        Ok::<_, CoreError>(())
+    })?;
+    load(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_then_set_and_reload() {
+        let s = Store::open_in_memory().unwrap();
+        assert_eq!(load(&s).unwrap(), Settings::default());
+        let after = set(&s, "language", "en").unwrap();
+        assert_eq!(after.language, Language::En);
+        let after = set(&s, "text_size", "xlarge").unwrap();
+        assert_eq!(after.text_size, TextSize::Xlarge);
+        assert_eq!(after.language, Language::En);
+        set(&s, "last_route", "/people").unwrap();
+        assert_eq!(load(&s).unwrap().last_route.as_deref(), Some("/people"));
+    }
+
+    #[test]
+    fn bad_values_are_refused_and_change_nothing() {
+        let s = Store::open_in_memory().unwrap();
+        set(&s, "language", "en").unwrap();
+        for (k, v) in [
+            ("language", "fr"),
+            ("text_size", "huge"),
+            ("last_route", "javascript:alert(1)"),
+            ("last_route", "/a b"),
+            ("nope", "x"),
+        ] {
+            let e = set(&s, k, v).unwrap_err();
+            assert!(e.is_bad_input(), "{k}={v}: {e}");
+        }
+        assert_eq!(load(&s).unwrap().language, Language::En);
+        assert_eq!(load(&s).unwrap().last_route, None);
+    }
+}
