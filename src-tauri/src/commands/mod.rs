@@ -1,0 +1,5 @@
+//! The app's commands, one module per feature. Each command is thin: arguments → `dvc-core` → DTO.
+//! A new command is registered in three more places: `command_list.rs` (permission), the
+//! `generate_handler!` list in `lib.rs`, and `capabilities/default.json`.
+
+pub mod shell;

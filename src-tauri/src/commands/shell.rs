@@ -1,0 +1,41 @@
+//! Shell commands: app info, settings, readiness.
+
+use dvc_core::settings::Settings;
+use dvc_core::Info;
+use tauri::State;
+
+use crate::{ApiError, AppState};
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> Result<Info, ApiError> {
+    Ok(state.core()?.info()?)
+}
+
+#[tauri::command]
+pub fn settings_get(state: State<'_, AppState>) -> Result<Settings, ApiError> {
+    Ok(state.core()?.settings()?)
+}
+
+#[tauri::command]
+pub fn settings_set(
+    state: State<'_, AppState>,
+    key: String,
+    value: String,
+) -> Result<Settings, ApiError> {
+    Ok(state.core()?.set_setting(&key, &value)?)
+}
+
+/// The UI calls this once its first screen is interactive. Under the startup probe the app
+/// reports the time and exits (see `STARTUP_PROBE_ENV`).
+#[tauri::command]
+pub fn ui_ready(app: tauri::AppHandle) {
+    let ms = crate::elapsed_ms();
+    tracing::info!(ms, "first screen interactive");
+    if std::env::var(crate::STARTUP_PROBE_ENV).as_deref() == Ok("1") {
+        #[allow(clippy::print_stdout)]
+        {
+            println!("ready_ms={ms}");
+        }
+        app.exit(0);
+    }
+}

@@ -1,0 +1,36 @@
+//! The error every command returns to the UI: a stable code, the key of a plain-language message
+//! (translated by the UI) and an English technical detail for logs and support. No personal data.
+
+use dvc_core::CoreError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[error("{code}: {detail}")]
+pub struct ApiError {
+    pub code: &'static str,
+    pub message_key: &'static str,
+    pub detail: String,
+}
+
+impl ApiError {
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self {
+            code: "internal",
+            message_key: "errors.internal",
+            detail: detail.into(),
+        }
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        if !e.is_bad_input() {
+            tracing::warn!(code = e.code(), error = %e, "command failed");
+        }
+        Self {
+            code: e.code(),
+            message_key: e.message_key(),
+            detail: e.to_string(),
+        }
+    }
+}

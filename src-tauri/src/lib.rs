@@ -1,0 +1,126 @@
+//! The Tauri 2 shell of DVC Đồng Hành. Commands are thin: arguments → `dvc-core` → DTO. Anything
+//! a second UI or the CLI could use lives in `dvc-core`, not here.
+
+// Read by build.rs (permissions) and by the tests below; nothing else at run time.
+#[allow(dead_code)]
+mod command_list;
+mod commands;
+mod error;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use dvc_core::{Core, OpenOptions};
+use tauri::Manager;
+
+pub use error::ApiError;
+
+/// When the process started; the startup bench measures to the first interactive screen.
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// Environment variable: when set to `1`, the app prints `ready_ms=<n>` on stdout when the UI
+/// reports its first interactive screen, then exits. Used by the startup bench only.
+pub const STARTUP_PROBE_ENV: &str = "DVC_STARTUP_PROBE";
+
+/// What the commands share. The core may have failed to open (no keystore, wrong key): then every
+/// command answers with that error and the UI shows it in plain words.
+pub struct AppState {
+    core: Result<Core, ApiError>,
+}
+
+impl AppState {
+    pub fn core(&self) -> Result<&Core, ApiError> {
+        self.core.as_ref().map_err(Clone::clone)
+    }
+}
+
+fn data_dir(app: &tauri::App) -> Result<PathBuf, ApiError> {
+    if let Some(d) = std::env::var_os(dvc_core::DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d));
+    }
+    app.path()
+        .app_data_dir()
+        .map_err(|e| ApiError::internal(format!("no app data directory: {e}")))
+}
+
+fn open_core(app: &tauri::App) -> Result<Core, ApiError> {
+    let dir = data_dir(app)?;
+    let opts = OpenOptions::from_env(dir).map_err(ApiError::from)?;
+    Core::open(&opts).map_err(|e| {
+        tracing::error!(code = e.code(), error = %e, "cannot open the local store");
+        ApiError::from(e)
+    })
+}
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    STARTED.get_or_init(Instant::now);
+    dvc_core::logging::init("info");
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let core = open_core(app);
+            if core.is_ok() {
+                tracing::info!("local store opened");
+            }
+            app.manage(AppState { core });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::shell::app_info,
+            commands::shell::settings_get,
+            commands::shell::settings_set,
+            commands::shell::ui_ready,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!(error = %e, "the app could not start");
+        std::process::exit(1);
+    }
+}
+
+/// Milliseconds since the process started.
+pub(crate) fn elapsed_ms() -> u128 {
+    STARTED.get_or_init(Instant::now).elapsed().as_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn capability_grants_exactly_the_app_commands() {
+        let cap: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+        let granted: Vec<String> = cap["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter_map(|p| p.strip_prefix("allow-"))
+            .map(str::to_string)
+            .collect();
+        let mut expected: Vec<String> = super::command_list::COMMANDS
+            .iter()
+            .map(|c| c.replace('_', "-"))
+            .collect();
+        let mut granted_sorted = granted.clone();
+        granted_sorted.sort();
+        expected.sort();
+        assert_eq!(granted_sorted, expected);
+    }
+
+    #[test]
+    fn csp_forbids_remote_origins() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        let csp = conf["app"]["security"]["csp"].as_object().unwrap();
+        for (directive, value) in csp {
+            let v = value.as_str().unwrap();
+            assert!(
+                !v.contains("https:") && !v.contains('*'),
+                "{directive}: {v}"
+            );
+            assert!(!v.contains("unsafe-eval"), "{directive}: {v}");
+        }
+        assert_eq!(csp["default-src"], "'self'");
+    }
+}

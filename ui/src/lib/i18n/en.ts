@@ -1,0 +1,7 @@
+// English — second language. Must have every key of vi.ts (the type checker enforces it).
+import type { MessageKey } from './vi';
+import * as shell from './messages/shell';
+
+export const en: Record<MessageKey, string> = {
+  ...shell.en,
+};

@@ -1,0 +1,143 @@
+// Messages of the app shell: navigation, settings, errors shared by every screen.
+// Vietnamese is the source; `en` must have exactly the same keys (the type checker enforces it).
+// Plain words, short sentences: many users are elderly or new to smartphones.
+
+export const vi = {
+  'app.name': 'DVC Đồng Hành',
+  'app.tagline': 'Người bạn đồng hành khi làm thủ tục hành chính trực tuyến',
+
+  'nav.procedures': 'Thủ tục',
+  'nav.dossiers': 'Hồ sơ',
+  'nav.people': 'Người dân',
+  'nav.sync': 'Đồng bộ',
+  'nav.settings': 'Cài đặt',
+  'nav.label': 'Các mục chính',
+
+  'net.online': 'Có mạng',
+  'net.offline': 'Không có mạng',
+  'net.offline_hint': 'Bạn vẫn dùng được ứng dụng. Hồ sơ sẽ được gửi khi có mạng.',
+
+  'procedures.title': 'Thủ tục hành chính',
+  'procedures.intro': 'Xem cách làm thủ tục: cần giấy tờ gì, mất bao lâu, tốn bao nhiêu tiền, nộp ở đâu. Dùng được cả khi không có mạng.',
+  'procedures.search_label': 'Tìm thủ tục',
+  'procedures.search_placeholder': 'Ví dụ: làm hộ chiếu, khai sinh',
+  'procedures.empty': 'Danh mục thủ tục sẽ có ở đây.',
+
+  'dossiers.title': 'Hồ sơ của tôi',
+  'dossiers.empty_title': 'Chưa có hồ sơ nào',
+  'dossiers.empty_body': 'Chọn một thủ tục ở mục “Thủ tục”, rồi bấm “Tạo hồ sơ”. Hồ sơ được lưu ngay trên máy, kể cả khi không có mạng.',
+  'dossiers.go_procedures': 'Chọn thủ tục',
+
+  'people.title': 'Người dân',
+  'people.empty_title': 'Chưa có ai',
+  'people.empty_body': 'Lưu thông tin một lần, dùng lại cho mọi hồ sơ. Có thể quét mã QR trên thẻ căn cước để điền nhanh.',
+
+  'sync.title': 'Đồng bộ',
+  'sync.empty_title': 'Không có gì đang chờ gửi',
+  'sync.empty_body': 'Khi bạn nộp hồ sơ, hồ sơ sẽ chờ ở đây và tự gửi đi khi có mạng.',
+
+  'settings.title': 'Cài đặt',
+  'settings.language': 'Ngôn ngữ',
+  'settings.language_vi': 'Tiếng Việt',
+  'settings.language_en': 'English',
+  'settings.text_size': 'Cỡ chữ',
+  'settings.text_size_hint': 'Chọn cỡ chữ dễ đọc nhất với bạn.',
+  'settings.text_normal': 'Vừa',
+  'settings.text_large': 'Lớn',
+  'settings.text_xlarge': 'Rất lớn',
+  'settings.sample': 'Chữ mẫu: Thủ tục cấp hộ chiếu phổ thông.',
+  'settings.about': 'Thông tin ứng dụng',
+  'settings.version': 'Phiên bản',
+  'settings.storage': 'Dữ liệu trên máy',
+  'settings.storage_encrypted': 'Được mã hoá',
+  'settings.keystore': 'Nơi giữ khoá',
+  'settings.keystore_os': 'Kho khoá của máy',
+  'settings.keystore_file': 'Tệp khoá trong thư mục dữ liệu',
+  'settings.keystore_memory': 'Chỉ trong phiên này',
+  'settings.saved': 'Đã lưu',
+
+  'common.loading': 'Đang tải…',
+  'common.retry': 'Thử lại',
+  'common.details': 'Chi tiết kỹ thuật',
+  'common.back': 'Quay lại',
+
+  'errors.title': 'Không mở được dữ liệu',
+  'errors.internal': 'Có lỗi xảy ra. Vui lòng thử lại.',
+  'errors.not_found': 'Không tìm thấy.',
+  'errors.keystore_unavailable': 'Máy chưa có kho khoá để giữ dữ liệu an toàn. Người hỗ trợ kỹ thuật có thể xem chi tiết bên dưới.',
+  'errors.db_locked': 'Không mở được dữ liệu đã lưu vì khoá không khớp. Dữ liệu vẫn còn nguyên. Hãy nhờ người hỗ trợ kỹ thuật.',
+  'errors.db_too_new': 'Dữ liệu này do phiên bản mới hơn tạo ra. Hãy cập nhật ứng dụng.',
+  'errors.setting_unknown': 'Cài đặt này không tồn tại.',
+  'errors.setting_value': 'Giá trị này không hợp lệ.',
+  'errors.invalid_input': 'Thông tin chưa đúng. Vui lòng kiểm tra lại.',
+} as const;
+
+export const en: Record<keyof typeof vi, string> = {
+  'app.name': 'DVC Đồng Hành',
+  'app.tagline': 'Your companion for online public services',
+
+  'nav.procedures': 'Procedures',
+  'nav.dossiers': 'Dossiers',
+  'nav.people': 'People',
+  'nav.sync': 'Sync',
+  'nav.settings': 'Settings',
+  'nav.label': 'Main sections',
+
+  'net.online': 'Online',
+  'net.offline': 'Offline',
+  'net.offline_hint': 'You can keep working. Dossiers are sent when there is a connection.',
+
+  'procedures.title': 'Administrative procedures',
+  'procedures.intro': 'See how to do a procedure: which papers, how long, how much, where to submit. Works without a connection.',
+  'procedures.search_label': 'Find a procedure',
+  'procedures.search_placeholder': 'For example: passport, birth registration',
+  'procedures.empty': 'The procedure catalogue will appear here.',
+
+  'dossiers.title': 'My dossiers',
+  'dossiers.empty_title': 'No dossiers yet',
+  'dossiers.empty_body': 'Pick a procedure under “Procedures”, then tap “Create dossier”. Dossiers are saved on this phone, even offline.',
+  'dossiers.go_procedures': 'Choose a procedure',
+
+  'people.title': 'People',
+  'people.empty_title': 'Nobody yet',
+  'people.empty_body': 'Enter details once and reuse them in every dossier. Scan the QR code on the ID card to fill them in quickly.',
+
+  'sync.title': 'Sync',
+  'sync.empty_title': 'Nothing waiting to be sent',
+  'sync.empty_body': 'When you submit a dossier it waits here and is sent automatically when there is a connection.',
+
+  'settings.title': 'Settings',
+  'settings.language': 'Language',
+  'settings.language_vi': 'Tiếng Việt',
+  'settings.language_en': 'English',
+  'settings.text_size': 'Text size',
+  'settings.text_size_hint': 'Choose the size that is easiest for you to read.',
+  'settings.text_normal': 'Normal',
+  'settings.text_large': 'Large',
+  'settings.text_xlarge': 'Very large',
+  'settings.sample': 'Sample text: Issuing an ordinary passport.',
+  'settings.about': 'About this app',
+  'settings.version': 'Version',
+  'settings.storage': 'Data on this device',
+  'settings.storage_encrypted': 'Encrypted',
+  'settings.keystore': 'Where the key is kept',
+  'settings.keystore_os': 'The device keystore',
+  'settings.keystore_file': 'A key file in the data folder',
+  'settings.keystore_memory': 'This session only',
+  'settings.saved': 'Saved',
+
+  'common.loading': 'Loading…',
+  'common.retry': 'Try again',
+  'common.details': 'Technical details',
+  'common.back': 'Back',
+
+  'errors.title': 'Cannot open your data',
+  'errors.internal': 'Something went wrong. Please try again.',
+  'errors.not_found': 'Not found.',
+  'errors.keystore_unavailable': 'This device has no keystore to keep your data safe. A support person can read the details below.',
+  'errors.db_locked': 'Your saved data cannot be opened because the key does not match. Nothing was lost. Please ask a support person.',
+  'errors.db_too_new': 'This data was made by a newer version. Please update the app.',
+  'errors.setting_unknown': 'This setting does not exist.',
+  'errors.setting_value': 'This value is not allowed.',
+  'errors.invalid_input': 'Some details are not right. Please check them.',
+};

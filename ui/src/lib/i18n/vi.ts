@@ -1,0 +1,9 @@
+// Vietnamese — the source language: the union of every feature's messages (messages/*.ts).
+// A feature adds one import and one spread line here and in en.ts.
+import * as shell from './messages/shell';
+
+export const vi = {
+  ...shell.vi,
+} as const;
+
+export type MessageKey = keyof typeof vi;

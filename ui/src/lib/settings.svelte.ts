@@ -1,0 +1,30 @@
+// App-wide preferences: loaded once from the store, applied to the page, saved on change.
+import { api } from './api';
+import { setLang } from './i18n/index.svelte';
+import type { Settings, TextSize, Language } from './types';
+
+export const TEXT_SIZES: readonly TextSize[] = ['normal', 'large', 'xlarge'];
+
+export const prefs = $state<Settings>({ language: 'vi', text_size: 'normal', last_route: null });
+
+export function applyToPage(s: Settings): void {
+  setLang(s.language);
+  document.documentElement.dataset.textSize = s.text_size;
+}
+
+export async function loadPrefs(): Promise<Settings> {
+  const s = await api.settingsGet();
+  Object.assign(prefs, s);
+  applyToPage(s);
+  return s;
+}
+
+export async function setLanguage(language: Language): Promise<void> {
+  applyToPage({ ...prefs, language });
+  Object.assign(prefs, await api.settingsSet('language', language));
+}
+
+export async function setTextSize(size: TextSize): Promise<void> {
+  applyToPage({ ...prefs, text_size: size });
+  Object.assign(prefs, await api.settingsSet('text_size', size));
+}

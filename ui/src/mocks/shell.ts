@@ -1,0 +1,32 @@
+// Mock handlers for the shell's commands (settings, info). Same contracts as
+// src-tauri/src/commands/shell.rs.
+import type { Info, Settings } from '../lib/types';
+import { reject, type Handlers } from './util';
+
+const settings: Settings = { language: 'vi', text_size: 'normal', last_route: null };
+
+const info: Info = {
+  app_version: '0.1.0',
+  schema_version: 1,
+  data_dir: '/mock',
+  db_file: '/mock/dvc.sqlite',
+  keystore: 'memory',
+  cipher_version: '4.x (mock)',
+  counts: {},
+};
+
+export const handlers: Handlers = {
+  app_info: () => info,
+  settings_get: () => ({ ...settings }),
+  settings_set: (args) => {
+    const key = String(args.key);
+    const value = String(args.value);
+    if (key === 'language' && (value === 'vi' || value === 'en')) settings.language = value;
+    else if (key === 'text_size' && ['normal', 'large', 'xlarge'].includes(value))
+      settings.text_size = value as Settings['text_size'];
+    else if (key === 'last_route' && value.startsWith('/')) settings.last_route = value;
+    else reject('invalid_input', 'errors.setting_value', `bad ${key}`);
+    return { ...settings };
+  },
+  ui_ready: () => null,
+};
