@@ -95,7 +95,7 @@ try {
       if (s.prepare) await s.prepare(page);
       await page.evaluate(() => document.fonts.ready);
       const file = join(outDir, `${s.name}-${textSize}.png`);
-      await page.screenshot({ path: file, fullPage: true });
+      await page.screenshot({ path: file });
 
       const overflow = await page.evaluate(() => ({
         scroll: document.documentElement.scrollWidth,
@@ -125,6 +125,19 @@ try {
       summary.push(
         `${s.name.padEnd(16)} ${textSize.padEnd(7)} axe: ${serious.length} serious/critical, ${result.length - serious.length} minor`,
       );
+    }
+    if (textSize === 'normal') {
+      // Canary: the harness must be able to fail. An unnamed button has to be reported.
+      const canary = await page.evaluate(async () => {
+        const b = document.createElement('button');
+        b.id = 'axe-canary';
+        document.body.appendChild(b);
+        // eslint-disable-next-line no-undef
+        const r = await axe.run(b, { runOnly: { type: 'rule', values: ['button-name'] } });
+        b.remove();
+        return r.violations.map((v) => v.id);
+      });
+      if (!canary.includes('button-name')) failures.push('axe canary: an unnamed button was not reported');
     }
     if (foreign.length) failures.push(`requests left the app (${textSize}): ${foreign.join(', ')}`);
     if (consoleErrors.length) failures.push(`page errors (${textSize}): ${consoleErrors.join(' | ')}`);

@@ -1,0 +1,45 @@
+// Which screen shows for which path. Features register their screens here, one line each;
+// sub-screens (one procedure, one person) are routes with captured parameters, passed to the
+// screen as `params`. The first match wins; anything unmatched shows the tab's main screen.
+import type { Component } from 'svelte';
+import DossiersScreen from './screens/DossiersScreen.svelte';
+import PeopleScreen from './screens/PeopleScreen.svelte';
+import ProceduresScreen from './screens/ProceduresScreen.svelte';
+import SettingsScreen from './screens/SettingsScreen.svelte';
+import SyncScreen from './screens/SyncScreen.svelte';
+import type { Tab } from './lib/router.svelte';
+
+export interface ScreenProps {
+  params: string[];
+}
+
+export interface RouteDef {
+  pattern: RegExp;
+  component: Component<ScreenProps>;
+}
+
+export const routes: RouteDef[] = [
+  { pattern: /^\/procedures$/, component: ProceduresScreen },
+  { pattern: /^\/dossiers$/, component: DossiersScreen },
+  { pattern: /^\/people$/, component: PeopleScreen },
+  { pattern: /^\/sync$/, component: SyncScreen },
+  { pattern: /^\/settings$/, component: SettingsScreen },
+];
+
+const TAB_SCREENS: Record<Tab, Component<ScreenProps>> = {
+  procedures: ProceduresScreen,
+  dossiers: DossiersScreen,
+  people: PeopleScreen,
+  sync: SyncScreen,
+  settings: SettingsScreen,
+};
+
+/** The screen and its parameters for a path (query string ignored). */
+export function resolve(path: string, tab: Tab): { component: Component<ScreenProps>; params: string[] } {
+  const bare = path.split('?')[0] ?? path;
+  for (const r of routes) {
+    const m = r.pattern.exec(bare);
+    if (m) return { component: r.component, params: m.slice(1).map((p) => decodeURIComponent(p ?? '')) };
+  }
+  return { component: TAB_SCREENS[tab], params: [] };
+}
