@@ -25,7 +25,7 @@ A = f"{{{ANDROID_NS}}}"
 def apply_android(gen: Path) -> list[str]:
     manifest_path = gen / "app" / "src" / "main" / "AndroidManifest.xml"
     if not manifest_path.is_file():
-        raise SystemExit(f"no {manifest_path}: run `npm --prefix ui run tauri -- android init` first")
+        raise SystemExit(f"no {manifest_path}: run `npx --yes @tauri-apps/cli@2.12.5 android init` first")
     ET.register_namespace("android", ANDROID_NS)
     ET.register_namespace("tools", TOOLS_NS)
     fragment = ET.parse(ROOT / "android" / "AndroidManifest.fragment.xml").getroot()

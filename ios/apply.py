@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def apply_ios(gen: Path) -> list[str]:
     plists = [p for p in gen.glob("*_iOS/Info.plist")] or [p for p in gen.glob("**/Info.plist")]
     if not plists:
-        raise SystemExit(f"no Info.plist under {gen}: run `npm --prefix ui run tauri -- ios init` first")
+        raise SystemExit(f"no Info.plist under {gen}: run `npx --yes @tauri-apps/cli@2.12.5 ios init` first")
     with open(ROOT / "ios" / "Info.fragment.plist", "rb") as f:
         fragment = plistlib.load(f)
     changes: list[str] = []
