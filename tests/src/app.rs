@@ -121,9 +121,13 @@ impl App {
             cmd.env(k, v);
         }
         let guard = Guard::spawn("tauri-driver", &mut cmd)?;
-        procs::wait_until("tauri-driver", Duration::from_secs(20), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        })?;
+        // Both tauri-driver and the WebKitWebDriver it starts must be listening before a session
+        // can be created.
+        for (what, p) in [("tauri-driver", port), ("WebKitWebDriver", native_port)] {
+            procs::wait_until(what, Duration::from_secs(20), || {
+                std::net::TcpStream::connect(("127.0.0.1", p)).is_ok()
+            })?;
+        }
 
         let mut caps = Capabilities::new();
         caps.set(
@@ -131,7 +135,27 @@ impl App {
             serde_json::json!({ "application": bin.to_string_lossy() }),
         )?;
         caps.set("browserName", "wry")?;
-        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await?;
+        // On a loaded machine the first session request can still race the native driver's
+        // start-up; a failed *connection* is retried, anything else is reported at once.
+        let mut attempt = 0;
+        let driver = loop {
+            attempt += 1;
+            match WebDriver::new(format!("http://127.0.0.1:{port}"), caps.clone()).await {
+                Ok(d) => break d,
+                Err(e)
+                    if attempt < 3
+                        && matches!(
+                            e.as_inner(),
+                            thirtyfour::error::WebDriverErrorInner::HttpError(_)
+                                | thirtyfour::error::WebDriverErrorInner::RequestFailed(_)
+                        ) =>
+                {
+                    eprintln!("e2e: session request failed ({e}); retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         Ok(Self {
             driver,
             _tauri_driver: guard,
