@@ -312,9 +312,9 @@ mod tests {
             let mut s = DossierState::Received;
             for (e, officer) in seq {
                 let actor = if officer { Actor::Officer } else { Actor::Applicant };
-                match next_state(s, &e, actor) {
-                    Some(n) => { prop_assert!(!s.is_final()); s = n; }
-                    None => {}
+                if let Some(n) = next_state(s, &e, actor) {
+                    prop_assert!(!s.is_final());
+                    s = n;
                 }
                 prop_assert!(next_state(s, &EventKind::Received, Actor::Officer).is_none());
             }

@@ -9,8 +9,8 @@ use crate::db::DbError;
 /// An error answer.
 #[derive(Debug)]
 pub struct ApiError {
-    /// The body.
-    pub body: ErrorBody,
+    /// The body (boxed: keeps `Result<_, ApiError>` small).
+    pub body: Box<ErrorBody>,
     code: ErrorCode,
 }
 
@@ -18,7 +18,7 @@ impl ApiError {
     /// An error with a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
-            body: ErrorBody::new(code, message),
+            body: Box::new(ErrorBody::new(code, message)),
             code,
         }
     }
@@ -90,7 +90,7 @@ impl IntoResponse for ApiError {
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry = self.body.retry_after_s;
         let offset = self.body.offset;
-        let mut res = (status, axum::Json(self.body)).into_response();
+        let mut res = (status, axum::Json(*self.body)).into_response();
         if let Some(s) = retry {
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);

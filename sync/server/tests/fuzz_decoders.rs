@@ -2,6 +2,8 @@
 //! JSON shaped like the real requests) against the in-process router. The server must never
 //! answer 5xx or panic, and every API error must be JSON with a stable code.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support code: a panic is the failure report
+
 mod common;
 
 use std::sync::Arc;

@@ -103,17 +103,7 @@ impl SqliteDb {
 
 const ACCOUNT_COLS: &str = "id, login, role, agency_code, display_name, password_hash, disabled";
 
-fn account_row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    i64,
-)> {
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawAccount> {
     Ok((
         r.get(0)?,
         r.get(1)?,

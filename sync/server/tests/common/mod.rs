@@ -1,6 +1,6 @@
 //! Test harness: a real server on 127.0.0.1:0 over SQLite (temp file) or PostgreSQL (a fresh
 //! database per test on the cluster named by `DVC_TEST_POSTGRES_URL`, which `./x test` starts).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // test support: a panic is the failure report
 
 use std::sync::Arc;
 
