@@ -34,7 +34,12 @@ fn bin() -> &'static str {
 }
 
 fn start(db: &str, blobs: &std::path::Path) -> Server {
-    let st = Command::new(bin()).args(["demo-seed", "--db", db]).env("DVC_LOG", "warn").stdout(Stdio::null()).status().unwrap();
+    let st = Command::new(bin())
+        .args(["demo-seed", "--db", db])
+        .env("DVC_LOG", "warn")
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
     assert!(st.success(), "demo-seed failed");
     let mut child = Command::new(bin())
         .args(["serve", "--listen", "127.0.0.1:0", "--db", db, "--blobs"])
@@ -45,7 +50,9 @@ fn start(db: &str, blobs: &std::path::Path) -> Server {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line.trim().rsplit(' ').next().unwrap().to_owned();
     Server { child, url }
 }
@@ -91,8 +98,13 @@ where
                 }
                 let t = Instant::now();
                 let ok = op(n).await;
-                s.lat_us.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
-                if ok { s.ok += 1 } else { s.errors += 1 }
+                s.lat_us
+                    .push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                if ok {
+                    s.ok += 1
+                } else {
+                    s.errors += 1
+                }
             }
             s
         }));
@@ -126,7 +138,10 @@ async fn bench_backend(name: &str, db: &str, full: bool) {
     let dir = tempfile::tempdir().unwrap();
     let server = start(db, &dir.path().join("blobs"));
     let url = server.url.clone();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
     let login: Value = http
         .post(format!("{url}/v1/auth/login"))
         .json(&json!({"login": dvc_sync::seed::DEMO_CITIZEN.0, "password": dvc_sync::seed::DEMO_CITIZEN.1}))
@@ -135,11 +150,27 @@ async fn bench_backend(name: &str, db: &str, full: bool) {
     // One attachment, uploaded once, referenced by every dossier (so the blob check runs).
     let photo: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
     let hash = hex::encode(Sha256::digest(&photo));
-    let st: Value = http.post(format!("{url}/v1/uploads")).bearer_auth(&token).json(&json!({"sha256": hash, "length": photo.len()})).send().await.unwrap().json().await.unwrap();
+    let st: Value = http
+        .post(format!("{url}/v1/uploads"))
+        .bearer_auth(&token)
+        .json(&json!({"sha256": hash, "length": photo.len()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     if let Some(id) = st["upload_id"].as_str() {
-        let res = http.patch(format!("{url}/v1/uploads/{id}")).bearer_auth(&token)
-            .header("content-type", "application/offset+octet-stream").header("upload-offset", "0")
-            .header("upload-checksum", format!("sha256 {hash}")).body(photo.clone()).send().await.unwrap();
+        let res = http
+            .patch(format!("{url}/v1/uploads/{id}"))
+            .bearer_auth(&token)
+            .header("content-type", "application/offset+octet-stream")
+            .header("upload-offset", "0")
+            .header("upload-checksum", format!("sha256 {hash}"))
+            .body(photo.clone())
+            .send()
+            .await
+            .unwrap();
         assert!(res.status().is_success());
     }
     let manifest = Arc::new(json!({
@@ -149,20 +180,48 @@ async fn bench_backend(name: &str, db: &str, full: bool) {
         "attachments": [{"kind": "portrait_4x6", "sha256": hash, "content_type": "image/jpeg", "size": photo.len()}],
         "delivery": {"method": "postal", "recipient": "Nguyễn Văn Thử", "address": "Số 1, xã Thử", "phone": "0912345678"}
     }));
-    let (dur, cap, warm) = if full { (Duration::from_secs(10), u64::MAX, 300) } else { (Duration::from_secs(2), 20, 10) };
+    let (dur, cap, warm) = if full {
+        (Duration::from_secs(10), u64::MAX, 300)
+    } else {
+        (Duration::from_secs(2), 20, 10)
+    };
     // Warm-up and events to pull.
     for _ in 0..warm {
-        let res = http.put(format!("{url}/v1/dossiers/{}", uuid::Uuid::now_v7())).bearer_auth(&token).json(&*manifest).send().await.unwrap();
+        let res = http
+            .put(format!("{url}/v1/dossiers/{}", uuid::Uuid::now_v7()))
+            .bearer_auth(&token)
+            .json(&*manifest)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status().as_u16(), 201);
     }
-    let page: Value = http.get(format!("{url}/v1/events?limit=500")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-    let max_seq: u64 = page["events"].as_array().unwrap().last().unwrap()["cursor"].as_str().unwrap().parse().unwrap();
+    let page: Value = http
+        .get(format!("{url}/v1/events?limit=500"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let max_seq: u64 = page["events"].as_array().unwrap().last().unwrap()["cursor"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
 
     let workers = 32;
     let (h2, u2) = (http.clone(), url.clone());
     let s = run(workers, dur, cap, move |_| {
         let (h, u) = (h2.clone(), u2.clone());
-        async move { h.get(format!("{u}/healthz")).send().await.map(|r| r.status().is_success()).unwrap_or(false) }
+        async move {
+            h.get(format!("{u}/healthz"))
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        }
     })
     .await;
     row(name, "baseline: GET /healthz", workers, &s);
@@ -172,7 +231,12 @@ async fn bench_backend(name: &str, db: &str, full: bool) {
         let (h, u, t) = (h2.clone(), u2.clone(), t2.clone());
         let after = max_seq.saturating_sub(n % 10);
         async move {
-            match h.get(format!("{u}/v1/events?after={after}&limit=50")).bearer_auth(&t).send().await {
+            match h
+                .get(format!("{u}/v1/events?after={after}&limit=50"))
+                .bearer_auth(&t)
+                .send()
+                .await
+            {
                 Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
                 _ => false,
             }
@@ -186,7 +250,13 @@ async fn bench_backend(name: &str, db: &str, full: bool) {
     let s = run(workers, dur, cap, move |_| {
         let (h, u, t, m) = (h2.clone(), u2.clone(), t2.clone(), m2.clone());
         async move {
-            match h.put(format!("{u}/v1/dossiers/{}", uuid::Uuid::now_v7())).bearer_auth(&t).json(&*m).send().await {
+            match h
+                .put(format!("{u}/v1/dossiers/{}", uuid::Uuid::now_v7()))
+                .bearer_auth(&t)
+                .json(&*m)
+                .send()
+                .await
+            {
                 Ok(r) => r.status().as_u16() == 201 && r.bytes().await.is_ok(),
                 Err(_) => false,
             }
@@ -199,8 +269,22 @@ async fn bench_backend(name: &str, db: &str, full: bool) {
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    println!("\ndvc-sync load benchmark ({}; server and load generator share this machine's {} cores)", if full { "10 s per row" } else { "tiny iteration" }, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "\ndvc-sync load benchmark ({}; server and load generator share this machine's {} cores)",
+        if full {
+            "10 s per row"
+        } else {
+            "tiny iteration"
+        },
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
     println!("| backend    | request                            | conc |       ok | errors |     req/s | p50 ms  | p90 ms  | p99 ms  |   max ms |");
     println!("|------------|------------------------------------|------|----------|--------|-----------|---------|---------|---------|----------|");
     rt.block_on(async {
@@ -210,17 +294,31 @@ fn main() {
         match std::env::var("DVC_TEST_POSTGRES_URL") {
             Ok(admin) if !admin.is_empty() => {
                 let name = format!("dvc_bench_{}", uuid::Uuid::now_v7().simple());
-                let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.unwrap();
+                let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
                 let task = tokio::spawn(conn);
-                client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+                client
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
                 drop(client);
                 let _ = task.await;
-                let (base, query) = admin.split_once('?').map(|(b, q)| (b.to_owned(), format!("?{q}"))).unwrap_or((admin.clone(), String::new()));
-                let authority_end = base.find("://").map(|i| i + 3).and_then(|s| base[s..].find('/').map(|i| s + i)).unwrap_or(base.len());
+                let (base, query) = admin
+                    .split_once('?')
+                    .map(|(b, q)| (b.to_owned(), format!("?{q}")))
+                    .unwrap_or((admin.clone(), String::new()));
+                let authority_end = base
+                    .find("://")
+                    .map(|i| i + 3)
+                    .and_then(|s| base[s..].find('/').map(|i| s + i))
+                    .unwrap_or(base.len());
                 let url = format!("{}/{name}{query}", &base[..authority_end]);
                 bench_backend("postgres", &url, full).await;
             }
-            _ => println!("| postgres   | not run: DVC_TEST_POSTGRES_URL is not set (./x bench sets it) |"),
+            _ => println!(
+                "| postgres   | not run: DVC_TEST_POSTGRES_URL is not set (./x bench sets it) |"
+            ),
         }
     });
 }

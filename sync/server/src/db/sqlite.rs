@@ -11,17 +11,78 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::*;
 use crate::domain::{self, Scope};
 
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
 const READERS: usize = 4;
+/// Most jobs committed together.
+const MAX_BATCH: usize = 128;
+
+type Finisher = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Finisher) + Send>;
+
+/// The writer thread: takes every job that is waiting (group commit), runs each in its own
+/// savepoint inside one `BEGIN IMMEDIATE` transaction, commits once (one fsync for the batch), and
+/// only then answers the jobs. Ends when the database handle is dropped.
+fn writer_loop(conn: Connection, rx: std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut finishers = Vec::with_capacity(batch.len());
+        let begin = conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|err| err.to_string());
+        if let Err(msg) = begin {
+            tracing::error!(error = %msg, "sqlite: BEGIN failed");
+            for job in batch {
+                // Run nothing; fail every job of the batch.
+                drop(job);
+            }
+            continue;
+        }
+        for job in batch {
+            if conn.execute_batch("SAVEPOINT job").is_err() {
+                drop(job);
+                continue;
+            }
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&conn)));
+            match ran {
+                Ok((true, finish)) => {
+                    let _ = conn.execute_batch("RELEASE job");
+                    finishers.push(finish);
+                }
+                Ok((false, finish)) => {
+                    let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                    finishers.push(finish);
+                }
+                Err(_) => {
+                    tracing::error!("sqlite: a write job panicked; its changes were rolled back");
+                    let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                }
+            }
+        }
+        let commit = conn.execute_batch("COMMIT").map_err(|err| err.to_string());
+        if let Err(msg) = &commit {
+            tracing::error!(error = %msg, "sqlite: COMMIT failed; batch rolled back");
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for finish in finishers {
+            finish(commit.clone());
+        }
+    }
+}
 
 /// SQLite storage.
 pub struct SqliteDb {
-    writer: Arc<Mutex<Connection>>,
+    writer: Mutex<std::sync::mpsc::Sender<Job>>,
     readers: Vec<Arc<Mutex<Connection>>>,
     next_reader: AtomicUsize,
 }
@@ -57,8 +118,13 @@ impl SqliteDb {
             for _ in 0..READERS {
                 readers.push(Arc::new(Mutex::new(open_conn(&path)?)));
             }
+            let (jobs, rx) = std::sync::mpsc::channel::<Job>();
+            std::thread::Builder::new()
+                .name("dvc-sqlite-writer".into())
+                .spawn(move || writer_loop(writer, rx))
+                .map_err(|err| DbError::Worker(format!("writer thread: {err}")))?;
             Ok(SqliteDb {
-                writer: Arc::new(Mutex::new(writer)),
+                writer: Mutex::new(jobs),
                 readers,
                 next_reader: AtomicUsize::new(0),
             })
@@ -67,20 +133,34 @@ impl SqliteDb {
         .map_err(|err| DbError::Worker(err.to_string()))?
     }
 
+    /// Runs `f` on the writer thread inside a group-committed transaction (its own savepoint:
+    /// an `Err` undoes only its own changes). Resolves only after the batch's COMMIT succeeded.
     async fn write<T, F>(&self, f: F) -> DbResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
     {
-        let conn = Arc::clone(&self.writer);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| DbError::Worker("writer lock poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|err| DbError::Worker(err.to_string()))?
+        let (tx, rx) = tokio::sync::oneshot::channel::<DbResult<T>>();
+        let job: Job = Box::new(move |conn: &Connection| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let finish: Finisher = Box::new(move |commit: Result<(), String>| {
+                let out = match (result, commit) {
+                    (Ok(v), Ok(())) => Ok(v),
+                    (Ok(_), Err(msg)) => Err(DbError::Worker(format!("commit failed: {msg}"))),
+                    (Err(err), _) => Err(err),
+                };
+                let _ = tx.send(out);
+            });
+            (ok, finish)
+        });
+        self.writer
+            .lock()
+            .map_err(|_| DbError::Worker("writer channel lock poisoned".into()))?
+            .send(job)
+            .map_err(|_| DbError::Worker("the SQLite writer thread has stopped".into()))?;
+        rx.await
+            .map_err(|_| DbError::Worker("a write job was dropped".into()))?
     }
 
     async fn read<T, F>(&self, f: F) -> DbResult<T>
@@ -274,7 +354,7 @@ const TOKEN_COLS: &str =
     "t.id, t.account_id, t.token_hash, t.kind, t.device_name, t.csrf_hash, t.created_at, t.expires_at";
 
 fn insert_event(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     d: &Dossier,
     at: i64,
     state: DossierState,
@@ -317,7 +397,7 @@ impl Database for SqliteDb {
             )
             .map_err(e("schema_migrations"))?;
             for (version, sql) in MIGRATIONS {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(e("begin"))?;
+                let tx = conn;
                 let done: Option<i64> = tx
                     .query_row("SELECT version FROM schema_migrations WHERE version = ?1", [version], |r| r.get(0))
                     .optional()
@@ -331,7 +411,6 @@ impl Database for SqliteDb {
                     .map_err(e("record migration"))?;
                     tracing::info!(version, "applied migration");
                 }
-                tx.commit().map_err(e("commit migration"))?;
             }
             Ok(())
         })
@@ -477,13 +556,10 @@ impl Database for SqliteDb {
     ) -> DbResult<bool> {
         let (reg_id, a) = (reg_id.to_owned(), account.clone());
         self.write(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(e("begin"))?;
+            let tx = c;
             let created = insert_account(&tx, &a, now)?;
             tx.execute("DELETE FROM registrations WHERE id = ?1", [reg_id])
                 .map_err(e("delete registration"))?;
-            tx.commit().map_err(e("commit registration"))?;
             Ok(created)
         })
         .await
@@ -587,7 +663,7 @@ impl Database for SqliteDb {
     ) -> DbResult<Consent> {
         let (cid, vol) = (citizen_id.to_owned(), volunteer.clone());
         self.write(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(e("begin"))?;
+            let tx = c;
             let existing: Option<(String, i64)> = tx
                 .query_row(
                     "SELECT id, granted_at FROM consents WHERE citizen_id = ?1 AND volunteer_id = ?2 AND revoked_at IS NULL",
@@ -608,7 +684,6 @@ impl Database for SqliteDb {
                     (id, now)
                 }
             };
-            tx.commit().map_err(e("commit consent"))?;
             Ok(Consent { id, citizen_id: cid, volunteer_id: vol.id, volunteer_login: vol.login, granted_at })
         })
         .await
@@ -748,13 +823,10 @@ impl Database for SqliteDb {
     ) -> DbResult<()> {
         let (id, b, a) = (upload_id.to_owned(), blob.clone(), account_id.to_owned());
         self.write(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(e("begin"))?;
+            let tx = c;
             tx.execute("DELETE FROM uploads WHERE id = ?1", [&id])
                 .map_err(e("delete upload"))?;
             record_blob(&tx, &b, &a, now)?;
-            tx.commit().map_err(e("commit upload"))?;
             Ok(())
         })
         .await
@@ -763,11 +835,8 @@ impl Database for SqliteDb {
     async fn add_owned_blob(&self, blob: &Blob, account_id: &str, now: i64) -> DbResult<()> {
         let (b, a) = (blob.clone(), account_id.to_owned());
         self.write(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(e("begin"))?;
+            let tx = c;
             record_blob(&tx, &b, &a, now)?;
-            tx.commit().map_err(e("commit blob"))?;
             Ok(())
         })
         .await
@@ -810,7 +879,7 @@ impl Database for SqliteDb {
     async fn submit_dossier(&self, d: &NewDossier) -> DbResult<SubmitOutcome> {
         let d = d.clone();
         self.write(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(e("begin"))?;
+            let tx = c;
             let existing = tx
                 .query_row(&format!("SELECT {DOSSIER_COLS} FROM dossiers WHERE uuid = ?1"), [&d.uuid], dossier_row)
                 .optional()
@@ -875,7 +944,6 @@ impl Database for SqliteDb {
             tx.execute("UPDATE dossiers SET received_seq = ?2 WHERE uuid = ?1", params![d.uuid, seq])
                 .map_err(e("received seq"))?;
             dossier.received_seq = seq;
-            tx.commit().map_err(e("commit dossier"))?;
             Ok(SubmitOutcome::Created(dossier))
         })
         .await
@@ -921,7 +989,7 @@ impl Database for SqliteDb {
     async fn transition(&self, t: &Transition) -> DbResult<TransitionOutcome> {
         let t = t.clone();
         self.write(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(e("begin"))?;
+            let tx = c;
             let (clause, args) = scope_clause(&t.scope, "d");
             let scope_arg = args.into_iter().next().unwrap_or_default();
             let raw = tx
@@ -953,7 +1021,6 @@ impl Database for SqliteDb {
             )
             .map_err(e("audit"))?;
             let payload = serde_json::to_string(&t.event).map_err(|err| DbError::Corrupt(err.to_string()))?;
-            tx.commit().map_err(e("commit transition"))?;
             Ok(TransitionOutcome::Applied(EventRow { seq, dossier_uuid: d.uuid, dossier_code: d.code, at: t.now, state: next, payload }))
         })
         .await
@@ -1036,12 +1103,7 @@ fn upload_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Upload> {
     })
 }
 
-fn record_blob(
-    tx: &rusqlite::Transaction<'_>,
-    b: &Blob,
-    account_id: &str,
-    now: i64,
-) -> DbResult<()> {
+fn record_blob(tx: &Connection, b: &Blob, account_id: &str, now: i64) -> DbResult<()> {
     tx.execute(
         "INSERT INTO blobs (sha256, size, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING",
         params![b.sha256, b.size, now],
