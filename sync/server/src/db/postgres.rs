@@ -204,11 +204,12 @@ async fn owned_in(
     if hashes.is_empty() {
         return Ok(HashSet::new());
     }
+    let st = c
+        .prepare_cached("SELECT sha256 FROM blob_owners WHERE account_id = $1 AND sha256 = ANY($2)")
+        .await
+        .map_err(e("prepare"))?;
     let rows = c
-        .query(
-            "SELECT sha256 FROM blob_owners WHERE account_id = $1 AND sha256 = ANY($2)",
-            &[&account_id, &hashes],
-        )
+        .query(&st, &[&account_id, &hashes])
         .await
         .map_err(e("owned blobs"))?;
     Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
@@ -259,7 +260,7 @@ impl Database for PgDb {
 
     async fn ping(&self) -> DbResult<()> {
         let c = self.client().await?;
-        c.execute("SELECT 1", &[]).await.map_err(e("ping"))?;
+        c.simple_query("SELECT 1").await.map_err(e("ping"))?;
         Ok(())
     }
 
@@ -406,15 +407,16 @@ impl Database for PgDb {
         now: i64,
     ) -> DbResult<Option<(Token, Account)>> {
         let c = self.client().await?;
+        let st = c
+            .prepare_cached(&format!(
+                "SELECT {TOKEN_COLS}, a.id, a.login, a.role, a.agency_code, a.display_name, a.password_hash, a.disabled \
+                 FROM tokens t JOIN accounts a ON a.id = t.account_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
+            ))
+            .await
+            .map_err(e("prepare"))?;
         let row = c
-            .query_opt(
-                &format!(
-                    "SELECT {TOKEN_COLS}, a.id, a.login, a.role, a.agency_code, a.display_name, a.password_hash, a.disabled \
-                     FROM tokens t JOIN accounts a ON a.id = t.account_id \
-                     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2"
-                ),
-                &[&token_hash, &now],
-            )
+            .query_opt(&st, &[&token_hash, &now])
             .await
             .map_err(e("token by hash"))?;
         match row {
@@ -672,35 +674,43 @@ impl Database for PgDb {
 
     async fn submit_dossier(&self, d: &NewDossier) -> DbResult<SubmitOutcome> {
         let mut c = self.client().await?;
-        let tx = c.transaction().await.map_err(e("begin"))?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&EVENT_LOCK])
+        let find = c
+            .prepare_cached(&format!(
+                "SELECT {DOSSIER_COLS} FROM dossiers WHERE uuid = $1"
+            ))
             .await
-            .map_err(e("event lock"))?;
-        let existing = tx
-            .query_opt(
-                &format!("SELECT {DOSSIER_COLS} FROM dossiers WHERE uuid = $1"),
-                &[&d.uuid],
-            )
-            .await
-            .map_err(e("find dossier"))?;
-        if let Some(r) = existing {
-            let old = to_dossier(&r)?;
-            return Ok(
+            .map_err(e("prepare"))?;
+        let judge = |r: &Row| -> DbResult<SubmitOutcome> {
+            let old = to_dossier(r)?;
+            Ok(
                 if old.submitter_id == d.submitter_id && old.content_hash == d.content_hash {
                     SubmitOutcome::Repeat(old)
                 } else {
                     SubmitOutcome::Conflict
                 },
-            );
-        }
-        let agency = tx
-            .query_opt("SELECT 1 FROM agencies WHERE code = $1", &[&d.agency_code])
+            )
+        };
+        // Checks that cannot change once true (dossiers, agencies and blob ownership are never
+        // deleted) run before the lock, so the serialised part stays short.
+        if let Some(r) = c
+            .query_opt(&find, &[&d.uuid])
             .await
-            .map_err(e("agency"))?;
-        if agency.is_none() {
+            .map_err(e("find dossier"))?
+        {
+            return judge(&r);
+        }
+        let agency = c
+            .prepare_cached("SELECT 1 FROM agencies WHERE code = $1")
+            .await
+            .map_err(e("prepare"))?;
+        if c.query_opt(&agency, &[&d.agency_code])
+            .await
+            .map_err(e("agency"))?
+            .is_none()
+        {
             return Ok(SubmitOutcome::UnknownAgency);
         }
-        let owned = owned_in(&tx, &d.submitter_id, &d.attachments).await?;
+        let owned = owned_in(&c, &d.submitter_id, &d.attachments).await?;
         let missing: Vec<String> = d
             .attachments
             .iter()
@@ -710,12 +720,54 @@ impl Database for PgDb {
         if !missing.is_empty() {
             return Ok(SubmitOutcome::BlobsMissing(missing));
         }
-        let seq: i64 = tx
-            .query_one(
+        let lock = c
+            .prepare_cached("SELECT pg_advisory_xact_lock($1)")
+            .await
+            .map_err(e("prepare"))?;
+        let counter = c
+            .prepare_cached(
                 "INSERT INTO code_counters (agency_code, day, last) VALUES ($1, $2, 1) \
                  ON CONFLICT (agency_code, day) DO UPDATE SET last = code_counters.last + 1 RETURNING last",
-                &[&d.agency_code, &d.day],
             )
+            .await
+            .map_err(e("prepare"))?;
+        let insert = c
+            .prepare_cached(&format!(
+                "INSERT INTO dossiers ({DOSSIER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)"
+            ))
+            .await
+            .map_err(e("prepare"))?;
+        let link = c
+            .prepare_cached(
+                "INSERT INTO dossier_blobs (dossier_uuid, sha256, role) \
+                 SELECT $1, h, 'attachment' FROM unnest($2::TEXT[]) AS h ON CONFLICT DO NOTHING",
+            )
+            .await
+            .map_err(e("prepare"))?;
+        let event = c
+            .prepare_cached(
+                "WITH ev AS (INSERT INTO events (dossier_uuid, agency_code, submitter_id, citizen_id, at, state, kind, payload) \
+                             VALUES ($1, $2, $3, $4, $5, 'received', 'received', $6) RETURNING seq) \
+                 UPDATE dossiers SET received_seq = (SELECT seq FROM ev) WHERE uuid = $1 RETURNING received_seq",
+            )
+            .await
+            .map_err(e("prepare"))?;
+        let payload = serde_json::to_string(&EventKind::Received)
+            .map_err(|err| DbError::Corrupt(err.to_string()))?;
+        let tx = c.transaction().await.map_err(e("begin"))?;
+        tx.execute(&lock, &[&EVENT_LOCK])
+            .await
+            .map_err(e("event lock"))?;
+        // Re-check under the lock: a concurrent request with the same uuid may have committed.
+        if let Some(r) = tx
+            .query_opt(&find, &[&d.uuid])
+            .await
+            .map_err(e("find dossier"))?
+        {
+            return judge(&r);
+        }
+        let seq: i64 = tx
+            .query_one(&counter, &[&d.agency_code, &d.day])
             .await
             .map_err(e("code counter"))?
             .get(0);
@@ -733,36 +785,38 @@ impl Database for PgDb {
             updated_at: d.now,
             received_seq: 0,
         };
-        tx.execute(
-            &format!("INSERT INTO dossiers ({DOSSIER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)"),
-            &[&dossier.uuid, &dossier.code, &dossier.agency_code, &dossier.procedure_code, &dossier.submitter_id,
-              &dossier.citizen_id, &dossier.state.as_str(), &dossier.content_hash, &dossier.manifest, &d.now, &d.now],
+        let state = dossier.state.as_str();
+        // One round trip: the three statements are pipelined and run in order.
+        type P<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+        let p_insert: [P<'_>; 11] = [
+            &dossier.uuid,
+            &dossier.code,
+            &dossier.agency_code,
+            &dossier.procedure_code,
+            &dossier.submitter_id,
+            &dossier.citizen_id,
+            &state,
+            &dossier.content_hash,
+            &dossier.manifest,
+            &d.now,
+            &d.now,
+        ];
+        let p_link: [P<'_>; 2] = [&d.uuid, &d.attachments];
+        let p_event: [P<'_>; 6] = [
+            &d.uuid,
+            &d.agency_code,
+            &d.submitter_id,
+            &d.citizen_id,
+            &d.now,
+            &payload,
+        ];
+        let (_, _, row) = tokio::try_join!(
+            tx.execute(&insert, &p_insert),
+            tx.execute(&link, &p_link),
+            tx.query_one(&event, &p_event),
         )
-        .await
         .map_err(e("insert dossier"))?;
-        for h in &d.attachments {
-            tx.execute(
-                "INSERT INTO dossier_blobs (dossier_uuid, sha256, role) VALUES ($1, $2, 'attachment') ON CONFLICT DO NOTHING",
-                &[&d.uuid, h],
-            )
-            .await
-            .map_err(e("link blob"))?;
-        }
-        let seq = insert_event(
-            &tx,
-            &dossier,
-            d.now,
-            DossierState::Received,
-            &EventKind::Received,
-        )
-        .await?;
-        tx.execute(
-            "UPDATE dossiers SET received_seq = $2 WHERE uuid = $1",
-            &[&d.uuid, &seq],
-        )
-        .await
-        .map_err(e("received seq"))?;
-        dossier.received_seq = seq;
+        dossier.received_seq = row.get(0);
         tx.commit().await.map_err(e("commit dossier"))?;
         Ok(SubmitOutcome::Created(dossier))
     }
@@ -865,14 +919,15 @@ impl Database for PgDb {
     async fn events_after(&self, scope: &Scope, after: i64, limit: i64) -> DbResult<Vec<EventRow>> {
         let c = self.client().await?;
         let (clause, arg) = scope_clause(scope, "e", 1);
+        let st = c
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLS} FROM events e JOIN dossiers d ON d.uuid = e.dossier_uuid \
+                 WHERE e.seq > $2 AND {clause} ORDER BY e.seq LIMIT $3"
+            ))
+            .await
+            .map_err(e("prepare"))?;
         let rows = c
-            .query(
-                &format!(
-                    "SELECT {EVENT_COLS} FROM events e JOIN dossiers d ON d.uuid = e.dossier_uuid \
-                     WHERE e.seq > $2 AND {clause} ORDER BY e.seq LIMIT $3"
-                ),
-                &[&arg, &after, &limit],
-            )
+            .query(&st, &[&arg, &after, &limit])
             .await
             .map_err(e("events after"))?;
         rows.iter().map(to_event).collect()
