@@ -22,6 +22,190 @@ const EVENT_LOCK: i64 = 0x6476_6301;
 /// PostgreSQL storage.
 pub struct PgDb {
     pool: Pool,
+    writer: tokio::sync::mpsc::Sender<SubmitJob>,
+}
+
+/// A submission waiting for the writer task.
+struct SubmitJob {
+    d: NewDossier,
+    reply: tokio::sync::oneshot::Sender<DbResult<SubmitOutcome>>,
+}
+
+/// Most submissions committed together.
+const MAX_BATCH: usize = 64;
+
+/// Group commit for submissions: every submission waiting when the previous batch finished goes
+/// into one transaction under the event lock (one WAL flush for all). If a batch fails, its
+/// submissions are retried one by one, so one bad submission cannot fail the others.
+async fn writer_loop(pool: Pool, mut rx: tokio::sync::mpsc::Receiver<SubmitJob>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let dossiers: Vec<&NewDossier> = batch.iter().map(|j| &j.d).collect();
+        match run_batch(&pool, &dossiers).await {
+            Ok(outcomes) => {
+                for (job, out) in batch.into_iter().zip(outcomes) {
+                    let _ = job.reply.send(Ok(out));
+                }
+            }
+            Err(err) if batch.len() == 1 => {
+                if let Some(job) = batch.pop() {
+                    let _ = job.reply.send(Err(err));
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, size = batch.len(), "postgres: batch failed; retrying one by one");
+                for job in batch {
+                    let out = run_batch(&pool, &[&job.d]).await.and_then(|mut v| {
+                        v.pop()
+                            .ok_or_else(|| DbError::Worker("empty batch result".into()))
+                    });
+                    let _ = job.reply.send(out);
+                }
+            }
+        }
+    }
+}
+
+async fn run_batch(pool: &Pool, dossiers: &[&NewDossier]) -> DbResult<Vec<SubmitOutcome>> {
+    let mut c = pool
+        .get()
+        .await
+        .map_err(|err| DbError::Pool(err.to_string()))?;
+    let tx = c.transaction().await.map_err(e("begin"))?;
+    let lock = tx
+        .prepare_cached("SELECT pg_advisory_xact_lock($1)")
+        .await
+        .map_err(e("prepare"))?;
+    tx.execute(&lock, &[&EVENT_LOCK])
+        .await
+        .map_err(e("event lock"))?;
+    let mut out = Vec::with_capacity(dossiers.len());
+    for d in dossiers {
+        out.push(insert_new(&tx, d).await?);
+    }
+    tx.commit().await.map_err(e("commit dossiers"))?;
+    Ok(out)
+}
+
+fn judge(r: &Row, d: &NewDossier) -> DbResult<SubmitOutcome> {
+    let old = to_dossier(r)?;
+    Ok(
+        if old.submitter_id == d.submitter_id && old.content_hash == d.content_hash {
+            SubmitOutcome::Repeat(old)
+        } else {
+            SubmitOutcome::Conflict
+        },
+    )
+}
+
+/// Inserts one dossier inside the caller's transaction, which holds the event lock.
+async fn insert_new(
+    tx: &deadpool_postgres::Transaction<'_>,
+    d: &NewDossier,
+) -> DbResult<SubmitOutcome> {
+    // Re-check under the lock: a concurrent request (or an earlier one in this batch) with the
+    // same uuid may have inserted it.
+    let find = tx
+        .prepare_cached(&format!(
+            "SELECT {DOSSIER_COLS} FROM dossiers WHERE uuid = $1"
+        ))
+        .await
+        .map_err(e("prepare"))?;
+    if let Some(r) = tx
+        .query_opt(&find, &[&d.uuid])
+        .await
+        .map_err(e("find dossier"))?
+    {
+        return judge(&r, d);
+    }
+    let counter = tx
+        .prepare_cached(
+            "INSERT INTO code_counters (agency_code, day, last) VALUES ($1, $2, 1) \
+             ON CONFLICT (agency_code, day) DO UPDATE SET last = code_counters.last + 1 RETURNING last",
+        )
+        .await
+        .map_err(e("prepare"))?;
+    let insert = tx
+        .prepare_cached(&format!(
+            "INSERT INTO dossiers ({DOSSIER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)"
+        ))
+        .await
+        .map_err(e("prepare"))?;
+    let link = tx
+        .prepare_cached(
+            "INSERT INTO dossier_blobs (dossier_uuid, sha256, role) \
+             SELECT $1, h, 'attachment' FROM unnest($2::TEXT[]) AS h ON CONFLICT DO NOTHING",
+        )
+        .await
+        .map_err(e("prepare"))?;
+    let event = tx
+        .prepare_cached(
+            "WITH ev AS (INSERT INTO events (dossier_uuid, agency_code, submitter_id, citizen_id, at, state, kind, payload) \
+                         VALUES ($1, $2, $3, $4, $5, 'received', 'received', $6) RETURNING seq) \
+             UPDATE dossiers SET received_seq = (SELECT seq FROM ev) WHERE uuid = $1 RETURNING received_seq",
+        )
+        .await
+        .map_err(e("prepare"))?;
+    let payload = serde_json::to_string(&EventKind::Received)
+        .map_err(|err| DbError::Corrupt(err.to_string()))?;
+    let seq: i64 = tx
+        .query_one(&counter, &[&d.agency_code, &d.day])
+        .await
+        .map_err(e("code counter"))?
+        .get(0);
+    let mut dossier = Dossier {
+        uuid: d.uuid.clone(),
+        code: domain::dossier_code(&d.agency_code, &d.day, seq),
+        agency_code: d.agency_code.clone(),
+        procedure_code: d.procedure_code.clone(),
+        submitter_id: d.submitter_id.clone(),
+        citizen_id: d.citizen_id.clone(),
+        state: DossierState::Received,
+        content_hash: d.content_hash.clone(),
+        manifest: d.manifest.clone(),
+        received_at: d.now,
+        updated_at: d.now,
+        received_seq: 0,
+    };
+    let state = dossier.state.as_str();
+    type P<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+    let p_insert: [P<'_>; 11] = [
+        &dossier.uuid,
+        &dossier.code,
+        &dossier.agency_code,
+        &dossier.procedure_code,
+        &dossier.submitter_id,
+        &dossier.citizen_id,
+        &state,
+        &dossier.content_hash,
+        &dossier.manifest,
+        &d.now,
+        &d.now,
+    ];
+    let p_link: [P<'_>; 2] = [&d.uuid, &d.attachments];
+    let p_event: [P<'_>; 6] = [
+        &d.uuid,
+        &d.agency_code,
+        &d.submitter_id,
+        &d.citizen_id,
+        &d.now,
+        &payload,
+    ];
+    // One round trip: the three statements are pipelined and run in order.
+    let (_, _, row) = tokio::try_join!(
+        tx.execute(&insert, &p_insert),
+        tx.execute(&link, &p_link),
+        tx.query_one(&event, &p_event),
+    )
+    .map_err(e("insert dossier"))?;
+    dossier.received_seq = row.get(0);
+    Ok(SubmitOutcome::Created(dossier))
 }
 
 fn e(context: &'static str) -> impl FnOnce(tokio_postgres::Error) -> DbError {
@@ -44,7 +228,9 @@ impl PgDb {
             .max_size(16)
             .build()
             .map_err(|err| DbError::Pool(err.to_string()))?;
-        let db = PgDb { pool };
+        let (writer, rx) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(writer_loop(pool.clone(), rx));
+        let db = PgDb { pool, writer };
         db.ping().await?;
         Ok(db)
     }
@@ -673,23 +859,13 @@ impl Database for PgDb {
     }
 
     async fn submit_dossier(&self, d: &NewDossier) -> DbResult<SubmitOutcome> {
-        let mut c = self.client().await?;
+        let c = self.client().await?;
         let find = c
             .prepare_cached(&format!(
                 "SELECT {DOSSIER_COLS} FROM dossiers WHERE uuid = $1"
             ))
             .await
             .map_err(e("prepare"))?;
-        let judge = |r: &Row| -> DbResult<SubmitOutcome> {
-            let old = to_dossier(r)?;
-            Ok(
-                if old.submitter_id == d.submitter_id && old.content_hash == d.content_hash {
-                    SubmitOutcome::Repeat(old)
-                } else {
-                    SubmitOutcome::Conflict
-                },
-            )
-        };
         // Checks that cannot change once true (dossiers, agencies and blob ownership are never
         // deleted) run before the lock, so the serialised part stays short.
         if let Some(r) = c
@@ -697,7 +873,7 @@ impl Database for PgDb {
             .await
             .map_err(e("find dossier"))?
         {
-            return judge(&r);
+            return judge(&r, d);
         }
         let agency = c
             .prepare_cached("SELECT 1 FROM agencies WHERE code = $1")
@@ -720,105 +896,17 @@ impl Database for PgDb {
         if !missing.is_empty() {
             return Ok(SubmitOutcome::BlobsMissing(missing));
         }
-        let lock = c
-            .prepare_cached("SELECT pg_advisory_xact_lock($1)")
+        drop(c);
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(SubmitJob {
+                d: d.clone(),
+                reply,
+            })
             .await
-            .map_err(e("prepare"))?;
-        let counter = c
-            .prepare_cached(
-                "INSERT INTO code_counters (agency_code, day, last) VALUES ($1, $2, 1) \
-                 ON CONFLICT (agency_code, day) DO UPDATE SET last = code_counters.last + 1 RETURNING last",
-            )
-            .await
-            .map_err(e("prepare"))?;
-        let insert = c
-            .prepare_cached(&format!(
-                "INSERT INTO dossiers ({DOSSIER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)"
-            ))
-            .await
-            .map_err(e("prepare"))?;
-        let link = c
-            .prepare_cached(
-                "INSERT INTO dossier_blobs (dossier_uuid, sha256, role) \
-                 SELECT $1, h, 'attachment' FROM unnest($2::TEXT[]) AS h ON CONFLICT DO NOTHING",
-            )
-            .await
-            .map_err(e("prepare"))?;
-        let event = c
-            .prepare_cached(
-                "WITH ev AS (INSERT INTO events (dossier_uuid, agency_code, submitter_id, citizen_id, at, state, kind, payload) \
-                             VALUES ($1, $2, $3, $4, $5, 'received', 'received', $6) RETURNING seq) \
-                 UPDATE dossiers SET received_seq = (SELECT seq FROM ev) WHERE uuid = $1 RETURNING received_seq",
-            )
-            .await
-            .map_err(e("prepare"))?;
-        let payload = serde_json::to_string(&EventKind::Received)
-            .map_err(|err| DbError::Corrupt(err.to_string()))?;
-        let tx = c.transaction().await.map_err(e("begin"))?;
-        tx.execute(&lock, &[&EVENT_LOCK])
-            .await
-            .map_err(e("event lock"))?;
-        // Re-check under the lock: a concurrent request with the same uuid may have committed.
-        if let Some(r) = tx
-            .query_opt(&find, &[&d.uuid])
-            .await
-            .map_err(e("find dossier"))?
-        {
-            return judge(&r);
-        }
-        let seq: i64 = tx
-            .query_one(&counter, &[&d.agency_code, &d.day])
-            .await
-            .map_err(e("code counter"))?
-            .get(0);
-        let mut dossier = Dossier {
-            uuid: d.uuid.clone(),
-            code: domain::dossier_code(&d.agency_code, &d.day, seq),
-            agency_code: d.agency_code.clone(),
-            procedure_code: d.procedure_code.clone(),
-            submitter_id: d.submitter_id.clone(),
-            citizen_id: d.citizen_id.clone(),
-            state: DossierState::Received,
-            content_hash: d.content_hash.clone(),
-            manifest: d.manifest.clone(),
-            received_at: d.now,
-            updated_at: d.now,
-            received_seq: 0,
-        };
-        let state = dossier.state.as_str();
-        // One round trip: the three statements are pipelined and run in order.
-        type P<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
-        let p_insert: [P<'_>; 11] = [
-            &dossier.uuid,
-            &dossier.code,
-            &dossier.agency_code,
-            &dossier.procedure_code,
-            &dossier.submitter_id,
-            &dossier.citizen_id,
-            &state,
-            &dossier.content_hash,
-            &dossier.manifest,
-            &d.now,
-            &d.now,
-        ];
-        let p_link: [P<'_>; 2] = [&d.uuid, &d.attachments];
-        let p_event: [P<'_>; 6] = [
-            &d.uuid,
-            &d.agency_code,
-            &d.submitter_id,
-            &d.citizen_id,
-            &d.now,
-            &payload,
-        ];
-        let (_, _, row) = tokio::try_join!(
-            tx.execute(&insert, &p_insert),
-            tx.execute(&link, &p_link),
-            tx.query_one(&event, &p_event),
-        )
-        .map_err(e("insert dossier"))?;
-        dossier.received_seq = row.get(0);
-        tx.commit().await.map_err(e("commit dossier"))?;
-        Ok(SubmitOutcome::Created(dossier))
+            .map_err(|_| DbError::Worker("the PostgreSQL writer task has stopped".into()))?;
+        rx.await
+            .map_err(|_| DbError::Worker("a PostgreSQL write job was dropped".into()))?
     }
 
     async fn dossier(&self, scope: &Scope, uuid: &str) -> DbResult<Option<Dossier>> {
