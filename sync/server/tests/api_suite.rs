@@ -1529,3 +1529,36 @@ async fn bad_input_is_json(b: Backend) {
         .await;
     check(s, &v, 400, "400.2");
 }
+
+mod shutdown {
+    use super::*;
+
+    /// Graceful shutdown wakes long-polls (they answer at once) and lets in-flight requests finish.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn graceful_shutdown_answers_long_polls() {
+        let h = Harness::start(Backend::Sqlite).await;
+        let u = h.user(Role::Citizen).await;
+        let url = h.url("/v1/events?wait=30");
+        let token = u.token.clone();
+        let poll = tokio::spawn(async move {
+            let t0 = std::time::Instant::now();
+            let res = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), t0.elapsed())
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let Harness { server, .. } = h;
+        let t0 = std::time::Instant::now();
+        server.shutdown().await.unwrap();
+        let (status, elapsed) = poll.await.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            elapsed < std::time::Duration::from_secs(5)
+                && t0.elapsed() < std::time::Duration::from_secs(5)
+        );
+    }
+}

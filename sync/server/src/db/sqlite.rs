@@ -557,7 +557,7 @@ impl Database for SqliteDb {
         let (reg_id, a) = (reg_id.to_owned(), account.clone());
         self.write(move |c| {
             let tx = c;
-            let created = insert_account(&tx, &a, now)?;
+            let created = insert_account(tx, &a, now)?;
             tx.execute("DELETE FROM registrations WHERE id = ?1", [reg_id])
                 .map_err(e("delete registration"))?;
             Ok(created)
@@ -826,7 +826,7 @@ impl Database for SqliteDb {
             let tx = c;
             tx.execute("DELETE FROM uploads WHERE id = ?1", [&id])
                 .map_err(e("delete upload"))?;
-            record_blob(&tx, &b, &a, now)?;
+            record_blob(tx, &b, &a, now)?;
             Ok(())
         })
         .await
@@ -836,7 +836,7 @@ impl Database for SqliteDb {
         let (b, a) = (blob.clone(), account_id.to_owned());
         self.write(move |c| {
             let tx = c;
-            record_blob(&tx, &b, &a, now)?;
+            record_blob(tx, &b, &a, now)?;
             Ok(())
         })
         .await
@@ -899,7 +899,7 @@ impl Database for SqliteDb {
             if agency.is_none() {
                 return Ok(SubmitOutcome::UnknownAgency);
             }
-            let owned = owned_in(&tx, &d.submitter_id, &d.attachments)?;
+            let owned = owned_in(tx, &d.submitter_id, &d.attachments)?;
             let missing: Vec<String> = d.attachments.iter().filter(|h| !owned.contains(*h)).cloned().collect();
             if !missing.is_empty() {
                 return Ok(SubmitOutcome::BlobsMissing(missing));
@@ -940,7 +940,7 @@ impl Database for SqliteDb {
                 )
                 .map_err(e("link blob"))?;
             }
-            let seq = insert_event(&tx, &dossier, d.now, DossierState::Received, &EventKind::Received)?;
+            let seq = insert_event(tx, &dossier, d.now, DossierState::Received, &EventKind::Received)?;
             tx.execute("UPDATE dossiers SET received_seq = ?2 WHERE uuid = ?1", params![d.uuid, seq])
                 .map_err(e("received seq"))?;
             dossier.received_seq = seq;
@@ -1014,7 +1014,7 @@ impl Database for SqliteDb {
                 )
                 .map_err(e("link result"))?;
             }
-            let seq = insert_event(&tx, &d, t.now, next, &t.event)?;
+            let seq = insert_event(tx, &d, t.now, next, &t.event)?;
             tx.execute(
                 "INSERT INTO audit (at, actor_id, dossier_uuid, action, detail, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![t.now, t.actor_id, d.uuid, domain::event_kind_name(&t.event), t.audit_detail, seq],
