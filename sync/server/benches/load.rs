@@ -123,7 +123,7 @@ where
 
 fn row(backend: &str, what: &str, workers: usize, s: &Stats) {
     println!(
-        "| {backend:<10} | {what:<34} | {workers:>4} | {:>8} | {:>6} | {:>9.0} | {:>7.2} | {:>7.2} | {:>7.2} | {:>8.2} |",
+        "| {backend:<10} | {what:<38} | {workers:>4} | {:>8} | {:>6} | {:>9.0} | {:>7.2} | {:>7.2} | {:>7.2} | {:>8.2} |",
         s.ok,
         s.errors,
         s.ok as f64 / s.secs.max(1e-9),
@@ -285,8 +285,8 @@ fn main() {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    println!("| backend    | request                            | conc |       ok | errors |     req/s | p50 ms  | p90 ms  | p99 ms  |   max ms |");
-    println!("|------------|------------------------------------|------|----------|--------|-----------|---------|---------|---------|----------|");
+    println!("| backend    | request                                | conc |       ok | errors |     req/s | p50 ms  | p90 ms  | p99 ms  |   max ms |");
+    println!("|------------|----------------------------------------|------|----------|--------|-----------|---------|---------|---------|----------|");
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
