@@ -1,11 +1,62 @@
-//! `dvc-protocol`: the sync API's wire types, paths and error codes, shared by the client in
-//! `dvc-core` and the server `dvc-sync`. Filled in by the sync-server issue.
+//! `dvc-protocol`: the sync API between the phone (`dvc-core`'s sync client) and the server
+//! (`dvc-sync`). Wire types, event types, stable error codes, API paths and the protocol version —
+//! one place, serde only, so both sides agree by construction.
+//!
+//! # The flow a client follows
+//! 1. **Account.** [`auth::RegisterRequest`] → [`auth::VerifyRequest`] (one-time code) →
+//!    [`auth::LoginRequest`] gives an opaque bearer token ([`auth::LoginResponse`]). Send it as
+//!    `Authorization: Bearer <token>` on every other call. Tokens are revocable.
+//! 2. **Blobs first.** Ask which attachment hashes the server lacks for this account
+//!    ([`paths::BLOBS_MISSING`], [`blobs::MissingBlobsRequest`]), then upload each missing one with
+//!    the resumable upload protocol in [`blobs`] (create, `HEAD` for the offset, `PATCH` chunks).
+//! 3. **Submit once.** `PUT /v1/dossiers/{client_uuid}` with a [`dossiers::DossierManifest`]. Repeating
+//!    the same request is safe: the same uuid and content give the same answer
+//!    ([`dossiers::DossierReceipt`], with the dossier code); different content under the same uuid
+//!    is [`ErrorCode::DossierConflict`].
+//! 4. **Status back.** Poll `GET /v1/events?after=<cursor>&limit=N&wait=S` ([`events`]); save
+//!    [`events::EventsPage::next_cursor`] in the same local transaction that applies the events.
+//!
+//! Every error body is an [`ErrorBody`] whose `code` is one of [`ErrorCode`]'s stable codes
+//! (`"409.1"`); clients branch on the code, never on the message.
+//!
+//! The `openapi` feature (used by the server only) adds `utoipa` schemas; the client leaves it off.
 
-/// Protocol version; the server rejects clients with a different major version.
+pub mod auth;
+pub mod blobs;
+pub mod dossiers;
+pub mod error;
+pub mod events;
+pub mod paths;
+
+pub use error::{ErrorBody, ErrorCode};
+
+/// Protocol version. A client sends it in [`PROTOCOL_HEADER`]; the server rejects a different
+/// major version with [`ErrorCode::ProtocolUnsupported`] and answers with its own in the same header.
 pub const PROTOCOL_VERSION: &str = "1";
+
+/// Request/response header carrying [`PROTOCOL_VERSION`].
+pub const PROTOCOL_HEADER: &str = "x-dvc-protocol";
 
 /// API path prefix.
 pub const API_PREFIX: &str = "/v1";
 
-/// Health check path.
-pub const HEALTHZ: &str = "/healthz";
+/// Health check path (kept here for compatibility with the foundation issue).
+pub const HEALTHZ: &str = paths::HEALTHZ;
+
+/// The major part of a version string such as `"1"` or `"1.2"`.
+pub fn major_version(v: &str) -> &str {
+    v.split('.').next().unwrap_or(v).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn major_version_parts() {
+        assert_eq!(major_version("1"), "1");
+        assert_eq!(major_version("1.7"), "1");
+        assert_eq!(major_version(" 2 "), "2");
+        assert_eq!(major_version(PROTOCOL_VERSION), "1");
+    }
+}

@@ -1,11 +1,302 @@
-//! `dvc-sync` — the sync server. The sync-server issue fills this in; until then it only reports
-//! its protocol version so the workspace builds and the binary exists.
-#![allow(clippy::print_stdout)]
+//! `dvc-sync` command line: `serve`, `migrate`, `agency add`, `user add`, `demo-seed`.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
-fn main() {
-    println!(
-        "dvc-sync {} (protocol {}) — server not implemented yet",
-        env!("CARGO_PKG_VERSION"),
-        dvc_protocol::PROTOCOL_VERSION
-    );
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use dvc_protocol::auth::{CreateStaffRequest, Role};
+use dvc_sync::clock::{system_now_ms, SystemClock};
+use dvc_sync::config::Config;
+use dvc_sync::otp::LogOtpSender;
+
+#[derive(Parser)]
+#[command(name = "dvc-sync", version, about = "DVC Đồng Hành sync server")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args, Clone)]
+struct DbArgs {
+    /// `sqlite://<path>` (default, embedded) or `postgres://user@host/db`.
+    #[arg(
+        long,
+        env = "DVC_SYNC_DB",
+        default_value = "sqlite://dvc-sync-data/dvc-sync.db"
+    )]
+    db: String,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (port 0: any free port; the bound address is printed).
+        #[arg(long, env = "DVC_SYNC_LISTEN", default_value = "127.0.0.1:8787")]
+        listen: String,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Directory for blob bytes.
+        #[arg(long, env = "DVC_SYNC_BLOBS", default_value = "dvc-sync-data/blobs")]
+        blobs: PathBuf,
+        /// Largest blob in MiB.
+        #[arg(long, env = "DVC_SYNC_MAX_BLOB_MB", default_value_t = 10)]
+        max_blob_mb: u64,
+        /// Storage quota per account in MiB.
+        #[arg(long, env = "DVC_SYNC_QUOTA_MB", default_value_t = 512)]
+        quota_mb: u64,
+        /// Console cookies without `Secure` (plain HTTP on a non-localhost address; development only).
+        #[arg(long, env = "DVC_SYNC_INSECURE_COOKIES")]
+        insecure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Agencies.
+    Agency {
+        #[command(subcommand)]
+        cmd: AgencyCmd,
+    },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Create the demo agency, officer, citizen and volunteer (synthetic; passwords reset).
+    DemoSeed {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgencyCmd {
+    /// Add or rename an agency.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Agency code, e.g. 000.30.27.H23.
+        #[arg(long)]
+        code: String,
+        /// Name shown in the console.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add an officer or admin; the password is read from the first line of standard input.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        /// officer or admin.
+        #[arg(long)]
+        role: String,
+        /// User name.
+        #[arg(long)]
+        login: String,
+        /// The officer's agency code.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DVC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.cmd {
+        Cmd::Serve {
+            listen,
+            db,
+            blobs,
+            max_blob_mb,
+            quota_mb,
+            insecure_cookies,
+        } => {
+            let database = dvc_sync::db::open(&db.db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let cfg = Config {
+                max_blob_bytes: max_blob_mb * 1024 * 1024,
+                account_quota_bytes: quota_mb * 1024 * 1024,
+                secure_cookies: !insecure_cookies,
+                ..Config::default()
+            };
+            let state = dvc_sync::server::build_state(
+                database,
+                &blobs,
+                cfg,
+                Arc::new(SystemClock),
+                Arc::new(LogOtpSender),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| format!("bind {listen}: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!(%addr, backend = state.db.backend(), "dvc-sync listening");
+            println!("dvc-sync listening on http://{addr}");
+            dvc_sync::server::serve(listener, state, shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Cmd::Migrate { db } => {
+            let database = dvc_sync::db::open(&db.db)
+                .await
+                .map_err(|e| e.to_string())?;
+            database.migrate().await.map_err(|e| e.to_string())?;
+            println!("migrations applied ({})", database.backend());
+            Ok(())
+        }
+        Cmd::Agency {
+            cmd: AgencyCmd::Add { db, code, name },
+        } => {
+            if !dvc_sync::domain::valid_agency_code(&code) {
+                return Err("invalid agency code: 1–40 of A-Z a-z 0-9 .".into());
+            }
+            let database = dvc_sync::db::open(&db.db)
+                .await
+                .map_err(|e| e.to_string())?;
+            database.migrate().await.map_err(|e| e.to_string())?;
+            database
+                .upsert_agency(&code, name.trim(), system_now_ms())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("agency {code} saved");
+            Ok(())
+        }
+        Cmd::User {
+            cmd:
+                UserCmd::Add {
+                    db,
+                    role,
+                    login,
+                    agency,
+                    name,
+                },
+        } => {
+            let role = Role::parse(&role)
+                .filter(|r| matches!(r, Role::Officer | Role::Admin))
+                .ok_or("role must be officer or admin")?;
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .map_err(|e| format!("read password: {e}"))?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            let database = dvc_sync::db::open(&db.db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let state = dvc_sync::server::build_state(
+                database,
+                &std::env::temp_dir().join("dvc-sync-cli-blobs"),
+                Config::default(),
+                Arc::new(SystemClock),
+                Arc::new(LogOtpSender),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let req = CreateStaffRequest {
+                login,
+                password,
+                role,
+                agency_code: agency,
+                display_name: name,
+            };
+            let a = dvc_sync::api::admin::create_staff(&state, req)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "{} {}: {}{}",
+                        e.body.code,
+                        e.body.error,
+                        e.body.message,
+                        e.body.field.map(|f| format!(" ({f})")).unwrap_or_default()
+                    )
+                })?;
+            println!("{} {} created (id {})", a.role.as_str(), a.login, a.id);
+            Ok(())
+        }
+        Cmd::DemoSeed { db } => {
+            let database = dvc_sync::db::open(&db.db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let seeded = dvc_sync::seed::demo_seed(&database, system_now_ms())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "demo agency {} — {}",
+                dvc_sync::seed::DEMO_AGENCY,
+                dvc_sync::seed::DEMO_AGENCY_NAME
+            );
+            for (role, login, password) in seeded.accounts {
+                println!(
+                    "  {:<9} login {:<12} password {}",
+                    role.as_str(),
+                    login,
+                    password
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("dvc-sync: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dvc-sync: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,269 @@
+//! Dossiers (hồ sơ): the manifest a client submits, the receipt with the dossier code, and states.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::events::Event;
+
+/// A value in an e-form. Plain JSON shapes; the server stores and shows them without interpreting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FormValue {
+    /// Text (dates, numbers as typed, codes).
+    Text(String),
+    /// A check box.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// Repeated values.
+    List(Vec<FormValue>),
+    /// A nested group of fields (e.g. one household member).
+    Group(BTreeMap<String, FormValue>),
+}
+
+/// One attached file, by content hash. The blob must be uploaded by the submitting account first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// What this file is for, e.g. `"cccd_front"`, `"portrait_4x6"`, `"birth_certificate"`.
+    pub kind: String,
+    /// Lowercase hex SHA-256.
+    pub sha256: String,
+    /// MIME type, e.g. `"image/jpeg"`.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// How the applicant receives the result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Delivery {
+    /// An electronic result (PDF) through the app.
+    Online,
+    /// Collected at the agency's one-stop counter (bộ phận một cửa).
+    AtAgency,
+    /// By public postal service (bưu chính công ích) to this address.
+    Postal {
+        /// Recipient name.
+        recipient: String,
+        /// Full postal address.
+        address: String,
+        /// Contact phone.
+        phone: String,
+    },
+}
+
+/// Who the dossier is for, when a volunteer submits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OnBehalfOf {
+    /// The citizen's registered phone number; they must have given this volunteer consent.
+    pub citizen_phone: String,
+}
+
+/// The body of `PUT /v1/dossiers/{client_uuid}`.
+///
+/// Idempotency is judged on the whole JSON body (keys in any order): the same uuid with the same
+/// content is answered like the first time; anything different is `409.1 dossier_conflict`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DossierManifest {
+    /// National procedure code, e.g. `"1.001456"`.
+    pub procedure_code: String,
+    /// Receiving agency's code (QCVN 102:2016 shape), e.g. `"000.30.27.H23"`.
+    pub agency_code: String,
+    /// E-form values by field name.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub form: BTreeMap<String, FormValue>,
+    /// Attached files (at most 64).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// How the result is delivered.
+    pub delivery: Delivery,
+    /// Set by volunteers submitting for a citizen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<OnBehalfOf>,
+    /// When the applicant pressed "submit" on the phone (RFC 3339), for information.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_on_device_at: Option<String>,
+}
+
+/// Where a dossier stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DossierState {
+    /// Received by the server, code issued, waiting for an officer (đã tiếp nhận — chờ xử lý).
+    Received,
+    /// Accepted by the agency for handling (đã tiếp nhận).
+    Accepted,
+    /// The agency asks for more or corrected papers (yêu cầu bổ sung).
+    SupplementRequested,
+    /// Refused, with a reason (từ chối).
+    Rejected,
+    /// A fee is due (chờ nộp phí, lệ phí).
+    FeeRequested,
+    /// The fee was paid.
+    Paid,
+    /// The result is ready: a PDF, or sent by post (có kết quả).
+    ResultReady,
+    /// Finished (hoàn thành).
+    Completed,
+    /// Withdrawn by the applicant (đã hủy).
+    Cancelled,
+}
+
+impl DossierState {
+    /// All states, in their usual order.
+    pub const ALL: &'static [DossierState] = &[
+        DossierState::Received,
+        DossierState::Accepted,
+        DossierState::SupplementRequested,
+        DossierState::FeeRequested,
+        DossierState::Paid,
+        DossierState::ResultReady,
+        DossierState::Completed,
+        DossierState::Rejected,
+        DossierState::Cancelled,
+    ];
+
+    /// The stable snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DossierState::Received => "received",
+            DossierState::Accepted => "accepted",
+            DossierState::SupplementRequested => "supplement_requested",
+            DossierState::Rejected => "rejected",
+            DossierState::FeeRequested => "fee_requested",
+            DossierState::Paid => "paid",
+            DossierState::ResultReady => "result_ready",
+            DossierState::Completed => "completed",
+            DossierState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses [`DossierState::as_str`].
+    pub fn parse(s: &str) -> Option<DossierState> {
+        DossierState::ALL
+            .iter()
+            .copied()
+            .find(|st| st.as_str() == s)
+    }
+
+    /// No further change is possible.
+    pub const fn is_final(self) -> bool {
+        matches!(
+            self,
+            DossierState::Rejected | DossierState::Completed | DossierState::Cancelled
+        )
+    }
+}
+
+/// The answer to a successful submission — the same bytes for every repeat of the same request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DossierReceipt {
+    /// The client's uuid.
+    pub dossier_uuid: String,
+    /// Dossier code (mã hồ sơ): `<agency code>-YYMMDD-NNNN` (Circular 01/2018/TT-VPCP Art. 19),
+    /// receipt date in Vietnam time, sequence per agency and day from 0001.
+    pub code: String,
+    /// Receiving agency.
+    pub agency_code: String,
+    /// RFC 3339 UTC time of receipt.
+    pub received_at: String,
+    /// Cursor of the `received` event (events after it concern later changes).
+    pub event_cursor: String,
+}
+
+/// A dossier as the caller may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DossierView {
+    /// Receipt data (code, agency, time).
+    pub receipt: DossierReceipt,
+    /// Current state.
+    pub state: DossierState,
+    /// RFC 3339 UTC time of the last change.
+    pub updated_at: String,
+    /// The manifest as submitted.
+    pub manifest: DossierManifest,
+    /// Its events, oldest first.
+    pub events: Vec<Event>,
+}
+
+/// A line in a dossier list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DossierSummary {
+    /// Client uuid.
+    pub dossier_uuid: String,
+    /// Dossier code.
+    pub code: String,
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Agency code.
+    pub agency_code: String,
+    /// Current state.
+    pub state: DossierState,
+    /// RFC 3339 UTC.
+    pub received_at: String,
+    /// RFC 3339 UTC.
+    pub updated_at: String,
+}
+
+/// `GET /v1/dossiers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DossierList {
+    /// Newest first, at most 200.
+    pub dossiers: Vec<DossierSummary>,
+}
+
+/// The applicant withdraws a dossier (only while `received` or `supplement_requested`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    /// Optional reason shown to the officer.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_json_shape() {
+        let json = r#"{
+            "procedure_code": "1.001456",
+            "agency_code": "000.30.27.H23",
+            "form": {"ho_ten": "Nguyễn Văn A", "so_ban": 2, "dong_y": true,
+                     "thanh_vien": [{"ten": "B"}]},
+            "attachments": [{"kind": "portrait_4x6", "sha256": "ab", "content_type": "image/jpeg", "size": 10}],
+            "delivery": {"method": "postal", "recipient": "A", "address": "x", "phone": "0912345678"}
+        }"#;
+        let m: DossierManifest = serde_json::from_str(json).unwrap();
+        assert_eq!(m.form["so_ban"], FormValue::Number(2.0));
+        assert!(matches!(m.form["thanh_vien"], FormValue::List(_)));
+        assert!(matches!(m.delivery, Delivery::Postal { .. }));
+        let online: Delivery = serde_json::from_str(r#"{"method":"online"}"#).unwrap();
+        assert_eq!(online, Delivery::Online);
+        assert!(serde_json::from_str::<DossierManifest>(r#"{"procedure_code":"1"}"#).is_err());
+    }
+
+    #[test]
+    fn states_round_trip() {
+        for &s in DossierState::ALL {
+            assert_eq!(DossierState::parse(s.as_str()), Some(s));
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! `/v1/dossiers`: idempotent submission with dossier codes, reading, listing, cancelling.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use dvc_protocol::auth::Role;
+use dvc_protocol::blobs::is_sha256_hex;
+use dvc_protocol::dossiers::{
+    CancelRequest, DossierList, DossierManifest, DossierReceipt, DossierState, DossierSummary,
+    DossierView, FormValue,
+};
+use dvc_protocol::events::{Event, EventKind};
+use dvc_protocol::{ErrorBody, ErrorCode};
+use serde::Deserialize;
+
+use crate::auth::Caller;
+use crate::db::{
+    Dossier, DossierFilter, EventRow, NewDossier, SubmitOutcome, Transition, TransitionOutcome,
+};
+use crate::domain::{self, rfc3339, Actor, Scope};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_json, ApiJson, ApiPath, ApiQuery, JsonBytes};
+use crate::metrics::Metrics;
+use crate::state::AppState;
+
+/// Most attachments per dossier.
+pub const MAX_ATTACHMENTS: usize = 64;
+
+/// The receipt of a stored dossier — identical for every repeat.
+pub fn receipt(d: &Dossier) -> DossierReceipt {
+    DossierReceipt {
+        dossier_uuid: d.uuid.clone(),
+        code: d.code.clone(),
+        agency_code: d.agency_code.clone(),
+        received_at: rfc3339(d.received_at),
+        event_cursor: d.received_seq.to_string(),
+    }
+}
+
+/// An event row as the wire type.
+pub fn event(row: &EventRow) -> ApiResult<Event> {
+    let kind: EventKind = serde_json::from_str(&row.payload).map_err(|e| {
+        tracing::error!(seq = row.seq, error = %e, "corrupt event payload");
+        ApiError::new(ErrorCode::Internal, "internal error")
+    })?;
+    Ok(Event {
+        cursor: row.seq.to_string(),
+        dossier_uuid: row.dossier_uuid.clone(),
+        dossier_code: row.dossier_code.clone(),
+        state: row.state,
+        at: rfc3339(row.at),
+        event: kind,
+    })
+}
+
+/// The stored manifest.
+pub fn manifest(d: &Dossier) -> ApiResult<DossierManifest> {
+    serde_json::from_str(&d.manifest).map_err(|e| {
+        tracing::error!(dossier = %d.uuid, error = %e, "corrupt stored manifest");
+        ApiError::new(ErrorCode::Internal, "internal error")
+    })
+}
+
+fn summary(d: &Dossier) -> DossierSummary {
+    DossierSummary {
+        dossier_uuid: d.uuid.clone(),
+        code: d.code.clone(),
+        procedure_code: d.procedure_code.clone(),
+        agency_code: d.agency_code.clone(),
+        state: d.state,
+        received_at: rfc3339(d.received_at),
+        updated_at: rfc3339(d.updated_at),
+    }
+}
+
+fn uuid_param(s: &str) -> ApiResult<String> {
+    domain::parse_dossier_uuid(s)
+        .ok_or_else(|| ApiError::invalid("dossier_uuid", "not a lowercase hyphenated UUID"))
+}
+
+fn check_text(field: &str, s: &str, max: usize) -> ApiResult<()> {
+    if s.chars().count() > max || s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ApiError::invalid(
+            field,
+            format!("at most {max} characters, no control characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_form(path: &str, v: &FormValue, depth: usize) -> ApiResult<()> {
+    if depth > 6 {
+        return Err(ApiError::invalid(path, "nested too deeply"));
+    }
+    match v {
+        FormValue::Text(s) => check_text(path, s, 4000),
+        FormValue::List(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, x)| check_form(&format!("{path}[{i}]"), x, depth + 1)),
+        FormValue::Group(m) => m.iter().try_for_each(|(k, x)| {
+            check_text(path, k, 100)?;
+            check_form(&format!("{path}.{k}"), x, depth + 1)
+        }),
+        FormValue::Number(n) if !n.is_finite() => {
+            Err(ApiError::invalid(path, "not a finite number"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks a manifest's fields (the body already parsed).
+pub fn validate(m: &DossierManifest) -> ApiResult<()> {
+    if !domain::valid_procedure_code(&m.procedure_code) {
+        return Err(ApiError::invalid(
+            "procedure_code",
+            "1–32 of 0-9 A-Z a-z . _ -",
+        ));
+    }
+    if !domain::valid_agency_code(&m.agency_code) {
+        return Err(ApiError::invalid("agency_code", "1–40 of A-Z a-z 0-9 ."));
+    }
+    if m.form.len() > 500 {
+        return Err(ApiError::invalid("form", "at most 500 fields"));
+    }
+    for (k, v) in &m.form {
+        check_text("form", k, 100)?;
+        check_form(&format!("form.{k}"), v, 0)?;
+    }
+    if m.attachments.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::invalid(
+            "attachments",
+            format!("at most {MAX_ATTACHMENTS}"),
+        ));
+    }
+    for (i, a) in m.attachments.iter().enumerate() {
+        if !is_sha256_hex(&a.sha256) {
+            return Err(ApiError::invalid(
+                format!("attachments[{i}].sha256"),
+                "not a lowercase hex SHA-256",
+            ));
+        }
+        check_text(&format!("attachments[{i}].kind"), &a.kind, 64)?;
+        check_text(
+            &format!("attachments[{i}].content_type"),
+            &a.content_type,
+            100,
+        )?;
+    }
+    if let dvc_protocol::dossiers::Delivery::Postal {
+        recipient,
+        address,
+        phone,
+    } = &m.delivery
+    {
+        check_text("delivery.recipient", recipient, 200)?;
+        check_text("delivery.address", address, 500)?;
+        check_text("delivery.phone", phone, 20)?;
+        if recipient.trim().is_empty() || address.trim().is_empty() {
+            return Err(ApiError::invalid(
+                "delivery",
+                "postal delivery needs a recipient and an address",
+            ));
+        }
+    }
+    if let Some(ts) = &m.submitted_on_device_at {
+        check_text("submitted_on_device_at", ts, 40)?;
+    }
+    Ok(())
+}
+
+/// Submits a dossier. Same uuid and same content: the same answer as the first time.
+#[utoipa::path(put, path = "/v1/dossiers/{dossier_uuid}", tag = "dossiers", security(("bearer" = [])),
+    params(("dossier_uuid" = String, Path, description = "The client's UUID (v7) for this dossier")),
+    request_body = DossierManifest,
+    responses((status = 201, body = DossierReceipt), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(account_id = %caller.account.id, dossier = tracing::field::Empty))]
+pub async fn put(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiPath(raw_uuid): ApiPath,
+    JsonBytes(body): JsonBytes,
+) -> ApiResult<(StatusCode, Json<DossierReceipt>)> {
+    caller.require(&[Role::Citizen, Role::Volunteer])?;
+    let uuid = uuid_param(&raw_uuid)?;
+    tracing::Span::current().record("dossier", uuid.as_str());
+    let value: serde_json::Value = parse_json(&body)?;
+    let m: DossierManifest = {
+        let v = value.clone();
+        serde_path_to_error::deserialize(v).map_err(crate::extract::json_error)?
+    };
+    validate(&m)?;
+    let (canonical, content_hash) = domain::canonical_hash(&value);
+    let me = &caller.account;
+    let citizen_id = match (&m.on_behalf_of, me.role) {
+        (None, _) => None,
+        (Some(_), Role::Citizen) => {
+            return Err(ApiError::invalid(
+                "on_behalf_of",
+                "only volunteers submit on behalf of someone",
+            ))
+        }
+        (Some(obo), _) => {
+            let phone = domain::normalize_phone(&obo.citizen_phone).ok_or_else(|| {
+                ApiError::invalid(
+                    "on_behalf_of.citizen_phone",
+                    "not a Vietnamese mobile number",
+                )
+            })?;
+            match st.db.consenting_citizen(&me.id, &phone).await? {
+                Some(id) => Some(id),
+                None => {
+                    // A repeat of an accepted submission gets the same answer even if the consent
+                    // was withdrawn since.
+                    if let Some(d) = st.db.dossier(&Scope::Party(me.id.clone()), &uuid).await? {
+                        if d.submitter_id == me.id && d.content_hash == content_hash {
+                            return Ok((StatusCode::CREATED, Json(receipt(&d))));
+                        }
+                    }
+                    return Err(ApiError::new(
+                        ErrorCode::ConsentMissing,
+                        "this citizen has not given this volunteer consent",
+                    ));
+                }
+            }
+        }
+    };
+    let attachments = crate::db::dedup(
+        &m.attachments
+            .iter()
+            .map(|a| a.sha256.clone())
+            .collect::<Vec<_>>(),
+    );
+    let now = st.clock.now_ms();
+    let new = NewDossier {
+        uuid,
+        submitter_id: me.id.clone(),
+        citizen_id,
+        agency_code: m.agency_code.clone(),
+        procedure_code: m.procedure_code.clone(),
+        content_hash,
+        manifest: canonical,
+        attachments,
+        now,
+        day: domain::vn_day(now),
+    };
+    match st.db.submit_dossier(&new).await? {
+        SubmitOutcome::Created(d) => {
+            st.feed.published(d.received_seq);
+            Metrics::inc(&st.metrics.dossiers_created);
+            tracing::info!(code = %d.code, attachments = new.attachments.len(), "dossier received");
+            Ok((StatusCode::CREATED, Json(receipt(&d))))
+        }
+        SubmitOutcome::Repeat(d) => {
+            Metrics::inc(&st.metrics.dossier_repeats);
+            tracing::info!(code = %d.code, "dossier repeat");
+            Ok((StatusCode::CREATED, Json(receipt(&d))))
+        }
+        SubmitOutcome::Conflict => {
+            Metrics::inc(&st.metrics.dossier_conflicts);
+            Err(ApiError::new(
+                ErrorCode::DossierConflict,
+                "this dossier uuid was already used with different content",
+            ))
+        }
+        SubmitOutcome::UnknownAgency => Err(ApiError::new(
+            ErrorCode::UnknownAgency,
+            "this server does not receive dossiers for that agency",
+        )
+        .with_field("agency_code")),
+        SubmitOutcome::BlobsMissing(missing) => {
+            let mut e = ApiError::new(ErrorCode::BlobsMissing, "upload these attachments first");
+            e.body.missing = Some(missing);
+            Err(e)
+        }
+    }
+}
+
+fn reader_roles(caller: &Caller) -> ApiResult<()> {
+    caller.require(&[Role::Citizen, Role::Volunteer, Role::Officer])
+}
+
+/// One dossier the caller may see, with its events.
+pub async fn view(st: &AppState, scope: &Scope, uuid: &str) -> ApiResult<DossierView> {
+    let d = st
+        .db
+        .dossier(scope, uuid)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let events = st
+        .db
+        .dossier_events(&d.uuid)
+        .await?
+        .iter()
+        .map(event)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(DossierView {
+        receipt: receipt(&d),
+        state: d.state,
+        updated_at: rfc3339(d.updated_at),
+        manifest: manifest(&d)?,
+        events,
+    })
+}
+
+/// A dossier the caller may see.
+#[utoipa::path(get, path = "/v1/dossiers/{dossier_uuid}", tag = "dossiers", security(("bearer" = [])),
+    params(("dossier_uuid" = String, Path, description = "Dossier uuid")),
+    responses((status = 200, body = DossierView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(account_id = %caller.account.id))]
+pub async fn get(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiPath(raw_uuid): ApiPath,
+) -> ApiResult<Json<DossierView>> {
+    reader_roles(&caller)?;
+    let uuid = domain::parse_dossier_uuid(&raw_uuid).ok_or_else(ApiError::not_found)?;
+    Ok(Json(view(&st, &caller.account.scope(), &uuid).await?))
+}
+
+/// `GET /v1/dossiers` filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only this state (a `DossierState` name such as `received`).
+    pub state: Option<String>,
+    /// Dossier code contains this.
+    pub q: Option<String>,
+    /// 1..=200, default 50.
+    pub limit: Option<String>,
+}
+
+/// Dossiers the caller may see, newest first.
+#[utoipa::path(get, path = "/v1/dossiers", tag = "dossiers", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = DossierList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(account_id = %caller.account.id))]
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<DossierList>> {
+    reader_roles(&caller)?;
+    let limit = crate::extract::int_param("limit", q.limit.as_deref(), 50, 1, 200)?;
+    let state = match q.state.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(
+            DossierState::parse(s)
+                .ok_or_else(|| ApiError::invalid("state", "not a dossier state"))?,
+        ),
+    };
+    if q.q.as_ref().is_some_and(|s| s.len() > 64) {
+        return Err(ApiError::invalid("q", "at most 64 characters"));
+    }
+    let filter = DossierFilter {
+        state,
+        code_query: q.q.filter(|s| !s.is_empty()),
+        limit: i64::from(limit),
+    };
+    let rows = st
+        .db
+        .list_dossiers(&caller.account.scope(), &filter)
+        .await?;
+    Ok(Json(DossierList {
+        dossiers: rows.iter().map(summary).collect(),
+    }))
+}
+
+/// The applicant withdraws a dossier that is not yet being handled.
+#[utoipa::path(post, path = "/v1/dossiers/{dossier_uuid}/cancel", tag = "dossiers", security(("bearer" = [])),
+    params(("dossier_uuid" = String, Path, description = "Dossier uuid")), request_body = CancelRequest,
+    responses((status = 200, body = DossierView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(account_id = %caller.account.id))]
+pub async fn cancel(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiPath(raw_uuid): ApiPath,
+    ApiJson(req): ApiJson<CancelRequest>,
+) -> ApiResult<Json<DossierView>> {
+    caller.require(&[Role::Citizen, Role::Volunteer])?;
+    let uuid = domain::parse_dossier_uuid(&raw_uuid).ok_or_else(ApiError::not_found)?;
+    if let Some(r) = &req.reason {
+        check_text("reason", r, 1000)?;
+    }
+    let scope = caller.account.scope();
+    let t = Transition {
+        dossier_uuid: uuid.clone(),
+        scope: scope.clone(),
+        actor_id: caller.account.id.clone(),
+        actor: Actor::Applicant,
+        event: EventKind::Cancelled {
+            reason: req.reason.filter(|r| !r.trim().is_empty()),
+        },
+        result_blob: None,
+        now: st.clock.now_ms(),
+        audit_detail: "cancelled by applicant".into(),
+    };
+    apply(&st, &t).await?;
+    Ok(Json(view(&st, &scope, &uuid).await?))
+}
+
+/// Applies a transition and announces its event.
+pub async fn apply(st: &AppState, t: &Transition) -> ApiResult<EventRow> {
+    match st.db.transition(t).await? {
+        TransitionOutcome::Applied(ev) => {
+            st.feed.published(ev.seq);
+            Metrics::inc(&st.metrics.transitions);
+            tracing::info!(code = %ev.dossier_code, state = ev.state.as_str(), actor_id = %t.actor_id, "dossier state changed");
+            Ok(ev)
+        }
+        TransitionOutcome::NotFound => Err(ApiError::not_found()),
+        TransitionOutcome::InvalidTransition(state) => Err(ApiError::new(
+            ErrorCode::InvalidTransition,
+            format!("not allowed while the dossier is {}", state.as_str()),
+        )),
+    }
+}

@@ -1,0 +1,450 @@
+//! Console pages (Vietnamese). maud escapes every interpolated value.
+
+use dvc_protocol::dossiers::{Delivery, DossierManifest, DossierState, FormValue};
+use dvc_protocol::events::{Event, EventKind, ResultDelivery};
+use maud::{html, Markup, DOCTYPE};
+
+use crate::db::{Account, AuditRow, Dossier};
+use crate::domain::{next_state, Actor};
+
+/// Vietnamese label of a state.
+pub fn state_label(s: DossierState) -> &'static str {
+    match s {
+        DossierState::Received => "Chờ tiếp nhận",
+        DossierState::Accepted => "Đã tiếp nhận",
+        DossierState::SupplementRequested => "Yêu cầu bổ sung",
+        DossierState::Rejected => "Từ chối",
+        DossierState::FeeRequested => "Chờ nộp phí",
+        DossierState::Paid => "Đã nộp phí",
+        DossierState::ResultReady => "Có kết quả",
+        DossierState::Completed => "Hoàn thành",
+        DossierState::Cancelled => "Đã hủy",
+    }
+}
+
+fn event_label(e: &EventKind) -> String {
+    match e {
+        EventKind::Received => "Hệ thống đã nhận hồ sơ và cấp mã".into(),
+        EventKind::Accepted => "Cán bộ đã tiếp nhận hồ sơ".into(),
+        EventKind::SupplementRequested { note } => format!("Yêu cầu bổ sung: {note}"),
+        EventKind::Rejected { reason } => format!("Từ chối: {reason}"),
+        EventKind::FeeRequested {
+            amount_vnd, bank, ..
+        } => {
+            format!(
+                "Yêu cầu nộp phí {} đồng vào tài khoản {} ({})",
+                vnd(*amount_vnd),
+                bank.account_number,
+                bank.account_name
+            )
+        }
+        EventKind::Paid => "Đã xác nhận nộp phí".into(),
+        EventKind::ResultReady {
+            result: ResultDelivery::Online { .. },
+        } => "Đã có kết quả điện tử (PDF)".into(),
+        EventKind::ResultReady {
+            result:
+                ResultDelivery::Postal {
+                    carrier,
+                    tracking_number,
+                },
+        } => {
+            format!("Đã gửi kết quả qua bưu chính: {carrier}, mã vận đơn {tracking_number}")
+        }
+        EventKind::Completed => "Hoàn thành".into(),
+        EventKind::Cancelled { reason } => match reason {
+            Some(r) => format!("Người nộp đã hủy hồ sơ: {r}"),
+            None => "Người nộp đã hủy hồ sơ".into(),
+        },
+    }
+}
+
+/// Vietnamese label of a form field name used in validation messages.
+pub fn field_label(f: &str) -> &'static str {
+    match f {
+        "note" => "nội dung yêu cầu bổ sung",
+        "reason" => "lý do từ chối",
+        "amount_vnd" => "số tiền",
+        "bank_bin" => "mã ngân hàng (BIN, 6 chữ số)",
+        "account_number" => "số tài khoản",
+        "account_name" => "tên tài khoản",
+        "carrier" => "đơn vị bưu chính",
+        "tracking_number" => "mã vận đơn",
+        _ => "thao tác",
+    }
+}
+
+fn vnd(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `dd/mm/yyyy HH:MM` in Vietnam time.
+pub fn vn_time(unix_ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(
+            time::UtcOffset::from_whole_seconds(crate::domain::VIETNAM_OFFSET_S)
+                .unwrap_or(time::UtcOffset::UTC),
+        );
+    format!(
+        "{:02}/{:02}/{:04} {:02}:{:02}",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+fn vn_time_rfc(s: &str) -> String {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map(|t| vn_time(i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)))
+        .unwrap_or_else(|_| s.to_owned())
+}
+
+fn layout(title: &str, officer: Option<(&Account, &str)>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="vi" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Bảng điều khiển cán bộ" }
+                link rel="stylesheet" href="/console/static/console.css";
+            }
+            body {
+                header {
+                    span.brand { "DVC Đồng Hành — Cán bộ tiếp nhận" }
+                    @if let Some((a, csrf)) = officer {
+                        a href="/console/dossiers" { "Danh sách hồ sơ" }
+                        span { (a.display_name.as_deref().unwrap_or(&a.login)) }
+                        form.inline method="post" action="/console/logout" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" { "Đăng xuất" }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// Login form.
+pub fn login(csrf: &str, error: Option<&str>) -> Markup {
+    layout(
+        "Đăng nhập",
+        None,
+        html! {
+            div.login {
+                h1 { "Đăng nhập" }
+                @if let Some(e) = error { div.msg.err role="alert" { (e) } }
+                form method="post" action="/console/login" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label for="login" { "Tên đăng nhập" }
+                    input #login type="text" name="login" autocomplete="username" required autofocus;
+                    label for="password" { "Mật khẩu" }
+                    input #password type="password" name="password" autocomplete="current-password" required;
+                    button type="submit" { "Đăng nhập" }
+                }
+            }
+        },
+    )
+}
+
+/// An error page.
+pub fn error_page(msg: &str) -> Markup {
+    layout(
+        "Lỗi",
+        None,
+        html! {
+            div.msg.err role="alert" { (msg) }
+            p { a href="/console/dossiers" { "Quay lại danh sách hồ sơ" } }
+        },
+    )
+}
+
+/// The agency's dossiers.
+pub fn list(
+    officer: &Account,
+    csrf: &str,
+    agency_name: &str,
+    state: Option<DossierState>,
+    q: Option<&str>,
+    rows: &[Dossier],
+) -> Markup {
+    layout(
+        "Danh sách hồ sơ",
+        Some((officer, csrf)),
+        html! {
+            h1 { "Hồ sơ của " (agency_name) }
+            nav.tabs aria-label="Lọc theo trạng thái" {
+                a href="/console/dossiers" class=@if state.is_none() { "on" } { "Tất cả" }
+                @for s in DossierState::ALL {
+                    a href={ "/console/dossiers?state=" (s.as_str()) } class=@if state == Some(*s) { "on" } { (state_label(*s)) }
+                }
+            }
+            form method="get" action="/console/dossiers" {
+                @if let Some(s) = state { input type="hidden" name="state" value=(s.as_str()); }
+                label for="q" { "Tìm theo mã hồ sơ" }
+                input #q type="search" name="q" value=(q.unwrap_or("")) placeholder="VD: 000.00.00.H00-260101-0001";
+                button type="submit" { "Tìm" }
+            }
+            @if rows.is_empty() {
+                p.muted { "Không có hồ sơ nào." }
+            } @else {
+                table {
+                    thead { tr { th { "Mã hồ sơ" } th { "Thủ tục" } th { "Trạng thái" } th { "Ngày nhận" } th { "Cập nhật" } } }
+                    tbody {
+                        @for d in rows {
+                            tr {
+                                td { a href={ "/console/dossiers/" (d.uuid) } { (d.code) } }
+                                td { (d.procedure_code) }
+                                td { span class={ "state state-" (d.state.as_str()) } { (state_label(d.state)) } }
+                                td { (vn_time(d.received_at)) }
+                                td { (vn_time(d.updated_at)) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn form_value(v: &FormValue) -> Markup {
+    match v {
+        FormValue::Text(s) => html! { (s) },
+        FormValue::Bool(b) => html! { (if *b { "Có" } else { "Không" }) },
+        FormValue::Number(n) => html! { (n) },
+        FormValue::List(items) => html! { ul { @for i in items { li { (form_value(i)) } } } },
+        FormValue::Group(m) => {
+            html! { table { @for (k, x) in m { tr { th { (k) } td { (form_value(x)) } } } } }
+        }
+    }
+}
+
+/// What the dossier page shows.
+pub struct DossierPage<'a> {
+    /// The officer.
+    pub officer: &'a Account,
+    /// CSRF token for forms.
+    pub csrf: &'a str,
+    /// The dossier.
+    pub dossier: &'a Dossier,
+    /// Its manifest.
+    pub manifest: &'a DossierManifest,
+    /// Its events.
+    pub events: &'a [Event],
+    /// Its audit rows.
+    pub audit: &'a [AuditRow],
+    /// Who submitted it.
+    pub submitter: Option<&'a Account>,
+    /// Success flash (the new state).
+    pub ok: Option<&'a str>,
+    /// Error message.
+    pub err: Option<&'a str>,
+}
+
+fn can(state: DossierState, e: &EventKind) -> bool {
+    next_state(state, e, Actor::Officer).is_some()
+}
+
+/// One dossier with its actions.
+pub fn dossier(p: &DossierPage<'_>) -> Markup {
+    let d = p.dossier;
+    let m = p.manifest;
+    let s = d.state;
+    let action_url = format!("/console/dossiers/{}/action", d.uuid);
+    let result_url = format!("/console/dossiers/{}/result", d.uuid);
+    let note = || EventKind::SupplementRequested {
+        note: String::new(),
+    };
+    let fee = EventKind::FeeRequested {
+        amount_vnd: 0,
+        bank: dvc_protocol::events::BankAccount {
+            bank_bin: String::new(),
+            account_number: String::new(),
+            account_name: String::new(),
+        },
+        transfer_note: String::new(),
+    };
+    let result = EventKind::ResultReady {
+        result: ResultDelivery::Postal {
+            carrier: String::new(),
+            tracking_number: String::new(),
+        },
+    };
+    layout(
+        &d.code,
+        Some((p.officer, p.csrf)),
+        html! {
+            p { a href="/console/dossiers" { "← Danh sách hồ sơ" } }
+            h1 { "Hồ sơ " (d.code) " " span class={ "state state-" (s.as_str()) } { (state_label(s)) } }
+            @if let Some(ok) = p.ok {
+                div.msg.ok role="status" { "Đã cập nhật. Trạng thái mới: " (DossierState::parse(ok).map(state_label).unwrap_or("")) }
+            }
+            @if let Some(e) = p.err { div.msg.err role="alert" { (e) } }
+            table {
+                tr { th { "Mã hồ sơ" } td { (d.code) } }
+                tr { th { "Thủ tục" } td { (m.procedure_code) } }
+                tr { th { "Cơ quan tiếp nhận" } td { (d.agency_code) } }
+                tr { th { "Ngày nhận" } td { (vn_time(d.received_at)) } }
+                tr { th { "Người nộp" } td {
+                    @if let Some(a) = p.submitter { (a.display_name.as_deref().unwrap_or(&a.login)) " (" (a.login) ")"
+                        @if a.role == dvc_protocol::auth::Role::Volunteer { " — tình nguyện viên nộp hộ" } }
+                } }
+                tr { th { "Hình thức nhận kết quả" } td {
+                    @match &m.delivery {
+                        Delivery::Online => "Trực tuyến (tệp PDF)",
+                        Delivery::AtAgency => "Nhận trực tiếp tại bộ phận một cửa",
+                        Delivery::Postal { recipient, address, phone } => { "Qua bưu chính: " (recipient) ", " (address) ", ĐT " (phone) },
+                    }
+                } }
+            }
+            h2 { "Thông tin tờ khai" }
+            @if m.form.is_empty() { p.muted { "Không có trường nào." } } @else {
+                table { @for (k, v) in &m.form { tr { th { (k) } td { (form_value(v)) } } } }
+            }
+            h2 { "Thành phần hồ sơ" }
+            @if m.attachments.is_empty() { p.muted { "Không có tệp đính kèm." } } @else {
+                div.photos {
+                    @for a in &m.attachments {
+                        figure {
+                            @if a.content_type.starts_with("image/") {
+                                a href={ "/console/blobs/" (a.sha256) } { img src={ "/console/blobs/" (a.sha256) } alt=(a.kind); }
+                            } @else {
+                                a href={ "/console/blobs/" (a.sha256) } { "Mở tệp" }
+                            }
+                            figcaption { (a.kind) " · " (a.size / 1024) " KB" }
+                        }
+                    }
+                }
+            }
+            h2 { "Xử lý hồ sơ" }
+            @if s.is_final() { p.muted { "Hồ sơ đã kết thúc; không còn thao tác nào." } }
+            div.actions {
+                @if can(s, &EventKind::Accepted) {
+                    form method="post" action=(action_url) {
+                        input type="hidden" name="csrf" value=(p.csrf); input type="hidden" name="action" value="accept";
+                        p { "Hồ sơ đầy đủ, hợp lệ." }
+                        button type="submit" { "Tiếp nhận hồ sơ" }
+                    }
+                }
+                @if can(s, &note()) {
+                    form method="post" action=(action_url) {
+                        input type="hidden" name="csrf" value=(p.csrf); input type="hidden" name="action" value="supplement";
+                        label for="note" { "Nội dung cần bổ sung" }
+                        textarea #note name="note" rows="3" required maxlength="2000" {}
+                        button type="submit" { "Yêu cầu bổ sung" }
+                    }
+                }
+                @if can(s, &fee) {
+                    form method="post" action=(action_url) {
+                        input type="hidden" name="csrf" value=(p.csrf); input type="hidden" name="action" value="fee";
+                        label for="amount" { "Số tiền (đồng)" }
+                        input #amount type="number" name="amount_vnd" min="1" required;
+                        label for="bin" { "Mã ngân hàng (BIN)" }
+                        input #bin type="text" name="bank_bin" inputmode="numeric" pattern="[0-9]{6}" required;
+                        label for="acct" { "Số tài khoản" }
+                        input #acct type="text" name="account_number" required maxlength="19";
+                        label for="acctname" { "Tên tài khoản" }
+                        input #acctname type="text" name="account_name" required maxlength="100";
+                        button type="submit" { "Yêu cầu nộp phí" }
+                    }
+                }
+                @if can(s, &EventKind::Paid) {
+                    form method="post" action=(action_url) {
+                        input type="hidden" name="csrf" value=(p.csrf); input type="hidden" name="action" value="paid";
+                        p { "Đã nhận được tiền phí, lệ phí." }
+                        button type="submit" { "Xác nhận đã nộp phí" }
+                    }
+                }
+                @if can(s, &result) {
+                    form method="post" action=(result_url) enctype="multipart/form-data" {
+                        input type="hidden" name="csrf" value=(p.csrf);
+                        label for="file" { "Tệp kết quả (PDF)" }
+                        input #file type="file" name="file" accept="application/pdf" required;
+                        button type="submit" { "Đính kèm kết quả" }
+                    }
+                    form method="post" action=(action_url) {
+                        input type="hidden" name="csrf" value=(p.csrf); input type="hidden" name="action" value="postal";
+                        label for="carrier" { "Đơn vị bưu chính" }
+                        input #carrier type="text" name="carrier" value="VNPost" required maxlength="60";
+                        label for="tracking" { "Mã vận đơn" }
+                        input #tracking type="text" name="tracking_number" required maxlength="40";
+                        button type="submit" { "Gửi kết quả qua bưu chính" }
+                    }
+                }
+                @if can(s, &EventKind::Completed) {
+                    form method="post" action=(action_url) {
+                        input type="hidden" name="csrf" value=(p.csrf); input type="hidden" name="action" value="complete";
+                        p { "Người dân đã nhận kết quả." }
+                        button type="submit" { "Hoàn thành" }
+                    }
+                }
+                @if can(s, &EventKind::Rejected { reason: String::new() }) {
+                    form method="post" action=(action_url) {
+                        input type="hidden" name="csrf" value=(p.csrf); input type="hidden" name="action" value="reject";
+                        label for="reason" { "Lý do từ chối" }
+                        textarea #reason name="reason" rows="3" required maxlength="2000" {}
+                        button type="submit" { "Từ chối hồ sơ" }
+                    }
+                }
+            }
+            h2 { "Lịch sử xử lý" }
+            table {
+                thead { tr { th { "Thời gian" } th { "Sự kiện" } th { "Trạng thái" } } }
+                tbody {
+                    @for e in p.events {
+                        tr {
+                            td { (vn_time_rfc(&e.at)) }
+                            td {
+                                (event_label(&e.event))
+                                @if let EventKind::ResultReady { result: ResultDelivery::Online { sha256, .. } } = &e.event {
+                                    " · " a href={ "/console/blobs/" (sha256) } { "Xem tệp kết quả" }
+                                }
+                            }
+                            td { (state_label(e.state)) }
+                        }
+                    }
+                }
+            }
+            h2 { "Nhật ký thao tác" }
+            @if p.audit.is_empty() { p.muted { "Chưa có thao tác nào." } } @else {
+                table {
+                    thead { tr { th { "Thời gian" } th { "Cán bộ" } th { "Thao tác" } th { "Chi tiết" } } }
+                    tbody { @for a in p.audit { tr { td { (vn_time(a.at)) } td { (a.actor_login) } td { (a.action) } td { (a.detail) } } } }
+                }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_time() {
+        assert_eq!(vnd(200_000), "200.000");
+        assert_eq!(vnd(5), "5");
+        assert_eq!(vnd(1_234_567), "1.234.567");
+        assert_eq!(vn_time(1_664_334_000_000), "28/09/2022 10:00");
+    }
+
+    #[test]
+    fn pages_escape_input() {
+        let page = error_page("<script>alert(1)</script>").into_string();
+        assert!(!page.contains("<script>alert"));
+        assert!(page.contains("&lt;script&gt;"));
+    }
+}

@@ -1,0 +1,512 @@
+//! Storage: one [`Database`] trait, one implementation per backend ([`sqlite::SqliteDb`], the
+//! embedded default, and [`postgres::PgDb`] for scale). The same API test suite runs against both.
+//!
+//! Every method that changes dossiers runs in one transaction: the dossier, its code counter, its
+//! blob links, its event and (for officer actions) its audit row commit together or not at all.
+//! Event sequence numbers are handed out in commit order (SQLite: one writer; PostgreSQL: a
+//! transaction-scoped advisory lock taken before the event insert), so a feed reader that has seen
+//! cursor N never later finds an event below N.
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use dvc_protocol::auth::Role;
+use dvc_protocol::dossiers::DossierState;
+use dvc_protocol::events::EventKind;
+
+use crate::domain::Scope;
+
+/// A storage failure (never caused by user input alone: input is checked before it gets here).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite said no.
+    #[error("sqlite: {context}: {source}")]
+    Sqlite {
+        /// What we were doing.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// PostgreSQL said no.
+    #[error("postgres: {context}: {source}")]
+    Postgres {
+        /// What we were doing.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// No PostgreSQL connection could be had from the pool.
+    #[error("postgres pool: {0}")]
+    Pool(String),
+    /// A blocking database task died or a lock was poisoned.
+    #[error("database worker: {0}")]
+    Worker(String),
+    /// The stored data does not have the shape this code expects.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// The database URL is not usable.
+    #[error("database url: {0}")]
+    Url(String),
+    /// A migration failed.
+    #[error("migration {version}: {message}")]
+    Migration {
+        /// Migration number.
+        version: i64,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Result alias.
+pub type DbResult<T> = Result<T, DbError>;
+
+/// An account row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// UUIDv7.
+    pub id: String,
+    /// Phone (normalised) or staff user name.
+    pub login: String,
+    /// Role.
+    pub role: Role,
+    /// Officers' agency.
+    pub agency_code: Option<String>,
+    /// Optional display name.
+    pub display_name: Option<String>,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Disabled accounts cannot log in and their tokens stop working.
+    pub disabled: bool,
+}
+
+impl Account {
+    /// The dossier scope of this account.
+    pub fn scope(&self) -> Scope {
+        Scope::of(self.role, &self.id, self.agency_code.as_deref())
+    }
+}
+
+/// A pending self-registration.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// Id handed to the client.
+    pub id: String,
+    /// Normalised phone.
+    pub login: String,
+    /// Citizen or volunteer.
+    pub role: Role,
+    /// Optional display name.
+    pub display_name: Option<String>,
+    /// argon2id of the chosen password.
+    pub password_hash: String,
+    /// SHA-256 hex of the one-time code.
+    pub otp_hash: String,
+    /// Wrong codes tried so far.
+    pub attempts: i64,
+    /// Unix ms.
+    pub expires_at: i64,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// What a token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An app's bearer token.
+    Device,
+    /// An officer console session cookie.
+    Console,
+}
+
+impl TokenKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Device => "device",
+            TokenKind::Console => "console",
+        }
+    }
+}
+
+/// A token row (the secret itself is never stored, only its SHA-256).
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// Token id.
+    pub id: String,
+    /// Owner.
+    pub account_id: String,
+    /// SHA-256 hex of the secret.
+    pub token_hash: String,
+    /// Device or console.
+    pub kind: TokenKind,
+    /// Label.
+    pub device_name: Option<String>,
+    /// Console sessions: SHA-256 hex of the CSRF token.
+    pub csrf_hash: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub expires_at: i64,
+}
+
+/// A consent row.
+#[derive(Debug, Clone)]
+pub struct Consent {
+    /// Id.
+    pub id: String,
+    /// The citizen who gave it.
+    pub citizen_id: String,
+    /// The volunteer it was given to.
+    pub volunteer_id: String,
+    /// The volunteer's login (phone).
+    pub volunteer_login: String,
+    /// Unix ms.
+    pub granted_at: i64,
+}
+
+/// An unfinished upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// Id.
+    pub id: String,
+    /// Owner.
+    pub account_id: String,
+    /// Declared SHA-256.
+    pub sha256: String,
+    /// Declared length.
+    pub length: i64,
+    /// Bytes durably received.
+    pub received: i64,
+}
+
+/// A stored blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blob {
+    /// SHA-256 hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: i64,
+}
+
+/// A dossier to insert.
+#[derive(Debug, Clone)]
+pub struct NewDossier {
+    /// Client uuid.
+    pub uuid: String,
+    /// Submitting account.
+    pub submitter_id: String,
+    /// Linked citizen (volunteer submissions with consent).
+    pub citizen_id: Option<String>,
+    /// Agency code.
+    pub agency_code: String,
+    /// Procedure code.
+    pub procedure_code: String,
+    /// SHA-256 of the canonical manifest JSON.
+    pub content_hash: String,
+    /// Canonical manifest JSON.
+    pub manifest: String,
+    /// Attachment hashes (deduplicated).
+    pub attachments: Vec<String>,
+    /// Unix ms of receipt.
+    pub now: i64,
+    /// `YYMMDD` in Vietnam time.
+    pub day: String,
+}
+
+/// A dossier row.
+#[derive(Debug, Clone)]
+pub struct Dossier {
+    /// Client uuid.
+    pub uuid: String,
+    /// Dossier code.
+    pub code: String,
+    /// Agency code.
+    pub agency_code: String,
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Submitting account.
+    pub submitter_id: String,
+    /// Linked citizen.
+    pub citizen_id: Option<String>,
+    /// Current state.
+    pub state: DossierState,
+    /// SHA-256 of the canonical manifest.
+    pub content_hash: String,
+    /// Canonical manifest JSON.
+    pub manifest: String,
+    /// Unix ms.
+    pub received_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+    /// Seq of the `received` event.
+    pub received_seq: i64,
+}
+
+/// How a submission went.
+#[derive(Debug, Clone)]
+pub enum SubmitOutcome {
+    /// A new dossier (with its new code).
+    Created(Dossier),
+    /// The same uuid and content was submitted before by the same account.
+    Repeat(Dossier),
+    /// The uuid is taken with other content or by another account.
+    Conflict,
+    /// The agency is not served here.
+    UnknownAgency,
+    /// These attachments are not owned by the submitter.
+    BlobsMissing(Vec<String>),
+}
+
+/// A state change requested by an officer or applicant.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    /// Dossier.
+    pub dossier_uuid: String,
+    /// Who may do it: the dossier must be in this scope.
+    pub scope: Scope,
+    /// Acting account (for the audit row).
+    pub actor_id: String,
+    /// Officer or applicant.
+    pub actor: crate::domain::Actor,
+    /// What happens.
+    pub event: EventKind,
+    /// A result blob to link to the dossier (`result` role), already stored and owned by the actor.
+    pub result_blob: Option<String>,
+    /// Unix ms.
+    pub now: i64,
+    /// Audit detail (no personal data beyond what the officer typed as note/reason).
+    pub audit_detail: String,
+}
+
+/// How a transition went.
+#[derive(Debug, Clone)]
+pub enum TransitionOutcome {
+    /// Done: the new event.
+    Applied(EventRow),
+    /// No such dossier in the scope.
+    NotFound,
+    /// Not allowed from the current state.
+    InvalidTransition(DossierState),
+}
+
+/// An event row.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    /// Sequence (the cursor).
+    pub seq: i64,
+    /// Dossier uuid.
+    pub dossier_uuid: String,
+    /// Dossier code.
+    pub dossier_code: String,
+    /// Unix ms.
+    pub at: i64,
+    /// State after.
+    pub state: DossierState,
+    /// The serialised [`EventKind`].
+    pub payload: String,
+}
+
+/// An audit row.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    /// Unix ms.
+    pub at: i64,
+    /// Actor's login.
+    pub actor_login: String,
+    /// Action name.
+    pub action: String,
+    /// Detail.
+    pub detail: String,
+}
+
+/// Filters for dossier lists.
+#[derive(Debug, Clone, Default)]
+pub struct DossierFilter {
+    /// Only this state.
+    pub state: Option<DossierState>,
+    /// Code contains this (case-insensitive ASCII).
+    pub code_query: Option<String>,
+    /// At most this many (≤ 500).
+    pub limit: i64,
+}
+
+/// The storage interface of the server.
+#[async_trait]
+pub trait Database: Send + Sync + 'static {
+    /// `"sqlite"` or `"postgres"`.
+    fn backend(&self) -> &'static str;
+    /// Applies pending migrations.
+    async fn migrate(&self) -> DbResult<()>;
+    /// A cheap round trip.
+    async fn ping(&self) -> DbResult<()>;
+
+    // ---- agencies
+    /// Creates or renames an agency.
+    async fn upsert_agency(&self, code: &str, name: &str, now: i64) -> DbResult<()>;
+    /// The agency's name, if served here.
+    async fn agency_name(&self, code: &str) -> DbResult<Option<String>>;
+
+    // ---- accounts
+    /// Inserts an account; `false` if the login is taken.
+    async fn create_account(&self, a: &Account, now: i64) -> DbResult<bool>;
+    /// By login.
+    async fn account_by_login(&self, login: &str) -> DbResult<Option<Account>>;
+    /// By id.
+    async fn account_by_id(&self, id: &str) -> DbResult<Option<Account>>;
+    /// Replaces the password hash (e.g. `user add` over an existing staff login, or a rehash).
+    async fn set_password(&self, account_id: &str, password_hash: &str) -> DbResult<()>;
+
+    // ---- registrations
+    /// Stores a pending registration.
+    async fn create_registration(&self, r: &Registration) -> DbResult<()>;
+    /// By id.
+    async fn registration(&self, id: &str) -> DbResult<Option<Registration>>;
+    /// Counts a wrong code.
+    async fn bump_registration_attempts(&self, id: &str) -> DbResult<()>;
+    /// Creates the account and deletes the registration in one transaction; `false` if the login
+    /// was taken meanwhile.
+    async fn complete_registration(
+        &self,
+        reg_id: &str,
+        account: &Account,
+        now: i64,
+    ) -> DbResult<bool>;
+
+    // ---- tokens
+    /// Stores a token.
+    async fn insert_token(&self, t: &Token) -> DbResult<()>;
+    /// The live token with this hash and its account.
+    async fn token_by_hash(&self, token_hash: &str, now: i64)
+        -> DbResult<Option<(Token, Account)>>;
+    /// Live tokens of an account of this kind.
+    async fn list_tokens(
+        &self,
+        account_id: &str,
+        kind: TokenKind,
+        now: i64,
+    ) -> DbResult<Vec<Token>>;
+    /// Revokes one token of an account; `false` if there was none live.
+    async fn revoke_token(&self, account_id: &str, token_id: &str, now: i64) -> DbResult<bool>;
+    /// Revokes every token of an account; returns how many.
+    async fn revoke_all_tokens(&self, account_id: &str, now: i64) -> DbResult<u64>;
+
+    // ---- consents
+    /// Records a consent (idempotent: an existing live one is returned).
+    async fn grant_consent(
+        &self,
+        citizen_id: &str,
+        volunteer: &Account,
+        now: i64,
+    ) -> DbResult<Consent>;
+    /// Live consents given by a citizen.
+    async fn list_consents(&self, citizen_id: &str) -> DbResult<Vec<Consent>>;
+    /// Withdraws one; `false` if not found for this citizen.
+    async fn revoke_consent(&self, citizen_id: &str, consent_id: &str, now: i64) -> DbResult<bool>;
+    /// The citizen with this login who has a live consent for this volunteer.
+    async fn consenting_citizen(
+        &self,
+        volunteer_id: &str,
+        citizen_login: &str,
+    ) -> DbResult<Option<String>>;
+
+    // ---- blobs and uploads
+    /// Which of `hashes` this account owns.
+    async fn owned_blobs(&self, account_id: &str, hashes: &[String]) -> DbResult<HashSet<String>>;
+    /// Bytes owned plus bytes reserved by open uploads.
+    async fn account_usage(&self, account_id: &str) -> DbResult<i64>;
+    /// The open upload of this hash for this account.
+    async fn open_upload(&self, account_id: &str, sha256: &str) -> DbResult<Option<Upload>>;
+    /// Inserts an upload.
+    async fn create_upload(&self, u: &Upload, now: i64) -> DbResult<()>;
+    /// An upload of this account.
+    async fn upload(&self, account_id: &str, upload_id: &str) -> DbResult<Option<Upload>>;
+    /// Records durably received bytes.
+    async fn set_upload_received(&self, upload_id: &str, received: i64, now: i64) -> DbResult<()>;
+    /// Deletes the upload and records the blob and its owner, in one transaction.
+    async fn finish_upload(
+        &self,
+        upload_id: &str,
+        blob: &Blob,
+        account_id: &str,
+        now: i64,
+    ) -> DbResult<()>;
+    /// Records a blob owned by `account_id` without an upload (console result files).
+    async fn add_owned_blob(&self, blob: &Blob, account_id: &str, now: i64) -> DbResult<()>;
+    /// Deletes an upload.
+    async fn discard_upload(&self, upload_id: &str) -> DbResult<()>;
+    /// A blob the account owns, or that belongs to a dossier the scope may see.
+    async fn readable_blob(
+        &self,
+        account_id: &str,
+        scope: &Scope,
+        sha256: &str,
+    ) -> DbResult<Option<Blob>>;
+
+    // ---- dossiers and events
+    /// Submits a dossier: idempotency check, agency and blob checks, code, event — one transaction.
+    async fn submit_dossier(&self, d: &NewDossier) -> DbResult<SubmitOutcome>;
+    /// A dossier in scope.
+    async fn dossier(&self, scope: &Scope, uuid: &str) -> DbResult<Option<Dossier>>;
+    /// Dossiers in scope, newest first.
+    async fn list_dossiers(&self, scope: &Scope, filter: &DossierFilter) -> DbResult<Vec<Dossier>>;
+    /// Applies a state change with its event and audit row, in one transaction.
+    async fn transition(&self, t: &Transition) -> DbResult<TransitionOutcome>;
+    /// A dossier's events, oldest first.
+    async fn dossier_events(&self, uuid: &str) -> DbResult<Vec<EventRow>>;
+    /// Events in scope after `after`, oldest first, at most `limit`.
+    async fn events_after(&self, scope: &Scope, after: i64, limit: i64) -> DbResult<Vec<EventRow>>;
+    /// A dossier's audit rows, oldest first.
+    async fn dossier_audit(&self, uuid: &str) -> DbResult<Vec<AuditRow>>;
+    /// The highest event seq (0 if none).
+    async fn max_event_seq(&self) -> DbResult<i64>;
+}
+
+/// Shared handle.
+pub type Db = Arc<dyn Database>;
+
+/// Opens the database named by `url`: `sqlite://<path>` (or a bare path) or `postgres://…`.
+pub async fn open(url: &str) -> DbResult<Db> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let db = postgres::PgDb::connect(url).await?;
+        Ok(Arc::new(db))
+    } else {
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        if path.is_empty() {
+            return Err(DbError::Url("empty sqlite path".into()));
+        }
+        let db = sqlite::SqliteDb::open(std::path::Path::new(path)).await?;
+        Ok(Arc::new(db))
+    }
+}
+
+pub(crate) fn parse_role(s: &str) -> DbResult<Role> {
+    Role::parse(s).ok_or_else(|| DbError::Corrupt(format!("role {s:?}")))
+}
+
+pub(crate) fn parse_state(s: &str) -> DbResult<DossierState> {
+    DossierState::parse(s).ok_or_else(|| DbError::Corrupt(format!("state {s:?}")))
+}
+
+pub(crate) fn parse_kind(s: &str) -> DbResult<TokenKind> {
+    match s {
+        "device" => Ok(TokenKind::Device),
+        "console" => Ok(TokenKind::Console),
+        other => Err(DbError::Corrupt(format!("token kind {other:?}"))),
+    }
+}
+
+/// Deduplicates while keeping order.
+pub(crate) fn dedup(hashes: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    hashes
+        .iter()
+        .filter(|h| seen.insert(h.as_str()))
+        .cloned()
+        .collect()
+}

@@ -1,0 +1,375 @@
+//! Pure decisions: dossier codes, the state machine, canonical manifest hashing, input checks.
+//! No I/O here; everything is unit- and property-tested next to it.
+
+use dvc_protocol::auth::Role;
+use dvc_protocol::dossiers::DossierState;
+use dvc_protocol::events::EventKind;
+use sha2::{Digest, Sha256};
+use time::{OffsetDateTime, UtcOffset};
+
+/// Vietnam is UTC+7 all year (no daylight saving); dossier codes use the local receipt date.
+pub const VIETNAM_OFFSET_S: i32 = 7 * 3600;
+
+/// `YYMMDD` of `unix_ms` in Vietnam time.
+pub fn vn_day(unix_ms: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let offset = UtcOffset::from_whole_seconds(VIETNAM_OFFSET_S).unwrap_or(UtcOffset::UTC);
+    let local = t.to_offset(offset);
+    format!(
+        "{:02}{:02}{:02}",
+        local.year().rem_euclid(100),
+        u8::from(local.month()),
+        local.day()
+    )
+}
+
+/// The dossier code of Circular 01/2018/TT-VPCP Art. 19: `<agency>-YYMMDD-NNNN`. The sequence is
+/// four digits; past 9999 in one day it simply grows (the circular does not say; see FACTS.md).
+pub fn dossier_code(agency_code: &str, day: &str, seq: i64) -> String {
+    format!("{agency_code}-{day}-{seq:04}")
+}
+
+/// RFC 3339 UTC with milliseconds.
+pub fn rfc3339(unix_ms: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// Who asks for a state change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// An officer of the dossier's agency.
+    Officer,
+    /// The submitter or the linked citizen.
+    Applicant,
+}
+
+/// The state after `event` happens in `current`, if `actor` may cause it there.
+pub fn next_state(current: DossierState, event: &EventKind, actor: Actor) -> Option<DossierState> {
+    use DossierState as S;
+    use EventKind as E;
+    let (allowed_from, to, who): (&[S], S, Actor) = match event {
+        E::Received => return None,
+        E::Accepted => (
+            &[S::Received, S::SupplementRequested],
+            S::Accepted,
+            Actor::Officer,
+        ),
+        E::SupplementRequested { .. } => (
+            &[S::Received, S::Accepted],
+            S::SupplementRequested,
+            Actor::Officer,
+        ),
+        E::Rejected { .. } => (
+            &[
+                S::Received,
+                S::Accepted,
+                S::SupplementRequested,
+                S::FeeRequested,
+            ],
+            S::Rejected,
+            Actor::Officer,
+        ),
+        E::FeeRequested { .. } => (&[S::Received, S::Accepted], S::FeeRequested, Actor::Officer),
+        E::Paid => (&[S::FeeRequested], S::Paid, Actor::Officer),
+        E::ResultReady { .. } => (&[S::Accepted, S::Paid], S::ResultReady, Actor::Officer),
+        E::Completed => (&[S::ResultReady], S::Completed, Actor::Officer),
+        E::Cancelled { .. } => (
+            &[S::Received, S::SupplementRequested, S::FeeRequested],
+            S::Cancelled,
+            Actor::Applicant,
+        ),
+    };
+    (who == actor && allowed_from.contains(&current)).then_some(to)
+}
+
+/// The stable name of an event kind (the `type` tag).
+pub fn event_kind_name(event: &EventKind) -> &'static str {
+    match event {
+        EventKind::Received => "received",
+        EventKind::Accepted => "accepted",
+        EventKind::SupplementRequested { .. } => "supplement_requested",
+        EventKind::Rejected { .. } => "rejected",
+        EventKind::FeeRequested { .. } => "fee_requested",
+        EventKind::Paid => "paid",
+        EventKind::ResultReady { .. } => "result_ready",
+        EventKind::Completed => "completed",
+        EventKind::Cancelled { .. } => "cancelled",
+    }
+}
+
+/// Writes `v` as JSON with object keys sorted at every level and no whitespace, so two bodies that
+/// differ only in key order or spacing hash the same. Numbers keep serde_json's rendering.
+pub fn canonical_json(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                if let Some(child) = map.get(k) {
+                    canonical_json(child, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// `(canonical JSON, lowercase hex SHA-256 of it)`.
+pub fn canonical_hash(v: &serde_json::Value) -> (String, String) {
+    let mut s = String::new();
+    canonical_json(v, &mut s);
+    let h = hex::encode(Sha256::digest(s.as_bytes()));
+    (s, h)
+}
+
+/// Normalises a Vietnamese mobile number to `0xxxxxxxxx`, or `None` if it is not one.
+/// Accepts `0…`, `84…`, `+84…`, with spaces, dots or dashes. The prefix check follows
+/// libphonenumber's VN mobile ranges, simplified to the second digit (3, 5, 7, 8, 9).
+pub fn normalize_phone(input: &str) -> Option<String> {
+    let digits: String = input
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect();
+    let national = if let Some(rest) = digits.strip_prefix("+84") {
+        format!("0{rest}")
+    } else if digits.len() == 11 && digits.starts_with("84") {
+        format!("0{}", &digits[2..])
+    } else {
+        digits
+    };
+    let ok = national.len() == 10
+        && national.bytes().all(|b| b.is_ascii_digit())
+        && national.starts_with('0')
+        && matches!(national.as_bytes()[1], b'3' | b'5' | b'7' | b'8' | b'9');
+    ok.then_some(national)
+}
+
+/// Staff user names: 3–64 of `a-z 0-9 . _ -`.
+pub fn valid_staff_login(login: &str) -> bool {
+    (3..=64).contains(&login.len())
+        && login.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+}
+
+/// Passwords: 8–128 characters.
+pub fn valid_password(p: &str) -> bool {
+    (8..=128).contains(&p.chars().count())
+}
+
+/// Agency codes: 1–40 of `A-Z a-z 0-9 .` (QCVN 102:2016 shapes such as `000.30.27.H23` and the
+/// police portal's `G01.837.000.000`). The code becomes part of dossier codes, so no `-`.
+pub fn valid_agency_code(code: &str) -> bool {
+    (1..=40).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+}
+
+/// Procedure codes: 1–32 of `0-9 A-Z a-z . _ -`, e.g. `1.001456`.
+pub fn valid_procedure_code(code: &str) -> bool {
+    (1..=32).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// A client dossier uuid: any RFC 4122 uuid in its hyphenated lowercase form (clients make UUIDv7).
+pub fn parse_dossier_uuid(s: &str) -> Option<String> {
+    let u = uuid::Uuid::try_parse(s).ok()?;
+    let canonical = u.hyphenated().to_string();
+    (canonical == s).then_some(canonical)
+}
+
+/// Which roles may read a dossier-scoped resource, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Dossiers this account submitted or that were submitted for it.
+    Party(String),
+    /// Dossiers received by this agency.
+    Agency(String),
+    /// No dossiers at all (admins).
+    Nothing,
+}
+
+impl Scope {
+    /// The scope of an account.
+    pub fn of(role: Role, account_id: &str, agency_code: Option<&str>) -> Scope {
+        match (role, agency_code) {
+            (Role::Citizen | Role::Volunteer, _) => Scope::Party(account_id.to_owned()),
+            (Role::Officer, Some(a)) => Scope::Agency(a.to_owned()),
+            _ => Scope::Nothing,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn codes_follow_the_circular() {
+        // 2022-09-28 10:00 Vietnam time = 03:00 UTC
+        let ms = 1_664_334_000_000;
+        assert_eq!(vn_day(ms), "220928");
+        assert_eq!(
+            dossier_code("000.30.27.H23", "220928", 1),
+            "000.30.27.H23-220928-0001"
+        );
+        assert_eq!(dossier_code("X", "220928", 12345), "X-220928-12345");
+        // 17:30 UTC on the 27th is already 00:30 on the 28th in Vietnam; 16:30 UTC is still the 27th
+        assert_eq!(vn_day(1_664_299_800_000), "220928");
+        assert_eq!(vn_day(1_664_299_800_000 - 3_600_000), "220927");
+    }
+
+    #[test]
+    fn rfc3339_renders_utc_millis() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_664_334_000_123), "2022-09-28T03:00:00.123Z");
+    }
+
+    #[test]
+    fn state_machine_paths() {
+        use DossierState as S;
+        let note = EventKind::SupplementRequested { note: "x".into() };
+        assert_eq!(
+            next_state(S::Received, &EventKind::Accepted, Actor::Officer),
+            Some(S::Accepted)
+        );
+        assert_eq!(
+            next_state(S::Received, &EventKind::Accepted, Actor::Applicant),
+            None
+        );
+        assert_eq!(
+            next_state(S::Accepted, &note, Actor::Officer),
+            Some(S::SupplementRequested)
+        );
+        assert_eq!(
+            next_state(S::Paid, &EventKind::Completed, Actor::Officer),
+            None
+        );
+        assert_eq!(
+            next_state(
+                S::Received,
+                &EventKind::Cancelled { reason: None },
+                Actor::Applicant
+            ),
+            Some(S::Cancelled)
+        );
+        assert_eq!(
+            next_state(
+                S::Accepted,
+                &EventKind::Cancelled { reason: None },
+                Actor::Applicant
+            ),
+            None
+        );
+    }
+
+    fn any_event() -> impl Strategy<Value = EventKind> {
+        prop_oneof![
+            Just(EventKind::Received),
+            Just(EventKind::Accepted),
+            Just(EventKind::SupplementRequested { note: "n".into() }),
+            Just(EventKind::Rejected { reason: "r".into() }),
+            Just(EventKind::Paid),
+            Just(EventKind::Completed),
+            Just(EventKind::Cancelled { reason: None }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn final_states_never_change(seq in proptest::collection::vec((any_event(), any::<bool>()), 0..40)) {
+            let mut s = DossierState::Received;
+            for (e, officer) in seq {
+                let actor = if officer { Actor::Officer } else { Actor::Applicant };
+                if let Some(n) = next_state(s, &e, actor) {
+                    prop_assert!(!s.is_final());
+                    s = n;
+                }
+                prop_assert!(next_state(s, &EventKind::Received, Actor::Officer).is_none());
+            }
+        }
+
+        #[test]
+        fn canonical_hash_ignores_key_order(a in "[a-z]{1,8}", b in "[a-z]{1,8}", x in any::<i64>(), y in ".{0,20}") {
+            prop_assume!(a != b);
+            let one = format!(r#"{{"{a}":{x},"{b}":{{"k":[1,{}],"z":true}}}}"#, serde_json::Value::String(y.clone()));
+            let two = format!(r#"{{ "{b}" : {{"z":true, "k":[1,{}]}}, "{a}" : {x} }}"#, serde_json::Value::String(y));
+            let v1: serde_json::Value = serde_json::from_str(&one).unwrap();
+            let v2: serde_json::Value = serde_json::from_str(&two).unwrap();
+            prop_assert_eq!(canonical_hash(&v1), canonical_hash(&v2));
+        }
+
+        #[test]
+        fn phone_normalisation_is_idempotent(s in "\\+?[0-9 .-]{0,16}") {
+            if let Some(n) = normalize_phone(&s) {
+                prop_assert_eq!(normalize_phone(&n), Some(n.clone()));
+                prop_assert_eq!(n.len(), 10);
+            }
+        }
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(
+            normalize_phone("0912 345 678").as_deref(),
+            Some("0912345678")
+        );
+        assert_eq!(
+            normalize_phone("+84912345678").as_deref(),
+            Some("0912345678")
+        );
+        assert_eq!(
+            normalize_phone("84912345678").as_deref(),
+            Some("0912345678")
+        );
+        assert_eq!(normalize_phone("0212345678"), None);
+        assert_eq!(normalize_phone("091234567"), None);
+        assert_eq!(normalize_phone("đ912345678"), None);
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(valid_agency_code("000.30.27.H23"));
+        assert!(valid_agency_code("G01.837.000.000"));
+        assert!(!valid_agency_code("A-1"));
+        assert!(!valid_agency_code(""));
+        assert!(valid_procedure_code("1.001456"));
+        assert!(valid_staff_login("canbo.h23"));
+        assert!(!valid_staff_login("Can Bo"));
+        let u = uuid::Uuid::now_v7().to_string();
+        assert_eq!(parse_dossier_uuid(&u), Some(u.clone()));
+        assert_eq!(parse_dossier_uuid(&u.to_uppercase()), None);
+        assert_eq!(parse_dossier_uuid("x"), None);
+    }
+}

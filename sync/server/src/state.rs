@@ -1,0 +1,93 @@
+//! Shared server state.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::auth::RateLimiter;
+use crate::blobstore::BlobStore;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::feed::Feed;
+use crate::metrics::Metrics;
+use crate::otp::OtpSender;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The contents of [`AppState`].
+pub struct Inner {
+    /// Storage.
+    pub db: Db,
+    /// Blob bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Limits and policies.
+    pub cfg: Config,
+    /// Now.
+    pub clock: Arc<dyn Clock>,
+    /// Login and registration limits.
+    pub limiter: RateLimiter,
+    /// Long-poll wake-ups.
+    pub feed: Feed,
+    /// Counters.
+    pub metrics: Metrics,
+    /// Registration codes.
+    pub otp: Arc<dyn OtpSender>,
+    /// One lock per upload id, so two PATCHes of the same upload never interleave.
+    pub upload_locks: KeyedLocks,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(
+        db: Db,
+        blobs: Arc<dyn BlobStore>,
+        cfg: Config,
+        clock: Arc<dyn Clock>,
+        otp: Arc<dyn OtpSender>,
+        start_seq: i64,
+    ) -> Self {
+        AppState(Arc::new(Inner {
+            db,
+            blobs,
+            cfg,
+            clock,
+            limiter: RateLimiter::default(),
+            feed: Feed::new(start_seq),
+            metrics: Metrics::default(),
+            otp,
+            upload_locks: KeyedLocks::default(),
+        }))
+    }
+}
+
+/// Async mutexes by key, dropped when unused.
+#[derive(Default)]
+pub struct KeyedLocks {
+    map: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl KeyedLocks {
+    /// Locks `key` until the guard is dropped.
+    pub async fn lock(&self, key: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let m = {
+            let mut map = match self.map.lock() {
+                Ok(m) => m,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if map.len() > 10_000 {
+                map.retain(|_, m| Arc::strong_count(m) > 1);
+            }
+            Arc::clone(map.entry(key.to_owned()).or_default())
+        };
+        m.lock_owned().await
+    }
+}

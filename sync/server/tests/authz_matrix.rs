@@ -1,0 +1,410 @@
+//! The authorization matrix: every documented route, tried by every role (and anonymously) on its
+//! own and on foreign ids. The test fails if a route in `/v1/openapi.json` has no row here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support code: a panic is the failure report
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use dvc_protocol::auth::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+both_backends!(authorization_matrix);
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anon,
+    /// Citizen A: owns dossier D_A, upload U_A, blob H_A, consent C_A (to volunteer V).
+    CitizenA,
+    /// Another citizen.
+    CitizenB,
+    /// Volunteer V: submitted D_V for A (with consent).
+    Volunteer,
+    /// Officer of agency X (D_A and D_V are X's).
+    OfficerX,
+    /// Officer of agency Y.
+    OfficerY,
+    Admin,
+}
+
+const ALL: [Who; 7] = [
+    Who::Anon,
+    Who::CitizenA,
+    Who::CitizenB,
+    Who::Volunteer,
+    Who::OfficerX,
+    Who::OfficerY,
+    Who::Admin,
+];
+
+struct Row {
+    method: Method,
+    template: &'static str,
+    path: String,
+    body: Option<Value>,
+    /// Expected status for each of [`ALL`], in order; `0` means "not tried" (a destructive call on
+    /// the caller's own resource, covered by the story tests).
+    expect: [u16; 7],
+}
+
+async fn status(h: &Harness, token: Option<&str>, row: &Row) -> u16 {
+    let mut r = h.req(row.method.clone(), &row.path, token);
+    if row.method == Method::PATCH {
+        r = r
+            .header("content-type", "application/offset+octet-stream")
+            .header("upload-offset", "0")
+            .header("upload-checksum", format!("sha256 {}", sha(b"x")))
+            .body(b"x".to_vec());
+    } else if let Some(b) = &row.body {
+        r = r.json(b);
+    }
+    let res = r.send().await.unwrap();
+    let s = res.status().as_u16();
+    if row.method != Method::HEAD && s >= 400 {
+        let v: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(
+            v["code"].is_string(),
+            "{} {}: error without a code: {v}",
+            row.method,
+            row.path
+        );
+    }
+    s
+}
+
+async fn authorization_matrix(b: Backend) {
+    let h = Harness::start(b).await;
+    let a = h.user(Role::Citizen).await;
+    let bb = h.user(Role::Citizen).await;
+    let v = h.user(Role::Volunteer).await;
+    let ox = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let oy = h.staff(Role::Officer, Some(AGENCY_Y)).await;
+    let admin = h.staff(Role::Admin, None).await;
+    let token = |w: Who| -> Option<String> {
+        match w {
+            Who::Anon => None,
+            Who::CitizenA => Some(a.token.clone()),
+            Who::CitizenB => Some(bb.token.clone()),
+            Who::Volunteer => Some(v.token.clone()),
+            Who::OfficerX => Some(ox.token.clone()),
+            Who::OfficerY => Some(oy.token.clone()),
+            Who::Admin => Some(admin.token.clone()),
+        }
+    };
+    // A's resources
+    let photo = jpeg(2000, 5);
+    let h_a = h.upload(&a.token, &photo, 1000).await;
+    let d_a = h
+        .submit_ok(&a.token, &manifest(AGENCY_X, &[(&h_a, photo.len())]))
+        .await
+        .dossier_uuid;
+    let (_, up) = h
+        .json(
+            Method::POST,
+            "/v1/uploads",
+            Some(&a.token),
+            Some(json!({"sha256": sha(b"pending"), "length": 10})),
+        )
+        .await;
+    let u_a = up["upload_id"].as_str().unwrap().to_owned();
+    let (_, c) = h
+        .json(
+            Method::POST,
+            "/v1/consents",
+            Some(&a.token),
+            Some(json!({"volunteer_phone": v.phone})),
+        )
+        .await;
+    let c_a = c["consent_id"].as_str().unwrap().to_owned();
+    let mut mv = manifest(AGENCY_X, &[]);
+    mv["on_behalf_of"] = json!({"citizen_phone": a.phone});
+    let d_v = h.submit_ok(&v.token, &mv).await.dossier_uuid;
+    let (_, toks) = h
+        .json(Method::GET, "/v1/auth/tokens", Some(&a.token), None)
+        .await;
+    let t_a = toks["tokens"][0]["token_id"].as_str().unwrap().to_owned();
+    let victim = h.user(Role::Citizen).await;
+    let fresh = || uuid::Uuid::now_v7().to_string();
+    let m_a = manifest(AGENCY_X, &[(&h_a, photo.len())]);
+
+    use Who::*;
+    let _ = (
+        Anon, CitizenA, CitizenB, Volunteer, OfficerX, OfficerY, Admin,
+    );
+    //                                                       anon  A    B    V    OX   OY   admin
+    let rows = vec![
+        Row {
+            method: Method::GET,
+            template: "/healthz",
+            path: "/healthz".into(),
+            body: None,
+            expect: [200, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: Method::GET,
+            template: "/metrics",
+            path: "/metrics".into(),
+            body: None,
+            expect: [200, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/auth/register",
+            path: "/v1/auth/register".into(),
+            body: Some(json!({"phone": "1", "password": "x", "role": "citizen"})),
+            expect: [400; 7],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/auth/register/verify",
+            path: "/v1/auth/register/verify".into(),
+            body: Some(json!({"registration_id": "x", "otp": "1"})),
+            expect: [400; 7],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/auth/login",
+            path: "/v1/auth/login".into(),
+            body: Some(json!({"login": "nobody", "password": "wrong-password"})),
+            expect: [401, 401, 401, 401, 401, 429, 429],
+        }, // 6th failure for one login: rate-limited
+        Row {
+            method: Method::POST,
+            template: "/v1/auth/logout",
+            path: "/v1/auth/logout".into(),
+            body: None,
+            expect: [401, 0, 0, 0, 0, 0, 0],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/auth/tokens",
+            path: "/v1/auth/tokens".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: Method::DELETE,
+            template: "/v1/auth/tokens/{token_id}",
+            path: format!("/v1/auth/tokens/{t_a}"),
+            body: None,
+            expect: [401, 0, 404, 404, 404, 404, 404],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/me",
+            path: "/v1/me".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/consents",
+            path: "/v1/consents".into(),
+            body: None,
+            expect: [401, 200, 200, 403, 403, 403, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/consents",
+            path: "/v1/consents".into(),
+            body: Some(json!({"volunteer_phone": v.phone})),
+            expect: [401, 201, 201, 403, 403, 403, 403],
+        },
+        Row {
+            method: Method::DELETE,
+            template: "/v1/consents/{consent_id}",
+            path: format!("/v1/consents/{c_a}"),
+            body: None,
+            expect: [401, 0, 404, 403, 403, 403, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/blobs/missing",
+            path: "/v1/blobs/missing".into(),
+            body: Some(json!({"sha256": [h_a]})),
+            expect: [401, 200, 200, 200, 403, 403, 403],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/blobs/{sha256}",
+            path: format!("/v1/blobs/{h_a}"),
+            body: None,
+            expect: [401, 200, 404, 404, 200, 404, 404],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/uploads",
+            path: "/v1/uploads".into(),
+            body: Some(json!({"sha256": sha(b"pending"), "length": 10})),
+            expect: [401, 200, 201, 201, 403, 403, 403],
+        },
+        Row {
+            method: Method::HEAD,
+            template: "/v1/uploads/{upload_id}",
+            path: format!("/v1/uploads/{u_a}"),
+            body: None,
+            expect: [401, 204, 404, 404, 403, 403, 403],
+        },
+        Row {
+            method: Method::PATCH,
+            template: "/v1/uploads/{upload_id}",
+            path: format!("/v1/uploads/{u_a}"),
+            body: None,
+            expect: [401, 0, 404, 404, 403, 403, 403],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/dossiers",
+            path: "/v1/dossiers".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 403],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/dossiers/{dossier_uuid}",
+            path: format!("/v1/dossiers/{d_a}"),
+            body: None,
+            expect: [401, 200, 404, 404, 200, 404, 403],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/dossiers/{dossier_uuid}",
+            path: format!("/v1/dossiers/{d_v}"),
+            body: None,
+            expect: [401, 200, 404, 200, 200, 404, 403],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/dossiers/{dossier_uuid}",
+            path: format!("/v1/dossiers/{}", fresh()),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404, 403],
+        },
+        Row {
+            method: Method::PUT,
+            template: "/v1/dossiers/{dossier_uuid}",
+            path: format!("/v1/dossiers/{d_a}"),
+            body: Some(m_a.clone()),
+            expect: [401, 201, 409, 409, 403, 403, 403],
+        },
+        Row {
+            method: Method::PUT,
+            template: "/v1/dossiers/{dossier_uuid}",
+            path: format!("/v1/dossiers/{}", fresh()),
+            body: Some(manifest(AGENCY_Y, &[])),
+            expect: [401, 201, 409, 409, 403, 403, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/dossiers/{dossier_uuid}/cancel",
+            path: format!("/v1/dossiers/{d_a}/cancel"),
+            body: Some(json!({})),
+            expect: [401, 0, 404, 404, 403, 403, 403],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/events",
+            path: "/v1/events".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/admin/accounts",
+            path: "/v1/admin/accounts".into(),
+            body: Some(json!({"login": "x", "password": "p", "role": "officer"})),
+            expect: [401, 403, 403, 403, 403, 403, 400],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/admin/accounts/{account_id}/revoke-tokens",
+            path: format!(
+                "/v1/admin/accounts/{}/revoke-tokens",
+                victim.account.account_id
+            ),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403, 204],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/admin/accounts/{account_id}/revoke-tokens",
+            path: format!("/v1/admin/accounts/{}/revoke-tokens", fresh()),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403, 404],
+        },
+    ];
+    // The matrix covers every documented operation.
+    let (_, doc) = h.json(Method::GET, "/v1/openapi.json", None, None).await;
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), p.clone()))
+        })
+        .collect();
+    let covered: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.method.to_string(), r.template.to_owned()))
+        .collect();
+    assert_eq!(
+        documented, covered,
+        "every documented route needs a matrix row"
+    );
+
+    let mut failures = Vec::new();
+    for row in &rows {
+        for (i, who) in ALL.iter().enumerate() {
+            let want = row.expect[i];
+            if want == 0 {
+                continue;
+            }
+            let got = status(&h, token(*who).as_deref(), row).await;
+            if got != want {
+                failures.push(format!(
+                    "{:?} {} {} → {got}, expected {want}",
+                    who, row.method, row.path
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization matrix failures:\n{}",
+        failures.join("\n")
+    );
+
+    // Lists and feeds never leak: B, OfficerY and the volunteer see none of A's own dossier.
+    for (who, t) in [
+        (CitizenB, &bb.token),
+        (OfficerY, &oy.token),
+        (Volunteer, &v.token),
+    ] {
+        let (_, l) = h.json(Method::GET, "/v1/dossiers", Some(t), None).await;
+        assert!(
+            !l.to_string().contains(&d_a),
+            "{who:?} sees D_A in the list"
+        );
+        let (_, e) = h.json(Method::GET, "/v1/events", Some(t), None).await;
+        assert!(
+            !e.to_string().contains(&d_a),
+            "{who:?} sees D_A in the feed"
+        );
+    }
+    let (_, e) = h
+        .json(Method::GET, "/v1/events", Some(&ox.token), None)
+        .await;
+    assert!(e.to_string().contains(&d_a) && e.to_string().contains(&d_v));
+    // revoked by the admin above
+    let (s, _) = h
+        .json(Method::GET, "/v1/me", Some(&victim.token), None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}

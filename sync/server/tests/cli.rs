@@ -1,0 +1,146 @@
+//! The `dvc-sync` command line: migrate, agency add, user add (password on stdin), demo-seed,
+//! bad input → exit code 1 with one line on stderr; and `serve` stopping gracefully on SIGTERM.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support code: a panic is the failure report
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+fn dvc(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dvc-sync"))
+        .args(args)
+        .env("DVC_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[tokio::test]
+async fn staff_and_agencies_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let (ok, out, _) = dvc(&["migrate", "--db", &db], None);
+    assert!(ok && out.contains("migrations applied"), "{out}");
+    let (ok, _, err) = dvc(
+        &[
+            "agency",
+            "add",
+            "--db",
+            &db,
+            "--code",
+            "bad code!",
+            "--name",
+            "x",
+        ],
+        None,
+    );
+    assert!(!ok && err.contains("invalid agency code"), "{err}");
+    let (ok, _, _) = dvc(
+        &[
+            "agency",
+            "add",
+            "--db",
+            &db,
+            "--code",
+            "000.30.27.H23",
+            "--name",
+            "Công an xã Thử",
+        ],
+        None,
+    );
+    assert!(ok);
+    let (ok, _, err) = dvc(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--role",
+            "officer",
+            "--login",
+            "canbo.thu",
+            "--agency",
+            "999.99.99.Z99",
+        ],
+        Some("mat-khau-can-bo\n"),
+    );
+    assert!(!ok && err.contains("422.2"), "{err}");
+    let (ok, out, _) = dvc(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--role",
+            "officer",
+            "--login",
+            "canbo.thu",
+            "--agency",
+            "000.30.27.H23",
+        ],
+        Some("mat-khau-can-bo\n"),
+    );
+    assert!(ok && out.contains("officer canbo.thu created"), "{out}");
+    let (ok, _, err) = dvc(
+        &[
+            "user", "add", "--db", &db, "--role", "citizen", "--login", "x",
+        ],
+        Some("whatever1\n"),
+    );
+    assert!(!ok && err.contains("officer or admin"), "{err}");
+    let (ok, out, _) = dvc(&["demo-seed", "--db", &db], None);
+    assert!(ok && out.contains("canbo.demo"), "{out}");
+    let (ok, _, _) = dvc(&["demo-seed", "--db", &db], None);
+    assert!(ok, "demo-seed is repeatable");
+
+    // serve, log in with the staff account, then SIGTERM: it stops by itself.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dvc-sync"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db, "--blobs"])
+        .arg(dir.path().join("blobs"))
+        .env("DVC_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let res = reqwest::Client::new()
+        .post(format!("{url}/v1/auth/login"))
+        .json(&serde_json::json!({"login": "canbo.thu", "password": "mat-khau-can-bo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let st = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let t0 = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "serve exited with {status}");
+            break;
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(10),
+            "serve did not stop on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
