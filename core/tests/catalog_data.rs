@@ -1,0 +1,890 @@
+//! Catalog and guide data: every file validates against its JSON Schema (draft 2020-12), plus
+//! data-quality checks the schemas cannot express (references, coverage, dates, personal data).
+//!
+//! Data lives in `assets/catalog/` and `assets/guides/` at the workspace root.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn catalog_dir() -> PathBuf {
+    root().join("assets").join("catalog")
+}
+
+fn guides_dir() -> PathBuf {
+    root().join("assets").join("guides")
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+fn validator(schema_path: &Path) -> jsonschema::Validator {
+    let schema = read_json(schema_path);
+    jsonschema::draft202012::meta::validate(&schema).unwrap_or_else(|e| {
+        panic!(
+            "{} is not a valid 2020-12 schema: {e}",
+            schema_path.display()
+        )
+    });
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("compile {}: {e}", schema_path.display()))
+}
+
+/// Validates `path` against `v`; returns one message per error (empty = valid).
+fn schema_errors(v: &jsonschema::Validator, path: &Path) -> Vec<String> {
+    let instance = read_json(path);
+    v.iter_errors(&instance)
+        .map(|e| format!("{} at {}: {e}", path.display(), e.instance_path()))
+        .collect()
+}
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .expect("file stem")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn procedures() -> Vec<(PathBuf, Value)> {
+    json_files(&catalog_dir().join("procedures"))
+        .into_iter()
+        .map(|p| {
+            let v = read_json(&p);
+            (p, v)
+        })
+        .collect()
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The procedures issue 3 requires ("Must contain at least").
+const REQUIRED_IDS: &[&str] = &[
+    "passport-domestic",
+    "passport-lost-report",
+    "birth-registration",
+    "death-registration",
+    "marriage-registration",
+    "marital-status-certificate",
+    "parent-child-recognition",
+    "civil-status-change",
+    "civil-status-extract-copy",
+    "linked-birth-residence-health-insurance",
+    "linked-death-residence-funeral",
+    "permanent-residence",
+    "temporary-residence",
+    "temporary-absence",
+    "stay-notification",
+    "id-card",
+    "old-id-number-confirmation",
+    "vehicle-registration",
+    "traffic-fine-camera",
+    "criminal-record-certificate",
+    "seal-registration",
+    "driving-licence-renewal",
+    "driving-licence-reissue",
+    "highschool-exam-university-admission",
+    "unemployment-benefit",
+    "health-insurance-household-renewal",
+    "health-insurance-card-reissue",
+    "land-certificate-first",
+    "land-change-registration",
+    "construction-permit-house",
+    "electricity-new-connection",
+    "electricity-contract-change",
+    "household-business-registration",
+    "company-registration-llc-single",
+    "certified-copy",
+    "signature-certification",
+    "monthly-social-allowance",
+    "funeral-allowance",
+    "voluntary-social-insurance",
+];
+
+// ---- dates ------------------------------------------------------------------------------------
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses a strict `YYYY-MM-DD` calendar date into days since the epoch.
+fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i64 = s.get(0..4)?.parse().ok()?;
+    let m: i64 = s.get(5..7)?.parse().ok()?;
+    let d: i64 = s.get(8..10)?.parse().ok()?;
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let dim = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(1..=dim).contains(&d) || y < 2000 {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+fn today() -> i64 {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    i64::try_from(secs / 86_400).expect("days fit")
+}
+
+fn check_date(errors: &mut Vec<String>, what: &str, s: &str) {
+    match parse_date(s) {
+        None => errors.push(format!("{what}: `{s}` is not a valid YYYY-MM-DD date")),
+        Some(d) if d > today() => errors.push(format!("{what}: `{s}` is in the future")),
+        Some(_) => {}
+    }
+}
+
+#[test]
+fn date_parser_rejects_bad_dates() {
+    assert_eq!(parse_date("1970-01-01"), None, "before 2000 is rejected");
+    assert_eq!(
+        parse_date("2024-02-29").map(|d| d - days_from_civil(2024, 2, 28)),
+        Some(1)
+    );
+    assert_eq!(parse_date("2023-02-29"), None);
+    assert_eq!(parse_date("2025-13-01"), None);
+    assert_eq!(parse_date("2025-04-31"), None);
+    assert_eq!(parse_date("2025-4-01"), None);
+    assert_eq!(days_from_civil(1970, 1, 1), 0);
+    assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+}
+
+// ---- personal data ----------------------------------------------------------------------------
+
+/// Finds numbers that look like personal identifiers: a contiguous 12-digit ID number or 9-digit
+/// CMND number, a 10-digit mobile number starting with 0, or a mobile number written in groups
+/// (`0912 345 678`, `091.234.5678`). Amounts ("200.000"), versions ("2026.11.23.1") and SVG
+/// coordinates have other group shapes and pass.
+fn personal_number_runs(text: &str) -> Vec<String> {
+    // Split into chains of digit groups joined by exactly one separator (' ', '.', '-').
+    let chars: Vec<char> = text.chars().collect();
+    let mut chains: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut group = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_digit() {
+            group.push(c);
+        } else {
+            if !group.is_empty() {
+                current.push(std::mem::take(&mut group));
+            }
+            let joins =
+                matches!(c, ' ' | '.' | '-') && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            if !joins && !current.is_empty() {
+                chains.push(std::mem::take(&mut current));
+            }
+        }
+        i += 1;
+    }
+    if !group.is_empty() {
+        current.push(group);
+    }
+    if !current.is_empty() {
+        chains.push(current);
+    }
+    let mut found = Vec::new();
+    for chain in &chains {
+        for g in chain {
+            let n = g.len();
+            if n == 12 || n == 9 || (n == 10 && g.starts_with('0')) {
+                found.push(g.clone());
+            }
+        }
+        for w in chain.windows(3) {
+            let sizes = [w[0].len(), w[1].len(), w[2].len()];
+            if w[0].starts_with('0') && (sizes == [4, 3, 3] || sizes == [3, 3, 4]) {
+                found.push(w.join(" "));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn personal_number_detector_works() {
+    assert_eq!(
+        personal_number_runs("số 012345678901 đây"),
+        vec!["012345678901"]
+    );
+    assert_eq!(
+        personal_number_runs("gọi 0912 345 678"),
+        vec!["0912 345 678"]
+    );
+    assert_eq!(
+        personal_number_runs("gọi 091.234.5678."),
+        vec!["091 234 5678"]
+    );
+    assert_eq!(personal_number_runs("(0912345678)"), vec!["0912345678"]);
+    assert_eq!(personal_number_runs("CMND 123456789"), vec!["123456789"]);
+    assert!(personal_number_runs("lệ phí 200.000 đồng, 1.001456, 2026-11-23").is_empty());
+    assert!(personal_number_runs("mức 20.000.000 đồng").is_empty());
+    assert!(personal_number_runs("\"catalog_version\": \"2026.11.23.1\"").is_empty());
+    assert!(personal_number_runs("<path d=\"M33.0 0 33.0 24 l26.4 0\"/>").is_empty());
+}
+
+fn all_text_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).expect("read dir") {
+        let p = entry.expect("entry").path();
+        if p.is_dir() {
+            all_text_files(&p, out);
+        } else if p
+            .extension()
+            .is_some_and(|e| e == "json" || e == "svg" || e == "md")
+        {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn no_personal_data_patterns_in_assets() {
+    let mut files = Vec::new();
+    all_text_files(&catalog_dir(), &mut files);
+    all_text_files(&guides_dir(), &mut files);
+    assert!(
+        files.len() > 40,
+        "expected the catalog and guide files, found {}",
+        files.len()
+    );
+    let mut errors = Vec::new();
+    for f in &files {
+        let text = fs::read_to_string(f).expect("read");
+        for run in personal_number_runs(&text) {
+            errors.push(format!("{}: personal-looking number `{run}`", f.display()));
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+// ---- catalog ----------------------------------------------------------------------------------
+
+#[test]
+fn catalog_files_validate_against_their_schemas() {
+    let schema_dir = catalog_dir().join("schema");
+    let mut errors = Vec::new();
+    let proc_v = validator(&schema_dir.join("procedure.schema.json"));
+    let procs = json_files(&catalog_dir().join("procedures"));
+    assert!(!procs.is_empty());
+    for p in &procs {
+        errors.extend(schema_errors(&proc_v, p));
+    }
+    for name in [
+        "manifest",
+        "fields",
+        "agency_types",
+        "provinces",
+        "synonyms",
+    ] {
+        let v = validator(&schema_dir.join(format!("{name}.schema.json")));
+        errors.extend(schema_errors(
+            &v,
+            &catalog_dir().join(format!("{name}.json")),
+        ));
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn schemas_reject_broken_procedures() {
+    // The schema must actually constrain: take a valid procedure and break it in typical ways.
+    let v = validator(&catalog_dir().join("schema").join("procedure.schema.json"));
+    let good = read_json(
+        &catalog_dir()
+            .join("procedures")
+            .join("passport-domestic.json"),
+    );
+    assert!(v.is_valid(&good));
+    let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        (
+            "unknown field",
+            Box::new(|p| p["colour"] = Value::from("blue")),
+        ),
+        (
+            "invented code format",
+            Box::new(|p| p["code"] = Value::from("1001456")),
+        ),
+        (
+            "bad level",
+            Box::new(|p| p["level"] = Value::from("district")),
+        ),
+        (
+            "http source",
+            Box::new(|p| p["source"][0]["url"] = Value::from("http://example.vn")),
+        ),
+        (
+            "bad form",
+            Box::new(|p| p["components"][0]["form"] = Value::from("scan")),
+        ),
+        (
+            "missing fees",
+            Box::new(|p| drop(p.as_object_mut().expect("object").remove("fees"))),
+        ),
+        (
+            "bad delivery",
+            Box::new(|p| p["delivery"] = serde_json::json!(["drone"])),
+        ),
+        (
+            "bad photo profile",
+            Box::new(|p| p["components"][1]["photo_profile"] = Value::from("selfie")),
+        ),
+        (
+            "bad date",
+            Box::new(|p| p["verified_at"] = Value::from("23/11/2026")),
+        ),
+        (
+            "negative fee",
+            Box::new(|p| p["fees"]["items"][0]["amount_vnd"] = Value::from(-1)),
+        ),
+    ];
+    for (what, mutate) in mutations {
+        let mut bad = good.clone();
+        mutate(&mut bad);
+        assert!(!v.is_valid(&bad), "schema accepted a procedure with {what}");
+    }
+}
+
+#[test]
+fn manifest_lists_exactly_the_procedure_files_and_ids_match() {
+    let manifest = read_json(&catalog_dir().join("manifest.json"));
+    let listed: Vec<String> = manifest["procedures"]
+        .as_array()
+        .expect("procedures array")
+        .iter()
+        .map(|v| v.as_str().expect("id string").to_owned())
+        .collect();
+    let listed_set: BTreeSet<String> = listed.iter().cloned().collect();
+    assert_eq!(listed.len(), listed_set.len(), "duplicate ids in manifest");
+    let mut errors = Vec::new();
+    let mut ids = BTreeSet::new();
+    for (path, p) in procedures() {
+        let id = str_of(&p, "id");
+        if id != stem(&path) {
+            errors.push(format!(
+                "{}: id `{id}` differs from the file name",
+                path.display()
+            ));
+        }
+        if !ids.insert(id.to_owned()) {
+            errors.push(format!("duplicate id `{id}`"));
+        }
+    }
+    for missing in listed_set.difference(&ids) {
+        errors.push(format!("manifest lists `{missing}` but there is no file"));
+    }
+    for extra in ids.difference(&listed_set) {
+        errors.push(format!("procedures/{extra}.json is not in the manifest"));
+    }
+    let version = str_of(&manifest, "catalog_version");
+    assert!(
+        version
+            .split('.')
+            .all(|part| !part.is_empty() && part.parse::<u64>().is_ok()),
+        "catalog_version `{version}` is not dotted integers"
+    );
+    check_date(
+        &mut errors,
+        "manifest.verified_at",
+        str_of(&manifest, "verified_at"),
+    );
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn every_required_procedure_is_present_and_complete() {
+    let procs: BTreeMap<String, Value> = procedures()
+        .into_iter()
+        .map(|(_, p)| (str_of(&p, "id").to_owned(), p))
+        .collect();
+    let mut errors = Vec::new();
+    for id in REQUIRED_IDS {
+        if !procs.contains_key(*id) {
+            errors.push(format!("required procedure `{id}` is missing"));
+        }
+    }
+    let fields: HashSet<String> = read_json(&catalog_dir().join("fields.json"))
+        .as_array()
+        .expect("fields array")
+        .iter()
+        .map(|f| str_of(f, "id").to_owned())
+        .collect();
+    let agencies: BTreeMap<String, String> = read_json(&catalog_dir().join("agency_types.json"))
+        .as_array()
+        .expect("agency array")
+        .iter()
+        .map(|a| (str_of(a, "id").to_owned(), str_of(a, "level").to_owned()))
+        .collect();
+    let mut codes = BTreeSet::new();
+    let mut ranks = BTreeSet::new();
+    for (id, p) in &procs {
+        let steps = p["steps"].as_array().map_or(0, Vec::len);
+        if steps < 2 {
+            errors.push(format!("{id}: {steps} steps (need ≥ 2)"));
+        }
+        if p["components"].as_array().map_or(0, Vec::len) < 1 {
+            errors.push(format!("{id}: no dossier components"));
+        }
+        if p["aliases"].as_array().map_or(0, Vec::len) < 2 {
+            errors.push(format!("{id}: fewer than 2 aliases"));
+        }
+        let status = str_of(&p["fees"], "status");
+        if !matches!(status, "paid" | "free" | "unknown") {
+            errors.push(format!("{id}: fee status `{status}`"));
+        }
+        if status == "paid" && p["fees"]["items"].as_array().map_or(0, Vec::len) == 0 {
+            errors.push(format!("{id}: paid but no fee items"));
+        }
+        if str_of(&p["processing_time"], "text").is_empty() {
+            errors.push(format!("{id}: no processing time"));
+        }
+        let sources = p["source"].as_array().cloned().unwrap_or_default();
+        if sources.is_empty()
+            || !sources
+                .iter()
+                .all(|s| str_of(s, "url").starts_with("https://"))
+        {
+            errors.push(format!("{id}: every source needs an https URL"));
+        }
+        if p["legal_basis"].as_array().map_or(0, Vec::len) == 0 {
+            errors.push(format!("{id}: no legal basis"));
+        }
+        check_date(
+            &mut errors,
+            &format!("{id}.verified_at"),
+            str_of(p, "verified_at"),
+        );
+        match &p["code"] {
+            Value::Null => {}
+            Value::String(c) => {
+                let ok = c.len() == 8
+                    && c.as_bytes()[1] == b'.'
+                    && c.chars().enumerate().all(|(i, ch)| {
+                        if i == 1 {
+                            ch == '.'
+                        } else {
+                            ch.is_ascii_digit()
+                        }
+                    });
+                if !ok {
+                    errors.push(format!("{id}: code `{c}` does not match ^\\d\\.\\d{{6}}$"));
+                }
+                if !codes.insert(c.clone()) {
+                    errors.push(format!("{id}: code `{c}` used twice"));
+                }
+            }
+            other => errors.push(format!("{id}: code {other} is neither string nor null")),
+        }
+        let field = str_of(p, "field");
+        if !fields.contains(field) {
+            errors.push(format!("{id}: field `{field}` not in fields.json"));
+        }
+        let agency = str_of(p, "agency_type");
+        match agencies.get(agency) {
+            None => errors.push(format!(
+                "{id}: agency_type `{agency}` not in agency_types.json"
+            )),
+            Some(level) if level != str_of(p, "level") => errors.push(format!(
+                "{id}: level `{}` differs from its agency type's level `{level}`",
+                str_of(p, "level")
+            )),
+            Some(_) => {}
+        }
+        if let Some(linked) = p["linked"].as_array() {
+            if linked.len() < 2 {
+                errors.push(format!(
+                    "{id}: a linked service combines at least 2 procedures"
+                ));
+            }
+            for l in linked {
+                let l = l.as_str().unwrap_or("");
+                if !procs.contains_key(l) || l == id {
+                    errors.push(format!("{id}: linked id `{l}` does not resolve"));
+                }
+            }
+        }
+        if let Some(rank) = p["popular"].as_u64() {
+            if !ranks.insert(rank) {
+                errors.push(format!("{id}: popular rank {rank} used twice"));
+            }
+        }
+    }
+    if !(5..=15).contains(&ranks.len()) {
+        errors.push(format!(
+            "{} procedures marked popular (want about 10)",
+            ranks.len()
+        ));
+    }
+    if let Some(max) = ranks.iter().max() {
+        if usize::try_from(*max).unwrap_or(usize::MAX) != ranks.len() {
+            errors.push(format!(
+                "popular ranks are not 1..={}: {ranks:?}",
+                ranks.len()
+            ));
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn passport_carries_the_photo_requirements_of_the_online_form() {
+    // Seed 001 / FACTS.md: the online form asks for a 4×6 portrait and both sides of the ID card.
+    let p = read_json(
+        &catalog_dir()
+            .join("procedures")
+            .join("passport-domestic.json"),
+    );
+    assert_eq!(p["code"], "1.001456");
+    let profiles: BTreeSet<&str> = p["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter_map(|c| c["photo_profile"].as_str())
+        .collect();
+    for needed in ["portrait_4x6", "cccd_front", "cccd_back"] {
+        assert!(
+            profiles.contains(needed),
+            "passport lacks a `{needed}` component"
+        );
+    }
+    let amounts: Vec<i64> = p["fees"]["items"]
+        .as_array()
+        .expect("fee items")
+        .iter()
+        .filter_map(|i| i["amount_vnd"].as_i64())
+        .collect();
+    assert!(
+        amounts.contains(&200_000) && amounts.contains(&400_000),
+        "passport fees {amounts:?}"
+    );
+}
+
+#[test]
+fn provinces_cover_the_63_old_units_exactly_once() {
+    let doc = read_json(&catalog_dir().join("provinces.json"));
+    let provinces = doc["provinces"].as_array().expect("provinces");
+    assert_eq!(provinces.len(), 34, "34 provinces/cities from 1 July 2025");
+    let mut codes = BTreeSet::new();
+    let mut old_names = BTreeSet::new();
+    let mut old_codes = BTreeSet::new();
+    let mut cities = 0;
+    for p in provinces {
+        assert!(
+            codes.insert(str_of(p, "code")),
+            "duplicate code {}",
+            str_of(p, "code")
+        );
+        let merged = p["merged_from"].as_array().expect("merged_from");
+        let ids = p["old_id_codes"].as_array().expect("old_id_codes");
+        assert_eq!(
+            merged.len(),
+            ids.len(),
+            "{}: one old ID code per old unit",
+            str_of(p, "name")
+        );
+        for m in merged {
+            assert!(
+                old_names.insert(m.as_str().expect("name")),
+                "old unit {m} appears twice"
+            );
+        }
+        for c in ids {
+            assert!(
+                old_codes.insert(c.as_str().expect("code")),
+                "old code {c} appears twice"
+            );
+        }
+        if str_of(p, "kind") == "city" {
+            cities += 1;
+        }
+    }
+    assert_eq!(old_names.len(), 63);
+    assert_eq!(old_codes.len(), 63);
+    assert_eq!(cities, 6, "6 centrally-run cities");
+    let mut errors = Vec::new();
+    check_date(
+        &mut errors,
+        "provinces.effective_from",
+        str_of(&doc, "effective_from"),
+    );
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+#[test]
+fn synonyms_cover_the_everyday_words_and_point_into_the_catalog() {
+    let syn = read_json(&catalog_dir().join("synonyms.json"));
+    let mut all_terms = BTreeSet::new();
+    let mut targets = Vec::new();
+    for entry in syn.as_array().expect("synonyms array") {
+        if let Some(terms) = entry["terms"].as_array() {
+            for t in terms {
+                all_terms.insert(lower(t.as_str().expect("term")));
+                targets.push(lower(t.as_str().expect("term")));
+            }
+        } else {
+            all_terms.insert(lower(str_of(entry, "from")));
+            for t in entry["to"].as_array().expect("to") {
+                all_terms.insert(lower(t.as_str().expect("to")));
+                targets.push(lower(t.as_str().expect("to")));
+            }
+        }
+    }
+    let required = [
+        "hộ khẩu",
+        "bằng lái",
+        "gplx",
+        "sổ đỏ",
+        "cmnd",
+        "cccd",
+        "phạt nguội",
+        "công tơ",
+        "bhyt",
+        "bhxh",
+        "thpt",
+        "khai sinh",
+        "khai tử",
+        "hộ chiếu",
+    ];
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|r| !all_terms.contains(*r))
+        .collect();
+    assert!(missing.is_empty(), "synonyms lack {missing:?}");
+    // Each expansion target must occur somewhere in the catalog text, or it can never help.
+    let corpus: String = procedures()
+        .iter()
+        .map(|(_, p)| {
+            let aliases: Vec<&str> = p["aliases"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            format!(
+                "{} {} {} {}",
+                str_of(p, "name"),
+                aliases.join(" "),
+                str_of(p, "summary"),
+                str_of(p, "who")
+            )
+        })
+        .map(|s| lower(&s))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dead: Vec<&String> = targets
+        .iter()
+        .filter(|t| !corpus.contains(t.as_str()))
+        .collect();
+    assert!(
+        dead.is_empty(),
+        "synonym targets that occur nowhere in the catalog: {dead:?}"
+    );
+}
+
+// ---- guides -----------------------------------------------------------------------------------
+
+fn check_svg(path: &Path) -> Result<(), String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("read: {e}"))?;
+    let doc = roxmltree::Document::parse(&text).map_err(|e| format!("not well-formed XML: {e}"))?;
+    let svg = doc.root_element();
+    if svg.tag_name().name() != "svg" {
+        return Err("root element is not <svg>".into());
+    }
+    if svg.attribute("viewBox").is_none() {
+        return Err("no viewBox (needed to scale to 320 px)".into());
+    }
+    let first = svg.children().find(roxmltree::Node::is_element);
+    match first {
+        Some(t)
+            if t.tag_name().name() == "title" && t.text().is_some_and(|s| !s.trim().is_empty()) => {
+        }
+        _ => return Err("first child must be a non-empty <title>".into()),
+    }
+    for node in doc.descendants().filter(roxmltree::Node::is_element) {
+        let name = node.tag_name().name();
+        if matches!(name, "image" | "script" | "foreignObject" | "style") {
+            return Err(format!("<{name}> is not allowed"));
+        }
+        for attr in node.attributes() {
+            let v = attr.value();
+            if attr.name() == "href" && !v.starts_with('#') {
+                return Err(format!("external link {v}"));
+            }
+            if v.contains("url(") && !v.contains("url(#") {
+                return Err(format!("external url() in {}", attr.name()));
+            }
+        }
+    }
+    if let Some(w) = svg.attribute("width") {
+        if !w.ends_with('%') {
+            return Err(format!("fixed width `{w}`; let it scale"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn guides_validate_and_their_illustrations_exist_and_parse() {
+    let dir = guides_dir();
+    let guide_v = validator(&dir.join("schema").join("guide.schema.json"));
+    let index_v = validator(&dir.join("schema").join("index.schema.json"));
+    let mut errors = schema_errors(&index_v, &dir.join("index.json"));
+    let index = read_json(&dir.join("index.json"));
+    let listed: BTreeSet<String> = index["guides"]
+        .as_array()
+        .expect("guides")
+        .iter()
+        .map(|g| g.as_str().expect("id").to_owned())
+        .collect();
+    let files: BTreeSet<String> = json_files(&dir)
+        .iter()
+        .map(|p| stem(p))
+        .filter(|s| s != "index")
+        .collect();
+    if listed != files {
+        errors.push(format!(
+            "index lists {listed:?} but the guide files are {files:?}"
+        ));
+    }
+    assert!(
+        listed.len() >= 7,
+        "seven guides required, found {}",
+        listed.len()
+    );
+    let audiences: BTreeSet<String> = listed
+        .iter()
+        .map(|id| str_of(&read_json(&dir.join(format!("{id}.json"))), "audience").to_owned())
+        .collect();
+    if !audiences.contains("volunteer") {
+        errors.push("no guide for volunteers".into());
+    }
+    let proc_ids: BTreeSet<String> = procedures().into_iter().map(|(p, _)| stem(&p)).collect();
+    let mut referenced = BTreeSet::new();
+    for id in &listed {
+        let path = dir.join(format!("{id}.json"));
+        errors.extend(schema_errors(&guide_v, &path));
+        let g = read_json(&path);
+        if str_of(&g, "id") != id {
+            errors.push(format!(
+                "{id}.json: id `{}` differs from the file name",
+                str_of(&g, "id")
+            ));
+        }
+        let steps = g["steps"].as_array().cloned().unwrap_or_default();
+        if steps.len() < 3 {
+            errors.push(format!("{id}: {} steps (need ≥ 3)", steps.len()));
+        }
+        let mut images: Vec<String> = steps
+            .iter()
+            .filter_map(|s| s["image"].as_str().map(str::to_owned))
+            .collect();
+        if let Some(cover) = g["cover"].as_str() {
+            images.push(cover.to_owned());
+        }
+        if images.is_empty() {
+            errors.push(format!("{id}: no illustrations"));
+        }
+        for img in images {
+            let p = dir.join(&img);
+            if let Err(e) = check_svg(&p) {
+                errors.push(format!("{id}: {img}: {e}"));
+            }
+            referenced.insert(img);
+        }
+        for r in g["related_procedures"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            let r = r.as_str().unwrap_or("");
+            if !proc_ids.contains(r) {
+                errors.push(format!("{id}: related procedure `{r}` does not exist"));
+            }
+        }
+        check_date(
+            &mut errors,
+            &format!("{id}.verified_at"),
+            str_of(&g, "verified_at"),
+        );
+    }
+    for entry in fs::read_dir(dir.join("img")).expect("img dir") {
+        let p = entry.expect("entry").path();
+        let rel = format!("img/{}", p.file_name().expect("name").to_string_lossy());
+        if !referenced.contains(&rel) {
+            errors.push(format!("{rel} is not used by any guide"));
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn svg_checker_rejects_bad_files() {
+    let tmp = std::env::temp_dir().join(format!("dvc-svg-check-{}", std::process::id()));
+    fs::create_dir_all(&tmp).expect("tmp");
+    let cases = [
+        ("notxml", "<svg viewBox='0 0 1 1'><title>x</title>"),
+        ("notitle", "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1 1'><rect/></svg>"),
+        ("noviewbox", "<svg xmlns='http://www.w3.org/2000/svg'><title>x</title></svg>"),
+        (
+            "external",
+            "<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink' viewBox='0 0 1 1'><title>x</title><image xlink:href='https://e.vn/a.png'/></svg>",
+        ),
+    ];
+    for (name, body) in cases {
+        let p = tmp.join(format!("{name}.svg"));
+        fs::write(&p, body).expect("write");
+        assert!(check_svg(&p).is_err(), "{name} was accepted");
+    }
+    let ok = tmp.join("ok.svg");
+    fs::write(
+        &ok,
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1 1'><title>ok</title><rect/></svg>",
+    )
+    .expect("write");
+    assert_eq!(check_svg(&ok), Ok(()));
+    let _ = fs::remove_dir_all(&tmp);
+}
