@@ -2,6 +2,7 @@
 //! catalog, people, documents, dossiers, photos and the outbox. No Tauri and no web server here:
 //! the Tauri shell and the `dvc` CLI are thin adapters over [`Core`].
 
+pub mod catalog;
 pub mod error;
 pub mod logging;
 pub mod secrets;
@@ -116,6 +117,7 @@ impl Core {
             }
         };
         let store = Store::open(&db_file, &key)?;
+        catalog::on_open(&store);
         Ok(Self {
             data_dir,
             secrets,

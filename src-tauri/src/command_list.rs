@@ -2,4 +2,13 @@
 //! capability file by a test. Add a command here, in `lib.rs`'s handler and in
 //! `capabilities/default.json` together.
 
-pub const COMMANDS: &[&str] = &["app_info", "settings_get", "settings_set", "ui_ready"];
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "settings_get",
+    "settings_set",
+    "ui_ready",
+    "catalog_search",
+    "catalog_show",
+    "guides_list",
+    "guide_show",
+];

@@ -71,6 +71,10 @@ pub fn run() {
             commands::shell::settings_get,
             commands::shell::settings_set,
             commands::shell::ui_ready,
+            commands::catalog::catalog_search,
+            commands::catalog::catalog_show,
+            commands::catalog::guides_list,
+            commands::catalog::guide_show,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -1,0 +1,538 @@
+//! The procedure catalog: the bundled data (`assets/catalog/**`, embedded at compile time), its
+//! import into the store, Vietnamese search and the how-to guides (`assets/guides/**`).
+//!
+//! Import is one transaction that upserts/deletes procedures by id and stamps the catalog version
+//! ([`apply_update`]); the bundled catalog is one full update, and a later server delta is another
+//! update with `replace_all = false`. Nothing here touches user data.
+
+mod bundle;
+mod guides;
+pub mod model;
+mod search;
+pub mod text;
+
+use std::cmp::Ordering;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use crate::error::{CoreError, Result};
+use crate::store::Store;
+use crate::Core;
+
+pub use bundle::{bundled, Bundle};
+pub use guides::{guide_image, guide_show, guides_list, GuideSummary, GuideView};
+pub use model::*;
+pub use search::{plain_fts, search, SearchHit, SearchParams};
+
+/// What went wrong with catalog data (bundled or from a delta). Mapped to [`CoreError`].
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("catalog file {file}: {source}")]
+    Parse {
+        file: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("catalog file {file} is missing from the bundle")]
+    Missing { file: String },
+    #[error("catalog data is inconsistent: {reason}")]
+    Inconsistent { reason: String },
+    #[error("stored procedure {id} cannot be read: {source}")]
+    StoredBody {
+        id: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl From<CatalogError> for CoreError {
+    fn from(e: CatalogError) -> Self {
+        tracing::error!(error = %e, "catalog data error");
+        CoreError::invalid("catalog", e.to_string(), "catalog.data_invalid")
+    }
+}
+
+/// Compares dotted-integer versions ("2026.11.23.1") part by part; `None` if either is malformed.
+pub fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
+    let parse = |s: &str| -> Option<Vec<u64>> {
+        s.split('.')
+            .map(|p| {
+                if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+                    None
+                } else {
+                    p.parse().ok()
+                }
+            })
+            .collect()
+    };
+    let (mut a, mut b) = (parse(a)?, parse(b)?);
+    let n = a.len().max(b.len());
+    a.resize(n, 0);
+    b.resize(n, 0);
+    Some(a.cmp(&b))
+}
+
+/// Whether `s` is a stable ascii slug (`passport-domestic`).
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && s.split('-').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Reference lists that come with a catalog version.
+#[derive(Debug, Clone, Default)]
+pub struct Refs {
+    pub fields: Vec<Field>,
+    pub agency_types: Vec<AgencyType>,
+    pub provinces: Option<ProvinceSet>,
+    pub synonyms: Vec<Synonym>,
+}
+
+/// One change to the stored catalog, applied in one transaction.
+#[derive(Debug, Clone)]
+pub struct CatalogUpdate {
+    pub version: String,
+    pub verified_at: String,
+    /// `bundle` or `server`.
+    pub source: &'static str,
+    /// Remove every stored procedure not in `upsert` (a full catalog) instead of patching.
+    pub replace_all: bool,
+    pub upsert: Vec<Procedure>,
+    pub delete: Vec<String>,
+    /// New reference lists (replace the stored ones), or `None` to keep them.
+    pub refs: Option<Refs>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    pub version: String,
+    pub previous_version: Option<String>,
+    pub imported: bool,
+    pub procedures: usize,
+}
+
+/// The stored catalog version, if any.
+pub fn stored_version(store: &Store) -> Result<Option<String>> {
+    store.read(|c| {
+        Ok(c.query_row(
+            "SELECT value FROM catalog_meta WHERE key = 'catalog_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?)
+    })
+}
+
+/// Imports the bundled catalog when it is newer than the stored one (or none is stored).
+#[tracing::instrument(skip_all)]
+pub fn import_bundled(store: &Store) -> Result<ImportOutcome> {
+    let bundle = bundled()?;
+    let previous = stored_version(store)?;
+    let newer = match &previous {
+        None => true,
+        Some(prev) => compare_versions(&bundle.manifest.catalog_version, prev)
+            .is_none_or(|o| o == Ordering::Greater),
+    };
+    if !newer {
+        return Ok(ImportOutcome {
+            version: previous.clone().unwrap_or_default(),
+            previous_version: previous,
+            imported: false,
+            procedures: 0,
+        });
+    }
+    let n = bundle.procedures.len();
+    apply_update(
+        store,
+        &CatalogUpdate {
+            version: bundle.manifest.catalog_version.clone(),
+            verified_at: bundle.manifest.verified_at.clone(),
+            source: "bundle",
+            replace_all: true,
+            upsert: bundle.procedures.clone(),
+            delete: Vec::new(),
+            refs: Some(bundle.refs.clone()),
+        },
+    )?;
+    tracing::info!(
+        version = %bundle.manifest.catalog_version,
+        procedures = n,
+        "bundled catalog imported"
+    );
+    Ok(ImportOutcome {
+        version: bundle.manifest.catalog_version.clone(),
+        previous_version: previous,
+        imported: true,
+        procedures: n,
+    })
+}
+
+fn check_update(u: &CatalogUpdate) -> Result<(), CatalogError> {
+    let bad = |reason: String| CatalogError::Inconsistent { reason };
+    if compare_versions(&u.version, &u.version).is_none() {
+        return Err(bad(format!(
+            "version `{}` is not dotted integers",
+            u.version
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for p in &u.upsert {
+        if !is_slug(&p.id) {
+            return Err(bad(format!("procedure id `{}` is not a slug", p.id)));
+        }
+        if !seen.insert(p.id.as_str()) {
+            return Err(bad(format!("procedure `{}` appears twice", p.id)));
+        }
+        if p.name.trim().is_empty() {
+            return Err(bad(format!("procedure `{}` has no name", p.id)));
+        }
+    }
+    for id in &u.delete {
+        if !is_slug(id) {
+            return Err(bad(format!("deleted id `{id}` is not a slug")));
+        }
+    }
+    Ok(())
+}
+
+/// Applies a catalog update in one transaction: nothing changes if any part fails.
+pub fn apply_update(store: &Store, u: &CatalogUpdate) -> Result<()> {
+    check_update(u)?;
+    store.write(|tx| {
+        if u.replace_all {
+            tx.execute_batch("DELETE FROM catalog_procedure; DELETE FROM catalog_fts;")?;
+        }
+        for id in &u.delete {
+            delete_procedure(tx, id)?;
+        }
+        for p in &u.upsert {
+            upsert_procedure(tx, p, &u.version)?;
+        }
+        if let Some(refs) = &u.refs {
+            write_refs(tx, refs)?;
+        }
+        rebuild_vocabulary(tx)?;
+        let meta = [
+            ("catalog_version", u.version.as_str()),
+            ("verified_at", u.verified_at.as_str()),
+            ("source", u.source),
+        ];
+        for (k, v) in meta {
+            tx.execute(
+                "INSERT INTO catalog_meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [k, v],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO catalog_meta (key, value)
+             VALUES ('imported_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [],
+        )?;
+        Ok::<_, CoreError>(())
+    })
+}
+
+fn delete_procedure(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    let rowid: Option<i64> = tx
+        .query_row(
+            "SELECT rowid FROM catalog_procedure WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(rowid) = rowid {
+        tx.execute("DELETE FROM catalog_fts WHERE rowid = ?1", [rowid])?;
+        tx.execute("DELETE FROM catalog_procedure WHERE rowid = ?1", [rowid])?;
+    }
+    Ok(())
+}
+
+/// The folded search texts of a procedure: name (+ code), aliases (`|`-separated), body.
+pub(crate) fn search_texts(p: &Procedure) -> (String, String, String) {
+    let name = text::tokens(&p.name).join(" ");
+    let aliases = p
+        .aliases
+        .iter()
+        .map(|a| text::tokens(a).join(" "))
+        .filter(|a| !a.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let mut body = String::new();
+    let mut push = |s: &str| {
+        body.push_str(&text::fold(s));
+        body.push(' ');
+    };
+    push(&p.name_en);
+    push(&p.summary);
+    push(&p.who);
+    for s in &p.steps {
+        push(&s.text);
+    }
+    for c in &p.components {
+        push(&c.name);
+    }
+    push(&p.where_);
+    if let Some(code) = &p.code {
+        push(code);
+    }
+    (name, aliases, body)
+}
+
+fn upsert_procedure(tx: &Transaction<'_>, p: &Procedure, version: &str) -> Result<()> {
+    let body_json = serde_json::to_string(p).map_err(|source| CatalogError::Parse {
+        file: format!("procedures/{}.json", p.id),
+        source,
+    })?;
+    let (name, aliases, body) = search_texts(p);
+    let mut terms: Vec<&str> = body
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    terms.sort_unstable();
+    terms.dedup();
+    let body_terms = terms.join(" ");
+    tx.execute(
+        "INSERT INTO catalog_procedure (id, code, name, name_en, summary, summary_en, field, level,
+            agency_type, service_level, popular, version, body, name_folded, aliases_folded,
+            body_terms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT(id) DO UPDATE SET code = excluded.code, name = excluded.name,
+            name_en = excluded.name_en, summary = excluded.summary,
+            summary_en = excluded.summary_en, field = excluded.field, level = excluded.level,
+            agency_type = excluded.agency_type, service_level = excluded.service_level,
+            popular = excluded.popular, version = excluded.version, body = excluded.body,
+            name_folded = excluded.name_folded, aliases_folded = excluded.aliases_folded,
+            body_terms = excluded.body_terms,
+            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        params![
+            p.id,
+            p.code,
+            p.name,
+            p.name_en,
+            p.summary,
+            p.summary_en,
+            p.field,
+            p.level.as_str(),
+            p.agency_type,
+            p.service_level.as_str(),
+            p.popular,
+            version,
+            body_json,
+            name,
+            aliases,
+            body_terms,
+        ],
+    )?;
+    let rowid: i64 = tx.query_row(
+        "SELECT rowid FROM catalog_procedure WHERE id = ?1",
+        [&p.id],
+        |r| r.get(0),
+    )?;
+    tx.execute("DELETE FROM catalog_fts WHERE rowid = ?1", [rowid])?;
+    let code = p.code.as_deref().map(text::fold).unwrap_or_default();
+    tx.execute(
+        "INSERT INTO catalog_fts (rowid, name, aliases, body) VALUES (?1, ?2, ?3, ?4)",
+        params![rowid, format!("{name} {code}"), aliases, body],
+    )?;
+    Ok(())
+}
+
+fn write_refs(tx: &Transaction<'_>, refs: &Refs) -> Result<()> {
+    tx.execute(
+        "DELETE FROM catalog_ref WHERE kind IN ('field', 'agency_type', 'province_set', 'synonym')",
+        [],
+    )?;
+    let mut insert = tx.prepare("INSERT INTO catalog_ref (kind, id, body) VALUES (?1, ?2, ?3)")?;
+    for f in &refs.fields {
+        insert.execute(params!["field", f.id, to_json(f)?])?;
+    }
+    for a in &refs.agency_types {
+        insert.execute(params!["agency_type", a.id, to_json(a)?])?;
+    }
+    if let Some(p) = &refs.provinces {
+        insert.execute(params!["province_set", p.version, to_json(p)?])?;
+    }
+    for (i, rule) in search::synonym_rules(&refs.synonyms).iter().enumerate() {
+        insert.execute(params!["synonym", format!("{i:05}"), to_json(rule)?])?;
+    }
+    Ok(())
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|source| {
+        CoreError::from(CatalogError::Parse {
+            file: "reference list".into(),
+            source,
+        })
+    })
+}
+
+/// Recomputes the search vocabulary (terms, document frequencies, typo keys) from the stored rows.
+fn rebuild_vocabulary(tx: &Transaction<'_>) -> Result<()> {
+    let mut df: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT name_folded, aliases_folded, body_terms, code FROM catalog_procedure",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let mut seen = std::collections::HashSet::new();
+            for col in 0..3 {
+                let s: String = r.get(col)?;
+                for t in s
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|t| !t.is_empty())
+                {
+                    if seen.insert(t.to_string()) {
+                        *df.entry(t.to_string()).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    tx.execute_batch("DELETE FROM catalog_term; DELETE FROM catalog_term_del;")?;
+    let mut ins_term = tx.prepare("INSERT INTO catalog_term (term, df) VALUES (?1, ?2)")?;
+    let mut ins_del =
+        tx.prepare("INSERT OR IGNORE INTO catalog_term_del (del, term) VALUES (?1, ?2)")?;
+    for (term, n) in &df {
+        ins_term.execute(params![term, n])?;
+        if term.chars().count() >= search::MIN_TYPO_LEN - 1
+            && !term.bytes().all(|b| b.is_ascii_digit())
+        {
+            for d in text::deletions(term) {
+                ins_del.execute(params![d, term])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A procedure as the procedure page and `dvc catalog show` present it: the whole procedure plus
+/// the names of its field and agency type and the catalog version it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcedureView {
+    #[serde(flatten)]
+    pub procedure: Procedure,
+    pub field_name: Option<String>,
+    pub field_name_en: Option<String>,
+    pub agency_name: Option<String>,
+    pub agency_name_en: Option<String>,
+    pub catalog_version: String,
+}
+
+/// One procedure by id (`passport-domestic`) or national code (`1.001456`).
+pub fn show(store: &Store, id_or_code: &str) -> Result<ProcedureView> {
+    let key = id_or_code.trim();
+    let is_code = key.len() <= 20
+        && key.contains('.')
+        && key.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if !is_code && !is_slug(key) {
+        return Err(CoreError::invalid(
+            "procedure",
+            "expected a procedure id (lowercase-with-dashes) or a code like 1.001456",
+            "catalog.id_invalid",
+        ));
+    }
+    store.read(|c| {
+        let row: Option<(String, String, String, String)> = c
+            .query_row(
+                "SELECT id, body, field, agency_type FROM catalog_procedure
+                 WHERE id = ?1 OR code = ?1 ORDER BY id = ?1 DESC LIMIT 1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((id, body, field, agency)) = row else {
+            return Err(CoreError::NotFound {
+                what: format!("procedure `{key}`"),
+            });
+        };
+        let procedure: Procedure = serde_json::from_str(&body)
+            .map_err(|source| CatalogError::StoredBody { id, source })?;
+        let names = |kind: &str, id: &str| -> Result<(Option<String>, Option<String>)> {
+            let body: Option<String> = c
+                .query_row(
+                    "SELECT body FROM catalog_ref WHERE kind = ?1 AND id = ?2",
+                    [kind, id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let v: Option<serde_json::Value> = body.and_then(|b| serde_json::from_str(&b).ok());
+            let get = |k: &str| v.as_ref().and_then(|v| v[k].as_str()).map(str::to_string);
+            Ok((get("name_vi"), get("name_en")))
+        };
+        let (field_name, field_name_en) = names("field", &field)?;
+        let (agency_name, agency_name_en) = names("agency_type", &agency)?;
+        let catalog_version: String = c
+            .query_row(
+                "SELECT value FROM catalog_meta WHERE key = 'catalog_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or_default();
+        Ok(ProcedureView {
+            procedure,
+            field_name,
+            field_name_en,
+            agency_name,
+            agency_name_en,
+            catalog_version,
+        })
+    })
+}
+
+/// The fields (lĩnh vực) of the stored catalog, for filter chips.
+pub fn fields(store: &Store) -> Result<Vec<Field>> {
+    store.read(|c| {
+        let mut stmt =
+            c.prepare("SELECT body FROM catalog_ref WHERE kind = 'field' ORDER BY id")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for body in rows {
+            let body = body?;
+            if let Ok(f) = serde_json::from_str(&body) {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    })
+}
+
+impl Core {
+    /// Searches the stored catalog (see [`search`]).
+    pub fn catalog_search(&self, params: &SearchParams) -> Result<Vec<SearchHit>> {
+        search(self.store(), params)
+    }
+
+    /// One procedure by id or national code.
+    pub fn catalog_show(&self, id_or_code: &str) -> Result<ProcedureView> {
+        show(self.store(), id_or_code)
+    }
+
+    /// Imports the bundled catalog if it is newer than the stored one.
+    pub fn catalog_import_bundled(&self) -> Result<ImportOutcome> {
+        import_bundled(self.store())
+    }
+
+    /// Fields for filter chips.
+    pub fn catalog_fields(&self) -> Result<Vec<Field>> {
+        fields(self.store())
+    }
+}
+
+/// Called when the core opens: brings the stored catalog up to the bundled version. A failure is
+/// logged and leaves the previous catalog in place (the app stays usable).
+pub(crate) fn on_open(store: &Store) {
+    if let Err(e) = import_bundled(store) {
+        tracing::error!(code = e.code(), error = %e, "bundled catalog not imported");
+    }
+}
