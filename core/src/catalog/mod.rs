@@ -536,3 +536,280 @@ pub(crate) fn on_open(store: &Store) {
         tracing::error!(code = e.code(), error = %e, "bundled catalog not imported");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(store: &Store, sql: &str) -> i64 {
+        store.read(|c| c.query_row(sql, [], |r| r.get(0))).unwrap()
+    }
+
+    fn hits(store: &Store, q: &str) -> Vec<String> {
+        search(
+            store,
+            &SearchParams {
+                query: q.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert_eq!(
+            compare_versions("2026.11.23.1", "2026.11.23.1"),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(
+            compare_versions("2026.11.23.10", "2026.11.23.9"),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            compare_versions("2026.11.23", "2026.11.23.0"),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(compare_versions("2026.1", "2026.x"), None);
+        assert_eq!(compare_versions("", "1"), None);
+    }
+
+    #[test]
+    fn bundled_import_is_idempotent_and_leaves_user_data_alone() {
+        let store = Store::open_in_memory().unwrap();
+        crate::settings::set(&store, "language", "en").unwrap();
+        let first = import_bundled(&store).unwrap();
+        assert!(first.imported);
+        let n = bundled().unwrap().procedures.len();
+        assert_eq!(first.procedures, n);
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM catalog_procedure"),
+            n as i64
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM catalog_fts"), n as i64);
+        let second = import_bundled(&store).unwrap();
+        assert!(!second.imported);
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM catalog_procedure"),
+            n as i64
+        );
+        assert_eq!(
+            crate::settings::load(&store).unwrap().language,
+            crate::settings::Language::En
+        );
+        assert_eq!(
+            stored_version(&store).unwrap().as_deref(),
+            Some(bundled().unwrap().manifest.catalog_version.as_str())
+        );
+    }
+
+    #[test]
+    fn older_stored_catalog_is_replaced_newer_is_kept() {
+        let store = Store::open_in_memory().unwrap();
+        import_bundled(&store).unwrap();
+        store
+            .write(|tx| {
+                tx.execute(
+                    "UPDATE catalog_meta SET value = '1.0' WHERE key = 'catalog_version'",
+                    [],
+                )
+            })
+            .unwrap();
+        assert!(import_bundled(&store).unwrap().imported);
+        store
+            .write(|tx| {
+                tx.execute(
+                    "UPDATE catalog_meta SET value = '9999.1' WHERE key = 'catalog_version'",
+                    [],
+                )
+            })
+            .unwrap();
+        assert!(!import_bundled(&store).unwrap().imported);
+    }
+
+    #[test]
+    fn delta_upserts_and_deletes_by_id() {
+        let store = Store::open_in_memory().unwrap();
+        import_bundled(&store).unwrap();
+        let b = bundled().unwrap();
+        let mut changed = b.procedures[0].clone();
+        changed.aliases.push("quyển sổ màu xanh lam".into());
+        let gone = b.procedures[1].id.clone();
+        apply_update(
+            &store,
+            &CatalogUpdate {
+                version: "9999.1".into(),
+                verified_at: "2027-01-01".into(),
+                source: "server",
+                replace_all: false,
+                upsert: vec![changed.clone()],
+                delete: vec![gone.clone()],
+                refs: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(hits(&store, "quyen so mau xanh lam")[0], changed.id);
+        assert!(matches!(
+            show(&store, &gone),
+            Err(CoreError::NotFound { .. })
+        ));
+        assert!(!hits(&store, &b.procedures[1].name).contains(&gone));
+        let n = b.procedures.len() as i64 - 1;
+        assert_eq!(count(&store, "SELECT count(*) FROM catalog_fts"), n);
+        // Synonyms and fields survive a delta without refs.
+        assert!(!fields(&store).unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_update_changes_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        import_bundled(&store).unwrap();
+        let before = stored_version(&store).unwrap();
+        let mut p = bundled().unwrap().procedures[0].clone();
+        p.id = "Not A Slug".into();
+        let e = apply_update(
+            &store,
+            &CatalogUpdate {
+                version: "9999.1".into(),
+                verified_at: "2027-01-01".into(),
+                source: "server",
+                replace_all: true,
+                upsert: vec![p],
+                delete: vec![],
+                refs: None,
+            },
+        )
+        .unwrap_err();
+        assert!(e.is_bad_input(), "{e}");
+        assert_eq!(stored_version(&store).unwrap(), before);
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM catalog_procedure"),
+            bundled().unwrap().procedures.len() as i64
+        );
+    }
+
+    #[test]
+    fn show_by_id_or_code_and_bad_ids() {
+        let store = Store::open_in_memory().unwrap();
+        import_bundled(&store).unwrap();
+        let p = bundled()
+            .unwrap()
+            .procedures
+            .iter()
+            .find(|p| p.code.is_some())
+            .unwrap();
+        let code = p.code.clone().unwrap();
+        assert_eq!(show(&store, &code).unwrap().procedure.id, p.id);
+        let v = show(&store, &p.id).unwrap();
+        assert!(v.field_name.is_some());
+        assert!(v.agency_name.is_some());
+        for bad in ["", "../etc/passwd", "DROP TABLE", "a b"] {
+            assert!(show(&store, bad).unwrap_err().is_bad_input(), "{bad}");
+        }
+        assert!(matches!(
+            show(&store, "no-such-procedure"),
+            Err(CoreError::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn search_filters_and_limits() {
+        let store = Store::open_in_memory().unwrap();
+        import_bundled(&store).unwrap();
+        let popular = search(&store, &SearchParams::default()).unwrap();
+        assert!(popular[0].popular.is_some());
+        assert!(popular
+            .windows(2)
+            .all(|w| match (w[0].popular, w[1].popular) {
+                (Some(a), Some(b)) => a <= b,
+                (None, Some(_)) => false,
+                _ => true,
+            }));
+        let field = &bundled().unwrap().procedures[0].field;
+        let only = search(
+            &store,
+            &SearchParams {
+                query: "dang ky".into(),
+                field: Some(field.clone()),
+                limit: Some(100),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(only.iter().all(|h| &h.field == field));
+        let full = search(
+            &store,
+            &SearchParams {
+                query: "".into(),
+                service_level: Some("full".into()),
+                limit: Some(100),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(full.iter().all(|h| h.service_level == "full"));
+        for bad in [
+            SearchParams {
+                level: Some("district".into()),
+                ..Default::default()
+            },
+            SearchParams {
+                service_level: Some("4".into()),
+                ..Default::default()
+            },
+            SearchParams {
+                field: Some("no-such-field".into()),
+                ..Default::default()
+            },
+            SearchParams {
+                limit: Some(0),
+                ..Default::default()
+            },
+            SearchParams {
+                query: "x".repeat(201),
+                ..Default::default()
+            },
+        ] {
+            assert!(search(&store, &bad).unwrap_err().is_bad_input(), "{bad:?}");
+        }
+        // FTS syntax in a query is just text.
+        for q in [
+            "\"",
+            "ho* OR NOT",
+            "a AND (",
+            "-",
+            "NEAR(x y)",
+            "🙂",
+            "' OR 1=1 --",
+        ] {
+            search(
+                &store,
+                &SearchParams {
+                    query: q.into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn guides_load_with_their_illustrations() {
+        let list = guides_list().unwrap();
+        assert!(!list.is_empty());
+        for g in &list {
+            let v = guide_show(&g.id).unwrap();
+            for s in v.guide.steps.iter().filter_map(|s| s.image.as_ref()) {
+                assert!(v.images[s].contains("<svg"), "{s}");
+            }
+        }
+        assert!(guide_show("../x").unwrap_err().is_bad_input());
+        assert!(guide_show("index").unwrap_err().is_bad_input());
+        assert!(guide_image("img/../../secret.svg")
+            .unwrap_err()
+            .is_bad_input());
+    }
+}
