@@ -2,6 +2,7 @@
 //! data-quality checks the schemas cannot express (references, coverage, dates, personal data).
 //!
 //! Data lives in `assets/catalog/` and `assets/guides/` at the workspace root.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support code: a panic is the failure report
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
@@ -327,6 +328,8 @@ fn catalog_files_validate_against_their_schemas() {
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
+type Mutation = Box<dyn Fn(&mut Value)>;
+
 #[test]
 fn schemas_reject_broken_procedures() {
     // The schema must actually constrain: take a valid procedure and break it in typical ways.
@@ -337,7 +340,7 @@ fn schemas_reject_broken_procedures() {
             .join("passport-domestic.json"),
     );
     assert!(v.is_valid(&good));
-    let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let mutations: Vec<(&str, Mutation)> = vec![
         (
             "unknown field",
             Box::new(|p| p["colour"] = Value::from("blue")),
