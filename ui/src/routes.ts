@@ -7,6 +7,9 @@ import PeopleScreen from './screens/PeopleScreen.svelte';
 import ProceduresScreen from './screens/ProceduresScreen.svelte';
 import SettingsScreen from './screens/SettingsScreen.svelte';
 import SyncScreen from './screens/SyncScreen.svelte';
+import GuidesScreen from './screens/catalog/GuidesScreen.svelte';
+import GuideScreen from './screens/catalog/GuideScreen.svelte';
+import ProcedureScreen from './screens/catalog/ProcedureScreen.svelte';
 import type { Tab } from './lib/router.svelte';
 
 export interface ScreenProps {
@@ -24,6 +27,9 @@ export const routes: RouteDef[] = [
   { pattern: /^\/people$/, component: PeopleScreen },
   { pattern: /^\/sync$/, component: SyncScreen },
   { pattern: /^\/settings$/, component: SettingsScreen },
+  { pattern: /^\/procedures\/guides$/, component: GuidesScreen },
+  { pattern: /^\/procedures\/guides\/([a-z0-9-]+)$/, component: GuideScreen },
+  { pattern: /^\/procedures\/([a-z0-9-]+)$/, component: ProcedureScreen },
 ];
 
 const TAB_SCREENS: Record<Tab, Component<ScreenProps>> = {
