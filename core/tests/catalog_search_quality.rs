@@ -30,8 +30,14 @@ const QUERIES: &[(&str, &str)] = &[
     ("cải chính hộ tịch", "civil-status-change"),
     ("trich luc khai sinh", "civil-status-extract-copy"),
     ("ban sao giay khai sinh", "civil-status-extract-copy"),
-    ("khai sinh thuong tru bhyt cho tre", "linked-birth-residence-health-insurance"),
-    ("lien thong khai sinh", "linked-birth-residence-health-insurance"),
+    (
+        "khai sinh thuong tru bhyt cho tre",
+        "linked-birth-residence-health-insurance",
+    ),
+    (
+        "lien thong khai sinh",
+        "linked-birth-residence-health-insurance",
+    ),
     ("lien thong khai tu", "linked-death-residence-funeral"),
     // residence
     ("nhập hộ khẩu", "permanent-residence"),
@@ -70,11 +76,17 @@ const QUERIES: &[(&str, &str)] = &[
     ("tro cap that nghiep", "unemployment-benefit"),
     ("hưởng bảo hiểm thất nghiệp", "unemployment-benefit"),
     ("gia han bhyt", "health-insurance-household-renewal"),
-    ("mua bảo hiểm y tế hộ gia đình", "health-insurance-household-renewal"),
+    (
+        "mua bảo hiểm y tế hộ gia đình",
+        "health-insurance-household-renewal",
+    ),
     ("mat the bhyt", "health-insurance-card-reissue"),
     ("cap lai the bao hiem y te", "health-insurance-card-reissue"),
     ("bhxh tu nguyen", "voluntary-social-insurance"),
-    ("đóng bảo hiểm xã hội tự nguyện", "voluntary-social-insurance"),
+    (
+        "đóng bảo hiểm xã hội tự nguyện",
+        "voluntary-social-insurance",
+    ),
     // land, construction, electricity
     ("so do", "land-certificate-first"),
     ("làm sổ đỏ lần đầu", "land-certificate-first"),
@@ -135,7 +147,10 @@ fn hit_rates_on_the_bundled_catalog() {
     }
     let n = QUERIES.len() as f64;
     let (h1, h3) = (hit1 as f64 / n, hit3 as f64 / n);
-    println!("catalog search quality: {} queries, hit@1 {h1:.3}, hit@3 {h3:.3}", QUERIES.len());
+    println!(
+        "catalog search quality: {} queries, hit@1 {h1:.3}, hit@3 {h3:.3}",
+        QUERIES.len()
+    );
     for m in &misses {
         println!("  miss@1: {m}");
     }

@@ -56,6 +56,7 @@ export const vi = {
   'catalog.id_invalid': 'Mã thủ tục hoặc hướng dẫn không hợp lệ.',
   'catalog.query_too_long': 'Nội dung tìm kiếm quá dài. Hãy gõ ngắn hơn.',
   'catalog.filter_invalid': 'Bộ lọc không hợp lệ.',
+  'catalog.procedure_title': 'Chi tiết thủ tục',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -114,4 +115,5 @@ export const en: Record<keyof typeof vi, string> = {
   'catalog.id_invalid': 'Invalid procedure or guide id.',
   'catalog.query_too_long': 'Search text is too long. Please type less.',
   'catalog.filter_invalid': 'Invalid filter.',
+  'catalog.procedure_title': 'Procedure',
 };
