@@ -7,6 +7,11 @@ pub mod logging;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod cccd;
+pub mod documents;
+pub mod people;
+pub mod qrscan;
+pub mod validate;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
