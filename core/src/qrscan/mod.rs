@@ -256,13 +256,17 @@ pub fn decode_gray(
     };
     let long = img.width().max(img.height());
     let base = fit(img, 1000);
+    let big = || fit(img, 2000);
     let steps: [(&'static str, &dyn Fn() -> Vec<GrayImage>); 10] = [
         ("plain_1000", &|| vec![base.clone()]),
+        // A small card in a large photo: keep the resolution.
+        ("plain_2000", &|| if long > 1200 { vec![big()] } else { Vec::new() }),
         ("stretch_1000", &|| vec![stretch(&base)]),
         ("adaptive_1000", &|| {
             let r = (base.width().max(base.height()) / 24).max(4);
             vec![adaptive_threshold(&base, r, 4)]
         }),
+        ("tiles_2000", &|| if long > 1200 { tiles(&big()) } else { Vec::new() }),
         ("denoise_adaptive_1000", &|| {
             let b = imageops::blur(&base, 1.2);
             let r = (b.width().max(b.height()) / 24).max(4);
@@ -271,20 +275,11 @@ pub fn decode_gray(
         ("plain_600", &|| vec![fit(img, 600)]),
         ("plain_400", &|| vec![stretch(&fit(img, 400))]),
         ("denoise_600", &|| vec![stretch(&imageops::blur(&fit(img, 600), 1.5))]),
-        ("plain_2000", &|| {
-            if long > 1000 {
-                vec![fit(img, 2000)]
-            } else {
-                Vec::new()
-            }
-        }),
-        ("tiles_2000", &|| {
-            let big = fit(img, 2000);
-            tiles(&big)
-        }),
         ("adaptive_tiles_2000", &|| {
-            let big = fit(img, 2000);
-            tiles(&big)
+            if long <= 1200 {
+                return Vec::new();
+            }
+            tiles(&big())
                 .iter()
                 .map(|t| adaptive_threshold(t, (t.width().max(t.height()) / 24).max(4), 4))
                 .collect()

@@ -8,6 +8,9 @@
 mod info;
 mod out;
 mod settings;
+mod cccd;
+mod household;
+mod person;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +38,15 @@ enum Command {
     /// Show or change preferences.
     #[command(subcommand)]
     Settings(settings::Cmd),
+    /// Read a CCCD QR code: from its text (parse) or a photo of the card (scan).
+    #[command(subcommand)]
+    Cccd(cccd::Cmd),
+    /// People and their documents.
+    #[command(subcommand)]
+    Person(person::Cmd),
+    /// Households and their members.
+    #[command(subcommand)]
+    Household(household::Cmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -102,6 +114,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info => info::run(&ctx),
         Command::Settings(cmd) => settings::run(&ctx, cmd),
+        Command::Cccd(cmd) => cccd::run(&ctx, cmd),
+        Command::Person(cmd) => person::run(&ctx, cmd),
+        Command::Household(cmd) => household::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
