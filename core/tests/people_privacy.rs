@@ -1,4 +1,6 @@
-//! Personal data stays out of logs and out of plaintext files.
+//! Personal data stays out of logs. The only test in this binary: `tracing` caches per call site
+//! whether anyone listens, so a test running in parallel without the capturing subscriber could
+//! hide events from it.
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
@@ -70,45 +72,4 @@ fn no_personal_data_in_logs_at_trace_level() {
     for secret in [ID, "111222333", NAME, "Quách", "Riêngtư", PHONE, "987654321", ADDRESS, "Bímật", "front-photo-bytes"] {
         assert!(!logs.contains(secret), "`{secret}` appears in the logs:\n{logs}");
     }
-}
-
-#[test]
-fn stored_photo_plaintext_is_nowhere_in_the_data_dir() {
-    let dir = tempfile::tempdir().unwrap();
-    let core = Core::open_with(dir.path().into(), Box::new(MemorySecrets::default())).unwrap();
-    let p = core.add_person_from_cccd(CARD).unwrap();
-    // A "photo" with a long distinctive pattern; any 32-byte window of it must not be on disk.
-    let photo: Vec<u8> = (0..64 * 1024u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    let id = core
-        .store_document(&p.id, DocumentKind::Portrait, &photo, &DocumentMeta::default())
-        .unwrap();
-    assert_eq!(core.read_document(&id).unwrap(), photo);
-    core.store()
-        .read(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);"))
-        .unwrap();
-    let probes: Vec<&[u8]> = (0..8).map(|k| &photo[k * 8000..k * 8000 + 32]).collect();
-    let mut scanned = 0usize;
-    let mut stack = vec![dir.path().to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                scanned += bytes.len();
-                for probe in &probes {
-                    assert!(
-                        !bytes.windows(probe.len()).any(|w| w == *probe),
-                        "plaintext found in {}",
-                        path.display()
-                    );
-                }
-                assert!(!bytes.windows(ID.len()).any(|w| w == ID.as_bytes()));
-            }
-        }
-    }
-    assert!(scanned > photo.len(), "the document was not written");
 }
