@@ -2,15 +2,15 @@
 //! catalog, people, documents, dossiers, photos and the outbox. No Tauri and no web server here:
 //! the Tauri shell and the `dvc` CLI are thin adapters over [`Core`].
 
+pub mod cccd;
+pub mod documents;
 pub mod error;
 pub mod logging;
+pub mod people;
+pub mod qrscan;
 pub mod secrets;
 pub mod settings;
 pub mod store;
-pub mod cccd;
-pub mod documents;
-pub mod people;
-pub mod qrscan;
 pub mod validate;
 
 use std::collections::BTreeMap;

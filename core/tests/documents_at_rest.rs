@@ -6,7 +6,8 @@ use dvc_core::secrets::MemorySecrets;
 use dvc_core::Core;
 
 const ID: &str = "092190007777";
-const CARD: &str = "092190007777|111222333|Quách Thị Riêngtư|09091990|Nữ|Số 77 Hẻm Bímật, Phường Kínđáo|01012022";
+const CARD: &str =
+    "092190007777|111222333|Quách Thị Riêngtư|09091990|Nữ|Số 77 Hẻm Bímật, Phường Kínđáo|01012022";
 
 #[test]
 fn stored_photo_plaintext_is_nowhere_in_the_data_dir() {
@@ -18,7 +19,12 @@ fn stored_photo_plaintext_is_nowhere_in_the_data_dir() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     let id = core
-        .store_document(&p.id, DocumentKind::Portrait, &photo, &DocumentMeta::default())
+        .store_document(
+            &p.id,
+            DocumentKind::Portrait,
+            &photo,
+            &DocumentMeta::default(),
+        )
         .unwrap();
     assert_eq!(core.read_document(&id).unwrap(), photo);
     core.store()

@@ -15,7 +15,8 @@ const ID: &str = "092190007777";
 const NAME: &str = "Quách Thị Riêngtư";
 const PHONE: &str = "0987654321";
 const ADDRESS: &str = "Số 77 Hẻm Bímật, Phường Kínđáo";
-const CARD: &str = "092190007777|111222333|Quách Thị Riêngtư|09091990|Nữ|Số 77 Hẻm Bímật, Phường Kínđáo|01012022";
+const CARD: &str =
+    "092190007777|111222333|Quách Thị Riêngtư|09091990|Nữ|Số 77 Hẻm Bímật, Phường Kínđáo|01012022";
 
 #[derive(Clone, Default)]
 struct Buf(Arc<Mutex<Vec<u8>>>);
@@ -52,14 +53,20 @@ fn no_personal_data_in_logs_at_trace_level() {
         };
         core.update_person(&p.id, &edit).unwrap();
         let doc = core
-            .store_document(&p.id, DocumentKind::CccdFront, b"front-photo-bytes", &DocumentMeta::default())
+            .store_document(
+                &p.id,
+                DocumentKind::CccdFront,
+                b"front-photo-bytes",
+                &DocumentMeta::default(),
+            )
             .unwrap();
         core.read_document(&doc).unwrap();
         core.list_people(Some("quach")).unwrap();
         core.list_people(Some(ID)).unwrap();
         core.person(&p.id).unwrap();
         let h = core.add_household("Hộ Quách", Some(ADDRESS)).unwrap();
-        core.set_household_member(&h.id, &p.id, dvc_core::people::Relation::Head).unwrap();
+        core.set_household_member(&h.id, &p.id, dvc_core::people::Relation::Head)
+            .unwrap();
         // Failures too: a bad phone, a duplicate card.
         edit.phone = Some("01".into());
         assert!(core.update_person(&p.id, &edit).is_err());
@@ -67,9 +74,26 @@ fn no_personal_data_in_logs_at_trace_level() {
         core.delete_person(&p.id, true).unwrap();
     });
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("person added"), "logs were not captured: {logs}");
+    assert!(
+        logs.contains("person added"),
+        "logs were not captured: {logs}"
+    );
     assert!(logs.contains("person deleted"));
-    for secret in [ID, "111222333", NAME, "Quách", "Riêngtư", PHONE, "987654321", ADDRESS, "Bímật", "front-photo-bytes"] {
-        assert!(!logs.contains(secret), "`{secret}` appears in the logs:\n{logs}");
+    for secret in [
+        ID,
+        "111222333",
+        NAME,
+        "Quách",
+        "Riêngtư",
+        PHONE,
+        "987654321",
+        ADDRESS,
+        "Bímật",
+        "front-photo-bytes",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "`{secret}` appears in the logs:\n{logs}"
+        );
     }
 }

@@ -19,36 +19,64 @@ fn base_photo(data: &str, rng: &mut Rng, deg: f32, persp: f32) -> image::GrayIma
 
 const CASES: &[(&str, Make, f64)] = &[
     ("clean", |d, r| base_photo(d, r, 0.0, 0.0), 1.0),
-    ("rotation_0_360", |d, r| {
-        let deg = r.range(0.0, 360.0);
-        base_photo(d, r, deg, 0.0)
-    }, 0.9),
-    ("perspective", |d, r| {
-        let p = r.range(0.1, 0.3);
-        let deg = r.range(-15.0, 15.0);
-        base_photo(d, r, deg, p)
-    }, 0.85),
-    ("blur", |d, r| {
-        let s = r.range(1.0, 2.0);
-        qr::blur(&base_photo(d, r, 7.0, 0.0), s)
-    }, 0.85),
-    ("noise", |d, r| {
-        let p = base_photo(d, r, -5.0, 0.05);
-        qr::noise(&p, 28.0, r)
-    }, 0.85),
-    ("low_contrast", |d, r| {
-        let p = base_photo(d, r, 12.0, 0.0);
-        qr::low_contrast(&p, 105, 165)
-    }, 0.85),
-    ("uneven_light", |d, r| {
-        let p = base_photo(d, r, -20.0, 0.1);
-        qr::uneven_light(&p, 0.7)
-    }, 0.85),
-    ("small_in_large_photo", |d, r| {
-        let card = qr::card(&qr::render(d, 3));
-        let deg = r.range(-30.0, 30.0);
-        qr::photo(&card, 3000, 2250, deg, 0.05, 0.2, r)
-    }, 0.75),
+    (
+        "rotation_0_360",
+        |d, r| {
+            let deg = r.range(0.0, 360.0);
+            base_photo(d, r, deg, 0.0)
+        },
+        0.9,
+    ),
+    (
+        "perspective",
+        |d, r| {
+            let p = r.range(0.1, 0.3);
+            let deg = r.range(-15.0, 15.0);
+            base_photo(d, r, deg, p)
+        },
+        0.85,
+    ),
+    (
+        "blur",
+        |d, r| {
+            let s = r.range(1.0, 2.0);
+            qr::blur(&base_photo(d, r, 7.0, 0.0), s)
+        },
+        0.85,
+    ),
+    (
+        "noise",
+        |d, r| {
+            let p = base_photo(d, r, -5.0, 0.05);
+            qr::noise(&p, 28.0, r)
+        },
+        0.85,
+    ),
+    (
+        "low_contrast",
+        |d, r| {
+            let p = base_photo(d, r, 12.0, 0.0);
+            qr::low_contrast(&p, 105, 165)
+        },
+        0.85,
+    ),
+    (
+        "uneven_light",
+        |d, r| {
+            let p = base_photo(d, r, -20.0, 0.1);
+            qr::uneven_light(&p, 0.7)
+        },
+        0.85,
+    ),
+    (
+        "small_in_large_photo",
+        |d, r| {
+            let card = qr::card(&qr::render(d, 3));
+            let deg = r.range(-30.0, 30.0);
+            qr::photo(&card, 3000, 2250, deg, 0.05, 0.2, r)
+        },
+        0.75,
+    ),
 ];
 
 #[test]
@@ -58,7 +86,10 @@ fn decode_rate_per_distortion() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(6);
     let mut failures = Vec::new();
-    println!("{:<22} {:>7} {:>6} {:>9} {:>9}", "distortion", "decoded", "rate", "avg ms", "max ms");
+    println!(
+        "{:<22} {:>7} {:>6} {:>9} {:>9}",
+        "distortion", "decoded", "rate", "avg ms", "max ms"
+    );
     for (ci, (name, make, floor)) in CASES.iter().enumerate() {
         let mut ok = 0u64;
         let mut total_ms = 0u128;
@@ -74,7 +105,10 @@ fn decode_rate_per_distortion() {
             total_ms += ms;
             max_ms = max_ms.max(ms);
             if std::env::var_os("DVC_QR_CORPUS_VERBOSE").is_some() {
-                println!("  {name} #{i}: {:?} in {ms} ms", got.as_ref().map(|s| (s.strategy, s.attempts)));
+                println!(
+                    "  {name} #{i}: {:?} in {ms} ms",
+                    got.as_ref().map(|s| (s.strategy, s.attempts))
+                );
             }
             if let Ok(scan) = got {
                 // Decoded means: exactly the payload, and it parses as a card.
@@ -94,7 +128,11 @@ fn decode_rate_per_distortion() {
             max_ms
         );
         if rate < *floor {
-            failures.push(format!("{name}: {:.0}% < {:.0}%", rate * 100.0, floor * 100.0));
+            failures.push(format!(
+                "{name}: {:.0}% < {:.0}%",
+                rate * 100.0,
+                floor * 100.0
+            ));
         }
     }
     assert!(failures.is_empty(), "decode rate below floor: {failures:?}");

@@ -34,7 +34,10 @@ fn consistent_card_has_no_warnings_and_empty_old_id_is_null() {
     let c = parse_at(&p2, today()).unwrap();
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     assert_eq!(c.old_id_number, None);
-    assert_eq!(serde_json::to_value(&c).unwrap()["old_id_number"], serde_json::Value::Null);
+    assert_eq!(
+        serde_json::to_value(&c).unwrap()["old_id_number"],
+        serde_json::Value::Null
+    );
     assert_eq!(
         parse_at(p, today()).unwrap().warnings,
         vec![CccdWarning::IdCenturySexMismatch]
@@ -98,7 +101,10 @@ fn malformed_payloads_are_rejected_precisely() {
         assert!(want.message_key().starts_with("cccd.error."));
     }
     assert_eq!(parse_bytes(&[0xff, 0xfe, b'|']), Err(CccdError::NotText));
-    assert_eq!(parse_bytes(&vec![b'1'; MAX_PAYLOAD + 1]), Err(CccdError::TooLong));
+    assert_eq!(
+        parse_bytes(&vec![b'1'; MAX_PAYLOAD + 1]),
+        Err(CccdError::TooLong)
+    );
 }
 
 #[test]

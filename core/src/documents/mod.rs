@@ -79,11 +79,7 @@ impl DocumentKind {
             .into_iter()
             .find(|k| k.as_str() == s.trim())
             .ok_or_else(|| {
-                CoreError::invalid(
-                    "kind",
-                    "unknown document kind",
-                    "documents.kind_invalid",
-                )
+                CoreError::invalid("kind", "unknown document kind", "documents.kind_invalid")
             })
     }
 }
@@ -462,9 +458,8 @@ impl Core {
     /// Deletes one document row, and its file when nothing else references it.
     pub fn delete_document(&self, id: &DocumentId) -> Result<()> {
         let doc = get_row(self.store(), &id.0)?;
-        self.store().write(|tx| {
-            tx.execute("DELETE FROM documents WHERE id = ?1", [&doc.id.0])
-        })?;
+        self.store()
+            .write(|tx| tx.execute("DELETE FROM documents WHERE id = ?1", [&doc.id.0]))?;
         remove_unreferenced(self, std::slice::from_ref(&doc.sha256))?;
         tracing::info!(document_id = %doc.id, "document deleted");
         Ok(())

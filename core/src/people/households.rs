@@ -218,7 +218,11 @@ pub fn set_member(
     get(store, &hid)
 }
 
-pub fn remove_member(store: &Store, household_id: &str, person_id: &str) -> Result<HouseholdDetail> {
+pub fn remove_member(
+    store: &Store,
+    household_id: &str,
+    person_id: &str,
+) -> Result<HouseholdDetail> {
     let hid = parse_id(household_id, "household")?;
     let pid = parse_id(person_id, "person")?;
     let n = store.write(|tx| {

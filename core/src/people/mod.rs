@@ -407,7 +407,9 @@ pub fn list(store: &Store, query: Option<&str>) -> Result<Vec<Person>> {
         all.retain(|p| {
             if only_digits {
                 p.id_number.as_deref().is_some_and(|n| n.contains(&digits))
-                    || p.old_id_number.as_deref().is_some_and(|n| n.contains(&digits))
+                    || p.old_id_number
+                        .as_deref()
+                        .is_some_and(|n| n.contains(&digits))
                     || p.phone.as_deref().is_some_and(|n| n.contains(&digits))
             } else {
                 validate::fold_for_search(&p.full_name).contains(&fq)
@@ -420,7 +422,11 @@ pub fn list(store: &Store, query: Option<&str>) -> Result<Vec<Person>> {
         let given = f.rsplit(' ').next().unwrap_or_default().to_string();
         (given, f, p.id.clone())
     });
-    tracing::debug!(count = all.len(), filtered = query.is_some(), "people listed");
+    tracing::debug!(
+        count = all.len(),
+        filtered = query.is_some(),
+        "people listed"
+    );
     Ok(all)
 }
 

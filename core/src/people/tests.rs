@@ -90,7 +90,9 @@ fn duplicate_id_number_is_a_clear_error() {
 fn from_cccd_fills_the_person() {
     let (_d, core) = core();
     let p = core
-        .add_person_from_cccd("079185000333|987654321|Võ Thị Mẫu|07081985|Nữ|Ấp 3, Xã Mẫu|02032022||||")
+        .add_person_from_cccd(
+            "079185000333|987654321|Võ Thị Mẫu|07081985|Nữ|Ấp 3, Xã Mẫu|02032022||||",
+        )
         .unwrap();
     assert_eq!(p.full_name, "Võ Thị Mẫu");
     assert_eq!(p.sex, Some(Sex::Female));
@@ -106,7 +108,9 @@ fn unknown_or_malformed_ids_are_not_found() {
     let (_d, core) = core();
     assert_eq!(core.person("nope").unwrap_err().code(), "not_found");
     assert_eq!(
-        core.person(&uuid::Uuid::now_v7().to_string()).unwrap_err().code(),
+        core.person(&uuid::Uuid::now_v7().to_string())
+            .unwrap_err()
+            .code(),
         "not_found"
     );
     assert!(core.delete_person("nope", true).unwrap_err().is_bad_input());
@@ -118,17 +122,25 @@ fn households_with_members() {
     let a = core.add_person(&input("Bùi Văn Chủ")).unwrap();
     let b = core.add_person(&input("Bùi Thị Con")).unwrap();
     let h = core.add_household("Hộ ông Chủ", Some("Thôn 4")).unwrap();
-    core.set_household_member(&h.id, &b.id, Relation::Child).unwrap();
-    let d = core.set_household_member(&h.id, &a.id, Relation::Head).unwrap();
+    core.set_household_member(&h.id, &b.id, Relation::Child)
+        .unwrap();
+    let d = core
+        .set_household_member(&h.id, &a.id, Relation::Head)
+        .unwrap();
     assert_eq!(d.members.len(), 2);
     assert_eq!(d.members[0].relation, Relation::Head);
     assert_eq!(d.household.member_count, 2);
     assert_eq!(core.person(&b.id).unwrap().households[0].id, h.id);
     // Changing the relation does not duplicate.
-    let d = core.set_household_member(&h.id, &b.id, Relation::Grandchild).unwrap();
+    let d = core
+        .set_household_member(&h.id, &b.id, Relation::Grandchild)
+        .unwrap();
     assert_eq!(d.members.len(), 2);
     assert!(Relation::parse("boss").is_err());
-    assert_eq!(core.add_household("  ", None).unwrap_err().code(), "invalid_input");
+    assert_eq!(
+        core.add_household("  ", None).unwrap_err().code(),
+        "invalid_input"
+    );
     // Deleting a person removes the membership, not the household.
     core.delete_person(&b.id, true).unwrap();
     assert_eq!(core.household(&h.id).unwrap().members.len(), 1);

@@ -205,13 +205,18 @@ fn adaptive_threshold(img: &GrayImage, radius: u32, bias: i64) -> GrayImage {
         for x in 0..wu {
             let x0 = x.saturating_sub(r);
             let x1 = (x + r + 1).min(wu);
-            let sum = integral[y1 * (wu + 1) + x1] - integral[y0 * (wu + 1) + x1]
+            let sum = integral[y1 * (wu + 1) + x1]
+                - integral[y0 * (wu + 1) + x1]
                 - integral[y1 * (wu + 1) + x0]
                 + integral[y0 * (wu + 1) + x0];
             let n = ((y1 - y0) * (x1 - x0)) as i64;
             let v = i64::from(img.get_pixel(x as u32, y as u32)[0]) * n;
             let white = v > sum - bias * n;
-            out.put_pixel(x as u32, y as u32, image::Luma([if white { 255 } else { 0 }]));
+            out.put_pixel(
+                x as u32,
+                y as u32,
+                image::Luma([if white { 255 } else { 0 }]),
+            );
         }
     }
     out
@@ -260,13 +265,25 @@ pub fn decode_gray(
     let steps: [(&'static str, &dyn Fn() -> Vec<GrayImage>); 10] = [
         ("plain_1000", &|| vec![base.clone()]),
         // A small card in a large photo: keep the resolution.
-        ("plain_2000", &|| if long > 1200 { vec![big()] } else { Vec::new() }),
+        ("plain_2000", &|| {
+            if long > 1200 {
+                vec![big()]
+            } else {
+                Vec::new()
+            }
+        }),
         ("stretch_1000", &|| vec![stretch(&base)]),
         ("adaptive_1000", &|| {
             let r = (base.width().max(base.height()) / 24).max(4);
             vec![adaptive_threshold(&base, r, 4)]
         }),
-        ("tiles_2000", &|| if long > 1200 { tiles(&big()) } else { Vec::new() }),
+        ("tiles_2000", &|| {
+            if long > 1200 {
+                tiles(&big())
+            } else {
+                Vec::new()
+            }
+        }),
         ("denoise_adaptive_1000", &|| {
             let b = imageops::blur(&base, 1.2);
             let r = (b.width().max(b.height()) / 24).max(4);
@@ -274,7 +291,9 @@ pub fn decode_gray(
         }),
         ("plain_600", &|| vec![fit(img, 600)]),
         ("plain_400", &|| vec![stretch(&fit(img, 400))]),
-        ("denoise_600", &|| vec![stretch(&imageops::blur(&fit(img, 600), 1.5))]),
+        ("denoise_600", &|| {
+            vec![stretch(&imageops::blur(&fit(img, 600), 1.5))]
+        }),
         ("adaptive_tiles_2000", &|| {
             if long <= 1200 {
                 return Vec::new();

@@ -2,8 +2,14 @@ use super::*;
 
 #[test]
 fn garbage_is_not_an_image() {
-    assert_eq!(decode_qr(b"not an image", DEFAULT_BUDGET).unwrap_err(), ScanError::NotImage);
-    assert_eq!(decode_qr(&[], DEFAULT_BUDGET).unwrap_err(), ScanError::NotImage);
+    assert_eq!(
+        decode_qr(b"not an image", DEFAULT_BUDGET).unwrap_err(),
+        ScanError::NotImage
+    );
+    assert_eq!(
+        decode_qr(&[], DEFAULT_BUDGET).unwrap_err(),
+        ScanError::NotImage
+    );
 }
 
 #[test]
@@ -13,5 +19,8 @@ fn blank_image_has_no_qr() {
     image::DynamicImage::ImageLuma8(img)
         .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
-    assert_eq!(decode_qr(&png, Duration::from_secs(2)).unwrap_err(), ScanError::NoQr);
+    assert_eq!(
+        decode_qr(&png, Duration::from_secs(2)).unwrap_err(),
+        ScanError::NoQr
+    );
 }

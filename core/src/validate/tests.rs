@@ -15,9 +15,18 @@ fn id_number_checks_province_century_sex_and_year() {
     );
     // 3 = 2000s female.
     assert!(id_number("001303000001", Some(2003), Some(Sex::Female)).is_ok());
-    assert_eq!(id_number("07908512345", None, None), Err(ValidationError::IdFormat));
-    assert_eq!(id_number("07908512345a", None, None), Err(ValidationError::IdFormat));
-    assert_eq!(id_number("003085123456", None, None), Err(ValidationError::IdProvince));
+    assert_eq!(
+        id_number("07908512345", None, None),
+        Err(ValidationError::IdFormat)
+    );
+    assert_eq!(
+        id_number("07908512345a", None, None),
+        Err(ValidationError::IdFormat)
+    );
+    assert_eq!(
+        id_number("003085123456", None, None),
+        Err(ValidationError::IdProvince)
+    );
     assert_eq!(
         id_number("079085123456", Some(1985), Some(Sex::Female)),
         Err(ValidationError::IdCenturySex)
@@ -26,7 +35,10 @@ fn id_number_checks_province_century_sex_and_year() {
         id_number("079085123456", Some(2085), None),
         Err(ValidationError::IdCenturySex)
     );
-    assert_eq!(id_number("079085123456", Some(1986), None), Err(ValidationError::IdYear));
+    assert_eq!(
+        id_number("079085123456", Some(1986), None),
+        Err(ValidationError::IdYear)
+    );
 }
 
 #[test]
@@ -44,7 +56,15 @@ fn phones_are_normalised_to_leading_zero() {
     assert_eq!(phone("0084.912.345.678").unwrap(), "0912345678");
     assert_eq!(phone("0359123456").unwrap(), "0359123456");
     assert_eq!(phone("0528123456").unwrap(), "0528123456");
-    for bad in ["", "0123", "09123456789", "0112345678", "0212345678", "+1 912345678", "0990123456x"] {
+    for bad in [
+        "",
+        "0123",
+        "09123456789",
+        "0112345678",
+        "0212345678",
+        "+1 912345678",
+        "0990123456x",
+    ] {
         assert_eq!(phone(bad), Err(ValidationError::Phone), "{bad}");
     }
     // 099[013-9]: 0992 is not a mobile range.
@@ -55,7 +75,18 @@ fn phones_are_normalised_to_leading_zero() {
 #[test]
 fn emails() {
     assert_eq!(email(" a.b@Example.VN ").unwrap(), "a.b@example.vn");
-    for bad in ["", "a", "a@", "@b.vn", "a@b", "a b@c.vn", "a@@b.vn", "a@-b.vn", "a..b@c.vn", "a@b.v1"] {
+    for bad in [
+        "",
+        "a",
+        "a@",
+        "@b.vn",
+        "a@b",
+        "a b@c.vn",
+        "a@@b.vn",
+        "a@-b.vn",
+        "a..b@c.vn",
+        "a@b.v1",
+    ] {
         assert!(email(bad).is_err(), "{bad}");
     }
 }
@@ -63,13 +94,18 @@ fn emails() {
 #[test]
 fn dates() {
     let today = d("2026-11-23");
-    assert_eq!(birth_date("1985-02-28", today).unwrap().to_string(), "1985-02-28");
+    assert_eq!(
+        birth_date("1985-02-28", today).unwrap().to_string(),
+        "1985-02-28"
+    );
     assert!(birth_date("1985-02-29", today).is_err());
     assert!(birth_date("2000-02-29", today).is_ok());
     assert!(birth_date("1900-02-29", today).is_err());
     assert_eq!(
         birth_date("2026-11-24", today),
-        Err(ValidationError::DateFuture { field: "date_of_birth" })
+        Err(ValidationError::DateFuture {
+            field: "date_of_birth"
+        })
     );
     assert!(birth_date("2026-11", today).is_ok());
     assert!(birth_date("1985-1-01", today).is_err());
@@ -81,8 +117,14 @@ fn dates() {
     assert!(issue_date("2021-06-01", Some(d("1985-01-01")), today).is_ok());
     // Same year, partial birth date: not "before".
     assert!(issue_date("1985-06-01", Some(d("1985")), today).is_ok());
-    assert_eq!(PartialDate::parse_card("31121999").unwrap().to_string(), "1999-12-31");
-    assert_eq!(PartialDate::parse_card("121999").unwrap().to_string(), "1999-12");
+    assert_eq!(
+        PartialDate::parse_card("31121999").unwrap().to_string(),
+        "1999-12-31"
+    );
+    assert_eq!(
+        PartialDate::parse_card("121999").unwrap().to_string(),
+        "1999-12"
+    );
     assert_eq!(PartialDate::parse_card("1999").unwrap().to_string(), "1999");
     assert!(PartialDate::parse_card("32121999").is_none());
     assert!(PartialDate::parse_card("1999123").is_none());
@@ -106,19 +148,33 @@ fn names_are_cleaned_and_checked() {
 fn today_is_sane() {
     let t = today();
     assert!(t.year >= 2024 && t.month.is_some() && t.day.is_some());
-    assert_eq!(PartialDate::from_days_since_epoch(0).to_string(), "1970-01-01");
-    assert_eq!(PartialDate::from_days_since_epoch(11_016).to_string(), "2000-02-29");
+    assert_eq!(
+        PartialDate::from_days_since_epoch(0).to_string(),
+        "1970-01-01"
+    );
+    assert_eq!(
+        PartialDate::from_days_since_epoch(11_016).to_string(),
+        "2000-02-29"
+    );
 }
 
 fn valid_id() -> impl Strategy<Value = (String, i32, Sex)> {
     let codes: Vec<u16> = province_codes().collect();
-    (proptest::sample::select(codes), 1900i32..2100, any::<bool>(), 0u32..1_000_000).prop_map(
-        |(code, year, female, rest)| {
+    (
+        proptest::sample::select(codes),
+        1900i32..2100,
+        any::<bool>(),
+        0u32..1_000_000,
+    )
+        .prop_map(|(code, year, female, rest)| {
             let sex = if female { Sex::Female } else { Sex::Male };
             let cs = (year / 100 - 19) * 2 + i32::from(female);
-            (format!("{code:03}{cs}{:02}{rest:06}", year % 100), year, sex)
-        },
-    )
+            (
+                format!("{code:03}{cs}{:02}{rest:06}", year % 100),
+                year,
+                sex,
+            )
+        })
 }
 
 proptest! {

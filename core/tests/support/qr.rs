@@ -1,7 +1,12 @@
 //! Synthetic QR photos for tests: a QR code of a made-up CCCD payload on a card, placed in a
 //! "photo" and distorted the way phone cameras do (rotation, perspective, blur, noise, low
 //! contrast, uneven light, small in a large frame). Deterministic (seeded).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_range_loop
+)]
 
 use image::{GrayImage, Luma};
 use qrcode::{Color, EcLevel, QrCode};
@@ -132,7 +137,10 @@ fn sample(img: &GrayImage, x: f32, y: f32, bg: u8) -> u8 {
     let (x0, y0) = (x.floor(), y.floor());
     let (ax, ay) = (x - x0, y - y0);
     let (x0, y0) = (x0 as u32, y0 as u32);
-    let (x1, y1) = ((x0 + 1).min(img.width() - 1), (y0 + 1).min(img.height() - 1));
+    let (x1, y1) = (
+        (x0 + 1).min(img.width() - 1),
+        (y0 + 1).min(img.height() - 1),
+    );
     let p = |x, y| f32::from(img.get_pixel(x, y)[0]);
     let top = p(x0, y0) * (1.0 - ax) + p(x1, y0) * ax;
     let bot = p(x0, y1) * (1.0 - ax) + p(x1, y1) * ax;
@@ -149,7 +157,9 @@ fn homography(from: [(f32, f32); 4], to: [(f32, f32); 4]) -> [f32; 9] {
         a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
     }
     for col in 0..8 {
-        let piv = (col..8).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs())).unwrap();
+        let piv = (col..8)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap();
         a.swap(col, piv);
         for r in 0..8 {
             if r != col {
@@ -173,8 +183,12 @@ pub fn warp_into(dst: &mut GrayImage, src: &GrayImage, corners: [(f32, f32); 4])
     let (w, h) = (src.width() as f32, src.height() as f32);
     // Inverse map: destination → source.
     let hm = homography(corners, [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)]);
-    let (minx, maxx) = corners.iter().fold((f32::MAX, f32::MIN), |a, c| (a.0.min(c.0), a.1.max(c.0)));
-    let (miny, maxy) = corners.iter().fold((f32::MAX, f32::MIN), |a, c| (a.0.min(c.1), a.1.max(c.1)));
+    let (minx, maxx) = corners
+        .iter()
+        .fold((f32::MAX, f32::MIN), |a, c| (a.0.min(c.0), a.1.max(c.0)));
+    let (miny, maxy) = corners
+        .iter()
+        .fold((f32::MAX, f32::MIN), |a, c| (a.0.min(c.1), a.1.max(c.1)));
     let x0 = minx.max(0.0) as u32;
     let x1 = (maxx.ceil() as u32).min(dst.width());
     let y0 = miny.max(0.0) as u32;
@@ -195,15 +209,31 @@ pub fn warp_into(dst: &mut GrayImage, src: &GrayImage, corners: [(f32, f32); 4])
 
 /// The card placed in a `w`×`h` photo, rotated by `deg` about its centre, with perspective
 /// `persp` (0 = none; 0.25 = one side a quarter shorter), its width `scale` of the photo's.
-pub fn photo(card: &GrayImage, w: u32, h: u32, deg: f32, persp: f32, scale: f32, rng: &mut Rng) -> GrayImage {
+pub fn photo(
+    card: &GrayImage,
+    w: u32,
+    h: u32,
+    deg: f32,
+    persp: f32,
+    scale: f32,
+    rng: &mut Rng,
+) -> GrayImage {
     let mut out = background(w, h, rng);
     let cw = w as f32 * scale;
     let ch = cw * card.height() as f32 / card.width() as f32;
-    let (cx, cy) = (w as f32 / 2.0 + rng.range(-0.05, 0.05) * w as f32, h as f32 / 2.0);
+    let (cx, cy) = (
+        w as f32 / 2.0 + rng.range(-0.05, 0.05) * w as f32,
+        h as f32 / 2.0,
+    );
     // Perspective: the far edge (top) is narrower.
     let top = 0.5 * cw * (1.0 - persp);
     let bot = 0.5 * cw;
-    let local = [(-top, -ch / 2.0), (top, -ch / 2.0), (bot, ch / 2.0), (-bot, ch / 2.0)];
+    let local = [
+        (-top, -ch / 2.0),
+        (top, -ch / 2.0),
+        (bot, ch / 2.0),
+        (-bot, ch / 2.0),
+    ];
     let (s, c) = deg.to_radians().sin_cos();
     let corners = local.map(|(x, y)| (cx + x * c - y * s, cy + x * s + y * c));
     warp_into(&mut out, card, corners);

@@ -2,4 +2,5 @@
 //! A new command is registered in three more places: `command_list.rs` (permission), the
 //! `generate_handler!` list in `lib.rs`, and `capabilities/default.json`.
 
+pub mod people;
 pub mod shell;

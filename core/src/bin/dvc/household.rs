@@ -39,7 +39,12 @@ pub enum Cmd {
 fn detail(d: &HouseholdDetail) -> String {
     let mut s = format!("{}  {}", d.household.id, d.household.name);
     for m in &d.members {
-        s.push_str(&format!("\n  {}  {}  {}", m.person_id, m.relation.as_str(), m.full_name));
+        s.push_str(&format!(
+            "\n  {}  {}  {}",
+            m.person_id,
+            m.relation.as_str(),
+            m.full_name
+        ));
     }
     s
 }
@@ -79,7 +84,9 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
         }
         Cmd::Delete { id } => {
             core.delete_household(&id)?;
-            out::print(ctx, &serde_json::json!({ "deleted": id }), |_| "deleted".into())
+            out::print(ctx, &serde_json::json!({ "deleted": id }), |_| {
+                "deleted".into()
+            })
         }
     }
 }

@@ -5,12 +5,12 @@
 //! field names are English snake_case and do not change.
 #![allow(clippy::print_stdout)]
 
-mod info;
-mod out;
-mod settings;
 mod cccd;
 mod household;
+mod info;
+mod out;
 mod person;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,7 +43,7 @@ enum Command {
     Cccd(cccd::Cmd),
     /// People and their documents.
     #[command(subcommand)]
-    Person(person::Cmd),
+    Person(Box<person::Cmd>),
     /// Households and their members.
     #[command(subcommand)]
     Household(household::Cmd),
@@ -115,7 +115,7 @@ fn main() -> ExitCode {
         Command::Info => info::run(&ctx),
         Command::Settings(cmd) => settings::run(&ctx, cmd),
         Command::Cccd(cmd) => cccd::run(&ctx, cmd),
-        Command::Person(cmd) => person::run(&ctx, cmd),
+        Command::Person(cmd) => person::run(&ctx, *cmd),
         Command::Household(cmd) => household::run(&ctx, cmd),
     };
     match result {
