@@ -3,11 +3,16 @@
 //! the Tauri shell and the `dvc` CLI are thin adapters over [`Core`].
 
 pub mod catalog;
+pub mod cccd;
+pub mod documents;
 pub mod error;
 pub mod logging;
+pub mod people;
+pub mod qrscan;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod validate;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

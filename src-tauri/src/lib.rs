@@ -75,6 +75,21 @@ pub fn run() {
             commands::catalog::catalog_show,
             commands::catalog::guides_list,
             commands::catalog::guide_show,
+            commands::people::cccd_parse,
+            commands::people::cccd_scan_image,
+            commands::people::person_check,
+            commands::people::person_list,
+            commands::people::person_get,
+            commands::people::person_add,
+            commands::people::person_update,
+            commands::people::person_delete,
+            commands::people::document_add,
+            commands::people::document_thumbnail,
+            commands::people::document_delete,
+            commands::people::household_list,
+            commands::people::household_get,
+            commands::people::household_add,
+            commands::people::household_set_member,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -19,4 +19,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "catalog",
         sql: include_str!("../../migrations/0002_catalog.sql"),
     },
+    Migration {
+        version: 3,
+        name: "people",
+        sql: include_str!("../../migrations/0003_people.sql"),
+    },
 ];

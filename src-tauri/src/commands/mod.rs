@@ -3,4 +3,5 @@
 //! `generate_handler!` list in `lib.rs`, and `capabilities/default.json`.
 
 pub mod catalog;
+pub mod people;
 pub mod shell;

@@ -6,8 +6,11 @@
 #![allow(clippy::print_stdout)]
 
 mod catalog;
+mod cccd;
+mod household;
 mod info;
 mod out;
+mod person;
 mod settings;
 
 use std::path::PathBuf;
@@ -39,6 +42,15 @@ enum Command {
     /// Search and show procedures of the offline catalog.
     #[command(subcommand)]
     Catalog(catalog::Cmd),
+    /// Read a CCCD QR code: from its text (parse) or a photo of the card (scan).
+    #[command(subcommand)]
+    Cccd(cccd::Cmd),
+    /// People and their documents.
+    #[command(subcommand)]
+    Person(Box<person::Cmd>),
+    /// Households and their members.
+    #[command(subcommand)]
+    Household(household::Cmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -107,6 +119,9 @@ fn main() -> ExitCode {
         Command::Info => info::run(&ctx),
         Command::Settings(cmd) => settings::run(&ctx, cmd),
         Command::Catalog(cmd) => catalog::run(&ctx, cmd),
+        Command::Cccd(cmd) => cccd::run(&ctx, cmd),
+        Command::Person(cmd) => person::run(&ctx, *cmd),
+        Command::Household(cmd) => household::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,142 @@
+use super::*;
+use crate::people::PersonInput;
+use crate::secrets::MemorySecrets;
+
+fn core() -> (tempfile::TempDir, Core) {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open_with(dir.path().into(), Box::new(MemorySecrets::default())).unwrap();
+    (dir, core)
+}
+
+fn person(core: &Core, name: &str) -> String {
+    core.add_person(&PersonInput {
+        full_name: name.into(),
+        ..PersonInput::default()
+    })
+    .unwrap()
+    .id
+}
+
+#[test]
+fn store_read_roundtrip_is_encrypted_and_content_addressed() {
+    let (dir, core) = core();
+    let pid = person(&core, "Kim Mẫu");
+    let bytes = b"\xff\xd8\xff synthetic jpeg-ish bytes DISTINCTIVE-DOC-MARKER".to_vec();
+    let id = core
+        .store_document(
+            &pid,
+            DocumentKind::Portrait,
+            &bytes,
+            &DocumentMeta::default(),
+        )
+        .unwrap();
+    assert_eq!(core.read_document(&id).unwrap(), bytes);
+    let doc = core.document(&id).unwrap();
+    assert_eq!(doc.media_type, "image/jpeg");
+    assert_eq!(doc.sha256, hex::encode(Sha256::digest(&bytes)));
+    let file = dir.path().join(DOC_DIR).join(&doc.sha256);
+    let raw = std::fs::read(&file).unwrap();
+    assert!(raw.starts_with(MAGIC));
+    assert!(!raw.windows(10).any(|w| w == b"DISTINCTIV"));
+    // Same bytes for another person: a second row, one file.
+    let other = person(&core, "Kim Khác");
+    let id2 = core
+        .store_document(
+            &other,
+            DocumentKind::Other,
+            &bytes,
+            &DocumentMeta::default(),
+        )
+        .unwrap();
+    assert_ne!(id, id2);
+    let files = std::fs::read_dir(dir.path().join(DOC_DIR)).unwrap().count();
+    assert_eq!(files, 1);
+    // Deleting one person keeps the file the other still uses.
+    let r = core.delete_person(&pid, true).unwrap();
+    assert_eq!(
+        r,
+        crate::people::DeleteReport {
+            documents_deleted: 1,
+            files_deleted: 0
+        }
+    );
+    assert_eq!(core.read_document(&id2).unwrap(), bytes);
+    let r = core.delete_person(&other, true).unwrap();
+    assert_eq!(r.files_deleted, 1);
+    assert!(!file.exists());
+    assert_eq!(core.read_document(&id2).unwrap_err().code(), "not_found");
+}
+
+#[test]
+fn tampered_or_renamed_files_fail_clearly() {
+    let (dir, core) = core();
+    let pid = person(&core, "Lý Mẫu");
+    let id = core
+        .store_document(
+            &pid,
+            DocumentKind::CccdFront,
+            b"front",
+            &DocumentMeta::default(),
+        )
+        .unwrap();
+    let doc = core.document(&id).unwrap();
+    let path = dir.path().join(DOC_DIR).join(&doc.sha256);
+    let mut raw = std::fs::read(&path).unwrap();
+    let last = raw.len() - 1;
+    raw[last] ^= 1;
+    std::fs::write(&path, &raw).unwrap();
+    let e = core.read_document(&id).unwrap_err();
+    assert_eq!(e.code(), "document_error", "{e}");
+}
+
+#[test]
+fn bad_documents_are_refused_and_nothing_is_written() {
+    let (dir, core) = core();
+    let pid = person(&core, "Mai Mẫu");
+    let meta = DocumentMeta::default();
+    let e = core
+        .store_document(&pid, DocumentKind::Other, b"", &meta)
+        .unwrap_err();
+    assert_eq!(e.message_key(), "documents.empty");
+    let big = vec![0u8; MAX_DOCUMENT_BYTES + 1];
+    let e = core
+        .store_document(&pid, DocumentKind::Other, &big, &meta)
+        .unwrap_err();
+    assert_eq!(e.message_key(), "documents.too_large");
+    let bad_dates = DocumentMeta {
+        issue_date: Some("2024-01-01".into()),
+        expiry_date: Some("2023-01-01".into()),
+    };
+    let e = core
+        .store_document(&pid, DocumentKind::Passport, b"x", &bad_dates)
+        .unwrap_err();
+    assert_eq!(e.message_key(), "documents.expiry_before_issue");
+    let missing = uuid::Uuid::now_v7().to_string();
+    let e = core
+        .store_document(&missing, DocumentKind::Other, b"x", &meta)
+        .unwrap_err();
+    assert_eq!(e.code(), "not_found");
+    assert!(
+        !dir.path().join(DOC_DIR).exists()
+            || std::fs::read_dir(dir.path().join(DOC_DIR)).unwrap().count() == 0
+    );
+    assert!(DocumentKind::parse("selfie").is_err());
+}
+
+#[test]
+fn key_is_kept_in_the_keystore_across_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = crate::OpenOptions {
+        data_dir: dir.path().into(),
+        keystore: crate::secrets::KeystoreKind::File,
+    };
+    let core = Core::open(&opts).unwrap();
+    let pid = person(&core, "Tô Mẫu");
+    let id = core
+        .store_document(&pid, DocumentKind::Other, b"kept", &DocumentMeta::default())
+        .unwrap();
+    drop(core);
+    let core = Core::open(&opts).unwrap();
+    assert_eq!(core.read_document(&id).unwrap(), b"kept");
+    assert!(core.secrets().get(DOC_KEY_NAME).unwrap().is_some());
+}

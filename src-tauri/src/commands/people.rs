@@ -1,0 +1,192 @@
+//! People, households, documents and CCCD scanning. Thin: arguments → `dvc-core` → DTO.
+//!
+//! Photos arrive as the raw request body (`InvokeBody::Raw`, an `ArrayBuffer`/`Uint8Array` on
+//! the JS side), never as JSON arrays of numbers. Document bytes go back as a raw
+//! `tauri::ipc::Response`.
+//!
+//! Mobile: on Android/iOS live scanning would use the official barcode-scanner plugin
+//! (`tauri-plugin-barcode-scanner`), added only for mobile targets so the desktop build does not
+//! carry it:
+//!
+//! ```toml
+//! [target.'cfg(any(target_os = "android", target_os = "ios"))'.dependencies]
+//! tauri-plugin-barcode-scanner = "2"
+//! ```
+//!
+//! registered in `lib.rs` with `#[cfg(mobile)] builder.plugin(tauri_plugin_barcode_scanner::init())`
+//! and granted by a mobile-only capability (`"platforms": ["android", "iOS"]`,
+//! `"permissions": ["barcode-scanner:allow-scan", "barcode-scanner:allow-cancel",
+//! "barcode-scanner:allow-request-permissions", "barcode-scanner:allow-check-permissions"]`).
+//! The UI calls `scan({ formats: [Format.QRCode] })` and passes the text to `cccd_parse` below,
+//! so the parsing, checks and confirmation screen are the same as for a photo. Everywhere,
+//! "take/choose a photo of the card" works through `cccd_scan_image` (Rust decoder).
+
+use dvc_core::cccd::{self, CccdData};
+use dvc_core::documents::{Document, DocumentId, DocumentKind, DocumentMeta};
+use dvc_core::people::{
+    self, FieldError, Household, HouseholdDetail, Person, PersonDetail, PersonInput, Relation,
+};
+use dvc_core::qrscan;
+use dvc_core::CoreError;
+use serde::Serialize;
+use tauri::ipc::{InvokeBody, Request, Response};
+use tauri::State;
+
+use crate::{ApiError, AppState};
+
+fn raw_body(request: &Request<'_>) -> Result<Vec<u8>, ApiError> {
+    match request.body() {
+        InvokeBody::Raw(bytes) => Ok(bytes.clone()),
+        InvokeBody::Json(_) => Err(ApiError::from(CoreError::invalid(
+            "body",
+            "expected the image as raw bytes",
+            "cccd.scan.not_image",
+        ))),
+    }
+}
+
+fn header(request: &Request<'_>, name: &str) -> Option<String> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// A scanned card plus the form it fills (the UI shows both for confirmation).
+#[derive(Debug, Serialize)]
+pub struct ScanResult {
+    pub card: CccdData,
+    pub form: PersonInput,
+    pub warning_keys: Vec<&'static str>,
+}
+
+fn scan_result(card: CccdData) -> ScanResult {
+    ScanResult {
+        form: PersonInput::from_cccd(&card),
+        warning_keys: card.warnings.iter().map(|w| w.message_key()).collect(),
+        card,
+    }
+}
+
+#[tauri::command]
+pub fn cccd_parse(payload: String) -> Result<ScanResult, ApiError> {
+    Ok(scan_result(cccd::parse(&payload).map_err(CoreError::from)?))
+}
+
+/// Decodes the QR code in a photo (raw body: the image file's bytes).
+#[tauri::command]
+pub async fn cccd_scan_image(request: Request<'_>) -> Result<ScanResult, ApiError> {
+    let bytes = raw_body(&request)?;
+    let scan = tauri::async_runtime::spawn_blocking(move || {
+        qrscan::decode_qr(&bytes, qrscan::DEFAULT_BUDGET)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("scan task: {e}")))?
+    .map_err(CoreError::from)?;
+    Ok(scan_result(
+        cccd::parse_bytes(&scan.payload).map_err(CoreError::from)?,
+    ))
+}
+
+#[tauri::command]
+pub fn person_check(input: PersonInput) -> Vec<FieldError> {
+    match people::check(&input, dvc_core::validate::today()) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors,
+    }
+}
+
+#[tauri::command]
+pub fn person_list(
+    state: State<'_, AppState>,
+    query: Option<String>,
+) -> Result<Vec<Person>, ApiError> {
+    Ok(state.core()?.list_people(query.as_deref())?)
+}
+
+#[tauri::command]
+pub fn person_get(state: State<'_, AppState>, id: String) -> Result<PersonDetail, ApiError> {
+    Ok(state.core()?.person(&id)?)
+}
+
+#[tauri::command]
+pub fn person_add(state: State<'_, AppState>, input: PersonInput) -> Result<Person, ApiError> {
+    Ok(state.core()?.add_person(&input)?)
+}
+
+#[tauri::command]
+pub fn person_update(
+    state: State<'_, AppState>,
+    id: String,
+    input: PersonInput,
+) -> Result<Person, ApiError> {
+    Ok(state.core()?.update_person(&id, &input)?)
+}
+
+#[tauri::command]
+pub fn person_delete(
+    state: State<'_, AppState>,
+    id: String,
+    confirmed: bool,
+) -> Result<people::DeleteReport, ApiError> {
+    Ok(state.core()?.delete_person(&id, confirmed)?)
+}
+
+/// Stores a document (raw body: the file's bytes; headers `x-person-id`, `x-kind`).
+#[tauri::command]
+pub fn document_add(
+    state: State<'_, AppState>,
+    request: Request<'_>,
+) -> Result<Document, ApiError> {
+    let bytes = raw_body(&request)?;
+    let person_id = header(&request, "x-person-id").unwrap_or_default();
+    let kind = DocumentKind::parse(&header(&request, "x-kind").unwrap_or_default())?;
+    let core = state.core()?;
+    let id = core.store_document(&person_id, kind, &bytes, &DocumentMeta::default())?;
+    Ok(core.document(&id)?)
+}
+
+/// A JPEG thumbnail of an image document, as raw bytes.
+#[tauri::command]
+pub fn document_thumbnail(state: State<'_, AppState>, id: String) -> Result<Response, ApiError> {
+    let bytes = state.core()?.document_thumbnail(&DocumentId(id), 240)?;
+    Ok(Response::new(bytes))
+}
+
+#[tauri::command]
+pub fn document_delete(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
+    Ok(state.core()?.delete_document(&DocumentId(id))?)
+}
+
+#[tauri::command]
+pub fn household_list(state: State<'_, AppState>) -> Result<Vec<Household>, ApiError> {
+    Ok(state.core()?.list_households()?)
+}
+
+#[tauri::command]
+pub fn household_get(state: State<'_, AppState>, id: String) -> Result<HouseholdDetail, ApiError> {
+    Ok(state.core()?.household(&id)?)
+}
+
+#[tauri::command]
+pub fn household_add(
+    state: State<'_, AppState>,
+    name: String,
+    address: Option<String>,
+) -> Result<Household, ApiError> {
+    Ok(state.core()?.add_household(&name, address.as_deref())?)
+}
+
+#[tauri::command]
+pub fn household_set_member(
+    state: State<'_, AppState>,
+    household_id: String,
+    person_id: String,
+    relation: String,
+) -> Result<HouseholdDetail, ApiError> {
+    let rel = Relation::parse(&relation)?;
+    Ok(state
+        .core()?
+        .set_household_member(&household_id, &person_id, rel)?)
+}
