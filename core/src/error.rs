@@ -36,6 +36,8 @@ pub enum CoreError {
     },
     #[error("{what} not found")]
     NotFound { what: String },
+    #[error(transparent)]
+    Photo(crate::photo::PhotoError),
 }
 
 impl From<rusqlite::Error> for CoreError {
@@ -67,6 +69,7 @@ impl CoreError {
             Self::DataDir { .. } => "data_dir",
             Self::Invalid { .. } => "invalid_input",
             Self::NotFound { .. } => "not_found",
+            Self::Photo(e) => e.code(),
         }
     }
 

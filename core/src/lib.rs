@@ -7,6 +7,7 @@ pub mod logging;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod photo;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

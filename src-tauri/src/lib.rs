@@ -71,6 +71,8 @@ pub fn run() {
             commands::shell::settings_get,
             commands::shell::settings_set,
             commands::shell::ui_ready,
+            commands::photo::photo_prepare,
+            commands::photo::photo_jpeg,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

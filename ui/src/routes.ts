@@ -7,6 +7,7 @@ import PeopleScreen from './screens/PeopleScreen.svelte';
 import ProceduresScreen from './screens/ProceduresScreen.svelte';
 import SettingsScreen from './screens/SettingsScreen.svelte';
 import SyncScreen from './screens/SyncScreen.svelte';
+import PhotoToolScreen from './screens/PhotoToolScreen.svelte';
 import type { Tab } from './lib/router.svelte';
 
 export interface ScreenProps {
@@ -24,6 +25,7 @@ export const routes: RouteDef[] = [
   { pattern: /^\/people$/, component: PeopleScreen },
   { pattern: /^\/sync$/, component: SyncScreen },
   { pattern: /^\/settings$/, component: SettingsScreen },
+  { pattern: /^\/dossiers\/photo$/, component: PhotoToolScreen },
 ];
 
 const TAB_SCREENS: Record<Tab, Component<ScreenProps>> = {

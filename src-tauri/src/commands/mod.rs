@@ -3,3 +3,4 @@
 //! `generate_handler!` list in `lib.rs`, and `capabilities/default.json`.
 
 pub mod shell;
+pub mod photo;

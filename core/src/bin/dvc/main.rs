@@ -8,6 +8,7 @@
 mod info;
 mod out;
 mod settings;
+mod photo;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ enum Command {
     /// Show or change preferences.
     #[command(subcommand)]
     Settings(settings::Cmd),
+    /// Prepare photos for dossiers (portrait 4x6, CCCD sides, document pages).
+    #[command(subcommand)]
+    Photo(photo::Cmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info => info::run(&ctx),
         Command::Settings(cmd) => settings::run(&ctx, cmd),
+        Command::Photo(cmd) => photo::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

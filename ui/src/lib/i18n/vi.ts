@@ -1,9 +1,11 @@
 // Vietnamese — the source language: the union of every feature's messages (messages/*.ts).
 // A feature adds one import and one spread line here and in en.ts.
 import * as shell from './messages/shell';
+import * as photo from './messages/photo';
 
 export const vi = {
   ...shell.vi,
+  ...photo.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
