@@ -34,7 +34,10 @@ fn make_inputs(dir: &Path) -> Vec<(&'static str, &'static str, PathBuf)> {
     grain(&mut card);
     let c = dir.join("card-12mp-o1.jpg");
     std::fs::write(&c, synth::jpeg(&card, 92, Some(1))).unwrap();
-    vec![("portrait 4000x3000 o6", "portrait", p), ("cccd 4000x3000 o1", "cccd-front", c)]
+    vec![
+        ("portrait 4000x3000 o6", "portrait", p),
+        ("cccd 4000x3000 o1", "cccd-front", c),
+    ]
 }
 
 fn grain(img: &mut synth::Image) {
@@ -68,7 +71,13 @@ fn measure(program: &str, args: &[String], env: &[(&str, &str)], dir: &Path) -> 
     let out = cmd.output().ok()?;
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     if !out.status.success() {
-        println!("  {program} failed: {}", String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or(""));
+        println!(
+            "  {program} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+        );
         return None;
     }
     let rss_mb = std::fs::read_to_string(&stat)
@@ -108,12 +117,18 @@ fn main() {
         let (i, o) = (dir.path().join("in.jpg"), dir.path().join("out.jpg"));
         std::fs::write(&i, &jpeg).unwrap();
         naive(&i, &o);
-        println!("photo_pipeline: smoke run ok ({} ms in process); run with --bench for the table", p.millis);
+        println!(
+            "photo_pipeline: smoke run ok ({} ms in process); run with --bench for the table",
+            p.millis
+        );
         return;
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let me = std::env::current_exe().unwrap().to_string_lossy().into_owned();
+    let me = std::env::current_exe()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     let dvc = env!("CARGO_BIN_EXE_dvc").to_string();
     println!("photo pipeline: generating the 12 MP test photos…");
     let inputs = make_inputs(dir.path());
@@ -129,29 +144,64 @@ fn main() {
     );
     let mut goals = Vec::new();
     for (label, kind, input) in &inputs {
-        let (ow, oh) = if *kind == "portrait" { (600, 900) } else { (1280, 808) };
+        let (ow, oh) = if *kind == "portrait" {
+            (600, 900)
+        } else {
+            (1280, 808)
+        };
         let inp = input.to_string_lossy().into_owned();
         let out = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
         let size = format!("{ow}x{oh}");
-        let tools: Vec<(&str, String, Vec<String>, Vec<(&str, &str)>, String)> = vec![
+        // (row name, program, arguments, environment, output file)
+        type Tool<'a> = (
+            &'a str,
+            String,
+            Vec<String>,
+            Vec<(&'a str, &'a str)>,
+            String,
+        );
+        let tools: Vec<Tool<'_>> = vec![
             (
                 "ours (dvc photo prepare)",
                 dvc.clone(),
-                vec!["photo".into(), "prepare".into(), (*kind).into(), inp.clone(), out("ours.jpg"), "--json".into()],
+                vec![
+                    "photo".into(),
+                    "prepare".into(),
+                    (*kind).into(),
+                    inp.clone(),
+                    out("ours.jpg"),
+                    "--json".into(),
+                ],
                 vec![],
                 out("ours.jpg"),
             ),
             (
                 "vipsthumbnail",
                 "vipsthumbnail".into(),
-                vec![inp.clone(), "--size".into(), size.clone(), "--smartcrop".into(), "centre".into(), "-o".into(), format!("{}[Q=88,strip]", out("vips.jpg"))],
+                vec![
+                    inp.clone(),
+                    "--size".into(),
+                    size.clone(),
+                    "--smartcrop".into(),
+                    "centre".into(),
+                    "-o".into(),
+                    format!("{}[Q=88,strip]", out("vips.jpg")),
+                ],
                 vec![],
                 out("vips.jpg"),
             ),
             (
                 "vipsthumbnail 1 thread",
                 "vipsthumbnail".into(),
-                vec![inp.clone(), "--size".into(), size.clone(), "--smartcrop".into(), "centre".into(), "-o".into(), format!("{}[Q=88,strip]", out("vips1.jpg"))],
+                vec![
+                    inp.clone(),
+                    "--size".into(),
+                    size.clone(),
+                    "--smartcrop".into(),
+                    "centre".into(),
+                    "-o".into(),
+                    format!("{}[Q=88,strip]", out("vips1.jpg")),
+                ],
                 vec![("VIPS_CONCURRENCY", "1")],
                 out("vips1.jpg"),
             ),
@@ -159,18 +209,37 @@ fn main() {
                 "ImageMagick convert",
                 "/usr/bin/convert".into(),
                 vec![
-                    "-define".into(), format!("jpeg:size={}x{}", ow * 2, oh * 2), inp.clone(), "-auto-orient".into(),
-                    "-resize".into(), format!("{size}^"), "-gravity".into(), "center".into(), "-extent".into(), size.clone(),
-                    "-strip".into(), "-quality".into(), "88".into(), out("magick.jpg"),
+                    "-define".into(),
+                    format!("jpeg:size={}x{}", ow * 2, oh * 2),
+                    inp.clone(),
+                    "-auto-orient".into(),
+                    "-resize".into(),
+                    format!("{size}^"),
+                    "-gravity".into(),
+                    "center".into(),
+                    "-extent".into(),
+                    size.clone(),
+                    "-strip".into(),
+                    "-quality".into(),
+                    "88".into(),
+                    out("magick.jpg"),
                 ],
                 vec![],
                 out("magick.jpg"),
             ),
-            ("naive image::open→resize→save", me.clone(), vec!["--naive".into(), inp.clone(), out("naive.jpg")], vec![], out("naive.jpg")),
+            (
+                "naive image::open→resize→save",
+                me.clone(),
+                vec!["--naive".into(), inp.clone(), out("naive.jpg")],
+                vec![],
+                out("naive.jpg"),
+            ),
         ];
         let mut rows = Vec::new();
         for (name, program, targs, env, produced) in &tools {
-            if (program == "vipsthumbnail" && !on_path("vipsthumbnail")) || (program.ends_with("convert") && !Path::new(program).exists()) {
+            if (program == "vipsthumbnail" && !on_path("vipsthumbnail"))
+                || (program.ends_with("convert") && !Path::new(program).exists())
+            {
                 rows.push((*name, None, None, None));
                 continue;
             }
@@ -182,24 +251,41 @@ fn main() {
                     rss = rss.max(s.rss_mb.unwrap_or(0.0));
                 }
             }
-            let kb = std::fs::metadata(produced).map(|m| m.len() as f64 / 1024.0).ok();
+            let kb = std::fs::metadata(produced)
+                .map(|m| m.len() as f64 / 1024.0)
+                .ok();
             if times.is_empty() {
                 rows.push((*name, None, None, kb));
             } else {
                 rows.push((*name, Some(median(times)), Some(rss), kb));
             }
         }
-        let vips = rows.iter().find(|r| r.0 == "vipsthumbnail").and_then(|r| r.1);
-        let naive_ms = rows.iter().find(|r| r.0.starts_with("naive")).and_then(|r| r.1);
+        let vips = rows
+            .iter()
+            .find(|r| r.0 == "vipsthumbnail")
+            .and_then(|r| r.1);
+        let naive_ms = rows
+            .iter()
+            .find(|r| r.0.starts_with("naive"))
+            .and_then(|r| r.1);
         for (name, ms, rss, kb) in &rows {
-            let f = |v: Option<f64>, p: usize| v.map(|v| format!("{v:.p$}")).unwrap_or_else(|| "n/a".into());
+            let f = |v: Option<f64>, p: usize| {
+                v.map(|v| format!("{v:.p$}"))
+                    .unwrap_or_else(|| "n/a".into())
+            };
             let ratio = |base: Option<f64>| match (ms, base) {
                 (Some(m), Some(b)) if b > 0.0 => format!("{:.2}", m / b),
                 _ => "n/a".into(),
             };
             println!(
                 "{:<24} {:<26} {:>10} {:>10} {:>9} {:>9} {:>9}",
-                label, name, f(*ms, 1), f(*rss, 1), f(*kb, 0), ratio(vips), ratio(naive_ms)
+                label,
+                name,
+                f(*ms, 1),
+                f(*rss, 1),
+                f(*kb, 0),
+                ratio(vips),
+                ratio(naive_ms)
             );
         }
         if let Some((_, Some(ms), Some(rss), _)) = rows.first() {

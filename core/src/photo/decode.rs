@@ -111,7 +111,11 @@ fn jpeg_open(bytes: &[u8]) -> Result<(jpeg_decoder::Decoder<&[u8]>, Header), Pho
     check_budget(width, height, budget)?;
     match info.pixel_format {
         jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::RGB24 => {}
-        other => return Err(PhotoError::Unsupported(format!("JPEG pixel format {other:?}"))),
+        other => {
+            return Err(PhotoError::Unsupported(format!(
+                "JPEG pixel format {other:?}"
+            )))
+        }
     }
     let orientation = dec
         .exif_data()
@@ -137,9 +141,9 @@ fn other_open(
         _ => image::ImageFormat::WebP,
     };
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), fmt);
+    // Sides are checked against our own budget right after the header (a clearer error);
+    // the allocation cap stays with the decoder.
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC_OTHER);
     reader.limits(limits);
     let mut dec = reader.into_decoder().map_err(map_image_err)?;
@@ -173,7 +177,9 @@ fn to_exif(o: image::metadata::Orientation) -> u8 {
 
 fn map_image_err(e: image::ImageError) -> PhotoError {
     match e {
-        image::ImageError::Limits(l) => PhotoError::Corrupt(format!("over the decoder's limits: {l}")),
+        image::ImageError::Limits(l) => {
+            PhotoError::Corrupt(format!("over the decoder's limits: {l}"))
+        }
         image::ImageError::Unsupported(u) => PhotoError::Unsupported(u.to_string()),
         other => PhotoError::Corrupt(other.to_string()),
     }
@@ -206,11 +212,15 @@ pub fn decode(
                 .decode()
                 .map_err(|e| PhotoError::Corrupt(format!("JPEG data: {e}")))?;
             let rgb = match dec.info().map(|i| i.pixel_format) {
-                Some(jpeg_decoder::PixelFormat::L8) => data.iter().flat_map(|&g| [g, g, g]).collect(),
+                Some(jpeg_decoder::PixelFormat::L8) => {
+                    data.iter().flat_map(|&g| [g, g, g]).collect()
+                }
                 _ => data,
             };
             if rgb.len() as u64 != px * 3 {
-                return Err(PhotoError::Corrupt("JPEG decoded to an unexpected size".into()));
+                return Err(PhotoError::Corrupt(
+                    "JPEG decoded to an unexpected size".into(),
+                ));
             }
             Ok(Decoded {
                 header,

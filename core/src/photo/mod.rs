@@ -169,7 +169,11 @@ fn encode_within(
 }
 
 /// Prepares `input` for `profile`. `crop` is in the upright photo's pixels.
-pub fn prepare(profile: &'static Profile, input: &[u8], crop: Option<Crop>) -> Result<Prepared, PhotoError> {
+pub fn prepare(
+    profile: &'static Profile,
+    input: &[u8],
+    crop: Option<Crop>,
+) -> Result<Prepared, PhotoError> {
     let started = Instant::now();
     if input.len() as u64 > decode::MAX_INPUT_BYTES {
         return Err(PhotoError::FileTooBig {
@@ -177,7 +181,9 @@ pub fn prepare(profile: &'static Profile, input: &[u8], crop: Option<Crop>) -> R
         });
     }
     let fixed = profile.aspect.is_some();
-    let mut plan: Option<(Crop, (u32, u32), (u32, u32))> = None;
+    // (crop, output size, upright size), decided once the header is known.
+    type Plan = (Crop, (u32, u32), (u32, u32));
+    let mut plan: Option<Plan> = None;
     let decoded = decode::decode(input, |header| {
         let upright = header.upright();
         // A bad crop is reported after decode::decode returns (plan stays None).
@@ -200,16 +206,23 @@ pub fn prepare(profile: &'static Profile, input: &[u8], crop: Option<Crop>) -> R
         (Err(e), _) => return Err(e),
         (Ok(d), None) => {
             // Report the crop error with the real size.
-            return Err(transform::choose_crop(d.header.upright(), profile.aspect, crop)
-                .err()
-                .unwrap_or_else(|| PhotoError::BadCrop("crop outside the photo".into())));
+            return Err(
+                transform::choose_crop(d.header.upright(), profile.aspect, crop)
+                    .err()
+                    .unwrap_or_else(|| PhotoError::BadCrop("crop outside the photo".into())),
+            );
         }
     };
     let Some((c, (ow, oh), upright)) = plan else {
         return Err(PhotoError::Internal("no crop plan".into()));
     };
     let header = decoded.header;
-    let (rgb, w, h) = transform::orient(decoded.rgb, decoded.width, decoded.height, header.orientation);
+    let (rgb, w, h) = transform::orient(
+        decoded.rgb,
+        decoded.width,
+        decoded.height,
+        header.orientation,
+    );
     // Map the crop from full-size pixels to the decoded (DCT-scaled) ones.
     let (fx, fy) = (
         f64::from(w) / f64::from(upright.0),
@@ -239,14 +252,25 @@ pub fn prepare(profile: &'static Profile, input: &[u8], crop: Option<Crop>) -> R
     while result.is_none() && tries < 3 {
         tries += 1;
         let (nw, nh) = ((ow * 4 / 5).max(1), (oh * 4 / 5).max(1));
-        out = transform::crop_resize(out, ow, oh, (0.0, 0.0, f64::from(ow), f64::from(oh)), nw, nh)?;
+        out = transform::crop_resize(
+            out,
+            ow,
+            oh,
+            (0.0, 0.0, f64::from(ow), f64::from(oh)),
+            nw,
+            nh,
+        )?;
         (ow, oh) = (nw, nh);
         result = encode_within(&out, ow, oh, max_bytes)?;
     }
     let Some((jpeg, quality)) = result else {
         return Err(PhotoError::TooBigOutput { max_bytes });
     };
-    let overall = checks.iter().map(|c| c.result).max().unwrap_or(Outcome::Pass);
+    let overall = checks
+        .iter()
+        .map(|c| c.result)
+        .max()
+        .unwrap_or(Outcome::Pass);
     let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     tracing::info!(
         profile = %profile.id,

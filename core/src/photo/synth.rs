@@ -72,7 +72,8 @@ pub fn portrait(w: u32, h: u32, o: PortraitOpts) -> Image {
             let sy = (yf - 1.05) / 0.3;
             let shoulders = sx * sx + sy * sy <= 1.0;
             let c = if head {
-                let eye = (yf - 0.40).abs() < 0.012 && ((xf - 0.42).abs() < 0.03 || (xf - 0.58).abs() < 0.03);
+                let eye = (yf - 0.40).abs() < 0.012
+                    && ((xf - 0.42).abs() < 0.03 || (xf - 0.58).abs() < 0.03);
                 let mouth = (yf - 0.52).abs() < 0.008 && (xf - 0.5).abs() < 0.06;
                 if yf < 0.30 {
                     add([40, 30, 25], noise(x, y, 24))
@@ -84,7 +85,11 @@ pub fn portrait(w: u32, h: u32, o: PortraitOpts) -> Image {
             } else if shoulders {
                 add([35, 45, 80], noise(x, y, 16))
             } else {
-                let shade = if o.shadow { ((0.5 - xf).max(0.0) * 200.0) as i32 } else { 0 };
+                let shade = if o.shadow {
+                    ((0.5 - xf).max(0.0) * 200.0) as i32
+                } else {
+                    0
+                };
                 add(o.background, noise(x, y, 2) - shade)
             };
             img.set(x, y, c);
@@ -101,9 +106,13 @@ pub fn card(w: u32, h: u32, fill: f64) -> Image {
     let (x0, y0) = ((w - cw) / 2, (h - ch) / 2);
     for y in y0..y0 + ch {
         for x in x0..x0 + cw {
-            let (u, v) = (f64::from(x - x0) / f64::from(cw), f64::from(y - y0) / f64::from(ch));
+            let (u, v) = (
+                f64::from(x - x0) / f64::from(cw),
+                f64::from(y - y0) / f64::from(ch),
+            );
             let photo = (0.05..0.3).contains(&u) && (0.25..0.8).contains(&v);
-            let line = (v * 12.0).fract() < 0.35 && (0.35..0.95).contains(&u) && (0.08..0.95).contains(&v);
+            let line =
+                (v * 12.0).fract() < 0.35 && (0.35..0.95).contains(&u) && (0.08..0.95).contains(&v);
             let mark = ((u * 90.0).fract() < 0.6) && line;
             let c = if photo {
                 add([150, 120, 100], noise(x, y, 30))
@@ -131,15 +140,15 @@ pub fn box_blur(img: &mut Image, r: u32) {
                 for yy in y.saturating_sub(r)..(y + r + 1).min(h) {
                     for xx in x.saturating_sub(r)..(x + r + 1).min(w) {
                         let i = (yy * w + xx) * 3;
-                        for c in 0..3 {
-                            acc[c] += u32::from(src[i + c]);
+                        for (a, v) in acc.iter_mut().zip(&src[i..i + 3]) {
+                            *a += u32::from(*v);
                         }
                         n += 1;
                     }
                 }
                 let i = (y * w + x) * 3;
-                for c in 0..3 {
-                    img.rgb[i + c] = (acc[c] / n) as u8;
+                for (d, a) in img.rgb[i..i + 3].iter_mut().zip(acc) {
+                    *d = (a / n) as u8;
                 }
             }
         }
@@ -190,7 +199,10 @@ pub fn jpeg(img: &Image, quality: u8, orientation: Option<u16>) -> Vec<u8> {
         u16::try_from(img.width).unwrap_or(u16::MAX),
         u16::try_from(img.height).unwrap_or(u16::MAX),
     );
-    if enc.encode(&img.rgb, w, h, jpeg_encoder::ColorType::Rgb).is_err() {
+    if enc
+        .encode(&img.rgb, w, h, jpeg_encoder::ColorType::Rgb)
+        .is_err()
+    {
         return Vec::new();
     }
     let Some(o) = orientation else { return plain };

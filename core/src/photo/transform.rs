@@ -19,10 +19,7 @@ impl std::str::FromStr for Crop {
     /// `x,y,w,h` in pixels.
     fn from_str(s: &str) -> Result<Self, PhotoError> {
         let parts: Vec<&str> = s.split(',').map(str::trim).collect();
-        let nums: Vec<u32> = parts
-            .iter()
-            .filter_map(|p| p.parse::<u32>().ok())
-            .collect();
+        let nums: Vec<u32> = parts.iter().filter_map(|p| p.parse::<u32>().ok()).collect();
         if parts.len() != 4 || nums.len() != 4 {
             return Err(PhotoError::BadCrop(
                 "expected x,y,width,height as four whole numbers".into(),
@@ -195,7 +192,15 @@ mod tests {
     #[test]
     fn default_crop_is_centred_with_the_aspect() {
         let c = choose_crop((4000, 3000), Some([2.0, 3.0]), None).unwrap();
-        assert_eq!(c, Crop { x: 1000, y: 0, width: 2000, height: 3000 });
+        assert_eq!(
+            c,
+            Crop {
+                x: 1000,
+                y: 0,
+                width: 2000,
+                height: 3000
+            }
+        );
         let c = choose_crop((3000, 4000), Some([85.6, 54.0]), None).unwrap();
         assert_eq!((c.x, c.width), (0, 3000));
         assert!((f64::from(c.width) / f64::from(c.height) - 85.6 / 54.0).abs() < 0.01);
@@ -204,17 +209,32 @@ mod tests {
 
     #[test]
     fn user_crop_is_checked_and_kept_to_the_aspect() {
-        let user = Crop { x: 100, y: 100, width: 1000, height: 1000 };
+        let user = Crop {
+            x: 100,
+            y: 100,
+            width: 1000,
+            height: 1000,
+        };
         let c = choose_crop((2000, 2000), Some([2.0, 3.0]), Some(user)).unwrap();
         assert_eq!(c.height, 1000);
         assert_eq!(c.width, 667);
         assert!(c.x >= 100 && c.x + c.width <= 1100);
-        let outside = Crop { x: 1500, y: 0, width: 1000, height: 10 };
+        let outside = Crop {
+            x: 1500,
+            y: 0,
+            width: 1000,
+            height: 10,
+        };
         assert!(matches!(
             choose_crop((2000, 2000), None, Some(outside)),
             Err(PhotoError::BadCrop(_))
         ));
-        let huge = Crop { x: u32::MAX, y: 0, width: u32::MAX, height: 1 };
+        let huge = Crop {
+            x: u32::MAX,
+            y: 0,
+            width: u32::MAX,
+            height: 1,
+        };
         assert!(choose_crop((2000, 2000), None, Some(huge)).is_err());
         assert!("1,2,3".parse::<Crop>().is_err());
         assert!("1,2,3,x".parse::<Crop>().is_err());
@@ -223,9 +243,19 @@ mod tests {
 
     #[test]
     fn free_output_is_never_enlarged() {
-        let c = Crop { x: 0, y: 0, width: 800, height: 600 };
+        let c = Crop {
+            x: 0,
+            y: 0,
+            width: 800,
+            height: 600,
+        };
         assert_eq!(output_size(c, false, 1600, 1600), (800, 600));
-        let c = Crop { x: 0, y: 0, width: 4000, height: 3000 };
+        let c = Crop {
+            x: 0,
+            y: 0,
+            width: 4000,
+            height: 3000,
+        };
         assert_eq!(output_size(c, false, 1600, 1600), (1600, 1200));
         assert_eq!(output_size(c, true, 600, 900), (600, 900));
     }

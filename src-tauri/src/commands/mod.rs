@@ -2,5 +2,5 @@
 //! A new command is registered in three more places: `command_list.rs` (permission), the
 //! `generate_handler!` list in `lib.rs`, and `capabilities/default.json`.
 
-pub mod shell;
 pub mod photo;
+pub mod shell;

@@ -48,10 +48,11 @@ pub async fn photo_prepare(request: Request<'_>) -> Result<Prepared, ApiError> {
         InvokeBody::Raw(b) => b.clone(),
         InvokeBody::Json(_) => return Err(api(PhotoError::Empty)),
     };
-    let prepared = tauri::async_runtime::spawn_blocking(move || photo::prepare(profile, &bytes, crop))
-        .await
-        .map_err(|e| ApiError::internal(format!("photo task: {e}")))?
-        .map_err(api)?;
+    let prepared =
+        tauri::async_runtime::spawn_blocking(move || photo::prepare(profile, &bytes, crop))
+            .await
+            .map_err(|e| ApiError::internal(format!("photo task: {e}")))?
+            .map_err(api)?;
     if let Ok(mut recent) = RECENT.lock() {
         recent.retain(|(sha, _)| sha != &prepared.sha256);
         recent.push((prepared.sha256.clone(), prepared.jpeg.clone()));

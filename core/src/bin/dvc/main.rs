@@ -7,8 +7,8 @@
 
 mod info;
 mod out;
-mod settings;
 mod photo;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

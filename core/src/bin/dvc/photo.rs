@@ -36,10 +36,7 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
         crop,
     } = cmd;
     let profile = photo::profiles::find(&kind).map_err(bad)?;
-    let crop = crop
-        .map(|c| c.parse::<Crop>())
-        .transpose()
-        .map_err(bad)?;
+    let crop = crop.map(|c| c.parse::<Crop>()).transpose().map_err(bad)?;
     let meta = std::fs::metadata(&input)
         .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", input.display())))?;
     if meta.len() > photo::decode::MAX_INPUT_BYTES {
@@ -56,7 +53,10 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
             p.width, p.height, p.bytes, p.quality, p.millis, p.sha256
         );
         for c in &p.checks {
-            s.push_str(&format!("\n{:<11} {:?} ({})", c.name, c.result, c.message_key));
+            s.push_str(&format!(
+                "\n{:<11} {:?} ({})",
+                c.name, c.result, c.message_key
+            ));
         }
         s
     })
