@@ -63,5 +63,6 @@ screens.push({
     });
     await page.waitForSelector('[data-photo-check="background"]');
     await page.waitForSelector('[data-photo-preview]');
+    await page.evaluate(() => document.querySelector('[data-photo-checks]').scrollIntoView({ block: 'end' }));
   },
 });
