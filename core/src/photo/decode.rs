@@ -231,6 +231,8 @@ pub fn decode(
         }
         f => {
             let (dec, header) = other_open(bytes, f)?;
+            // No shrink-on-decode for PNG/WebP, but the caller still plans from the header.
+            let _ = need(&header);
             let img = image::DynamicImage::from_decoder(dec).map_err(map_image_err)?;
             let (w, h) = (img.width(), img.height());
             let rgb = if img.color().has_alpha() {

@@ -228,11 +228,15 @@ pub fn prepare(
         f64::from(w) / f64::from(upright.0),
         f64::from(h) / f64::from(upright.1),
     );
+    let (sx, sy) = (
+        (f64::from(c.x) * fx).min(f64::from(w) - 1.0),
+        (f64::from(c.y) * fy).min(f64::from(h) - 1.0),
+    );
     let scaled = (
-        f64::from(c.x) * fx,
-        f64::from(c.y) * fy,
-        (f64::from(c.width) * fx).min(f64::from(w)),
-        (f64::from(c.height) * fy).min(f64::from(h)),
+        sx,
+        sy,
+        (f64::from(c.width) * fx).clamp(1.0, f64::from(w) - sx),
+        (f64::from(c.height) * fy).clamp(1.0, f64::from(h) - sy),
     );
     let mut out = transform::crop_resize(rgb, w, h, scaled, ow, oh)?;
     let checks = checks::run(
@@ -303,4 +307,92 @@ pub fn prepare(
 /// Prepares for a kind named by profile id or CLI name (`portrait`, `cccd-front`, ...).
 pub fn prepare_kind(kind: &str, input: &[u8], crop: Option<Crop>) -> Result<Prepared, PhotoError> {
     prepare(profiles::find(kind)?, input, crop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode_with(
+        img: &synth::Image,
+        alpha_outside_figure: bool,
+        f: image::ImageFormat,
+    ) -> Vec<u8> {
+        let mut rgba = Vec::with_capacity(img.rgb.len() / 3 * 4);
+        for p in img.rgb.chunks_exact(3) {
+            // The near-white background becomes fully transparent.
+            let bg = alpha_outside_figure && p.iter().all(|&v| v > 235);
+            rgba.extend_from_slice(&[p[0], p[1], p[2], if bg { 0 } else { 255 }]);
+        }
+        let buf = image::RgbaImage::from_raw(img.width, img.height, rgba).unwrap();
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgba8(buf)
+            .write_to(&mut out, f)
+            .unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn png_with_transparency_gets_a_white_background() {
+        let mut img = synth::portrait(400, 600, Default::default());
+        // Make the visible background black where it is not transparent, to prove the
+        // transparent pixels (not the colour under them) decide the result.
+        for p in img.rgb.chunks_exact_mut(3) {
+            if p.iter().all(|&v| v > 235) {
+                p.copy_from_slice(&[250, 250, 250]);
+            }
+        }
+        let png = encode_with(&img, true, image::ImageFormat::Png);
+        let p = prepare_kind("portrait", &png, None).unwrap();
+        let bg = p.checks.iter().find(|c| c.name == "background").unwrap();
+        assert_eq!(bg.result, Outcome::Pass, "{bg:?}");
+        assert_eq!((p.width, p.height), (600, 900));
+    }
+
+    #[test]
+    fn webp_input_is_read() {
+        let img = synth::card(800, 505, 1.0);
+        let webp = encode_with(&img, false, image::ImageFormat::WebP);
+        assert_eq!(decode::sniff(&webp).unwrap(), decode::Format::WebP);
+        let p = prepare_kind("cccd-back", &webp, None).unwrap();
+        assert_eq!((p.width, p.height), (1280, 808));
+        assert!(p.jpeg.starts_with(&[0xFF, 0xD8]));
+        // 800 px wide is above the minimum but below the output: a warning, not a failure.
+        let res = p.checks.iter().find(|c| c.name == "resolution").unwrap();
+        assert_eq!(res.result, Outcome::Warn);
+    }
+
+    #[test]
+    fn output_is_deterministic_and_within_every_target() {
+        let img = synth::portrait(1500, 2250, Default::default());
+        let jpeg = synth::jpeg(&img, 95, Some(1));
+        let a = prepare_kind("portrait_4x6", &jpeg, None).unwrap();
+        let b = prepare_kind("portrait", &jpeg, None).unwrap();
+        assert_eq!(a.sha256, b.sha256);
+        assert!(a.bytes <= 250_000);
+    }
+
+    #[test]
+    fn a_noisy_photo_is_compressed_under_the_target_by_lowering_quality() {
+        // Pure noise compresses badly: quality must drop (and maybe the size) to fit 250 KB.
+        let mut img = synth::Image::filled(1200, 1800, [0, 0, 0]);
+        let mut s: u32 = 99;
+        for v in &mut img.rgb {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            *v = (s >> 24) as u8;
+        }
+        let jpeg = synth::jpeg(&img, 90, None);
+        let p = prepare_kind("portrait", &jpeg, None).unwrap();
+        assert!(p.bytes <= 250_000, "{} bytes", p.bytes);
+        assert!(p.quality < QUALITY_START, "quality {}", p.quality);
+        assert_eq!(
+            p.width * 3,
+            p.height * 2,
+            "aspect kept: {}x{}",
+            p.width,
+            p.height
+        );
+    }
 }
