@@ -38,6 +38,7 @@ pub enum CoreError {
     NotFound { what: String },
     #[error(transparent)]
     Document(#[from] crate::documents::DocumentError),
+    Photo(crate::photo::PhotoError),
 }
 
 impl From<rusqlite::Error> for CoreError {
@@ -70,6 +71,7 @@ impl CoreError {
             Self::Invalid { .. } => "invalid_input",
             Self::NotFound { .. } => "not_found",
             Self::Document(_) => "document_error",
+            Self::Photo(e) => e.code(),
         }
     }
 

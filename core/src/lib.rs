@@ -9,6 +9,7 @@ pub mod error;
 pub mod logging;
 pub mod people;
 pub mod qrscan;
+pub mod photo;
 pub mod secrets;
 pub mod settings;
 pub mod store;

@@ -26,4 +26,6 @@ pub const COMMANDS: &[&str] = &[
     "household_get",
     "household_add",
     "household_set_member",
+    "photo_prepare",
+    "photo_jpeg",
 ];

@@ -90,6 +90,8 @@ pub fn run() {
             commands::people::household_get,
             commands::people::household_add,
             commands::people::household_set_member,
+            commands::photo::photo_prepare,
+            commands::photo::photo_jpeg,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

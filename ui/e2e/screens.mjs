@@ -14,3 +14,62 @@ export const screens = [
   { name: 'catalog-guides', path: '/procedures/guides' },
   { name: 'catalog-guide', path: '/procedures/guides/attach-photos' },
 ];
+
+// ---- photo tool (issue 5): a generated portrait-shaped PNG is chosen, the checks show.
+import { deflateSync } from 'node:zlib';
+
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A synthetic 300×420 RGB PNG: light background, a dark head-and-shoulders shape. */
+export function syntheticPortraitPng(w = 300, h = 420) {
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    raw[y * (w * 3 + 1)] = 0;
+    for (let x = 0; x < w; x++) {
+      const head = ((x - w / 2) / (w * 0.22)) ** 2 + ((y - h * 0.42) / (h * 0.2)) ** 2 <= 1;
+      const body = ((x - w / 2) / (w * 0.48)) ** 2 + ((y - h * 1.05) / (h * 0.3)) ** 2 <= 1;
+      const c = head ? [214, 172, 142] : body ? [35, 45, 80] : [246, 246, 244];
+      raw.set(c, y * (w * 3 + 1) + 1 + x * 3);
+    }
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+screens.push({
+  name: 'photo-tool',
+  path: '/dossiers/photo',
+  prepare: async (page) => {
+    await page.setInputFiles('[data-photo-input]', {
+      name: 'chan-dung.png',
+      mimeType: 'image/png',
+      buffer: syntheticPortraitPng(),
+    });
+    await page.waitForSelector('[data-photo-check="background"]');
+    await page.waitForSelector('[data-photo-preview]');
+    await page.evaluate(() => document.querySelector('[data-photo-checks]').scrollIntoView({ block: 'end' }));
+  },
+});

@@ -10,6 +10,7 @@ import SyncScreen from './screens/SyncScreen.svelte';
 import GuidesScreen from './screens/catalog/GuidesScreen.svelte';
 import GuideScreen from './screens/catalog/GuideScreen.svelte';
 import ProcedureScreen from './screens/catalog/ProcedureScreen.svelte';
+import PhotoToolScreen from './screens/PhotoToolScreen.svelte';
 import type { Tab } from './lib/router.svelte';
 
 export interface ScreenProps {
@@ -30,6 +31,7 @@ export const routes: RouteDef[] = [
   { pattern: /^\/procedures\/guides$/, component: GuidesScreen },
   { pattern: /^\/procedures\/guides\/([a-z0-9-]+)$/, component: GuideScreen },
   { pattern: /^\/procedures\/([a-z0-9-]+)$/, component: ProcedureScreen },
+  { pattern: /^\/dossiers\/photo$/, component: PhotoToolScreen },
 ];
 
 const TAB_SCREENS: Record<Tab, Component<ScreenProps>> = {

@@ -4,4 +4,5 @@
 
 pub mod catalog;
 pub mod people;
+pub mod photo;
 pub mod shell;

@@ -3,9 +3,10 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { handlers as shell } from './shell';
 import { handlers as catalog } from './catalog';
+import { handlers as photo } from './photo';
 import { reject, type Handlers } from './util';
 
-const all: Handlers = { ...shell, ...catalog };
+const all: Handlers = { ...shell, ...catalog, ...photo };
 
 export function installMockBackend(): void {
   mockIPC((cmd, payload) => {

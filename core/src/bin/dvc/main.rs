@@ -11,6 +11,7 @@ mod household;
 mod info;
 mod out;
 mod person;
+mod photo;
 mod settings;
 
 use std::path::PathBuf;
@@ -51,6 +52,9 @@ enum Command {
     /// Households and their members.
     #[command(subcommand)]
     Household(household::Cmd),
+    /// Prepare photos for dossiers (portrait 4x6, CCCD sides, document pages).
+    #[command(subcommand)]
+    Photo(photo::Cmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -122,6 +126,7 @@ fn main() -> ExitCode {
         Command::Cccd(cmd) => cccd::run(&ctx, cmd),
         Command::Person(cmd) => person::run(&ctx, *cmd),
         Command::Household(cmd) => household::run(&ctx, cmd),
+        Command::Photo(cmd) => photo::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,8 +2,10 @@
 import type { MessageKey } from './vi';
 import * as shell from './messages/shell';
 import * as catalog from './messages/catalog';
+import * as photo from './messages/photo';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
   ...catalog.en,
+  ...photo.en,
 };

@@ -2,10 +2,12 @@
 // A feature adds one import and one spread line here and in en.ts.
 import * as shell from './messages/shell';
 import * as catalog from './messages/catalog';
+import * as photo from './messages/photo';
 
 export const vi = {
   ...shell.vi,
   ...catalog.vi,
+  ...photo.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
