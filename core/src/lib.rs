@@ -2,6 +2,7 @@
 //! catalog, people, documents, dossiers, photos and the outbox. No Tauri and no web server here:
 //! the Tauri shell and the `dvc` CLI are thin adapters over [`Core`].
 
+pub mod dossier;
 pub mod error;
 pub mod logging;
 pub mod secrets;
