@@ -29,7 +29,12 @@ macro_rules! form {
 }
 
 /// Every bundled form. Add a line when a new form file is added (a test checks the folder).
-const EMBEDDED: &[Embedded] = &[form!("passport-domestic"), form!("birth-registration")];
+const EMBEDDED: &[Embedded] = &[
+    form!("passport-domestic"),
+    form!("birth-registration"),
+    form!("permanent-residence"),
+    form!("temporary-residence"),
+];
 
 /// The ids of procedures with a bundled form.
 pub fn form_ids() -> impl Iterator<Item = &'static str> {
