@@ -34,6 +34,8 @@ const EMBEDDED: &[Embedded] = &[
     form!("birth-registration"),
     form!("permanent-residence"),
     form!("temporary-residence"),
+    form!("marriage-registration"),
+    form!("criminal-record-certificate"),
 ];
 
 /// The ids of procedures with a bundled form.
