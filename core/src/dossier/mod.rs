@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod form;
+mod service;
 pub mod values;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -5,6 +5,7 @@
 //! field names are English snake_case and do not change.
 #![allow(clippy::print_stdout)]
 
+mod draft;
 mod info;
 mod out;
 mod settings;
@@ -35,6 +36,9 @@ enum Command {
     /// Show or change preferences.
     #[command(subcommand)]
     Settings(settings::Cmd),
+    /// Draft dossiers: new, set, check, submit, list, show, delete.
+    #[command(subcommand)]
+    Draft(draft::Cmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info => info::run(&ctx),
         Command::Settings(cmd) => settings::run(&ctx, cmd),
+        Command::Draft(cmd) => draft::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
