@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod cccd;
 pub mod documents;
+pub mod dossier;
 pub mod error;
 pub mod logging;
 pub mod people;

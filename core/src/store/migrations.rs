@@ -24,4 +24,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "people",
         sql: include_str!("../../migrations/0003_people.sql"),
     },
+    Migration {
+        version: 4,
+        name: "dossiers",
+        sql: include_str!("../../migrations/0004_dossiers.sql"),
+    },
 ];

@@ -8,6 +8,7 @@
 mod catalog;
 mod cccd;
 mod household;
+mod draft;
 mod info;
 mod out;
 mod person;
@@ -55,6 +56,9 @@ enum Command {
     /// Prepare photos for dossiers (portrait 4x6, CCCD sides, document pages).
     #[command(subcommand)]
     Photo(photo::Cmd),
+    /// Draft dossiers: new, set, check, submit, list, show, delete.
+    #[command(subcommand)]
+    Draft(draft::Cmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -127,6 +131,7 @@ fn main() -> ExitCode {
         Command::Person(cmd) => person::run(&ctx, *cmd),
         Command::Household(cmd) => household::run(&ctx, cmd),
         Command::Photo(cmd) => photo::run(&ctx, cmd),
+        Command::Draft(cmd) => draft::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

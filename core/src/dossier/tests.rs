@@ -1,0 +1,361 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use super::form::{bundled_form, common};
+use super::*;
+
+fn ctx() -> CheckContext {
+    CheckContext {
+        today: "2026-11-23".into(),
+        provinces: ["01", "79"].into_iter().map(String::from).collect(),
+    }
+}
+
+fn setup() -> (Store, FormDef) {
+    (
+        Store::open_in_memory().unwrap(),
+        bundled_form("passport-domestic").unwrap(),
+    )
+}
+
+fn set(store: &Store, form: &FormDef, id: &str, pairs: &[(&str, Value)]) -> i64 {
+    let changes: Vec<(String, Value)> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).into(), v.clone()))
+        .collect();
+    set_fields(store, form, id, &changes).unwrap()
+}
+
+/// A complete synthetic passport dossier (no real person).
+fn fill_passport(store: &Store, form: &FormDef, id: &str) {
+    set(
+        store,
+        form,
+        id,
+        &[
+            ("full_name", json!("Trần Thị Mẫu")),
+            ("sex", json!("female")),
+            ("date_of_birth", json!("1990-05-17")),
+            ("place_of_birth", json!("01")),
+            ("id_number", json!("001190000123")),
+            ("id_issue_date", json!("2021-04-01")),
+            ("ethnicity", json!("Kinh")),
+            ("phone", json!("0912345678")),
+            (
+                "permanent_address",
+                json!("Số 1 đường Thử, phường Mẫu, Hà Nội"),
+            ),
+            ("request_type", json!("first")),
+            ("chip", json!("chip")),
+            (common::AGENCY_PROVINCE, json!("01")),
+            (common::DELIVERY, json!("in_person")),
+            (common::DECLARATION, json!(true)),
+        ],
+    );
+    for (c, doc) in [
+        ("portrait", "d1"),
+        ("cccd_front", "d2"),
+        ("cccd_back", "d3"),
+    ] {
+        attach(store, form, id, c, doc, &"ab".repeat(32), 1000, false).unwrap();
+    }
+}
+
+#[test]
+fn create_prefills_and_marks_prefilled() {
+    let (store, form) = setup();
+    let mut pre = BTreeMap::new();
+    pre.insert("full_name".to_string(), json!("TRẦN THỊ MẪU"));
+    pre.insert("not_a_field".to_string(), json!("x"));
+    pre.insert("email".to_string(), json!(""));
+    let d = create(&store, &form, Some("p1"), None, &pre).unwrap();
+    assert_eq!(d.state, DossierState::Draft);
+    assert_eq!(
+        d.values.len(),
+        1,
+        "unknown and empty prefill values are skipped"
+    );
+    assert!(d.prefilled.contains("full_name"));
+    // Editing a prefilled value makes it the user's own.
+    set(
+        &store,
+        &form,
+        &d.id,
+        &[("full_name", json!("Trần Thị Mới"))],
+    );
+    let d = get(&store, &d.id).unwrap();
+    assert!(!d.prefilled.contains("full_name"));
+    assert_eq!(
+        d.values["full_name"],
+        json!("TRẦN THỊ MỚI"),
+        "uppercase field"
+    );
+}
+
+#[test]
+fn every_change_bumps_the_revision_and_empty_removes() {
+    let (store, form) = setup();
+    let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+    assert_eq!(set(&store, &form, &d.id, &[("phone", json!("09"))]), 1);
+    assert_eq!(set(&store, &form, &d.id, &[("phone", json!("0912"))]), 2);
+    assert_eq!(get(&store, &d.id).unwrap().values["phone"], json!("0912"));
+    assert_eq!(set(&store, &form, &d.id, &[("phone", json!(""))]), 3);
+    assert!(!get(&store, &d.id).unwrap().values.contains_key("phone"));
+}
+
+#[test]
+fn bad_changes_are_refused_and_change_nothing() {
+    let (store, form) = setup();
+    let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+    set(&store, &form, &d.id, &[("phone", json!("0912345678"))]);
+    let cases = [
+        (
+            vec![
+                ("phone".to_string(), json!("0987654321")),
+                ("salary".into(), json!("1")),
+            ],
+            "dossier.unknown_field",
+        ),
+        (
+            vec![("declaration".to_string(), json!("yes"))],
+            "dossier.value_type",
+        ),
+        (
+            vec![("sex".to_string(), json!({"a": 1}))],
+            "dossier.value_type",
+        ),
+        (
+            vec![("religion".to_string(), json!("x".repeat(5000)))],
+            "validation.too_long",
+        ),
+    ];
+    for (changes, key) in cases {
+        let e = set_fields(&store, &form, &d.id, &changes).unwrap_err();
+        assert_eq!(e.message_key(), key);
+    }
+    let after = get(&store, &d.id).unwrap();
+    assert_eq!(after.revision, 1);
+    assert_eq!(after.values["phone"], json!("0912345678"));
+    let e = set_fields(&store, &form, "nope", &[("phone".into(), json!("1"))]).unwrap_err();
+    assert_eq!(e.code(), "not_found");
+}
+
+#[test]
+fn check_lists_every_missing_item_in_form_order() {
+    let (store, form) = setup();
+    let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+    let p = problems(&get(&store, &d.id).unwrap(), &form, &ctx());
+    let paths: Vec<&str> = p.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths.first(), Some(&"fields.full_name"));
+    for must in [
+        "fields.id_number",
+        "fields.request_type",
+        "fields.declaration",
+        "components.portrait",
+        "components.cccd_back",
+    ] {
+        assert!(paths.contains(&must), "{must} in {paths:?}");
+    }
+    // Conditional items are not asked while hidden.
+    assert!(!paths.contains(&"fields.old_passport_number"));
+    assert!(!paths.contains(&"components.loss_report"));
+    assert!(!paths.contains(&"fields.delivery_address"));
+    let decl = p.iter().find(|p| p.path == "fields.declaration").unwrap();
+    assert_eq!(decl.message_key, "dossier.must_confirm");
+    assert_eq!(decl.section, common::SECTION);
+}
+
+#[test]
+fn check_validates_values_and_conditions() {
+    let (store, form) = setup();
+    let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+    fill_passport(&store, &form, &d.id);
+    let dd = get(&store, &d.id).unwrap();
+    assert_eq!(problems(&dd, &form, &ctx()), vec![]);
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        (
+            "phone",
+            json!("0212345678"),
+            "fields.phone",
+            "validation.phone_invalid",
+        ),
+        (
+            "date_of_birth",
+            json!("2030-01-01"),
+            "fields.date_of_birth",
+            "validation.date_in_future",
+        ),
+        (
+            "date_of_birth",
+            json!("1990-02-30"),
+            "fields.date_of_birth",
+            "validation.date_invalid",
+        ),
+        (
+            "id_number",
+            json!("12345"),
+            "fields.id_number",
+            "validation.id_number_invalid",
+        ),
+        (
+            "sex",
+            json!("other"),
+            "fields.sex",
+            "validation.option_invalid",
+        ),
+        (
+            "place_of_birth",
+            json!("99"),
+            "fields.place_of_birth",
+            "validation.option_invalid",
+        ),
+        (
+            "email",
+            json!("a@b"),
+            "fields.email",
+            "validation.email_invalid",
+        ),
+        (
+            "request_type",
+            json!("lost"),
+            "fields.old_passport_number",
+            "dossier.required",
+        ),
+        (
+            "request_type",
+            json!("lost"),
+            "components.loss_report",
+            "dossier.component_missing",
+        ),
+        (
+            "delivery",
+            json!("postal"),
+            "fields.delivery_address",
+            "dossier.required",
+        ),
+        ("father_name", json!("Trần Văn Cha"), "", ""),
+    ];
+    for (field, value, path, key) in cases {
+        let mut values = dd.values.clone();
+        values.insert(field.into(), value);
+        let p = check::check(&form, &values, &dd.attached(), &ctx());
+        if path.is_empty() {
+            assert!(p.is_empty(), "{field}: {p:?}");
+        } else {
+            assert!(
+                p.iter().any(|p| p.path == path && p.message_key == key),
+                "{field}: {p:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn submit_refuses_incomplete_and_queues_complete_atomically() {
+    let (store, form) = setup();
+    let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+    set(
+        &store,
+        &form,
+        &d.id,
+        &[("full_name", json!("Trần Thị Mẫu"))],
+    );
+    let e = submit(&store, &form, &d.id, &ctx()).unwrap_err();
+    assert_eq!(e.message_key(), "dossier.incomplete");
+    assert_eq!(get(&store, &d.id).unwrap().state, DossierState::Draft);
+    assert!(outbox_pending(&store).unwrap().is_empty());
+
+    fill_passport(&store, &form, &d.id);
+    let q = submit(&store, &form, &d.id, &ctx()).unwrap();
+    let after = get(&store, &d.id).unwrap();
+    assert_eq!(after.state, DossierState::Queued);
+    assert_eq!(after.revision, q.revision);
+    assert!(after.submitted_at.is_some());
+    assert_eq!(outbox_pending(&store).unwrap(), vec![q.clone()]);
+
+    // Read-only from now on, and a second submit does not create a second entry.
+    let e = set_fields(
+        &store,
+        &form,
+        &d.id,
+        &[("phone".into(), json!("0987654321"))],
+    )
+    .unwrap_err();
+    assert_eq!(e.message_key(), "dossier.read_only");
+    assert_eq!(
+        submit(&store, &form, &d.id, &ctx())
+            .unwrap_err()
+            .message_key(),
+        "dossier.read_only"
+    );
+    assert_eq!(
+        delete(&store, &d.id).unwrap_err().message_key(),
+        "dossier.read_only"
+    );
+    assert_eq!(outbox_pending(&store).unwrap().len(), 1);
+}
+
+#[test]
+fn idempotency_keys_are_fresh() {
+    let (store, form) = setup();
+    let mut keys = BTreeSet::new();
+    for _ in 0..5 {
+        let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+        fill_passport(&store, &form, &d.id);
+        keys.insert(
+            submit(&store, &form, &d.id, &ctx())
+                .unwrap()
+                .idempotency_key,
+        );
+    }
+    assert_eq!(keys.len(), 5);
+}
+
+#[test]
+fn attachments_respect_limits_and_detach() {
+    let (store, form) = setup();
+    let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+    let h = "cd".repeat(32);
+    attach(&store, &form, &d.id, "portrait", "d1", &h, 10, true).unwrap();
+    let e = attach(&store, &form, &d.id, "portrait", "d2", &h, 10, false).unwrap_err();
+    assert_eq!(e.message_key(), "dossier.too_many_files");
+    let e = attach(&store, &form, &d.id, "selfie", "d2", &h, 10, false).unwrap_err();
+    assert_eq!(e.message_key(), "dossier.unknown_component");
+    for i in 0..3 {
+        attach(
+            &store,
+            &form,
+            &d.id,
+            "loss_report",
+            &format!("p{i}"),
+            &h,
+            10,
+            false,
+        )
+        .unwrap();
+    }
+    let dd = get(&store, &d.id).unwrap();
+    assert_eq!(dd.attached()["loss_report"], 3);
+    assert!(dd.attachments[0].prefilled || dd.attachments.iter().any(|a| a.prefilled));
+    detach(&store, &d.id, "loss_report", 1).unwrap();
+    assert_eq!(get(&store, &d.id).unwrap().attached()["loss_report"], 2);
+    assert_eq!(
+        detach(&store, &d.id, "loss_report", 1).unwrap_err().code(),
+        "not_found"
+    );
+}
+
+#[test]
+fn list_and_delete() {
+    let (store, form) = setup();
+    let a = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+    let b = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+    set(&store, &form, &a.id, &[("phone", json!("0912345678"))]);
+    let l = list(&store).unwrap();
+    assert_eq!(l.len(), 2);
+    assert_eq!(l[0].id, a.id, "most recently changed first");
+    delete(&store, &b.id).unwrap();
+    assert_eq!(list(&store).unwrap().len(), 1);
+    assert_eq!(get(&store, &b.id).unwrap_err().code(), "not_found");
+}

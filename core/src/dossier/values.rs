@@ -1,0 +1,159 @@
+//! Value rules for e-form fields that are not person data: dates, bank accounts, addresses.
+//! Person-data rules (phone, email, ID number) are the people validators'; this module adapts
+//! them to the `Option<message_key>` shape `check` uses.
+
+/// A `YYYY-MM-DD` date as (year, month, day), if it is a real calendar date.
+pub fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i32 = s.get(0..4)?.parse().ok()?;
+    let m: u8 = s.get(5..7)?.parse().ok()?;
+    let d: u8 = s.get(8..10)?.parse().ok()?;
+    if !s.get(0..4)?.bytes().all(|c| c.is_ascii_digit()) || y < 1800 {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days).contains(&d).then_some((y, m, d))
+}
+
+/// Today's date (UTC+7, Vietnam) as `YYYY-MM-DD`.
+pub fn today_vn() -> String {
+    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day()
+    )
+}
+
+pub fn phone_problem(s: &str) -> Option<&'static str> {
+    let digits: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect();
+    let local = if let Some(rest) = digits.strip_prefix("+84") {
+        format!("0{rest}")
+    } else {
+        digits
+    };
+    let ok = local.len() == 10
+        && local.starts_with('0')
+        && local.bytes().all(|c| c.is_ascii_digit())
+        && vn_mobile_prefix(&local[1..]);
+    (!ok).then_some("validation.phone_invalid")
+}
+
+/// libphonenumber's Vietnamese mobile pattern for the nine digits after the leading 0.
+fn vn_mobile_prefix(nine: &str) -> bool {
+    let p3 = nine.get(0..3).unwrap_or("");
+    let three = matches!(
+        p3,
+        "522" | "523" | "528" | "559" | "896" | "897" | "898" | "899"
+    ) || (p3.starts_with("99") && p3 != "992");
+    let p2 = nine.get(0..2).unwrap_or("");
+    let two = p2.starts_with('3')
+        || matches!(
+            p2,
+            "51" | "56" | "58" | "59" | "70" | "76" | "77" | "78" | "79"
+        )
+        || (p2.starts_with('8') && !matches!(p2, "80" | "89"))
+        || (p2.starts_with('9') && p2 != "99");
+    three || two
+}
+
+pub fn email_problem(s: &str) -> Option<&'static str> {
+    let s = s.trim();
+    let ok = s.len() <= 254
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && domain.contains('.')
+                && !s.contains(char::is_whitespace)
+                && !domain.contains('@')
+        });
+    (!ok).then_some("validation.email_invalid")
+}
+
+pub fn id_number_problem(s: &str) -> Option<&'static str> {
+    let s = s.trim();
+    let ok = s.len() == 12 && s.bytes().all(|c| c.is_ascii_digit());
+    (!ok).then_some("validation.id_number_invalid")
+}
+
+pub fn address_problem(s: &str) -> Option<&'static str> {
+    let s = s.trim();
+    let letters = s.chars().filter(|c| c.is_alphabetic()).count();
+    (s.chars().count() < 6 || letters < 3 || s.chars().count() > 300)
+        .then_some("validation.address_invalid")
+}
+
+pub fn bank_account_problem(s: &str) -> Option<&'static str> {
+    let s: String = s.chars().filter(|c| *c != ' ').collect();
+    let ok = (6..=19).contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit());
+    (!ok).then_some("validation.bank_account_invalid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(parse_date("2023-13-01"), None);
+        assert_eq!(parse_date("2023-1-01"), None);
+        assert_eq!(parse_date("+023-01-01"), None);
+        assert!(parse_date(&today_vn()).is_some());
+    }
+
+    #[test]
+    fn phones() {
+        for ok in [
+            "0912345678",
+            "+84912345678",
+            "0387 654 321",
+            "0523456789",
+            "0991234567",
+        ] {
+            assert_eq!(phone_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "091234567",
+            "1912345678",
+            "0212345678",
+            "0801234567",
+            "09a2345678",
+            "",
+        ] {
+            assert_eq!(
+                phone_problem(bad),
+                Some("validation.phone_invalid"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn others() {
+        assert_eq!(email_problem("a.b@example.vn"), None);
+        assert!(email_problem("a@b").is_some() && email_problem("a b@c.vn").is_some());
+        assert_eq!(id_number_problem("001200000001"), None);
+        assert!(id_number_problem("00120000000").is_some());
+        assert_eq!(bank_account_problem("0123 4567 89"), None);
+        assert!(bank_account_problem("12ab56").is_some());
+        assert_eq!(address_problem("Số 5 ngõ 10, phường Láng, Hà Nội"), None);
+        assert!(address_problem("12").is_some());
+    }
+}
