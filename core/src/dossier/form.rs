@@ -36,6 +36,8 @@ const EMBEDDED: &[Embedded] = &[
     form!("temporary-residence"),
     form!("marriage-registration"),
     form!("criminal-record-certificate"),
+    form!("driving-licence-renewal"),
+    form!("unemployment-benefit"),
 ];
 
 /// The ids of procedures with a bundled form.
