@@ -1,4 +1,5 @@
 //! `dvc draft …` through the real binary on a fresh data directory.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Output};
 

@@ -1,4 +1,5 @@
 //! Autosave survives `kill -9`: a writer process saves field changes in a loop and is killed at
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! random moments, many times; afterwards every change it reported as saved is in the database,
 //! nothing half-written is, and `PRAGMA integrity_check` is clean.
 

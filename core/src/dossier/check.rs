@@ -42,7 +42,7 @@ pub fn check(
     let mut out = Vec::new();
     for section in &form.sections {
         for field in &section.fields {
-            if !visible(field.visible_if.as_ref(), values) {
+            if !field_visible(form, field, values) {
                 continue;
             }
             let value = values.get(&field.id).filter(|v| !is_empty(v));
@@ -65,7 +65,7 @@ pub fn check(
         }
     }
     for c in &form.components {
-        if !visible(c.visible_if.as_ref(), values) {
+        if !cond_visible(form, c.visible_if.as_ref(), values, 0) {
             continue;
         }
         if let Some(message_key) = component_problem(c, attached.get(&c.id).copied().unwrap_or(0)) {
@@ -79,9 +79,25 @@ pub fn check(
     out
 }
 
-/// Whether a field or component is shown for these values.
-pub fn visible(cond: Option<&super::form::Condition>, values: &BTreeMap<String, Value>) -> bool {
-    cond.is_none_or(|c| c.holds(values))
+/// Whether a field is shown for these values: its condition holds and the field the condition
+/// looks at is itself shown (a hidden field's leftover value does not reveal others).
+pub fn field_visible(form: &FormDef, field: &Field, values: &BTreeMap<String, Value>) -> bool {
+    cond_visible(form, field.visible_if.as_ref(), values, 0)
+}
+
+fn cond_visible(
+    form: &FormDef,
+    cond: Option<&super::form::Condition>,
+    values: &BTreeMap<String, Value>,
+    depth: usize,
+) -> bool {
+    let Some(c) = cond else { return true };
+    // Forms are validated, but a cycle must still not recurse forever.
+    if depth > 16 || !c.holds(values) {
+        return false;
+    }
+    form.field(&c.field)
+        .is_none_or(|f| cond_visible(form, f.visible_if.as_ref(), values, depth + 1))
 }
 
 fn component_problem(c: &ComponentDef, files: usize) -> Option<&'static str> {

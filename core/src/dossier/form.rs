@@ -36,6 +36,8 @@ const EMBEDDED: &[Embedded] = &[
     form!("temporary-residence"),
     form!("marriage-registration"),
     form!("criminal-record-certificate"),
+    form!("driving-licence-renewal"),
+    form!("unemployment-benefit"),
 ];
 
 /// The ids of procedures with a bundled form.
@@ -662,10 +664,12 @@ mod tests {
         })
     }
 
+    type Mutation = Box<dyn Fn(&mut serde_json::Value)>;
+
     #[test]
     fn structural_errors_are_rejected() {
         assert!(parse_form(&minimal().to_string()).is_ok());
-        let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+        let cases: Vec<(&str, Mutation)> = vec![
             ("unknown key", Box::new(|v| v["extra"] = 1.into())),
             (
                 "dup field",

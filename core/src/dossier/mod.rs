@@ -262,7 +262,7 @@ pub fn list(store: &Store) -> Result<Vec<DossierSummary>> {
                 procedure_id,
                 applicant_id,
                 state: DossierState::parse(&state)?,
-                revision: revision,
+                revision,
                 updated_at,
             });
         }
@@ -396,17 +396,26 @@ fn normalise(form: &FormDef, field: &str, value: &Value) -> Value {
     }
 }
 
+/// A document to attach to a component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment<'a> {
+    pub component: &'a str,
+    pub document_id: &'a str,
+    pub sha256: &'a str,
+    pub bytes: i64,
+    /// Attached automatically from the applicant's stored documents.
+    pub prefilled: bool,
+}
+
 /// Adds a document to a component (at the end) and returns the new revision.
-pub fn attach(
-    store: &Store,
-    form: &FormDef,
-    id: &str,
-    component: &str,
-    document_id: &str,
-    sha256: &str,
-    bytes: i64,
-    prefilled: bool,
-) -> Result<i64> {
+pub fn attach(store: &Store, form: &FormDef, id: &str, a: &NewAttachment<'_>) -> Result<i64> {
+    let NewAttachment {
+        component,
+        document_id,
+        sha256,
+        bytes,
+        prefilled,
+    } = *a;
     let c = form.component(component).ok_or_else(|| {
         CoreError::invalid(
             "component",

@@ -2,13 +2,29 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::form::{bundled_form, common};
+use super::check::Attached;
+use super::form::{self, bundled_form, common};
 use super::*;
 
 fn ctx() -> CheckContext {
     CheckContext {
         today: "2026-11-23".into(),
         provinces: ["01", "79"].into_iter().map(String::from).collect(),
+    }
+}
+
+fn att<'a>(
+    component: &'a str,
+    document_id: &'a str,
+    sha256: &'a str,
+    prefilled: bool,
+) -> NewAttachment<'a> {
+    NewAttachment {
+        component,
+        document_id,
+        sha256,
+        bytes: 1000,
+        prefilled,
     }
 }
 
@@ -58,7 +74,7 @@ fn fill_passport(store: &Store, form: &FormDef, id: &str) {
         ("cccd_front", "d2"),
         ("cccd_back", "d3"),
     ] {
-        attach(store, form, id, c, doc, &"ab".repeat(32), 1000, false).unwrap();
+        attach(store, form, id, &att(c, doc, &"ab".repeat(32), false)).unwrap();
     }
 }
 
@@ -317,23 +333,14 @@ fn attachments_respect_limits_and_detach() {
     let (store, form) = setup();
     let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
     let h = "cd".repeat(32);
-    attach(&store, &form, &d.id, "portrait", "d1", &h, 10, true).unwrap();
-    let e = attach(&store, &form, &d.id, "portrait", "d2", &h, 10, false).unwrap_err();
+    attach(&store, &form, &d.id, &att("portrait", "d1", &h, true)).unwrap();
+    let e = attach(&store, &form, &d.id, &att("portrait", "d2", &h, false)).unwrap_err();
     assert_eq!(e.message_key(), "dossier.too_many_files");
-    let e = attach(&store, &form, &d.id, "selfie", "d2", &h, 10, false).unwrap_err();
+    let e = attach(&store, &form, &d.id, &att("selfie", "d2", &h, false)).unwrap_err();
     assert_eq!(e.message_key(), "dossier.unknown_component");
     for i in 0..3 {
-        attach(
-            &store,
-            &form,
-            &d.id,
-            "loss_report",
-            &format!("p{i}"),
-            &h,
-            10,
-            false,
-        )
-        .unwrap();
+        let doc = format!("p{i}");
+        attach(&store, &form, &d.id, &att("loss_report", &doc, &h, false)).unwrap();
     }
     let dd = get(&store, &d.id).unwrap();
     assert_eq!(dd.attached()["loss_report"], 3);
@@ -358,4 +365,38 @@ fn list_and_delete() {
     delete(&store, &b.id).unwrap();
     assert_eq!(list(&store).unwrap().len(), 1);
     assert_eq!(get(&store, &b.id).unwrap_err().code(), "not_found");
+}
+
+#[test]
+fn hidden_controlling_field_hides_its_dependants() {
+    let form = form::parse_form(
+        &serde_json::json!({
+            "procedure": "x", "version": 1, "title": "T", "title_en": "T",
+            "sections": [{"id": "a", "title": "A", "title_en": "A", "fields": [
+                {"id": "who", "kind": "select", "label": "L", "label_en": "L", "required": true,
+                 "options": [{"value": "mother", "label": "Mẹ", "label_en": "Mother"},
+                             {"value": "other", "label": "Khác", "label_en": "Other"}]},
+                {"id": "known", "kind": "checkbox", "label": "L", "label_en": "L",
+                 "visible_if": {"field": "who", "equals": "other"}},
+                {"id": "name", "kind": "text", "label": "L", "label_en": "L", "required": true,
+                 "visible_if": {"field": "known"}}
+            ]}],
+            "submission": {"delivery": ["online"], "agency": "UBND", "agency_en": "PC"}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut values = BTreeMap::new();
+    values.insert("who".to_string(), json!("other"));
+    values.insert("known".to_string(), json!(true));
+    let paths = |v: &BTreeMap<String, Value>| -> Vec<String> {
+        check::check(&form, v, &Attached::new(), &ctx())
+            .into_iter()
+            .map(|p| p.path)
+            .collect()
+    };
+    assert_eq!(paths(&values), vec!["fields.name".to_string()]);
+    // Switching `who` hides `known`; its leftover `true` must not keep `name` required.
+    values.insert("who".to_string(), json!("mother"));
+    assert!(paths(&values).is_empty());
 }
