@@ -252,7 +252,22 @@ struct Candidate {
     hit: SearchHit,
     name: Vec<String>,
     aliases: Vec<Vec<String>>,
-    body: HashSet<String>,
+    /// The body's distinct folded terms, sorted, space-separated (as stored).
+    body: String,
+}
+
+/// Sorted body terms for lookups without allocating each term.
+struct BodyTerms<'a>(Vec<&'a str>);
+
+impl BodyTerms<'_> {
+    fn contains(&self, t: &str) -> bool {
+        self.0.binary_search(&t).is_ok()
+    }
+
+    fn has_prefix(&self, p: &str) -> bool {
+        let i = self.0.partition_point(|x| *x < p);
+        self.0.get(i).is_some_and(|x| x.starts_with(p))
+    }
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -275,7 +290,7 @@ fn best_in(e: &Expanded, doc: &[String]) -> (f64, Option<usize>) {
 }
 
 /// Score of one candidate for one query variant.
-fn score_variant(c: &Candidate, q: &[Expanded]) -> f64 {
+fn score_variant(c: &Candidate, body: &BodyTerms<'_>, q: &[Expanded]) -> f64 {
     let total: f64 = q.iter().map(|e| e.weight).sum();
     if total <= 0.0 {
         return 0.0;
@@ -289,14 +304,11 @@ fn score_variant(c: &Candidate, q: &[Expanded]) -> f64 {
         let mut positions = Vec::new();
         for e in q {
             let (s_title, pos) = best_in(e, title);
-            let s_body = if c.body.contains(&e.exact) {
+            let s_body = if body.contains(&e.exact) {
                 1.0
-            } else if e.typos.iter().any(|t| c.body.contains(t)) {
+            } else if e.typos.iter().any(|t| body.contains(t)) {
                 0.7
-            } else if e.prefix
-                && e.exact.len() >= 3
-                && c.body.iter().any(|b| b.starts_with(&e.exact))
-            {
+            } else if e.prefix && e.exact.len() >= 3 && body.has_prefix(&e.exact) {
                 0.8
             } else {
                 0.0
@@ -476,11 +488,7 @@ fn candidate(r: &rusqlite::Row<'_>) -> rusqlite::Result<Candidate> {
             .map(words)
             .filter(|a| !a.is_empty())
             .collect(),
-        body: body
-            .split(' ')
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-            .collect(),
+        body,
     })
 }
 
@@ -559,9 +567,10 @@ fn run(c: &Connection, query: &str, limit: usize, filters: &Filters<'_>) -> Resu
     let mut scored = Vec::new();
     for row in rows {
         let mut cand = row?;
+        let body = BodyTerms(cand.body.split(' ').filter(|t| !t.is_empty()).collect());
         let s = expanded
             .iter()
-            .map(|q| score_variant(&cand, q))
+            .map(|q| score_variant(&cand, &body, q))
             .fold(0.0f64, f64::max);
         if s <= 0.0 {
             continue;
