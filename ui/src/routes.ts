@@ -8,6 +8,10 @@ import ProceduresScreen from './screens/ProceduresScreen.svelte';
 import SettingsScreen from './screens/SettingsScreen.svelte';
 import SyncScreen from './screens/SyncScreen.svelte';
 import type { Tab } from './lib/router.svelte';
+import PeopleScanScreen from './screens/people/PeopleScanScreen.svelte';
+import PersonFormScreen from './screens/people/PersonFormScreen.svelte';
+import PersonProfileScreen from './screens/people/PersonProfileScreen.svelte';
+import HouseholdScreen from './screens/people/HouseholdScreen.svelte';
 
 export interface ScreenProps {
   params: string[];
@@ -24,6 +28,11 @@ export const routes: RouteDef[] = [
   { pattern: /^\/people$/, component: PeopleScreen },
   { pattern: /^\/sync$/, component: SyncScreen },
   { pattern: /^\/settings$/, component: SettingsScreen },
+  { pattern: /^\/people\/scan$/, component: PeopleScanScreen },
+  { pattern: /^\/people\/new$/, component: PersonFormScreen },
+  { pattern: /^\/people\/households\/([0-9a-f-]{36})$/, component: HouseholdScreen },
+  { pattern: /^\/people\/([0-9a-f-]{36})\/edit$/, component: PersonFormScreen },
+  { pattern: /^\/people\/([0-9a-f-]{36})$/, component: PersonProfileScreen },
 ];
 
 const TAB_SCREENS: Record<Tab, Component<ScreenProps>> = {

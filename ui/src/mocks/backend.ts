@@ -2,9 +2,10 @@
 // where there is no Tauri. Each feature adds its handler module here.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { handlers as shell } from './shell';
+import { handlers as people } from './people';
 import { reject, type Handlers } from './util';
 
-const all: Handlers = { ...shell };
+const all: Handlers = { ...shell, ...people };
 
 export function installMockBackend(): void {
   mockIPC((cmd, payload) => {

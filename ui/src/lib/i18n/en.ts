@@ -1,7 +1,9 @@
 // English — second language. Must have every key of vi.ts (the type checker enforces it).
 import type { MessageKey } from './vi';
 import * as shell from './messages/shell';
+import * as people from './messages/people';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
+  ...people.en,
 };

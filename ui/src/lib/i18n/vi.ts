@@ -1,9 +1,11 @@
 // Vietnamese — the source language: the union of every feature's messages (messages/*.ts).
 // A feature adds one import and one spread line here and in en.ts.
 import * as shell from './messages/shell';
+import * as people from './messages/people';
 
 export const vi = {
   ...shell.vi,
+  ...people.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
