@@ -64,7 +64,7 @@ async fn a_card_photo_fills_the_form_and_saves_a_person() -> R {
 
     go(&app, "/people/scan").await?;
     let input = app.find("[data-testid=scan-file]").await?;
-    input.send_keys(photo.to_string_lossy().as_ref()).await?;
+    input.send_keys(photo.to_string_lossy().to_string()).await?;
     app.find("[data-testid=scan-result]").await?;
     assert_eq!(app.text("[data-testid=scan-full_name]").await?, NAME);
     assert_eq!(app.text("[data-testid=scan-id_number]").await?, ID);
