@@ -75,7 +75,7 @@ const CASES: &[(&str, Make, f64)] = &[
             let deg = r.range(-30.0, 30.0);
             qr::photo(&card, 3000, 2250, deg, 0.05, 0.2, r)
         },
-        0.75,
+        0.6,
     ),
 ];
 

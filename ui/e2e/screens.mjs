@@ -13,6 +13,10 @@ export const screens = [
   { name: 'catalog-procedure', path: '/procedures/passport-domestic' },
   { name: 'catalog-guides', path: '/procedures/guides' },
   { name: 'catalog-guide', path: '/procedures/guides/attach-photos' },
+  { name: 'people-scan', path: '/people/scan' },
+  { name: 'person-form', path: '/people/new' },
+  { name: 'person-profile', path: '/people/01a2f000-0000-7000-8000-000000000001' },
+  { name: 'household', path: '/people/households/01a2f000-0000-7000-8000-0000000000a1' },
 ];
 
 // ---- photo tool (issue 5): a generated portrait-shaped PNG is chosen, the checks show.

@@ -12,6 +12,10 @@ import GuideScreen from './screens/catalog/GuideScreen.svelte';
 import ProcedureScreen from './screens/catalog/ProcedureScreen.svelte';
 import PhotoToolScreen from './screens/PhotoToolScreen.svelte';
 import type { Tab } from './lib/router.svelte';
+import PeopleScanScreen from './screens/people/PeopleScanScreen.svelte';
+import PersonFormScreen from './screens/people/PersonFormScreen.svelte';
+import PersonProfileScreen from './screens/people/PersonProfileScreen.svelte';
+import HouseholdScreen from './screens/people/HouseholdScreen.svelte';
 
 export interface ScreenProps {
   params: string[];
@@ -32,6 +36,11 @@ export const routes: RouteDef[] = [
   { pattern: /^\/procedures\/guides\/([a-z0-9-]+)$/, component: GuideScreen },
   { pattern: /^\/procedures\/([a-z0-9-]+)$/, component: ProcedureScreen },
   { pattern: /^\/dossiers\/photo$/, component: PhotoToolScreen },
+  { pattern: /^\/people\/scan$/, component: PeopleScanScreen },
+  { pattern: /^\/people\/new$/, component: PersonFormScreen },
+  { pattern: /^\/people\/households\/([0-9a-f-]{36})$/, component: HouseholdScreen },
+  { pattern: /^\/people\/([0-9a-f-]{36})\/edit$/, component: PersonFormScreen },
+  { pattern: /^\/people\/([0-9a-f-]{36})$/, component: PersonProfileScreen },
 ];
 
 const TAB_SCREENS: Record<Tab, Component<ScreenProps>> = {

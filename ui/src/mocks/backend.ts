@@ -4,9 +4,10 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { handlers as shell } from './shell';
 import { handlers as catalog } from './catalog';
 import { handlers as photo } from './photo';
+import { handlers as people } from './people';
 import { reject, type Handlers } from './util';
 
-const all: Handlers = { ...shell, ...catalog, ...photo };
+const all: Handlers = { ...shell, ...catalog, ...photo, ...people };
 
 export function installMockBackend(): void {
   mockIPC((cmd, payload) => {

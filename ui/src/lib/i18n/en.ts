@@ -3,9 +3,11 @@ import type { MessageKey } from './vi';
 import * as shell from './messages/shell';
 import * as catalog from './messages/catalog';
 import * as photo from './messages/photo';
+import * as people from './messages/people';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
   ...catalog.en,
   ...photo.en,
+  ...people.en,
 };

@@ -3,11 +3,13 @@
 import * as shell from './messages/shell';
 import * as catalog from './messages/catalog';
 import * as photo from './messages/photo';
+import * as people from './messages/people';
 
 export const vi = {
   ...shell.vi,
   ...catalog.vi,
   ...photo.vi,
+  ...people.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;

@@ -1,0 +1,41 @@
+// Typed calls for people, households, documents and CCCD scanning. Images travel as raw bytes
+// (the request body), never as JSON arrays of numbers.
+import { invoke } from '@tauri-apps/api/core';
+import { call, toApiError } from '../api';
+import type {
+  DocumentKind,
+  FieldError,
+  Household,
+  HouseholdDetail,
+  Person,
+  PersonDetail,
+  PersonDocument,
+  PersonInput,
+  ScanResult,
+} from './types';
+
+async function invokeRaw<T>(cmd: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<T> {
+  try {
+    return await invoke<T>(cmd, body, { headers });
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+const bytes = async (file: Blob) => new Uint8Array(await file.arrayBuffer());
+
+export const peopleApi = {
+  list: (query?: string) => call<Person[]>('person_list', { query: query || null }),
+  get: (id: string) => call<PersonDetail>('person_get', { id }),
+  add: (input: PersonInput) => call<Person>('person_add', { input }),
+  update: (id: string, input: PersonInput) => call<Person>('person_update', { id, input }),
+  remove: (id: string) => call<{ documents_deleted: number }>('person_delete', { id, confirmed: true }),
+  check: (input: PersonInput) => call<FieldError[]>('person_check', { input }),
+  parseCccd: (payload: string) => call<ScanResult>('cccd_parse', { payload }),
+  scanImage: async (file: Blob) => invokeRaw<ScanResult>('cccd_scan_image', await bytes(file)),
+  addDocument: async (personId: string, kind: DocumentKind, file: Blob) =>
+    invokeRaw<PersonDocument>('document_add', await bytes(file), { 'x-person-id': personId, 'x-kind': kind }),
+  thumbnail: (id: string) => call<ArrayBuffer>('document_thumbnail', { id }),
+  households: () => call<Household[]>('household_list'),
+  household: (id: string) => call<HouseholdDetail>('household_get', { id }),
+};
