@@ -38,6 +38,8 @@ pub enum CoreError {
     NotFound { what: String },
     #[error(transparent)]
     Document(#[from] crate::documents::DocumentError),
+    /// A photo that failed for a reason other than bad input (bad input becomes `Invalid`).
+    #[error(transparent)]
     Photo(crate::photo::PhotoError),
 }
 

@@ -132,7 +132,7 @@ pub fn field_problem(field: &Field, v: &Value, ctx: &CheckContext) -> Option<&'s
             };
             let today = values::parse_date(&ctx.today)?;
             match field.date_rule.unwrap_or_default() {
-                DateRule::Past if d > today => Some("validation.date_in_future"),
+                DateRule::Past if d > today => Some("validation.date_future"),
                 DateRule::Future if d < today => Some("validation.date_in_past"),
                 _ => None,
             }

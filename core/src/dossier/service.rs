@@ -4,11 +4,41 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use serde::Serialize;
+
 use super::check::Problem;
 use super::form::{self, FormDef};
-use super::{Dossier, DossierSummary, Queued};
+use super::{Dossier, DossierSummary, NewAttachment, Queued};
+use crate::documents::{DocumentKind, DocumentMeta};
 use crate::error::{CoreError, Result};
+use crate::photo::checks::Check;
 use crate::Core;
+
+/// What attaching a photo did: the new revision and the photo checks to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachedPhoto {
+    pub revision: i64,
+    pub document_id: String,
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: usize,
+    pub checks: Vec<Check>,
+}
+
+/// The document kind a component's photo is kept as in the applicant's store.
+fn document_kind(c: &form::ComponentDef) -> DocumentKind {
+    match c.prefill.as_deref().or(c.photo_profile.as_deref()) {
+        Some("document.portrait" | "portrait_4x6") => DocumentKind::Portrait,
+        Some("document.cccd_front" | "cccd_front") => DocumentKind::CccdFront,
+        Some("document.cccd_back" | "cccd_back") => DocumentKind::CccdBack,
+        Some("document.birth_certificate") => DocumentKind::BirthCertificate,
+        Some("document.passport") => DocumentKind::Passport,
+        Some("document.driving_licence") => DocumentKind::DrivingLicence,
+        Some("document.health_insurance_card") => DocumentKind::HealthInsuranceCard,
+        _ => DocumentKind::Other,
+    }
+}
 
 impl Core {
     /// The form of a stored dossier.
@@ -26,22 +56,162 @@ impl Core {
                 "dossier.no_form",
             )
         })?;
-        let prefill = self.prefill_values(&form, person)?;
-        super::create(self.store(), &form, person, None, &prefill)
+        let prefill = match person {
+            Some(p) => self.prefill_values(&form, p)?,
+            None => BTreeMap::new(),
+        };
+        let d = super::create(self.store(), &form, person, None, &prefill)?;
+        if let Some(p) = person {
+            self.prefill_documents(&form, &d.id, p)?;
+        }
+        super::get(self.store(), &d.id)
     }
 
-    /// Values for the form's `prefill` sources from the applicant's profile.
-    fn prefill_values(
+    /// Values for the form's `prefill` sources from the applicant's profile: nothing the person
+    /// already gave is asked twice.
+    fn prefill_values(&self, form: &FormDef, person: &str) -> Result<BTreeMap<String, Value>> {
+        let p = self.person(person)?.person;
+        let text = |v: Option<String>| v.map(Value::String);
+        let mut out = BTreeMap::new();
+        for f in form.fields() {
+            let Some(src) = f.prefill.as_deref() else {
+                continue;
+            };
+            let v = match src {
+                "person.full_name" => Some(Value::String(p.full_name.clone())),
+                "person.sex" => p.sex.map(|s| Value::String(s.as_str().into())),
+                // Only full dates fit a date field; a year-only birth date stays for the user.
+                "person.date_of_birth" => full_date(p.date_of_birth.map(|d| d.to_string())),
+                "person.issue_date" => full_date(p.id_issue_date.map(|d| d.to_string())),
+                "person.place_of_birth" => text(p.place_of_birth.clone()),
+                "person.id_number" => text(p.id_number.clone()),
+                "person.old_id_number" => text(p.old_id_number.clone()),
+                "person.phone" => text(p.phone.clone()),
+                "person.email" => text(p.email.clone()),
+                "person.permanent_address" => text(p.permanent_address.clone()),
+                "person.current_address" => text(p.current_address.clone()),
+                "person.ethnicity" => text(p.ethnicity.clone()),
+                "person.nationality" => text(p.nationality.clone()),
+                _ => None,
+            };
+            // A select only takes one of its options (e.g. place of birth is a province code).
+            let fits = |v: &Value| {
+                !matches!(f.kind, form::FieldKind::Select)
+                    || f.options_from.is_some()
+                        && self.province_codes().contains(v.as_str().unwrap_or(""))
+                    || f.options
+                        .iter()
+                        .any(|o| Some(o.value.as_str()) == v.as_str())
+            };
+            if let Some(v) = v.filter(|v| fits(v)) {
+                out.insert(f.id.clone(), v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Attaches the applicant's stored papers (CCCD sides, portrait …) to the components that
+    /// name them, marked as prefilled.
+    fn prefill_documents(&self, form: &FormDef, id: &str, person: &str) -> Result<()> {
+        let docs = self.list_documents(person)?;
+        for c in &form.components {
+            if c.prefill.is_none() {
+                continue;
+            }
+            let kind = document_kind(c);
+            // The newest document of that kind.
+            let Some(doc) = docs.iter().rev().find(|d| d.kind == kind) else {
+                continue;
+            };
+            super::attach(
+                self.store(),
+                form,
+                id,
+                &NewAttachment {
+                    component: &c.id,
+                    document_id: &doc.id.0,
+                    sha256: &doc.sha256,
+                    bytes: doc.size,
+                    prefilled: true,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Runs the photo pipeline with the component's profile on `input`, keeps the prepared JPEG
+    /// in the applicant's encrypted document store and attaches it to the component.
+    pub fn draft_attach_photo(
         &self,
-        _form: &FormDef,
-        _person: Option<&str>,
-    ) -> Result<BTreeMap<String, Value>> {
-        Ok(BTreeMap::new())
+        id: &str,
+        component: &str,
+        input: &[u8],
+    ) -> Result<AttachedPhoto> {
+        let d = super::get(self.store(), id)?;
+        let form = form::bundled_form(&d.procedure_id)?;
+        let c = form.component(component).ok_or_else(|| {
+            CoreError::invalid(
+                "component",
+                format!(
+                    "procedure {} has no component {component:?}",
+                    form.procedure
+                ),
+                "dossier.unknown_component",
+            )
+        })?;
+        let person = d.applicant_id.as_deref().ok_or_else(|| {
+            CoreError::invalid(
+                "dossier",
+                "choose the applicant before attaching papers",
+                "dossier.no_applicant",
+            )
+        })?;
+        let profile = c.photo_profile.as_deref().unwrap_or("document");
+        let prepared = crate::photo::prepare_kind(profile, input, None)?;
+        let doc = self.store_document(
+            person,
+            document_kind(c),
+            &prepared.jpeg,
+            &DocumentMeta::default(),
+        )?;
+        let bytes = i64::try_from(prepared.bytes).unwrap_or(i64::MAX);
+        let revision = super::attach(
+            self.store(),
+            &form,
+            id,
+            &NewAttachment {
+                component,
+                document_id: &doc.0,
+                sha256: &prepared.sha256,
+                bytes,
+                prefilled: false,
+            },
+        )?;
+        Ok(AttachedPhoto {
+            revision,
+            document_id: doc.0,
+            sha256: prepared.sha256,
+            width: prepared.width,
+            height: prepared.height,
+            bytes: prepared.bytes,
+            checks: prepared.checks,
+        })
     }
 
-    /// Codes accepted by `options_from: "provinces"` fields.
+    /// Codes accepted by `options_from: "provinces"` fields (the bundled province list).
     pub fn province_codes(&self) -> BTreeSet<String> {
-        BTreeSet::new()
+        match crate::catalog::bundled() {
+            Ok(b) => b
+                .refs
+                .provinces
+                .iter()
+                .flat_map(|set| set.provinces.iter().map(|p| p.code.clone()))
+                .collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "bundled catalog unreadable: no provinces");
+                BTreeSet::new()
+            }
+        }
     }
 
     pub fn draft_set(&self, id: &str, changes: &[(String, Value)]) -> Result<i64> {
@@ -80,4 +250,9 @@ impl Core {
     pub fn draft_delete(&self, id: &str) -> Result<()> {
         super::delete(self.store(), id)
     }
+}
+
+fn full_date(v: Option<String>) -> Option<Value> {
+    v.filter(|s| super::values::parse_date(s).is_some())
+        .map(Value::String)
 }

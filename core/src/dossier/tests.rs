@@ -200,7 +200,7 @@ fn check_validates_values_and_conditions() {
             "date_of_birth",
             json!("2030-01-01"),
             "fields.date_of_birth",
-            "validation.date_in_future",
+            "validation.date_future",
         ),
         (
             "date_of_birth",
@@ -212,7 +212,7 @@ fn check_validates_values_and_conditions() {
             "id_number",
             json!("12345"),
             "fields.id_number",
-            "validation.id_number_invalid",
+            "validation.id_number_format",
         ),
         (
             "sex",

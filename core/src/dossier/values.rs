@@ -37,58 +37,19 @@ pub fn today_vn() -> String {
 }
 
 pub fn phone_problem(s: &str) -> Option<&'static str> {
-    let digits: String = s
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '-'))
-        .collect();
-    let local = if let Some(rest) = digits.strip_prefix("+84") {
-        format!("0{rest}")
-    } else {
-        digits
-    };
-    let ok = local.len() == 10
-        && local.starts_with('0')
-        && local.bytes().all(|c| c.is_ascii_digit())
-        && vn_mobile_prefix(&local[1..]);
-    (!ok).then_some("validation.phone_invalid")
-}
-
-/// libphonenumber's Vietnamese mobile pattern for the nine digits after the leading 0.
-fn vn_mobile_prefix(nine: &str) -> bool {
-    let p3 = nine.get(0..3).unwrap_or("");
-    let three = matches!(
-        p3,
-        "522" | "523" | "528" | "559" | "896" | "897" | "898" | "899"
-    ) || (p3.starts_with("99") && p3 != "992");
-    let p2 = nine.get(0..2).unwrap_or("");
-    let two = p2.starts_with('3')
-        || matches!(
-            p2,
-            "51" | "56" | "58" | "59" | "70" | "76" | "77" | "78" | "79"
-        )
-        || (p2.starts_with('8') && !matches!(p2, "80" | "89"))
-        || (p2.starts_with('9') && p2 != "99");
-    three || two
+    crate::validate::phone(s).err().map(|e| e.message_key())
 }
 
 pub fn email_problem(s: &str) -> Option<&'static str> {
-    let s = s.trim();
-    let ok = s.len() <= 254
-        && s.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && domain.contains('.')
-                && !s.contains(char::is_whitespace)
-                && !domain.contains('@')
-        });
-    (!ok).then_some("validation.email_invalid")
+    crate::validate::email(s).err().map(|e| e.message_key())
 }
 
+/// The ID number's own rules (digits, province code); the cross-checks with the applicant's
+/// birth year and sex are the people validators' and run on the profile.
 pub fn id_number_problem(s: &str) -> Option<&'static str> {
-    let s = s.trim();
-    let ok = s.len() == 12 && s.bytes().all(|c| c.is_ascii_digit());
-    (!ok).then_some("validation.id_number_invalid")
+    crate::validate::id_number(s, None, None)
+        .err()
+        .map(|e| e.message_key())
 }
 
 pub fn address_problem(s: &str) -> Option<&'static str> {
@@ -150,7 +111,14 @@ mod tests {
         assert_eq!(email_problem("a.b@example.vn"), None);
         assert!(email_problem("a@b").is_some() && email_problem("a b@c.vn").is_some());
         assert_eq!(id_number_problem("001200000001"), None);
-        assert!(id_number_problem("00120000000").is_some());
+        assert_eq!(
+            id_number_problem("00120000000"),
+            Some("validation.id_number_format")
+        );
+        assert_eq!(
+            id_number_problem("999200000001"),
+            Some("validation.id_number_province")
+        );
         assert_eq!(bank_account_problem("0123 4567 89"), None);
         assert!(bank_account_problem("12ab56").is_some());
         assert_eq!(address_problem("Số 5 ngõ 10, phường Láng, Hà Nội"), None);

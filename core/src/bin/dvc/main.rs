@@ -7,8 +7,8 @@
 
 mod catalog;
 mod cccd;
-mod household;
 mod draft;
+mod household;
 mod info;
 mod out;
 mod person;

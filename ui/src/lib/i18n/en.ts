@@ -4,10 +4,12 @@ import * as shell from './messages/shell';
 import * as catalog from './messages/catalog';
 import * as photo from './messages/photo';
 import * as people from './messages/people';
+import * as dossier from './messages/dossier';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
   ...catalog.en,
   ...photo.en,
   ...people.en,
+  ...dossier.en,
 };

@@ -4,12 +4,14 @@ import * as shell from './messages/shell';
 import * as catalog from './messages/catalog';
 import * as photo from './messages/photo';
 import * as people from './messages/people';
+import * as dossier from './messages/dossier';
 
 export const vi = {
   ...shell.vi,
   ...catalog.vi,
   ...photo.vi,
   ...people.vi,
+  ...dossier.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;

@@ -1,0 +1,48 @@
+// Messages of draft dossiers (e-forms, checklist, submit). Keys `dossier.*` and the `validation.*`
+// keys that only e-form fields use; the Rust `check` and dossier errors send these keys.
+
+export const vi = {
+  'dossier.form_invalid': 'Mẫu tờ khai của thủ tục này bị lỗi. Vui lòng cập nhật ứng dụng.',
+  'dossier.no_form': 'Thủ tục này chưa có tờ khai trực tuyến trong ứng dụng.',
+  'dossier.required': 'Mục này cần điền.',
+  'dossier.must_confirm': 'Vui lòng đánh dấu để xác nhận.',
+  'dossier.component_missing': 'Còn thiếu giấy tờ hoặc ảnh này.',
+  'dossier.too_many_files': 'Đã đủ số tệp cho mục này.',
+  'dossier.unknown_field': 'Tờ khai không có mục này.',
+  'dossier.unknown_component': 'Hồ sơ không có thành phần này.',
+  'dossier.value_type': 'Giá trị không hợp với mục này.',
+  'dossier.read_only': 'Hồ sơ đã nộp, không sửa được nữa.',
+  'dossier.incomplete': 'Hồ sơ còn thiếu. Xem danh sách “còn thiếu” để bổ sung.',
+  'dossier.no_applicant': 'Vui lòng chọn người đứng tên hồ sơ trước.',
+  'validation.number_invalid': 'Vui lòng nhập một con số.',
+  'validation.number_range': 'Con số nằm ngoài khoảng cho phép.',
+  'validation.date_in_past': 'Ngày này đã qua.',
+  'validation.option_invalid': 'Vui lòng chọn một mục trong danh sách.',
+  'validation.not_text': 'Vui lòng nhập chữ.',
+  'validation.address_invalid': 'Địa chỉ chưa đủ. Ghi số nhà, đường hoặc thôn, xã/phường, tỉnh/thành phố.',
+  'validation.bank_account_invalid': 'Số tài khoản ngân hàng có từ 6 đến 19 chữ số.',
+  'validation.person_ref_invalid': 'Vui lòng chọn một người trong danh sách.',
+} as const;
+
+export const en: Record<keyof typeof vi, string> = {
+  'dossier.form_invalid': 'This procedure’s form is broken. Please update the app.',
+  'dossier.no_form': 'This procedure has no online form in the app yet.',
+  'dossier.required': 'Please fill this in.',
+  'dossier.must_confirm': 'Please tick to confirm.',
+  'dossier.component_missing': 'This paper or photo is still missing.',
+  'dossier.too_many_files': 'This item already has enough files.',
+  'dossier.unknown_field': 'The form has no such item.',
+  'dossier.unknown_component': 'The dossier has no such part.',
+  'dossier.value_type': 'This value does not fit this item.',
+  'dossier.read_only': 'The dossier was submitted and can no longer be changed.',
+  'dossier.incomplete': 'The dossier is not complete. See the “missing” list.',
+  'dossier.no_applicant': 'Please choose the applicant first.',
+  'validation.number_invalid': 'Please enter a number.',
+  'validation.number_range': 'The number is outside the allowed range.',
+  'validation.date_in_past': 'This date has passed.',
+  'validation.option_invalid': 'Please choose an item from the list.',
+  'validation.not_text': 'Please enter text.',
+  'validation.address_invalid': 'The address is incomplete: house number, street or village, commune/ward, province.',
+  'validation.bank_account_invalid': 'A bank account number has 6 to 19 digits.',
+  'validation.person_ref_invalid': 'Please choose a person from the list.',
+};
