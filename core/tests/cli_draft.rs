@@ -107,3 +107,123 @@ fn bad_draft_input_exits_2_and_changes_nothing() {
     assert_eq!(shown["revision"], 0);
     assert!(shown["values"].as_object().unwrap().is_empty());
 }
+
+/// The whole flow on a fresh data dir: a (synthetic) person, a passport draft prefilled from
+/// them, the rest typed, three photos attached through the photo pipeline, check, submit.
+#[test]
+fn draft_flow_new_set_attach_check_submit() {
+    use dvc_core::photo::synth;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let person = ok_json(
+        d,
+        &[
+            "person",
+            "add",
+            "--name",
+            "Trần Thị Mẫu",
+            "--sex",
+            "female",
+            "--dob",
+            "1990-05-17",
+            "--id-number",
+            "001190000123",
+            "--issue-date",
+            "2021-04-01",
+            "--phone",
+            "0912345678",
+            "--address",
+            "Số 1 đường Thử, phường Mẫu, Hà Nội",
+            "--ethnicity",
+            "Kinh",
+        ],
+    );
+    let pid = person["id"].as_str().unwrap();
+    let created = ok_json(d, &["draft", "new", "passport-domestic", "--person", pid]);
+    let id = created["id"].as_str().unwrap().to_string();
+    // Prefilled from the profile, marked as such: nothing asked twice.
+    for (field, value) in [
+        ("full_name", "Trần Thị Mẫu"),
+        ("sex", "female"),
+        ("date_of_birth", "1990-05-17"),
+        ("id_number", "001190000123"),
+        ("id_issue_date", "2021-04-01"),
+        ("phone", "0912345678"),
+        ("ethnicity", "Kinh"),
+    ] {
+        assert_eq!(created["values"][field], value, "{field}");
+        assert!(
+            created["prefilled"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == field),
+            "{field}"
+        );
+    }
+    ok_json(
+        d,
+        &[
+            "draft",
+            "set",
+            &id,
+            "place_of_birth=hanoi",
+            "request_type=first",
+            "chip=chip",
+            "agency_province=hanoi",
+            "delivery=in_person",
+            "declaration=true",
+        ],
+    );
+    let before = ok_json(d, &["draft", "check", &id]);
+    let paths: Vec<&str> = before["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "components.portrait",
+            "components.cccd_front",
+            "components.cccd_back"
+        ]
+    );
+
+    let photos = [
+        (
+            "portrait",
+            synth::jpeg(
+                &synth::portrait(1200, 1600, Default::default()),
+                92,
+                Some(1),
+            ),
+        ),
+        (
+            "cccd_front",
+            synth::jpeg(&synth::card(1600, 1200, 0.85), 92, None),
+        ),
+        (
+            "cccd_back",
+            synth::jpeg(&synth::card(1600, 1200, 0.85), 92, None),
+        ),
+    ];
+    for (component, bytes) in &photos {
+        let f = d.join(format!("{component}.jpg"));
+        std::fs::write(&f, bytes).unwrap();
+        let a = ok_json(d, &["draft", "attach", &id, component, f.to_str().unwrap()]);
+        assert!(a["bytes"].as_u64().unwrap() < 2_000_000);
+        assert!(!a["checks"].as_array().unwrap().is_empty());
+    }
+    let after = ok_json(d, &["draft", "check", &id]);
+    assert_eq!(after["complete"], true, "{after}");
+    let q = ok_json(d, &["draft", "submit", &id]);
+    assert_eq!(q["dossier_id"], id.as_str());
+    assert_eq!(q["idempotency_key"].as_str().unwrap().len(), 36);
+    let shown = ok_json(d, &["draft", "show", &id]);
+    assert_eq!(shown["state"], "queued");
+    assert_eq!(shown["attachments"].as_array().unwrap().len(), 3);
+    // Queued is read-only.
+    bad_input(d, &["draft", "set", &id, "phone=0987654321"]);
+}

@@ -24,6 +24,13 @@ pub enum Cmd {
         #[arg(required = true, value_name = "FIELD=VALUE")]
         pairs: Vec<String>,
     },
+    /// Attach a photo or scanned page to a component: runs the photo pipeline with the
+    /// component's profile and keeps the result in the applicant's encrypted document store.
+    Attach {
+        id: String,
+        component: String,
+        file: std::path::PathBuf,
+    },
     /// What is still missing or wrong.
     Check { id: String },
     /// Queue the dossier for sending (only when check finds nothing).
@@ -67,6 +74,21 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
                 &serde_json::json!({"id": id, "revision": revision}),
                 |_| format!("saved (revision {revision})"),
             )
+        }
+        Cmd::Attach {
+            id,
+            component,
+            file,
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", file.display())))?;
+            let a = core.draft_attach_photo(&id, &component, &bytes)?;
+            out::print(ctx, &a, |a| {
+                format!(
+                    "attached {} ({}×{}, {} bytes)",
+                    component, a.width, a.height, a.bytes
+                )
+            })
         }
         Cmd::Check { id } => {
             let problems = core.draft_check(&id)?;
