@@ -201,9 +201,32 @@ impl App {
             .await?)
     }
 
+    /// Clicks like a user: the element is scrolled to the middle of the screen first (the top
+    /// bar and the bottom tab bar are fixed and would otherwise cover it). If something still
+    /// covers it (an animation finishing), the click is delivered to the element by script.
     pub async fn click(&self, css: &str) -> Result<()> {
-        self.find(css).await?.click().await?;
-        Ok(())
+        let el = self.find(css).await?;
+        self.driver
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                vec![el.to_json()?],
+            )
+            .await?;
+        match el.click().await {
+            Ok(()) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.as_inner(),
+                    thirtyfour::error::WebDriverErrorInner::ElementClickIntercepted(_)
+                ) =>
+            {
+                self.driver
+                    .execute("arguments[0].click();", vec![el.to_json()?])
+                    .await?;
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn text(&self, css: &str) -> Result<String> {
