@@ -28,4 +28,6 @@ pub const COMMANDS: &[&str] = &[
     "household_set_member",
     "photo_prepare",
     "photo_jpeg",
+    "household_remove_member",
+    "document_set_dates",
 ];

@@ -57,7 +57,12 @@ fn open_core(app: &tauri::App) -> Result<Core, ApiError> {
 pub fn run() {
     STARTED.get_or_init(Instant::now);
     dvc_core::logging::init("info");
-    let result = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    // Live camera scanning of the CCCD QR code on phones; desktop uses a photo and the Rust
+    // decoder (`cccd_scan_image`). Granted by capabilities/mobile.json.
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
+    let result = builder
         .setup(|app| {
             let core = open_core(app);
             if core.is_ok() {
@@ -92,6 +97,8 @@ pub fn run() {
             commands::people::household_set_member,
             commands::photo::photo_prepare,
             commands::photo::photo_jpeg,
+            commands::people::household_remove_member,
+            commands::people::document_set_dates,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

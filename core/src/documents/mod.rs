@@ -372,7 +372,42 @@ fn check_date(v: Option<&str>, field: &'static str) -> Result<Option<PartialDate
     }
 }
 
+/// Checks a document's optional issue and expiry dates (ISO, possibly partial; expiry not before
+/// issue).
+fn check_dates(meta: &DocumentMeta) -> Result<(Option<PartialDate>, Option<PartialDate>)> {
+    let issue = check_date(meta.issue_date.as_deref(), "issue_date")?;
+    let expiry = check_date(meta.expiry_date.as_deref(), "expiry_date")?;
+    if let (Some(i), Some(e)) = (issue, expiry) {
+        if i.is_after(e) {
+            return Err(CoreError::invalid(
+                "expiry_date",
+                "the expiry date is before the issue date",
+                "documents.expiry_before_issue",
+            ));
+        }
+    }
+    Ok((issue, expiry))
+}
+
 impl Core {
+    /// Sets (or clears, with `None`/empty) a document's issue and expiry dates.
+    pub fn set_document_dates(&self, id: &DocumentId, meta: &DocumentMeta) -> Result<Document> {
+        let doc = get_row(self.store(), &id.0)?;
+        let (issue, expiry) = check_dates(meta)?;
+        self.store().write(|tx| {
+            tx.execute(
+                "UPDATE documents SET issue_date = ?2, expiry_date = ?3 WHERE id = ?1",
+                params![
+                    doc.id.0,
+                    issue.map(|d| d.to_string()),
+                    expiry.map(|d| d.to_string()),
+                ],
+            )
+        })?;
+        tracing::info!(document_id = %doc.id, "document dates set");
+        get_row(self.store(), &doc.id.0)
+    }
+
     /// Stores a personal document for a person: the encrypted file first (fsynced), then the row.
     pub fn store_document(
         &self,
@@ -396,17 +431,7 @@ impl Core {
                 "documents.too_large",
             ));
         }
-        let issue = check_date(meta.issue_date.as_deref(), "issue_date")?;
-        let expiry = check_date(meta.expiry_date.as_deref(), "expiry_date")?;
-        if let (Some(i), Some(e)) = (issue, expiry) {
-            if i.is_after(e) {
-                return Err(CoreError::invalid(
-                    "expiry_date",
-                    "the expiry date is before the issue date",
-                    "documents.expiry_before_issue",
-                ));
-            }
-        }
+        let (issue, expiry) = check_dates(meta)?;
         // The person must exist before we write a file for them.
         crate::people::get(self.store(), &pid)?;
         let vault = Vault::open(self)?;

@@ -140,3 +140,64 @@ fn key_is_kept_in_the_keystore_across_opens() {
     assert_eq!(core.read_document(&id).unwrap(), b"kept");
     assert!(core.secrets().get(DOC_KEY_NAME).unwrap().is_some());
 }
+
+#[test]
+fn document_dates_can_be_set_changed_and_cleared() {
+    let (_dir, core) = core();
+    let pid = person(&core, "Hà Mẫu");
+    let id = core
+        .store_document(&pid, DocumentKind::Passport, b"p", &DocumentMeta::default())
+        .unwrap();
+    let doc = core
+        .set_document_dates(
+            &id,
+            &DocumentMeta {
+                issue_date: Some("2021-07-15".into()),
+                expiry_date: Some("2031-07-15".into()),
+            },
+        )
+        .unwrap();
+    assert_eq!(doc.issue_date.unwrap().to_string(), "2021-07-15");
+    assert_eq!(doc.expiry_date.unwrap().to_string(), "2031-07-15");
+    // Rejected changes leave the stored dates alone.
+    let e = core
+        .set_document_dates(
+            &id,
+            &DocumentMeta {
+                issue_date: Some("2031-07-16".into()),
+                expiry_date: Some("2031-07-15".into()),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.message_key(), "documents.expiry_before_issue");
+    let e = core
+        .set_document_dates(
+            &id,
+            &DocumentMeta {
+                issue_date: Some("15/07/2021".into()),
+                expiry_date: None,
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(e, CoreError::Invalid { ref field, .. } if field == "issue_date"));
+    assert_eq!(
+        core.document(&id).unwrap().issue_date.unwrap().to_string(),
+        "2021-07-15"
+    );
+    // Empty clears.
+    let doc = core
+        .set_document_dates(
+            &id,
+            &DocumentMeta {
+                issue_date: Some(" ".into()),
+                expiry_date: None,
+            },
+        )
+        .unwrap();
+    assert!(doc.issue_date.is_none() && doc.expiry_date.is_none());
+    let missing = DocumentId(uuid::Uuid::now_v7().to_string());
+    let e = core
+        .set_document_dates(&missing, &DocumentMeta::default())
+        .unwrap_err();
+    assert_eq!(e.code(), "not_found");
+}

@@ -159,6 +159,21 @@ pub fn document_delete(state: State<'_, AppState>, id: String) -> Result<(), Api
     Ok(state.core()?.delete_document(&DocumentId(id))?)
 }
 
+/// Sets a document's issue and expiry dates (`YYYY-MM-DD`, `YYYY-MM` or `YYYY`; null clears).
+#[tauri::command]
+pub fn document_set_dates(
+    state: State<'_, AppState>,
+    id: String,
+    issue_date: Option<String>,
+    expiry_date: Option<String>,
+) -> Result<Document, ApiError> {
+    let meta = DocumentMeta {
+        issue_date,
+        expiry_date,
+    };
+    Ok(state.core()?.set_document_dates(&DocumentId(id), &meta)?)
+}
+
 #[tauri::command]
 pub fn household_list(state: State<'_, AppState>) -> Result<Vec<Household>, ApiError> {
     Ok(state.core()?.list_households()?)
@@ -189,4 +204,16 @@ pub fn household_set_member(
     Ok(state
         .core()?
         .set_household_member(&household_id, &person_id, rel)?)
+}
+
+/// Removes a person from a household (the person stays).
+#[tauri::command]
+pub fn household_remove_member(
+    state: State<'_, AppState>,
+    household_id: String,
+    person_id: String,
+) -> Result<HouseholdDetail, ApiError> {
+    Ok(state
+        .core()?
+        .remove_household_member(&household_id, &person_id)?)
 }

@@ -1,6 +1,6 @@
 // Mock handlers for people, households, documents and CCCD scanning (Chromium lane only).
 // Same contracts as src-tauri/src/commands/people.rs. All data synthetic.
-import type { Household, Person, PersonInput, ScanResult } from '../lib/people/types';
+import type { Household, HouseholdDetail, Person, PersonInput, Relation, ScanResult } from '../lib/people/types';
 import { reject, type Handlers } from './util';
 
 const now = '2026-11-23T10:00:00.000Z';
@@ -49,6 +49,19 @@ const people: Person[] = [
 const households: Household[] = [
   { id: HID, name: 'Hộ bà Mẫu', address: 'Số 1 Ngõ Thử', member_count: 2, created_at: now, updated_at: now },
 ];
+
+const members: Record<string, HouseholdDetail['members']> = {
+  [HID]: [
+    { person_id: '01a2f000-0000-7000-8000-000000000001', full_name: 'Nguyễn Thị Mẫu', relation: 'head' },
+    { person_id: '01a2f000-0000-7000-8000-000000000002', full_name: 'Trần Văn Thử', relation: 'child' },
+  ],
+};
+
+function detail(id: unknown): HouseholdDetail {
+  const h = households.find((x) => x.id === id) ?? reject('not_found', 'errors.not_found', 'household');
+  const m = members[h.id] ?? [];
+  return { ...h, member_count: m.length, members: m };
+}
 
 const scan: ScanResult = {
   card: {
@@ -116,17 +129,34 @@ export const handlers: Handlers = {
   document_add: () => reject('internal', 'errors.internal', 'mock has no documents'),
   document_thumbnail: () => new ArrayBuffer(0),
   document_delete: () => null,
-  household_list: () => households,
-  household_get: (args) => {
-    const h = households.find((x) => x.id === args.id) ?? reject('not_found', 'errors.not_found', 'household');
-    return {
-      ...h,
-      members: [
-        { person_id: people[0]?.id ?? '', full_name: people[0]?.full_name ?? '', relation: 'head' },
-        { person_id: people[1]?.id ?? '', full_name: people[1]?.full_name ?? '', relation: 'child' },
-      ],
+  household_list: () => households.map((h) => ({ ...h, member_count: members[h.id]?.length ?? 0 })),
+  household_get: (args) => detail(args.id),
+  household_add: (args) => {
+    const name = String(args.name ?? '').trim();
+    if (!name) reject('invalid_input', 'people.household_name_empty', 'name');
+    const h: Household = {
+      id: `01a2f000-0000-7000-8000-0000000000${(0xa1 + households.length).toString(16)}`,
+      name,
+      address: (args.address as string | null) ?? null,
+      member_count: 0,
+      created_at: now,
+      updated_at: now,
     };
+    households.push(h);
+    members[h.id] = [];
+    return h;
   },
-  household_add: () => households[0],
-  household_set_member: () => households[0],
+  household_set_member: (args) => {
+    const d = detail(args.householdId);
+    const p = find(args.personId);
+    const list = (members[d.id] = (members[d.id] ?? []).filter((m) => m.person_id !== p.id));
+    list.push({ person_id: p.id, full_name: p.full_name, relation: args.relation as Relation });
+    return detail(d.id);
+  },
+  household_remove_member: (args) => {
+    const d = detail(args.householdId);
+    members[d.id] = (members[d.id] ?? []).filter((m) => m.person_id !== args.personId);
+    return detail(d.id);
+  },
+  document_set_dates: () => reject('not_found', 'errors.not_found', 'document'),
 };

@@ -11,6 +11,7 @@ import type {
   PersonDetail,
   PersonDocument,
   PersonInput,
+  Relation,
   ScanResult,
 } from './types';
 
@@ -38,4 +39,14 @@ export const peopleApi = {
   thumbnail: (id: string) => call<ArrayBuffer>('document_thumbnail', { id }),
   households: () => call<Household[]>('household_list'),
   household: (id: string) => call<HouseholdDetail>('household_get', { id }),
+  addHousehold: (name: string, address: string) =>
+    call<Household>('household_add', { name, address: address.trim() || null }),
+  setMember: (householdId: string, personId: string, relation: Relation) =>
+    call<HouseholdDetail>('household_set_member', { householdId, personId, relation }),
+  removeMember: (householdId: string, personId: string) =>
+    call<HouseholdDetail>('household_remove_member', { householdId, personId }),
+  deleteDocument: (id: string) => call<null>('document_delete', { id }),
+  /** Dates as ISO (possibly partial); '' or null clears. */
+  setDocumentDates: (id: string, issueDate: string | null, expiryDate: string | null) =>
+    call<PersonDocument>('document_set_dates', { id, issueDate: issueDate || null, expiryDate: expiryDate || null }),
 };

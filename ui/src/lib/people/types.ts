@@ -72,6 +72,8 @@ export interface PersonDocument {
 
 export type Relation = 'head' | 'spouse' | 'child' | 'parent' | 'grandchild' | 'sibling' | 'other';
 
+export const RELATIONS: Relation[] = ['head', 'spouse', 'child', 'parent', 'grandchild', 'sibling', 'other'];
+
 export interface Household {
   id: string;
   name: string;
