@@ -163,3 +163,151 @@ fn ios_apply_script_merges_into_a_generated_plist_idempotently() {
     );
     assert_eq!(run().trim(), "already up to date");
 }
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(workspace_root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn json(rel: &str) -> serde_json::Value {
+    serde_json::from_str(&read(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Live QR scanning on phones: the barcode-scanner plugin is wired for Android/iOS only — its
+/// capability is limited to those platforms (so the desktop build neither needs nor grants it),
+/// the crate is a mobile-only dependency, the plugin is registered under `cfg(mobile)`, and the
+/// UI imports its JS side lazily behind the phone check.
+#[test]
+fn barcode_scanner_is_wired_for_mobile_only() {
+    let cap = json("src-tauri/capabilities/mobile.json");
+    let platforms: Vec<&str> = cap["platforms"]
+        .as_array()
+        .expect("mobile.json must list its platforms")
+        .iter()
+        .filter_map(|p| p.as_str())
+        .collect();
+    assert_eq!(platforms, ["android", "iOS"]);
+    assert_eq!(cap["windows"], serde_json::json!(["main"]));
+    let perms: Vec<&str> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .collect();
+    for p in [
+        "barcode-scanner:allow-scan",
+        "barcode-scanner:allow-cancel",
+        "barcode-scanner:allow-request-permissions",
+    ] {
+        assert!(perms.contains(&p), "{p} missing: {perms:?}");
+    }
+    assert!(
+        perms.iter().all(|p| p.starts_with("barcode-scanner:")),
+        "the mobile capability grants only the scanner: {perms:?}"
+    );
+
+    // No other capability (desktop included) mentions the plugin.
+    for entry in std::fs::read_dir(workspace_root().join("src-tauri/capabilities")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().and_then(|n| n.to_str()) == Some("mobile.json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("barcode-scanner"),
+            "{} grants the mobile-only scanner",
+            path.display()
+        );
+    }
+
+    // The crate is a dependency only in the Android/iOS target table.
+    let cargo = read("src-tauri/Cargo.toml");
+    let table = r#"[target.'cfg(any(target_os = "android", target_os = "ios"))'.dependencies]"#;
+    let at = cargo.find(table).expect("mobile target dependency table");
+    let (before, after) = cargo.split_at(at);
+    assert!(!before.contains("tauri-plugin-barcode-scanner"));
+    let section = after[table.len()..].split("\n[").next().unwrap_or_default();
+    assert!(
+        section.contains("tauri-plugin-barcode-scanner"),
+        "{section}"
+    );
+
+    // Registered under cfg(mobile), right before the plugin call.
+    let lib = read("src-tauri/src/lib.rs");
+    let call = lib
+        .find(".plugin(tauri_plugin_barcode_scanner::init())")
+        .expect("plugin registered in lib.rs");
+    let preceding: Vec<&str> = lib[..call]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(2)
+        .collect();
+    assert!(
+        preceding.iter().any(|l| *l == "#[cfg(mobile)]"),
+        "{preceding:?}"
+    );
+
+    // JS side: same version as the crate, imported only lazily (never in the desktop bundle's
+    // start-up path) by the module that checks for a phone.
+    let pkg = json("ui/package.json");
+    let js_version = pkg["devDependencies"]["@tauri-apps/plugin-barcode-scanner"]
+        .as_str()
+        .or_else(|| pkg["dependencies"]["@tauri-apps/plugin-barcode-scanner"].as_str())
+        .expect("@tauri-apps/plugin-barcode-scanner in ui/package.json");
+    assert!(
+        section.contains(&format!("\"={js_version}\"")),
+        "crate and JS plugin versions differ: {js_version} vs {section}"
+    );
+    let live = read("ui/src/lib/people/livescan.ts");
+    assert!(live.contains("await import('@tauri-apps/plugin-barcode-scanner')"));
+    assert!(live.contains("Format.QRCode"));
+    let mut stack = vec![workspace_root().join("ui/src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if !path.ends_with("livescan.ts") {
+                assert!(
+                    !text.contains("plugin-barcode-scanner'"),
+                    "{} imports the scanner plugin directly",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn camera_permission_strings_cover_live_scanning() {
+    let text = read("android/AndroidManifest.fragment.xml");
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let perms = android_names(&doc, "uses-permission");
+    assert!(perms.contains(&"android.permission.CAMERA".to_string()));
+    // A camera is optional: phones without one still install the app (photo from the gallery).
+    let camera = doc
+        .descendants()
+        .find(|n| {
+            n.has_tag_name("uses-feature")
+                && n.attribute((ANDROID_NS, "name")) == Some("android.hardware.camera")
+        })
+        .expect("uses-feature camera");
+    assert_eq!(camera.attribute((ANDROID_NS, "required")), Some("false"));
+
+    let v = plist::Value::from_file(workspace_root().join("ios/Info.fragment.plist")).unwrap();
+    let camera = v
+        .as_dictionary()
+        .and_then(|d| d.get("NSCameraUsageDescription"))
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    assert!(
+        camera.contains("quét mã QR") && camera.contains("thẻ căn cước"),
+        "{camera}"
+    );
+    let docs = read("android/README.md") + &read("ios/README.md");
+    assert!(docs.contains("tauri-plugin-barcode-scanner") && docs.contains("capabilities/mobile.json"));
+}

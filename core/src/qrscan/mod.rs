@@ -15,6 +15,8 @@ use serde::Serialize;
 
 use crate::error::CoreError;
 
+mod finder;
+
 /// Default time budget for one photo.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(4);
 /// Largest photo accepted (bytes).
@@ -237,6 +239,41 @@ fn tiles(img: &GrayImage) -> Vec<GrayImage> {
     out
 }
 
+/// Finder-pattern-guided crops at full resolution: finders are searched in `small` (binarised),
+/// and each region that holds three of them is cut from `full` — a small code in a large photo
+/// keeps all its pixels instead of being downscaled or cut by a tile edge.
+fn finder_crops(full: &GrayImage, small: &GrayImage) -> Vec<GrayImage> {
+    let (sw, sh) = small.dimensions();
+    let radius = (sw.max(sh) / 80).max(6);
+    let bin = adaptive_threshold(small, radius, 6);
+    let finders = finder::find(&bin, 2);
+    let regions = finder::regions(&finders, sw, sh, 3);
+    let scale = full.width() as f32 / sw as f32;
+    let mut out = Vec::new();
+    for (x0, y0, x1, y1) in regions {
+        let fx = |v: u32, hi: u32| ((v as f32 * scale) as u32).min(hi);
+        let (cx0, cy0) = (fx(x0, full.width()), fx(y0, full.height()));
+        let (cx1, cy1) = (fx(x1, full.width()), fx(y1, full.height()));
+        if cx1 <= cx0 + 21 || cy1 <= cy0 + 21 {
+            continue;
+        }
+        let crop = imageops::crop_imm(full, cx0, cy0, cx1 - cx0, cy1 - cy0).to_image();
+        let r = (crop.width().max(crop.height()) / 16).max(4);
+        out.push(stretch(&crop));
+        out.push(adaptive_threshold(&crop, r, 4));
+        // Small modules: enlarging helps rqrr's sampling grid land inside modules.
+        if crop.width().max(crop.height()) < 700 {
+            out.push(stretch(&imageops::resize(
+                &crop,
+                crop.width() * 2,
+                crop.height() * 2,
+                FilterType::CatmullRom,
+            )));
+        }
+    }
+    out
+}
+
 /// Runs the preprocessing steps until one decodes or `deadline` passes. Returns the payload, the
 /// step's name and the number of attempts, or the number of attempts on failure.
 pub fn decode_gray(
@@ -261,8 +298,9 @@ pub fn decode_gray(
     };
     let long = img.width().max(img.height());
     let base = fit(img, 1000);
-    let big = || fit(img, 2000);
-    let steps: [(&'static str, &dyn Fn() -> Vec<GrayImage>); 10] = [
+    let big_cell = std::cell::OnceCell::new();
+    let big = || big_cell.get_or_init(|| fit(img, 2000)).clone();
+    let steps: [(&'static str, &dyn Fn() -> Vec<GrayImage>); 11] = [
         ("plain_1000", &|| vec![base.clone()]),
         // A small card in a large photo: keep the resolution.
         ("plain_2000", &|| {
@@ -272,6 +310,8 @@ pub fn decode_gray(
                 Vec::new()
             }
         }),
+        // A small card in a large photo: find the code's corners, decode it at full resolution.
+        ("finder_crops", &|| finder_crops(img, &big())),
         ("stretch_1000", &|| vec![stretch(&base)]),
         ("adaptive_1000", &|| {
             let r = (base.width().max(base.height()) / 24).max(4);
