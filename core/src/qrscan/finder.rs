@@ -48,7 +48,7 @@ fn cross_check_vertical(img: &GrayImage, x: u32, y: u32, max_run: u32) -> Option
     // Up from y: centre dark, light, dark.
     let mut r = [0u32; 5];
     let mut yy = y as i64;
-    let mut count = |from_dark: bool, step: i64, yy: &mut i64| -> u32 {
+    let count = |from_dark: bool, step: i64, yy: &mut i64| -> u32 {
         let mut n = 0;
         while *yy >= 0 && (*yy as u32) < h && dark(img, x, *yy as u32) == from_dark && n <= max_run {
             n += 1;
