@@ -146,7 +146,12 @@ async fn choose(app: &App, css: &str, value: &str) -> R {
     Ok(())
 }
 
-async fn wait_text(app: &App, css: &str, want: &str, present: bool) -> Result<String, Box<dyn std::error::Error>> {
+async fn wait_text(
+    app: &App,
+    css: &str,
+    want: &str,
+    present: bool,
+) -> Result<String, Box<dyn std::error::Error>> {
     for _ in 0..50 {
         let t = app
             .js(&format!(
@@ -191,12 +196,27 @@ async fn a_household_is_created_gets_members_and_loses_one() -> R {
     choose(&app, "[data-testid=member-person]", &head).await?;
     choose(&app, "[data-testid=member-relation]", "head").await?;
     app.click("[data-testid=member-add]").await?;
-    wait_text(&app, "[data-testid=household-members]", "Đỗ Văn Chủ Hộ", true).await?;
+    wait_text(
+        &app,
+        "[data-testid=household-members]",
+        "Đỗ Văn Chủ Hộ",
+        true,
+    )
+    .await?;
     choose(&app, "[data-testid=member-person]", &child).await?;
     choose(&app, "[data-testid=member-relation]", "child").await?;
     app.click("[data-testid=member-add]").await?;
-    let members = wait_text(&app, "[data-testid=household-members]", "Đỗ Thị Con Mẫu", true).await?;
-    assert!(members.contains("Chủ hộ") && members.contains("Con"), "{members}");
+    let members = wait_text(
+        &app,
+        "[data-testid=household-members]",
+        "Đỗ Thị Con Mẫu",
+        true,
+    )
+    .await?;
+    assert!(
+        members.contains("Chủ hộ") && members.contains("Con"),
+        "{members}"
+    );
     app.js("window.scrollTo(0, 0); return true;").await?;
     app.screenshot("people-household").await?;
 
@@ -204,13 +224,28 @@ async fn a_household_is_created_gets_members_and_loses_one() -> R {
     app.click("[data-testid=household-members] li:nth-child(2) [data-testid=member-remove]")
         .await?;
     app.click("[data-testid=member-remove-yes]").await?;
-    let members = wait_text(&app, "[data-testid=household-members]", "Đỗ Thị Con Mẫu", false).await?;
+    let members = wait_text(
+        &app,
+        "[data-testid=household-members]",
+        "Đỗ Thị Con Mẫu",
+        false,
+    )
+    .await?;
     assert!(members.contains("Đỗ Văn Chủ Hộ"), "{members}");
 
     go(&app, "/people").await?;
-    let list = wait_text(&app, "[data-testid=household-list]", "Hộ ông Đỗ Văn Chủ Hộ", true).await?;
+    let list = wait_text(
+        &app,
+        "[data-testid=household-list]",
+        "Hộ ông Đỗ Văn Chủ Hộ",
+        true,
+    )
+    .await?;
     assert!(list.contains("1 người"), "{list}");
-    assert!(app.text("[data-testid=people-list]").await?.contains("Đỗ Thị Con Mẫu"));
+    assert!(app
+        .text("[data-testid=people-list]")
+        .await?
+        .contains("Đỗ Thị Con Mẫu"));
     app.quit().await?;
     Ok(())
 }

@@ -308,6 +308,8 @@ fn camera_permission_strings_cover_live_scanning() {
         camera.contains("quét mã QR") && camera.contains("thẻ căn cước"),
         "{camera}"
     );
-    let docs = read("android/README.md") + &read("ios/README.md");
-    assert!(docs.contains("tauri-plugin-barcode-scanner") && docs.contains("capabilities/mobile.json"));
+    let docs = format!("{}{}", read("android/README.md"), read("ios/README.md"));
+    assert!(
+        docs.contains("tauri-plugin-barcode-scanner") && docs.contains("capabilities/mobile.json")
+    );
 }

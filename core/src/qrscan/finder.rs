@@ -50,7 +50,8 @@ fn cross_check_vertical(img: &GrayImage, x: u32, y: u32, max_run: u32) -> Option
     let mut yy = y as i64;
     let count = |from_dark: bool, step: i64, yy: &mut i64| -> u32 {
         let mut n = 0;
-        while *yy >= 0 && (*yy as u32) < h && dark(img, x, *yy as u32) == from_dark && n <= max_run {
+        while *yy >= 0 && (*yy as u32) < h && dark(img, x, *yy as u32) == from_dark && n <= max_run
+        {
             n += 1;
             *yy += step;
         }
@@ -121,7 +122,9 @@ fn merge(raw: Vec<Finder>) -> Vec<Finder> {
     for f in raw {
         if let Some(g) = out.iter_mut().find(|g| {
             let d = ((g.x - f.x).powi(2) + (g.y - f.y).powi(2)).sqrt();
-            d < 2.0 * g.module.max(f.module) && (g.module / f.module) < 1.6 && (f.module / g.module) < 1.6
+            d < 2.0 * g.module.max(f.module)
+                && (g.module / f.module) < 1.6
+                && (f.module / g.module) < 1.6
         }) {
             let n = g.hits as f32;
             g.x = (g.x * n + f.x) / (n + 1.0);
@@ -148,7 +151,9 @@ pub fn regions(finders: &[Finder], w: u32, h: u32, max: usize) -> Vec<(u32, u32,
         for j in (i + 1)..fs.len() {
             for k in (j + 1)..fs.len() {
                 let t = [fs[i], fs[j], fs[k]];
-                let (mn, mx) = t.iter().fold((f32::MAX, 0f32), |(a, b), f| (a.min(f.module), b.max(f.module)));
+                let (mn, mx) = t.iter().fold((f32::MAX, 0f32), |(a, b), f| {
+                    (a.min(f.module), b.max(f.module))
+                });
                 if mx > mn * 1.7 {
                     continue;
                 }
@@ -160,7 +165,9 @@ pub fn regions(finders: &[Finder], w: u32, h: u32, max: usize) -> Vec<(u32, u32,
                 if !(10.0..=180.0).contains(&legs_modules) {
                     continue;
                 }
-                if d[1] > d[0] * 1.35 || (d[2] / (d[0] * std::f32::consts::SQRT_2) - 1.0).abs() > 0.25 {
+                if d[1] > d[0] * 1.35
+                    || (d[2] / (d[0] * std::f32::consts::SQRT_2) - 1.0).abs() > 0.25
+                {
                     continue;
                 }
                 // The fourth corner completes the parallelogram opposite the right-angle finder.
