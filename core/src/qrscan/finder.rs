@@ -149,8 +149,8 @@ pub fn regions(finders: &[Finder], w: u32, h: u32, max: usize) -> Vec<(u32, u32,
     let dist = |a: &Finder, b: &Finder| ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
     for i in 0..fs.len() {
         for j in (i + 1)..fs.len() {
-            for k in (j + 1)..fs.len() {
-                let t = [fs[i], fs[j], fs[k]];
+            for fk in &fs[j + 1..] {
+                let t = [fs[i], fs[j], *fk];
                 let (mn, mx) = t.iter().fold((f32::MAX, 0f32), |(a, b), f| {
                     (a.min(f.module), b.max(f.module))
                 });
