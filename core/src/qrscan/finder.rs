@@ -143,7 +143,7 @@ fn merge(raw: Vec<Finder>) -> Vec<Finder> {
 /// Best-supported first; at most `max`.
 pub fn regions(finders: &[Finder], w: u32, h: u32, max: usize) -> Vec<(u32, u32, u32, u32)> {
     let mut fs: Vec<Finder> = finders.iter().copied().filter(|f| f.hits >= 2).collect();
-    fs.sort_by(|a, b| b.hits.cmp(&a.hits));
+    fs.sort_by_key(|f| std::cmp::Reverse(f.hits));
     fs.truncate(24);
     let mut found: Vec<(u32, (u32, u32, u32, u32))> = Vec::new();
     let dist = |a: &Finder, b: &Finder| ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
@@ -195,7 +195,7 @@ pub fn regions(finders: &[Finder], w: u32, h: u32, max: usize) -> Vec<(u32, u32,
             }
         }
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|r| std::cmp::Reverse(r.0));
     found.dedup_by(|a, b| a.1 == b.1);
     found.into_iter().take(max).map(|(_, r)| r).collect()
 }
