@@ -243,10 +243,7 @@ fn barcode_scanner_is_wired_for_mobile_only() {
         .filter(|l| !l.is_empty())
         .take(2)
         .collect();
-    assert!(
-        preceding.iter().any(|l| *l == "#[cfg(mobile)]"),
-        "{preceding:?}"
-    );
+    assert!(preceding.contains(&"#[cfg(mobile)]"), "{preceding:?}");
 
     // JS side: same version as the crate, imported only lazily (never in the desktop bundle's
     // start-up path) by the module that checks for a phone.
