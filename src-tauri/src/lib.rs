@@ -92,6 +92,17 @@ pub fn run() {
             commands::people::household_set_member,
             commands::photo::photo_prepare,
             commands::photo::photo_jpeg,
+            commands::dossier::dossier_form,
+            commands::dossier::draft_new,
+            commands::dossier::draft_set,
+            commands::dossier::draft_attach_photo,
+            commands::dossier::draft_attach_document,
+            commands::dossier::draft_detach,
+            commands::dossier::draft_check,
+            commands::dossier::draft_submit,
+            commands::dossier::draft_list,
+            commands::dossier::draft_show,
+            commands::dossier::draft_delete,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -6,3 +6,4 @@ pub mod catalog;
 pub mod people;
 pub mod photo;
 pub mod shell;
+pub mod dossier;
