@@ -148,7 +148,7 @@ describe('autosave', () => {
     expect(saved).toEqual(['a']);
     expect(pending.size).toBe(0);
     await a.flush();
-    expect(saved).toEqual(['a'], 'nothing queued: no empty save');
+    expect(saved).toEqual(['a']); // nothing queued: no empty save
   });
 
   it('keeps failed changes queued and retries them, without overwriting newer edits', async () => {
@@ -216,5 +216,17 @@ describe('autosave', () => {
     release!();
     await p2;
     expect(order).toEqual(['start a', 'end a', 'start b', 'end b']);
+  });
+});
+
+describe('coming back to the applicant picker', () => {
+  it('returns to the picker with the new person, and only to the picker', async () => {
+    const { returnWithPerson, returnQuery } = await import('../src/lib/dossier/steps');
+    const ret = encodeURIComponent('/dossiers/new/passport-domestic');
+    expect(returnWithPerson(`/people/new?return=${ret}`, 'abc')).toBe('/dossiers/new/passport-domestic?person=abc');
+    expect(returnWithPerson('/people/new', 'abc')).toBeNull();
+    expect(returnWithPerson(`/people/new?return=${encodeURIComponent('/settings')}`, 'abc')).toBeNull();
+    expect(returnQuery(`/people/scan?return=${ret}`)).toBe(`?return=${ret}`);
+    expect(returnQuery('/people/scan?return=javascript:x')).toBe('');
   });
 });

@@ -136,3 +136,18 @@ export function ddmmyyyy(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
   return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
 }
+
+/** Where to go after a person was saved when the form was opened from the applicant picker
+ *  (`?return=/dossiers/new/<procedure>`): back to the picker with that person chosen. Only the
+ *  picker is accepted as a target; anything else gives null (the caller goes to the profile). */
+export function returnWithPerson(path: string, personId: string): string | null {
+  const ret = new URLSearchParams(path.split('?')[1] ?? '').get('return');
+  if (!ret || !/^\/dossiers\/new\/[a-z0-9-]+$/.test(ret)) return null;
+  return `${ret}?person=${encodeURIComponent(personId)}`;
+}
+
+/** The `?return=…` part to carry from one people screen to the next (empty when none). */
+export function returnQuery(path: string): string {
+  const ret = new URLSearchParams(path.split('?')[1] ?? '').get('return');
+  return ret && /^\/dossiers\/new\/[a-z0-9-]+$/.test(ret) ? `?return=${encodeURIComponent(ret)}` : '';
+}
