@@ -47,7 +47,7 @@ const submission: Section = {
 
 const form = { ...(passportForm as unknown as FormDef) };
 form.sections = [...form.sections, submission];
-form.components = form.components ?? [];
+form.components = (form.components ?? []).map((c) => ({ ...c, max_files: c.max_files ?? 1 }));
 
 const provinces = [
   { code: '01', name: 'Thành phố Hà Nội', name_en: 'Ha Noi' },
