@@ -125,7 +125,9 @@ async fn settled(app: &App) -> R {
 async fn attach(app: &App, component: &str, file: &Path) -> R {
     app.click(&format!("[data-capture='{component}']")).await?;
     let input = app
-        .find(&format!("[data-component='{component}'] [data-photo-input]"))
+        .find(&format!(
+            "[data-component='{component}'] [data-photo-input]"
+        ))
         .await?;
     input
         .send_keys(file.to_str().ok_or("path")?.to_string())
@@ -193,8 +195,11 @@ async fn a_passport_dossier_is_filled_survives_a_restart_and_is_queued() -> R {
     let kinds = app
         .js("return ['phone','date_of_birth','id_number'].map(f => { const i = document.querySelector(`[data-field=\"${f}\"] input`); return i.type + '/' + (i.inputMode || ''); });")
         .await?;
-    assert_eq!(kinds, serde_json::json!(["tel/tel", "date/", "text/numeric"]));
-    choose(&app, "place_of_birth", "01").await?;
+    assert_eq!(
+        kinds,
+        serde_json::json!(["tel/tel", "date/", "text/numeric"])
+    );
+    choose(&app, "place_of_birth", "hanoi").await?;
     type_into(&app, "religion", "Không").await?;
     settled(&app).await?;
     app.screenshot("dossier-step").await?;
@@ -218,6 +223,16 @@ async fn a_passport_dossier_is_filled_survives_a_restart_and_is_queued() -> R {
     assert_eq!(step(&app).await?, 3, "reopened on the same step");
     assert_eq!(value(&app, "father_name").await?, "TRẦN VĂN CHA");
     assert_eq!(value(&app, "father_birth_year").await?, "1960");
+    app.js("location.hash = location.hash.replace(/\\/step\\/3$/, '/step/1'); return true;")
+        .await?;
+    wait_for(
+        &app,
+        "const e = document.querySelector('[data-step]'); return !!e && e.dataset.step === '1' && !!document.querySelector('[data-field=religion]');",
+        "step 1",
+    )
+    .await?;
+    assert_eq!(value(&app, "place_of_birth").await?, "hanoi");
+    assert_eq!(value(&app, "religion").await?, "Không");
 
     // The checklist lists what is missing and jumps to it.
     app.js("location.hash = location.hash.replace(/\\/step\\/\\d+$/, '/check'); return true;")
@@ -248,7 +263,8 @@ async fn a_passport_dossier_is_filled_survives_a_restart_and_is_queued() -> R {
         .await?;
     assert_eq!(submit_disabled, serde_json::json!(true));
     app.screenshot("dossier-checklist").await?;
-    app.click("[data-problem-path='fields.request_type']").await?;
+    app.click("[data-problem-path='fields.request_type']")
+        .await?;
     assert_eq!(step(&app).await?, 4);
     wait_for(
         &app,
@@ -270,14 +286,21 @@ async fn a_passport_dossier_is_filled_survives_a_restart_and_is_queued() -> R {
     next(&app, 6).await?;
 
     // Step 6: submission.
-    choose(&app, "agency_province", "01").await?;
+    choose(&app, "agency_province", "hanoi").await?;
     app.click("[data-field='delivery'] input[value='in_person']")
         .await?;
     app.click("[data-field='declaration'] input[type=checkbox]")
         .await?;
     settled(&app).await?;
     app.click("[data-testid=dossier-next]").await?;
-    app.find("[data-testid=checklist-complete]").await?;
+    app.find("[data-screen=dossier-checklist]").await?;
+    let left = wait_for(
+        &app,
+        "return document.querySelector('[data-testid=checklist-complete]') ? [] : (document.querySelector('[data-testid=checklist]') ? [...document.querySelectorAll('[data-problem-path]')].map(e => e.dataset.problemPath) : null);",
+        "the checklist",
+    )
+    .await?;
+    assert_eq!(left, serde_json::json!([]), "nothing left to fix");
 
     // Submit → confirm → queued, read-only.
     app.click("[data-testid=dossier-submit]").await?;
@@ -286,7 +309,11 @@ async fn a_passport_dossier_is_filled_survives_a_restart_and_is_queued() -> R {
     let editable = app
         .js("return [...document.querySelectorAll('[data-field] input:not([type=checkbox]):not([type=radio])')].filter(i => !i.readOnly).length;")
         .await?;
-    assert_eq!(editable, serde_json::json!(0), "queued dossier is read-only");
+    assert_eq!(
+        editable,
+        serde_json::json!(0),
+        "queued dossier is read-only"
+    );
 
     app.js("location.hash = '/dossiers'; return true;").await?;
     app.find("[data-testid=dossier-list]").await?;

@@ -86,7 +86,11 @@ pub fn field_visible(form: &FormDef, field: &Field, values: &BTreeMap<String, Va
 }
 
 /// Whether a component is asked for with these values.
-pub fn component_visible(form: &FormDef, c: &ComponentDef, values: &BTreeMap<String, Value>) -> bool {
+pub fn component_visible(
+    form: &FormDef,
+    c: &ComponentDef,
+    values: &BTreeMap<String, Value>,
+) -> bool {
     cond_visible(form, c.visible_if.as_ref(), values, 0)
 }
 

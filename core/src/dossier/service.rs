@@ -317,8 +317,8 @@ impl Core {
                     0
                 }
             };
-            let procedure = procedures
-                .and_then(|b| b.procedures.iter().find(|p| p.id == d.procedure_id));
+            let procedure =
+                procedures.and_then(|b| b.procedures.iter().find(|p| p.id == d.procedure_id));
             let applicant_name = match d.applicant_id.as_deref() {
                 Some(p) => self.person(p).ok().map(|p| p.person.full_name),
                 None => None,

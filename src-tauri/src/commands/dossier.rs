@@ -6,8 +6,6 @@
 //! component and the crop the user chose in headers (the pipeline is deterministic, so what is
 //! stored is the preview the user accepted).
 
-use std::collections::BTreeMap;
-
 use dvc_core::dossier::check::Problem;
 use dvc_core::dossier::form::FormDef;
 use dvc_core::dossier::{AttachedPhoto, Dossier, DossierOverview, Queued};
@@ -60,28 +58,25 @@ pub struct FieldChange {
     pub value: Value,
 }
 
-/// Every province of the bundled lists (old and merged ones: a birth certificate names the
-/// province of its time), once per code, in Vietnamese alphabetical order of the code list.
+/// The provinces of the bundled list, in its (official) order.
 fn provinces() -> Vec<ProvinceOption> {
-    let mut by_code: BTreeMap<String, ProvinceOption> = BTreeMap::new();
     match dvc_core::catalog::bundled() {
-        Ok(b) => {
-            for set in &b.refs.provinces {
-                for p in &set.provinces {
-                    by_code.insert(
-                        p.code.clone(),
-                        ProvinceOption {
-                            code: p.code.clone(),
-                            name: p.name.clone(),
-                            name_en: p.name_en.clone(),
-                        },
-                    );
-                }
-            }
+        Ok(b) => b
+            .refs
+            .provinces
+            .iter()
+            .flat_map(|set| set.provinces.iter())
+            .map(|p| ProvinceOption {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                name_en: p.name_en.clone(),
+            })
+            .collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "bundled catalog unreadable: no provinces");
+            Vec::new()
         }
-        Err(e) => tracing::error!(error = %e, "bundled catalog unreadable: no provinces"),
     }
-    by_code.into_values().collect()
 }
 
 fn procedure_name(procedure_id: &str) -> Option<String> {

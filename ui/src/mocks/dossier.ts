@@ -50,9 +50,9 @@ form.sections = [...form.sections, submission];
 form.components = (form.components ?? []).map((c) => ({ ...c, max_files: c.max_files ?? 1 }));
 
 const provinces = [
-  { code: '01', name: 'Thành phố Hà Nội', name_en: 'Ha Noi' },
-  { code: '31', name: 'Thành phố Hải Phòng', name_en: 'Hai Phong' },
-  { code: '79', name: 'Thành phố Hồ Chí Minh', name_en: 'Ho Chi Minh City' },
+  { code: 'hanoi', name: 'Thành phố Hà Nội', name_en: 'Ha Noi' },
+  { code: 'haiphong', name: 'Thành phố Hải Phòng', name_en: 'Hai Phong' },
+  { code: 'hochiminh', name: 'Thành phố Hồ Chí Minh', name_en: 'Ho Chi Minh City' },
 ];
 
 function dossier(id: string, state: Dossier['state'], values: Record<string, FieldValue>, attachments: Attachment[]): Dossier {
@@ -98,12 +98,12 @@ const dossiers: Dossier[] = [
     'queued',
     {
       ...base,
-      place_of_birth: '01',
+      place_of_birth: 'hanoi',
       id_issue_date: '2021-04-01',
       ethnicity: 'Kinh',
       request_type: 'first',
       chip: 'chip',
-      agency_province: '01',
+      agency_province: 'hanoi',
       delivery: 'in_person',
       declaration: true,
     },
