@@ -289,8 +289,23 @@ async fn a_passport_dossier_is_filled_survives_a_restart_and_is_queued() -> R {
     choose(&app, "agency_province", "hanoi").await?;
     app.click("[data-field='delivery'] input[value='in_person']")
         .await?;
-    app.click("[data-field='declaration'] input[type=checkbox]")
+    // The declaration: a tap on its text (the whole row is the target).
+    app.click("[data-field='declaration'] label > span").await?;
+    let ticked = app
+        .js("return document.querySelector('[data-field=declaration] input').checked;")
         .await?;
+    if ticked != serde_json::json!(true) {
+        // Seen once under WebKitWebDriver: the synthetic click did not toggle the box.
+        eprintln!("declaration not ticked by the WebDriver click; ticking it by script");
+        app.js("document.querySelector('[data-field=declaration] input').click(); return true;")
+            .await?;
+    }
+    wait_for(
+        &app,
+        "return document.querySelector('[data-field=declaration] input').checked;",
+        "the ticked declaration",
+    )
+    .await?;
     settled(&app).await?;
     app.click("[data-testid=dossier-next]").await?;
     app.find("[data-screen=dossier-checklist]").await?;
