@@ -79,6 +79,8 @@ export const vi = {
   'dossier.yes': 'Có',
   'dossier.not_found': 'Không tìm thấy hồ sơ này.',
   'dossier.no_papers': 'Thủ tục này không cần ảnh giấy tờ.',
+  'dossier.form_title': 'Điền hồ sơ',
+  'dossier.view_title': 'Hồ sơ đã nộp',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -159,4 +161,6 @@ export const en: Record<keyof typeof vi, string> = {
   'dossier.yes': 'Yes',
   'dossier.not_found': 'This dossier was not found.',
   'dossier.no_papers': 'This procedure needs no photos of papers.',
+  'dossier.form_title': 'Fill in the dossier',
+  'dossier.view_title': 'Submitted dossier',
 };
