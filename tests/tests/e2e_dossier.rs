@@ -202,6 +202,9 @@ async fn a_passport_dossier_is_filled_survives_a_restart_and_is_queued() -> R {
     choose(&app, "place_of_birth", "hanoi").await?;
     type_into(&app, "religion", "Không").await?;
     settled(&app).await?;
+    // The top of the step: progress, section title, the prefilled fields.
+    app.js("window.scrollTo(0, 0); document.activeElement?.blur(); return true;")
+        .await?;
     app.screenshot("dossier-step").await?;
 
     next(&app, 2).await?;
