@@ -77,3 +77,28 @@ screens.push({
     await page.evaluate(() => document.querySelector('[data-photo-checks]').scrollIntoView({ block: 'end' }));
   },
 });
+
+// ---- draft dossiers (issue 6): list, applicant picker, a form step, papers, checklist, read-only.
+const DRAFT = '01a2f000-0000-7000-8000-0000000000d1';
+const QUEUED = '01a2f000-0000-7000-8000-0000000000d2';
+screens.push(
+  { name: 'dossier-list', path: '/dossiers' },
+  { name: 'dossier-new', path: '/dossiers/new/passport-domestic', prepare: async (page) => {
+      await page.click('[data-person="01a2f000-0000-7000-8000-000000000001"]');
+    } },
+  { name: 'dossier-step', path: `/dossiers/${DRAFT}/step/1`, prepare: async (page) => {
+      await page.waitForSelector('[data-field="full_name"]');
+    } },
+  { name: 'dossier-papers', path: `/dossiers/${DRAFT}/step/5`, prepare: async (page) => {
+      await page.waitForSelector('[data-component="portrait"]');
+    } },
+  { name: 'dossier-submission', path: `/dossiers/${DRAFT}/step/6`, prepare: async (page) => {
+      await page.waitForSelector('[data-field="declaration"]');
+    } },
+  { name: 'dossier-checklist', path: `/dossiers/${DRAFT}/check`, prepare: async (page) => {
+      await page.waitForSelector('[data-testid="checklist"]');
+    } },
+  { name: 'dossier-queued', path: `/dossiers/${QUEUED}`, prepare: async (page) => {
+      await page.waitForSelector('[data-testid="dossier-readonly"]');
+    } },
+);

@@ -16,6 +16,9 @@ import PeopleScanScreen from './screens/people/PeopleScanScreen.svelte';
 import PersonFormScreen from './screens/people/PersonFormScreen.svelte';
 import PersonProfileScreen from './screens/people/PersonProfileScreen.svelte';
 import HouseholdScreen from './screens/people/HouseholdScreen.svelte';
+import DossierNewScreen from './screens/dossiers/DossierNewScreen.svelte';
+import DossierFormScreen from './screens/dossiers/DossierFormScreen.svelte';
+import DossierCheckScreen from './screens/dossiers/DossierCheckScreen.svelte';
 
 export interface ScreenProps {
   params: string[];
@@ -41,6 +44,10 @@ export const routes: RouteDef[] = [
   { pattern: /^\/people\/households\/([0-9a-f-]{36})$/, component: HouseholdScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})\/edit$/, component: PersonFormScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})$/, component: PersonProfileScreen },
+  { pattern: /^\/dossiers\/new\/([a-z0-9-]+)$/, component: DossierNewScreen },
+  { pattern: /^\/dossiers\/([0-9a-f-]{36})\/step\/(\d{1,2})$/, component: DossierFormScreen },
+  { pattern: /^\/dossiers\/([0-9a-f-]{36})\/check$/, component: DossierCheckScreen },
+  { pattern: /^\/dossiers\/([0-9a-f-]{36})$/, component: DossierFormScreen },
 ];
 
 const TAB_SCREENS: Record<Tab, Component<ScreenProps>> = {

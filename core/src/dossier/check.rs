@@ -85,6 +85,15 @@ pub fn field_visible(form: &FormDef, field: &Field, values: &BTreeMap<String, Va
     cond_visible(form, field.visible_if.as_ref(), values, 0)
 }
 
+/// Whether a component is asked for with these values.
+pub fn component_visible(
+    form: &FormDef,
+    c: &ComponentDef,
+    values: &BTreeMap<String, Value>,
+) -> bool {
+    cond_visible(form, c.visible_if.as_ref(), values, 0)
+}
+
 fn cond_visible(
     form: &FormDef,
     cond: Option<&super::form::Condition>,

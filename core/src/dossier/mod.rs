@@ -8,6 +8,7 @@
 pub mod check;
 pub mod form;
 mod service;
+pub use service::{progress, AttachedPhoto, DossierOverview};
 pub mod values;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -9,9 +9,10 @@ use serde::Serialize;
 use super::check::Problem;
 use super::form::{self, FormDef};
 use super::{Dossier, DossierSummary, NewAttachment, Queued};
-use crate::documents::{DocumentKind, DocumentMeta};
+use crate::documents::{DocumentId, DocumentKind, DocumentMeta};
 use crate::error::{CoreError, Result};
 use crate::photo::checks::Check;
+use crate::photo::Crop;
 use crate::Core;
 
 /// What attaching a photo did: the new revision and the photo checks to show.
@@ -147,6 +148,18 @@ impl Core {
         component: &str,
         input: &[u8],
     ) -> Result<AttachedPhoto> {
+        self.draft_attach_photo_cropped(id, component, input, None)
+    }
+
+    /// Like [`Core::draft_attach_photo`] with the frame the user chose in the capture screen
+    /// (the pipeline is deterministic, so the stored JPEG is the preview the user accepted).
+    pub fn draft_attach_photo_cropped(
+        &self,
+        id: &str,
+        component: &str,
+        input: &[u8],
+        crop: Option<Crop>,
+    ) -> Result<AttachedPhoto> {
         let d = super::get(self.store(), id)?;
         let form = form::bundled_form(&d.procedure_id)?;
         let c = form.component(component).ok_or_else(|| {
@@ -167,7 +180,7 @@ impl Core {
             )
         })?;
         let profile = c.photo_profile.as_deref().unwrap_or("document");
-        let prepared = crate::photo::prepare_kind(profile, input, None)?;
+        let prepared = crate::photo::prepare_kind(profile, input, crop)?;
         let doc = self.store_document(
             person,
             document_kind(c),
@@ -250,6 +263,113 @@ impl Core {
     pub fn draft_delete(&self, id: &str) -> Result<()> {
         super::delete(self.store(), id)
     }
+
+    /// Attaches one of the applicant's stored documents (a paper already in their profile) to a
+    /// component. Another person's document is refused.
+    pub fn draft_attach_document(
+        &self,
+        id: &str,
+        component: &str,
+        document_id: &str,
+    ) -> Result<i64> {
+        let d = super::get(self.store(), id)?;
+        let form = form::bundled_form(&d.procedure_id)?;
+        let doc = self.document(&DocumentId(document_id.to_string()))?;
+        if d.applicant_id.as_deref() != Some(doc.person_id.as_str()) {
+            return Err(CoreError::invalid(
+                "document",
+                format!("document {document_id} does not belong to the applicant of {id}"),
+                "dossier.document_not_applicant",
+            ));
+        }
+        super::attach(
+            self.store(),
+            &form,
+            id,
+            &NewAttachment {
+                component,
+                document_id,
+                sha256: &doc.sha256,
+                bytes: doc.size,
+                prefilled: false,
+            },
+        )
+    }
+
+    /// Removes one attached file (the document stays in the applicant's store).
+    pub fn draft_detach(&self, id: &str, component: &str, position: u32) -> Result<i64> {
+        super::detach(self.store(), id, component, position)
+    }
+
+    /// The dossier list with what a person recognises: the procedure's name, the applicant's
+    /// name and how complete the dossier is.
+    pub fn draft_overview(&self) -> Result<Vec<DossierOverview>> {
+        let ctx = super::context(self.province_codes());
+        let procedures = crate::catalog::bundled().ok();
+        let mut out = Vec::new();
+        for s in super::list(self.store())? {
+            let d = super::get(self.store(), &s.id)?;
+            let percent = match (d.state, form::bundled_form(&d.procedure_id)) {
+                (super::DossierState::Queued, _) => 100,
+                (_, Ok(f)) => progress(&f, &d, &ctx),
+                (_, Err(e)) => {
+                    tracing::warn!(dossier = %d.id, error = %e, "no form for a stored dossier");
+                    0
+                }
+            };
+            let procedure =
+                procedures.and_then(|b| b.procedures.iter().find(|p| p.id == d.procedure_id));
+            let applicant_name = match d.applicant_id.as_deref() {
+                Some(p) => self.person(p).ok().map(|p| p.person.full_name),
+                None => None,
+            };
+            out.push(DossierOverview {
+                procedure_name: procedure.map(|p| p.name.clone()),
+                procedure_name_en: procedure.map(|p| p.name_en.clone()),
+                applicant_name,
+                percent,
+                summary: s,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// One line of the dossier list as the UI shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DossierOverview {
+    #[serde(flatten)]
+    pub summary: DossierSummary,
+    pub procedure_name: Option<String>,
+    pub procedure_name_en: Option<String>,
+    pub applicant_name: Option<String>,
+    /// How much of what the form requires is done, 0–100.
+    pub percent: u8,
+}
+
+/// How complete a dossier is, 0–100: the share of its requirements (shown required fields and
+/// components, plus any filled field) that has no problem. 100 only when `check` is empty.
+pub fn progress(form: &FormDef, d: &super::Dossier, ctx: &super::check::CheckContext) -> u8 {
+    let problems = super::problems(d, form, ctx);
+    let mut total = 0usize;
+    for f in form.fields() {
+        let filled = d.values.get(&f.id).is_some_and(|v| !form::is_empty(v));
+        if super::check::field_visible(form, f, &d.values) && (f.required || filled) {
+            total += 1;
+        }
+    }
+    total += form
+        .components
+        .iter()
+        .filter(|c| c.required && super::check::component_visible(form, c, &d.values))
+        .count();
+    if problems.is_empty() {
+        return 100;
+    }
+    let done = total.saturating_sub(problems.len());
+    let pct = done * 100 / total.max(1);
+    // Never claim "100 %" while something is still missing.
+    u8::try_from(pct.min(99)).unwrap_or(99)
 }
 
 fn full_date(v: Option<String>) -> Option<Value> {

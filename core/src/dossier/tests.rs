@@ -400,3 +400,35 @@ fn hidden_controlling_field_hides_its_dependants() {
     values.insert("who".to_string(), json!("mother"));
     assert!(paths(&values).is_empty());
 }
+
+#[test]
+fn progress_grows_with_the_form_and_is_100_only_when_complete() {
+    let (store, form) = setup();
+    let d = create(&store, &form, Some("p1"), None, &BTreeMap::new()).unwrap();
+    let empty = progress(&form, &get(&store, &d.id).unwrap(), &ctx());
+    assert_eq!(empty, 0, "nothing filled");
+    set(
+        &store,
+        &form,
+        &d.id,
+        &[
+            ("full_name", json!("Trần Thị Mẫu")),
+            ("sex", json!("female")),
+        ],
+    );
+    let some = progress(&form, &get(&store, &d.id).unwrap(), &ctx());
+    assert!(some > 0 && some < 100, "partly filled: {some}");
+    // An invalid optional value counts as a problem, so it cannot raise the figure.
+    set(&store, &form, &d.id, &[("email", json!("not-an-email"))]);
+    let with_bad = progress(&form, &get(&store, &d.id).unwrap(), &ctx());
+    assert!(with_bad <= some, "{with_bad} > {some}");
+    set(&store, &form, &d.id, &[("email", Value::Null)]);
+    fill_passport(&store, &form, &d.id);
+    let full = get(&store, &d.id).unwrap();
+    assert!(problems(&full, &form, &ctx()).is_empty());
+    assert_eq!(progress(&form, &full, &ctx()), 100);
+    // One missing item again: below 100, never rounded up to it.
+    detach(&store, &d.id, "portrait", 0).unwrap();
+    let almost = progress(&form, &get(&store, &d.id).unwrap(), &ctx());
+    assert!((90..100).contains(&almost), "{almost}");
+}

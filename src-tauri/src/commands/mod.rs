@@ -3,6 +3,7 @@
 //! `generate_handler!` list in `lib.rs`, and `capabilities/default.json`.
 
 pub mod catalog;
+pub mod dossier;
 pub mod people;
 pub mod photo;
 pub mod shell;

@@ -5,9 +5,10 @@ import { handlers as shell } from './shell';
 import { handlers as catalog } from './catalog';
 import { handlers as photo } from './photo';
 import { handlers as people } from './people';
+import { handlers as dossier } from './dossier';
 import { reject, type Handlers } from './util';
 
-const all: Handlers = { ...shell, ...catalog, ...photo, ...people };
+const all: Handlers = { ...shell, ...catalog, ...photo, ...people, ...dossier };
 
 export function installMockBackend(): void {
   mockIPC((cmd, payload) => {

@@ -1,0 +1,238 @@
+//! Draft dossiers: the e-form of a procedure, field changes (autosaved by the UI in small
+//! batches), photos through the pipeline into the encrypted document store, the completeness
+//! check and submit. Thin: arguments → `dvc-core` → DTO.
+//!
+//! `draft_attach_photo` takes the original image as the raw request body with the dossier, the
+//! component and the crop the user chose in headers (the pipeline is deterministic, so what is
+//! stored is the preview the user accepted).
+
+use dvc_core::dossier::check::Problem;
+use dvc_core::dossier::form::FormDef;
+use dvc_core::dossier::{AttachedPhoto, Dossier, DossierOverview, Queued};
+use dvc_core::photo::Crop;
+use dvc_core::{Core, CoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tauri::ipc::{InvokeBody, Request};
+use tauri::State;
+
+use crate::{ApiError, AppState};
+
+/// One choice of an `options_from: "provinces"` field.
+#[derive(Debug, Serialize)]
+pub struct ProvinceOption {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+/// A form with the lists its fields draw options from.
+#[derive(Debug, Serialize)]
+pub struct FormView {
+    pub form: FormDef,
+    pub provinces: Vec<ProvinceOption>,
+}
+
+/// What the form screens need to show one dossier.
+#[derive(Debug, Serialize)]
+pub struct DraftView {
+    pub dossier: Dossier,
+    pub form: FormDef,
+    pub provinces: Vec<ProvinceOption>,
+    pub problems: Vec<Problem>,
+    pub applicant_name: Option<String>,
+    pub procedure_name: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckResult {
+    pub complete: bool,
+    pub problems: Vec<Problem>,
+    pub revision: i64,
+}
+
+/// One field change from the UI (`value: null` clears the field).
+#[derive(Debug, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub value: Value,
+}
+
+/// The provinces of the bundled list, in its (official) order.
+fn provinces() -> Vec<ProvinceOption> {
+    match dvc_core::catalog::bundled() {
+        Ok(b) => b
+            .refs
+            .provinces
+            .iter()
+            .flat_map(|set| set.provinces.iter())
+            .map(|p| ProvinceOption {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                name_en: p.name_en.clone(),
+            })
+            .collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "bundled catalog unreadable: no provinces");
+            Vec::new()
+        }
+    }
+}
+
+fn procedure_name(procedure_id: &str) -> Option<String> {
+    dvc_core::catalog::bundled().ok().and_then(|b| {
+        b.procedures
+            .iter()
+            .find(|p| p.id == procedure_id)
+            .map(|p| p.name.clone())
+    })
+}
+
+fn view(core: &Core, id: &str) -> Result<DraftView, ApiError> {
+    let dossier = core.draft_show(id)?;
+    let form = core.dossier_form(id)?;
+    let problems = core.draft_check(id)?;
+    let applicant_name = match dossier.applicant_id.as_deref() {
+        Some(p) => Some(core.person(p)?.person.full_name),
+        None => None,
+    };
+    Ok(DraftView {
+        procedure_name: procedure_name(&dossier.procedure_id),
+        dossier,
+        form,
+        provinces: provinces(),
+        problems,
+        applicant_name,
+    })
+}
+
+fn header(request: &Request<'_>, name: &str) -> Result<String, ApiError> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ApiError::from(CoreError::invalid(
+                name,
+                format!("header {name} missing"),
+                "errors.internal",
+            ))
+        })
+}
+
+/// The e-form of a procedure (404-like error `dossier.no_form` when it has none).
+#[tauri::command]
+pub fn dossier_form(procedure: String) -> Result<FormView, ApiError> {
+    let form = dvc_core::dossier::form::bundled_form(&procedure).map_err(|_| {
+        CoreError::invalid(
+            "procedure",
+            format!("no online form for procedure {procedure:?}"),
+            "dossier.no_form",
+        )
+    })?;
+    Ok(FormView {
+        form,
+        provinces: provinces(),
+    })
+}
+
+/// Starts a draft, prefilled from the applicant's profile and stored papers.
+#[tauri::command]
+pub fn draft_new(
+    state: State<'_, AppState>,
+    procedure: String,
+    person: Option<String>,
+) -> Result<Dossier, ApiError> {
+    Ok(state.core()?.draft_new(&procedure, person.as_deref())?)
+}
+
+/// Saves a batch of field changes in one transaction; returns the new revision.
+#[tauri::command]
+pub fn draft_set(
+    state: State<'_, AppState>,
+    id: String,
+    changes: Vec<FieldChange>,
+) -> Result<i64, ApiError> {
+    let changes: Vec<(String, Value)> = changes.into_iter().map(|c| (c.field, c.value)).collect();
+    Ok(state.core()?.draft_set(&id, &changes)?)
+}
+
+/// Runs the photo pipeline on the raw body (headers `x-dossier-id`, `x-component`, optional
+/// `x-photo-crop`) and attaches the result.
+#[tauri::command]
+pub async fn draft_attach_photo(
+    state: State<'_, AppState>,
+    request: Request<'_>,
+) -> Result<AttachedPhoto, ApiError> {
+    let id = header(&request, "x-dossier-id")?;
+    let component = header(&request, "x-component")?;
+    let crop = header(&request, "x-photo-crop")
+        .ok()
+        .map(|c| c.parse::<Crop>())
+        .transpose()
+        .map_err(|e| ApiError::from(CoreError::from(e)))?;
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(ApiError::from(CoreError::from(
+            dvc_core::photo::PhotoError::Empty,
+        )));
+    };
+    Ok(state
+        .core()?
+        .draft_attach_photo_cropped(&id, &component, bytes, crop)?)
+}
+
+/// Attaches a paper already stored for the applicant.
+#[tauri::command]
+pub fn draft_attach_document(
+    state: State<'_, AppState>,
+    id: String,
+    component: String,
+    document_id: String,
+) -> Result<i64, ApiError> {
+    Ok(state
+        .core()?
+        .draft_attach_document(&id, &component, &document_id)?)
+}
+
+#[tauri::command]
+pub fn draft_detach(
+    state: State<'_, AppState>,
+    id: String,
+    component: String,
+    position: u32,
+) -> Result<i64, ApiError> {
+    Ok(state.core()?.draft_detach(&id, &component, position)?)
+}
+
+#[tauri::command]
+pub fn draft_check(state: State<'_, AppState>, id: String) -> Result<CheckResult, ApiError> {
+    let core = state.core()?;
+    let problems = core.draft_check(&id)?;
+    Ok(CheckResult {
+        complete: problems.is_empty(),
+        problems,
+        revision: core.draft_show(&id)?.revision,
+    })
+}
+
+#[tauri::command]
+pub fn draft_submit(state: State<'_, AppState>, id: String) -> Result<Queued, ApiError> {
+    Ok(state.core()?.draft_submit(&id)?)
+}
+
+#[tauri::command]
+pub fn draft_list(state: State<'_, AppState>) -> Result<Vec<DossierOverview>, ApiError> {
+    Ok(state.core()?.draft_overview()?)
+}
+
+#[tauri::command]
+pub fn draft_show(state: State<'_, AppState>, id: String) -> Result<DraftView, ApiError> {
+    view(state.core()?, &id)
+}
+
+#[tauri::command]
+pub fn draft_delete(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
+    Ok(state.core()?.draft_delete(&id)?)
+}

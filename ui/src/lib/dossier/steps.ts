@@ -1,0 +1,153 @@
+// Pure helpers of the dossier form: which steps it has, which fields show (same rules as the
+// Rust `check`), where a problem is fixed, how the list shows dates and progress.
+import type { PhotoKind } from '../photo/api';
+import type { ComponentDef, Condition, FieldValue, FormDef, FormField, Problem, Section } from './types';
+
+/** The id of the step holding the dossier's papers and photos (also `Problem.section`). */
+export const COMPONENTS_STEP = 'components';
+/** The common submission section (agency, delivery, declaration) comes last. */
+export const SUBMISSION_SECTION = 'submission';
+
+export type Step = { kind: 'section'; id: string; section: Section } | { kind: 'components'; id: string };
+
+/** One step per section; the papers step comes before the submission section, which is last. */
+export function stepsOf(form: FormDef): Step[] {
+  const out: Step[] = form.sections
+    .filter((s) => s.id !== SUBMISSION_SECTION)
+    .map((s) => ({ kind: 'section', id: s.id, section: s }));
+  if (form.components.length > 0) out.push({ kind: 'components', id: COMPONENTS_STEP });
+  const sub = form.sections.find((s) => s.id === SUBMISSION_SECTION);
+  if (sub) out.push({ kind: 'section', id: sub.id, section: sub });
+  return out;
+}
+
+/** A step number from the route (1-based) clamped to the form; bad input gives the first step. */
+export function clampStep(raw: string | undefined, count: number): number {
+  const n = Number.parseInt(raw ?? '', 10);
+  if (!Number.isFinite(n) || n < 1) return 1;
+  return Math.min(n, Math.max(count, 1));
+}
+
+/** Share of the steps reached, for the bar at the top (0–100). */
+export function stepPercent(step: number, count: number): number {
+  if (count <= 0) return 0;
+  return Math.round((Math.min(Math.max(step, 1), count) / count) * 100);
+}
+
+/** The 1-based step where a problem is fixed (the first step when the section is unknown). */
+export function stepOfProblem(steps: Step[], p: Problem): number {
+  const i = steps.findIndex((s) => s.id === p.section);
+  return i < 0 ? 1 : i + 1;
+}
+
+/** `fields.x` → `{kind:'field', id:'x'}`; `components.y` → `{kind:'component', id:'y'}`. */
+export function targetOf(path: string): { kind: 'field' | 'component'; id: string } | null {
+  const m = /^(fields|components)\.(.+)$/.exec(path);
+  if (!m || !m[2]) return null;
+  return { kind: m[1] === 'fields' ? 'field' : 'component', id: m[2] };
+}
+
+/** No value: null, blank text, empty list, unticked box (as `form::is_empty`). */
+export function isEmpty(v: FieldValue | undefined): boolean {
+  if (v === null || v === undefined) return true;
+  if (typeof v === 'string') return v.trim() === '';
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'boolean') return !v;
+  return false;
+}
+
+function same(a: FieldValue | undefined, b: FieldValue | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function holds(c: Condition, values: Record<string, FieldValue>): boolean {
+  const v = values[c.field];
+  if (isEmpty(v)) return false;
+  if (c.equals !== undefined && c.equals !== null) return same(v, c.equals);
+  if (c.any_of && c.any_of.length > 0) return c.any_of.some((o) => same(v, o));
+  return true;
+}
+
+function fieldById(form: FormDef, id: string): FormField | undefined {
+  for (const s of form.sections) {
+    const f = s.fields.find((x) => x.id === id);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+/** Whether a condition holds and the field it looks at is itself shown (as `check.rs`). */
+export function conditionVisible(
+  form: FormDef,
+  cond: Condition | null | undefined,
+  values: Record<string, FieldValue>,
+  depth = 0,
+): boolean {
+  if (!cond) return true;
+  if (depth > 16 || !holds(cond, values)) return false;
+  const f = fieldById(form, cond.field);
+  return f ? conditionVisible(form, f.visible_if, values, depth + 1) : true;
+}
+
+export const fieldVisible = (form: FormDef, f: FormField, values: Record<string, FieldValue>) =>
+  conditionVisible(form, f.visible_if, values);
+
+export const componentVisible = (form: FormDef, c: ComponentDef, values: Record<string, FieldValue>) =>
+  conditionVisible(form, c.visible_if, values);
+
+/** The capture kind for a component's photo profile. */
+export function photoKindOf(profile: string | null | undefined): PhotoKind {
+  switch (profile) {
+    case 'portrait_4x6':
+    case 'portrait':
+      return 'portrait';
+    case 'cccd_front':
+    case 'cccd-front':
+      return 'cccd-front';
+    case 'cccd_back':
+    case 'cccd-back':
+      return 'cccd-back';
+    default:
+      return 'document';
+  }
+}
+
+/** The native keyboard and input type of a field kind. */
+export function inputOf(kind: FormField['kind']): { type: string; inputmode?: string; autocomplete?: string } {
+  switch (kind) {
+    case 'date':
+      return { type: 'date' };
+    case 'phone':
+      return { type: 'tel', inputmode: 'tel', autocomplete: 'tel' };
+    case 'email':
+      return { type: 'email', inputmode: 'email', autocomplete: 'email' };
+    case 'number':
+      return { type: 'text', inputmode: 'numeric' };
+    case 'id_number':
+    case 'bank_account':
+      return { type: 'text', inputmode: 'numeric', autocomplete: 'off' };
+    default:
+      return { type: 'text' };
+  }
+}
+
+/** `2026-11-23T10:00:00Z` → `23/11/2026` (the date part as written, no time-zone shift). */
+export function ddmmyyyy(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
+}
+
+/** Where to go after a person was saved when the form was opened from the applicant picker
+ *  (`?return=/dossiers/new/<procedure>`): back to the picker with that person chosen. Only the
+ *  picker is accepted as a target; anything else gives null (the caller goes to the profile). */
+export function returnWithPerson(path: string, personId: string): string | null {
+  const ret = new URLSearchParams(path.split('?')[1] ?? '').get('return');
+  if (!ret || !/^\/dossiers\/new\/[a-z0-9-]+$/.test(ret)) return null;
+  return `${ret}?person=${encodeURIComponent(personId)}`;
+}
+
+/** The `?return=…` part to carry from one people screen to the next (empty when none). */
+export function returnQuery(path: string): string {
+  const ret = new URLSearchParams(path.split('?')[1] ?? '').get('return');
+  return ret && /^\/dossiers\/new\/[a-z0-9-]+$/.test(ret) ? `?return=${encodeURIComponent(ret)}` : '';
+}
