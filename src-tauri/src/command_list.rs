@@ -28,4 +28,5 @@ pub const COMMANDS: &[&str] = &[
     "household_set_member",
     "photo_prepare",
     "photo_jpeg",
+    "catalog_fields",
 ];

@@ -92,6 +92,7 @@ pub fn run() {
             commands::people::household_set_member,
             commands::photo::photo_prepare,
             commands::photo::photo_jpeg,
+            commands::catalog::catalog_fields,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
