@@ -114,13 +114,29 @@ fn measure(rounds: usize, mut f: impl FnMut(&str)) -> (f64, f64, f64) {
         f(q); // warm caches and prepared statements
     }
     let mut times = Vec::with_capacity(rounds * QUERIES.len());
+    let mut per_query = vec![Vec::with_capacity(rounds); QUERIES.len()];
     for _ in 0..rounds {
-        for q in QUERIES {
+        for (i, q) in QUERIES.iter().enumerate() {
             let t = Instant::now();
             f(q);
-            times.push(t.elapsed());
+            let e = t.elapsed();
+            times.push(e);
+            per_query[i].push(e);
         }
     }
+    // The slowest queries by median, to show where the tail comes from.
+    let mut slow: Vec<(f64, &str)> = per_query
+        .into_iter()
+        .zip(QUERIES)
+        .map(|(v, q)| (percentiles(v).0, *q))
+        .collect();
+    slow.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slow: Vec<String> = slow
+        .iter()
+        .take(3)
+        .map(|(ms, q)| format!("{q:?} {ms:.3}"))
+        .collect();
+    println!("  slowest (median ms): {}", slow.join(", "));
     percentiles(times)
 }
 

@@ -159,7 +159,7 @@ const SPECIFICITY: f64 = 0.25;
 const PHRASE: f64 = 0.1;
 /// At most this many candidates get the full (title by title) score; they are taken in order of
 /// their upper bound, and scoring stops early once no remaining one can enter the results.
-const MAX_SCORED: usize = 600;
+const MAX_SCORED: usize = 250;
 
 impl Expanded {
     fn new(idx: &SearchIndex, q: &QToken) -> Self {
@@ -563,22 +563,19 @@ fn rank(
         .collect();
     let longest = vars.iter().map(Vec::len).max().unwrap_or(0);
     let mut bounded: Vec<(f64, u32)> = Vec::with_capacity(touched.len());
+    let mut tok = vec![0.0f64; uniq.len()];
     for &d in &touched {
         let i = d as usize;
+        for (k, h) in hits.iter().enumerate() {
+            let t = TITLE_S[h.title[i] as usize];
+            let b = BODY_S[h.body[i] as usize] * BODY_SHARE;
+            tok[k] = uniq[k].weight * t.max(b);
+        }
         let mut cover = 0.0f64;
         for (v, total) in vars.iter().zip(&totals) {
-            if *total <= 0.0 {
-                continue;
+            if *total > 0.0 {
+                cover = cover.max(v.iter().map(|&k| tok[k]).sum::<f64>() / total);
             }
-            let got: f64 = v
-                .iter()
-                .map(|&k| {
-                    let t = TITLE_S[hits[k].title[i] as usize];
-                    let b = BODY_S[hits[k].body[i] as usize] * BODY_SHARE;
-                    uniq[k].weight * t.max(b)
-                })
-                .sum();
-            cover = cover.max(got / total);
         }
         if cover <= 0.0 {
             continue;
@@ -617,10 +614,33 @@ fn rank(
             break;
         }
         let i = d as usize;
-        let s = vars
+        // Variants best covered first; one whose coverage plus every bonus cannot beat the best
+        // so far is skipped.
+        let mut by_cover: Vec<(f64, usize)> = vars
             .iter()
-            .map(|v| score_variant(idx, i, v, &uniq, &hits))
-            .fold(0.0f64, f64::max);
+            .zip(&totals)
+            .enumerate()
+            .filter(|(_, (_, total))| **total > 0.0)
+            .map(|(vi, (v, total))| {
+                let got: f64 = v
+                    .iter()
+                    .map(|&k| {
+                        let t = TITLE_S[hits[k].title[i] as usize];
+                        let b = BODY_S[hits[k].body[i] as usize] * BODY_SHARE;
+                        uniq[k].weight * t.max(b)
+                    })
+                    .sum();
+                (got / total, vi)
+            })
+            .collect();
+        by_cover.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut s = 0.0f64;
+        for (cover, vi) in by_cover {
+            if cover + SPECIFICITY + PHRASE < s {
+                break;
+            }
+            s = s.max(score_variant(idx, i, &vars[vi], &uniq, &hits));
+        }
         if s <= 0.0 {
             continue;
         }
