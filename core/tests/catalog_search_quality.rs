@@ -114,6 +114,14 @@ const QUERIES: &[(&str, &str)] = &[
     ("ly lich tu ph", "criminal-record-certificate"),
     ("tam vagn", "temporary-absence"),
     ("thaat nghiep", "unemployment-benefit"),
+    // letter by letter, as the list updates while typing
+    ("ho chie", "passport-domestic"),
+    ("giay khai si", "birth-registration"),
+    ("dang ky thuong t", "permanent-residence"),
+    ("can cuo", "id-card"),
+    ("phat ngu", "traffic-fine-camera"),
+    ("tro cap that ng", "unemployment-benefit"),
+    ("1.001456", "passport-domestic"),
 ];
 
 #[test]

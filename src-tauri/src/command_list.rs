@@ -41,4 +41,5 @@ pub const COMMANDS: &[&str] = &[
     "draft_delete",
     "household_remove_member",
     "document_set_dates",
+    "catalog_fields",
 ];

@@ -110,6 +110,7 @@ pub fn run() {
             commands::dossier::draft_delete,
             commands::people::household_remove_member,
             commands::people::document_set_dates,
+            commands::catalog::catalog_fields,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

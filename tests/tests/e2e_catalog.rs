@@ -87,3 +87,81 @@ async fn search_procedure_page_and_guide() -> R {
     app.quit().await?;
     Ok(())
 }
+
+/// Polls `script` (which returns a value) until it equals `want`, or gives up after ~5 s and
+/// returns the last value.
+async fn wait_for(
+    app: &App,
+    script: &str,
+    want: &serde_json::Value,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..50 {
+        last = app.js(script).await?;
+        if &last == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(last)
+}
+
+const RESULT_IDS: &str =
+    "return [...document.querySelectorAll('[data-testid=catalog-results] [data-id]')]\
+     .map(b => b.dataset.id + ':' + b.dataset.field).join(' ')";
+
+const HAS_RESIDENCE: &str = "const ids = [...document.querySelectorAll('[data-testid=catalog-results] [data-id]')]\
+     .map(b => b.dataset.id); \
+     return document.querySelector('#catalog-q').value === 'dang ky' && ids.includes('permanent-residence')";
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run through ./x test"]
+async fn filter_chips_narrow_the_results() -> R {
+    let dir = tempfile::tempdir()?;
+    let app = App::launch(&Launch::new(dir.path())).await?;
+    assert_eq!(app.wait_ready().await?, "true");
+    app.phone_size().await?;
+    app.click("[data-tab='procedures']").await?;
+    app.find("[data-testid='field-chips'] [data-field='civil-status']")
+        .await?;
+
+    let input = app.find("[data-testid='catalog-search']").await?;
+    input.send_keys("dang ky").await?;
+    // "đăng ký" matches procedures of many fields: residence among them.
+    let before = wait_for(&app, HAS_RESIDENCE, &serde_json::Value::Bool(true)).await?;
+    assert_eq!(before, true, "no residence result for 'dang ky'");
+
+    // Field chip "Hộ tịch": the residence result disappears, only civil-status ones remain.
+    app.click("[data-testid='field-chips'] [data-field='civil-status']")
+        .await?;
+    let only_civil =
+        "const ids = [...document.querySelectorAll('[data-testid=catalog-results] [data-id]')]; \
+         return ids.length > 0 && ids.every(b => b.dataset.field === 'civil-status')";
+    let narrowed = wait_for(&app, only_civil, &serde_json::Value::Bool(true)).await?;
+    let shown = app.js(RESULT_IDS).await?;
+    assert_eq!(narrowed, true, "results after the field chip: {shown}");
+    let s = shown.as_str().unwrap_or_default();
+    assert!(!s.contains("permanent-residence"), "{s}");
+    assert!(s.contains("birth-registration:civil-status"), "{s}");
+    let pressed = app
+        .js("return document.querySelector('[data-testid=field-chips] [data-field=civil-status]').getAttribute('aria-pressed')")
+        .await?;
+    assert_eq!(pressed, "true");
+    // Chips are real touch targets.
+    let small = app
+        .js("return [...document.querySelectorAll('.chip')].filter(c => c.getBoundingClientRect().height < 48).length")
+        .await?;
+    assert_eq!(small, 0, "chips under 48 px high");
+    app.screenshot("catalog-filters").await?;
+
+    // Filters combine: no civil-status procedure is handled by a ministry; "Bỏ lọc" brings the
+    // results back.
+    app.click("[data-testid='level-chips'] [data-level='ministry']")
+        .await?;
+    app.find("[data-testid='clear-filters']").await?;
+    app.click("[data-testid='clear-filters']").await?;
+    let back = wait_for(&app, HAS_RESIDENCE, &serde_json::Value::Bool(true)).await?;
+    assert_eq!(back, true, "results after clearing the filters");
+    app.quit().await?;
+    Ok(())
+}

@@ -17,6 +17,14 @@ export const screens = [
   { name: 'person-form', path: '/people/new' },
   { name: 'person-profile', path: '/people/01a2f000-0000-7000-8000-000000000001' },
   { name: 'household', path: '/people/households/01a2f000-0000-7000-8000-0000000000a1' },
+  { name: 'catalog-filters', path: '/procedures?f=1', prepare: async (page) => {
+      await page.click('[data-testid="field-chips"] [data-field="civil-status"]');
+      await page.waitForSelector('[data-field="civil-status"][aria-pressed="true"]');
+      await page.waitForFunction(() => {
+        const ids = [...document.querySelectorAll('[data-testid=catalog-results] [data-id]')];
+        return ids.length > 0 && ids.every((b) => b.dataset.field === 'civil-status');
+      });
+    } },
 ];
 
 // ---- photo tool (issue 5): a generated portrait-shaped PNG is chosen, the checks show.

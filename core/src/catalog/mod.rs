@@ -7,6 +7,7 @@
 
 mod bundle;
 mod guides;
+mod index;
 pub mod model;
 mod search;
 pub mod text;
@@ -140,6 +141,7 @@ pub fn import_bundled(store: &Store) -> Result<ImportOutcome> {
             .is_none_or(|o| o == Ordering::Greater),
     };
     if !newer {
+        ensure_search_generation(store)?;
         return Ok(ImportOutcome {
             version: previous.clone().unwrap_or_default(),
             previous_version: previous,
@@ -171,6 +173,29 @@ pub fn import_bundled(store: &Store) -> Result<ImportOutcome> {
         imported: true,
         procedures: n,
     })
+}
+
+/// A catalog stored by an app from before search generations gets one, so its search index can be
+/// cached (a no-op once it has one).
+fn ensure_search_generation(store: &Store) -> Result<()> {
+    let has: Option<i64> = store.read(|c| {
+        c.query_row(
+            "SELECT 1 FROM catalog_meta WHERE key = 'search_generation'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+    })?;
+    if has.is_none() {
+        store.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO catalog_meta (key, value)
+                 VALUES ('search_generation', lower(hex(randomblob(16))))",
+                [],
+            )
+        })?;
+    }
+    Ok(())
 }
 
 fn check_update(u: &CatalogUpdate) -> Result<(), CatalogError> {
@@ -212,12 +237,15 @@ pub fn apply_update(store: &Store, u: &CatalogUpdate) -> Result<()> {
             delete_procedure(tx, id)?;
         }
         for p in &u.upsert {
-            upsert_procedure(tx, p, &u.version)?;
+            upsert_procedure(tx, p, &u.version, u.replace_all)?;
         }
         if let Some(refs) = &u.refs {
             write_refs(tx, refs)?;
         }
-        rebuild_vocabulary(tx)?;
+        // The search vocabulary now lives in memory (`index.rs`); the tables of the first schema
+        // are only emptied, so no stale copy lingers.
+        tx.execute_batch("DELETE FROM catalog_term; DELETE FROM catalog_term_del;")?;
+        tx.execute(index::NEW_GENERATION_SQL, [])?;
         let meta = [
             ("catalog_version", u.version.as_str()),
             ("verified_at", u.verified_at.as_str()),
@@ -286,7 +314,9 @@ pub(crate) fn search_texts(p: &Procedure) -> (String, String, String) {
     (name, aliases, body)
 }
 
-fn upsert_procedure(tx: &Transaction<'_>, p: &Procedure, version: &str) -> Result<()> {
+/// Writes one procedure and its FTS row. `fresh`: the tables were just emptied (full import), so
+/// there is no old FTS row to remove.
+fn upsert_procedure(tx: &Transaction<'_>, p: &Procedure, version: &str, fresh: bool) -> Result<()> {
     let body_json = serde_json::to_string(p).map_err(|source| CatalogError::Parse {
         file: format!("procedures/{}.json", p.id),
         source,
@@ -299,49 +329,52 @@ fn upsert_procedure(tx: &Transaction<'_>, p: &Procedure, version: &str) -> Resul
     terms.sort_unstable();
     terms.dedup();
     let body_terms = terms.join(" ");
-    tx.execute(
-        "INSERT INTO catalog_procedure (id, code, name, name_en, summary, summary_en, field, level,
-            agency_type, service_level, popular, version, body, name_folded, aliases_folded,
-            body_terms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-         ON CONFLICT(id) DO UPDATE SET code = excluded.code, name = excluded.name,
-            name_en = excluded.name_en, summary = excluded.summary,
-            summary_en = excluded.summary_en, field = excluded.field, level = excluded.level,
-            agency_type = excluded.agency_type, service_level = excluded.service_level,
-            popular = excluded.popular, version = excluded.version, body = excluded.body,
-            name_folded = excluded.name_folded, aliases_folded = excluded.aliases_folded,
-            body_terms = excluded.body_terms,
-            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-        params![
-            p.id,
-            p.code,
-            p.name,
-            p.name_en,
-            p.summary,
-            p.summary_en,
-            p.field,
-            p.level.as_str(),
-            p.agency_type,
-            p.service_level.as_str(),
-            p.popular,
-            version,
-            body_json,
-            name,
-            aliases,
-            body_terms,
-        ],
-    )?;
-    let rowid: i64 = tx.query_row(
-        "SELECT rowid FROM catalog_procedure WHERE id = ?1",
-        [&p.id],
-        |r| r.get(0),
-    )?;
-    tx.execute("DELETE FROM catalog_fts WHERE rowid = ?1", [rowid])?;
+    let rowid: i64 = tx
+        .prepare_cached(
+            "INSERT INTO catalog_procedure (id, code, name, name_en, summary, summary_en, field,
+                level, agency_type, service_level, popular, version, body, name_folded,
+                aliases_folded, body_terms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT(id) DO UPDATE SET code = excluded.code, name = excluded.name,
+                name_en = excluded.name_en, summary = excluded.summary,
+                summary_en = excluded.summary_en, field = excluded.field, level = excluded.level,
+                agency_type = excluded.agency_type, service_level = excluded.service_level,
+                popular = excluded.popular, version = excluded.version, body = excluded.body,
+                name_folded = excluded.name_folded, aliases_folded = excluded.aliases_folded,
+                body_terms = excluded.body_terms,
+                updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             RETURNING rowid",
+        )?
+        .query_row(
+            params![
+                p.id,
+                p.code,
+                p.name,
+                p.name_en,
+                p.summary,
+                p.summary_en,
+                p.field,
+                p.level.as_str(),
+                p.agency_type,
+                p.service_level.as_str(),
+                p.popular,
+                version,
+                body_json,
+                name,
+                aliases,
+                body_terms,
+            ],
+            |r| r.get(0),
+        )?;
+    if !fresh {
+        tx.prepare_cached("DELETE FROM catalog_fts WHERE rowid = ?1")?
+            .execute([rowid])?;
+    }
     let code = p.code.as_deref().map(text::fold).unwrap_or_default();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO catalog_fts (rowid, name, aliases, body) VALUES (?1, ?2, ?3, ?4)",
-        params![rowid, format!("{name} {code}"), aliases, body],
-    )?;
+    )?
+    .execute(params![rowid, format!("{name} {code}"), aliases, body])?;
     Ok(())
 }
 
@@ -373,46 +406,6 @@ fn to_json<T: Serialize>(v: &T) -> Result<String> {
             source,
         })
     })
-}
-
-/// Recomputes the search vocabulary (terms, document frequencies, typo keys) from the stored rows.
-fn rebuild_vocabulary(tx: &Transaction<'_>) -> Result<()> {
-    let mut df: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-    {
-        let mut stmt = tx.prepare(
-            "SELECT name_folded, aliases_folded, body_terms, code FROM catalog_procedure",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let mut seen = std::collections::HashSet::new();
-            for col in 0..3 {
-                let s: String = r.get(col)?;
-                for t in s
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|t| !t.is_empty())
-                {
-                    if seen.insert(t.to_string()) {
-                        *df.entry(t.to_string()).or_default() += 1;
-                    }
-                }
-            }
-        }
-    }
-    tx.execute_batch("DELETE FROM catalog_term; DELETE FROM catalog_term_del;")?;
-    let mut ins_term = tx.prepare("INSERT INTO catalog_term (term, df) VALUES (?1, ?2)")?;
-    let mut ins_del =
-        tx.prepare("INSERT OR IGNORE INTO catalog_term_del (del, term) VALUES (?1, ?2)")?;
-    for (term, n) in &df {
-        ins_term.execute(params![term, n])?;
-        if term.chars().count() >= search::MIN_TYPO_LEN - 1
-            && !term.bytes().all(|b| b.is_ascii_digit())
-        {
-            for d in text::deletions(term) {
-                ins_del.execute(params![d, term])?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A procedure as the procedure page and `dvc catalog show` present it: the whole procedure plus
@@ -507,7 +500,51 @@ pub fn fields(store: &Store) -> Result<Vec<Field>> {
     })
 }
 
+/// A field (lĩnh vực) as a search filter chip: only fields that have procedures, the fields of
+/// the most popular procedures first, then the larger ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldFilter {
+    pub id: String,
+    pub name_vi: String,
+    pub name_en: String,
+    /// How many stored procedures are in this field.
+    pub procedures: u32,
+}
+
+/// The fields for the search screen's filter chips (see [`FieldFilter`]).
+pub fn field_filters(store: &Store) -> Result<Vec<FieldFilter>> {
+    store.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT r.body, count(*), min(p.popular) IS NULL, min(p.popular)
+             FROM catalog_ref r JOIN catalog_procedure p ON p.field = r.id
+             WHERE r.kind = 'field'
+             GROUP BY r.id
+             ORDER BY 3, 4, 2 DESC, r.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (body, procedures) = row?;
+            match serde_json::from_str::<Field>(&body) {
+                Ok(f) => out.push(FieldFilter {
+                    id: f.id,
+                    name_vi: f.name_vi,
+                    name_en: f.name_en,
+                    procedures,
+                }),
+                Err(e) => tracing::warn!(error = %e, "stored field skipped"),
+            }
+        }
+        Ok(out)
+    })
+}
+
 impl Core {
+    /// Fields for the search filter chips, most used first.
+    pub fn catalog_field_filters(&self) -> Result<Vec<FieldFilter>> {
+        field_filters(self.store())
+    }
+
     /// Searches the stored catalog (see [`search`]).
     pub fn catalog_search(&self, params: &SearchParams) -> Result<Vec<SearchHit>> {
         search(self.store(), params)
@@ -794,6 +831,69 @@ mod tests {
             )
             .unwrap();
         }
+    }
+
+    #[test]
+    fn field_filters_are_the_used_fields_most_popular_first() {
+        let store = Store::open_in_memory().unwrap();
+        import_bundled(&store).unwrap();
+        let b = bundled().unwrap();
+        let ff = field_filters(&store).unwrap();
+        let top = b
+            .procedures
+            .iter()
+            .filter(|p| p.popular.is_some())
+            .min_by_key(|p| p.popular)
+            .unwrap();
+        assert_eq!(ff[0].id, top.field);
+        let total: u32 = ff.iter().map(|f| f.procedures).sum();
+        assert_eq!(total as usize, b.procedures.len());
+        for f in &ff {
+            let n = b.procedures.iter().filter(|p| p.field == f.id).count();
+            assert_eq!(f.procedures as usize, n, "{}", f.id);
+            assert!(!f.name_vi.is_empty());
+        }
+        // A field without procedures is no filter.
+        assert!(ff.len() <= b.refs.fields.len());
+    }
+
+    #[test]
+    fn query_and_filters_work_together() {
+        let store = Store::open_in_memory().unwrap();
+        import_bundled(&store).unwrap();
+        let q = |level: Option<&str>, service: Option<&str>, field: Option<&str>| {
+            search(
+                &store,
+                &SearchParams {
+                    query: "dang ky".into(),
+                    limit: Some(100),
+                    field: field.map(str::to_string),
+                    level: level.map(str::to_string),
+                    service_level: service.map(str::to_string),
+                },
+            )
+            .unwrap()
+        };
+        let all = q(None, None, None);
+        let province = q(Some("province"), None, None);
+        let partial = q(None, Some("partial"), None);
+        let both = q(Some("commune"), Some("partial"), Some("civil-status"));
+        assert!(!province.is_empty() && province.len() < all.len());
+        assert!(province.iter().all(|h| h.level == "province"));
+        assert!(!partial.is_empty() && partial.len() < all.len());
+        assert!(partial.iter().all(|h| h.service_level == "partial"));
+        assert!(!both.is_empty());
+        assert!(both.iter().all(|h| h.level == "commune"
+            && h.service_level == "partial"
+            && h.field == "civil-status"));
+        // Filtering keeps the order of the unfiltered results.
+        let order: Vec<&str> = all
+            .iter()
+            .filter(|h| h.level == "province")
+            .map(|h| h.id.as_str())
+            .collect();
+        let got: Vec<&str> = province.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(got, order);
     }
 
     #[test]

@@ -4,18 +4,23 @@
 //!    prefix while the user is still typing (no trailing space).
 //! 2. Synonym rules from `synonyms.json` add query variants ("ho khau" → "thuong tru").
 //! 3. A token that is not in the catalog vocabulary is expanded to the vocabulary terms within one
-//!    edit (symmetric-delete lookup in `catalog_term_del`).
-//! 4. FTS5 (`catalog_fts`, folded text) finds candidates for any of those terms, best bm25 first
-//!    (name and aliases weigh more than the body).
-//! 5. Candidates are re-ranked: the share of the query (weighted by term rarity) found in the name
-//!    or an alias counts fully, in the body a third; then how much of the name the query covers, a
-//!    phrase bonus, and `popular` as a tie-breaker.
-
-use std::collections::{HashMap, HashSet};
+//!    edit (symmetric-delete lookup).
+//! 4. The in-memory index ([`super::index`], built once per catalog generation) gives, for every
+//!    token, the documents it matches in a title (name or alias) or in the body, exactly, as a
+//!    prefix or through a typo.
+//! 5. Each matched document gets a cheap upper bound of its score; documents are then scored
+//!    fully in order of that bound until no remaining one can make the results: the share of the
+//!    query (weighted by term rarity) found in the name or an alias counts fully, in the body a
+//!    third; then how much of the name the query covers, a phrase bonus, and `popular` as a
+//!    tie-breaker.
+//!
+//! `catalog_fts` (SQLite FTS5 over the same folded text) stays as the plain-`MATCH` baseline the
+//! benchmark compares against.
 
 use rusqlite::{params_from_iter, types::Value, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use super::index::{self, SearchIndex};
 use super::model::{Level, ServiceLevel, Synonym};
 use super::{is_slug, text};
 use crate::error::{CoreError, Result};
@@ -25,8 +30,6 @@ use crate::store::Store;
 pub(crate) const MIN_TYPO_LEN: usize = 3;
 /// Longest accepted query, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
-/// How many FTS candidates are re-ranked.
-const CANDIDATES: i64 = 150;
 /// At most this many variants (original + synonym rewrites) per query.
 const MAX_VARIANTS: usize = 8;
 
@@ -131,195 +134,198 @@ fn variants(tokens: &[QToken], rules: &[Rule]) -> Vec<Vec<QToken>> {
     out
 }
 
-/// How a query token may match a document token.
+/// How a query token may match an indexed term (term ids of the [`SearchIndex`]).
 #[derive(Debug, Clone)]
 struct Expanded {
-    exact: String,
+    text: String,
+    exact: Option<u32>,
     prefix: bool,
+    /// Ids of the terms that start with `text` (empty unless `prefix`).
+    range: (u32, u32),
     /// Vocabulary terms one edit away (only when the token itself is unknown).
-    typos: Vec<String>,
+    typos: Vec<u32>,
     /// Rarity weight (inverse document frequency).
     weight: f64,
 }
 
+/// Title match strengths by code: none, short prefix, typo, prefix, exact.
+const TITLE_S: [f64; 5] = [0.0, 0.6, 0.7, 0.9, 1.0];
+/// Body match strengths by code: none, typo, prefix, exact.
+const BODY_S: [f64; 4] = [0.0, 0.7, 0.8, 1.0];
+/// A body match counts this much of a title match.
+const BODY_SHARE: f64 = 0.35;
+/// Most a candidate's full score can exceed its coverage: specificity + phrase bonus.
+const SPECIFICITY: f64 = 0.25;
+const PHRASE: f64 = 0.1;
+/// At most this many candidates get the full (title by title) score; they are taken in order of
+/// their upper bound, and scoring stops early once no remaining one can enter the results.
+const MAX_SCORED: usize = 250;
+
 impl Expanded {
-    /// Match strength of this token against a document token: 1 exact/prefix, 0.7 typo.
-    fn strength(&self, doc_token: &str) -> f64 {
-        if doc_token == self.exact {
-            1.0
-        } else if self.prefix && doc_token.starts_with(&self.exact) {
-            if self.exact.len() >= 2 {
-                0.9
-            } else {
-                0.6
-            }
-        } else if self.typos.iter().any(|t| t == doc_token) {
-            0.7
+    fn new(idx: &SearchIndex, q: &QToken) -> Self {
+        let exact = idx.term(&q.text);
+        let range = if q.prefix {
+            idx.prefix_range(&q.text)
         } else {
-            0.0
-        }
-    }
-}
-
-struct Vocab<'c> {
-    conn: &'c Connection,
-    n_docs: f64,
-    cache: HashMap<(String, bool), Expanded>,
-}
-
-impl<'c> Vocab<'c> {
-    fn df(&self, term: &str) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT df FROM catalog_term WHERE term = ?1")?
-            .query_row([term], |r| r.get(0))
-            .optional()?)
-    }
-
-    fn prefix_df(&self, prefix: &str) -> Result<Option<i64>> {
-        let hi = format!("{prefix}\u{10FFFF}");
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT max(df) FROM (SELECT df FROM catalog_term WHERE term >= ?1 AND term < ?2
-                 LIMIT 50)",
-            )?
-            .query_row([prefix, hi.as_str()], |r| r.get(0))
-            .optional()?
-            .flatten())
-    }
-
-    fn typos(&self, token: &str) -> Result<Vec<(String, i64)>> {
-        let keys = text::deletions(token);
-        let sql = format!(
-            "SELECT DISTINCT d.term, t.df FROM catalog_term_del d JOIN catalog_term t ON t.term = d.term
-             WHERE d.del IN ({}) ORDER BY t.df DESC LIMIT 40",
-            vec!["?"; keys.len()].join(",")
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(keys.iter()), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (term, df) = row?;
-            if term != token && text::within_one_edit(&term, token) {
-                out.push((term, df));
-            }
-            if out.len() >= 5 {
-                break;
-            }
-        }
-        Ok(out)
-    }
-
-    fn idf(&self, df: i64) -> f64 {
-        (1.0 + self.n_docs / (df.max(1) as f64)).ln()
-    }
-
-    fn expand(&mut self, q: &QToken) -> Result<Expanded> {
-        let key = (q.text.clone(), q.prefix);
-        if let Some(e) = self.cache.get(&key) {
-            return Ok(e.clone());
-        }
-        let mut df = self.df(&q.text)?;
+            (0, 0)
+        };
+        let mut df = exact.map(|t| idx.df(t));
         if df.is_none() && q.prefix {
-            df = self.prefix_df(&q.text)?;
+            df = (range.0..range.1).take(50).map(|t| idx.df(t)).max();
         }
         let mut typos = Vec::new();
         if df.is_none()
             && q.text.chars().count() >= MIN_TYPO_LEN
             && !q.text.bytes().all(|b| b.is_ascii_digit())
         {
-            let found = self.typos(&q.text)?;
-            df = found.iter().map(|(_, d)| *d).max();
-            typos = found.into_iter().map(|(t, _)| t).collect();
+            typos = idx.typos(&q.text, 5);
+            df = typos.iter().map(|&t| idx.df(t)).max();
         }
         // A word found nowhere weighs like a rare one: it lowers every score alike.
-        let weight = self.idf(df.unwrap_or(1));
-        let e = Expanded {
-            exact: q.text.clone(),
+        let n_docs = idx.n_docs().max(1) as f64;
+        let weight = (1.0 + n_docs / f64::from(df.unwrap_or(1).max(1))).ln();
+        Self {
+            text: q.text.clone(),
+            exact,
             prefix: q.prefix,
+            range,
             typos,
             weight,
-        };
-        self.cache.insert(key, e.clone());
-        Ok(e)
-    }
-}
-
-struct Candidate {
-    hit: SearchHit,
-    name: Vec<String>,
-    aliases: Vec<Vec<String>>,
-    /// The body's distinct folded terms, sorted, space-separated (as stored).
-    body: String,
-}
-
-/// Sorted body terms for lookups without allocating each term.
-struct BodyTerms<'a>(Vec<&'a str>);
-
-impl BodyTerms<'_> {
-    fn contains(&self, t: &str) -> bool {
-        self.0.binary_search(&t).is_ok()
-    }
-
-    fn has_prefix(&self, p: &str) -> bool {
-        let i = self.0.partition_point(|x| *x < p);
-        self.0.get(i).is_some_and(|x| x.starts_with(p))
-    }
-}
-
-fn words(s: &str) -> Vec<String> {
-    s.split(' ')
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// Best strength of `e` over a token list, and the positions that reached it.
-fn best_in(e: &Expanded, doc: &[String]) -> (f64, Option<usize>) {
-    let mut best = (0.0, None);
-    for (i, t) in doc.iter().enumerate() {
-        let s = e.strength(t);
-        if s > best.0 {
-            best = (s, Some(i));
         }
     }
-    best
+
+    /// Title match code (index into [`TITLE_S`]) of this token against term `t`.
+    fn title_code(&self, t: u32) -> u8 {
+        if Some(t) == self.exact {
+            4
+        } else if self.prefix && self.range.0 <= t && t < self.range.1 {
+            if self.text.len() >= 2 {
+                3
+            } else {
+                1
+            }
+        } else if self.typos.contains(&t) {
+            2
+        } else {
+            0
+        }
+    }
 }
 
-/// Score of one candidate for one query variant.
-fn score_variant(c: &Candidate, body: &BodyTerms<'_>, q: &[Expanded]) -> f64 {
-    let total: f64 = q.iter().map(|e| e.weight).sum();
+/// Per document match codes of one query token, for every document (0 = no match).
+struct TokenHits {
+    title: Vec<u8>,
+    body: Vec<u8>,
+}
+
+/// Finds the documents each token matches (walking posting lists), noting the best code.
+fn token_hits(
+    idx: &SearchIndex,
+    e: &Expanded,
+    pass: &dyn Fn(usize) -> bool,
+    touched: &mut Vec<u32>,
+    seen: &mut [bool],
+) -> TokenHits {
+    let n = idx.n_docs();
+    let mut h = TokenHits {
+        title: vec![0; n],
+        body: vec![0; n],
+    };
+    let mut mark = |d: u32, touched: &mut Vec<u32>| {
+        let i = d as usize;
+        if !seen[i] {
+            seen[i] = true;
+            if pass(i) {
+                touched.push(d);
+            }
+        }
+    };
+    let mut title = |term: u32, code: u8, touched: &mut Vec<u32>| {
+        for &d in idx.title_docs(term) {
+            let slot = &mut h.title[d as usize];
+            *slot = (*slot).max(code);
+            mark(d, touched);
+        }
+    };
+    if let Some(t) = e.exact {
+        title(t, 4, touched);
+    }
+    if e.prefix {
+        let code = if e.text.len() >= 2 { 3 } else { 1 };
+        for t in e.range.0..e.range.1 {
+            if Some(t) != e.exact {
+                title(t, code, touched);
+            }
+        }
+    }
+    for &t in &e.typos {
+        title(t, 2, touched);
+    }
+    let mut body = |term: u32, code: u8, touched: &mut Vec<u32>| {
+        for &d in idx.body_docs(term) {
+            let slot = &mut h.body[d as usize];
+            *slot = (*slot).max(code);
+            mark(d, touched);
+        }
+    };
+    if let Some(t) = e.exact {
+        body(t, 3, touched);
+    }
+    for &t in &e.typos {
+        body(t, 1, touched);
+    }
+    if e.prefix && e.text.len() >= 3 {
+        for t in e.range.0..e.range.1 {
+            if Some(t) != e.exact {
+                body(t, 2, touched);
+            }
+        }
+    }
+    h
+}
+
+/// Full score of document `d` for one query variant (tokens as indexes into `uniq`): for the
+/// name and each alias, the share of the query (weighted by rarity) found in it — in the body a
+/// third — plus how much of that title the query covers and a phrase bonus; the best title wins.
+fn score_variant(
+    idx: &SearchIndex,
+    d: usize,
+    v: &[usize],
+    uniq: &[Expanded],
+    hits: &[TokenHits],
+) -> f64 {
+    let total: f64 = v.iter().map(|&k| uniq[k].weight).sum();
     if total <= 0.0 {
         return 0.0;
     }
-    let mut titles: Vec<&Vec<String>> = vec![&c.name];
-    titles.extend(c.aliases.iter());
+    let Some(doc) = idx.docs.get(d) else {
+        return 0.0;
+    };
     let mut best_title = 0.0f64;
-    for title in &titles {
+    let mut covered: Vec<usize> = Vec::new();
+    let mut positions: Vec<usize> = Vec::new();
+    for (ti, title) in doc.titles.iter().enumerate() {
         let mut got = 0.0;
-        let mut covered = HashSet::new();
-        let mut positions = Vec::new();
-        for e in q {
-            let (s_title, pos) = best_in(e, title);
-            let s_body = if body.contains(&e.exact) {
-                1.0
-            } else if e.typos.iter().any(|t| body.contains(t)) {
-                0.7
-            } else if e.prefix && e.exact.len() >= 3 && body.has_prefix(&e.exact) {
-                0.8
-            } else {
-                0.0
-            };
-            let s = s_title.max(s_body * 0.35);
-            got += e.weight * s;
-            if s_title > 0.0 {
-                if let Some(p) = pos {
-                    covered.insert(p);
-                    positions.push(p);
+        covered.clear();
+        positions.clear();
+        for &k in v {
+            let e = &uniq[k];
+            let (mut code, mut pos) = (0u8, None);
+            for (i, &t) in title.iter().enumerate() {
+                let c = e.title_code(t);
+                if TITLE_S[c as usize] > TITLE_S[code as usize] {
+                    code = c;
+                    pos = Some(i);
                 }
+            }
+            let s_title = TITLE_S[code as usize];
+            let s_body = BODY_S[hits[k].body[d] as usize];
+            got += e.weight * s_title.max(s_body * BODY_SHARE);
+            if let Some(p) = pos {
+                if !covered.contains(&p) {
+                    covered.push(p);
+                }
+                positions.push(p);
             }
         }
         let coverage = got / total;
@@ -330,20 +336,16 @@ fn score_variant(c: &Candidate, body: &BodyTerms<'_>, q: &[Expanded]) -> f64 {
         } else {
             covered.len() as f64 / title.len() as f64
         };
-        let phrase = if q.len() >= 2
-            && positions.len() == q.len()
+        let phrase = if v.len() >= 2
+            && positions.len() == v.len()
             && positions.windows(2).all(|w| w[1] == w[0] + 1)
         {
-            0.1
+            PHRASE
         } else {
             0.0
         };
-        let alias_penalty = if std::ptr::eq(*title, &c.name) {
-            0.0
-        } else {
-            0.02
-        };
-        best_title = best_title.max(coverage + 0.25 * specificity + phrase - alias_penalty);
+        let alias_penalty = if ti == 0 { 0.0 } else { 0.02 };
+        best_title = best_title.max(coverage + SPECIFICITY * specificity + phrase - alias_penalty);
     }
     best_title
 }
@@ -463,46 +465,194 @@ impl Filters<'_> {
 }
 
 const HIT_COLUMNS: &str = "p.id, p.code, p.name, p.name_en, p.summary, p.summary_en, p.field, \
-     p.level, p.service_level, p.popular, p.name_folded, p.aliases_folded, p.body_terms";
+     p.level, p.service_level, p.popular";
 
-fn candidate(r: &rusqlite::Row<'_>) -> rusqlite::Result<Candidate> {
-    let aliases: String = r.get(11)?;
-    let body: String = r.get(12)?;
-    Ok(Candidate {
-        hit: SearchHit {
-            id: r.get(0)?,
-            code: r.get(1)?,
-            name: r.get(2)?,
-            name_en: r.get(3)?,
-            summary: r.get(4)?,
-            summary_en: r.get(5)?,
-            field: r.get(6)?,
-            level: r.get(7)?,
-            service_level: r.get(8)?,
-            popular: r.get(9)?,
-            score: 0.0,
-        },
-        name: words(&r.get::<_, String>(10)?),
-        aliases: aliases
-            .split('|')
-            .map(words)
-            .filter(|a| !a.is_empty())
-            .collect(),
-        body,
+fn hit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SearchHit> {
+    Ok(SearchHit {
+        id: r.get(0)?,
+        code: r.get(1)?,
+        name: r.get(2)?,
+        name_en: r.get(3)?,
+        summary: r.get(4)?,
+        summary_en: r.get(5)?,
+        field: r.get(6)?,
+        level: r.get(7)?,
+        service_level: r.get(8)?,
+        popular: r.get(9)?,
+        score: 0.0,
     })
 }
 
-fn load_rules(c: &Connection) -> Result<Vec<Rule>> {
-    let mut stmt =
-        c.prepare_cached("SELECT body FROM catalog_ref WHERE kind = 'synonym' ORDER BY id")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for body in rows {
-        if let Ok(rule) = serde_json::from_str(&body?) {
-            out.push(rule);
+/// A scored document: index into `SearchIndex::docs` and its rounded score.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    doc: usize,
+    score: f64,
+}
+
+/// The ranking order: an exact national code first, then score, popularity, name.
+fn rank_order(idx: &SearchIndex, code_like: &str, a: &Ranked, b: &Ranked) -> std::cmp::Ordering {
+    let (da, db) = (&idx.docs[a.doc], &idx.docs[b.doc]);
+    let ca = da.code.as_deref() == Some(code_like);
+    let cb = db.code.as_deref() == Some(code_like);
+    cb.cmp(&ca)
+        .then(b.score.total_cmp(&a.score))
+        .then(
+            da.popular
+                .unwrap_or(u32::MAX)
+                .cmp(&db.popular.unwrap_or(u32::MAX)),
+        )
+        .then(da.name.cmp(&db.name))
+}
+
+/// Ranks the index's documents for a tokenized query: the documents matching any variant of it
+/// are bounded cheaply (each token's best match anywhere in the titles or the body), then scored
+/// fully in order of that bound until none left can make the first `limit`.
+fn rank(
+    idx: &SearchIndex,
+    tokens: &[QToken],
+    code_like: &str,
+    limit: usize,
+    filters: &Filters<'_>,
+) -> Vec<Ranked> {
+    // Unique tokens over all variants, and each variant as indexes into them.
+    let mut uniq: Vec<Expanded> = Vec::new();
+    let mut vars: Vec<Vec<usize>> = Vec::new();
+    for v in variants(tokens, &idx.rules) {
+        let mut ks = Vec::with_capacity(v.len());
+        for q in &v {
+            let k = match uniq
+                .iter()
+                .position(|e| e.text == q.text && e.prefix == q.prefix)
+            {
+                Some(k) => k,
+                None => {
+                    uniq.push(Expanded::new(idx, q));
+                    uniq.len() - 1
+                }
+            };
+            ks.push(k);
         }
+        vars.push(ks);
     }
-    Ok(out)
+    let field = match filters.field {
+        Some(f) => match idx.field_id(f) {
+            Some(id) => Some(id),
+            None => return Vec::new(),
+        },
+        None => None,
+    };
+    let pass = |d: usize| {
+        let doc = &idx.docs[d];
+        field.is_none_or(|f| doc.field == f)
+            && filters.level.is_none_or(|l| doc.level.as_str() == l)
+            && filters
+                .service_level
+                .is_none_or(|s| doc.service_level.as_str() == s)
+    };
+    let mut touched: Vec<u32> = Vec::new();
+    let mut seen = vec![false; idx.n_docs()];
+    let hits: Vec<TokenHits> = uniq
+        .iter()
+        .map(|e| token_hits(idx, e, &pass, &mut touched, &mut seen))
+        .collect();
+    // Upper bound of each touched document's score.
+    let totals: Vec<f64> = vars
+        .iter()
+        .map(|v| v.iter().map(|&k| uniq[k].weight).sum())
+        .collect();
+    let longest = vars.iter().map(Vec::len).max().unwrap_or(0);
+    let mut bounded: Vec<(f64, u32)> = Vec::with_capacity(touched.len());
+    let mut tok = vec![0.0f64; uniq.len()];
+    for &d in &touched {
+        let i = d as usize;
+        for (k, h) in hits.iter().enumerate() {
+            let t = TITLE_S[h.title[i] as usize];
+            let b = BODY_S[h.body[i] as usize] * BODY_SHARE;
+            tok[k] = uniq[k].weight * t.max(b);
+        }
+        let mut cover = 0.0f64;
+        for (v, total) in vars.iter().zip(&totals) {
+            if *total > 0.0 {
+                cover = cover.max(v.iter().map(|&k| tok[k]).sum::<f64>() / total);
+            }
+        }
+        if cover <= 0.0 {
+            continue;
+        }
+        let doc = &idx.docs[i];
+        let shortest = doc.titles.iter().map(|t| t.len()).min().unwrap_or(0).max(1);
+        let spec = (longest as f64 / shortest as f64).min(1.0);
+        let phrase = if longest >= 2 { PHRASE } else { 0.0 };
+        let ub = cover + SPECIFICITY * spec + phrase + popularity_bonus(doc.popular);
+        bounded.push((ub, d));
+    }
+    let by_bound = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if bounded.len() > MAX_SCORED {
+        bounded.select_nth_unstable_by(MAX_SCORED, by_bound);
+        bounded.truncate(MAX_SCORED);
+    }
+    bounded.sort_unstable_by(by_bound);
+    // An exact national code is always scored first (it goes first if it matches at all).
+    let code_match = if code_like.contains('.') {
+        touched
+            .iter()
+            .find(|&&d| idx.docs[d as usize].code.as_deref() == Some(code_like))
+    } else {
+        None
+    };
+    if let Some(d) = code_match {
+        bounded.retain(|b| b.1 != *d);
+        bounded.insert(0, (f64::INFINITY, *d));
+    }
+    let mut out: Vec<Ranked> = Vec::new();
+    // The `limit` best scores so far, best first: once a bound is below the last, no document
+    // after it (bounds descend) can enter the results.
+    let mut top: Vec<f64> = Vec::with_capacity(limit + 1);
+    for &(ub, d) in &bounded {
+        if top.len() >= limit && ub + 0.001 < top[limit - 1] {
+            break;
+        }
+        let i = d as usize;
+        // Variants best covered first; one whose coverage plus every bonus cannot beat the best
+        // so far is skipped.
+        let mut by_cover: Vec<(f64, usize)> = vars
+            .iter()
+            .zip(&totals)
+            .enumerate()
+            .filter(|(_, (_, total))| **total > 0.0)
+            .map(|(vi, (v, total))| {
+                let got: f64 = v
+                    .iter()
+                    .map(|&k| {
+                        let t = TITLE_S[hits[k].title[i] as usize];
+                        let b = BODY_S[hits[k].body[i] as usize] * BODY_SHARE;
+                        uniq[k].weight * t.max(b)
+                    })
+                    .sum();
+                (got / total, vi)
+            })
+            .collect();
+        by_cover.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut s = 0.0f64;
+        for (cover, vi) in by_cover {
+            if cover + SPECIFICITY + PHRASE < s {
+                break;
+            }
+            s = s.max(score_variant(idx, i, &vars[vi], &uniq, &hits));
+        }
+        if s <= 0.0 {
+            continue;
+        }
+        let score = ((s + popularity_bonus(idx.docs[i].popular)) * 1000.0).round() / 1000.0;
+        out.push(Ranked { doc: i, score });
+        let at = top.partition_point(|x| *x >= score);
+        top.insert(at, score);
+        top.truncate(limit);
+    }
+    out.sort_by(|a, b| rank_order(idx, code_like, a, b));
+    out.truncate(limit);
+    out
 }
 
 fn run(c: &Connection, query: &str, limit: usize, filters: &Filters<'_>) -> Result<Vec<SearchHit>> {
@@ -520,80 +670,22 @@ fn run(c: &Connection, query: &str, limit: usize, filters: &Filters<'_>) -> Resu
     if tokens.is_empty() {
         return popular(c, limit, filters);
     }
-    let n_docs: i64 = c
-        .prepare_cached("SELECT count(*) FROM catalog_procedure")?
-        .query_row([], |r| r.get(0))?;
-    let mut vocab = Vocab {
-        conn: c,
-        n_docs: n_docs.max(1) as f64,
-        cache: HashMap::new(),
-    };
-    let rules = load_rules(c)?;
-    let mut expanded: Vec<Vec<Expanded>> = Vec::new();
-    for v in variants(&tokens, &rules) {
-        let mut ev = Vec::with_capacity(v.len());
-        for q in &v {
-            ev.push(vocab.expand(q)?);
-        }
-        expanded.push(ev);
-    }
-    // FTS candidates: any of the terms, exact, prefix or typo alternative.
-    let mut terms: Vec<String> = Vec::new();
-    for e in expanded.iter().flatten() {
-        let t = if e.prefix {
-            format!("\"{}\"*", e.exact)
-        } else {
-            format!("\"{}\"", e.exact)
-        };
-        if !terms.contains(&t) {
-            terms.push(t);
-        }
-        for ty in &e.typos {
-            let t = format!("\"{ty}\"");
-            if !terms.contains(&t) {
-                terms.push(t);
-            }
+    let idx = index::get(c)?;
+    let ranked = rank(&idx, &tokens, query.trim(), limit, filters);
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {HIT_COLUMNS} FROM catalog_procedure p WHERE p.rowid = ?1"
+    ))?;
+    let mut out = Vec::with_capacity(ranked.len());
+    for r in ranked {
+        let rowid = idx.docs[r.doc].rowid;
+        // The index and the rows come from the same generation, read under one lock; a row
+        // missing now would mean another process changed the catalog in between: skip it.
+        if let Some(mut hit) = stmt.query_row([rowid], hit_row).optional()? {
+            hit.score = r.score;
+            out.push(hit);
         }
     }
-    let mut args: Vec<Value> = vec![Value::Text(terms.join(" OR "))];
-    let filter_sql = filters.sql(&mut args);
-    let sql = format!(
-        "SELECT {HIT_COLUMNS} FROM catalog_fts f JOIN catalog_procedure p ON p.rowid = f.rowid
-         WHERE catalog_fts MATCH ?1{filter_sql}
-         ORDER BY bm25(catalog_fts, 10.0, 8.0, 1.0) LIMIT {CANDIDATES}"
-    );
-    let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args.iter()), candidate)?;
-    let mut scored = Vec::new();
-    for row in rows {
-        let mut cand = row?;
-        let body = BodyTerms(cand.body.split(' ').filter(|t| !t.is_empty()).collect());
-        let s = expanded
-            .iter()
-            .map(|q| score_variant(&cand, &body, q))
-            .fold(0.0f64, f64::max);
-        if s <= 0.0 {
-            continue;
-        }
-        cand.hit.score = ((s + popularity_bonus(cand.hit.popular)) * 1000.0).round() / 1000.0;
-        scored.push(cand.hit);
-    }
-    // Exact national code: first.
-    let code_like = query.trim();
-    scored.sort_by(|a, b| {
-        let ca = a.code.as_deref() == Some(code_like);
-        let cb = b.code.as_deref() == Some(code_like);
-        cb.cmp(&ca)
-            .then(b.score.total_cmp(&a.score))
-            .then(
-                a.popular
-                    .unwrap_or(u32::MAX)
-                    .cmp(&b.popular.unwrap_or(u32::MAX)),
-            )
-            .then(a.name.cmp(&b.name))
-    });
-    scored.truncate(limit);
-    Ok(scored)
+    Ok(out)
 }
 
 fn popular(c: &Connection, limit: usize, filters: &Filters<'_>) -> Result<Vec<SearchHit>> {
@@ -604,10 +696,10 @@ fn popular(c: &Connection, limit: usize, filters: &Filters<'_>) -> Result<Vec<Se
          ORDER BY p.popular IS NULL, p.popular, p.name LIMIT {limit}"
     );
     let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args.iter()), candidate)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), hit_row)?;
     let mut out = Vec::new();
     for row in rows {
-        out.push(row?.hit);
+        out.push(row?);
     }
     Ok(out)
 }

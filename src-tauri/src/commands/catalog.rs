@@ -1,6 +1,8 @@
 //! Catalog commands: search, one procedure, guides.
 
-use dvc_core::catalog::{self, GuideSummary, GuideView, ProcedureView, SearchHit, SearchParams};
+use dvc_core::catalog::{
+    self, FieldFilter, GuideSummary, GuideView, ProcedureView, SearchHit, SearchParams,
+};
 use tauri::State;
 
 use crate::{ApiError, AppState};
@@ -36,4 +38,10 @@ pub fn guides_list() -> Result<Vec<GuideSummary>, ApiError> {
 #[tauri::command]
 pub fn guide_show(id: String) -> Result<GuideView, ApiError> {
     Ok(catalog::guide_show(&id)?)
+}
+
+/// Fields (lĩnh vực) for the search screen's filter chips, most used first.
+#[tauri::command]
+pub fn catalog_fields(state: State<'_, AppState>) -> Result<Vec<FieldFilter>, ApiError> {
+    Ok(state.core()?.catalog_field_filters()?)
 }

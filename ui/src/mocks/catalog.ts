@@ -10,7 +10,15 @@ import attachPhotos from '../../../assets/guides/attach-photos.json';
 import portraitSvg from '../../../assets/guides/img/portrait-4x6.svg?raw';
 import documentSvg from '../../../assets/guides/img/document-photo.svg?raw';
 import fileSizeSvg from '../../../assets/guides/img/file-size.svg?raw';
-import type { GuideSummary, GuideView, Procedure, ProcedureView, SearchHit } from '../lib/catalog/types';
+import fields from '../../../assets/catalog/fields.json';
+import type {
+  FieldFilter,
+  GuideSummary,
+  GuideView,
+  Procedure,
+  ProcedureView,
+  SearchHit,
+} from '../lib/catalog/types';
 import { reject, type Handlers } from './util';
 
 const procedures = [passport, passportLost, birth, idCard, residence] as unknown as Procedure[];
@@ -59,8 +67,12 @@ export const handlers: Handlers = {
     const query = String(args.query ?? '');
     if (query.length > 200) reject('invalid_input', 'catalog.query_too_long', 'query too long');
     const words = fold(query).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    if (args.field && !fields.some((f) => f.id === args.field)) {
+      reject('invalid_input', 'catalog.filter_invalid', 'no such field');
+    }
     const pool = procedures.filter(
       (p) =>
+        (!args.field || p.field === args.field) &&
         (!args.level || p.level === args.level) &&
         (!args.serviceLevel || p.service_level === args.serviceLevel),
     );
@@ -78,6 +90,14 @@ export const handlers: Handlers = {
       .filter((x) => x.score >= 0.5)
       .sort((a, b) => b.score - a.score)
       .map((x) => hit(x.p, Math.round(x.score * 1000) / 1000));
+  },
+  catalog_fields: (): FieldFilter[] => {
+    const best = (id: string) =>
+      Math.min(...procedures.filter((p) => p.field === id).map((p) => p.popular ?? 999));
+    return fields
+      .map((f) => ({ ...f, procedures: procedures.filter((p) => p.field === f.id).length }))
+      .filter((f) => f.procedures > 0)
+      .sort((a, b) => best(a.id) - best(b.id) || b.procedures - a.procedures);
   },
   catalog_show: (args) => {
     const id = String(args.id ?? '');

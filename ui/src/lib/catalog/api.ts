@@ -1,6 +1,13 @@
 // Typed calls for the catalog commands.
 import { call } from '../api';
-import type { GuideSummary, GuideView, ProcedureView, SearchArgs, SearchHit } from './types';
+import type {
+  FieldFilter,
+  GuideSummary,
+  GuideView,
+  ProcedureView,
+  SearchArgs,
+  SearchHit,
+} from './types';
 
 export const catalogApi = {
   search: (a: SearchArgs) =>
@@ -11,6 +18,7 @@ export const catalogApi = {
       level: a.level ?? null,
       serviceLevel: a.serviceLevel ?? null,
     }),
+  fields: () => call<FieldFilter[]>('catalog_fields'),
   show: (id: string) => call<ProcedureView>('catalog_show', { id }),
   guides: () => call<GuideSummary[]>('guides_list'),
   guide: (id: string) => call<GuideView>('guide_show', { id }),

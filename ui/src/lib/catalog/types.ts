@@ -17,6 +17,14 @@ export interface SearchHit {
   score: number;
 }
 
+/** A field (lĩnh vực) as a filter chip: only fields with procedures, most used first. */
+export interface FieldFilter {
+  id: string;
+  name_vi: string;
+  name_en: string;
+  procedures: number;
+}
+
 export interface SearchArgs {
   query: string;
   limit?: number;
