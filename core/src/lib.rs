@@ -15,6 +15,7 @@ pub mod secrets;
 pub mod settings;
 pub mod store;
 pub mod validate;
+pub mod sync;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
