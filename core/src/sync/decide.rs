@@ -444,11 +444,12 @@ mod tests {
         #[test]
         fn any_status_gets_a_decision(status in 100u16..600, ra in proptest::option::of(0u64..100_000)) {
             let d = classify(&Failure::Http { status, body: None, retry_after_s: ra });
+            let retry = matches!(d, Disposition::Retry { .. });
             match status {
-                500..=599 | 408 | 429 => prop_assert!(matches!(d, Disposition::Retry { .. })),
+                500..=599 | 408 | 429 => prop_assert!(retry),
                 401 => prop_assert_eq!(d, Disposition::SignInAgain),
                 400..=499 => prop_assert!(matches!(d, Disposition::Quarantine(_))),
-                _ => prop_assert!(matches!(d, Disposition::Retry { .. })),
+                _ => prop_assert!(retry),
             }
         }
     }
