@@ -14,8 +14,8 @@ pub mod qrscan;
 pub mod secrets;
 pub mod settings;
 pub mod store;
-pub mod validate;
 pub mod sync;
+pub mod validate;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
