@@ -67,7 +67,9 @@ pub fn check_server_url(url: &str) -> Result<String, SyncError> {
         }
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(SyncError::BadUrl("the URL must not carry credentials".into()));
+        return Err(SyncError::BadUrl(
+            "the URL must not carry credentials".into(),
+        ));
     }
     Ok(parsed.as_str().trim_end_matches('/').to_string())
 }
@@ -102,7 +104,11 @@ fn net(e: &reqwest::Error) -> Failure {
 }
 
 impl Api {
-    pub fn new(server: &str, token: Option<Zeroizing<String>>, t: Timeouts) -> Result<Self, SyncError> {
+    pub fn new(
+        server: &str,
+        token: Option<Zeroizing<String>>,
+        t: Timeouts,
+    ) -> Result<Self, SyncError> {
         let base = check_server_url(server)?;
         let http = reqwest::Client::builder()
             .connect_timeout(t.connect)
@@ -175,7 +181,8 @@ impl Api {
     }
 
     pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, Failure> {
-        self.json(self.req(Method::POST, paths::LOGIN).json(req)).await
+        self.json(self.req(Method::POST, paths::LOGIN).json(req))
+            .await
     }
 
     pub async fn missing(&self, hashes: &[String]) -> Result<Vec<String>, Failure> {
@@ -219,7 +226,11 @@ impl Api {
     }
 
     /// `PUT /v1/dossiers/{uuid}` with the frozen manifest bytes.
-    pub async fn put_dossier(&self, uuid: &str, manifest_json: &str) -> Result<DossierReceipt, Failure> {
+    pub async fn put_dossier(
+        &self,
+        uuid: &str,
+        manifest_json: &str,
+    ) -> Result<DossierReceipt, Failure> {
         let r = self
             .req(Method::PUT, &paths::fill(paths::DOSSIER, &[uuid]))
             .header(reqwest::header::CONTENT_TYPE, "application/json")

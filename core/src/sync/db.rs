@@ -18,10 +18,12 @@ pub const KEY_CURSOR: &str = "events_cursor";
 pub const KEY_LAST_SYNC: &str = "last_success_at";
 
 pub fn kv_get(c: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(c.query_row("SELECT value FROM sync_kv WHERE key = ?1", [key], |r| {
-        r.get(0)
-    })
-    .optional()?)
+    Ok(
+        c.query_row("SELECT value FROM sync_kv WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
 }
 
 pub fn kv_set(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
@@ -157,7 +159,11 @@ pub fn quarantine(store: &Store, outbox_id: &str, dossier_id: &str, reason: &str
             tx.execute(
                 "INSERT INTO dossier_timeline (dossier_id, kind, state, detail, at)
                  VALUES (?1, 'quarantined', 'quarantined', ?2, ?3)",
-                params![dossier_id, serde_json::json!({ "reason": reason }).to_string(), now()],
+                params![
+                    dossier_id,
+                    serde_json::json!({ "reason": reason }).to_string(),
+                    now()
+                ],
             )?;
         }
         Ok(())

@@ -350,10 +350,10 @@ impl Pass<'_> {
                     self.report.errors.push(what);
                     self.emit(&f.dossier_id, Phase::Waiting, 0, f.payload_bytes);
                     attempt += 1;
-                    let wait = self
-                        .cfg
-                        .backoff
-                        .wait(attempt - 1, rand::random::<f64>(), not_before);
+                    let wait =
+                        self.cfg
+                            .backoff
+                            .wait(attempt - 1, rand::random::<f64>(), not_before);
                     if attempt >= self.cfg.attempts_per_dossier || wait > self.cfg.max_wait {
                         // Left for the next pass; the next dossier goes now.
                         return Ok(());
@@ -394,16 +394,26 @@ impl Pass<'_> {
             done = self.upload(f, &f.files[i], done).await?;
         }
         self.emit(&f.dossier_id, Phase::Submitting, total, total);
-        Ok(self.api.put_dossier(&f.remote_uuid, &f.manifest_json).await?)
+        Ok(self
+            .api
+            .put_dossier(&f.remote_uuid, &f.manifest_json)
+            .await?)
     }
 
     /// Uploads one blob from wherever the server's copy ends. Returns the dossier's bytes done.
-    async fn upload(&mut self, f: &Frozen, file: &FileRef, mut done: u64) -> Result<u64, AttemptError> {
+    async fn upload(
+        &mut self,
+        f: &Frozen,
+        file: &FileRef,
+        mut done: u64,
+    ) -> Result<u64, AttemptError> {
         let bytes = self
             .core
             .read_document(&DocumentId(file.document_id.clone()))
             .map_err(|e| match e.code() {
-                "not_found" | "document_error" => AttemptError::Quarantine(reason::DOCUMENT_MISSING),
+                "not_found" | "document_error" => {
+                    AttemptError::Quarantine(reason::DOCUMENT_MISSING)
+                }
                 _ => AttemptError::Core(e),
             })?;
         if hex::encode(Sha256::digest(&bytes)) != file.sha256 {
@@ -415,16 +425,19 @@ impl Pass<'_> {
         if status.complete {
             return Ok(done + len);
         }
-        let id = status
-            .upload_id
-            .ok_or(Failure::Net(NetFailure::BadBody))?;
+        let id = status.upload_id.ok_or(Failure::Net(NetFailure::BadBody))?;
         if status.offset > 0 {
             self.report.resumed += 1;
         }
         let chunk = self.cfg.chunk_bytes.clamp(1024, MAX_CHUNK_BYTES) as u64;
         let mut offset = status.offset;
         let mut progress_base = done + offset;
-        self.emit(&f.dossier_id, Phase::Uploading, progress_base, f.payload_bytes);
+        self.emit(
+            &f.dossier_id,
+            Phase::Uploading,
+            progress_base,
+            f.payload_bytes,
+        );
         // At most one round per chunk plus a few offset corrections.
         let mut budget = len / chunk + 8;
         while let Some((a, b)) = decide::next_chunk(offset, len, chunk) {
@@ -433,7 +446,10 @@ impl Pass<'_> {
             }
             budget -= 1;
             let slice = bytes
-                .get(usize::try_from(a).unwrap_or(usize::MAX)..usize::try_from(b).unwrap_or(usize::MAX))
+                .get(
+                    usize::try_from(a).unwrap_or(usize::MAX)
+                        ..usize::try_from(b).unwrap_or(usize::MAX),
+                )
                 .ok_or(Failure::Net(NetFailure::BadBody))?
                 .to_vec();
             match self.api.patch(&id, a, slice).await {
@@ -450,7 +466,12 @@ impl Pass<'_> {
                 },
             }
             progress_base = done + offset.min(len);
-            self.emit(&f.dossier_id, Phase::Uploading, progress_base, f.payload_bytes);
+            self.emit(
+                &f.dossier_id,
+                Phase::Uploading,
+                progress_base,
+                f.payload_bytes,
+            );
         }
         done += len;
         Ok(done)

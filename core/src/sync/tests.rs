@@ -22,7 +22,10 @@ fn queued(store: &Store) -> Queued {
         ("id_issue_date", json!("2021-04-01")),
         ("ethnicity", json!("Kinh")),
         ("phone", json!("0912345678")),
-        ("permanent_address", json!("Số 1 đường Thử, phường Mẫu, Hà Nội")),
+        (
+            "permanent_address",
+            json!("Số 1 đường Thử, phường Mẫu, Hà Nội"),
+        ),
         ("request_type", json!("first")),
         ("chip", json!("chip")),
         (common::AGENCY_PROVINCE, json!("01")),
