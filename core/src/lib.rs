@@ -14,6 +14,7 @@ pub mod qrscan;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 use std::collections::BTreeMap;

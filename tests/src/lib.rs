@@ -5,7 +5,9 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app;
+pub mod faultproxy;
 pub mod procs;
+pub mod syncenv;
 
 use std::path::PathBuf;
 

@@ -29,4 +29,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "dossiers",
         sql: include_str!("../../migrations/0004_dossiers.sql"),
     },
+    Migration {
+        version: 5,
+        name: "sync",
+        sql: include_str!("../../migrations/0005_sync.sql"),
+    },
 ];

@@ -14,6 +14,7 @@ mod out;
 mod person;
 mod photo;
 mod settings;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +60,13 @@ enum Command {
     /// Draft dossiers: new, set, check, submit, list, show, delete.
     #[command(subcommand)]
     Draft(draft::Cmd),
+    /// Sign in to a sync server (password on standard input).
+    Login(sync::LoginArgs),
+    /// Send queued dossiers and pull their status (exit 3 when work remains).
+    Sync(sync::SyncArgs),
+    /// Dossiers with their code, state and timeline.
+    #[command(subcommand)]
+    Dossier(sync::DossierCmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -132,6 +140,9 @@ fn main() -> ExitCode {
         Command::Household(cmd) => household::run(&ctx, cmd),
         Command::Photo(cmd) => photo::run(&ctx, cmd),
         Command::Draft(cmd) => draft::run(&ctx, cmd),
+        Command::Login(args) => sync::login(&ctx, args),
+        Command::Sync(args) => sync::sync(&ctx, args),
+        Command::Dossier(cmd) => sync::dossier(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

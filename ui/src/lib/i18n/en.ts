@@ -5,6 +5,7 @@ import * as catalog from './messages/catalog';
 import * as photo from './messages/photo';
 import * as people from './messages/people';
 import * as dossier from './messages/dossier';
+import * as sync from './messages/sync';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
@@ -12,4 +13,5 @@ export const en: Record<MessageKey, string> = {
   ...photo.en,
   ...people.en,
   ...dossier.en,
+  ...sync.en,
 };

@@ -5,6 +5,7 @@ import * as catalog from './messages/catalog';
 import * as photo from './messages/photo';
 import * as people from './messages/people';
 import * as dossier from './messages/dossier';
+import * as sync from './messages/sync';
 
 export const vi = {
   ...shell.vi,
@@ -12,6 +13,7 @@ export const vi = {
   ...photo.vi,
   ...people.vi,
   ...dossier.vi,
+  ...sync.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;

@@ -1,0 +1,290 @@
+//! The HTTP side: one method per protocol call, every failure turned into a [`Failure`] for
+//! [`super::decide::classify`]. No retries here.
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use dvc_protocol::auth::{
+    LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, VerifyRequest,
+};
+use dvc_protocol::blobs::{
+    CreateUploadRequest, MissingBlobsRequest, MissingBlobsResponse, UploadStatus,
+    CHUNK_CONTENT_TYPE, UPLOAD_CHECKSUM, UPLOAD_OFFSET,
+};
+use dvc_protocol::dossiers::DossierReceipt;
+use dvc_protocol::events::EventsPage;
+use dvc_protocol::{paths, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION};
+
+use super::decide::{Failure, NetFailure};
+use super::SyncError;
+
+/// Timeouts of one client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// Whole request, including the body of a chunk upload.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(20),
+            request: Duration::from_secs(90),
+        }
+    }
+}
+
+/// Checks a server URL: `https://…`, or `http://` only to a loopback address (development and
+/// tests). Returns the URL without a trailing slash.
+pub fn check_server_url(url: &str) -> Result<String, SyncError> {
+    let parsed = reqwest::Url::parse(url.trim())
+        .map_err(|e| SyncError::BadUrl(format!("{url:?} is not a URL: {e}")))?;
+    let host = match parsed.host_str() {
+        Some(h) if !h.is_empty() => h.trim_start_matches('[').trim_end_matches(']'),
+        _ => return Err(SyncError::BadUrl(format!("{url:?} has no host"))),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback());
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(SyncError::BadUrl(format!(
+                "{url:?}: the server must use https (plain http only to this machine)"
+            )))
+        }
+        other => {
+            return Err(SyncError::BadUrl(format!(
+                "{url:?}: unsupported scheme {other}"
+            )))
+        }
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(SyncError::BadUrl(
+            "the URL must not carry credentials".into(),
+        ));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+/// A connection to one server, with or without a token.
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: Option<std::sync::Arc<Zeroizing<String>>>,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("base", &self.base)
+            .field("token", &self.token.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+fn net(e: &reqwest::Error) -> Failure {
+    Failure::Net(if e.is_timeout() {
+        NetFailure::Timeout
+    } else if e.is_connect() {
+        NetFailure::Connect
+    } else if e.is_decode() {
+        NetFailure::BadBody
+    } else {
+        NetFailure::Broken
+    })
+}
+
+impl Api {
+    pub fn new(
+        server: &str,
+        token: Option<Zeroizing<String>>,
+        t: Timeouts,
+    ) -> Result<Self, SyncError> {
+        let base = check_server_url(server)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(t.connect)
+            .timeout(t.request)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("dvc-donghanh/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Network(format!("HTTP client: {e}")))?;
+        Ok(Api {
+            http,
+            base,
+            token: token.map(std::sync::Arc::new),
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut r = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION);
+        if let Some(t) = &self.token {
+            r = r.bearer_auth(t.as_str());
+        }
+        r
+    }
+
+    /// Sends and turns a non-success answer into a [`Failure`].
+    async fn send(&self, r: RequestBuilder) -> Result<Response, Failure> {
+        let res = r.send().await.map_err(|e| net(&e))?;
+        let status = res.status();
+        if status.is_success() {
+            return Ok(res);
+        }
+        let retry_after_s = res
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let body = res
+            .bytes()
+            .await
+            .ok()
+            .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok());
+        Err(Failure::Http {
+            status: status.as_u16(),
+            body,
+            retry_after_s,
+        })
+    }
+
+    async fn json<T: DeserializeOwned>(&self, r: RequestBuilder) -> Result<T, Failure> {
+        let res = self.send(r).await?;
+        let bytes = res.bytes().await.map_err(|e| net(&e))?;
+        serde_json::from_slice(&bytes).map_err(|_| Failure::Net(NetFailure::BadBody))
+    }
+
+    pub async fn register(&self, req: &RegisterRequest) -> Result<RegisterResponse, Failure> {
+        self.json(self.req(Method::POST, paths::REGISTER).json(req))
+            .await
+    }
+
+    pub async fn verify(&self, req: &VerifyRequest) -> Result<(), Failure> {
+        self.send(self.req(Method::POST, paths::REGISTER_VERIFY).json(req))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, Failure> {
+        self.json(self.req(Method::POST, paths::LOGIN).json(req))
+            .await
+    }
+
+    pub async fn missing(&self, hashes: &[String]) -> Result<Vec<String>, Failure> {
+        if hashes.is_empty() {
+            return Ok(vec![]);
+        }
+        let body = MissingBlobsRequest {
+            sha256: hashes.to_vec(),
+        };
+        let r: MissingBlobsResponse = self
+            .json(self.req(Method::POST, paths::BLOBS_MISSING).json(&body))
+            .await?;
+        Ok(r.missing)
+    }
+
+    /// Creates an upload, or finds the unfinished one of the same hash (resume) with its offset.
+    pub async fn create_upload(&self, sha256: &str, length: u64) -> Result<UploadStatus, Failure> {
+        let body = CreateUploadRequest {
+            sha256: sha256.to_string(),
+            length,
+        };
+        self.json(self.req(Method::POST, paths::UPLOADS).json(&body))
+            .await
+    }
+
+    /// Sends one chunk at `offset` with its checksum.
+    pub async fn patch(
+        &self,
+        upload_id: &str,
+        offset: u64,
+        chunk: Vec<u8>,
+    ) -> Result<UploadStatus, Failure> {
+        let sum = hex::encode(Sha256::digest(&chunk));
+        let r = self
+            .req(Method::PATCH, &paths::fill(paths::UPLOAD, &[upload_id]))
+            .header(UPLOAD_OFFSET, offset.to_string())
+            .header(UPLOAD_CHECKSUM, format!("sha256 {sum}"))
+            .header(reqwest::header::CONTENT_TYPE, CHUNK_CONTENT_TYPE)
+            .body(chunk);
+        self.json(r).await
+    }
+
+    /// `PUT /v1/dossiers/{uuid}` with the frozen manifest bytes.
+    pub async fn put_dossier(
+        &self,
+        uuid: &str,
+        manifest_json: &str,
+    ) -> Result<DossierReceipt, Failure> {
+        let r = self
+            .req(Method::PUT, &paths::fill(paths::DOSSIER, &[uuid]))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(manifest_json.to_string());
+        self.json(r).await
+    }
+
+    pub async fn events(&self, after: Option<&str>, limit: u32) -> Result<EventsPage, Failure> {
+        let mut path = format!("{}?limit={limit}", paths::EVENTS);
+        if let Some(a) = after {
+            path.push_str("&after=");
+            path.push_str(&query_escape(a));
+        }
+        self.json(self.req(Method::GET, &path)).await
+    }
+}
+
+/// Percent-encodes a query value (cursors are opaque strings).
+fn query_escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_need_https_except_loopback() {
+        assert_eq!(
+            check_server_url("https://dvc.example.vn/").unwrap(),
+            "https://dvc.example.vn"
+        );
+        assert!(check_server_url("http://127.0.0.1:8787").is_ok());
+        assert_eq!(query_escape("12:a b"), "12%3Aa%20b");
+        assert!(check_server_url("http://localhost:8787").is_ok());
+        assert!(check_server_url("http://[::1]:8787").is_ok());
+        for bad in [
+            "http://dvc.example.vn",
+            "http://192.168.1.2:8787",
+            "ftp://x",
+            "dvc.example.vn",
+            "https://user:pw@dvc.example.vn",
+            "",
+        ] {
+            let e = check_server_url(bad).unwrap_err();
+            assert!(matches!(e, SyncError::BadUrl(_)), "{bad}");
+        }
+    }
+}

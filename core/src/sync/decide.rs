@@ -1,0 +1,456 @@
+//! Pure sync decisions: what a failure means (retry, resume at an offset, upload what is missing,
+//! sign in again, quarantine), how long to wait, which bytes to send next, and how the server's
+//! states map onto the device's. No I/O here; the runner does what these functions say.
+
+use std::time::Duration;
+
+use dvc_protocol::dossiers::DossierState;
+use dvc_protocol::{ErrorBody, ErrorCode};
+
+/// A failed network exchange, as the runner saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer: connection refused or reset, timeout, broken body, DNS.
+    Net(NetFailure),
+    /// The server answered with a non-success status.
+    Http {
+        status: u16,
+        /// The parsed error body, when it was one.
+        body: Option<ErrorBody>,
+        /// `Retry-After` in seconds, from the header or the body.
+        retry_after_s: Option<u64>,
+    },
+}
+
+/// Why no answer came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetFailure {
+    Timeout,
+    Connect,
+    /// Reset or closed while sending or receiving.
+    Broken,
+    /// A 2xx whose body could not be read or decoded.
+    BadBody,
+}
+
+impl Failure {
+    /// Short, log-safe description (codes only).
+    pub fn describe(&self) -> String {
+        match self {
+            Failure::Net(n) => format!("network: {n:?}").to_lowercase(),
+            Failure::Http { status, body, .. } => match body {
+                Some(b) => format!("http {status} {} {}", b.code, b.error),
+                None => format!("http {status}"),
+            },
+        }
+    }
+}
+
+/// What to do about a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    /// Try again later (after at least `not_before`, if the server said so).
+    Retry { not_before: Option<Duration> },
+    /// The upload's real offset is this: continue from there (not a failure).
+    ResumeAt(u64),
+    /// The server lacks these blobs: upload them, then submit again.
+    UploadMissing(Vec<String>),
+    /// The token is no longer valid: stop syncing until the user signs in again.
+    SignInAgain,
+    /// The app is too old for this server: stop syncing.
+    UpdateApp,
+    /// This dossier cannot go through as it is: set it aside with a reason (a UI message key);
+    /// the others keep going.
+    Quarantine(&'static str),
+}
+
+/// Message keys of quarantine reasons (each has text in the UI dictionaries).
+pub mod reason {
+    pub const CONFLICT: &str = "sync.reason.conflict";
+    pub const INVALID: &str = "sync.reason.invalid";
+    pub const UNKNOWN_AGENCY: &str = "sync.reason.unknown_agency";
+    pub const TOO_LARGE: &str = "sync.reason.too_large";
+    pub const QUOTA: &str = "sync.reason.quota";
+    pub const CONSENT_MISSING: &str = "sync.reason.consent_missing";
+    pub const FORBIDDEN: &str = "sync.reason.forbidden";
+    pub const DOCUMENT_MISSING: &str = "sync.reason.document_missing";
+    pub const BAD_DOSSIER: &str = "sync.reason.bad_dossier";
+}
+
+/// Classifies a failure. Transient: timeouts, resets, 5xx, 408, 429 (with its Retry-After), a
+/// chunk or blob checksum mismatch (bytes damaged on the way) and a vanished upload (404 during an
+/// upload; recreated on retry). Permanent for this dossier: validation, conflict, unknown agency,
+/// size and quota, consent. Account-wide: 401 and a disabled account stop the run.
+pub fn classify(f: &Failure) -> Disposition {
+    let (status, body, retry_after_s) = match f {
+        Failure::Net(_) => return Disposition::Retry { not_before: None },
+        Failure::Http {
+            status,
+            body,
+            retry_after_s,
+        } => (*status, body.as_ref(), *retry_after_s),
+    };
+    let code = body.and_then(ErrorBody::error_code);
+    let retry = |s: Option<u64>| Disposition::Retry {
+        not_before: s.map(Duration::from_secs),
+    };
+    match code {
+        Some(ErrorCode::UploadOffsetMismatch) => match body.and_then(|b| b.offset) {
+            Some(o) => Disposition::ResumeAt(o),
+            None => retry(None),
+        },
+        Some(ErrorCode::BlobsMissing) => match body.and_then(|b| b.missing.clone()) {
+            Some(m) if !m.is_empty() => Disposition::UploadMissing(m),
+            _ => retry(None),
+        },
+        Some(ErrorCode::RateLimited) => {
+            retry(retry_after_s.or_else(|| body.and_then(|b| b.retry_after_s)))
+        }
+        Some(ErrorCode::ChunkChecksumMismatch | ErrorCode::BlobHashMismatch) => retry(None),
+        Some(ErrorCode::Internal | ErrorCode::Unavailable) => retry(retry_after_s),
+        Some(ErrorCode::Unauthenticated | ErrorCode::AccountDisabled) => Disposition::SignInAgain,
+        Some(ErrorCode::ProtocolUnsupported) => Disposition::UpdateApp,
+        Some(ErrorCode::DossierConflict | ErrorCode::UploadMismatch) => {
+            Disposition::Quarantine(reason::CONFLICT)
+        }
+        Some(ErrorCode::UnknownAgency) => Disposition::Quarantine(reason::UNKNOWN_AGENCY),
+        Some(ErrorCode::PayloadTooLarge | ErrorCode::BlobTooLarge) => {
+            Disposition::Quarantine(reason::TOO_LARGE)
+        }
+        Some(ErrorCode::QuotaExceeded) => Disposition::Quarantine(reason::QUOTA),
+        Some(ErrorCode::ConsentMissing) => Disposition::Quarantine(reason::CONSENT_MISSING),
+        Some(ErrorCode::Forbidden) => Disposition::Quarantine(reason::FORBIDDEN),
+        Some(ErrorCode::NotFound) => retry(None),
+        _ => match status {
+            401 => Disposition::SignInAgain,
+            408 | 429 => retry(retry_after_s),
+            500..=599 => retry(retry_after_s),
+            // Anything else in 4xx is the request's own fault: it will not get better by itself.
+            400..=499 => Disposition::Quarantine(reason::INVALID),
+            // 1xx/3xx/other: a proxy or captive portal in the way; try later.
+            _ => retry(retry_after_s),
+        },
+    }
+}
+
+/// Exponential backoff with jitter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_millis(500),
+            cap: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait before retry number `attempt` (0 = first retry): `min(cap, base·2^attempt)`, of
+    /// which the upper half is jittered by `jitter` ∈ [0, 1) ("equal jitter": never less than half
+    /// the exponential step, so a crowd of phones spreads out but nobody hammers).
+    pub fn delay(&self, attempt: u32, jitter: f64) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX))
+            .min(self.cap);
+        let j = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let half = exp / 2;
+        half + half.mul_f64(j)
+    }
+
+    /// The wait given what the server asked for: at least its Retry-After (capped at 10 min).
+    pub fn wait(&self, attempt: u32, jitter: f64, not_before: Option<Duration>) -> Duration {
+        let d = self.delay(attempt, jitter);
+        match not_before {
+            Some(nb) => d.max(nb.min(Duration::from_secs(600))),
+            None => d,
+        }
+    }
+}
+
+/// The next chunk to send as `(start, end)` (end exclusive), or `None` when the server holds all.
+pub fn next_chunk(offset: u64, length: u64, chunk: u64) -> Option<(u64, u64)> {
+    if offset >= length || chunk == 0 {
+        return None;
+    }
+    Some((offset, length.min(offset.saturating_add(chunk))))
+}
+
+/// Indexes of `files` (by SHA-256) to upload, given the server's `missing` list: each missing hash
+/// once, in the files' order; hashes the server did not ask for are skipped.
+pub fn uploads_needed(files: &[String], missing: &[String]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        if missing.contains(f) && !out.iter().any(|&j| files[j] == *f) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The state a dossier shows, from what the device and the server know.
+pub fn shown_state(
+    local: &str,
+    outbox: Option<&str>,
+    remote: Option<DossierState>,
+) -> &'static str {
+    if let Some(r) = remote {
+        return r.as_str();
+    }
+    match (local, outbox) {
+        (_, Some("quarantined")) => "quarantined",
+        ("draft", _) => "draft",
+        _ => "queued",
+    }
+}
+
+/// Whether an event for a dossier moves its shown state: states only move forward in the feed's
+/// order, so an event older than what the device already applied (a replay) changes nothing.
+pub fn newer_cursor(stored: Option<&str>, event: &str) -> bool {
+    match stored {
+        None => true,
+        Some(s) => cursor_key(event) > cursor_key(s),
+    }
+}
+
+/// Cursors are opaque strings; the server's are decimal sequence numbers. Compare numerically
+/// when both parse, else by length then text (which orders decimal strings correctly too).
+fn cursor_key(c: &str) -> (usize, &str) {
+    let t = c.trim_start_matches('0');
+    (t.len(), t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn http(code: ErrorCode) -> Failure {
+        Failure::Http {
+            status: code.http_status(),
+            body: Some(ErrorBody::new(code, "x")),
+            retry_after_s: None,
+        }
+    }
+
+    #[test]
+    fn network_failures_and_5xx_are_transient() {
+        for n in [
+            NetFailure::Timeout,
+            NetFailure::Connect,
+            NetFailure::Broken,
+            NetFailure::BadBody,
+        ] {
+            assert_eq!(
+                classify(&Failure::Net(n)),
+                Disposition::Retry { not_before: None }
+            );
+        }
+        for s in [500, 502, 503, 504] {
+            let f = Failure::Http {
+                status: s,
+                body: None,
+                retry_after_s: None,
+            };
+            assert!(matches!(classify(&f), Disposition::Retry { .. }), "{s}");
+        }
+    }
+
+    #[test]
+    fn rate_limit_waits_as_told() {
+        let mut b = ErrorBody::new(ErrorCode::RateLimited, "slow down");
+        b.retry_after_s = Some(7);
+        let f = Failure::Http {
+            status: 429,
+            body: Some(b),
+            retry_after_s: None,
+        };
+        assert_eq!(
+            classify(&f),
+            Disposition::Retry {
+                not_before: Some(Duration::from_secs(7))
+            }
+        );
+        // The header wins over the body.
+        let f = Failure::Http {
+            status: 429,
+            body: None,
+            retry_after_s: Some(3),
+        };
+        assert_eq!(
+            classify(&f),
+            Disposition::Retry {
+                not_before: Some(Duration::from_secs(3))
+            }
+        );
+        let b = Backoff::default();
+        assert_eq!(
+            b.wait(0, 0.0, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+    }
+
+    #[test]
+    fn offset_mismatch_resumes_and_missing_blobs_upload() {
+        let mut b = ErrorBody::new(ErrorCode::UploadOffsetMismatch, "x");
+        b.offset = Some(65536);
+        let f = Failure::Http {
+            status: 409,
+            body: Some(b),
+            retry_after_s: None,
+        };
+        assert_eq!(classify(&f), Disposition::ResumeAt(65536));
+        let mut b = ErrorBody::new(ErrorCode::BlobsMissing, "x");
+        b.missing = Some(vec!["ab".into()]);
+        let f = Failure::Http {
+            status: 422,
+            body: Some(b),
+            retry_after_s: None,
+        };
+        assert_eq!(classify(&f), Disposition::UploadMissing(vec!["ab".into()]));
+    }
+
+    #[test]
+    fn permanent_failures_quarantine_with_a_reason() {
+        assert_eq!(
+            classify(&http(ErrorCode::DossierConflict)),
+            Disposition::Quarantine(reason::CONFLICT)
+        );
+        assert_eq!(
+            classify(&http(ErrorCode::InvalidField)),
+            Disposition::Quarantine(reason::INVALID)
+        );
+        assert_eq!(
+            classify(&http(ErrorCode::UnknownAgency)),
+            Disposition::Quarantine(reason::UNKNOWN_AGENCY)
+        );
+        assert_eq!(
+            classify(&http(ErrorCode::QuotaExceeded)),
+            Disposition::Quarantine(reason::QUOTA)
+        );
+        assert_eq!(
+            classify(&http(ErrorCode::ConsentMissing)),
+            Disposition::Quarantine(reason::CONSENT_MISSING)
+        );
+        assert_eq!(
+            classify(&http(ErrorCode::Unauthenticated)),
+            Disposition::SignInAgain
+        );
+        assert_eq!(
+            classify(&http(ErrorCode::ProtocolUnsupported)),
+            Disposition::UpdateApp
+        );
+        assert!(matches!(
+            classify(&http(ErrorCode::ChunkChecksumMismatch)),
+            Disposition::Retry { .. }
+        ));
+    }
+
+    #[test]
+    fn every_known_code_has_a_decision_that_fits_its_status() {
+        for &c in ErrorCode::ALL {
+            let d = classify(&http(c));
+            let s = c.http_status();
+            if s >= 500 || s == 429 {
+                assert!(matches!(d, Disposition::Retry { .. }), "{c}");
+            }
+            if let Disposition::Quarantine(k) = d {
+                assert_eq!(k.split('.').nth(1), Some("reason"), "{c}");
+                assert!((400..500).contains(&s), "{c}");
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_cover_and_stop() {
+        assert_eq!(next_chunk(0, 10, 4), Some((0, 4)));
+        assert_eq!(next_chunk(8, 10, 4), Some((8, 10)));
+        assert_eq!(next_chunk(10, 10, 4), None);
+        assert_eq!(next_chunk(0, 10, 0), None);
+    }
+
+    #[test]
+    fn uploads_skip_present_and_duplicate_hashes() {
+        let files = vec!["a".to_string(), "b".into(), "a".into(), "c".into()];
+        assert_eq!(
+            uploads_needed(&files, &["a".into(), "c".into()]),
+            vec![0, 3]
+        );
+        assert!(uploads_needed(&files, &[]).is_empty());
+        assert!(uploads_needed(&files, &["zz".into()]).is_empty());
+    }
+
+    #[test]
+    fn shown_state_prefers_the_server() {
+        assert_eq!(
+            shown_state("queued", Some("done"), Some(DossierState::Accepted)),
+            "accepted"
+        );
+        assert_eq!(
+            shown_state("queued", Some("quarantined"), None),
+            "quarantined"
+        );
+        assert_eq!(shown_state("queued", Some("pending"), None), "queued");
+        assert_eq!(shown_state("draft", None, None), "draft");
+    }
+
+    #[test]
+    fn cursors_compare_as_numbers() {
+        assert!(newer_cursor(Some("9"), "10"));
+        assert!(!newer_cursor(Some("10"), "9"));
+        assert!(!newer_cursor(Some("10"), "10"));
+        assert!(newer_cursor(None, "1"));
+    }
+
+    proptest! {
+        #[test]
+        fn backoff_is_bounded_and_grows(attempt in 0u32..80, j in 0.0f64..1.0, base_ms in 1u64..5000, cap_s in 1u64..600) {
+            let b = Backoff { base: Duration::from_millis(base_ms), cap: Duration::from_secs(cap_s) };
+            let d = b.delay(attempt, j);
+            prop_assert!(d <= b.cap);
+            let exp = b.base.saturating_mul(1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX)).min(b.cap);
+            prop_assert!(d >= exp / 2);
+            // Without jitter the schedule never shrinks.
+            prop_assert!(b.delay(attempt + 1, 0.0) >= b.delay(attempt, 0.0));
+        }
+
+        #[test]
+        fn chunks_tile_the_blob_exactly(length in 0u64..5_000_000, chunk in 1u64..2_000_000, start_frac in 0.0f64..1.0) {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+            let mut off = ((length as f64) * start_frac) as u64;
+            let start = off;
+            let mut total = 0u64;
+            let mut n = 0u64;
+            while let Some((a, b)) = next_chunk(off, length, chunk) {
+                prop_assert_eq!(a, off);
+                prop_assert!(b > a && b - a <= chunk && b <= length);
+                total += b - a;
+                off = b;
+                n += 1;
+                prop_assert!(n <= length / chunk + 2);
+            }
+            prop_assert_eq!(total, length.saturating_sub(start));
+        }
+
+        #[test]
+        fn any_status_gets_a_decision(status in 100u16..600, ra in proptest::option::of(0u64..100_000)) {
+            let d = classify(&Failure::Http { status, body: None, retry_after_s: ra });
+            let retry = matches!(d, Disposition::Retry { .. });
+            match status {
+                500..=599 | 408 | 429 => prop_assert!(retry),
+                401 => prop_assert_eq!(d, Disposition::SignInAgain),
+                400..=499 => prop_assert!(matches!(d, Disposition::Quarantine(_))),
+                _ => prop_assert!(retry),
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The sync rows on an in-memory store: receipts, events, quarantine, the tracked view.
+
+use serde_json::{json, Value};
+
+use dvc_protocol::dossiers::{DossierReceipt, DossierState};
+use dvc_protocol::events::{Event, EventKind, EventsPage};
+
+use super::db;
+use crate::dossier::form::{bundled_form, common};
+use crate::dossier::{self, NewAttachment, Queued};
+use crate::store::Store;
+
+fn queued(store: &Store) -> Queued {
+    let form = bundled_form("passport-domestic").unwrap();
+    let d = dossier::create(store, &form, None, None, &Default::default()).unwrap();
+    let pairs: Vec<(String, Value)> = [
+        ("full_name", json!("Trần Thị Mẫu")),
+        ("sex", json!("female")),
+        ("date_of_birth", json!("1990-05-17")),
+        ("place_of_birth", json!("01")),
+        ("id_number", json!("001190000123")),
+        ("id_issue_date", json!("2021-04-01")),
+        ("ethnicity", json!("Kinh")),
+        ("phone", json!("0912345678")),
+        (
+            "permanent_address",
+            json!("Số 1 đường Thử, phường Mẫu, Hà Nội"),
+        ),
+        ("request_type", json!("first")),
+        ("chip", json!("chip")),
+        (common::AGENCY_PROVINCE, json!("01")),
+        (common::DELIVERY, json!("in_person")),
+        (common::DECLARATION, json!(true)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    dossier::set_fields(store, &form, &d.id, &pairs).unwrap();
+    for c in ["portrait", "cccd_front", "cccd_back"] {
+        let a = NewAttachment {
+            component: c,
+            document_id: "doc",
+            sha256: &"ab".repeat(32),
+            bytes: 10,
+            prefilled: false,
+        };
+        dossier::attach(store, &form, &d.id, &a).unwrap();
+    }
+    let ctx = dossier::context(["01"].into_iter().map(String::from).collect());
+    dossier::submit(store, &form, &d.id, &ctx).unwrap()
+}
+
+fn receipt(q: &Queued, cursor: &str) -> DossierReceipt {
+    DossierReceipt {
+        dossier_uuid: q.idempotency_key.clone(),
+        code: "000.30.27.H23-261123-0001".into(),
+        agency_code: "000.30.27.H23".into(),
+        received_at: "2026-11-23T01:00:00Z".into(),
+        event_cursor: cursor.into(),
+    }
+}
+
+fn event(q: &Queued, cursor: &str, state: DossierState, kind: EventKind) -> Event {
+    Event {
+        cursor: cursor.into(),
+        dossier_uuid: q.idempotency_key.clone(),
+        dossier_code: "000.30.27.H23-261123-0001".into(),
+        state,
+        at: "2026-11-23T02:00:00Z".into(),
+        event: kind,
+    }
+}
+
+#[test]
+fn receipt_marks_done_with_code_in_one_step_and_only_once() {
+    let store = Store::open_in_memory().unwrap();
+    let q = queued(&store);
+    assert_eq!(db::tracked(&store, &q.dossier_id).unwrap().state, "queued");
+    assert!(db::mark_sent(&store, &q.outbox_id, &q.dossier_id, &receipt(&q, "5")).unwrap());
+    // A repeated receipt (the same PUT answered twice) changes nothing.
+    assert!(!db::mark_sent(&store, &q.outbox_id, &q.dossier_id, &receipt(&q, "5")).unwrap());
+    assert!(dossier::outbox_pending(&store).unwrap().is_empty());
+    let t = db::tracked(&store, &q.dossier_id).unwrap();
+    assert_eq!(t.state, "received");
+    assert_eq!(t.code.as_deref(), Some("000.30.27.H23-261123-0001"));
+    assert_eq!(t.timeline.len(), 1);
+    assert_eq!(db::outbox_counts(&store).unwrap(), (0, 1, 0));
+}
+
+#[test]
+fn events_apply_once_and_move_the_cursor() {
+    let store = Store::open_in_memory().unwrap();
+    let q = queued(&store);
+    db::note_submitted(&store, &q.dossier_id, "2026-11-23T00:00:00Z").unwrap();
+    db::mark_sent(&store, &q.outbox_id, &q.dossier_id, &receipt(&q, "5")).unwrap();
+    let page = EventsPage {
+        events: vec![
+            // The received event again (its cursor is the receipt's): stored once.
+            event(&q, "5", DossierState::Received, EventKind::Received),
+            event(&q, "7", DossierState::Accepted, EventKind::Accepted),
+            Event {
+                dossier_uuid: "someone-elses".into(),
+                ..event(&q, "8", DossierState::Accepted, EventKind::Accepted)
+            },
+            event(
+                &q,
+                "9",
+                DossierState::SupplementRequested,
+                EventKind::SupplementRequested {
+                    note: "Ảnh chân dung bị mờ".into(),
+                },
+            ),
+        ],
+        next_cursor: "9".into(),
+        more: false,
+    };
+    assert_eq!(db::apply_events(&store, &page).unwrap(), 2);
+    assert_eq!(
+        db::get(&store, db::KEY_CURSOR).unwrap().as_deref(),
+        Some("9")
+    );
+    // Replaying the page (a lost answer) adds nothing.
+    assert_eq!(db::apply_events(&store, &page).unwrap(), 0);
+    let t = db::tracked(&store, &q.dossier_id).unwrap();
+    assert_eq!(t.state, "supplement_requested");
+    let kinds: Vec<&str> = t.timeline.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["submitted", "received", "accepted", "supplement_requested"]
+    );
+    assert_eq!(
+        t.timeline[3].detail.as_ref().unwrap()["note"],
+        "Ảnh chân dung bị mờ"
+    );
+}
+
+#[test]
+fn quarantine_keeps_the_reason_and_retry_requeues() {
+    let store = Store::open_in_memory().unwrap();
+    let q = queued(&store);
+    let other = queued(&store);
+    db::quarantine(&store, &q.outbox_id, &q.dossier_id, "sync.reason.conflict").unwrap();
+    let t = db::tracked(&store, &q.dossier_id).unwrap();
+    assert_eq!(t.state, "quarantined");
+    assert_eq!(t.quarantine_reason.as_deref(), Some("sync.reason.conflict"));
+    // The other dossier is still pending.
+    let pending = dossier::outbox_pending(&store).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].dossier_id, other.dossier_id);
+    assert!(db::requeue(&store, &q.dossier_id).unwrap());
+    assert_eq!(dossier::outbox_pending(&store).unwrap().len(), 2);
+    assert_eq!(db::tracked(&store, &q.dossier_id).unwrap().state, "queued");
+}
+
+#[test]
+fn frozen_manifest_is_kept_from_the_first_build() {
+    let store = Store::open_in_memory().unwrap();
+    let q = queued(&store);
+    let files = vec![db::FileRef {
+        document_id: "doc".into(),
+        sha256: "cd".repeat(32),
+        size: 3,
+    }];
+    db::freeze(&store, &q.outbox_id, "{\"a\":1}", &files, 3).unwrap();
+    db::freeze(&store, &q.outbox_id, "{\"a\":2}", &[], 0).unwrap();
+    let (m, f, p) = db::frozen(&store, &q.outbox_id).unwrap().unwrap();
+    assert_eq!(m, "{\"a\":1}");
+    assert_eq!(f, files);
+    assert_eq!(p, 3);
+}
+
+#[test]
+fn signing_in_elsewhere_restarts_the_feed() {
+    let store = Store::open_in_memory().unwrap();
+    db::signed_in(&store, "https://a.example", "acc", "citizen").unwrap();
+    db::set(&store, db::KEY_CURSOR, "42").unwrap();
+    db::signed_in(&store, "https://a.example", "acc", "citizen").unwrap();
+    assert!(db::get(&store, db::KEY_CURSOR).unwrap().is_some());
+    db::signed_in(&store, "https://b.example", "acc", "citizen").unwrap();
+    assert!(db::get(&store, db::KEY_CURSOR).unwrap().is_none());
+}

@@ -1,0 +1,389 @@
+//! A fault-injecting TCP proxy for sync tests and the bandwidth bench.
+//!
+//! Sits between the client and a server on loopback. Every accepted connection draws its fault
+//! from a seeded [`Schedule`] (so a failing seed replays): cut after N bytes in either direction,
+//! close on accept, a stall that keeps the socket open but forwards nothing (half-open), a slow
+//! accept. The link itself has one-way latency and a bandwidth cap, applied per direction with
+//! pipelining (bytes in flight are delayed, not serialised behind each other's latency).
+//! Counts bytes on the client side of the proxy: what went over the simulated link.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// What happens to one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// Closed right after accept.
+    CloseOnAccept,
+    /// Both directions closed once this many bytes went client → server.
+    CutUp(u64),
+    /// Both directions closed once this many bytes went server → client.
+    CutDown(u64),
+    /// After this many bytes client → server nothing more is forwarded, the sockets stay open.
+    Stall(u64),
+    /// The connection to the server is made only after this delay.
+    SlowAccept(Duration),
+}
+
+/// The simulated link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Link {
+    /// One-way latency.
+    pub latency: Duration,
+    /// Bytes per second per direction (`None` = unlimited).
+    pub bytes_per_s: Option<u64>,
+}
+
+impl Link {
+    /// 3G as in the issue: 400 kbit/s, 200 ms.
+    pub fn three_g() -> Self {
+        Link {
+            latency: Duration::from_millis(200),
+            bytes_per_s: Some(400_000 / 8),
+        }
+    }
+}
+
+/// Seeded choice of faults.
+#[derive(Debug)]
+pub struct Schedule {
+    rng: StdRng,
+    /// Probability that a connection gets a fault.
+    pub fault_rate: f64,
+    /// Cuts and stalls happen within this many bytes.
+    pub max_cut_bytes: u64,
+    /// Which faults may be drawn.
+    pub kinds: Vec<FaultKind>,
+    pub link: Link,
+    /// Faults are drawn only while this is true.
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    CloseOnAccept,
+    CutUp,
+    CutDown,
+    Stall,
+    SlowAccept,
+}
+
+impl FaultKind {
+    pub const ALL: &'static [FaultKind] = &[
+        FaultKind::CloseOnAccept,
+        FaultKind::CutUp,
+        FaultKind::CutDown,
+        FaultKind::Stall,
+        FaultKind::SlowAccept,
+    ];
+}
+
+impl Schedule {
+    /// No faults, no delays.
+    pub fn clean() -> Self {
+        Schedule::new(0, 0.0, 1, FaultKind::ALL.to_vec(), Link::default())
+    }
+
+    pub fn new(
+        seed: u64,
+        fault_rate: f64,
+        max_cut_bytes: u64,
+        kinds: Vec<FaultKind>,
+        link: Link,
+    ) -> Self {
+        Schedule {
+            rng: StdRng::seed_from_u64(seed),
+            fault_rate,
+            max_cut_bytes: max_cut_bytes.max(1),
+            kinds,
+            link,
+            enabled: true,
+        }
+    }
+
+    /// A random schedule for `seed`: fault rate 30–80 %, every kind, maybe some latency.
+    pub fn random(seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_F00D);
+        let rate = rng.random_range(0.3..0.8);
+        let latency = Duration::from_millis(rng.random_range(0..20));
+        let max_cut = rng.random_range(1_000..200_000);
+        Schedule::new(
+            seed,
+            rate,
+            max_cut,
+            FaultKind::ALL.to_vec(),
+            Link {
+                latency,
+                bytes_per_s: None,
+            },
+        )
+    }
+
+    /// The fault for the next connection.
+    pub fn draw(&mut self) -> Fault {
+        if !self.enabled
+            || self.kinds.is_empty()
+            || !self.rng.random_bool(self.fault_rate.clamp(0.0, 1.0))
+        {
+            return Fault::None;
+        }
+        let kind = self.kinds[self.rng.random_range(0..self.kinds.len())];
+        let n = self.rng.random_range(0..self.max_cut_bytes);
+        match kind {
+            FaultKind::CloseOnAccept => Fault::CloseOnAccept,
+            FaultKind::CutUp => Fault::CutUp(n),
+            // Answers are small: cut them within their first few kilobytes.
+            FaultKind::CutDown => Fault::CutDown(n % 4_000),
+            FaultKind::Stall => Fault::Stall(n),
+            FaultKind::SlowAccept => {
+                Fault::SlowAccept(Duration::from_millis(self.rng.random_range(50..400)))
+            }
+        }
+    }
+}
+
+/// Byte and connection counters.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub up_bytes: AtomicU64,
+    pub down_bytes: AtomicU64,
+    pub connections: AtomicU64,
+    pub faulted: AtomicU64,
+}
+
+impl Stats {
+    pub fn up(&self) -> u64 {
+        self.up_bytes.load(Ordering::Relaxed)
+    }
+    pub fn down(&self) -> u64 {
+        self.down_bytes.load(Ordering::Relaxed)
+    }
+    pub fn reset(&self) {
+        self.up_bytes.store(0, Ordering::Relaxed);
+        self.down_bytes.store(0, Ordering::Relaxed);
+        self.connections.store(0, Ordering::Relaxed);
+        self.faulted.store(0, Ordering::Relaxed);
+    }
+}
+
+/// A running proxy.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    pub stats: Arc<Stats>,
+    target: Arc<Mutex<SocketAddr>>,
+    schedule: Arc<Mutex<Schedule>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Proxy {
+    /// Listens on 127.0.0.1:0 and forwards to `target`.
+    pub async fn start(target: SocketAddr, schedule: Schedule) -> std::io::Result<Proxy> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let stats = Arc::new(Stats::default());
+        let target = Arc::new(Mutex::new(target));
+        let schedule = Arc::new(Mutex::new(schedule));
+        let (st, tg, sc) = (stats.clone(), target.clone(), schedule.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (fault, link) = {
+                    let mut s = lock(&sc);
+                    (s.draw(), s.link)
+                };
+                let to = *lock(&tg);
+                st.connections.fetch_add(1, Ordering::Relaxed);
+                if fault != Fault::None {
+                    st.faulted.fetch_add(1, Ordering::Relaxed);
+                }
+                tokio::spawn(handle(client, to, fault, link, st.clone()));
+            }
+        });
+        Ok(Proxy {
+            addr,
+            stats,
+            target,
+            schedule,
+            task,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Points the proxy at another server address (a restarted server).
+    pub fn set_target(&self, t: SocketAddr) {
+        *lock(&self.target) = t;
+    }
+
+    pub fn set_schedule(&self, s: Schedule) {
+        *lock(&self.schedule) = s;
+    }
+
+    /// Turns fault drawing on or off (the link stays).
+    pub fn set_faults(&self, on: bool) {
+        lock(&self.schedule).enabled = on;
+    }
+}
+
+async fn handle(client: TcpStream, to: SocketAddr, fault: Fault, link: Link, stats: Arc<Stats>) {
+    match fault {
+        Fault::CloseOnAccept => return,
+        Fault::SlowAccept(d) => tokio::time::sleep(d).await,
+        _ => {}
+    }
+    let Ok(server) = TcpStream::connect(to).await else {
+        return;
+    };
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let (cr, cw) = client.into_split();
+    let (sr, sw) = server.into_split();
+    let (cut_up, cut_down, stall) = match fault {
+        Fault::CutUp(n) => (Some(n), None, None),
+        Fault::CutDown(n) => (None, Some(n), None),
+        Fault::Stall(n) => (None, None, Some(n)),
+        _ => (None, None, None),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let up = pump(
+        cr,
+        sw,
+        link,
+        cut_up,
+        stall,
+        stats.clone(),
+        true,
+        stop_tx.clone(),
+        stop_rx.clone(),
+    );
+    let down = pump(sr, cw, link, cut_down, None, stats, false, stop_tx, stop_rx);
+    tokio::join!(up, down);
+}
+
+/// Copies one direction through the simulated link. `cut`: stop both directions after that many
+/// bytes; `stall`: after that many bytes forward nothing more but keep reading (half-open).
+#[allow(clippy::too_many_arguments)]
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    link: Link,
+    cut: Option<u64>,
+    stall: Option<u64>,
+    stats: Arc<Stats>,
+    upward: bool,
+    stop_tx: tokio::sync::watch::Sender<bool>,
+    mut stop_rx: tokio::sync::watch::Receiver<bool>,
+) {
+    // Reader → delayed writer, so latency pipelines.
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    let mut writer_stop = stop_rx.clone();
+    let writer = tokio::spawn(async move {
+        let mut free_at = Instant::now();
+        loop {
+            let item = tokio::select! {
+                i = rx.recv() => i,
+                _ = writer_stop.changed() => None,
+            };
+            let Some((ready, data)) = item else { break };
+            tokio::time::sleep_until(ready).await;
+            if let Some(bps) = link.bytes_per_s {
+                let now = Instant::now();
+                if free_at < now {
+                    free_at = now;
+                }
+                free_at += Duration::from_secs_f64(data.len() as f64 / bps.max(1) as f64);
+                tokio::time::sleep_until(free_at).await;
+            }
+            if to.write_all(&data).await.is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown().await;
+    });
+    let mut seen: u64 = 0;
+    // Under a bandwidth cap, read in small pieces so pacing is smooth.
+    let mut buf = vec![
+        0u8;
+        if link.bytes_per_s.is_some() {
+            4096
+        } else {
+            64 * 1024
+        }
+    ];
+    loop {
+        let n = tokio::select! {
+            r = from.read(&mut buf) => match r { Ok(0) | Err(_) => break, Ok(n) => n },
+            _ = stop_rx.changed() => break,
+        };
+        let mut n = n as u64;
+        let mut end = false;
+        if let Some(c) = cut {
+            if seen + n >= c {
+                n = c.saturating_sub(seen);
+                end = true;
+            }
+        }
+        let stalled = stall.is_some_and(|s| seen + n > s);
+        if stalled {
+            // Forward up to the stall point, then swallow everything until the client gives up.
+            let keep = stall.unwrap_or(0).saturating_sub(seen);
+            if keep > 0 {
+                count(&stats, upward, keep);
+                let _ = tx.send((Instant::now() + link.latency, buf[..keep as usize].to_vec()));
+            }
+            loop {
+                tokio::select! {
+                    r = from.read(&mut buf) => match r { Ok(0) | Err(_) => break, Ok(_) => {} },
+                    _ = stop_rx.changed() => break,
+                }
+            }
+            break;
+        }
+        if n > 0 {
+            count(&stats, upward, n);
+            let _ = tx.send((Instant::now() + link.latency, buf[..n as usize].to_vec()));
+        }
+        seen += n;
+        if end {
+            break;
+        }
+    }
+    if cut.is_some() || stall.is_some() {
+        // A cut or an abandoned stall ends both directions.
+        let _ = stop_tx.send(true);
+    }
+    drop(tx);
+    let _ = writer.await;
+}
+
+fn count(stats: &Stats, upward: bool, n: u64) {
+    if upward {
+        stats.up_bytes.fetch_add(n, Ordering::Relaxed);
+    } else {
+        stats.down_bytes.fetch_add(n, Ordering::Relaxed);
+    }
+}
