@@ -42,4 +42,13 @@ pub const COMMANDS: &[&str] = &[
     "household_remove_member",
     "document_set_dates",
     "catalog_fields",
+    "sync_account",
+    "sync_login",
+    "sync_logout",
+    "sync_now",
+    "sync_status",
+    "sync_retry",
+    "sync_settings",
+    "sync_dossier",
+    "sync_seen",
 ];

@@ -68,7 +68,12 @@ pub fn run() {
             if core.is_ok() {
                 tracing::info!("local store opened");
             }
+            let core_ok = core.is_ok();
             app.manage(AppState { core });
+            if core_ok && std::env::var_os(STARTUP_PROBE_ENV).is_none() {
+                // Sync on start, then periodically while the app runs.
+                commands::sync::start_background(app.handle().clone());
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -111,6 +116,15 @@ pub fn run() {
             commands::people::household_remove_member,
             commands::people::document_set_dates,
             commands::catalog::catalog_fields,
+            commands::sync::sync_account,
+            commands::sync::sync_login,
+            commands::sync::sync_logout,
+            commands::sync::sync_now,
+            commands::sync::sync_status,
+            commands::sync::sync_retry,
+            commands::sync::sync_settings,
+            commands::sync::sync_dossier,
+            commands::sync::sync_seen,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -288,3 +288,49 @@ async fn status_changes_come_back_into_the_timeline() {
     let r = dev.core.sync_once(&cfg(), &|_| {}).await.unwrap();
     assert_eq!(r.pulled, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agency_comes_from_the_server_or_the_dossier_waits() {
+    let env = ServerEnv::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let dev = Device::new(dir.path(), 1, 2_000..3_000, 31, &env.direct(), &env.token);
+    // No agency stored on the device (sign_in stores the demo one for the other tests).
+    dev.core
+        .store()
+        .write(|tx| -> dvc_core::Result<()> {
+            tx.execute("DELETE FROM sync_kv WHERE key = 'agency_code'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    // Two agencies, neither known to serve the dossier's province: the dossier waits, with a
+    // reason, and is not quarantined.
+    let state = &env.server.as_ref().unwrap().state;
+    state
+        .db
+        .upsert_agency("000.00.99.H99", "Cơ quan thử nghiệm thứ hai", 0)
+        .await
+        .unwrap();
+    let r = dev.core.sync_once(&cfg(), &|_| {}).await.unwrap();
+    assert_eq!(
+        (r.sent.len(), r.quarantined.len(), r.pending),
+        (0, 0, 1),
+        "{r:?}"
+    );
+    assert!(
+        r.errors.iter().any(|e| e == "sync.reason.no_agency"),
+        "{r:?}"
+    );
+    let t = dev.core.tracked_dossier(&dev.dossiers[0].0).unwrap();
+    assert_eq!(t.state, "queued");
+    assert_eq!(t.waiting_reason.as_deref(), Some("sync.reason.no_agency"));
+    // The `--agency` override still decides.
+    let over = SyncConfig {
+        agency_code: Some(dvc_tests::syncenv::DEMO_AGENCY.to_string()),
+        ..cfg()
+    };
+    let r = dev.core.sync_once(&over, &|_| {}).await.unwrap();
+    assert_eq!(r.sent.len(), 1, "{r:?}");
+    assert!(r.sent[0].code.starts_with(dvc_tests::syncenv::DEMO_AGENCY));
+    let t = dev.core.tracked_dossier(&dev.dossiers[0].0).unwrap();
+    assert_eq!(t.waiting_reason, None);
+}

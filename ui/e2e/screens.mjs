@@ -25,6 +25,7 @@ export const screens = [
         return ids.length > 0 && ids.every((b) => b.dataset.field === 'civil-status');
       });
     } },
+  { name: 'sync-timeline', path: '/sync/dossiers/0193a1b2-0000-7000-8000-000000000003' },
 ];
 
 // ---- photo tool (issue 5): a generated portrait-shaped PNG is chosen, the checks show.

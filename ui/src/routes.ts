@@ -19,6 +19,7 @@ import HouseholdScreen from './screens/people/HouseholdScreen.svelte';
 import DossierNewScreen from './screens/dossiers/DossierNewScreen.svelte';
 import DossierFormScreen from './screens/dossiers/DossierFormScreen.svelte';
 import DossierCheckScreen from './screens/dossiers/DossierCheckScreen.svelte';
+import SyncTimelineScreen from './screens/sync/SyncTimelineScreen.svelte';
 
 export interface ScreenProps {
   params: string[];
@@ -48,6 +49,7 @@ export const routes: RouteDef[] = [
   { pattern: /^\/dossiers\/([0-9a-f-]{36})\/step\/(\d{1,2})$/, component: DossierFormScreen },
   { pattern: /^\/dossiers\/([0-9a-f-]{36})\/check$/, component: DossierCheckScreen },
   { pattern: /^\/dossiers\/([0-9a-f-]{36})$/, component: DossierFormScreen },
+  { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})$/, component: SyncTimelineScreen },
 ];
 
 const TAB_SCREENS: Record<Tab, Component<ScreenProps>> = {

@@ -97,6 +97,11 @@ pub(crate) struct SearchIndex {
     dels: Vec<(u64, u32)>,
     pub rules: Vec<Rule>,
     pub docs: Vec<Doc>,
+    /// Per document, side by side so the ranker's bound pass over thousands of candidates reads
+    /// two small arrays instead of every `Doc` and its titles: the word count of its shortest
+    /// title (at least 1) and its popularity rank (`u32::MAX` when not popular).
+    pub shortest: Vec<u32>,
+    pub popular: Vec<u32>,
     fields: Vec<String>,
 }
 
@@ -235,6 +240,11 @@ impl SearchIndex {
         dels.sort_unstable();
         dels.dedup();
         let rules = load_rules(c)?;
+        let shortest = docs
+            .iter()
+            .map(|d| d.titles.iter().map(|t| t.len()).min().unwrap_or(0).max(1) as u32)
+            .collect();
+        let popular = docs.iter().map(|d| d.popular.unwrap_or(u32::MAX)).collect();
         tracing::debug!(
             docs = docs.len(),
             terms = n_terms,
@@ -250,6 +260,8 @@ impl SearchIndex {
             dels,
             rules,
             docs,
+            shortest,
+            popular,
             fields,
         })
     }

@@ -212,76 +212,117 @@ impl Expanded {
     }
 }
 
-/// Per document match codes of one query token, for every document (0 = no match).
-struct TokenHits {
-    title: Vec<u8>,
-    body: Vec<u8>,
+/// Slot of a document not matched by any token yet.
+const UNSEEN: u32 = u32::MAX;
+/// Slot of a matched document the filters exclude.
+const FILTERED: u32 = u32::MAX - 1;
+
+/// The match codes of every query token for the documents the query touches, stored only for
+/// those (not for the whole catalog): candidate `s` has the title codes of the `width` unique
+/// tokens at `codes[s * 2 * width..]`, then their body codes.
+struct Hits {
+    width: usize,
+    /// Per document of the index: its candidate number, [`UNSEEN`] or [`FILTERED`].
+    slot: Vec<u32>,
+    /// Candidate number → document.
+    touched: Vec<u32>,
+    codes: Vec<u8>,
 }
 
-/// Finds the documents each token matches (walking posting lists), noting the best code.
+impl Hits {
+    fn new(n_docs: usize, width: usize) -> Self {
+        Self {
+            width,
+            slot: vec![UNSEEN; n_docs],
+            touched: Vec::new(),
+            codes: Vec::new(),
+        }
+    }
+
+    /// The candidate number of document `d`, made on first sight; `None` if filtered out.
+    fn candidate(&mut self, d: u32, pass: &dyn Fn(usize) -> bool) -> Option<usize> {
+        let slot = self.slot.get_mut(d as usize)?;
+        match *slot {
+            FILTERED => None,
+            UNSEEN => {
+                if !pass(d as usize) {
+                    *slot = FILTERED;
+                    return None;
+                }
+                let s = self.touched.len();
+                *slot = s as u32;
+                self.touched.push(d);
+                self.codes.resize(self.codes.len() + 2 * self.width, 0);
+                Some(s)
+            }
+            s => Some(s as usize),
+        }
+    }
+
+    fn raise(&mut self, s: usize, at: usize, code: u8) {
+        if let Some(c) = self.codes.get_mut(s * 2 * self.width + at) {
+            *c = (*c).max(code);
+        }
+    }
+
+    /// Title codes then body codes of candidate `s`.
+    fn of(&self, s: usize) -> (&[u8], &[u8]) {
+        let w = self.width;
+        let all = self.codes.get(s * 2 * w..(s + 1) * 2 * w).unwrap_or(&[]);
+        all.split_at(all.len().min(w))
+    }
+}
+
+/// Finds the documents token `k` matches (walking posting lists), noting the best code.
 fn token_hits(
     idx: &SearchIndex,
+    k: usize,
     e: &Expanded,
     pass: &dyn Fn(usize) -> bool,
-    touched: &mut Vec<u32>,
-    seen: &mut [bool],
-) -> TokenHits {
-    let n = idx.n_docs();
-    let mut h = TokenHits {
-        title: vec![0; n],
-        body: vec![0; n],
-    };
-    let mut mark = |d: u32, touched: &mut Vec<u32>| {
-        let i = d as usize;
-        if !seen[i] {
-            seen[i] = true;
-            if pass(i) {
-                touched.push(d);
+    h: &mut Hits,
+) {
+    let body_at = h.width + k;
+    let add = |docs: &[u32], at: usize, code: u8, h: &mut Hits| {
+        for &d in docs {
+            if let Some(s) = h.candidate(d, pass) {
+                h.raise(s, at, code);
             }
         }
     };
-    let mut title = |term: u32, code: u8, touched: &mut Vec<u32>| {
-        for &d in idx.title_docs(term) {
-            let slot = &mut h.title[d as usize];
-            *slot = (*slot).max(code);
-            mark(d, touched);
-        }
-    };
     if let Some(t) = e.exact {
-        title(t, 4, touched);
+        add(idx.title_docs(t), k, 4, h);
     }
     if e.prefix {
         let code = if e.text.len() >= 2 { 3 } else { 1 };
         for t in e.range.0..e.range.1 {
             if Some(t) != e.exact {
-                title(t, code, touched);
+                add(idx.title_docs(t), k, code, h);
             }
         }
     }
     for &t in &e.typos {
-        title(t, 2, touched);
+        add(idx.title_docs(t), k, 2, h);
     }
-    let mut body = |term: u32, code: u8, touched: &mut Vec<u32>| {
-        for &d in idx.body_docs(term) {
-            let slot = &mut h.body[d as usize];
-            *slot = (*slot).max(code);
-            mark(d, touched);
-        }
-    };
     if let Some(t) = e.exact {
-        body(t, 3, touched);
+        add(idx.body_docs(t), body_at, 3, h);
     }
     for &t in &e.typos {
-        body(t, 1, touched);
+        add(idx.body_docs(t), body_at, 1, h);
     }
     if e.prefix && e.text.len() >= 3 {
         for t in e.range.0..e.range.1 {
             if Some(t) != e.exact {
-                body(t, 2, touched);
+                add(idx.body_docs(t), body_at, 2, h);
             }
         }
     }
-    h
+}
+
+/// Reusable buffers of [`score_variant`].
+#[derive(Default)]
+struct ScoreBufs {
+    covered: Vec<usize>,
+    positions: Vec<usize>,
 }
 
 /// Full score of document `d` for one query variant (tokens as indexes into `uniq`): for the
@@ -292,7 +333,8 @@ fn score_variant(
     d: usize,
     v: &[usize],
     uniq: &[Expanded],
-    hits: &[TokenHits],
+    body_codes: &[u8],
+    bufs: &mut ScoreBufs,
 ) -> f64 {
     let total: f64 = v.iter().map(|&k| uniq[k].weight).sum();
     if total <= 0.0 {
@@ -302,8 +344,7 @@ fn score_variant(
         return 0.0;
     };
     let mut best_title = 0.0f64;
-    let mut covered: Vec<usize> = Vec::new();
-    let mut positions: Vec<usize> = Vec::new();
+    let ScoreBufs { covered, positions } = bufs;
     for (ti, title) in doc.titles.iter().enumerate() {
         let mut got = 0.0;
         covered.clear();
@@ -319,7 +360,7 @@ fn score_variant(
                 }
             }
             let s_title = TITLE_S[code as usize];
-            let s_body = BODY_S[hits[k].body[d] as usize];
+            let s_body = BODY_S[body_codes.get(k).copied().unwrap_or(0) as usize];
             got += e.weight * s_title.max(s_body * BODY_SHARE);
             if let Some(p) = pos {
                 if !covered.contains(&p) {
@@ -352,6 +393,11 @@ fn score_variant(
 
 fn popularity_bonus(popular: Option<u32>) -> f64 {
     popular.map_or(0.0, |r| 0.01 + 0.03 / f64::from(r.max(1)))
+}
+
+/// [`popularity_bonus`] of a rank stored as `u32::MAX` for "not popular".
+fn rank_bonus(rank: u32) -> f64 {
+    popularity_bonus((rank != u32::MAX).then_some(rank))
 }
 
 fn check_params(p: &SearchParams) -> Result<(usize, Option<&'static str>, Option<&'static str>)> {
@@ -550,44 +596,53 @@ fn rank(
                 .service_level
                 .is_none_or(|s| doc.service_level.as_str() == s)
     };
-    let mut touched: Vec<u32> = Vec::new();
-    let mut seen = vec![false; idx.n_docs()];
-    let hits: Vec<TokenHits> = uniq
-        .iter()
-        .map(|e| token_hits(idx, e, &pass, &mut touched, &mut seen))
-        .collect();
-    // Upper bound of each touched document's score.
+    let width = uniq.len();
+    let mut hits = Hits::new(idx.n_docs(), width);
+    for (k, e) in uniq.iter().enumerate() {
+        token_hits(idx, k, e, &pass, &mut hits);
+    }
+    // Upper bound of each touched document's score: its best variant's coverage (each token's
+    // best match anywhere in the titles or the body) plus every bonus it could still get.
     let totals: Vec<f64> = vars
         .iter()
         .map(|v| v.iter().map(|&k| uniq[k].weight).sum())
         .collect();
     let longest = vars.iter().map(Vec::len).max().unwrap_or(0);
-    let mut bounded: Vec<(f64, u32)> = Vec::with_capacity(touched.len());
-    let mut tok = vec![0.0f64; uniq.len()];
-    for &d in &touched {
-        let i = d as usize;
-        for (k, h) in hits.iter().enumerate() {
-            let t = TITLE_S[h.title[i] as usize];
-            let b = BODY_S[h.body[i] as usize] * BODY_SHARE;
-            tok[k] = uniq[k].weight * t.max(b);
+    let phrase = if longest >= 2 { PHRASE } else { 0.0 };
+    let mut bounded: Vec<(f64, u32, u32)> = Vec::with_capacity(hits.touched.len());
+    // Per candidate: each token's weighted best strength, then each variant's coverage.
+    let mut tok = vec![0.0f64; width];
+    let mut covers = vec![0.0f64; vars.len()];
+    let strengths = |s: usize, tok: &mut [f64], covers: &mut [f64]| {
+        let (title, body) = hits.of(s);
+        for (k, ((t, b), e)) in title.iter().zip(body).zip(&uniq).enumerate() {
+            let t = TITLE_S[*t as usize];
+            let b = BODY_S[*b as usize] * BODY_SHARE;
+            tok[k] = e.weight * t.max(b);
         }
-        let mut cover = 0.0f64;
-        for (v, total) in vars.iter().zip(&totals) {
-            if *total > 0.0 {
-                cover = cover.max(v.iter().map(|&k| tok[k]).sum::<f64>() / total);
-            }
+        for ((c, v), total) in covers.iter_mut().zip(&vars).zip(&totals) {
+            *c = if *total > 0.0 {
+                v.iter().map(|&k| tok[k]).sum::<f64>() / total
+            } else {
+                0.0
+            };
         }
+    };
+    for (s, &d) in hits.touched.iter().enumerate() {
+        strengths(s, &mut tok, &mut covers);
+        let cover = covers.iter().copied().fold(0.0f64, f64::max);
         if cover <= 0.0 {
             continue;
         }
-        let doc = &idx.docs[i];
-        let shortest = doc.titles.iter().map(|t| t.len()).min().unwrap_or(0).max(1);
-        let spec = (longest as f64 / shortest as f64).min(1.0);
-        let phrase = if longest >= 2 { PHRASE } else { 0.0 };
-        let ub = cover + SPECIFICITY * spec + phrase + popularity_bonus(doc.popular);
-        bounded.push((ub, d));
+        let i = d as usize;
+        let shortest = idx.shortest.get(i).copied().unwrap_or(1).max(1);
+        let spec = (longest as f64 / f64::from(shortest)).min(1.0);
+        let pop = idx.popular.get(i).copied().unwrap_or(u32::MAX);
+        let ub = cover + SPECIFICITY * spec + phrase + rank_bonus(pop);
+        bounded.push((ub, d, s as u32));
     }
-    let by_bound = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    let by_bound =
+        |a: &(f64, u32, u32), b: &(f64, u32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
     if bounded.len() > MAX_SCORED {
         bounded.select_nth_unstable_by(MAX_SCORED, by_bound);
         bounded.truncate(MAX_SCORED);
@@ -595,56 +650,53 @@ fn rank(
     bounded.sort_unstable_by(by_bound);
     // An exact national code is always scored first (it goes first if it matches at all).
     let code_match = if code_like.contains('.') {
-        touched
+        hits.touched
             .iter()
-            .find(|&&d| idx.docs[d as usize].code.as_deref() == Some(code_like))
+            .enumerate()
+            .find(|(_, &d)| idx.docs[d as usize].code.as_deref() == Some(code_like))
+            .map(|(s, &d)| (d, s as u32))
     } else {
         None
     };
-    if let Some(d) = code_match {
-        bounded.retain(|b| b.1 != *d);
-        bounded.insert(0, (f64::INFINITY, *d));
+    if let Some((d, s)) = code_match {
+        bounded.retain(|b| b.1 != d);
+        bounded.insert(0, (f64::INFINITY, d, s));
     }
     let mut out: Vec<Ranked> = Vec::new();
     // The `limit` best scores so far, best first: once a bound is below the last, no document
     // after it (bounds descend) can enter the results.
     let mut top: Vec<f64> = Vec::with_capacity(limit + 1);
-    for &(ub, d) in &bounded {
+    let mut by_cover: Vec<(f64, usize)> = Vec::with_capacity(vars.len());
+    let mut bufs = ScoreBufs::default();
+    for &(ub, d, s) in &bounded {
         if top.len() >= limit && ub + 0.001 < top[limit - 1] {
             break;
         }
-        let i = d as usize;
+        let (i, s) = (d as usize, s as usize);
         // Variants best covered first; one whose coverage plus every bonus cannot beat the best
         // so far is skipped.
-        let mut by_cover: Vec<(f64, usize)> = vars
-            .iter()
-            .zip(&totals)
-            .enumerate()
-            .filter(|(_, (_, total))| **total > 0.0)
-            .map(|(vi, (v, total))| {
-                let got: f64 = v
-                    .iter()
-                    .map(|&k| {
-                        let t = TITLE_S[hits[k].title[i] as usize];
-                        let b = BODY_S[hits[k].body[i] as usize] * BODY_SHARE;
-                        uniq[k].weight * t.max(b)
-                    })
-                    .sum();
-                (got / total, vi)
-            })
-            .collect();
+        strengths(s, &mut tok, &mut covers);
+        by_cover.clear();
+        by_cover.extend(
+            covers
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0.0)
+                .map(|(vi, c)| (*c, vi)),
+        );
         by_cover.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let mut s = 0.0f64;
-        for (cover, vi) in by_cover {
-            if cover + SPECIFICITY + PHRASE < s {
+        let body = hits.of(s).1;
+        let mut best = 0.0f64;
+        for &(cover, vi) in &by_cover {
+            if cover + SPECIFICITY + PHRASE < best {
                 break;
             }
-            s = s.max(score_variant(idx, i, &vars[vi], &uniq, &hits));
+            best = best.max(score_variant(idx, i, &vars[vi], &uniq, body, &mut bufs));
         }
-        if s <= 0.0 {
+        if best <= 0.0 {
             continue;
         }
-        let score = ((s + popularity_bonus(idx.docs[i].popular)) * 1000.0).round() / 1000.0;
+        let score = ((best + popularity_bonus(idx.docs[i].popular)) * 1000.0).round() / 1000.0;
         out.push(Ranked { doc: i, score });
         let at = top.partition_point(|x| *x >= score);
         top.insert(at, score);

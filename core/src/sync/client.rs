@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use dvc_protocol::agencies::{AgencyInfo, AgencyList};
 use dvc_protocol::auth::{
     LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, VerifyRequest,
 };
@@ -183,6 +184,12 @@ impl Api {
     pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, Failure> {
         self.json(self.req(Method::POST, paths::LOGIN).json(req))
             .await
+    }
+
+    /// The receiving agencies the server serves.
+    pub async fn agencies(&self) -> Result<Vec<AgencyInfo>, Failure> {
+        let r: AgencyList = self.json(self.req(Method::GET, paths::AGENCIES)).await?;
+        Ok(r.agencies)
     }
 
     pub async fn missing(&self, hashes: &[String]) -> Result<Vec<String>, Failure> {

@@ -327,6 +327,9 @@ pub struct Tracked {
     pub agency_code: Option<String>,
     /// The reason key when quarantined.
     pub quarantine_reason: Option<String>,
+    /// The reason key while a queued dossier waits for something other than the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_reason: Option<String>,
     pub attempts: i64,
     pub submitted_at: Option<String>,
     pub updated_at: String,
@@ -353,6 +356,10 @@ fn tracked_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tracked> {
     Ok(Tracked {
         id: r.get(0)?,
         procedure_id: r.get(1)?,
+        waiting_reason: last_error
+            .as_deref()
+            .filter(|e| state == "queued" && *e == super::decide::reason::NO_AGENCY)
+            .map(str::to_owned),
         quarantine_reason: if state == "quarantined" {
             last_error
         } else {

@@ -75,6 +75,25 @@ pub mod reason {
     pub const FORBIDDEN: &str = "sync.reason.forbidden";
     pub const DOCUMENT_MISSING: &str = "sync.reason.document_missing";
     pub const BAD_DOSSIER: &str = "sync.reason.bad_dossier";
+    /// Not a quarantine: the dossier waits until the server serves an agency for its province.
+    pub const NO_AGENCY: &str = "sync.reason.no_agency";
+}
+
+/// The receiving agency of a dossier: the one serving its province, else the server's only
+/// agency; `None` when the server has several and none is known to serve that province.
+pub fn choose_agency(
+    agencies: &[dvc_protocol::agencies::AgencyInfo],
+    province: Option<&str>,
+) -> Option<String> {
+    if let Some(p) = province.filter(|p| !p.is_empty()) {
+        if let Some(a) = agencies.iter().find(|a| a.province.as_deref() == Some(p)) {
+            return Some(a.code.clone());
+        }
+    }
+    match agencies {
+        [only] => Some(only.code.clone()),
+        _ => None,
+    }
 }
 
 /// Classifies a failure. Transient: timeouts, resets, 5xx, 408, 429 (with its Retry-After), a
@@ -240,6 +259,33 @@ mod tests {
             body: Some(ErrorBody::new(code, "x")),
             retry_after_s: None,
         }
+    }
+
+    #[test]
+    fn agency_by_province_then_the_only_one() {
+        use dvc_protocol::agencies::AgencyInfo;
+        let a = |code: &str, p: Option<&str>| AgencyInfo {
+            code: code.into(),
+            name: "x".into(),
+            province: p.map(Into::into),
+        };
+        let two = [
+            a("000.00.01.H01", Some("ha-noi")),
+            a("000.00.02.H02", Some("hue")),
+        ];
+        assert_eq!(
+            choose_agency(&two, Some("hue")).as_deref(),
+            Some("000.00.02.H02")
+        );
+        assert_eq!(choose_agency(&two, Some("da-nang")), None);
+        assert_eq!(choose_agency(&two, None), None);
+        let one = [a("000.00.00.H00", None)];
+        assert_eq!(
+            choose_agency(&one, Some("hue")).as_deref(),
+            Some("000.00.00.H00")
+        );
+        assert_eq!(choose_agency(&one, None).as_deref(), Some("000.00.00.H00"));
+        assert_eq!(choose_agency(&[], Some("hue")), None);
     }
 
     #[test]

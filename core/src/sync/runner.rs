@@ -156,6 +156,8 @@ struct Pass<'a> {
     api: Api,
     cfg: &'a SyncConfig,
     agency: Option<String>,
+    /// The server's agencies, fetched once per pass when needed.
+    agencies: Option<Vec<dvc_protocol::agencies::AgencyInfo>>,
     progress: ProgressFn<'a>,
     report: SyncReport,
 }
@@ -191,6 +193,7 @@ impl Core {
             api,
             cfg,
             agency,
+            agencies: None,
             progress,
             report: SyncReport::default(),
         };
@@ -247,7 +250,11 @@ impl Pass<'_> {
     }
 
     /// The manifest of an entry: stored on the first attempt, read back afterwards.
-    fn frozen(&self, q: &Queued) -> Result<Result<Frozen, &'static str>, Stop> {
+    fn frozen(
+        &self,
+        q: &Queued,
+        agency: Option<&str>,
+    ) -> Result<Result<Frozen, &'static str>, Stop> {
         let store = self.core.store();
         let attempts = db::attempts(store, &q.outbox_id)?;
         if let Some((manifest_json, files, payload_bytes)) = db::frozen(store, &q.outbox_id)? {
@@ -261,7 +268,7 @@ impl Pass<'_> {
                 attempts,
             }));
         }
-        let Some(agency) = self.agency.as_deref() else {
+        let Some(agency) = agency else {
             return Err(Stop::Core(CoreError::invalid(
                 "agency",
                 "no receiving agency code configured: pass --agency once",
@@ -302,11 +309,60 @@ impl Pass<'_> {
             d.submitted_at.as_deref().unwrap_or(&dossier::now()),
         )?;
         // Read back: if another pass froze it first, send that one.
-        self.frozen(q)
+        self.frozen(q, Some(agency))
+    }
+
+    /// The agency for a not-yet-frozen entry: `--agency`/stored override, else chosen from the
+    /// server's list by the dossier's province. `Ok(None)`: none for now (the entry waits).
+    async fn agency_for(&mut self, q: &Queued) -> Result<Option<String>, Stop> {
+        if let Some(a) = &self.agency {
+            return Ok(Some(a.clone()));
+        }
+        if self.agencies.is_none() {
+            match self.api.agencies().await {
+                Ok(list) => self.agencies = Some(list),
+                Err(f) => match decide::classify(&f) {
+                    Disposition::SignInAgain => return Err(Stop::SignIn),
+                    Disposition::UpdateApp => return Err(Stop::UpdateApp),
+                    _ => {
+                        let what = f.describe();
+                        self.report.failed_attempts += 1;
+                        self.report.errors.push(what);
+                        return Ok(None);
+                    }
+                },
+            }
+        }
+        let d = dossier::get(self.core.store(), &q.dossier_id)?;
+        let province = d
+            .values
+            .get(form::common::AGENCY_PROVINCE)
+            .and_then(serde_json::Value::as_str);
+        Ok(decide::choose_agency(
+            self.agencies.as_deref().unwrap_or_default(),
+            province,
+        ))
     }
 
     async fn send_one(&mut self, q: &Queued) -> Result<(), Stop> {
-        let f = match self.frozen(q)? {
+        let agency = if db::frozen(self.core.store(), &q.outbox_id)?.is_some() {
+            None
+        } else {
+            match self.agency_for(q).await? {
+                Some(a) => Some(a),
+                None => {
+                    if self.agencies.is_some() {
+                        // The server answered, but serves no agency for this dossier.
+                        tracing::warn!(dossier = %q.dossier_id, "no receiving agency on the server");
+                        db::record_failure(self.core.store(), &q.outbox_id, reason::NO_AGENCY)?;
+                        self.report.errors.push(reason::NO_AGENCY.to_string());
+                    }
+                    self.emit(&q.dossier_id, Phase::Waiting, 0, 0);
+                    return Ok(());
+                }
+            }
+        };
+        let f = match self.frozen(q, agency.as_deref())? {
             Ok(f) => f,
             Err(why) => {
                 self.quarantine(q, why)?;

@@ -7,3 +7,4 @@ pub mod dossier;
 pub mod people;
 pub mod photo;
 pub mod shell;
+pub mod sync;

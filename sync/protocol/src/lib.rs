@@ -21,6 +21,7 @@
 //!
 //! The `openapi` feature (used by the server only) adds `utoipa` schemas; the client leaves it off.
 
+pub mod agencies;
 pub mod auth;
 pub mod blobs;
 pub mod dossiers;

@@ -80,6 +80,10 @@ pub fn fill(template: &str, values: &[&str]) -> String {
     out
 }
 
+/// `GET` → `200` [`crate::agencies::AgencyList`]: the receiving agencies this server serves.
+/// Any signed-in account; the app picks the agency of a dossier from it.
+pub const AGENCIES: &str = "/v1/agencies";
+
 #[cfg(test)]
 mod tests {
     use super::*;

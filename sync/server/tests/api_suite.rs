@@ -24,6 +24,7 @@ both_backends!(
     event_feed_cursor_and_long_poll,
     console_actions_become_events,
     bad_input_is_json,
+    agencies_list,
 );
 
 fn code_re_ok(code: &str, agency: &str) -> bool {
@@ -81,6 +82,7 @@ async fn health_metrics_and_openapi(b: Backend) {
         dvc_protocol::paths::EVENTS,
         dvc_protocol::paths::ADMIN_ACCOUNTS,
         dvc_protocol::paths::ADMIN_REVOKE_TOKENS,
+        dvc_protocol::paths::AGENCIES,
     ] {
         assert!(paths.contains_key(p), "{p} missing from openapi.json");
     }
@@ -107,7 +109,7 @@ async fn health_metrics_and_openapi(b: Backend) {
     }
     assert_eq!(
         paths.len(),
-        21,
+        22,
         "documented paths changed: update the protocol crate and this test"
     );
 }
@@ -1561,4 +1563,30 @@ mod shutdown {
                 && t0.elapsed() < std::time::Duration::from_secs(5)
         );
     }
+}
+
+async fn agencies_list(b: Backend) {
+    let h = Harness::start(b).await;
+    // Signed-in accounts only.
+    let (s, v) = h.json(Method::GET, "/v1/agencies", None, None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("401.1"))
+    );
+    let u = h.user(Role::Citizen).await;
+    let (s, v) = h
+        .json(Method::GET, "/v1/agencies", Some(&u.token), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let list: dvc_protocol::agencies::AgencyList = serde_json::from_value(v).unwrap();
+    let codes: Vec<&str> = list.agencies.iter().map(|a| a.code.as_str()).collect();
+    let mut sorted = codes.clone();
+    sorted.sort_unstable();
+    assert_eq!(codes, sorted);
+    assert!(
+        codes.contains(&AGENCY_X) && codes.contains(&AGENCY_Y),
+        "{codes:?}"
+    );
+    let x = list.agencies.iter().find(|a| a.code == AGENCY_X).unwrap();
+    assert_eq!(x.name, "Công an xã X (thử nghiệm)");
 }

@@ -202,6 +202,13 @@ async fn authorization_matrix(b: Backend) {
         },
         Row {
             method: Method::GET,
+            template: "/v1/agencies",
+            path: "/v1/agencies".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: Method::GET,
             template: "/v1/consents",
             path: "/v1/consents".into(),
             body: None,

@@ -6,9 +6,10 @@ import { handlers as catalog } from './catalog';
 import { handlers as photo } from './photo';
 import { handlers as people } from './people';
 import { handlers as dossier } from './dossier';
+import { handlers as sync } from './sync';
 import { reject, type Handlers } from './util';
 
-const all: Handlers = { ...shell, ...catalog, ...photo, ...people, ...dossier };
+const all: Handlers = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync };
 
 export function installMockBackend(): void {
   mockIPC((cmd, payload) => {

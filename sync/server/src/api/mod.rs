@@ -2,6 +2,7 @@
 //! (utoipa-axum), so the served `/v1/openapi.json` cannot drift from the router.
 
 pub mod admin;
+pub mod agencies;
 pub mod auth;
 pub mod blobs;
 pub mod consents;
@@ -71,6 +72,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(events::list))
         .routes(routes!(admin::create))
         .routes(routes!(admin::revoke_tokens))
+        .routes(routes!(agencies::list))
         .split_for_parts()
 }
 

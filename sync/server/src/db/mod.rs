@@ -351,6 +351,8 @@ pub trait Database: Send + Sync + 'static {
     async fn upsert_agency(&self, code: &str, name: &str, now: i64) -> DbResult<()>;
     /// The agency's name, if served here.
     async fn agency_name(&self, code: &str) -> DbResult<Option<String>>;
+    /// Every agency as `(code, name)`, ordered by code.
+    async fn agencies(&self) -> DbResult<Vec<(String, String)>>;
 
     // ---- accounts
     /// Inserts an account; `false` if the login is taken.

@@ -470,6 +470,15 @@ impl Database for PgDb {
         Ok(row.map(|r| r.get(0)))
     }
 
+    async fn agencies(&self) -> DbResult<Vec<(String, String)>> {
+        let c = self.client().await?;
+        let rows = c
+            .query("SELECT code, name FROM agencies ORDER BY code", &[])
+            .await
+            .map_err(e("agencies"))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     async fn create_account(&self, a: &Account, now: i64) -> DbResult<bool> {
         let c = self.client().await?;
         insert_account(&c, a, now).await

@@ -448,6 +448,19 @@ impl Database for SqliteDb {
         .await
     }
 
+    async fn agencies(&self) -> DbResult<Vec<(String, String)>> {
+        self.read(move |c| {
+            let mut st = c
+                .prepare("SELECT code, name FROM agencies ORDER BY code")
+                .map_err(e("agencies"))?;
+            let rows = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(e("agencies"))?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(e("agencies"))
+        })
+        .await
+    }
+
     async fn create_account(&self, a: &Account, now: i64) -> DbResult<bool> {
         let a = a.clone();
         self.write(move |c| insert_account(c, &a, now)).await
