@@ -8,6 +8,7 @@ pub mod app;
 pub mod faultproxy;
 pub mod procs;
 pub mod syncenv;
+pub mod flows;
 
 use std::path::PathBuf;
 

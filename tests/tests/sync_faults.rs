@@ -27,6 +27,11 @@ fn cfg() -> SyncConfig {
             cap: Duration::from_millis(100),
         },
         attempts_per_dossier: 4,
+        // Small, adaptive chunks: many chunk boundaries to cut at and resume from, and the sizer
+        // growing on a clean stretch and halving after each break.
+        chunk_bytes: 16 * 1024,
+        chunk_min: 4 * 1024,
+        chunk_max: 64 * 1024,
         ..SyncConfig::default()
     }
 }
