@@ -6,9 +6,9 @@
 
 pub mod app;
 pub mod faultproxy;
+pub mod flows;
 pub mod procs;
 pub mod syncenv;
-pub mod flows;
 
 use std::path::PathBuf;
 

@@ -70,10 +70,15 @@ async fn an_offline_dossier_syncs_and_an_officer_action_comes_back() -> R {
     app.find("[data-testid=sync-login]").await?;
     let item = format!("[data-testid=sync-queue] li[data-dossier='{id}']");
     let line = app.text(&item).await?;
-    assert!(line.contains("Cấp hộ chiếu"), "the queue names the procedure: {line}");
+    assert!(
+        line.contains("Cấp hộ chiếu"),
+        "the queue names the procedure: {line}"
+    );
     assert!(line.contains("Đang chờ gửi"), "{line}");
     let phase = app
-        .js(&format!("return document.querySelector(\"{item}\").dataset.phase;"))
+        .js(&format!(
+            "return document.querySelector(\"{item}\").dataset.phase;"
+        ))
         .await?;
     assert_eq!(phase, serde_json::json!("queued"));
 
@@ -120,7 +125,10 @@ async fn an_offline_dossier_syncs_and_an_officer_action_comes_back() -> R {
     let code = code.as_str().unwrap_or_default().to_string();
     let on_server = env.dossiers().await.dossiers;
     assert_eq!(on_server.len(), 1, "exactly one dossier on the server");
-    assert_eq!(on_server[0].code, code, "the code on screen is the server's");
+    assert_eq!(
+        on_server[0].code, code,
+        "the code on screen is the server's"
+    );
     let uuid = on_server[0].dossier_uuid.clone();
     assert!(
         app.text(&sent).await?.contains("Cấp hộ chiếu"),
@@ -179,13 +187,17 @@ async fn an_offline_dossier_syncs_and_an_officer_action_comes_back() -> R {
         "one notification for the pulled change: {titles:?}"
     );
     assert!(
-        titles.iter().all(|t| !t.contains("Trần") && !t.contains("0012")),
+        titles
+            .iter()
+            .all(|t| !t.contains("Trần") && !t.contains("0012")),
         "no personal data in notifications: {titles:?}"
     );
 
     // The timeline shows both events.
-    app.js(&format!("location.hash = '/sync/dossiers/{id}'; return true;"))
-        .await?;
+    app.js(&format!(
+        "location.hash = '/sync/dossiers/{id}'; return true;"
+    ))
+    .await?;
     app.find("[data-testid=timeline] li[data-state='supplement_requested']")
         .await?;
     app.find("[data-testid=timeline] li[data-state='accepted']")

@@ -490,7 +490,10 @@ mod tests {
             c.acked(n, Duration::from_millis(1));
             sizes.push(c.size());
         }
-        assert_eq!(&sizes[..4], &[128 * 1024, 256 * 1024, 512 * 1024, 1024 * 1024]);
+        assert_eq!(
+            &sizes[..4],
+            &[128 * 1024, 256 * 1024, 512 * 1024, 1024 * 1024]
+        );
         assert!(sizes.iter().all(|&s| s <= 1024 * 1024));
     }
 
@@ -525,8 +528,14 @@ mod tests {
         c.acked(1000, Duration::from_millis(1));
         assert_eq!(c.size(), 32 * 1024);
         // Out-of-range starts are clamped.
-        assert_eq!(ChunkSizer::new(1, 1024, 4096, Duration::from_secs(1)).size(), 1024);
-        assert_eq!(ChunkSizer::new(1 << 30, 1024, 4096, Duration::from_secs(1)).size(), 4096);
+        assert_eq!(
+            ChunkSizer::new(1, 1024, 4096, Duration::from_secs(1)).size(),
+            1024
+        );
+        assert_eq!(
+            ChunkSizer::new(1 << 30, 1024, 4096, Duration::from_secs(1)).size(),
+            4096
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 pub mod catalog;
 pub mod dossier;
+pub mod notify;
 pub mod people;
 pub mod photo;
 pub mod shell;
 pub mod sync;
-pub mod notify;

@@ -155,7 +155,11 @@ mod tests {
     #[test]
     fn titles_name_the_code_and_the_state_in_vietnamese() {
         assert_eq!(
-            title(&change(Some("000.00.00.H00-261123-0001"), "supplement_requested")).as_deref(),
+            title(&change(
+                Some("000.00.00.H00-261123-0001"),
+                "supplement_requested"
+            ))
+            .as_deref(),
             Some("Hồ sơ 000.00.00.H00-261123-0001: Cần bổ sung giấy tờ")
         );
         assert_eq!(
