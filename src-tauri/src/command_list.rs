@@ -51,4 +51,5 @@ pub const COMMANDS: &[&str] = &[
     "sync_settings",
     "sync_dossier",
     "sync_seen",
+    "sync_notifications",
 ];

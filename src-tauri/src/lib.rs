@@ -62,6 +62,8 @@ pub fn run() {
     // decoder (`cccd_scan_image`). Granted by capabilities/mobile.json.
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
+    // System notifications for pulled status changes (commands/notify.rs).
+    let builder = builder.plugin(tauri_plugin_notification::init());
     let result = builder
         .setup(|app| {
             let core = open_core(app);
@@ -125,6 +127,7 @@ pub fn run() {
             commands::sync::sync_settings,
             commands::sync::sync_dossier,
             commands::sync::sync_seen,
+            commands::sync::sync_notifications,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

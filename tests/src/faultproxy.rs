@@ -67,6 +67,10 @@ pub struct Schedule {
     pub link: Link,
     /// Faults are drawn only while this is true.
     pub enabled: bool,
+    /// Cuts by bytes rather than by connection: when set, an upward cut point is drawn from an
+    /// exponential distribution with this mean, so cuts come at a steady rate per byte sent
+    /// (memoryless), wherever connections start and end: always mid-stream.
+    pub cut_mean_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +112,17 @@ impl Schedule {
             kinds,
             link,
             enabled: true,
+            cut_mean_bytes: None,
         }
+    }
+
+    /// Cuts by bytes: every connection is cut once it has carried a number of upward bytes drawn
+    /// from an exponential distribution of mean `mean_bytes` (on average one cut per `mean_bytes`
+    /// sent, mid-stream).
+    pub fn cuts_by_bytes(seed: u64, mean_bytes: u64, link: Link) -> Self {
+        let mut s = Schedule::new(seed, 1.0, mean_bytes, vec![FaultKind::CutUp], link);
+        s.cut_mean_bytes = Some(mean_bytes.max(1));
+        s
     }
 
     /// A random schedule for `seed`: fault rate 30–80 %, every kind, maybe some latency.
@@ -138,6 +152,10 @@ impl Schedule {
             return Fault::None;
         }
         let kind = self.kinds[self.rng.random_range(0..self.kinds.len())];
+        if let (Some(mean), FaultKind::CutUp) = (self.cut_mean_bytes, kind) {
+            let u: f64 = self.rng.random_range(0.0..1.0);
+            return Fault::CutUp((-(1.0 - u).ln() * mean as f64) as u64);
+        }
         let n = self.rng.random_range(0..self.max_cut_bytes);
         match kind {
             FaultKind::CloseOnAccept => Fault::CloseOnAccept,
@@ -158,7 +176,10 @@ pub struct Stats {
     pub up_bytes: AtomicU64,
     pub down_bytes: AtomicU64,
     pub connections: AtomicU64,
+    /// Connections that drew a fault.
     pub faulted: AtomicU64,
+    /// Cuts that really happened (the connection carried enough bytes to reach its cut point).
+    pub cuts: AtomicU64,
 }
 
 impl Stats {
@@ -173,6 +194,10 @@ impl Stats {
         self.down_bytes.store(0, Ordering::Relaxed);
         self.connections.store(0, Ordering::Relaxed);
         self.faulted.store(0, Ordering::Relaxed);
+        self.cuts.store(0, Ordering::Relaxed);
+    }
+    pub fn cuts(&self) -> u64 {
+        self.cuts.load(Ordering::Relaxed)
     }
 }
 
@@ -369,6 +394,7 @@ async fn pump(
         }
         seen += n;
         if end {
+            stats.cuts.fetch_add(1, Ordering::Relaxed);
             break;
         }
     }

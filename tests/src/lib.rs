@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod faultproxy;
+pub mod flows;
 pub mod procs;
 pub mod syncenv;
 

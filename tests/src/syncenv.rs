@@ -345,3 +345,94 @@ pub async fn verify(env: &ServerEnv, expected_total: usize, devices: &[(&Core, &
         }
     }
 }
+
+/// An officer's session in the web console (`/console`), driven over HTTP like the browser form:
+/// the login page's CSRF token and cookie, then form posts with the session's CSRF token.
+pub struct Console {
+    base: String,
+    http: reqwest::Client,
+    cookie: String,
+    csrf: String,
+}
+
+fn cookie_from(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .and_then(|c| c[name.len() + 1..].split(';').next().map(str::to_owned))
+}
+
+fn hidden_csrf(page: &str) -> String {
+    let mark = "name=\"csrf\" value=\"";
+    let i = page.find(mark).expect("a csrf field on the console page") + mark.len();
+    page[i..].split('"').next().unwrap().to_owned()
+}
+
+impl Console {
+    /// Signs in to the console of the server at `base` (direct URL) as the demo officer.
+    pub async fn login(base: &str) -> Console {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = http
+            .get(format!("{base}/console/login"))
+            .send()
+            .await
+            .unwrap();
+        let pre = cookie_from(&res, "dvc_login").expect("login cookie");
+        let csrf = hidden_csrf(&res.text().await.unwrap());
+        let res = http
+            .post(format!("{base}/console/login"))
+            .header("cookie", format!("dvc_login={pre}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", dvc_sync::seed::DEMO_OFFICER.0),
+                ("password", dvc_sync::seed::DEMO_OFFICER.1),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303, "console login failed");
+        let cookie = format!(
+            "dvc_session={}",
+            cookie_from(&res, "dvc_session").expect("session cookie")
+        );
+        let page = http
+            .get(format!("{base}/console/dossiers"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        Console {
+            base: base.to_owned(),
+            http,
+            cookie,
+            csrf: hidden_csrf(&page),
+        }
+    }
+
+    /// Posts an action form (`action=accept`, `action=supplement&note=…`, …) on a dossier, as the
+    /// buttons of the console's dossier page do. Returns the HTTP status (303 on success).
+    pub async fn act(&self, dossier_uuid: &str, fields: &[(&str, &str)]) -> u16 {
+        let mut form: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.http
+            .post(format!(
+                "{}/console/dossiers/{dossier_uuid}/action",
+                self.base
+            ))
+            .header("cookie", &self.cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}

@@ -9,145 +9,13 @@
 //!
 //! Run by `./x test` (needs the built app, Xvfb, tauri-driver); ignored by a plain `cargo test`.
 
-use std::path::Path;
-use std::time::Duration;
-
-use dvc_core::people::PersonInput;
-use dvc_core::photo::synth;
-use dvc_core::secrets::KeystoreKind;
-use dvc_core::{Core, OpenOptions};
 use dvc_tests::app::{App, Launch};
+use dvc_tests::flows::{
+    attach, choose, next, seed_person, settled, step, submit_from_checklist, tick_declaration,
+    type_into, value, wait_for, write_photos, ID, NAME,
+};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
-
-/// Synthetic applicant (made-up number and name).
-const NAME: &str = "Trần Thị Hộ Chiếu";
-const ID: &str = "001190000456";
-
-fn seed_person(data: &Path) -> R<String> {
-    let core = Core::open(&OpenOptions {
-        data_dir: data.to_path_buf(),
-        keystore: KeystoreKind::File,
-    })?;
-    let p = core.add_person(&PersonInput {
-        full_name: NAME.into(),
-        sex: Some("female".into()),
-        date_of_birth: Some("1990-05-17".into()),
-        id_number: Some(ID.into()),
-        id_issue_date: Some("2021-04-01".into()),
-        phone: Some("0912345678".into()),
-        permanent_address: Some("Số 1 đường Thử, phường Mẫu, Hà Nội".into()),
-        ethnicity: Some("Kinh".into()),
-        nationality: Some("Việt Nam".into()),
-        ..Default::default()
-    })?;
-    Ok(p.id)
-}
-
-async fn wait_for(app: &App, script: &str, what: &str) -> R<serde_json::Value> {
-    for _ in 0..200 {
-        let v = app.js(script).await?;
-        if !v.is_null() && v != serde_json::Value::Bool(false) {
-            return Ok(v);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Err(format!("timed out waiting for {what}").into())
-}
-
-async fn value(app: &App, field: &str) -> R<String> {
-    let v = app
-        .js(&format!(
-            "const e = document.querySelector('[data-field=\"{field}\"] :is(input, select, textarea)'); return e ? e.value : null;"
-        ))
-        .await?;
-    Ok(v.as_str().unwrap_or_default().to_string())
-}
-
-async fn type_into(app: &App, field: &str, text: &str) -> R {
-    let el = app
-        .find(&format!(
-            "[data-field='{field}'] :is(input, select, textarea)"
-        ))
-        .await?;
-    el.send_keys(text).await?;
-    Ok(())
-}
-
-/// Chooses an option of a `<select>` the way a user's pick does (a change event).
-async fn choose(app: &App, field: &str, v: &str) -> R {
-    app.js(&format!(
-        "const s = document.querySelector('[data-field=\"{field}\"] select'); s.value = '{v}'; \
-         s.dispatchEvent(new Event('change', {{ bubbles: true }})); s.dispatchEvent(new Event('blur')); return true;"
-    ))
-    .await?;
-    Ok(())
-}
-
-async fn step(app: &App) -> R<u64> {
-    let v = wait_for(
-        app,
-        "const e = document.querySelector('[data-step]'); return e ? Number(e.dataset.step) : null;",
-        "the step number",
-    )
-    .await?;
-    Ok(v.as_u64().unwrap_or(0))
-}
-
-async fn next(app: &App, expect: u64) -> R {
-    app.click("[data-testid=dossier-next]").await?;
-    wait_for(
-        app,
-        &format!("const e = document.querySelector('[data-step]'); return !!e && e.dataset.step === '{expect}';"),
-        "the next step",
-    )
-    .await?;
-    Ok(())
-}
-
-/// Everything typed is saved ("Đã lưu") and the route is remembered in the app's store.
-async fn settled(app: &App) -> R {
-    wait_for(
-        app,
-        "const e = document.querySelector('[data-save]'); return !!e && e.dataset.save === 'saved';",
-        "the saved indicator",
-    )
-    .await?;
-    wait_for(
-        app,
-        "return window.__TAURI_INTERNALS__.invoke('settings_get').then(s => s.last_route === location.hash.slice(1));",
-        "the remembered route",
-    )
-    .await?;
-    Ok(())
-}
-
-async fn attach(app: &App, component: &str, file: &Path) -> R {
-    app.click(&format!("[data-capture='{component}']")).await?;
-    let input = app
-        .find(&format!(
-            "[data-component='{component}'] [data-photo-input]"
-        ))
-        .await?;
-    input
-        .send_keys(file.to_str().ok_or("path")?.to_string())
-        .await?;
-    wait_for(
-        app,
-        &format!("const b = document.querySelector('[data-component=\"{component}\"] [data-photo-use]'); return !!b && !b.disabled;"),
-        "the prepared photo",
-    )
-    .await?;
-    app.click(&format!("[data-component='{component}'] [data-photo-use]"))
-        .await?;
-    wait_for(
-        app,
-        &format!("return !!document.querySelector('[data-attached=\"{component}\"]');"),
-        "the attached photo",
-    )
-    .await?;
-    Ok(())
-}
 
 #[tokio::test]
 #[ignore = "needs the built app, Xvfb and tauri-driver: run through ./x test"]
@@ -155,15 +23,7 @@ async fn a_passport_dossier_is_filled_survives_a_restart_and_is_queued() -> R {
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");
     let person = seed_person(&data)?;
-    let portrait = dir.path().join("chan-dung.jpg");
-    std::fs::write(
-        &portrait,
-        synth::jpeg(&synth::portrait(1200, 1800, Default::default()), 90, None),
-    )?;
-    let front = dir.path().join("cccd-truoc.jpg");
-    std::fs::write(&front, synth::jpeg(&synth::card(1600, 1000, 0.9), 90, None))?;
-    let back = dir.path().join("cccd-sau.jpg");
-    std::fs::write(&back, synth::jpeg(&synth::card(1600, 1000, 0.9), 90, None))?;
+    let photos = write_photos(dir.path())?;
 
     let launch = Launch::new(&data);
     let app = App::launch(&launch).await?;
@@ -283,9 +143,9 @@ async fn a_passport_dossier_is_filled_survives_a_restart_and_is_queued() -> R {
     next(&app, 5).await?;
 
     // Step 5: photos through the capture flow with each component's profile.
-    attach(&app, "portrait", &portrait).await?;
-    attach(&app, "cccd_front", &front).await?;
-    attach(&app, "cccd_back", &back).await?;
+    attach(&app, "portrait", &photos.portrait).await?;
+    attach(&app, "cccd_front", &photos.front).await?;
+    attach(&app, "cccd_back", &photos.back).await?;
     next(&app, 6).await?;
 
     // Step 6: submission.
@@ -293,37 +153,11 @@ async fn a_passport_dossier_is_filled_survives_a_restart_and_is_queued() -> R {
     app.click("[data-field='delivery'] input[value='in_person']")
         .await?;
     // The declaration: a tap on its text (the whole row is the target).
-    app.click("[data-field='declaration'] label > span").await?;
-    let ticked = app
-        .js("return document.querySelector('[data-field=declaration] input').checked;")
-        .await?;
-    if ticked != serde_json::json!(true) {
-        // Seen once under WebKitWebDriver: the synthetic click did not toggle the box.
-        eprintln!("declaration not ticked by the WebDriver click; ticking it by script");
-        app.js("document.querySelector('[data-field=declaration] input').click(); return true;")
-            .await?;
-    }
-    wait_for(
-        &app,
-        "return document.querySelector('[data-field=declaration] input').checked;",
-        "the ticked declaration",
-    )
-    .await?;
+    tick_declaration(&app).await?;
     settled(&app).await?;
     app.click("[data-testid=dossier-next]").await?;
-    app.find("[data-screen=dossier-checklist]").await?;
-    let left = wait_for(
-        &app,
-        "return document.querySelector('[data-testid=checklist-complete]') ? [] : (document.querySelector('[data-testid=checklist]') ? [...document.querySelectorAll('[data-problem-path]')].map(e => e.dataset.problemPath) : null);",
-        "the checklist",
-    )
-    .await?;
-    assert_eq!(left, serde_json::json!([]), "nothing left to fix");
-
-    // Submit → confirm → queued, read-only.
-    app.click("[data-testid=dossier-submit]").await?;
-    app.click("[data-testid=confirm-yes]").await?;
-    app.find("[data-testid=dossier-readonly]").await?;
+    // Nothing left to fix → submit → confirm → queued, read-only.
+    submit_from_checklist(&app).await?;
     let editable = app
         .js("return [...document.querySelectorAll('[data-field] input:not([type=checkbox]):not([type=radio])')].filter(i => !i.readOnly).length;")
         .await?;

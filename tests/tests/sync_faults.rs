@@ -3,7 +3,8 @@
 //! restart in the middle of an upload; a conflicting dossier that must not hold up the others;
 //! status events flowing back into the timeline.
 //!
-//! `DVC_SYNC_SCHEDULES=500` runs more schedules (default 30); `DVC_SYNC_SEED=n` replays one.
+//! `DVC_SYNC_SCHEDULES=500` runs more schedules (default 100: about 2 s each on the 2-core CI
+//! machine under load, so ~3–4 min); `DVC_SYNC_SEED=n` replays one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +28,11 @@ fn cfg() -> SyncConfig {
             cap: Duration::from_millis(100),
         },
         attempts_per_dossier: 4,
+        // Small, adaptive chunks: many chunk boundaries to cut at and resume from, and the sizer
+        // growing on a clean stretch and halving after each break.
+        chunk_bytes: 16 * 1024,
+        chunk_min: 4 * 1024,
+        chunk_max: 64 * 1024,
         ..SyncConfig::default()
     }
 }
@@ -56,13 +62,14 @@ fn schedules() -> Vec<u64> {
     let n: u64 = std::env::var("DVC_SYNC_SCHEDULES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(30);
+        .unwrap_or(100);
     (1..=n).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_dossier_arrives_exactly_once_under_random_faults() {
     let seeds = schedules();
+    let started = std::time::Instant::now();
     let mut env = ServerEnv::start().await;
     let mut on_server = 0usize;
     let (mut faulted, mut failed, mut resumed) = (0u64, 0u32, 0u32);
@@ -104,9 +111,11 @@ async fn every_dossier_arrives_exactly_once_under_random_faults() {
         failed += r1.failed_attempts + r2.failed_attempts;
         resumed += r1.resumed + r2.resumed;
     }
+    let secs = started.elapsed().as_secs_f64();
     println!(
-        "{} schedules: {faulted} faulted connections, {failed} failed attempts, {resumed} resumed uploads",
-        seeds.len()
+        "{} schedules in {secs:.0} s ({:.2} s each): {faulted} faulted connections, {failed} failed attempts, {resumed} resumed uploads",
+        seeds.len(),
+        secs / seeds.len().max(1) as f64
     );
     if seeds.len() >= 10 {
         // The schedules really did break things (otherwise this test proves nothing).

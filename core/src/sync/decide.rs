@@ -204,6 +204,62 @@ pub fn next_chunk(offset: u64, length: u64, chunk: u64) -> Option<(u64, u64)> {
     Some((offset, length.min(offset.saturating_add(chunk))))
 }
 
+/// The upload chunk size, adapted to the link. Every chunk is acknowledged before the next one
+/// goes (the server takes chunks in order, each with its checksum), so a chunk costs one round
+/// trip on top of its bytes: small chunks waste time on a slow, far link; big chunks lose more
+/// when a connection breaks in the middle (the server drops a chunk that did not arrive whole).
+/// So: aim for chunks that take about `target` on the wire, estimated from the last chunk's
+/// throughput, growing at most 2× per chunk; halve after a break. Always within `min..=max`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChunkSizer {
+    size: u64,
+    min: u64,
+    max: u64,
+    target: Duration,
+}
+
+impl ChunkSizer {
+    /// Starts at `start`, kept within `min..=max` (`min` ≥ 1 byte, `max` ≥ `min`).
+    pub fn new(start: u64, min: u64, max: u64, target: Duration) -> Self {
+        let min = min.max(1);
+        let max = max.max(min);
+        ChunkSizer {
+            size: start.clamp(min, max),
+            min,
+            max,
+            target,
+        }
+    }
+
+    /// The size of the next chunk.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// A chunk of `bytes` was acknowledged `took` after it started. A short chunk (the end of a
+    /// file) says little about the link and changes nothing.
+    pub fn acked(&mut self, bytes: u64, took: Duration) {
+        if bytes < self.size {
+            return;
+        }
+        let secs = took.as_secs_f64().max(0.001);
+        let ideal = bytes as f64 / secs * self.target.as_secs_f64();
+        let ideal = if ideal.is_finite() && ideal > 0.0 {
+            ideal as u64
+        } else {
+            self.size
+        };
+        let lo = (self.size / 2).max(self.min);
+        let hi = self.size.saturating_mul(2).min(self.max);
+        self.size = ideal.clamp(lo, hi);
+    }
+
+    /// The connection broke (or timed out) during a chunk: halve.
+    pub fn broken(&mut self) {
+        self.size = (self.size / 2).max(self.min);
+    }
+}
+
 /// Indexes of `files` (by SHA-256) to upload, given the server's `missing` list: each missing hash
 /// once, in the files' order; hashes the server did not ask for are skipped.
 pub fn uploads_needed(files: &[String], missing: &[String]) -> Vec<usize> {
@@ -422,6 +478,64 @@ mod tests {
         assert_eq!(next_chunk(8, 10, 4), Some((8, 10)));
         assert_eq!(next_chunk(10, 10, 4), None);
         assert_eq!(next_chunk(0, 10, 0), None);
+    }
+
+    #[test]
+    fn chunks_grow_on_a_fast_link_and_stay_bounded() {
+        let mut c = ChunkSizer::new(64 * 1024, 32 * 1024, 1024 * 1024, Duration::from_secs(3));
+        // Loopback: each chunk in a millisecond → doubling up to the maximum, never beyond.
+        let mut sizes = vec![];
+        for _ in 0..10 {
+            let n = c.size();
+            c.acked(n, Duration::from_millis(1));
+            sizes.push(c.size());
+        }
+        assert_eq!(
+            &sizes[..4],
+            &[128 * 1024, 256 * 1024, 512 * 1024, 1024 * 1024]
+        );
+        assert!(sizes.iter().all(|&s| s <= 1024 * 1024));
+    }
+
+    #[test]
+    fn chunks_settle_near_the_target_time_on_3g() {
+        // 50 kB/s, 0.4 s round trip: a chunk of n bytes takes n / 50 000 + 0.4 s.
+        let mut c = ChunkSizer::new(64 * 1024, 32 * 1024, 1024 * 1024, Duration::from_secs(3));
+        for _ in 0..20 {
+            let n = c.size();
+            c.acked(n, Duration::from_secs_f64(n as f64 / 50_000.0 + 0.4));
+        }
+        let secs = c.size() as f64 / 50_000.0 + 0.4;
+        assert!((2.5..=3.5).contains(&secs), "{} bytes, {secs} s", c.size());
+        // 2G, 5 kB/s: down to the minimum.
+        let mut c = ChunkSizer::new(64 * 1024, 32 * 1024, 1024 * 1024, Duration::from_secs(3));
+        for _ in 0..5 {
+            let n = c.size();
+            c.acked(n, Duration::from_secs_f64(n as f64 / 5_000.0 + 1.0));
+        }
+        assert_eq!(c.size(), 32 * 1024);
+    }
+
+    #[test]
+    fn a_break_halves_and_short_chunks_change_nothing() {
+        let mut c = ChunkSizer::new(256 * 1024, 32 * 1024, 1024 * 1024, Duration::from_secs(3));
+        c.broken();
+        assert_eq!(c.size(), 128 * 1024);
+        for _ in 0..5 {
+            c.broken();
+        }
+        assert_eq!(c.size(), 32 * 1024);
+        c.acked(1000, Duration::from_millis(1));
+        assert_eq!(c.size(), 32 * 1024);
+        // Out-of-range starts are clamped.
+        assert_eq!(
+            ChunkSizer::new(1, 1024, 4096, Duration::from_secs(1)).size(),
+            1024
+        );
+        assert_eq!(
+            ChunkSizer::new(1 << 30, 1024, 4096, Duration::from_secs(1)).size(),
+            4096
+        );
     }
 
     #[test]

@@ -19,8 +19,14 @@ use crate::dossier::{self, form, Queued};
 use crate::error::CoreError;
 use crate::Core;
 
-/// Default chunk: 64 KiB — about 1.3 s at 400 kbit/s, 10 s on a poor 2G link.
+/// First chunk of a pass: 64 KiB — about 1.3 s at 400 kbit/s, 10 s on a poor 2G link. Later
+/// chunks adapt to the link ([`decide::ChunkSizer`]).
 pub const DEFAULT_CHUNK_BYTES: usize = 64 * 1024;
+/// Smallest adapted chunk: 32 KiB (about 6 s on a 40 kbit/s 2G link).
+pub const MIN_CHUNK_BYTES: usize = 32 * 1024;
+/// What an adapted chunk aims to take on the wire: long enough that the round trip per chunk
+/// costs little (0.4 s of 3 s on 3G), short enough that a break loses little.
+pub const CHUNK_TARGET: Duration = Duration::from_secs(3);
 
 /// How a pass behaves.
 #[derive(Debug, Clone)]
@@ -29,7 +35,13 @@ pub struct SyncConfig {
     pub server: Option<String>,
     /// Receiving agency code for new manifests; `None` = the stored one.
     pub agency_code: Option<String>,
+    /// The first chunk's size; later chunks adapt within `chunk_min..=chunk_max`.
     pub chunk_bytes: usize,
+    pub chunk_min: usize,
+    /// At most the protocol's `MAX_CHUNK_BYTES` (1 MiB).
+    pub chunk_max: usize,
+    /// Time on the wire an adapted chunk aims for.
+    pub chunk_target: Duration,
     pub timeouts: Timeouts,
     pub backoff: Backoff,
     /// Attempts per dossier in one pass before it is left for the next pass.
@@ -46,6 +58,9 @@ impl Default for SyncConfig {
             server: None,
             agency_code: None,
             chunk_bytes: DEFAULT_CHUNK_BYTES,
+            chunk_min: MIN_CHUNK_BYTES,
+            chunk_max: MAX_CHUNK_BYTES,
+            chunk_target: CHUNK_TARGET,
             timeouts: Timeouts::default(),
             backoff: Backoff::default(),
             attempts_per_dossier: 5,
@@ -160,6 +175,8 @@ struct Pass<'a> {
     agencies: Option<Vec<dvc_protocol::agencies::AgencyInfo>>,
     progress: ProgressFn<'a>,
     report: SyncReport,
+    /// The link's chunk size, learnt across the pass's uploads.
+    chunks: decide::ChunkSizer,
 }
 
 impl Core {
@@ -196,6 +213,7 @@ impl Core {
             agencies: None,
             progress,
             report: SyncReport::default(),
+            chunks: chunk_sizer(cfg),
         };
         for q in dossier::outbox_pending(self.store())? {
             pass.send_one(&q).await.map_err(SyncError::from)?;
@@ -219,6 +237,14 @@ impl Core {
         );
         Ok(report)
     }
+}
+
+/// The chunk sizer of a pass: the configured bounds, never below 1 KiB nor above the protocol's
+/// maximum; a fixed size when `chunk_min == chunk_max`.
+fn chunk_sizer(cfg: &SyncConfig) -> decide::ChunkSizer {
+    let max = cfg.chunk_max.clamp(1024, MAX_CHUNK_BYTES) as u64;
+    let min = (cfg.chunk_min.clamp(1024, MAX_CHUNK_BYTES) as u64).min(max);
+    decide::ChunkSizer::new(cfg.chunk_bytes as u64, min, max, cfg.chunk_target)
 }
 
 /// An agency code of the QCVN 102:2016 shape: dot-separated groups of letters and digits.
@@ -485,7 +511,6 @@ impl Pass<'_> {
         if status.offset > 0 {
             self.report.resumed += 1;
         }
-        let chunk = self.cfg.chunk_bytes.clamp(1024, MAX_CHUNK_BYTES) as u64;
         let mut offset = status.offset;
         let mut progress_base = done + offset;
         self.emit(
@@ -494,9 +519,10 @@ impl Pass<'_> {
             progress_base,
             f.payload_bytes,
         );
-        // At most one round per chunk plus a few offset corrections.
-        let mut budget = len / chunk + 8;
-        while let Some((a, b)) = decide::next_chunk(offset, len, chunk) {
+        // Chunks only grow within one upload (a break ends it): at most one round per chunk of
+        // the current size plus a few offset corrections.
+        let mut budget = len / self.chunks.size().max(1) + 8;
+        while let Some((a, b)) = decide::next_chunk(offset, len, self.chunks.size()) {
             if budget == 0 {
                 return Err(Failure::Net(NetFailure::BadBody).into());
             }
@@ -508,8 +534,10 @@ impl Pass<'_> {
                 )
                 .ok_or(Failure::Net(NetFailure::BadBody))?
                 .to_vec();
+            let started = std::time::Instant::now();
             match self.api.patch(&id, a, slice).await {
                 Ok(st) => {
+                    self.chunks.acked(b - a, started.elapsed());
                     self.report.uploaded_bytes += b - a;
                     if st.complete {
                         break;
@@ -518,7 +546,13 @@ impl Pass<'_> {
                 }
                 Err(e) => match decide::classify(&e) {
                     Disposition::ResumeAt(o) => offset = o,
-                    _ => return Err(e.into()),
+                    _ => {
+                        if matches!(e, Failure::Net(_)) {
+                            // Broken or timed out mid-chunk: smaller chunks lose less.
+                            self.chunks.broken();
+                        }
+                        return Err(e.into());
+                    }
                 },
             }
             progress_base = done + offset.min(len);

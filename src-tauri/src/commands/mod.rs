@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod dossier;
+pub mod notify;
 pub mod people;
 pub mod photo;
 pub mod shell;

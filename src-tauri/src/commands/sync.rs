@@ -6,9 +6,8 @@
 //! the UI follows the running pass through the `sync://progress` and `sync://done` events.
 //!
 //! Status changes pulled from the server are counted as "unread" (the badge on the Đồng bộ tab)
-//! until the sync screen is opened (`sync_seen`). System notifications
-//! (`tauri-plugin-notification`) are not wired yet: the crate is not in the offline build
-//! cache; the badge is the in-app signal.
+//! until the sync screen is opened (`sync_seen`), and each changed dossier raises one system
+//! notification unless the "notify" setting is off (see [`super::notify`]).
 //!
 //! Wi-Fi only: a desktop cannot tell Wi-Fi from mobile data, so the setting is stored and shown
 //! but every connection counts as allowed there (see README, "Sync").
@@ -33,6 +32,7 @@ pub const DONE_EVENT: &str = "sync://done";
 
 const KEY_WIFI_ONLY: &str = "wifi_only";
 const KEY_UNREAD: &str = "unread_changes";
+const KEY_NOTIFY: &str = "notify";
 /// Between automatic passes while the server answers.
 const PERIOD: Duration = Duration::from_secs(5 * 60);
 /// Longest wait between automatic passes while the server is unreachable.
@@ -70,7 +70,32 @@ pub struct SyncAccount {
 pub struct QueueItem {
     #[serde(flatten)]
     pub dossier: Tracked,
+    /// The procedure's name from the bundled catalog (Vietnamese, English).
+    pub procedure_name: Option<String>,
+    pub procedure_name_en: Option<String>,
     pub progress: Option<Progress>,
+}
+
+/// A sent dossier with its procedure's name.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentItem {
+    #[serde(flatten)]
+    pub dossier: Tracked,
+    pub procedure_name: Option<String>,
+    pub procedure_name_en: Option<String>,
+}
+
+/// The procedure's (Vietnamese, English) name from the bundled catalog.
+fn procedure_names(procedure_id: &str) -> (Option<String>, Option<String>) {
+    dvc_core::catalog::bundled()
+        .ok()
+        .and_then(|b| {
+            b.procedures
+                .iter()
+                .find(|p| p.id == procedure_id)
+                .map(|p| (Some(p.name.clone()), Some(p.name_en.clone())))
+        })
+        .unwrap_or((None, None))
 }
 
 /// Everything the sync screen shows.
@@ -83,12 +108,14 @@ pub struct SyncStatusView {
     pub quarantined: i64,
     pub last_success_at: Option<String>,
     pub wifi_only: bool,
+    /// System notifications for status changes are on.
+    pub notify: bool,
     /// Status changes pulled since the sync screen was last opened (the tab's badge).
     pub unread: u32,
     /// Queued and quarantined dossiers, most recently changed first.
     pub queue: Vec<QueueItem>,
     /// Sent dossiers with their code and server state, most recently changed first.
-    pub sent: Vec<Tracked>,
+    pub sent: Vec<SentItem>,
 }
 
 /// A dossier whose server state changed in a pass (no personal data: id, code, state).
@@ -117,9 +144,18 @@ pub struct SyncStarted {
 }
 
 /// The sync settings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SyncSettings {
     pub wifi_only: bool,
+    /// System notifications for status changes (on by default).
+    pub notify: bool,
+}
+
+/// A change of the sync settings: absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SyncSettingsChange {
+    pub wifi_only: Option<bool>,
+    pub notify: Option<bool>,
 }
 
 fn account(core: &Core) -> Result<SyncAccount, ApiError> {
@@ -141,6 +177,16 @@ fn unread(core: &Core) -> u32 {
         .flatten()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
+}
+
+fn notify_on(core: &Core) -> bool {
+    !matches!(
+        sync_db::get(core.store(), KEY_NOTIFY)
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some("0")
+    )
 }
 
 fn wifi_only(core: &Core) -> bool {
@@ -201,11 +247,23 @@ pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, ApiErro
     for d in core.tracked_dossiers()? {
         match d.state.as_str() {
             "draft" => {}
-            "queued" | "quarantined" => queue.push(QueueItem {
-                progress: progress.get(&d.id).cloned(),
-                dossier: d,
-            }),
-            _ => sent.push(d),
+            "queued" | "quarantined" => {
+                let (procedure_name, procedure_name_en) = procedure_names(&d.procedure_id);
+                queue.push(QueueItem {
+                    progress: progress.get(&d.id).cloned(),
+                    procedure_name,
+                    procedure_name_en,
+                    dossier: d,
+                });
+            }
+            _ => {
+                let (procedure_name, procedure_name_en) = procedure_names(&d.procedure_id);
+                sent.push(SentItem {
+                    procedure_name,
+                    procedure_name_en,
+                    dossier: d,
+                });
+            }
         }
     }
     Ok(SyncStatusView {
@@ -216,6 +274,7 @@ pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, ApiErro
         quarantined: st.quarantined,
         last_success_at: st.last_success_at,
         wifi_only: wifi_only(core),
+        notify: notify_on(core),
         unread: unread(core),
         queue,
         sent,
@@ -239,20 +298,26 @@ pub fn sync_retry(
 #[tauri::command]
 pub fn sync_settings(
     state: State<'_, AppState>,
-    settings: Option<SyncSettings>,
+    settings: Option<SyncSettingsChange>,
 ) -> Result<SyncSettings, ApiError> {
     let core = state.core()?;
-    if let Some(s) = settings {
-        sync_db::set(
-            core.store(),
-            KEY_WIFI_ONLY,
-            if s.wifi_only { "1" } else { "0" },
-        )
-        .map_err(ApiError::from)?;
+    let s = settings.unwrap_or_default();
+    for (key, v) in [(KEY_WIFI_ONLY, s.wifi_only), (KEY_NOTIFY, s.notify)] {
+        if let Some(v) = v {
+            sync_db::set(core.store(), key, if v { "1" } else { "0" }).map_err(ApiError::from)?;
+        }
     }
     Ok(SyncSettings {
         wifi_only: wifi_only(core),
+        notify: notify_on(core),
     })
+}
+
+/// The system notifications raised since the app started (titles only, no personal data), oldest
+/// first. Read-only; lets a test see that a status change was notified.
+#[tauri::command]
+pub fn sync_notifications() -> Vec<super::notify::Raised> {
+    super::notify::raised()
 }
 
 /// One dossier with its timeline (the `/sync/dossiers/<id>` screen).
@@ -332,6 +397,16 @@ async fn run_pass(app: &AppHandle) -> SyncDone {
         let n = unread(core).saturating_add(u32::try_from(changes.len()).unwrap_or(u32::MAX));
         if let Err(e) = sync_db::set(core.store(), KEY_UNREAD, &n.to_string()) {
             tracing::warn!(error = %e, "cannot store the unread count");
+        }
+        if notify_on(core) {
+            let (handle, list) = (app.clone(), changes.clone());
+            // Showing may block on D-Bus (Linux): off the async workers; a failure is logged.
+            if let Err(e) =
+                tauri::async_runtime::spawn_blocking(move || super::notify::raise(&handle, &list))
+                    .await
+            {
+                tracing::warn!(error = %e, "the notification task failed");
+            }
         }
     }
     match result {

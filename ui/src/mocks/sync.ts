@@ -28,6 +28,7 @@ const status: SyncStatusView = {
   quarantined: 1,
   last_success_at: '2026-11-23T02:30:00Z',
   wifi_only: false,
+  notify: true,
   unread: 1,
   queue: [
     {
@@ -40,6 +41,8 @@ const status: SyncStatusView = {
       attempts: 0,
       submitted_at: '2026-11-23T03:00:00Z',
       updated_at: '2026-11-23T03:00:00Z',
+      procedure_name: 'Cấp hộ chiếu phổ thông ở trong nước',
+      procedure_name_en: 'Ordinary passport issuance (in Viet Nam)',
       progress: { dossier_id: '0193a1b2-0000-7000-8000-000000000001', phase: 'uploading', bytes_sent: 393216, bytes_total: 1048576 },
     },
     {
@@ -52,10 +55,12 @@ const status: SyncStatusView = {
       attempts: 1,
       submitted_at: '2026-11-22T03:00:00Z',
       updated_at: '2026-11-22T03:00:00Z',
+      procedure_name: 'Đăng ký khai sinh',
+      procedure_name_en: 'Birth registration',
       progress: null,
     },
   ],
-  sent: [sentDossier],
+  sent: [{ ...sentDossier, procedure_name: 'Cấp hộ chiếu phổ thông ở trong nước', procedure_name_en: 'Ordinary passport issuance (in Viet Nam)' }],
 };
 
 export const handlers: Handlers = {
@@ -80,9 +85,10 @@ export const handlers: Handlers = {
     return true;
   },
   sync_settings: (args) => {
-    const s = args.settings as { wifi_only: boolean } | null;
-    if (s) status.wifi_only = s.wifi_only;
-    return { wifi_only: status.wifi_only };
+    const s = args.settings as { wifi_only?: boolean; notify?: boolean } | null;
+    if (s?.wifi_only !== undefined) status.wifi_only = s.wifi_only;
+    if (s?.notify !== undefined) status.notify = s.notify;
+    return { wifi_only: status.wifi_only, notify: status.notify };
   },
   sync_dossier: (args) =>
     args.dossierId === sentDossier.id
@@ -92,4 +98,5 @@ export const handlers: Handlers = {
     status.unread = 0;
     return 0;
   },
+  sync_notifications: () => [],
 };

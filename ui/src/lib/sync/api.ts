@@ -1,7 +1,7 @@
 // Typed sync commands and events.
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { call } from '../api';
-import type { Progress, SyncAccount, SyncDone, SyncStatusView, Tracked } from './types';
+import type { Progress, RaisedNotification, SyncAccount, SyncDone, SyncSettings, SyncStatusView, Tracked } from './types';
 
 export const syncApi = {
   account: () => call<SyncAccount>('sync_account'),
@@ -11,12 +11,12 @@ export const syncApi = {
   now: () => call<{ started: boolean }>('sync_now'),
   status: () => call<SyncStatusView>('sync_status'),
   retry: (dossierId: string) => call<boolean>('sync_retry', { dossierId }),
-  settings: (wifiOnly?: boolean) =>
-    call<{ wifi_only: boolean }>('sync_settings', {
-      settings: wifiOnly === undefined ? null : { wifi_only: wifiOnly },
-    }),
+  /** Reads the settings; changes the fields given. */
+  settings: (change?: Partial<SyncSettings>) =>
+    call<SyncSettings>('sync_settings', { settings: change ?? null }),
   dossier: (dossierId: string) => call<Tracked>('sync_dossier', { dossierId }),
   seen: () => call<number>('sync_seen'),
+  notifications: () => call<RaisedNotification[]>('sync_notifications'),
 };
 
 export function onProgress(f: (p: Progress) => void): Promise<UnlistenFn> {

@@ -30,7 +30,26 @@ export interface Tracked {
 }
 
 export interface QueueItem extends Tracked {
+  procedure_name?: string | null;
+  procedure_name_en?: string | null;
   progress: Progress | null;
+}
+
+export interface SentItem extends Tracked {
+  procedure_name?: string | null;
+  procedure_name_en?: string | null;
+}
+
+export interface SyncSettings {
+  wifi_only: boolean;
+  notify: boolean;
+}
+
+/** A notification the app raised (the read-only `sync_notifications` command). */
+export interface RaisedNotification {
+  dossier_id: string;
+  title: string;
+  dispatched: boolean;
 }
 
 export interface SyncAccount {
@@ -47,9 +66,10 @@ export interface SyncStatusView {
   quarantined: number;
   last_success_at: string | null;
   wifi_only: boolean;
+  notify: boolean;
   unread: number;
   queue: QueueItem[];
-  sent: Tracked[];
+  sent: SentItem[];
 }
 
 export interface SyncDone {
