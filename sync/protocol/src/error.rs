@@ -80,6 +80,10 @@ error_codes! {
     LoginTaken = ("409.4", "login_taken", 409),
     /// The upload was created for a different hash or length than this request says.
     UploadMismatch = ("409.5", "upload_mismatch", 409),
+    /// A revision number was already used with different content, or is not the next one.
+    RevisionConflict = ("409.6", "revision_conflict", 409),
+    /// The dossier already has a different rating (a rating is given once).
+    AlreadyRated = ("409.7", "already_rated", 409),
     /// The request body is larger than this route accepts.
     PayloadTooLarge = ("413.1", "payload_too_large", 413),
     /// The account's storage quota would be exceeded.
