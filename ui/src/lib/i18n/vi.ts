@@ -6,6 +6,7 @@ import * as photo from './messages/photo';
 import * as people from './messages/people';
 import * as dossier from './messages/dossier';
 import * as sync from './messages/sync';
+import * as vietqr from './messages/vietqr';
 
 export const vi = {
   ...shell.vi,
@@ -14,6 +15,7 @@ export const vi = {
   ...people.vi,
   ...dossier.vi,
   ...sync.vi,
+  ...vietqr.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
