@@ -68,6 +68,13 @@ pub enum DossierCmd {
     Show { id: String },
     /// Put a quarantined dossier back in the queue.
     Retry { id: String },
+    /// The VietQR payload for paying the dossier's latest fee request.
+    PayQr {
+        id: String,
+        /// Also write the QR code as an SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<std::path::PathBuf>,
+    },
 }
 
 fn sync_err(e: SyncError) -> CliError {
@@ -248,5 +255,6 @@ pub fn dossier(ctx: &Ctx, cmd: DossierCmd) -> Result<(), CliError> {
                 .to_string()
             })
         }
+        DossierCmd::PayQr { id, svg } => crate::vietqr::pay_qr(ctx, &core, &id, svg),
     }
 }

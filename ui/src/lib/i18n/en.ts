@@ -7,6 +7,7 @@ import * as people from './messages/people';
 import * as dossier from './messages/dossier';
 import * as sync from './messages/sync';
 import * as after from './messages/after';
+import * as vietqr from './messages/vietqr';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
@@ -16,4 +17,5 @@ export const en: Record<MessageKey, string> = {
   ...dossier.en,
   ...sync.en,
   ...after.en,
+  ...vietqr.en,
 };

@@ -7,6 +7,7 @@ import * as people from './messages/people';
 import * as dossier from './messages/dossier';
 import * as sync from './messages/sync';
 import * as after from './messages/after';
+import * as vietqr from './messages/vietqr';
 
 export const vi = {
   ...shell.vi,
@@ -16,6 +17,7 @@ export const vi = {
   ...dossier.vi,
   ...sync.vi,
   ...after.vi,
+  ...vietqr.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
