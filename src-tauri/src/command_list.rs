@@ -51,4 +51,11 @@ pub const COMMANDS: &[&str] = &[
     "sync_settings",
     "sync_dossier",
     "sync_seen",
+    "after_view",
+    "after_claim_payment",
+    "after_cancel",
+    "after_rate",
+    "after_resubmit",
+    "after_result_file",
+    "after_save_receipt",
 ];

@@ -8,3 +8,4 @@ pub mod people;
 pub mod photo;
 pub mod shell;
 pub mod sync;
+pub mod after;

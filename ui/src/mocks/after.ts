@@ -170,7 +170,8 @@ export const handlers: Handlers = {
       'Ket qua: Da cap ho chieu (du lieu gia lap)',
     ]).buffer;
   },
-  after_save_receipt: (args) => `/home/nguoidung/Downloads/bien-nhan-${find(args.dossierId).code ?? 'ho-so'}.png`,
+  // The PNG travels as the raw body (no arguments object to read the id from).
+  after_save_receipt: () => '/home/nguoidung/Downloads/bien-nhan-000.00.00.H00-261123-0007.png',
   sync_dossier: (args) => {
     const v = views[String(args.dossierId)];
     return v && v.dossier_id !== RECEIVED_ID ? tracked(v) : sync.sync_dossier!(args);

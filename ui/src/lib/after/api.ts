@@ -1,5 +1,6 @@
 // Typed calls of the after-submission commands (src-tauri/src/commands/after.rs).
-import { call } from '../api';
+import { invoke } from '@tauri-apps/api/core';
+import { call, toApiError } from '../api';
 import type { AfterView, ResultFile } from './types';
 
 export const afterApi = {
@@ -19,12 +20,12 @@ export const afterApi = {
     const buf = await call<ArrayBuffer>('after_result_file', { dossierId });
     return { contentType, bytes: new Uint8Array(buf) };
   },
-  /** Saves the receipt image (PNG, base64) in the Downloads folder; answers the file's path. */
-  saveReceipt: (dossierId: string, png: string) => call<string>('after_save_receipt', { dossierId, png }),
+  /** Saves the receipt picture (PNG bytes) in the Downloads folder; answers the file's path. */
+  async saveReceipt(dossierId: string, png: Uint8Array): Promise<string> {
+    try {
+      return await invoke<string>('after_save_receipt', png, { headers: { 'x-dossier-id': dossierId } });
+    } catch (e) {
+      throw toApiError(e);
+    }
+  },
 };
-
-export function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}

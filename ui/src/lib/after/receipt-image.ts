@@ -1,5 +1,5 @@
 // Draws the receipt as a PNG on a canvas, offline: title, the dossier code large, the details and
-// the QR of the code. Answers the PNG as base64 (no `data:` prefix).
+// the QR of the code. Answers the PNG's bytes.
 
 export interface ReceiptPicture {
   title: string;
@@ -53,8 +53,8 @@ function loadSvg(svg: string): Promise<HTMLImageElement | null> {
 
 const FONT = "'Be Vietnam Pro', system-ui, sans-serif";
 
-/** The receipt as a PNG (base64). */
-export async function drawReceipt(r: ReceiptPicture): Promise<string> {
+/** The receipt as a PNG. */
+export async function drawReceipt(r: ReceiptPicture): Promise<Uint8Array> {
   const qr = r.qrSvg ? await loadSvg(r.qrSvg) : null;
   const measure = document.createElement('canvas').getContext('2d');
   if (!measure) throw new Error('no 2d canvas');
@@ -111,6 +111,7 @@ export async function drawReceipt(r: ReceiptPicture): Promise<string> {
     ctx.fillText(l, PAD, y);
     y += 30;
   }
-  const url = canvas.toDataURL('image/png');
-  return url.slice(url.indexOf(',') + 1);
+  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+  if (!blob) throw new Error('the canvas gave no PNG');
+  return new Uint8Array(await blob.arrayBuffer());
 }
