@@ -4,8 +4,10 @@
 
 /** Renders every page of `bytes` into `into` (one canvas per page, `width` CSS pixels wide). */
 export async function renderPdf(bytes: Uint8Array, into: HTMLElement, width: number, pageLabel: (n: number, total: number) => string): Promise<number> {
-  const pdfjs = await import('pdfjs-dist');
-  const worker = await import('pdfjs-dist/build/pdf.worker.min.mjs?url');
+  // The legacy build carries its own polyfills: old Android WebViews and WebKitGTK lack some of
+  // the newest JavaScript the modern build uses.
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const worker = await import('pdfjs-dist/legacy/build/pdf.worker.min.mjs?url');
   pdfjs.GlobalWorkerOptions.workerSrc = worker.default;
   // pdf.js takes ownership of the buffer: give it a copy.
   // Pages are drawn on this thread (no second renderer worker to ship); fonts the file does not
