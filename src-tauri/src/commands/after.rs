@@ -414,6 +414,175 @@ pub fn after_save_receipt(
 mod tests {
     use super::*;
 
+    use dvc_core::sync::actions::RatingInfo;
+    use dvc_core::sync::db::{FeeRequest, ResultInfo, Supplement};
+    use dvc_core::sync::{TimelineEntry, Tracked};
+
+    fn detail(state: &str) -> DossierDetail {
+        DossierDetail {
+            tracked: Tracked {
+                id: "d1".into(),
+                procedure_id: "passport-domestic".into(),
+                state: state.into(),
+                code: Some("000.00.00.H00-261123-0001".into()),
+                agency_code: Some("000.00.00.H00".into()),
+                quarantine_reason: None,
+                waiting_reason: None,
+                attempts: 1,
+                submitted_at: Some("2026-11-23T01:00:00Z".into()),
+                updated_at: "2026-11-23T02:00:00Z".into(),
+                timeline: vec![TimelineEntry {
+                    kind: "received".into(),
+                    state: "received".into(),
+                    at: "2026-11-23T02:30:00Z".into(),
+                    detail: None,
+                }],
+            },
+            revision: 1,
+            revisions: vec![],
+            supplement: None,
+            fee: None,
+            result: None,
+            rating: None,
+            pending_actions: vec![],
+            pending_label: None,
+        }
+    }
+
+    fn action(kind: &str, state: &str) -> ActionRow {
+        ActionRow {
+            id: "a1".into(),
+            dossier_id: "d1".into(),
+            kind: kind.into(),
+            body: String::new(),
+            revision: None,
+            files: vec![],
+            state: state.into(),
+            attempts: 0,
+            last_error: None,
+            created_at: "2026-11-23T03:00:00Z".into(),
+        }
+    }
+
+    fn fee() -> FeeRequest {
+        FeeRequest {
+            amount_vnd: 200_000,
+            bank_bin: "970415".into(),
+            account_number: "113000000001".into(),
+            account_name: "CONG AN TINH MAU".into(),
+            transfer_note: "000.00.00.H00-261123-0001".into(),
+            requested_at: "2026-11-23T04:00:00Z".into(),
+            claimed_at: None,
+            paid_at: None,
+        }
+    }
+
+    #[test]
+    fn a_received_dossier_has_its_receipt_and_may_be_cancelled() {
+        let v = view_of(detail("received"), None, None);
+        assert_eq!(v.received_at.as_deref(), Some("2026-11-23T02:30:00Z"));
+        assert!(v.code_qr_svg.as_deref().is_some_and(|s| s.contains("<svg")));
+        assert!(v.can_cancel);
+        assert_eq!(v.cancel, ActionState::None);
+        assert!(v.fee.is_none() && v.supplement.is_none() && v.result.is_none());
+        assert!(!view_of(detail("accepted"), None, None).can_cancel);
+        assert!(!view_of(detail("completed"), None, None).can_cancel);
+    }
+
+    #[test]
+    fn the_fee_claim_goes_from_queued_to_sent_to_paid() {
+        let mut d = detail("fee_requested");
+        d.fee = Some(fee());
+        let v = view_of(d.clone(), Some("000201".into()), None);
+        let f = v.fee.unwrap();
+        assert_eq!(f.claim, ActionState::None);
+        assert_eq!(f.qr_payload.as_deref(), Some("000201"));
+        assert!(f.qr_svg.is_some());
+        d.pending_actions = vec![action("payment_claim", "pending")];
+        assert_eq!(
+            view_of(d.clone(), None, None).fee.unwrap().claim,
+            ActionState::Queued
+        );
+        d.pending_actions = vec![action("payment_claim", "quarantined")];
+        assert_eq!(
+            view_of(d.clone(), None, None).fee.unwrap().claim,
+            ActionState::None
+        );
+        d.pending_actions.clear();
+        d.fee.as_mut().unwrap().claimed_at = Some("2026-11-23T05:00:00Z".into());
+        assert_eq!(
+            view_of(d.clone(), None, None).fee.unwrap().claim,
+            ActionState::Sent
+        );
+        d.fee.as_mut().unwrap().paid_at = Some("2026-11-23T06:00:00Z".into());
+        assert!(view_of(d, None, None).fee.unwrap().paid);
+    }
+
+    #[test]
+    fn a_supplement_is_open_then_queued_then_sent() {
+        let mut d = detail("supplement_requested");
+        d.supplement = Some(Supplement {
+            note: "Chụp lại ảnh".into(),
+            items: vec![SupplementItem::Attachment {
+                kind: "portrait".into(),
+            }],
+            state: "open".into(),
+            requested_at: "2026-11-23T04:00:00Z".into(),
+            base_revision: 1,
+        });
+        assert_eq!(
+            view_of(d.clone(), None, None).supplement.unwrap().resubmit,
+            ActionState::None
+        );
+        d.supplement.as_mut().unwrap().state = "submitted".into();
+        d.pending_actions = vec![action("revision", "pending")];
+        assert_eq!(
+            view_of(d.clone(), None, None).supplement.unwrap().resubmit,
+            ActionState::Queued
+        );
+        d.pending_actions.clear();
+        assert_eq!(
+            view_of(d, None, None).supplement.unwrap().resubmit,
+            ActionState::Sent
+        );
+    }
+
+    #[test]
+    fn results_and_ratings_map_to_the_screens_shapes() {
+        let mut d = detail("completed");
+        d.result = Some(ResultInfo {
+            method: "postal".into(),
+            sha256: None,
+            content_type: None,
+            size: None,
+            carrier: Some("VNPost".into()),
+            tracking_number: Some("EA123456789VN".into()),
+            ready_at: "2026-11-28T08:00:00Z".into(),
+            document_id: None,
+            stored_at: None,
+            downloaded_bytes: 0,
+            attempts: 0,
+            last_error: None,
+        });
+        d.rating = Some(RatingInfo {
+            stars: 4,
+            comment: None,
+            state: "pending".into(),
+            at: "2026-11-29T00:00:00Z".into(),
+        });
+        let v = view_of(d.clone(), None, None);
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["result"]["method"], "postal");
+        assert_eq!(json["result"]["tracking_number"], "EA123456789VN");
+        assert_eq!(json["rating"]["state"], "queued");
+        assert_eq!(json["cancel"], "none");
+        d.rating.as_mut().unwrap().state = "quarantined".into();
+        assert!(view_of(d, None, None).rating.is_none());
+        let mut c = detail("cancelled");
+        c.pending_actions = vec![action("cancel", "pending")];
+        assert_eq!(view_of(c, None, None).cancel, ActionState::Sent);
+    }
+
     #[test]
     fn receipt_names_are_safe_file_names() {
         assert_eq!(
