@@ -10,6 +10,7 @@ import {
   ratingValid,
   reopened,
   reopenedComponents,
+  timelineKey,
   vnDate,
 } from '../src/lib/after/logic';
 import type { AfterView, FeeView } from '../src/lib/after/types';
@@ -186,5 +187,16 @@ describe('rating and sizes', () => {
   it('prints file sizes', () => {
     expect(fileSize(1400)).toBe('1 KB');
     expect(fileSize(1536 * 1024)).toBe('1,5 MB');
+  });
+});
+
+describe('timeline lines', () => {
+  it('name a payment claim and a resubmission, else the state', () => {
+    const sk = (s: string) => `sync.state.${s}`;
+    expect(timelineKey('payment_claimed', 'fee_requested', sk)).toBe('after.timeline.payment_claimed');
+    expect(timelineKey('resubmitted', 'received', sk)).toBe('after.timeline.resubmitted');
+    expect(timelineKey('paid', 'paid', sk)).toBe('sync.state.paid');
+    for (const k of ['after.timeline.payment_claimed', 'after.timeline.resubmitted', 'after.timeline.resubmit_queued'])
+      expect(Object.prototype.hasOwnProperty.call(vi, k)).toBe(true);
   });
 });

@@ -135,3 +135,15 @@ export function fileSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1).replace('.', ',')} MB`;
 }
+
+const KIND_KEYS: Record<string, string> = {
+  payment_claimed: 'after.timeline.payment_claimed',
+  resubmitted: 'after.timeline.resubmitted',
+  resubmit_queued: 'after.timeline.resubmit_queued',
+};
+
+/** The text of a timeline line: what happened when the state alone says too little (a payment
+ * claim keeps the state `fee_requested`), else the state. */
+export function timelineKey(kind: string, state: string, stateKeyOf: (s: string) => string): string {
+  return KIND_KEYS[kind] ?? stateKeyOf(state);
+}

@@ -123,6 +123,9 @@ export const vi = {
   'sync.reason.dossier_unknown': 'Máy chủ không tìm thấy hồ sơ này.',
   'sync.reason.invalid_transition': 'Cơ quan đã chuyển hồ sơ sang bước khác nên việc này không làm được nữa.',
   'sync.reason.revision_conflict': 'Bản bổ sung không khớp với bản máy chủ đang giữ. Hãy đồng bộ rồi bổ sung lại.',
+  'after.timeline.payment_claimed': 'Đã báo đã chuyển khoản',
+  'after.timeline.resubmitted': 'Đã gửi bổ sung',
+  'after.timeline.resubmit_queued': 'Bổ sung chờ gửi',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -246,4 +249,7 @@ export const en: Record<keyof typeof vi, string> = {
   'sync.reason.dossier_unknown': 'The server cannot find this application.',
   'sync.reason.invalid_transition': 'The agency moved the application to another step, so this can no longer be done.',
   'sync.reason.revision_conflict': 'The changes do not match what the server holds. Sync, then send the changes again.',
+  'after.timeline.payment_claimed': 'Payment reported',
+  'after.timeline.resubmitted': 'Changes sent',
+  'after.timeline.resubmit_queued': 'Changes waiting to be sent',
 };
