@@ -1,9 +1,11 @@
 //! After submission, headless, against the real dvc-sync server over loopback (officer through
-//! the web console, device through the fault proxy): fee → "Tôi đã chuyển khoản" → paid →
-//! supplement naming one attachment → the device changes only that one and resubmits (only the
-//! new blob is uploaded, the server holds revision 2) → result PDF downloaded through cuts,
-//! resumed, hash-checked, stored once in the applicant's documents → completed → rating saved
-//! once. And: cancel before acceptance (idempotent), refused after.
+//! the web console, device through the fault proxy): supplement naming one attachment → the
+//! device changes only that one and resubmits (only the new blob is uploaded, the server holds
+//! revision 2) → accepted → fee → "Tôi đã chuyển khoản" (twice, one claim on the server) → paid
+//! → result PDF downloaded through cuts, resumed, hash-checked, stored once in the applicant's
+//! documents → completed → rating saved once. (The server allows a supplement request only
+//! before the fee, so the supplement comes first.) And: cancel before acceptance (idempotent),
+//! refused after; `kill -9` during the result download.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::time::Duration;
@@ -92,51 +94,6 @@ async fn the_whole_story_after_submission() {
     let code = core.tracked_dossier(id).unwrap().code.unwrap();
     let officer = Officer::login(&env).await;
 
-    // Fee.
-    let s = officer
-        .act(
-            key,
-            &[
-                ("action", "fee"),
-                ("amount_vnd", "200000"),
-                ("bank_bin", "970415"),
-                ("account_number", "113366668888"),
-                ("account_name", "CO QUAN THU NGHIEM"),
-            ],
-        )
-        .await;
-    assert_eq!(s, 303);
-    sync_all(core, 2).await;
-    assert_eq!(state(core, id), "fee_requested");
-    let fee = core.dossier_fee(id).unwrap().expect("fee request kept");
-    assert_eq!(fee.amount_vnd, 200_000);
-    assert_eq!(fee.bank_bin, "970415");
-    assert_eq!(fee.transfer_note, code);
-
-    // "Tôi đã chuyển khoản", twice: the server records one claim.
-    core.dossier_claim_payment(id).unwrap();
-    let r = sync_all(core, 3).await;
-    assert_eq!(r.actions_sent.len(), 1, "{r:?}");
-    assert_eq!(r.actions_sent[0].kind, "payment_claim");
-    core.dossier_claim_payment(id).unwrap();
-    let r = sync_all(core, 3).await;
-    assert!(r.actions_quarantined.is_empty(), "{r:?}");
-    let view = env.dossier(key).await;
-    assert_eq!(view.state, DossierState::FeeRequested);
-    let claims = view
-        .events
-        .iter()
-        .filter(|e| matches!(e.event, dvc_protocol::events::EventKind::PaymentClaimed { .. }))
-        .count();
-    assert_eq!(claims, 1, "one claim on the server");
-    assert!(core.dossier_fee(id).unwrap().unwrap().claimed_at.is_some());
-
-    // The officer confirms.
-    assert_eq!(officer.act(key, &[("action", "paid")]).await, 303);
-    sync_all(core, 2).await;
-    assert_eq!(state(core, id), "paid");
-    assert!(core.dossier_fee(id).unwrap().unwrap().paid_at.is_some());
-
     // Supplement naming the portrait only.
     let s = officer
         .act(
@@ -144,7 +101,7 @@ async fn the_whole_story_after_submission() {
             &[
                 ("action", "supplement"),
                 ("note", "Ảnh chân dung bị mờ, đề nghị chụp lại"),
-                ("items", "attachment:portrait"),
+                ("item_attachment", "portrait"),
             ],
         )
         .await;
@@ -202,10 +159,55 @@ async fn the_whole_story_after_submission() {
     assert_eq!(d.revisions[0].changed_attachments, vec!["portrait"]);
     assert_eq!(d.supplement.unwrap().state, "closed");
 
-    // The officer accepts (if the resubmission put it back in the queue) and attaches a result.
-    if view.state != DossierState::Accepted && view.state != DossierState::Paid {
-        assert_eq!(officer.act(key, &[("action", "accept")]).await, 303);
-    }
+    // Back in the officer's queue: accepted, then a fee.
+    assert_eq!(state(core, id), "received");
+    assert_eq!(officer.act(key, &[("action", "accept")]).await, 303);
+    // Fee.
+    let s = officer
+        .act(
+            key,
+            &[
+                ("action", "fee"),
+                ("amount_vnd", "200000"),
+                ("bank_bin", "970415"),
+                ("account_number", "113366668888"),
+                ("account_name", "CO QUAN THU NGHIEM"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303);
+    sync_all(core, 2).await;
+    assert_eq!(state(core, id), "fee_requested");
+    let fee = core.dossier_fee(id).unwrap().expect("fee request kept");
+    assert_eq!(fee.amount_vnd, 200_000);
+    assert_eq!(fee.bank_bin, "970415");
+    assert_eq!(fee.transfer_note, code);
+
+    // "Tôi đã chuyển khoản", twice: the server records one claim.
+    core.dossier_claim_payment(id).unwrap();
+    let r = sync_all(core, 3).await;
+    assert_eq!(r.actions_sent.len(), 1, "{r:?}");
+    assert_eq!(r.actions_sent[0].kind, "payment_claim");
+    core.dossier_claim_payment(id).unwrap();
+    let r = sync_all(core, 3).await;
+    assert!(r.actions_quarantined.is_empty(), "{r:?}");
+    let view = env.dossier(key).await;
+    assert_eq!(view.state, DossierState::FeeRequested);
+    let claims = view
+        .events
+        .iter()
+        .filter(|e| matches!(e.event, dvc_protocol::events::EventKind::PaymentClaimed { .. }))
+        .count();
+    assert_eq!(claims, 1, "one claim on the server");
+    assert!(core.dossier_fee(id).unwrap().unwrap().claimed_at.is_some());
+
+    // The officer confirms.
+    assert_eq!(officer.act(key, &[("action", "paid")]).await, 303);
+    sync_all(core, 2).await;
+    assert_eq!(state(core, id), "paid");
+    assert!(core.dossier_fee(id).unwrap().unwrap().paid_at.is_some());
+
+    // The result PDF.
     let result = pdf(60_000);
     assert_eq!(officer.upload_result(key, result.clone()).await, 303);
     // Through a link that cuts most answers within their first 4 KB: the download resumes
