@@ -136,7 +136,9 @@ pub fn changed_attachments(old: &DossierManifest, new: &DossierManifest) -> Vec<
     let by_kind = |m: &DossierManifest| {
         let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for a in &m.attachments {
-            map.entry(a.kind.clone()).or_default().push(a.sha256.clone());
+            map.entry(a.kind.clone())
+                .or_default()
+                .push(a.sha256.clone());
         }
         for v in map.values_mut() {
             v.sort();
@@ -383,8 +385,15 @@ mod tests {
         prop_oneof![
             Just(EventKind::Received),
             Just(EventKind::Accepted),
-            Just(EventKind::SupplementRequested { note: "n".into(), items: vec![] }),
-            Just(EventKind::Resubmitted { revision: 2, changed_fields: vec![], changed_attachments: vec![] }),
+            Just(EventKind::SupplementRequested {
+                note: "n".into(),
+                items: vec![]
+            }),
+            Just(EventKind::Resubmitted {
+                revision: 2,
+                changed_fields: vec![],
+                changed_attachments: vec![]
+            }),
             Just(EventKind::PaymentClaimed { amount_vnd: 1 }),
             Just(EventKind::Rejected { reason: "r".into() }),
             Just(EventKind::Paid),

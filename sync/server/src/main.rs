@@ -216,8 +216,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                         account_number: account_number.trim().to_owned(),
                         account_name: account_name.trim().to_owned(),
                     };
-                    dvc_sync::domain::check_bank_account(&b)
-                        .map_err(|f| format!("invalid {f}"))?;
+                    dvc_sync::domain::check_bank_account(&b).map_err(|f| format!("invalid {f}"))?;
                     Some(b)
                 }
                 _ => None,

@@ -825,10 +825,12 @@ async fn idempotent_submission(b: Backend) {
             Some(json!({})),
         )
         .await;
+    // cancelling again is idempotent (issue 9): the view, no second event
     assert_eq!(
-        (s, v["code"].as_str()),
-        (StatusCode::CONFLICT, Some("409.3"))
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("cancelled"))
     );
+    assert_eq!(v["events"].as_array().unwrap().len(), 2);
 }
 
 async fn codes_restart_each_day_per_agency(b: Backend) {
@@ -1617,7 +1619,12 @@ async fn page(h: &Harness, cookie: &str, path: &str) -> (StatusCode, String) {
 
 async fn view_of(h: &Harness, token: &str, uuid: &str) -> DossierView {
     let (s, v) = h
-        .json(Method::GET, &format!("/v1/dossiers/{uuid}"), Some(token), None)
+        .json(
+            Method::GET,
+            &format!("/v1/dossiers/{uuid}"),
+            Some(token),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     serde_json::from_value(v).unwrap()
@@ -1661,15 +1668,26 @@ async fn revisions_after_supplement(b: Backend) {
     let uuid = r.dossier_uuid.clone();
     let rev = |n: &str| format!("/v1/dossiers/{uuid}/revisions/{n}");
     let (s, v) = h
-        .json(Method::GET, &format!("/v1/dossiers/{uuid}/revisions"), Some(&u.token), None)
+        .json(
+            Method::GET,
+            &format!("/v1/dossiers/{uuid}/revisions"),
+            Some(&u.token),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["revision"], 1);
     assert_eq!(v[0]["changed_fields"], json!([]));
     // a new revision while the dossier is only received: 409.3
-    let (s, v) = h.json(Method::PUT, &rev("2"), Some(&u.token), Some(m1.clone())).await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("409.3")), "{v}");
+    let (s, v) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m1.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3")),
+        "{v}"
+    );
     // the officer asks for a new portrait and the birth date
     officer_ok(
         &h,
@@ -1693,7 +1711,9 @@ async fn revisions_after_supplement(b: Backend) {
     );
     // hostile numbers and callers
     for bad in ["0", "abc", "-1", "99999999999", "1000001", "2.0"] {
-        let (s, v) = h.json(Method::PUT, &rev(bad), Some(&u.token), Some(m1.clone())).await;
+        let (s, v) = h
+            .json(Method::PUT, &rev(bad), Some(&u.token), Some(m1.clone()))
+            .await;
         assert_eq!(
             (s, v["code"].as_str(), v["field"].as_str()),
             (StatusCode::BAD_REQUEST, Some("400.2"), Some("revision")),
@@ -1704,83 +1724,171 @@ async fn revisions_after_supplement(b: Backend) {
     let mut m2 = manifest(AGENCY_X, &[(&sha(&photo2), photo2.len())]);
     m2["form"]["ngay_sinh"] = json!("02/01/1990");
     for n in ["3", "1000"] {
-        let (s, v) = h.json(Method::PUT, &rev(n), Some(&u.token), Some(m2.clone())).await;
-        assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("409.6")), "{n}: {v}");
+        let (s, v) = h
+            .json(Method::PUT, &rev(n), Some(&u.token), Some(m2.clone()))
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("409.6")),
+            "{n}: {v}"
+        );
     }
     // revision 1 is the original: other content conflicts, the same content is a replay
-    let (s, v) = h.json(Method::PUT, &rev("1"), Some(&u.token), Some(m2.clone())).await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("409.6")));
-    let (s, v) = h.json(Method::PUT, &rev("1"), Some(&u.token), Some(m1.clone())).await;
+    let (s, v) = h
+        .json(Method::PUT, &rev("1"), Some(&u.token), Some(m2.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.6"))
+    );
+    let (s, v) = h
+        .json(Method::PUT, &rev("1"), Some(&u.token), Some(m1.clone()))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!((v["revision"]["revision"].as_u64(), v["event_cursor"].as_str()), (Some(1), Some(r.event_cursor.as_str())));
+    assert_eq!(
+        (
+            v["revision"]["revision"].as_u64(),
+            v["event_cursor"].as_str()
+        ),
+        (Some(1), Some(r.event_cursor.as_str()))
+    );
     // someone else's dossier is not found; officers and anonymous callers are refused
-    let (s, _) = h.json(Method::PUT, &rev("2"), Some(&other.token), Some(m2.clone())).await;
+    let (s, _) = h
+        .json(Method::PUT, &rev("2"), Some(&other.token), Some(m2.clone()))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = h.json(Method::PUT, &rev("2"), Some(&officer.token), Some(m2.clone())).await;
+    let (s, _) = h
+        .json(
+            Method::PUT,
+            &rev("2"),
+            Some(&officer.token),
+            Some(m2.clone()),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = h.json(Method::PUT, &rev("2"), None, Some(m2.clone())).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = h
-        .json(Method::GET, &format!("/v1/dossiers/{uuid}/revisions"), Some(&other.token), None)
+        .json(
+            Method::GET,
+            &format!("/v1/dossiers/{uuid}/revisions"),
+            Some(&other.token),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // procedure and agency stay
     let mut moved = m2.clone();
     moved["agency_code"] = json!(AGENCY_Y);
-    let (s, v) = h.json(Method::PUT, &rev("2"), Some(&u.token), Some(moved)).await;
-    assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("agency_code")));
+    let (s, v) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(moved))
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("agency_code"))
+    );
     let mut other_proc = m2.clone();
     other_proc["procedure_code"] = json!("2.000001");
-    let (s, v) = h.json(Method::PUT, &rev("2"), Some(&u.token), Some(other_proc)).await;
-    assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("procedure_code")));
+    let (s, v) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(other_proc))
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("procedure_code"))
+    );
     // the new photo must be uploaded first
-    let (s, v) = h.json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone())).await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("422.1")));
+    let (s, v) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("422.1"))
+    );
     assert_eq!(v["missing"], json!([sha(&photo2)]));
     let h2 = h.upload(&u.token, &photo2, 4096).await;
-    let (s, first) = h.json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone())).await;
+    let (s, first) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone()))
+        .await;
     assert_eq!(s, StatusCode::OK, "{first}");
     assert_eq!(first["code"], json!(r.code));
     assert_eq!(first["revision"]["revision"], 2);
     assert_eq!(first["revision"]["changed_fields"], json!(["ngay_sinh"]));
-    assert_eq!(first["revision"]["changed_attachments"], json!(["portrait_4x6"]));
+    assert_eq!(
+        first["revision"]["changed_attachments"],
+        json!(["portrait_4x6"])
+    );
     // replay: the same answer, no second event, in any state
-    let (s, again) = h.json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone())).await;
+    let (s, again) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone()))
+        .await;
     assert_eq!((s, &again), (StatusCode::OK, &first));
     let mut m2b = m2.clone();
     m2b["form"]["ho_ten"] = json!("Nguyễn Văn Khác");
-    let (s, v) = h.json(Method::PUT, &rev("2"), Some(&u.token), Some(m2b.clone())).await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("409.6")));
+    let (s, v) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m2b.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.6"))
+    );
     // back in the officer's queue with the new content
     let v = view_of(&h, &u.token, &uuid).await;
     assert_eq!((v.state.as_str(), v.revision), ("received", 2));
     assert_eq!(v.manifest.attachments[0].sha256, h2);
-    assert_eq!(kinds(&v), ["received", "supplement_requested", "resubmitted"]);
-    assert_eq!(v.events.last().unwrap().cursor, first["event_cursor"].as_str().unwrap());
+    assert_eq!(
+        kinds(&v),
+        ["received", "supplement_requested", "resubmitted"]
+    );
+    assert_eq!(
+        v.events.last().unwrap().cursor,
+        first["event_cursor"].as_str().unwrap()
+    );
     // a third revision needs a new supplement request
-    let (s, v) = h.json(Method::PUT, &rev("3"), Some(&u.token), Some(m2b.clone())).await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("409.3")));
-    let (s, again) = h.json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone())).await;
+    let (s, v) = h
+        .json(Method::PUT, &rev("3"), Some(&u.token), Some(m2b.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3"))
+    );
+    let (s, again) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone()))
+        .await;
     assert_eq!((s, &again), (StatusCode::OK, &first));
     // the original PUT still answers its receipt
     let (s, v) = h.submit(&u.token, &uuid, &m1).await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CREATED, Some(r.code.as_str())));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CREATED, Some(r.code.as_str()))
+    );
     let (_, list) = h
-        .json(Method::GET, &format!("/v1/dossiers/{uuid}/revisions"), Some(&officer.token), None)
+        .json(
+            Method::GET,
+            &format!("/v1/dossiers/{uuid}/revisions"),
+            Some(&officer.token),
+            None,
+        )
         .await;
     assert_eq!(list.as_array().unwrap().len(), 2);
     assert_eq!(list[1]["changed_attachments"], json!(["portrait_4x6"]));
     // the console shows the diff with both photos, and the officer can accept it
     let (s, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(p.contains("Các lần nộp") && p.contains("01/01/1990") && p.contains("02/01/1990"), "{p}");
-    assert!(p.contains(&format!("/console/blobs/{h1}")) && p.contains(&format!("/console/blobs/{h2}")));
+    assert!(
+        p.contains("Các lần nộp") && p.contains("01/01/1990") && p.contains("02/01/1990"),
+        "{p}"
+    );
+    assert!(
+        p.contains(&format!("/console/blobs/{h1}")) && p.contains(&format!("/console/blobs/{h2}"))
+    );
     assert!(p.contains("đã gửi lại hồ sơ (lần 2)"));
     let (s, _) = page(&h, &cookie, &format!("/console/blobs/{h1}")).await;
     assert_eq!(s, StatusCode::OK, "the replaced photo stays viewable");
     officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
     let audit = h.db.dossier_audit(&uuid).await.unwrap();
-    assert!(audit.iter().any(|a| a.action == "resubmitted" && a.actor_login == u.phone));
+    assert!(audit
+        .iter()
+        .any(|a| a.action == "resubmitted" && a.actor_login == u.phone));
 }
 
 async fn payment_claims(b: Backend) {
@@ -1792,28 +1900,88 @@ async fn payment_claims(b: Backend) {
     let r = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
     let uuid = r.dossier_uuid.clone();
     let claim = format!("/v1/dossiers/{uuid}/payment-claim");
-    let (s, v) = h.json(Method::POST, &claim, Some(&u.token), Some(json!({"amount_vnd": 200000}))).await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("409.3")), "no fee asked yet");
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&u.token),
+            Some(json!({"amount_vnd": 200000})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3")),
+        "no fee asked yet"
+    );
     officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
     officer_ok(&h, &cookie, &csrf, &uuid, &FEE).await;
-    for bad in [json!({"amount_vnd": 0}), json!({"amount_vnd": -5}), json!({"amount_vnd": "200000"}), json!({}), json!({"amount_vnd": 1, "x": 1})] {
-        let (s, v) = h.json(Method::POST, &claim, Some(&u.token), Some(bad.clone())).await;
+    for bad in [
+        json!({"amount_vnd": 0}),
+        json!({"amount_vnd": -5}),
+        json!({"amount_vnd": "200000"}),
+        json!({}),
+        json!({"amount_vnd": 1, "x": 1}),
+    ] {
+        let (s, v) = h
+            .json(Method::POST, &claim, Some(&u.token), Some(bad.clone()))
+            .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
     }
-    let (s, v) = h.json(Method::POST, &claim, Some(&u.token), Some(json!({"amount_vnd": 0}))).await;
-    assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("amount_vnd")));
-    let (s, _) = h.json(Method::POST, &claim, Some(&other.token), Some(json!({"amount_vnd": 1}))).await;
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&u.token),
+            Some(json!({"amount_vnd": 0})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("amount_vnd"))
+    );
+    let (s, _) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&other.token),
+            Some(json!({"amount_vnd": 1})),
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = h.json(Method::POST, &claim, Some(&officer.token), Some(json!({"amount_vnd": 1}))).await;
+    let (s, _) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&officer.token),
+            Some(json!({"amount_vnd": 1})),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     // the claim: an event, the state stays
-    let (s, v) = h.json(Method::POST, &claim, Some(&u.token), Some(json!({"amount_vnd": 150000}))).await;
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&u.token),
+            Some(json!({"amount_vnd": 150000})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let v: DossierView = serde_json::from_value(v).unwrap();
     assert_eq!(v.state.as_str(), "fee_requested");
-    assert_eq!(kinds(&v), ["received", "accepted", "fee_requested", "payment_claimed"]);
+    assert_eq!(
+        kinds(&v),
+        ["received", "accepted", "fee_requested", "payment_claimed"]
+    );
     // repeating it while pending adds nothing
-    let (s, v) = h.json(Method::POST, &claim, Some(&u.token), Some(json!({"amount_vnd": 200000}))).await;
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&u.token),
+            Some(json!({"amount_vnd": 200000})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let v: DossierView = serde_json::from_value(v).unwrap();
     assert_eq!(v.events.len(), 4);
@@ -1822,7 +1990,12 @@ async fn payment_claims(b: Backend) {
         json!({"type": "payment_claimed", "amount_vnd": 150000})
     );
     let (_, feed) = h
-        .json(Method::GET, &format!("/v1/events?after={}", r.event_cursor), Some(&u.token), None)
+        .json(
+            Method::GET,
+            &format!("/v1/events?after={}", r.event_cursor),
+            Some(&u.token),
+            None,
+        )
         .await;
     let page_: EventsPage = serde_json::from_value(feed).unwrap();
     assert_eq!(page_.events.len(), 3);
@@ -1831,8 +2004,19 @@ async fn payment_claims(b: Backend) {
     assert!(p.contains("Người nộp báo đã chuyển khoản"), "{p}");
     assert!(p.contains("150.000") && p.contains("200.000") && p.contains("khác số phí yêu cầu"));
     officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "paid")]).await;
-    let (s, v) = h.json(Method::POST, &claim, Some(&u.token), Some(json!({"amount_vnd": 200000}))).await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("409.3")), "already paid");
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&u.token),
+            Some(json!({"amount_vnd": 200000})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3")),
+        "already paid"
+    );
 }
 
 async fn ratings(b: Backend) {
@@ -1844,10 +2028,32 @@ async fn ratings(b: Backend) {
     let r = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
     let uuid = r.dossier_uuid.clone();
     let rate = format!("/v1/dossiers/{uuid}/rating");
-    let (s, v) = h.json(Method::PUT, &rate, Some(&u.token), Some(json!({"stars": 5}))).await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("409.3")), "not completed");
+    let (s, v) = h
+        .json(
+            Method::PUT,
+            &rate,
+            Some(&u.token),
+            Some(json!({"stars": 5})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3")),
+        "not completed"
+    );
     officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
-    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "postal"), ("carrier", "VNPost"), ("tracking_number", "EB123456789VN")]).await;
+    officer_ok(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[
+            ("action", "postal"),
+            ("carrier", "VNPost"),
+            ("tracking_number", "EB123456789VN"),
+        ],
+    )
+    .await;
     officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "complete")]).await;
     for (bad, field) in [
         (json!({"stars": 0}), "stars"),
@@ -1858,28 +2064,75 @@ async fn ratings(b: Backend) {
         (json!({"stars": "5"}), "stars"),
         (json!({"stars": 5, "extra": 1}), "extra"),
     ] {
-        let (s, v) = h.json(Method::PUT, &rate, Some(&u.token), Some(bad.clone())).await;
-        assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{bad}: {v}");
+        let (s, v) = h
+            .json(Method::PUT, &rate, Some(&u.token), Some(bad.clone()))
+            .await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{bad}: {v}"
+        );
     }
-    let (s, _) = h.json(Method::PUT, &rate, Some(&other.token), Some(json!({"stars": 5}))).await;
+    let (s, _) = h
+        .json(
+            Method::PUT,
+            &rate,
+            Some(&other.token),
+            Some(json!({"stars": 5})),
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = h.json(Method::PUT, &rate, Some(&officer.token), Some(json!({"stars": 5}))).await;
+    let (s, _) = h
+        .json(
+            Method::PUT,
+            &rate,
+            Some(&officer.token),
+            Some(json!({"stars": 5})),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let body = json!({"stars": 4, "comment": "  Cán bộ nhiệt tình, nhanh gọn.  "});
-    let (s, first) = h.json(Method::PUT, &rate, Some(&u.token), Some(body.clone())).await;
+    let (s, first) = h
+        .json(Method::PUT, &rate, Some(&u.token), Some(body.clone()))
+        .await;
     assert_eq!(s, StatusCode::OK, "{first}");
-    assert_eq!((first["stars"].as_u64(), first["comment"].as_str()), (Some(4), Some("Cán bộ nhiệt tình, nhanh gọn.")));
+    assert_eq!(
+        (first["stars"].as_u64(), first["comment"].as_str()),
+        (Some(4), Some("Cán bộ nhiệt tình, nhanh gọn."))
+    );
     h.clock.advance(60_000);
     let (s, again) = h.json(Method::PUT, &rate, Some(&u.token), Some(body)).await;
-    assert_eq!((s, &again), (StatusCode::OK, &first), "same rating, same answer");
-    let (s, v) = h.json(Method::PUT, &rate, Some(&u.token), Some(json!({"stars": 1}))).await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("409.7")));
+    assert_eq!(
+        (s, &again),
+        (StatusCode::OK, &first),
+        "same rating, same answer"
+    );
+    let (s, v) = h
+        .json(
+            Method::PUT,
+            &rate,
+            Some(&u.token),
+            Some(json!({"stars": 1})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.7"))
+    );
     let v = view_of(&h, &u.token, &uuid).await;
     assert_eq!(v.rating.as_ref().map(|r| r.stars), Some(4));
     let v = view_of(&h, &officer.token, &uuid).await;
-    assert_eq!(v.rating.unwrap().comment.as_deref(), Some("Cán bộ nhiệt tình, nhanh gọn."));
+    assert_eq!(
+        v.rating.unwrap().comment.as_deref(),
+        Some("Cán bộ nhiệt tình, nhanh gọn.")
+    );
     let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
-    assert!(p.contains("Đánh giá của người nộp") && p.contains("4/5") && p.contains("Cán bộ nhiệt tình"), "{p}");
+    assert!(
+        p.contains("Đánh giá của người nộp")
+            && p.contains("4/5")
+            && p.contains("Cán bộ nhiệt tình"),
+        "{p}"
+    );
 }
 
 async fn cancel_is_idempotent(b: Backend) {
@@ -1890,26 +2143,72 @@ async fn cancel_is_idempotent(b: Backend) {
     let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
     let r = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
     let cancel = format!("/v1/dossiers/{}/cancel", r.dossier_uuid);
-    let (s, _) = h.json(Method::POST, &cancel, Some(&other.token), Some(json!({}))).await;
+    let (s, _) = h
+        .json(Method::POST, &cancel, Some(&other.token), Some(json!({})))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, v) = h.json(Method::POST, &cancel, Some(&u.token), Some(json!({"reason": "Nộp nhầm"}))).await;
-    assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("cancelled")), "{v}");
-    let (s, v) = h.json(Method::POST, &cancel, Some(&u.token), Some(json!({}))).await;
-    assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("cancelled")), "{v}");
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &cancel,
+            Some(&u.token),
+            Some(json!({"reason": "Nộp nhầm"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("cancelled")),
+        "{v}"
+    );
+    let (s, v) = h
+        .json(Method::POST, &cancel, Some(&u.token), Some(json!({})))
+        .await;
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("cancelled")),
+        "{v}"
+    );
     let v: DossierView = serde_json::from_value(v).unwrap();
     assert_eq!(kinds(&v), ["received", "cancelled"], "no second event");
     // once accepted, the agency is handling it: no cancelling
     let r2 = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
-    officer_ok(&h, &cookie, &csrf, &r2.dossier_uuid, &[("action", "accept")]).await;
+    officer_ok(
+        &h,
+        &cookie,
+        &csrf,
+        &r2.dossier_uuid,
+        &[("action", "accept")],
+    )
+    .await;
     let (s, v) = h
-        .json(Method::POST, &format!("/v1/dossiers/{}/cancel", r2.dossier_uuid), Some(&u.token), Some(json!({})))
+        .json(
+            Method::POST,
+            &format!("/v1/dossiers/{}/cancel", r2.dossier_uuid),
+            Some(&u.token),
+            Some(json!({})),
+        )
         .await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("409.3")));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3"))
+    );
     // while a supplement or a fee is asked, it still may be withdrawn
     let r3 = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
-    officer_ok(&h, &cookie, &csrf, &r3.dossier_uuid, &[("action", "supplement"), ("note", "Thiếu giấy tờ")]).await;
+    officer_ok(
+        &h,
+        &cookie,
+        &csrf,
+        &r3.dossier_uuid,
+        &[("action", "supplement"), ("note", "Thiếu giấy tờ")],
+    )
+    .await;
     let (s, _) = h
-        .json(Method::POST, &format!("/v1/dossiers/{}/cancel", r3.dossier_uuid), Some(&u.token), Some(json!({})))
+        .json(
+            Method::POST,
+            &format!("/v1/dossiers/{}/cancel", r3.dossier_uuid),
+            Some(&u.token),
+            Some(json!({})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
 }
@@ -1931,13 +2230,19 @@ async fn blob_ranges(b: Backend) {
     let res = get(None, &u.token).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["accept-ranges"], "bytes");
-    assert_eq!(res.headers()["etag"].to_str().unwrap(), format!("\"{hash}\""));
+    assert_eq!(
+        res.headers()["etag"].to_str().unwrap(),
+        format!("\"{hash}\"")
+    );
     assert_eq!(res.bytes().await.unwrap().len(), 10_000);
     let res = get(Some("bytes=4000-"), &u.token).await.unwrap();
     assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(res.headers()["content-range"], "bytes 4000-9999/10000");
     assert_eq!(res.headers()["content-type"], "image/jpeg");
-    assert_eq!(res.headers()["etag"].to_str().unwrap(), format!("\"{hash}\""));
+    assert_eq!(
+        res.headers()["etag"].to_str().unwrap(),
+        format!("\"{hash}\"")
+    );
     assert_eq!(res.bytes().await.unwrap().to_vec(), data[4000..]);
     let res = get(Some("bytes=10-19"), &u.token).await.unwrap();
     assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
@@ -1945,7 +2250,11 @@ async fn blob_ranges(b: Backend) {
     assert_eq!(res.bytes().await.unwrap().to_vec(), data[10..20]);
     let res = get(Some("bytes=9999-"), &u.token).await.unwrap();
     assert_eq!(res.bytes().await.unwrap().to_vec(), data[9999..]);
-    for past in ["bytes=10000-", "bytes=20000-30000", "bytes=99999999999999999999999-"] {
+    for past in [
+        "bytes=10000-",
+        "bytes=20000-30000",
+        "bytes=99999999999999999999999-",
+    ] {
         let res = get(Some(past), &u.token).await.unwrap();
         assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE, "{past}");
         assert_eq!(res.headers()["content-range"], "bytes */10000");
@@ -1953,7 +2262,14 @@ async fn blob_ranges(b: Backend) {
         assert_eq!(v["code"], "416.1");
     }
     // malformed or multi-part ranges are ignored: the whole blob
-    for odd in ["bytes=abc", "bytes=5-2", "bytes=1-2,5-6", "pages=1-", "bytes", "bytes=--1"] {
+    for odd in [
+        "bytes=abc",
+        "bytes=5-2",
+        "bytes=1-2,5-6",
+        "pages=1-",
+        "bytes",
+        "bytes=--1",
+    ] {
         let res = get(Some(odd), &u.token).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{odd}");
         assert_eq!(res.bytes().await.unwrap().len(), 10_000, "{odd}");
@@ -1964,7 +2280,12 @@ async fn blob_ranges(b: Backend) {
     // resuming a broken download gives back the exact file
     let mut got = Vec::new();
     while got.len() < data.len() {
-        let res = get(Some(&format!("bytes={}-{}", got.len(), got.len() + 2999)), &u.token).await.unwrap();
+        let res = get(
+            Some(&format!("bytes={}-{}", got.len(), got.len() + 2999)),
+            &u.token,
+        )
+        .await
+        .unwrap();
         assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
         got.extend_from_slice(&res.bytes().await.unwrap());
     }
@@ -1989,7 +2310,9 @@ async fn console_supplement_and_fee_forms(b: Backend) {
     let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
     let photo = jpeg(1_000, 3);
     let hash = h.upload(&u.token, &photo, 4096).await;
-    let r = h.submit_ok(&u.token, &manifest(AGENCY_X, &[(&hash, photo.len())])).await;
+    let r = h
+        .submit_ok(&u.token, &manifest(AGENCY_X, &[(&hash, photo.len())]))
+        .await;
     let uuid = r.dossier_uuid.clone();
     let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
     // supplement: a checkbox per form field and attachment kind
@@ -2006,16 +2329,42 @@ async fn console_supplement_and_fee_forms(b: Backend) {
     // the other agency's form is not prefilled with X's account
     let r_y = h.submit_ok(&u.token, &manifest(AGENCY_Y, &[])).await;
     let (cookie_y, _) = console_login(&h, &officer_y.phone, &officer_y.password).await;
-    let (_, p) = page(&h, &cookie_y, &format!("/console/dossiers/{}", r_y.dossier_uuid)).await;
+    let (_, p) = page(
+        &h,
+        &cookie_y,
+        &format!("/console/dossiers/{}", r_y.dossier_uuid),
+    )
+    .await;
     assert!(!p.contains("0000123456789") && p.contains("chưa khai báo tài khoản"));
     // neither an item nor a note: refused, nothing appended
-    let res = officer_action(&h, &cookie, &csrf, &uuid, &[("action", "supplement"), ("note", "  ")]).await;
+    let res = officer_action(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[("action", "supplement"), ("note", "  ")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("ít nhất một mục"));
     // an item that is not in the dossier
-    let res = officer_action(&h, &cookie, &csrf, &uuid, &[("action", "supplement"), ("item_field", "khong_co")]).await;
+    let res = officer_action(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[("action", "supplement"), ("item_field", "khong_co")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let res = officer_action(&h, &cookie, &csrf, &uuid, &[("action", "supplement"), ("item_attachment", "<script>")]).await;
+    let res = officer_action(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[("action", "supplement"), ("item_attachment", "<script>")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(kinds(&view_of(&h, &u.token, &uuid).await), ["received"]);
     // items only (no note), repeated boxes once
@@ -2024,7 +2373,12 @@ async fn console_supplement_and_fee_forms(b: Backend) {
         &cookie,
         &csrf,
         &uuid,
-        &[("action", "supplement"), ("item_attachment", "portrait_4x6"), ("item_field", "ho_ten"), ("item_field", "ho_ten")],
+        &[
+            ("action", "supplement"),
+            ("item_attachment", "portrait_4x6"),
+            ("item_field", "ho_ten"),
+            ("item_field", "ho_ten"),
+        ],
     )
     .await;
     let v = view_of(&h, &u.token, &uuid).await;
@@ -2034,7 +2388,10 @@ async fn console_supplement_and_fee_forms(b: Backend) {
                "items": [{"target": "field", "name": "ho_ten"}, {"target": "attachment", "kind": "portrait_4x6"}]})
     );
     let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
-    assert!(p.contains("Yêu cầu bổ sung (trường ho_ten, tệp portrait_4x6)"), "{p}");
+    assert!(
+        p.contains("Yêu cầu bổ sung (trường ho_ten, tệp portrait_4x6)"),
+        "{p}"
+    );
     let audit = h.db.dossier_audit(&uuid).await.unwrap();
     assert!(audit[0].detail.contains("ho_ten, portrait_4x6"));
     // the fee form sends the prefilled account
@@ -2042,6 +2399,14 @@ async fn console_supplement_and_fee_forms(b: Backend) {
     officer_ok(&h, &cookie, &csrf, &uuid, &FEE).await;
     let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
     assert!(p.contains("Người nộp chưa báo đã chuyển khoản") && p.contains("Phí đã yêu cầu"));
-    let css = h.http.get(h.url("/console/static/console.css")).send().await.unwrap().text().await.unwrap();
+    let css = h
+        .http
+        .get(h.url("/console/static/console.css"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(css.contains("@media (max-width: 600px)"));
 }

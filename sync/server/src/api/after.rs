@@ -41,7 +41,9 @@ fn revision_param(s: &str) -> ApiResult<u32> {
     s.parse::<u32>()
         .ok()
         .filter(|n| (1..=MAX_REVISION).contains(n))
-        .ok_or_else(|| ApiError::invalid("revision", format!("an integer from 1 to {MAX_REVISION}")))
+        .ok_or_else(|| {
+            ApiError::invalid("revision", format!("an integer from 1 to {MAX_REVISION}"))
+        })
 }
 
 /// Sends a corrected dossier after a supplement request (idempotent by uuid + revision).

@@ -215,10 +215,23 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=-3"), 10), Part(7, 9));
         assert_eq!(parse_range(Some("bytes=-30"), 10), Part(0, 9));
         assert_eq!(parse_range(Some("bytes=10-"), 10), Unsatisfiable);
-        assert_eq!(parse_range(Some("bytes=99999999999999999999999-"), 10), Unsatisfiable);
+        assert_eq!(
+            parse_range(Some("bytes=99999999999999999999999-"), 10),
+            Unsatisfiable
+        );
         assert_eq!(parse_range(Some("bytes=-0"), 10), Unsatisfiable);
         assert_eq!(parse_range(Some("bytes=0-"), 0), Unsatisfiable);
-        for bad in ["bytes=", "bytes=a-", "bytes=5-2", "bytes=1-2,4-5", "items=0-", "bytes=-", "bytes 0-", "bytes=+1-", "bytes=1--2"] {
+        for bad in [
+            "bytes=",
+            "bytes=a-",
+            "bytes=5-2",
+            "bytes=1-2,4-5",
+            "items=0-",
+            "bytes=-",
+            "bytes 0-",
+            "bytes=+1-",
+            "bytes=1--2",
+        ] {
             assert_eq!(parse_range(Some(bad), 10), Whole, "{bad}");
         }
     }

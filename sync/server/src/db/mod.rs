@@ -388,10 +388,7 @@ pub enum RateOutcome {
 
 /// The form fields and attachment kinds that differ between the previous manifest JSON and the
 /// next (shared by both backends).
-pub(crate) fn revision_diff(
-    previous: &str,
-    next: &str,
-) -> DbResult<(Vec<String>, Vec<String>)> {
+pub(crate) fn revision_diff(previous: &str, next: &str) -> DbResult<(Vec<String>, Vec<String>)> {
     let parse = |s: &str| {
         serde_json::from_str::<dvc_protocol::dossiers::DossierManifest>(s)
             .map_err(|err| DbError::Corrupt(format!("manifest: {err}")))

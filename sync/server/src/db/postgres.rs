@@ -16,7 +16,10 @@ use crate::domain::{self, Scope};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
-    (2, include_str!("../../migrations/postgres/0002_after_submission.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_after_submission.sql"),
+    ),
 ];
 /// Advisory lock keys (arbitrary, fixed).
 const MIGRATION_LOCK: i64 = 0x6476_6300;
@@ -1258,7 +1261,9 @@ impl Database for PgDb {
         let (clause, arg) = scope_clause(scope, "d", 2);
         let row = tx
             .query_opt(
-                &format!("SELECT d.state FROM dossiers d WHERE d.uuid = $1 AND {clause} FOR UPDATE"),
+                &format!(
+                    "SELECT d.state FROM dossiers d WHERE d.uuid = $1 AND {clause} FOR UPDATE"
+                ),
                 &[&uuid, &arg],
             )
             .await

@@ -18,7 +18,10 @@ use crate::domain::{self, Scope};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
-    (2, include_str!("../../migrations/sqlite/0002_after_submission.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_after_submission.sql"),
+    ),
 ];
 const READERS: usize = 4;
 /// Most jobs committed together.
@@ -493,7 +496,13 @@ impl Database for SqliteDb {
                 .optional()
                 .map_err(e("agency bank"))?;
             Ok(match row {
-                Some((Some(bank_bin), Some(account_number), Some(account_name))) => Some(BankAccount { bank_bin, account_number, account_name }),
+                Some((Some(bank_bin), Some(account_number), Some(account_name))) => {
+                    Some(BankAccount {
+                        bank_bin,
+                        account_number,
+                        account_name,
+                    })
+                }
                 _ => None,
             })
         })
@@ -1258,8 +1267,19 @@ impl Database for SqliteDb {
         .await
     }
 
-    async fn rate(&self, scope: &Scope, uuid: &str, account_id: &str, rating: &RatingRow) -> DbResult<RateOutcome> {
-        let (scope, uuid, account_id, rating) = (scope.clone(), uuid.to_owned(), account_id.to_owned(), rating.clone());
+    async fn rate(
+        &self,
+        scope: &Scope,
+        uuid: &str,
+        account_id: &str,
+        rating: &RatingRow,
+    ) -> DbResult<RateOutcome> {
+        let (scope, uuid, account_id, rating) = (
+            scope.clone(),
+            uuid.to_owned(),
+            account_id.to_owned(),
+            rating.clone(),
+        );
         self.write(move |c| {
             let tx = c;
             let (clause, args) = scope_clause(&scope, "d");
@@ -1304,7 +1324,13 @@ fn rating_in(c: &Connection, uuid: &str) -> DbResult<Option<RatingRow>> {
     c.query_row(
         "SELECT stars, comment, rated_at FROM ratings WHERE dossier_uuid = ?1",
         [uuid],
-        |r| Ok(RatingRow { stars: r.get(0)?, comment: r.get(1)?, rated_at: r.get(2)? }),
+        |r| {
+            Ok(RatingRow {
+                stars: r.get(0)?,
+                comment: r.get(1)?,
+                rated_at: r.get(2)?,
+            })
+        },
     )
     .optional()
     .map_err(e("rating"))
@@ -1313,14 +1339,44 @@ fn rating_in(c: &Connection, uuid: &str) -> DbResult<Option<RatingRow>> {
 const REVISION_COLS: &str = "dossier_uuid, revision, account_id, content_hash, manifest, \
      changed_fields, changed_attachments, submitted_at, event_seq";
 
-type RawRevision = (String, i64, String, String, String, String, String, i64, i64);
+type RawRevision = (
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+);
 
 fn revision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRevision> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
 }
 
 fn to_revision(raw: RawRevision) -> DbResult<RevisionRow> {
-    let (dossier_uuid, revision, account_id, content_hash, manifest, cf, ca, submitted_at, event_seq) = raw;
+    let (
+        dossier_uuid,
+        revision,
+        account_id,
+        content_hash,
+        manifest,
+        cf,
+        ca,
+        submitted_at,
+        event_seq,
+    ) = raw;
     Ok(RevisionRow {
         dossier_uuid,
         revision,
