@@ -345,3 +345,120 @@ pub async fn verify(env: &ServerEnv, expected_total: usize, devices: &[(&Core, &
         }
     }
 }
+
+/// An officer of the demo agency using the web console (session cookie + CSRF token), the way
+/// a real officer drives a dossier: accept, fee, paid, supplement, result upload, complete.
+pub struct Officer {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+fn cookie_from(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| {
+            c[name.len() + 1..]
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
+}
+
+fn hidden_csrf(page: &str) -> String {
+    let i = page
+        .find("name=\"csrf\" value=\"")
+        .expect("csrf field on page")
+        + "name=\"csrf\" value=\"".len();
+    page[i..].split('"').next().unwrap().to_owned()
+}
+
+impl Officer {
+    /// Signs in to the console of `env`'s server (directly, not through the proxy).
+    pub async fn login(env: &ServerEnv) -> Officer {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let base = env.direct();
+        let res = http
+            .get(format!("{base}/console/login"))
+            .send()
+            .await
+            .unwrap();
+        let pre = cookie_from(&res, "dvc_login").unwrap();
+        let csrf = hidden_csrf(&res.text().await.unwrap());
+        let (login, password) = dvc_sync::seed::DEMO_OFFICER;
+        let res = http
+            .post(format!("{base}/console/login"))
+            .header("cookie", format!("dvc_login={pre}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", login),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303, "console login failed");
+        let cookie = format!("dvc_session={}", cookie_from(&res, "dvc_session").unwrap());
+        let page = http
+            .get(format!("{base}/console/dossiers"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        Officer {
+            http,
+            base,
+            cookie,
+            csrf: hidden_csrf(&page),
+        }
+    }
+
+    /// Posts an action form (`action=accept|fee|paid|supplement|postal|complete|…` and its
+    /// fields) for a dossier; returns the HTTP status (303 when it was applied).
+    pub async fn act(&self, uuid: &str, fields: &[(&str, &str)]) -> u16 {
+        let mut form: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.http
+            .post(format!("{}/console/dossiers/{uuid}/action", self.base))
+            .header("cookie", &self.cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// Uploads a result PDF for a dossier; returns the HTTP status (303 when stored).
+    pub async fn upload_result(&self, uuid: &str, pdf: Vec<u8>) -> u16 {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", self.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(pdf)
+                    .file_name("ket-qua.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            );
+        self.http
+            .post(format!("{}/console/dossiers/{uuid}/result", self.base))
+            .header("cookie", &self.cookie)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}

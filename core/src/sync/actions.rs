@@ -111,6 +111,13 @@ pub fn cancel(core: &Core, id: &str, reason: Option<&str>) -> Result<ActionQueue
             "validation.too_long",
         ));
     }
+    if dossier::get(core.store(), id)?.state == dossier::DossierState::Draft {
+        return Err(refused(
+            "dossier",
+            format!("dossier {id} is a draft: delete it instead"),
+            "dossier.not_submitted",
+        ));
+    }
     if let Some(s) = known_state(core, id)? {
         check_allowed(ActionKind::Cancel, Some(s), id)?;
     }

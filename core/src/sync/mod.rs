@@ -151,3 +151,6 @@ impl crate::Core {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_after;

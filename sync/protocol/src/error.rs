@@ -92,6 +92,9 @@ error_codes! {
     BlobTooLarge = ("413.3", "blob_too_large", 413),
     /// Wrong `Content-Type` for this route.
     UnsupportedMediaType = ("415.1", "unsupported_media_type", 415),
+    /// `GET /v1/blobs/{sha256}` with a `Range` that starts at or past the end of the blob (the
+    /// answer carries `Content-Range: bytes */<size>`).
+    RangeNotSatisfiable = ("416.1", "range_not_satisfiable", 416),
     /// The manifest references blobs this account has not uploaded; `missing` lists them.
     BlobsMissing = ("422.1", "blobs_missing", 422),
     /// The manifest's agency code is not served by this server.

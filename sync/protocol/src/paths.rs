@@ -33,8 +33,10 @@ pub const CONSENT: &str = "/v1/consents/{consent_id}";
 /// `POST` [`crate::blobs::MissingBlobsRequest`] → `200` [`crate::blobs::MissingBlobsResponse`].
 pub const BLOBS_MISSING: &str = "/v1/blobs/missing";
 /// `GET` → the blob's bytes, if the caller owns it or may see a dossier that references it.
-/// Supports `Range: bytes=<start>-` (→ `206` with `Content-Range`) so a broken download resumes;
-/// a start at or past the end is `416`. The `ETag` is the quoted SHA-256.
+/// Supports `Range: bytes=<start>-` and `bytes=<start>-<end>` (→ `206` with `Content-Range`) so a
+/// broken download resumes; a start at or past the end is `416` (`416.1`, with
+/// `Content-Range: bytes */<size>`). A malformed or multi-part `Range` is ignored (`200`, whole
+/// blob), as RFC 9110 allows. The `ETag` is the quoted SHA-256; `Accept-Ranges: bytes`.
 pub const BLOB: &str = "/v1/blobs/{sha256}";
 /// `POST` [`crate::blobs::CreateUploadRequest`] → `201` (new) or `200` (resumed or already
 /// complete) [`crate::blobs::UploadStatus`].
