@@ -19,12 +19,10 @@ use dvc_core::documents::DocumentId;
 use dvc_core::photo::synth;
 use dvc_protocol::events::EventKind;
 use dvc_tests::app::{App, Launch};
-use dvc_tests::syncenv::{open_core, Device, ServerEnv};
+use dvc_tests::syncenv::{open_core, Device, Officer, ServerEnv};
 use serde_json::Value;
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
-
-const OFFICER: (&str, &str) = dvc_sync::seed::DEMO_OFFICER;
 
 async fn wait_for(app: &App, script: &str, what: &str) -> R<Value> {
     for _ in 0..300 {
@@ -72,111 +70,13 @@ async fn go(app: &App, path: &str, screen: &str) -> R {
     Ok(())
 }
 
-/// An officer's console session (cookie + CSRF token), as the server's own tests log in.
-struct Console {
-    http: reqwest::Client,
-    base: String,
-    cookie: String,
-    csrf: String,
-}
-
-fn cookie_from(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|c| c[name.len() + 1..].split(';').next().unwrap_or("").to_owned())
-}
-
-fn hidden_csrf(page: &str) -> R<String> {
-    let tag = "name=\"csrf\" value=\"";
-    let i = page.find(tag).ok_or("no csrf field on the console page")? + tag.len();
-    Ok(page[i..].split('"').next().unwrap_or_default().to_owned())
-}
-
-impl Console {
-    async fn login(base: &str) -> R<Console> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let res = http.get(format!("{base}/console/login")).send().await?;
-        let pre = cookie_from(&res, "dvc_login").ok_or("no login cookie")?;
-        let csrf = hidden_csrf(&res.text().await?)?;
-        let res = http
-            .post(format!("{base}/console/login"))
-            .header("cookie", format!("dvc_login={pre}"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("login", OFFICER.0),
-                ("password", OFFICER.1),
-            ])
-            .send()
-            .await?;
-        assert_eq!(res.status().as_u16(), 303, "console login");
-        let cookie = format!(
-            "dvc_session={}",
-            cookie_from(&res, "dvc_session").ok_or("no session cookie")?
-        );
-        let page = http
-            .get(format!("{base}/console/dossiers"))
-            .header("cookie", &cookie)
-            .send()
-            .await?
-            .text()
-            .await?;
-        Ok(Console {
-            csrf: hidden_csrf(&page)?,
-            http,
-            base: base.to_owned(),
-            cookie,
-        })
+/// An officer's console action that must be applied (the console answers 303).
+async fn officer(o: &Officer, uuid: &str, fields: &[(&str, &str)]) -> R {
+    let status = o.act(uuid, fields).await;
+    if status != 303 {
+        return Err(format!("console action {fields:?}: HTTP {status}").into());
     }
-
-    /// Posts the dossier page's action form; the console answers with a redirect on success.
-    async fn action(&self, uuid: &str, fields: &[(&str, &str)]) -> R {
-        let mut form: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
-        form.extend_from_slice(fields);
-        let res = self
-            .http
-            .post(format!("{}/console/dossiers/{uuid}/action", self.base))
-            .header("cookie", &self.cookie)
-            .form(&form)
-            .send()
-            .await?;
-        let status = res.status().as_u16();
-        let to = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        if status != 303 || !to.contains("ok=") {
-            return Err(format!("console action {fields:?}: {status} → {to:?}").into());
-        }
-        Ok(())
-    }
-
-    async fn upload_result(&self, uuid: &str, pdf: Vec<u8>) -> R {
-        let part = reqwest::multipart::Part::bytes(pdf)
-            .file_name("ket-qua.pdf")
-            .mime_str("application/pdf")?;
-        let form = reqwest::multipart::Form::new()
-            .text("csrf", self.csrf.clone())
-            .part("file", part);
-        let res = self
-            .http
-            .post(format!("{}/console/dossiers/{uuid}/result", self.base))
-            .header("cookie", &self.cookie)
-            .multipart(form)
-            .send()
-            .await?;
-        let status = res.status().as_u16();
-        if status != 303 {
-            return Err(format!("result upload: {status}").into());
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// A one-page PDF with a few lines of text (a synthetic result paper).
@@ -262,10 +162,8 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     app.screenshot("after-receipt").await?;
 
     // 2. The officer asks to re-take the portrait.
-    let console = Console::login(&env.direct()).await?;
-    console
-        .action(
-            &uuid,
+    let console = Officer::login(&env).await;
+    officer(&console, &uuid,
             &[
                 ("action", "supplement"),
                 ("note", "Ảnh chân dung bị tối, hãy chụp lại trên nền trắng."),
@@ -332,9 +230,7 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     assert_eq!(last["changed_fields"], serde_json::json!([]));
 
     // 3. A fee: the VietQR the app shows decodes to the amount, account and transfer content.
-    console
-        .action(
-            &uuid,
+    officer(&console, &uuid,
             &[
                 ("action", "fee"),
                 ("amount_vnd", "200000"),
@@ -376,12 +272,12 @@ async fn after_submission_fee_supplement_result_rating() -> R {
         .any(|e| matches!(e.event, EventKind::PaymentClaimed { amount_vnd: 200_000 })));
 
     // 4. The officer confirms the payment and attaches the result PDF.
-    console.action(&uuid, &[("action", "paid")]).await?;
+    officer(&console, &uuid, &[("action", "paid")]).await?;
     let pdf = sample_pdf(&[
         "GIAY HEN TRA KET QUA (mau thu nghiem)",
         "Ket qua: Da cap ho chieu (du lieu gia lap)",
     ]);
-    console.upload_result(&uuid, pdf.clone()).await?;
+    assert_eq!(console.upload_result(&uuid, pdf.clone()).await, 303, "result upload");
     let v = sync_until(&app, &id, "the result downloaded", |v| {
         v["result"]["document_id"].is_string()
     })
@@ -402,7 +298,7 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     app.screenshot("after-result").await?;
 
     // 5. Completed → rating, once.
-    console.action(&uuid, &[("action", "complete")]).await?;
+    officer(&console, &uuid, &[("action", "complete")]).await?;
     sync_until(&app, &id, "completed", |v| v["state"] == "completed").await?;
     go(&app, &format!("/sync/dossiers/{id}"), "sync-timeline").await?;
     app.click("[data-action=rate]").await?;

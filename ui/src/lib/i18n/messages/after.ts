@@ -126,6 +126,7 @@ export const vi = {
   'after.timeline.payment_claimed': 'Đã báo đã chuyển khoản',
   'after.timeline.resubmitted': 'Đã gửi bổ sung',
   'after.timeline.resubmit_queued': 'Bổ sung chờ gửi',
+  'dossier.not_submitted': 'Hồ sơ chưa được nộp nên chưa làm được việc này.',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -252,4 +253,5 @@ export const en: Record<keyof typeof vi, string> = {
   'after.timeline.payment_claimed': 'Payment reported',
   'after.timeline.resubmitted': 'Changes sent',
   'after.timeline.resubmit_queued': 'Changes waiting to be sent',
+  'dossier.not_submitted': 'The application has not been submitted yet, so this cannot be done.',
 };
