@@ -126,7 +126,7 @@ export const vi = {
   'after.timeline.payment_claimed': 'Đã báo đã chuyển khoản',
   'after.timeline.resubmitted': 'Đã gửi bổ sung',
   'after.timeline.resubmit_queued': 'Bổ sung chờ gửi',
-  'dossier.not_submitted': 'Hồ sơ chưa được nộp nên chưa làm được việc này.',
+  'dossier.not_submitted': 'Hồ sơ còn là bản nháp, chưa nộp: muốn bỏ thì hãy xóa bản nháp.',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -253,5 +253,5 @@ export const en: Record<keyof typeof vi, string> = {
   'after.timeline.payment_claimed': 'Payment reported',
   'after.timeline.resubmitted': 'Changes sent',
   'after.timeline.resubmit_queued': 'Changes waiting to be sent',
-  'dossier.not_submitted': 'The application has not been submitted yet, so this cannot be done.',
+  'dossier.not_submitted': 'This is still a draft, not submitted: delete the draft instead.',
 };
