@@ -60,7 +60,11 @@ async fn sync_until(app: &App, id: &str, what: &str, ok: impl Fn(&Value) -> bool
         }
     }
     let last = view(app, id).await?;
-    Err(format!("timed out waiting for {what}; last view state {}", last["state"]).into())
+    Err(format!(
+        "timed out waiting for {what}; last view state {}",
+        last["state"]
+    )
+    .into())
 }
 
 async fn go(app: &App, path: &str, screen: &str) -> R {
@@ -136,15 +140,14 @@ async fn after_submission_fee_supplement_result_rating() -> R {
         &env.token,
     );
     let (id, uuid, _) = dev.dossiers[0].clone();
-    let person = dev
-        .core
-        .store()
-        .read(|c| {
-            c.query_row("SELECT applicant_id FROM dossiers WHERE id = ?1", [&id], |r| {
-                r.get::<_, String>(0)
-            })
-            .map_err(dvc_core::CoreError::from)
-        })?;
+    let person = dev.core.store().read(|c| {
+        c.query_row(
+            "SELECT applicant_id FROM dossiers WHERE id = ?1",
+            [&id],
+            |r| r.get::<_, String>(0),
+        )
+        .map_err(dvc_core::CoreError::from)
+    })?;
     drop(dev);
 
     let app = App::launch(&Launch::new(&data)).await?;
@@ -155,7 +158,12 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     let v = sync_until(&app, &id, "the receipt", |v| v["code"].is_string()).await?;
     let code = v["code"].as_str().unwrap_or_default().to_owned();
     assert_eq!(env.dossier(&uuid).await.receipt.code, code);
-    go(&app, &format!("/sync/dossiers/{id}/receipt"), "after-receipt").await?;
+    go(
+        &app,
+        &format!("/sync/dossiers/{id}/receipt"),
+        "after-receipt",
+    )
+    .await?;
     assert_eq!(app.text("[data-testid=receipt-code]").await?, code);
     app.find("[data-testid=receipt-qr] svg").await?;
     app.find("[data-testid=receipt-expected-how]").await?;
@@ -163,14 +171,16 @@ async fn after_submission_fee_supplement_result_rating() -> R {
 
     // 2. The officer asks to re-take the portrait.
     let console = Officer::login(&env).await;
-    officer(&console, &uuid,
-            &[
-                ("action", "supplement"),
-                ("note", "Ảnh chân dung bị tối, hãy chụp lại trên nền trắng."),
-                ("item_attachment", "portrait"),
-            ],
-        )
-        .await?;
+    officer(
+        &console,
+        &uuid,
+        &[
+            ("action", "supplement"),
+            ("note", "Ảnh chân dung bị tối, hãy chụp lại trên nền trắng."),
+            ("item_attachment", "portrait"),
+        ],
+    )
+    .await?;
     sync_until(&app, &id, "the supplement request", |v| {
         v["state"] == "supplement_requested" && v["supplement"].is_object()
     })
@@ -206,7 +216,8 @@ async fn after_submission_fee_supplement_result_rating() -> R {
         "the prepared photo",
     )
     .await?;
-    app.click("[data-component=portrait] [data-photo-use]").await?;
+    app.click("[data-component=portrait] [data-photo-use]")
+        .await?;
     wait_for(
         &app,
         "return !!document.querySelector('[data-attached=\"portrait\"]');",
@@ -230,16 +241,18 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     assert_eq!(last["changed_fields"], serde_json::json!([]));
 
     // 3. A fee: the VietQR the app shows decodes to the amount, account and transfer content.
-    officer(&console, &uuid,
-            &[
-                ("action", "fee"),
-                ("amount_vnd", "200000"),
-                ("bank_bin", "970415"),
-                ("account_number", "113000000001"),
-                ("account_name", "CONG AN TINH MAU"),
-            ],
-        )
-        .await?;
+    officer(
+        &console,
+        &uuid,
+        &[
+            ("action", "fee"),
+            ("amount_vnd", "200000"),
+            ("bank_bin", "970415"),
+            ("account_number", "113000000001"),
+            ("account_name", "CONG AN TINH MAU"),
+        ],
+    )
+    .await?;
     let v = sync_until(&app, &id, "the fee request", |v| {
         v["fee"]["qr_payload"].is_string()
     })
@@ -253,7 +266,10 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     go(&app, &format!("/sync/dossiers/{id}/fee"), "after-fee").await?;
     assert_eq!(app.text("[data-testid=fee-amount]").await?, "200.000 đ");
     app.find("[data-testid=fee-qr] svg").await?;
-    assert!(app.text("[data-testid=fee-bank]").await?.contains("VietinBank"));
+    assert!(app
+        .text("[data-testid=fee-bank]")
+        .await?
+        .contains("VietinBank"));
     app.screenshot("after-fee-qr").await?;
 
     // "Tôi đã chuyển khoản" (confirmed), then sent with the next pass.
@@ -264,12 +280,12 @@ async fn after_submission_fee_supplement_result_rating() -> R {
         v["fee"]["claim"] == "sent"
     })
     .await?;
-    assert!(env
-        .dossier(&uuid)
-        .await
-        .events
-        .iter()
-        .any(|e| matches!(e.event, EventKind::PaymentClaimed { amount_vnd: 200_000 })));
+    assert!(env.dossier(&uuid).await.events.iter().any(|e| matches!(
+        e.event,
+        EventKind::PaymentClaimed {
+            amount_vnd: 200_000
+        }
+    )));
 
     // 4. The officer confirms the payment and attaches the result PDF.
     officer(&console, &uuid, &[("action", "paid")]).await?;
@@ -277,7 +293,11 @@ async fn after_submission_fee_supplement_result_rating() -> R {
         "GIAY HEN TRA KET QUA (mau thu nghiem)",
         "Ket qua: Da cap ho chieu (du lieu gia lap)",
     ]);
-    assert_eq!(console.upload_result(&uuid, pdf.clone()).await, 303, "result upload");
+    assert_eq!(
+        console.upload_result(&uuid, pdf.clone()).await,
+        303,
+        "result upload"
+    );
     let v = sync_until(&app, &id, "the result downloaded", |v| {
         v["result"]["document_id"].is_string()
     })
@@ -314,7 +334,11 @@ async fn after_submission_fee_supplement_result_rating() -> R {
         v["rating"]["state"] == "sent"
     })
     .await?;
-    let rating = env.dossier(&uuid).await.rating.ok_or("no rating on the server")?;
+    let rating = env
+        .dossier(&uuid)
+        .await
+        .rating
+        .ok_or("no rating on the server")?;
     assert_eq!(rating.stars, 5);
     assert_eq!(rating.comment.as_deref(), Some("Cán bộ hướng dẫn rõ ràng"));
     app.quit().await?;
@@ -323,6 +347,9 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     let core = open_core(&data);
     assert_eq!(core.read_document(&DocumentId(doc.clone()))?, pdf);
     let docs = core.list_documents(&person)?;
-    assert!(docs.iter().any(|d| d.id.0 == doc), "result not in the applicant's documents");
+    assert!(
+        docs.iter().any(|d| d.id.0 == doc),
+        "result not in the applicant's documents"
+    );
     Ok(())
 }

@@ -318,16 +318,13 @@ pub fn after_result_file(
 ) -> Result<Response, ApiError> {
     let core = state.core()?;
     let detail = core.dossier_detail(&dossier_id)?;
-    let doc = detail
-        .result
-        .and_then(|r| r.document_id)
-        .ok_or_else(|| {
-            ApiError::from(CoreError::invalid(
-                "dossier",
-                format!("dossier {dossier_id} has no downloaded result"),
-                "result.not_ready",
-            ))
-        })?;
+    let doc = detail.result.and_then(|r| r.document_id).ok_or_else(|| {
+        ApiError::from(CoreError::invalid(
+            "dossier",
+            format!("dossier {dossier_id} has no downloaded result"),
+            "result.not_ready",
+        ))
+    })?;
     let bytes = core.read_document(&DocumentId(doc))?;
     Ok(Response::new(bytes))
 }
