@@ -741,7 +741,37 @@ mod tests {
             assert!(html.contains(needle), "{needle} missing");
         }
         assert!(!html.contains("khác số phí yêu cầu"));
+        // in `received`, the supplement form lists every field and attachment kind
+        let received = Dossier {
+            state: DossierState::Received,
+            ..d.clone()
+        };
+        let form_page = dossier(&DossierPage {
+            officer: &officer,
+            csrf: "t",
+            dossier: &received,
+            manifest: &m2,
+            events: &events[..1],
+            audit: &[],
+            submitter: None,
+            bank: Some(&bank),
+            revisions: &revisions[..1],
+            rating: None,
+            ok: None,
+            err: None,
+        })
+        .into_string();
+        for needle in [
+            r#"name="item_field" value="noi_thuong_tru""#,
+            r#"name="item_attachment" value="portrait_4x6""#,
+            r#"value="0000123456789""#,
+        ] {
+            assert!(form_page.contains(needle), "{needle} missing");
+        }
         if let Ok(out) = std::env::var("DVC_CONSOLE_SNAPSHOT") {
+            let css = format!("<style>{}</style>", include_str!("console.css"));
+            let link = r#"<link rel="stylesheet" href="/console/static/console.css">"#;
+            std::fs::write(format!("{out}.form.html"), form_page.replace(link, &css)).unwrap();
             let page = html.replace(
                 r#"<link rel="stylesheet" href="/console/static/console.css">"#,
                 &format!("<style>{}</style>", include_str!("console.css")),
