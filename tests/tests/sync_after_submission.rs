@@ -140,7 +140,10 @@ async fn the_whole_story_after_submission() {
     core.draft_attach_document(id, "portrait", &doc.0).unwrap();
     let q = core.dossier_resubmit(id).unwrap();
     assert_eq!(q.revision, Some(2));
-    assert_eq!(q.changed_attachments.as_deref(), Some(&["portrait".to_string()][..]));
+    assert_eq!(
+        q.changed_attachments.as_deref(),
+        Some(&["portrait".to_string()][..])
+    );
     assert_eq!(q.changed_fields.as_deref(), Some(&[][..]));
     let r = sync_all(core, 3).await;
     assert_eq!(r.actions_sent.len(), 1, "{r:?}");
@@ -196,7 +199,12 @@ async fn the_whole_story_after_submission() {
     let claims = view
         .events
         .iter()
-        .filter(|e| matches!(e.event, dvc_protocol::events::EventKind::PaymentClaimed { .. }))
+        .filter(|e| {
+            matches!(
+                e.event,
+                dvc_protocol::events::EventKind::PaymentClaimed { .. }
+            )
+        })
         .count();
     assert_eq!(claims, 1, "one claim on the server");
     assert!(core.dossier_fee(id).unwrap().unwrap().claimed_at.is_some());
@@ -222,8 +230,15 @@ async fn the_whole_story_after_submission() {
     let r = sync_all(core, 40).await;
     env.proxy.set_faults(false);
     let r2 = sync_all(core, 3).await;
-    assert_eq!(r.results_stored.len() + r2.results_stored.len(), 1, "{r:?} {r2:?}");
-    assert!(r.downloads_resumed + r2.downloads_resumed >= 1, "{r:?} {r2:?}");
+    assert_eq!(
+        r.results_stored.len() + r2.results_stored.len(),
+        1,
+        "{r:?} {r2:?}"
+    );
+    assert!(
+        r.downloads_resumed + r2.downloads_resumed >= 1,
+        "{r:?} {r2:?}"
+    );
     let d = core.dossier_detail(id).unwrap();
     let res = d.result.unwrap();
     let doc_id = res.document_id.expect("result stored");
@@ -258,10 +273,11 @@ async fn the_whole_story_after_submission() {
     assert_eq!(state(core, id), "completed");
     core.dossier_rate(id, 5, Some("Nhanh, cán bộ tận tình"))
         .unwrap();
-    assert!(core
-        .dossier_rate(id, 5, Some("Nhanh, cán bộ tận tình"))
-        .unwrap()
-        .already_queued);
+    assert!(
+        core.dossier_rate(id, 5, Some("Nhanh, cán bộ tận tình"))
+            .unwrap()
+            .already_queued
+    );
     assert_eq!(
         core.dossier_rate(id, 2, None).unwrap_err().message_key(),
         "dossier.already_rated"
@@ -282,14 +298,25 @@ async fn the_whole_story_after_submission() {
 async fn cancel_before_acceptance_is_idempotent_and_refused_after() {
     let env = ServerEnv::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let dev = Device::new(dir.path(), 2, 2_000..4_000, 92, &env.proxy.url(), &env.token);
+    let dev = Device::new(
+        dir.path(),
+        2,
+        2_000..4_000,
+        92,
+        &env.proxy.url(),
+        &env.token,
+    );
     let core = &dev.core;
     let (id0, key0, _) = &dev.dossiers[0];
     let (id1, key1, _) = &dev.dossiers[1];
     // Cancel the first while it still waits in the outbox (offline): queued, sent after it.
     let q = core.dossier_cancel(id0, Some("nộp nhầm")).unwrap();
     assert!(!q.already_queued);
-    assert!(core.dossier_cancel(id0, Some("nộp nhầm")).unwrap().already_queued);
+    assert!(
+        core.dossier_cancel(id0, Some("nộp nhầm"))
+            .unwrap()
+            .already_queued
+    );
     let r = sync_all(core, 3).await;
     assert_eq!(r.sent.len(), 2, "{r:?}");
     assert_eq!(r.actions_sent.len(), 1, "{r:?}");
@@ -338,7 +365,14 @@ async fn kill_9_during_the_result_download_resumes_and_stores_once() {
 
     let env = ServerEnv::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let dev = Device::new(dir.path(), 1, 2_000..4_000, 93, &env.proxy.url(), &env.token);
+    let dev = Device::new(
+        dir.path(),
+        1,
+        2_000..4_000,
+        93,
+        &env.proxy.url(),
+        &env.token,
+    );
     let (id, key, _) = dev.dossiers[0].clone();
     assert_eq!(sync_all(&dev.core, 3).await.sent.len(), 1);
     let person = dev.core.draft_show(&id).unwrap().applicant_id.unwrap();
@@ -400,8 +434,14 @@ async fn kill_9_during_the_result_download_resumes_and_stores_once() {
     println!("{killed} kills, bytes held after each: {held_seen:?}");
     assert!(killed > 0, "no kill landed during the download");
     // What was held survived the kills: it never shrinks until the file is stored.
-    assert!(held_seen.windows(2).all(|w| w[1] >= w[0] || w[1] == 0), "{held_seen:?}");
-    assert!(held_seen.iter().any(|&h| h > 0), "nothing was kept across kills");
+    assert!(
+        held_seen.windows(2).all(|w| w[1] >= w[0] || w[1] == 0),
+        "{held_seen:?}"
+    );
+    assert!(
+        held_seen.iter().any(|&h| h > 0),
+        "nothing was kept across kills"
+    );
     let mut child = spawn();
     let status = tokio::time::timeout(Duration::from_secs(120), child.wait())
         .await

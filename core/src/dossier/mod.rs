@@ -284,12 +284,17 @@ pub enum EditTarget<'a> {
 
 /// Whether an open supplement request naming `items` (JSON `[SupplementItem]`; empty = the whole
 /// dossier) lets `target` change. Pure.
-pub fn supplement_allows(items: &[dvc_protocol::dossiers::SupplementItem], target: EditTarget<'_>) -> bool {
+pub fn supplement_allows(
+    items: &[dvc_protocol::dossiers::SupplementItem],
+    target: EditTarget<'_>,
+) -> bool {
     use dvc_protocol::dossiers::SupplementItem as I;
     match target {
         EditTarget::Whole => false,
         _ if items.is_empty() => true,
-        EditTarget::Field(f) => items.iter().any(|i| matches!(i, I::Field { name } if name == f)),
+        EditTarget::Field(f) => items
+            .iter()
+            .any(|i| matches!(i, I::Field { name } if name == f)),
         EditTarget::Component(c) => items
             .iter()
             .any(|i| matches!(i, I::Attachment { kind } if kind == c)),
@@ -324,10 +329,14 @@ fn editable(tx: &Transaction<'_>, id: &str, target: EditTarget<'_>) -> Result<i6
                     "dossier.read_only",
                 ));
             };
-            let items: Vec<dvc_protocol::dossiers::SupplementItem> =
-                serde_json::from_str(&items).map_err(|e| {
-                    CoreError::invalid("items", format!("stored supplement items: {e}"), "errors.internal")
-                })?;
+            let items: Vec<dvc_protocol::dossiers::SupplementItem> = serde_json::from_str(&items)
+                .map_err(|e| {
+                CoreError::invalid(
+                    "items",
+                    format!("stored supplement items: {e}"),
+                    "errors.internal",
+                )
+            })?;
             if supplement_allows(&items, target) {
                 Ok(rev)
             } else {

@@ -12,7 +12,9 @@ use dvc_protocol::dossiers::{
     CancelRequest, DossierManifest, DossierState, PaymentClaimRequest, RatingRequest,
 };
 
-use super::db::{self, ActionRow, FeeRequest, FileRef, ResultInfo, RevisionRow, Supplement, Tracked};
+use super::db::{
+    self, ActionRow, FeeRequest, FileRef, ResultInfo, RevisionRow, Supplement, Tracked,
+};
 use super::decide::{self, ActionKind};
 use super::{manifest, SyncError};
 use crate::documents::{sniff_media_type, DocumentId};
@@ -61,11 +63,7 @@ fn known_state(core: &Core, id: &str) -> Result<Option<DossierState>, SyncError>
         .map(|(s, _)| s))
 }
 
-fn check_allowed(
-    kind: ActionKind,
-    state: Option<DossierState>,
-    id: &str,
-) -> Result<(), SyncError> {
+fn check_allowed(kind: ActionKind, state: Option<DossierState>, id: &str) -> Result<(), SyncError> {
     match state {
         None => Err(refused(
             "dossier",
@@ -75,7 +73,11 @@ fn check_allowed(
         Some(s) => decide::action_allowed(kind, s).map_err(|key| {
             refused(
                 "dossier",
-                format!("dossier {id} is {}: {} is not possible", s.as_str(), kind.as_str()),
+                format!(
+                    "dossier {id} is {}: {} is not possible",
+                    s.as_str(),
+                    kind.as_str()
+                ),
                 key,
             )
         }),
@@ -134,7 +136,13 @@ pub fn claim_payment(core: &Core, id: &str) -> Result<ActionQueued, SyncError> {
     let fee = core
         .store()
         .read(|c| db::fee_request(c, id))?
-        .ok_or_else(|| refused("dossier", format!("no fee requested for {id}"), "dossier.no_fee_due"))?;
+        .ok_or_else(|| {
+            refused(
+                "dossier",
+                format!("no fee requested for {id}"),
+                "dossier.no_fee_due",
+            )
+        })?;
     let body = json(&PaymentClaimRequest {
         amount_vnd: fee.amount_vnd,
     })?;
@@ -149,8 +157,13 @@ pub fn rate(
     stars: u8,
     comment: Option<&str>,
 ) -> Result<ActionQueued, SyncError> {
-    let comment = decide::check_rating(stars, comment)
-        .map_err(|key| refused("stars", "stars must be 1 to 5, comment at most 1000 characters", key))?;
+    let comment = decide::check_rating(stars, comment).map_err(|key| {
+        refused(
+            "stars",
+            "stars must be 1 to 5, comment at most 1000 characters",
+            key,
+        )
+    })?;
     let state = known_state(core, id)?;
     check_allowed(ActionKind::Rating, state, id)?;
     let body = json(&RatingRequest { stars, comment })?;
@@ -192,14 +205,13 @@ fn previous_manifest(c: &Connection, id: &str) -> Result<Option<String>, SyncErr
     if rev.is_some() {
         return Ok(rev);
     }
-    Ok(c
-        .query_row(
-            "SELECT m.manifest FROM sync_manifests m JOIN outbox o ON o.id = m.outbox_id
+    Ok(c.query_row(
+        "SELECT m.manifest FROM sync_manifests m JOIN outbox o ON o.id = m.outbox_id
              WHERE o.dossier_id = ?1 AND o.state = 'done' ORDER BY o.id DESC LIMIT 1",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?)
+        [id],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 /// Sends the corrected dossier after a supplement request ("Nộp bổ sung"): checks it, builds the
@@ -219,9 +231,13 @@ pub fn resubmit(core: &Core, id: &str) -> Result<ActionQueued, SyncError> {
                 "dossier.no_supplement",
             )
         })?;
-    let (state, agency) = store
-        .read(|c| db::remote_state(c, id))?
-        .ok_or_else(|| refused("dossier", format!("dossier {id} was not sent"), "dossier.not_sent"))?;
+    let (state, agency) = store.read(|c| db::remote_state(c, id))?.ok_or_else(|| {
+        refused(
+            "dossier",
+            format!("dossier {id} was not sent"),
+            "dossier.not_sent",
+        )
+    })?;
     check_allowed(ActionKind::Revision, Some(state), id)?;
     let problems = core.draft_check(id)?;
     if let Some(first) = problems.first() {
@@ -251,7 +267,8 @@ pub fn resubmit(core: &Core, id: &str) -> Result<ActionQueued, SyncError> {
         // device submission time.
         m.procedure_code.clone_from(&p.procedure_code);
         m.agency_code.clone_from(&p.agency_code);
-        m.submitted_on_device_at.clone_from(&p.submitted_on_device_at);
+        m.submitted_on_device_at
+            .clone_from(&p.submitted_on_device_at);
     }
     let (fields, kinds) = match &prev {
         Some(p) => decide::manifest_changes(p, &m),
@@ -260,7 +277,10 @@ pub fn resubmit(core: &Core, id: &str) -> Result<ActionQueued, SyncError> {
     let body = json(&m)?;
     let files_json = json(&files)?;
     let changes = json(&serde_json::json!({ "fields": fields, "attachments": kinds }))?;
-    let revision = store.read(|c| db::current_revision(c, id))?.max(sup.base_revision) + 1;
+    let revision = store
+        .read(|c| db::current_revision(c, id))?
+        .max(sup.base_revision)
+        + 1;
     let ts = dossier::now();
     let action_id = uuid::Uuid::now_v7().to_string();
     store.write(|tx| -> crate::Result<()> {
@@ -360,10 +380,7 @@ pub fn dossier_detail(core: &Core, id: &str) -> Result<DossierDetail, SyncError>
                     at: a.created_at.clone(),
                 })
             });
-        let pending: Vec<ActionRow> = actions
-            .into_iter()
-            .filter(|a| a.state != "done")
-            .collect();
+        let pending: Vec<ActionRow> = actions.into_iter().filter(|a| a.state != "done").collect();
         let pending_label = pending
             .iter()
             .find(|a| a.state == "pending")
@@ -386,7 +403,11 @@ pub fn dossier_detail(core: &Core, id: &str) -> Result<DossierDetail, SyncError>
 
 impl Core {
     /// See [`cancel`].
-    pub fn dossier_cancel(&self, id: &str, reason: Option<&str>) -> Result<ActionQueued, SyncError> {
+    pub fn dossier_cancel(
+        &self,
+        id: &str,
+        reason: Option<&str>,
+    ) -> Result<ActionQueued, SyncError> {
         cancel(self, id, reason)
     }
 

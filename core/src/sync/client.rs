@@ -247,8 +247,12 @@ impl Api {
 
     /// `POST /v1/dossiers/{uuid}/cancel` with the frozen request body.
     pub async fn cancel(&self, uuid: &str, body_json: &str) -> Result<DossierView, Failure> {
-        self.json(self.body(Method::POST, &paths::fill(paths::DOSSIER_CANCEL, &[uuid]), body_json))
-            .await
+        self.json(self.body(
+            Method::POST,
+            &paths::fill(paths::DOSSIER_CANCEL, &[uuid]),
+            body_json,
+        ))
+        .await
     }
 
     /// `POST /v1/dossiers/{uuid}/payment-claim` with the frozen request body.
@@ -271,7 +275,8 @@ impl Api {
         manifest_json: &str,
     ) -> Result<RevisionReceipt, Failure> {
         let path = paths::fill(paths::DOSSIER_REVISION, &[uuid, &revision.to_string()]);
-        self.json(self.body(Method::PUT, &path, manifest_json)).await
+        self.json(self.body(Method::PUT, &path, manifest_json))
+            .await
     }
 
     /// `GET /v1/blobs/{sha256}` from byte `from` (`Range: bytes=<from>-` when `from > 0`).

@@ -534,7 +534,9 @@ pub fn result_info(c: &Connection, dossier_id: &str) -> Result<Option<ResultInfo
                     method: r.get(0)?,
                     sha256: r.get(1)?,
                     content_type: r.get(2)?,
-                    size: r.get::<_, Option<i64>>(3)?.and_then(|n| u64::try_from(n).ok()),
+                    size: r
+                        .get::<_, Option<i64>>(3)?
+                        .and_then(|n| u64::try_from(n).ok()),
                     carrier: r.get(4)?,
                     tracking_number: r.get(5)?,
                     ready_at: r.get(6)?,
@@ -622,7 +624,10 @@ pub fn downloaded(store: &Store, sha256: &str) -> Result<Vec<u8>> {
 
 /// Throws an unfinished (or wrong) download away.
 pub fn discard_download(tx: &Transaction<'_>, sha256: &str) -> Result<()> {
-    tx.execute("DELETE FROM result_download_chunks WHERE sha256 = ?1", [sha256])?;
+    tx.execute(
+        "DELETE FROM result_download_chunks WHERE sha256 = ?1",
+        [sha256],
+    )?;
     Ok(())
 }
 
@@ -663,7 +668,11 @@ pub fn supplement(c: &Connection, dossier_id: &str) -> Result<Option<Supplement>
         return Ok(None);
     };
     let items = serde_json::from_str(&items).map_err(|e| {
-        CoreError::invalid("items", format!("stored supplement items: {e}"), "errors.internal")
+        CoreError::invalid(
+            "items",
+            format!("stored supplement items: {e}"),
+            "errors.internal",
+        )
     })?;
     Ok(Some(Supplement {
         note,
@@ -740,7 +749,9 @@ fn action_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActionRow> {
         dossier_id: r.get(1)?,
         kind: r.get(2)?,
         body: r.get(3)?,
-        revision: r.get::<_, Option<i64>>(4)?.and_then(|n| u32::try_from(n).ok()),
+        revision: r
+            .get::<_, Option<i64>>(4)?
+            .and_then(|n| u32::try_from(n).ok()),
         files: files
             .and_then(|f| serde_json::from_str(&f).ok())
             .unwrap_or_default(),
@@ -869,13 +880,12 @@ pub fn requeue_actions(store: &Store, dossier_id: &str) -> Result<usize> {
 
 /// The remote uuid (idempotency key) of a sent dossier.
 pub fn remote_uuid(c: &Connection, dossier_id: &str) -> Result<Option<String>> {
-    Ok(c
-        .query_row(
-            "SELECT remote_uuid FROM dossier_remote WHERE dossier_id = ?1",
-            [dossier_id],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(c.query_row(
+        "SELECT remote_uuid FROM dossier_remote WHERE dossier_id = ?1",
+        [dossier_id],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 /// The server's state and agency of a sent dossier.

@@ -30,8 +30,8 @@ use serde::Serialize;
 
 use crate::error::CoreError;
 
-pub use client::Timeouts;
 pub use actions::{ActionQueued, DossierDetail};
+pub use client::Timeouts;
 pub use db::{FeeRequest, TimelineEntry, Tracked};
 pub use decide::Backoff;
 pub use runner::{Phase, Progress, SyncConfig, SyncReport};

@@ -259,12 +259,13 @@ impl Core {
         }
         let mut report = pass.report;
         report.pending = db::outbox_counts(self.store())?.0;
-        let (actions_pending, results_pending) = self.store().read(|c| -> crate::Result<(i64, i64)> {
-            Ok((
-                i64::try_from(db::pending_actions(c)?.len()).unwrap_or(i64::MAX),
-                i64::try_from(db::results_to_fetch(c)?.len()).unwrap_or(i64::MAX),
-            ))
-        })?;
+        let (actions_pending, results_pending) =
+            self.store().read(|c| -> crate::Result<(i64, i64)> {
+                Ok((
+                    i64::try_from(db::pending_actions(c)?.len()).unwrap_or(i64::MAX),
+                    i64::try_from(db::results_to_fetch(c)?.len()).unwrap_or(i64::MAX),
+                ))
+            })?;
         report.actions_pending = actions_pending;
         report.results_pending = results_pending;
         if report.errors.is_empty() {
@@ -740,8 +741,7 @@ impl Pass<'_> {
                 let up = |f: Failure| ActionError::Net(f, true);
                 let missing = self.api.missing(&hashes).await.map_err(up)?;
                 let todo = decide::uploads_needed(&hashes, &missing);
-                self.report.skipped_blobs +=
-                    u32::try_from(f.files.len() - todo.len()).unwrap_or(0);
+                self.report.skipped_blobs += u32::try_from(f.files.len() - todo.len()).unwrap_or(0);
                 let mut done = 0;
                 for i in todo {
                     done = self
@@ -923,11 +923,15 @@ impl Pass<'_> {
                     held
                 }
                 decide::RangeAnswer::Restart => {
-                    store.write(|tx| db::discard_download(tx, sha)).map_err(local)?;
+                    store
+                        .write(|tx| db::discard_download(tx, sha))
+                        .map_err(local)?;
                     0
                 }
                 decide::RangeAnswer::Discard => {
-                    store.write(|tx| db::discard_download(tx, sha)).map_err(local)?;
+                    store
+                        .write(|tx| db::discard_download(tx, sha))
+                        .map_err(local)?;
                     continue;
                 }
             };

@@ -203,7 +203,10 @@ fn fee_request_is_kept_and_claim_settles() {
     assert_eq!(fr.bank_bin, "970415");
     assert_eq!(fr.account_number, "113366668888");
     assert_eq!(fr.transfer_note, "000.30.27.H23-261123-0001");
-    assert_eq!((fr.claimed_at.as_deref(), fr.paid_at.as_deref()), (None, None));
+    assert_eq!(
+        (fr.claimed_at.as_deref(), fr.paid_at.as_deref()),
+        (None, None)
+    );
     // Pressing twice queues once.
     let a = actions::claim_payment(&f.core, f.id()).unwrap();
     assert!(!a.already_queued && a.action_id.is_some());
@@ -317,7 +320,12 @@ fn resubmit_freezes_the_next_revision_with_what_changed_and_the_event_closes_it(
     let new_photo = jpeg(99);
     let doc = f
         .core
-        .store_document(&person, DocumentKind::Portrait, &new_photo, &DocumentMeta::default())
+        .store_document(
+            &person,
+            DocumentKind::Portrait,
+            &new_photo,
+            &DocumentMeta::default(),
+        )
         .unwrap();
     dossier::detach(f.core.store(), f.id(), "portrait", 0).unwrap();
     f.core
@@ -344,7 +352,9 @@ fn resubmit_freezes_the_next_revision_with_what_changed_and_the_event_closes_it(
         "dossier.read_only"
     );
     assert_eq!(
-        actions::resubmit(&f.core, f.id()).unwrap_err().message_key(),
+        actions::resubmit(&f.core, f.id())
+            .unwrap_err()
+            .message_key(),
         "dossier.no_supplement"
     );
     let p = f.pending();
@@ -357,7 +367,10 @@ fn resubmit_freezes_the_next_revision_with_what_changed_and_the_event_closes_it(
     assert_eq!(m.agency_code, "000.30.27.H23");
     assert_eq!(m.attachments.len(), 3);
     let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&new_photo));
-    assert!(m.attachments.iter().any(|a| a.kind == "portrait" && a.sha256 == sha));
+    assert!(m
+        .attachments
+        .iter()
+        .any(|a| a.kind == "portrait" && a.sha256 == sha));
     assert_eq!(p[0].files.len(), 3);
     // The server's event stores the revision, closes the request and settles the action.
     f.event(
@@ -410,24 +423,34 @@ fn cancel_and_rating_are_checked_queued_once_and_settled() {
     let mut f = sent();
     // Rating before completion is refused.
     assert_eq!(
-        actions::rate(&f.core, f.id(), 5, None).unwrap_err().message_key(),
+        actions::rate(&f.core, f.id(), 5, None)
+            .unwrap_err()
+            .message_key(),
         "dossier.rating_not_allowed"
     );
     let a = actions::cancel(&f.core, f.id(), Some("  nộp nhầm ")).unwrap();
     assert!(!a.already_queued);
-    assert!(actions::cancel(&f.core, f.id(), Some("nộp nhầm")).unwrap().already_queued);
+    assert!(
+        actions::cancel(&f.core, f.id(), Some("nộp nhầm"))
+            .unwrap()
+            .already_queued
+    );
     let p = f.pending();
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].body, r#"{"reason":"nộp nhầm"}"#);
     assert_eq!(
-        actions::dossier_detail(&f.core, f.id()).unwrap().pending_label,
+        actions::dossier_detail(&f.core, f.id())
+            .unwrap()
+            .pending_label,
         Some("dossier.pending.cancel")
     );
     // Accepted meanwhile: a new cancel is refused locally; the queued one goes to the server,
     // which decides.
     f.event(DossierState::Accepted, EventKind::Accepted);
     assert_eq!(
-        actions::cancel(&f.core, f.id(), None).unwrap_err().message_key(),
+        actions::cancel(&f.core, f.id(), None)
+            .unwrap_err()
+            .message_key(),
         "dossier.cancel_not_allowed"
     );
     assert_eq!(f.pending().len(), 1);
@@ -454,17 +477,23 @@ fn cancel_and_rating_are_checked_queued_once_and_settled() {
     g.event(DossierState::Completed, EventKind::Completed);
     for bad in [0u8, 6] {
         assert_eq!(
-            actions::rate(&g.core, g.id(), bad, None).unwrap_err().message_key(),
+            actions::rate(&g.core, g.id(), bad, None)
+                .unwrap_err()
+                .message_key(),
             "dossier.rating_stars"
         );
     }
     let r = actions::rate(&g.core, g.id(), 5, Some("Nhanh, chu đáo")).unwrap();
     assert!(!r.already_queued);
-    assert!(actions::rate(&g.core, g.id(), 5, Some("Nhanh, chu đáo"))
-        .unwrap()
-        .already_queued);
+    assert!(
+        actions::rate(&g.core, g.id(), 5, Some("Nhanh, chu đáo"))
+            .unwrap()
+            .already_queued
+    );
     assert_eq!(
-        actions::rate(&g.core, g.id(), 4, None).unwrap_err().message_key(),
+        actions::rate(&g.core, g.id(), 4, None)
+            .unwrap_err()
+            .message_key(),
         "dossier.already_rated"
     );
     let d = actions::dossier_detail(&g.core, g.id()).unwrap();
@@ -475,7 +504,12 @@ fn cancel_and_rating_are_checked_queued_once_and_settled() {
     assert_eq!(res.carrier.as_deref(), Some("VNPost"));
     assert_eq!(res.tracking_number.as_deref(), Some("EA123456789VN"));
     // A postal result is nothing to download.
-    assert!(g.core.store().read(db::results_to_fetch).unwrap().is_empty());
+    assert!(g
+        .core
+        .store()
+        .read(db::results_to_fetch)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -518,7 +552,12 @@ fn an_online_result_is_announced_once_and_a_replay_keeps_what_was_stored() {
         .unwrap();
     let e = f.last_event(DossierState::ResultReady, ready);
     assert_eq!(f.replay(&e), 0);
-    assert!(f.core.store().read(db::results_to_fetch).unwrap().is_empty());
+    assert!(f
+        .core
+        .store()
+        .read(db::results_to_fetch)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -531,20 +570,31 @@ fn result_documents_are_stored_once_per_claim() {
     let pdf = b"%PDF-1.7 synthetic result".to_vec();
     let first = f
         .core
-        .store_document_once(&person, DocumentKind::Result, &pdf, &DocumentMeta::default(), |_, _| {
-            Ok(true)
-        })
+        .store_document_once(
+            &person,
+            DocumentKind::Result,
+            &pdf,
+            &DocumentMeta::default(),
+            |_, _| Ok(true),
+        )
         .unwrap();
     assert!(first.is_some());
     let second = f
         .core
-        .store_document_once(&person, DocumentKind::Result, &pdf, &DocumentMeta::default(), |_, _| {
-            Ok(false)
-        })
+        .store_document_once(
+            &person,
+            DocumentKind::Result,
+            &pdf,
+            &DocumentMeta::default(),
+            |_, _| Ok(false),
+        )
         .unwrap();
     assert!(second.is_none());
     let docs = f.core.list_documents(&person).unwrap();
-    let results: Vec<_> = docs.iter().filter(|d| d.kind == DocumentKind::Result).collect();
+    let results: Vec<_> = docs
+        .iter()
+        .filter(|d| d.kind == DocumentKind::Result)
+        .collect();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].media_type, "application/pdf");
     assert_eq!(DocumentKind::parse("result").unwrap(), DocumentKind::Result);
@@ -558,11 +608,15 @@ fn drafts_and_unknown_dossiers_take_no_actions() {
     let d = dossier::create(core.store(), &form, None, None, &Default::default()).unwrap();
     // A draft is deleted, not cancelled; a claim has nothing to refer to.
     assert_eq!(
-        actions::cancel(&core, &d.id, None).unwrap_err().message_key(),
+        actions::cancel(&core, &d.id, None)
+            .unwrap_err()
+            .message_key(),
         "dossier.not_submitted"
     );
     assert_eq!(
-        actions::claim_payment(&core, &d.id).unwrap_err().message_key(),
+        actions::claim_payment(&core, &d.id)
+            .unwrap_err()
+            .message_key(),
         "dossier.not_sent"
     );
     assert!(actions::cancel(&core, "no-such", None).is_err());

@@ -142,7 +142,7 @@ impl VietQr {
 pub enum VietQrError {
     #[error("the payload is empty")]
     Empty,
-    #[error("the payload is {len} characters long; an EMVCo QR payload has at most {MAX_PAYLOAD}")]
+    #[error("the payload is {len} characters long; an EMVCo QR payload has at most {max}", max = MAX_PAYLOAD)]
     TooLong { len: usize },
     #[error(
         "character U+{code:04X} at position {at} is not printable ASCII; a VietQR payload is plain ASCII"
@@ -194,11 +194,11 @@ pub enum VietQrError {
     },
     #[error("tag 01 (point of initiation) must be 11 (static) or 12 (dynamic), found {found:?}")]
     BadInitiation { found: String },
-    #[error("not a VietQR: tag 38.00 is {found:?}, not the NAPAS GUID {NAPAS_GUID}")]
+    #[error("not a VietQR: tag 38.00 is {found:?}, not the NAPAS GUID {guid}", guid = NAPAS_GUID)]
     NotVietQr { found: String },
     #[error("the bank BIN must be 6 digits, found {found:?}")]
     BadBin { found: String },
-    #[error("the account number must be 1 to {MAX_ACCOUNT} characters, it has {len}")]
+    #[error("the account number must be 1 to {max} characters, it has {len}", max = MAX_ACCOUNT)]
     AccountLength { len: usize },
     #[error("the account number may hold only ASCII letters and digits; position {at} holds something else")]
     AccountChar { at: usize },
@@ -212,7 +212,7 @@ pub enum VietQrError {
     BadAmount { found: String, reason: &'static str },
     #[error("the purpose is empty; leave it out instead")]
     PurposeEmpty,
-    #[error("the purpose is {len} characters long; banking apps take at most {MAX_PURPOSE}")]
+    #[error("the purpose is {len} characters long; banking apps take at most {max}", max = MAX_PURPOSE)]
     PurposeTooLong { len: usize },
     #[error("the purpose holds {ch:?} at position {at}; banking apps accept only letters, digits, spaces and . , - _ /")]
     PurposeChar { ch: char, at: usize },

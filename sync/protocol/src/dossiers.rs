@@ -191,7 +191,7 @@ pub struct DossierView {
     pub state: DossierState,
     /// RFC 3339 UTC time of the last change.
     pub updated_at: String,
-    /// The manifest as submitted.
+    /// The manifest as submitted (the latest revision's, after a resubmission).
     pub manifest: DossierManifest,
     /// Its events, oldest first.
     pub events: Vec<Event>,

@@ -31,6 +31,7 @@ both_backends!(
     cancel_is_idempotent,
     blob_ranges,
     console_supplement_and_fee_forms,
+    linked_citizen_resubmits_volunteer_dossier,
 );
 
 fn code_re_ok(code: &str, agency: &str) -> bool {
@@ -2409,4 +2410,85 @@ async fn console_supplement_and_fee_forms(b: Backend) {
         .await
         .unwrap();
     assert!(css.contains("@media (max-width: 600px)"));
+}
+
+async fn linked_citizen_resubmits_volunteer_dossier(b: Backend) {
+    let h = Harness::start(b).await;
+    let citizen = h.user(Role::Citizen).await;
+    let volunteer = h.user(Role::Volunteer).await;
+    let stranger = h.user(Role::Citizen).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let (s, _) = h
+        .json(
+            Method::POST,
+            "/v1/consents",
+            Some(&citizen.token),
+            Some(json!({"volunteer_phone": volunteer.phone})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // the volunteer uploads the photo and submits for the citizen
+    let photo = jpeg(2_000, 4);
+    let hp = h.upload(&volunteer.token, &photo, 4096).await;
+    let mut m1 = manifest(AGENCY_X, &[(&hp, photo.len())]);
+    m1["on_behalf_of"] = json!({"citizen_phone": citizen.phone});
+    let r = h.submit_ok(&volunteer.token, &m1).await;
+    let uuid = r.dossier_uuid.clone();
+    officer_ok(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[("action", "supplement"), ("item_field", "ho_ten")],
+    )
+    .await;
+    // the citizen corrects the name; the photo is the volunteer's upload, already in the dossier
+    let mut m2 = m1.clone();
+    m2["form"]["ho_ten"] = json!("Nguyễn Văn Sửa");
+    // who the dossier is for cannot change
+    let mut retarget = m2.clone();
+    retarget["on_behalf_of"] = json!({"citizen_phone": stranger.phone});
+    let path = format!("/v1/dossiers/{uuid}/revisions/2");
+    let (s, v) = h
+        .json(Method::PUT, &path, Some(&citizen.token), Some(retarget))
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("on_behalf_of"))
+    );
+    // a blob that is neither the citizen's nor the dossier's is missing
+    let foreign = jpeg(900, 8);
+    let hf = h.upload(&stranger.token, &foreign, 4096).await;
+    let mut sneaky = m2.clone();
+    sneaky["attachments"][0]["sha256"] = json!(hf);
+    let (s, v) = h
+        .json(Method::PUT, &path, Some(&citizen.token), Some(sneaky))
+        .await;
+    assert_eq!(
+        (s, v["missing"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!([hf]))
+    );
+    let (s, _) = h
+        .json(Method::PUT, &path, Some(&stranger.token), Some(m2.clone()))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = h
+        .json(Method::PUT, &path, Some(&citizen.token), Some(m2.clone()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["revision"]["changed_fields"], json!(["ho_ten"]));
+    assert_eq!(v["revision"]["changed_attachments"], json!([]));
+    // the volunteer replaying the citizen's revision gets the same answer
+    let (s, again) = h
+        .json(Method::PUT, &path, Some(&volunteer.token), Some(m2.clone()))
+        .await;
+    assert_eq!((s, &again), (StatusCode::OK, &v));
+    let view = view_of(&h, &volunteer.token, &uuid).await;
+    assert_eq!(
+        view.manifest.form["ho_ten"],
+        serde_json::from_value(json!("Nguyễn Văn Sửa")).unwrap()
+    );
+    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    assert!(p.contains("Nguyễn Văn Sửa") && p.contains("Nguyễn Văn Thử"));
 }

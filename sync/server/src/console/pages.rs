@@ -618,6 +618,168 @@ mod tests {
         assert_eq!(vn_time(1_664_334_000_000), "28/09/2022 10:00");
     }
 
+    /// Every after-submission section on one page. With `DVC_CONSOLE_SNAPSHOT=<file.html>` the page
+    /// is also written out (stylesheet inlined) for a look in a 360 px browser window.
+    #[test]
+    fn dossier_page_shows_after_submission_sections() {
+        #![allow(clippy::unwrap_used)]
+        let officer = Account {
+            id: "o".into(),
+            login: "canbo.thu".into(),
+            role: dvc_protocol::auth::Role::Officer,
+            agency_code: Some("A.1".into()),
+            display_name: Some("Cán bộ Thử".into()),
+            password_hash: String::new(),
+            disabled: false,
+        };
+        let mk = |date: &str, photo: &str| -> DossierManifest {
+            serde_json::from_value(serde_json::json!({
+                "procedure_code": "1.001456", "agency_code": "A.1",
+                "form": {"ho_ten": "Nguyễn Văn Thử", "ngay_sinh": date, "noi_thuong_tru": "Số 1, đường Thử Nghiệm Rất Dài Để Kiểm Tra Xuống Dòng, xã Thử, tỉnh Thử"},
+                "attachments": [{"kind": "portrait_4x6", "sha256": photo.repeat(64), "content_type": "image/jpeg", "size": 40960}],
+                "delivery": {"method": "online"}
+            }))
+            .unwrap()
+        };
+        let (m1, m2) = (mk("01/01/1990", "a"), mk("02/01/1990", "b"));
+        let rev = |n: i64, cf: &[&str], ca: &[&str]| RevisionRow {
+            dossier_uuid: "d".into(),
+            revision: n,
+            account_id: "c".into(),
+            content_hash: String::new(),
+            manifest: String::new(),
+            changed_fields: cf.iter().map(|s| s.to_string()).collect(),
+            changed_attachments: ca.iter().map(|s| s.to_string()).collect(),
+            submitted_at: 1_664_334_000_000 + n * 3_600_000,
+            event_seq: n,
+        };
+        let revisions = vec![
+            (rev(1, &[], &[]), m1),
+            (rev(2, &["ngay_sinh"], &["portrait_4x6"]), m2.clone()),
+        ];
+        let ev = |kind: serde_json::Value, state: &str| -> Event {
+            serde_json::from_value(serde_json::json!({
+                "cursor": "1", "dossier_uuid": "d", "dossier_code": "A.1-220928-0001",
+                "state": state, "at": "2022-09-28T03:00:00.000Z", "event": kind
+            }))
+            .unwrap()
+        };
+        let events = vec![
+            ev(serde_json::json!({"type": "received"}), "received"),
+            ev(
+                serde_json::json!({"type": "supplement_requested", "note": "Ảnh mờ",
+                "items": [{"target": "field", "name": "ngay_sinh"}, {"target": "attachment", "kind": "portrait_4x6"}]}),
+                "supplement_requested",
+            ),
+            ev(
+                serde_json::json!({"type": "resubmitted", "revision": 2, "changed_fields": ["ngay_sinh"], "changed_attachments": ["portrait_4x6"]}),
+                "received",
+            ),
+            ev(serde_json::json!({"type": "accepted"}), "accepted"),
+            ev(
+                serde_json::json!({"type": "fee_requested", "amount_vnd": 200000,
+                "bank": {"bank_bin": "970415", "account_number": "0000123456789", "account_name": "DEMO CO QUAN"}, "transfer_note": "A.1-220928-0001"}),
+                "fee_requested",
+            ),
+            ev(
+                serde_json::json!({"type": "payment_claimed", "amount_vnd": 200000}),
+                "fee_requested",
+            ),
+        ];
+        let d = Dossier {
+            uuid: "d".into(),
+            code: "A.1-220928-0001".into(),
+            agency_code: "A.1".into(),
+            procedure_code: "1.001456".into(),
+            submitter_id: "c".into(),
+            citizen_id: None,
+            state: DossierState::FeeRequested,
+            content_hash: String::new(),
+            manifest: String::new(),
+            received_at: 1_664_334_000_000,
+            updated_at: 1_664_334_000_000,
+            received_seq: 1,
+            revision: 2,
+        };
+        let bank = BankAccount {
+            bank_bin: "970415".into(),
+            account_number: "0000123456789".into(),
+            account_name: "DEMO CO QUAN".into(),
+        };
+        let rating = RatingRow {
+            stars: 4,
+            comment: Some("Nhanh gọn <b>".into()),
+            rated_at: 1_664_334_000_000,
+        };
+        let html = dossier(&DossierPage {
+            officer: &officer,
+            csrf: "t",
+            dossier: &d,
+            manifest: &m2,
+            events: &events,
+            audit: &[],
+            submitter: None,
+            bank: Some(&bank),
+            revisions: &revisions,
+            rating: Some(&rating),
+            ok: None,
+            err: None,
+        })
+        .into_string();
+        for needle in [
+            "Người nộp báo đã chuyển khoản <strong>200.000 đ</strong> lúc 28/09/2022 10:00",
+            "Lần 2",
+            "01/01/1990",
+            "02/01/1990",
+            &format!("/console/blobs/{}", "a".repeat(64)),
+            &format!("/console/blobs/{}", "b".repeat(64)),
+            "★★★★☆",
+            "Nhanh gọn &lt;b&gt;",
+            "Yêu cầu bổ sung (trường ngay_sinh, tệp portrait_4x6): Ảnh mờ",
+            "đã sửa: ngay_sinh, portrait_4x6",
+        ] {
+            assert!(html.contains(needle), "{needle} missing");
+        }
+        assert!(!html.contains("khác số phí yêu cầu"));
+        // in `received`, the supplement form lists every field and attachment kind
+        let received = Dossier {
+            state: DossierState::Received,
+            ..d.clone()
+        };
+        let form_page = dossier(&DossierPage {
+            officer: &officer,
+            csrf: "t",
+            dossier: &received,
+            manifest: &m2,
+            events: &events[..1],
+            audit: &[],
+            submitter: None,
+            bank: Some(&bank),
+            revisions: &revisions[..1],
+            rating: None,
+            ok: None,
+            err: None,
+        })
+        .into_string();
+        for needle in [
+            r#"name="item_field" value="noi_thuong_tru""#,
+            r#"name="item_attachment" value="portrait_4x6""#,
+            r#"value="0000123456789""#,
+        ] {
+            assert!(form_page.contains(needle), "{needle} missing");
+        }
+        if let Ok(out) = std::env::var("DVC_CONSOLE_SNAPSHOT") {
+            let css = format!("<style>{}</style>", include_str!("console.css"));
+            let link = r#"<link rel="stylesheet" href="/console/static/console.css">"#;
+            std::fs::write(format!("{out}.form.html"), form_page.replace(link, &css)).unwrap();
+            let page = html.replace(
+                r#"<link rel="stylesheet" href="/console/static/console.css">"#,
+                &format!("<style>{}</style>", include_str!("console.css")),
+            );
+            std::fs::write(out, page).unwrap();
+        }
+    }
+
     #[test]
     fn pages_escape_input() {
         let page = error_page("<script>alert(1)</script>").into_string();

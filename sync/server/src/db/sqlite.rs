@@ -1439,3 +1439,54 @@ fn owned_in(c: &Connection, account_id: &str, hashes: &[String]) -> DbResult<Has
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A database written by the v1 schema gains revision 1 of every dossier when migrated.
+    #[tokio::test]
+    async fn v2_backfills_first_revisions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATIONS[0].1).unwrap();
+            c.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT;
+                 INSERT INTO schema_migrations VALUES (1, 0);
+                 INSERT INTO agencies VALUES ('A.1', 'Thử', 0);
+                 INSERT INTO accounts (id, login, role, password_hash, created_at) VALUES ('acc', '0900000009', 'citizen', 'x', 0);
+                 INSERT INTO dossiers VALUES ('d1', 'A.1-260101-0001', 'A.1', '1.1', 'acc', NULL, 'received', 'hash1',
+                    '{\"agency_code\":\"A.1\",\"delivery\":{\"method\":\"online\"},\"form\":{},\"procedure_code\":\"1.1\"}', 5, 5, 0);
+                 INSERT INTO events (dossier_uuid, agency_code, submitter_id, at, state, kind, payload) VALUES ('d1', 'A.1', 'acc', 5, 'received', 'received', '{\"type\":\"received\"}');
+                 UPDATE dossiers SET received_seq = 1;",
+            )
+            .unwrap();
+        }
+        let db = SqliteDb::open(&path).await.unwrap();
+        db.migrate().await.unwrap();
+        let revs = db.revisions("d1").await.unwrap();
+        assert_eq!(revs.len(), 1);
+        assert_eq!(
+            (
+                revs[0].revision,
+                revs[0].content_hash.as_str(),
+                revs[0].event_seq,
+                revs[0].submitted_at
+            ),
+            (1, "hash1", 1, 5)
+        );
+        let d = db
+            .dossier(&Scope::Party("acc".into()), "d1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.revision, 1);
+        assert_eq!(db.agency_bank("A.1").await.unwrap(), None);
+        // migrating again changes nothing
+        db.migrate().await.unwrap();
+        assert_eq!(db.revisions("d1").await.unwrap().len(), 1);
+    }
+}
