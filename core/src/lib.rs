@@ -16,6 +16,7 @@ pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod validate;
+pub mod vietqr;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

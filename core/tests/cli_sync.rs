@@ -275,9 +275,48 @@ fn login_sync_and_show_the_code_and_timeline() {
         .collect();
     assert_eq!(kinds, ["submitted", "received"]);
 
+    assert_eq!(shown["revision"], 1);
+    assert!(shown["fee"].is_null() && shown["result"].is_null());
+
+    // After submission: what the state does not allow is bad input (exit 2), one line.
+    for args in [
+        vec!["dossier", "rate", id.as_str(), "--stars", "5"],
+        vec!["dossier", "rate", id.as_str(), "--stars", "9"],
+        vec!["dossier", "pay-claim", id.as_str()],
+        vec!["dossier", "resubmit", id.as_str()],
+    ] {
+        let o = dvc(d, &args, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr)
+                .trim_end()
+                .lines()
+                .count(),
+            1
+        );
+    }
+    // Cancel: queued (twice = once), shown as being sent, then sent by `dvc sync`.
+    let q = ok_json(d, &["dossier", "cancel", &id, "--reason", "nộp nhầm"]);
+    assert_eq!(q["kind"], "cancel");
+    assert_eq!(q["already_queued"], false);
+    let q = ok_json(d, &["dossier", "cancel", &id, "--reason", "nộp nhầm"]);
+    assert_eq!(q["already_queued"], true);
+    let shown = ok_json(d, &["dossier", "show", &id]);
+    assert_eq!(shown["pending_label"], "dossier.pending.cancel");
+    assert_eq!(shown["pending_actions"][0]["state"], "pending");
+    let r = ok_json(d, &["sync", "--once"]);
+    assert_eq!(r["sent"], 0, "{r}");
+    assert_eq!(r["actions_sent"][0]["kind"], "cancel", "{r}");
+    assert_eq!(r["actions_pending"], 0);
+    let shown = ok_json(d, &["dossier", "show", &id]);
+    assert_eq!(shown["state"], "cancelled");
+    assert!(shown["pending_actions"].as_array().unwrap().is_empty());
+    assert!(shown["pending_label"].is_null());
+
     // A second sync sends nothing again.
     let r = ok_json(d, &["sync", "--once"]);
     assert_eq!(r["sent"], 0);
+    assert!(r["actions_sent"].as_array().unwrap().is_empty());
 
     // With the server down, a new dossier stays pending: exit 3, JSON still printed.
     let id2 = queued_dossier(d, 2);

@@ -52,4 +52,11 @@ pub const COMMANDS: &[&str] = &[
     "sync_dossier",
     "sync_seen",
     "sync_notifications",
+    "after_view",
+    "after_claim_payment",
+    "after_cancel",
+    "after_rate",
+    "after_resubmit",
+    "after_result_file",
+    "after_save_receipt",
 ];

@@ -128,6 +128,13 @@ pub fn run() {
             commands::sync::sync_dossier,
             commands::sync::sync_seen,
             commands::sync::sync_notifications,
+            commands::after::after_view,
+            commands::after::after_claim_payment,
+            commands::after::after_cancel,
+            commands::after::after_rate,
+            commands::after::after_resubmit,
+            commands::after::after_result_file,
+            commands::after::after_save_receipt,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -346,11 +346,11 @@ pub async fn verify(env: &ServerEnv, expected_total: usize, devices: &[(&Core, &
     }
 }
 
-/// An officer's session in the web console (`/console`), driven over HTTP like the browser form:
-/// the login page's CSRF token and cookie, then form posts with the session's CSRF token.
-pub struct Console {
-    base: String,
+/// An officer of the demo agency using the web console (session cookie + CSRF token), the way
+/// a real officer drives a dossier: accept, fee, paid, supplement, result upload, complete.
+pub struct Officer {
     http: reqwest::Client,
+    base: String,
     cookie: String,
     csrf: String,
 }
@@ -361,45 +361,52 @@ fn cookie_from(res: &reqwest::Response, name: &str) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with(&format!("{name}=")))
-        .and_then(|c| c[name.len() + 1..].split(';').next().map(str::to_owned))
+        .map(|c| {
+            c[name.len() + 1..]
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
 }
 
 fn hidden_csrf(page: &str) -> String {
-    let mark = "name=\"csrf\" value=\"";
-    let i = page.find(mark).expect("a csrf field on the console page") + mark.len();
+    let i = page
+        .find("name=\"csrf\" value=\"")
+        .expect("csrf field on page")
+        + "name=\"csrf\" value=\"".len();
     page[i..].split('"').next().unwrap().to_owned()
 }
 
-impl Console {
-    /// Signs in to the console of the server at `base` (direct URL) as the demo officer.
-    pub async fn login(base: &str) -> Console {
+impl Officer {
+    /// Signs in to the console of `env`'s server (directly, not through the proxy).
+    pub async fn login(env: &ServerEnv) -> Officer {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
+        let base = env.direct();
         let res = http
             .get(format!("{base}/console/login"))
             .send()
             .await
             .unwrap();
-        let pre = cookie_from(&res, "dvc_login").expect("login cookie");
+        let pre = cookie_from(&res, "dvc_login").unwrap();
         let csrf = hidden_csrf(&res.text().await.unwrap());
+        let (login, password) = dvc_sync::seed::DEMO_OFFICER;
         let res = http
             .post(format!("{base}/console/login"))
             .header("cookie", format!("dvc_login={pre}"))
             .form(&[
                 ("csrf", csrf.as_str()),
-                ("login", dvc_sync::seed::DEMO_OFFICER.0),
-                ("password", dvc_sync::seed::DEMO_OFFICER.1),
+                ("login", login),
+                ("password", password),
             ])
             .send()
             .await
             .unwrap();
         assert_eq!(res.status().as_u16(), 303, "console login failed");
-        let cookie = format!(
-            "dvc_session={}",
-            cookie_from(&res, "dvc_session").expect("session cookie")
-        );
+        let cookie = format!("dvc_session={}", cookie_from(&res, "dvc_session").unwrap());
         let page = http
             .get(format!("{base}/console/dossiers"))
             .header("cookie", &cookie)
@@ -409,26 +416,45 @@ impl Console {
             .text()
             .await
             .unwrap();
-        Console {
-            base: base.to_owned(),
+        Officer {
             http,
+            base,
             cookie,
             csrf: hidden_csrf(&page),
         }
     }
 
-    /// Posts an action form (`action=accept`, `action=supplement&note=…`, …) on a dossier, as the
-    /// buttons of the console's dossier page do. Returns the HTTP status (303 on success).
-    pub async fn act(&self, dossier_uuid: &str, fields: &[(&str, &str)]) -> u16 {
+    /// Posts an action form (`action=accept|fee|paid|supplement|postal|complete|…` and its
+    /// fields) for a dossier; returns the HTTP status (303 when it was applied).
+    pub async fn act(&self, uuid: &str, fields: &[(&str, &str)]) -> u16 {
         let mut form: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
         self.http
-            .post(format!(
-                "{}/console/dossiers/{dossier_uuid}/action",
-                self.base
-            ))
+            .post(format!("{}/console/dossiers/{uuid}/action", self.base))
             .header("cookie", &self.cookie)
             .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// Uploads a result PDF for a dossier; returns the HTTP status (303 when stored).
+    pub async fn upload_result(&self, uuid: &str, pdf: Vec<u8>) -> u16 {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", self.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(pdf)
+                    .file_name("ket-qua.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            );
+        self.http
+            .post(format!("{}/console/dossiers/{uuid}/result", self.base))
+            .header("cookie", &self.cookie)
+            .multipart(form)
             .send()
             .await
             .unwrap()

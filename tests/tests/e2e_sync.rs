@@ -20,7 +20,7 @@ use std::time::Duration;
 use dvc_tests::app::{App, Launch};
 use dvc_tests::faultproxy::{Link, Schedule};
 use dvc_tests::flows::{seed_person, submit_passport, wait_for, wait_for_within, write_photos};
-use dvc_tests::syncenv::{Console, ServerEnv, DEMO_CITIZEN};
+use dvc_tests::syncenv::{Officer, ServerEnv, DEMO_CITIZEN};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -140,7 +140,7 @@ async fn an_offline_dossier_syncs_and_an_officer_action_comes_back() -> R {
     assert_eq!(queue_left, serde_json::json!(false), "nothing left waiting");
 
     // 3. The officer acts in the console; "Đồng bộ ngay" pulls it.
-    let console = Console::login(&env.direct()).await;
+    let console = Officer::login(&env).await;
     assert_eq!(console.act(&uuid, &[("action", "accept")]).await, 303);
     assert_eq!(
         console

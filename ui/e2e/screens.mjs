@@ -111,3 +111,43 @@ screens.push(
       await page.waitForSelector('[data-testid="dossier-readonly"]');
     } },
 );
+
+// ---- after submission (issue 9): receipt, fee with its VietQR, supplement, result PDF, rating,
+// cancel, and the timeline's next-action button.
+const SENT = '0193a1b2-0000-7000-8000-000000000003';
+const FEE = '0193a1b2-0000-7000-8000-000000000004';
+const RESULT = '0193a1b2-0000-7000-8000-000000000005';
+const POSTAL = '0193a1b2-0000-7000-8000-000000000006';
+screens.push(
+  { name: 'after-receipt', path: `/sync/dossiers/${SENT}/receipt`, prepare: async (page) => {
+      await page.waitForSelector('[data-testid="receipt-qr"] svg');
+    } },
+  { name: 'after-fee', path: `/sync/dossiers/${FEE}/fee`, prepare: async (page) => {
+      await page.waitForSelector('[data-testid="fee-qr"] svg');
+      const amount = await page.textContent('[data-testid="fee-amount"]');
+      if (amount?.trim() !== '200.000 đ') throw new Error(`fee amount shows "${amount}"`);
+      const bank = await page.textContent('[data-testid="fee-bank"]');
+      if (!bank?.includes('VietinBank')) throw new Error(`bank shows "${bank}"`);
+    } },
+  { name: 'after-actions-fee', path: `/sync/dossiers/${FEE}`, prepare: async (page) => {
+      await page.waitForSelector('[data-action="fee"]');
+    } },
+  { name: 'after-supplement', path: `/sync/dossiers/01a2f000-0000-7000-8000-0000000000d1/supplement`, prepare: async (page) => {
+      await page.waitForSelector('[data-testid="supplement-note"]');
+      await page.waitForSelector('[data-field="permanent_address"]');
+      await page.waitForSelector('[data-component="portrait"]');
+      if (await page.$('[data-field="full_name"]')) throw new Error('a field the officer did not name is editable');
+    } },
+  { name: 'after-result', path: `/sync/dossiers/${RESULT}/result`, prepare: async (page) => {
+      await page.waitForSelector('[data-testid="result-pdf"] canvas[data-page="1"]', { timeout: 15000 });
+    } },
+  { name: 'after-result-postal', path: `/sync/dossiers/${POSTAL}/result`, prepare: async (page) => {
+      await page.waitForSelector('[data-testid="result-tracking"]');
+    } },
+  { name: 'after-rate', path: `/sync/dossiers/${POSTAL}/rate`, prepare: async (page) => {
+      await page.click('[data-star="4"]');
+    } },
+  { name: 'after-cancel', path: `/sync/dossiers/${SENT}/cancel`, prepare: async (page) => {
+      await page.waitForSelector('[data-testid="cancel-start"]');
+    } },
+);

@@ -20,6 +20,12 @@ import DossierNewScreen from './screens/dossiers/DossierNewScreen.svelte';
 import DossierFormScreen from './screens/dossiers/DossierFormScreen.svelte';
 import DossierCheckScreen from './screens/dossiers/DossierCheckScreen.svelte';
 import SyncTimelineScreen from './screens/sync/SyncTimelineScreen.svelte';
+import ReceiptScreen from './screens/after/ReceiptScreen.svelte';
+import FeeScreen from './screens/after/FeeScreen.svelte';
+import SupplementScreen from './screens/after/SupplementScreen.svelte';
+import ResultScreen from './screens/after/ResultScreen.svelte';
+import CancelScreen from './screens/after/CancelScreen.svelte';
+import RateScreen from './screens/after/RateScreen.svelte';
 
 export interface ScreenProps {
   params: string[];
@@ -50,6 +56,12 @@ export const routes: RouteDef[] = [
   { pattern: /^\/dossiers\/([0-9a-f-]{36})\/check$/, component: DossierCheckScreen },
   { pattern: /^\/dossiers\/([0-9a-f-]{36})$/, component: DossierFormScreen },
   { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})$/, component: SyncTimelineScreen },
+  { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})\/receipt$/, component: ReceiptScreen },
+  { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})\/fee$/, component: FeeScreen },
+  { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})\/supplement$/, component: SupplementScreen },
+  { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})\/result$/, component: ResultScreen },
+  { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})\/cancel$/, component: CancelScreen },
+  { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})\/rate$/, component: RateScreen },
 ];
 
 const TAB_SCREENS: Record<Tab, Component<ScreenProps>> = {

@@ -47,10 +47,12 @@ pub enum DocumentKind {
     DrivingLicence,
     HealthInsuranceCard,
     Other,
+    /// A dossier's result file from the agency ("Kết quả giải quyết"), fetched by the sync client.
+    Result,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 8] = [
+    pub const ALL: [DocumentKind; 9] = [
         Self::CccdFront,
         Self::CccdBack,
         Self::Portrait,
@@ -59,6 +61,7 @@ impl DocumentKind {
         Self::DrivingLicence,
         Self::HealthInsuranceCard,
         Self::Other,
+        Self::Result,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +74,7 @@ impl DocumentKind {
             Self::DrivingLicence => "driving_licence",
             Self::HealthInsuranceCard => "health_insurance_card",
             Self::Other => "other",
+            Self::Result => "result",
         }
     }
 
@@ -416,6 +420,25 @@ impl Core {
         bytes: &[u8],
         meta: &DocumentMeta,
     ) -> Result<DocumentId> {
+        self.store_document_once(person_id, kind, bytes, meta, |_, _| Ok(true))?
+            .ok_or_else(|| CoreError::invalid("document", "not stored", "errors.internal"))
+    }
+
+    /// Stores a document exactly once: `claim` runs inside the transaction that would insert the
+    /// row, with the new document's id, and says whether to go on (e.g. it links the id to a
+    /// dossier's result only if none is linked yet). `Ok(None)`: `claim` declined, nothing
+    /// stored (the encrypted file, addressed by content, may already exist and is kept).
+    pub fn store_document_once<F>(
+        &self,
+        person_id: &str,
+        kind: DocumentKind,
+        bytes: &[u8],
+        meta: &DocumentMeta,
+        claim: F,
+    ) -> Result<Option<DocumentId>>
+    where
+        F: FnOnce(&rusqlite::Transaction<'_>, &DocumentId) -> Result<bool>,
+    {
         let pid = parse_id(person_id, "person")?;
         if bytes.is_empty() {
             return Err(CoreError::invalid(
@@ -439,7 +462,11 @@ impl Core {
         let id = new_id();
         let media_type = sniff_media_type(bytes);
         let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-        self.store().write(|tx| {
+        let doc_id = DocumentId(id.clone());
+        let stored = self.store().write(|tx| -> Result<bool> {
+            if !claim(tx, &doc_id)? {
+                return Ok(false);
+            }
             tx.execute(
                 "INSERT INTO documents (id, person_id, kind, sha256, size, media_type, issue_date,
                    expiry_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -453,10 +480,14 @@ impl Core {
                     issue.map(|d| d.to_string()),
                     expiry.map(|d| d.to_string()),
                 ],
-            )
+            )?;
+            Ok(true)
         })?;
+        if !stored {
+            return Ok(None);
+        }
         tracing::info!(document_id = %id, person_id = %pid, kind = kind.as_str(), bytes = bytes.len(), "document stored");
-        Ok(DocumentId(id))
+        Ok(Some(doc_id))
     }
 
     /// The plaintext of a document.

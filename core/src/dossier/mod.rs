@@ -271,8 +271,39 @@ pub fn list(store: &Store) -> Result<Vec<DossierSummary>> {
     })
 }
 
-/// Locks the dossier row for this transaction and checks it is an editable draft.
-fn editable(tx: &Transaction<'_>, id: &str) -> Result<i64> {
+/// What a change touches (a sent dossier reopened for a supplement accepts only the named items).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditTarget<'a> {
+    /// An e-form field.
+    Field(&'a str),
+    /// A component's attachments.
+    Component(&'a str),
+    /// The dossier as a whole (submit, delete): drafts only.
+    Whole,
+}
+
+/// Whether an open supplement request naming `items` (JSON `[SupplementItem]`; empty = the whole
+/// dossier) lets `target` change. Pure.
+pub fn supplement_allows(
+    items: &[dvc_protocol::dossiers::SupplementItem],
+    target: EditTarget<'_>,
+) -> bool {
+    use dvc_protocol::dossiers::SupplementItem as I;
+    match target {
+        EditTarget::Whole => false,
+        _ if items.is_empty() => true,
+        EditTarget::Field(f) => items
+            .iter()
+            .any(|i| matches!(i, I::Field { name } if name == f)),
+        EditTarget::Component(c) => items
+            .iter()
+            .any(|i| matches!(i, I::Attachment { kind } if kind == c)),
+    }
+}
+
+/// Locks the dossier row for this transaction and checks `target` may change: any part of a
+/// draft; of a sent dossier, only what an open supplement request names.
+fn editable(tx: &Transaction<'_>, id: &str, target: EditTarget<'_>) -> Result<i64> {
     let row: Option<(String, i64)> = tx
         .query_row(
             "SELECT state, revision FROM dossiers WHERE id = ?1",
@@ -282,12 +313,52 @@ fn editable(tx: &Transaction<'_>, id: &str) -> Result<i64> {
         .optional()?;
     match row {
         None => Err(not_found(id)),
-        Some((state, _)) if state != "draft" => Err(CoreError::invalid(
-            "dossier",
-            format!("dossier {id} is {state} and can no longer be edited"),
-            "dossier.read_only",
-        )),
-        Some((_, rev)) => Ok(rev),
+        Some((state, rev)) if state == "draft" => Ok(rev),
+        Some((state, rev)) => {
+            let items: Option<String> = tx
+                .query_row(
+                    "SELECT items FROM dossier_supplement WHERE dossier_id = ?1 AND state = 'open'",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(items) = items else {
+                return Err(CoreError::invalid(
+                    "dossier",
+                    format!("dossier {id} is {state} and can no longer be edited"),
+                    "dossier.read_only",
+                ));
+            };
+            let items: Vec<dvc_protocol::dossiers::SupplementItem> = serde_json::from_str(&items)
+                .map_err(|e| {
+                CoreError::invalid(
+                    "items",
+                    format!("stored supplement items: {e}"),
+                    "errors.internal",
+                )
+            })?;
+            if supplement_allows(&items, target) {
+                Ok(rev)
+            } else {
+                let what = match target {
+                    EditTarget::Field(f) => format!("field {f:?}"),
+                    EditTarget::Component(c) => format!("attachment {c:?}"),
+                    EditTarget::Whole => "the dossier as a whole".to_string(),
+                };
+                Err(CoreError::invalid(
+                    match target {
+                        EditTarget::Field(f) => f,
+                        EditTarget::Component(c) => c,
+                        EditTarget::Whole => "dossier",
+                    },
+                    format!(
+                        "dossier {id} is reopened for a supplement; only what the officer named \
+                         may change, not {what}"
+                    ),
+                    "dossier.supplement_only",
+                ))
+            }
+        }
     }
 }
 
@@ -364,7 +435,14 @@ pub fn set_fields(
     }
     let ts = now();
     let rev = store.write(|tx| -> Result<i64> {
-        let rev = editable(tx, id)?;
+        let mut rev = None;
+        for (field, _) in changes {
+            rev = Some(editable(tx, id, EditTarget::Field(field))?);
+        }
+        let rev = match rev {
+            Some(r) => r,
+            None => editable(tx, id, EditTarget::Whole)?,
+        };
         for (field, value) in changes {
             if form::is_empty(value) {
                 tx.execute(
@@ -430,7 +508,7 @@ pub fn attach(store: &Store, form: &FormDef, id: &str, a: &NewAttachment<'_>) ->
     let max = c.max_files;
     let ts = now();
     store.write(|tx| -> Result<i64> {
-        let rev = editable(tx, id)?;
+        let rev = editable(tx, id, EditTarget::Component(component))?;
         let count: u32 = tx.query_row(
             "SELECT count(*) FROM dossier_attachments WHERE dossier_id = ?1 AND component_id = ?2",
             params![id, component],
@@ -472,7 +550,7 @@ pub fn attach(store: &Store, form: &FormDef, id: &str, a: &NewAttachment<'_>) ->
 pub fn detach(store: &Store, id: &str, component: &str, position: u32) -> Result<i64> {
     let ts = now();
     store.write(|tx| -> Result<i64> {
-        let rev = editable(tx, id)?;
+        let rev = editable(tx, id, EditTarget::Component(component))?;
         let n = tx.execute(
             "DELETE FROM dossier_attachments
              WHERE dossier_id = ?1 AND component_id = ?2 AND position = ?3",
@@ -491,7 +569,7 @@ pub fn detach(store: &Store, id: &str, component: &str, position: u32) -> Result
 /// here (the cancel flow of a later issue handles them).
 pub fn delete(store: &Store, id: &str) -> Result<()> {
     store.write(|tx| -> Result<()> {
-        editable(tx, id)?;
+        editable(tx, id, EditTarget::Whole)?;
         tx.execute("DELETE FROM dossiers WHERE id = ?1", [id])?;
         Ok(())
     })?;
@@ -518,7 +596,7 @@ pub fn problems(dossier: &Dossier, form: &FormDef, ctx: &CheckContext) -> Vec<Pr
 pub fn submit(store: &Store, form: &FormDef, id: &str, ctx: &CheckContext) -> Result<Queued> {
     let ts = now();
     let queued = store.write(|tx| -> Result<Queued> {
-        let rev = editable(tx, id)?;
+        let rev = editable(tx, id, EditTarget::Whole)?;
         let d = read_in_tx(tx, id)?;
         let problems = check::check(form, &d.values, &d.attached(), ctx);
         if !problems.is_empty() {

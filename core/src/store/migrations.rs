@@ -34,4 +34,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sync",
         sql: include_str!("../../migrations/0005_sync.sql"),
     },
+    Migration {
+        version: 6,
+        name: "after_submission",
+        sql: include_str!("../../migrations/0006_after_submission.sql"),
+    },
 ];

@@ -16,7 +16,7 @@ use dvc_protocol::blobs::{
     CreateUploadRequest, MissingBlobsRequest, MissingBlobsResponse, UploadStatus,
     CHUNK_CONTENT_TYPE, UPLOAD_CHECKSUM, UPLOAD_OFFSET,
 };
-use dvc_protocol::dossiers::DossierReceipt;
+use dvc_protocol::dossiers::{DossierReceipt, DossierView, Rating, RevisionReceipt};
 use dvc_protocol::events::EventsPage;
 use dvc_protocol::{paths, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION};
 
@@ -245,6 +245,81 @@ impl Api {
         self.json(r).await
     }
 
+    /// `POST /v1/dossiers/{uuid}/cancel` with the frozen request body.
+    pub async fn cancel(&self, uuid: &str, body_json: &str) -> Result<DossierView, Failure> {
+        self.json(self.body(
+            Method::POST,
+            &paths::fill(paths::DOSSIER_CANCEL, &[uuid]),
+            body_json,
+        ))
+        .await
+    }
+
+    /// `POST /v1/dossiers/{uuid}/payment-claim` with the frozen request body.
+    pub async fn payment_claim(&self, uuid: &str, body_json: &str) -> Result<DossierView, Failure> {
+        let path = paths::fill(paths::DOSSIER_PAYMENT_CLAIM, &[uuid]);
+        self.json(self.body(Method::POST, &path, body_json)).await
+    }
+
+    /// `PUT /v1/dossiers/{uuid}/rating` with the frozen request body.
+    pub async fn rate(&self, uuid: &str, body_json: &str) -> Result<Rating, Failure> {
+        let path = paths::fill(paths::DOSSIER_RATING, &[uuid]);
+        self.json(self.body(Method::PUT, &path, body_json)).await
+    }
+
+    /// `PUT /v1/dossiers/{uuid}/revisions/{n}` with the frozen manifest bytes.
+    pub async fn put_revision(
+        &self,
+        uuid: &str,
+        revision: u32,
+        manifest_json: &str,
+    ) -> Result<RevisionReceipt, Failure> {
+        let path = paths::fill(paths::DOSSIER_REVISION, &[uuid, &revision.to_string()]);
+        self.json(self.body(Method::PUT, &path, manifest_json))
+            .await
+    }
+
+    /// `GET /v1/blobs/{sha256}` from byte `from` (`Range: bytes=<from>-` when `from > 0`).
+    /// Returns the status, the first byte of a 206's `Content-Range`, and the response to read
+    /// the body from. 416 is an answer here, not a failure.
+    pub async fn blob_from(
+        &self,
+        sha256: &str,
+        from: u64,
+    ) -> Result<(u16, Option<u64>, Option<Response>), Failure> {
+        let mut r = self.req(Method::GET, &paths::fill(paths::BLOB, &[sha256]));
+        if from > 0 {
+            r = r.header(reqwest::header::RANGE, format!("bytes={from}-"));
+        }
+        match self.send(r).await {
+            Ok(res) => {
+                let status = res.status().as_u16();
+                let start = res
+                    .headers()
+                    .get(reqwest::header::CONTENT_RANGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(content_range_start);
+                Ok((status, start, Some(res)))
+            }
+            Err(Failure::Http { status: 416, .. }) => Ok((416, None, None)),
+            Err(f) => Err(f),
+        }
+    }
+
+    /// The next piece of a response body (`None` at the end).
+    pub async fn next_piece(res: &mut Response) -> Result<Option<Vec<u8>>, Failure> {
+        match res.chunk().await {
+            Ok(c) => Ok(c.map(|b| b.to_vec())),
+            Err(e) => Err(net(&e)),
+        }
+    }
+
+    fn body(&self, method: Method, path: &str, json: &str) -> RequestBuilder {
+        self.req(method, path)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(json.to_string())
+    }
+
     pub async fn events(&self, after: Option<&str>, limit: u32) -> Result<EventsPage, Failure> {
         let mut path = format!("{}?limit={limit}", paths::EVENTS);
         if let Some(a) = after {
@@ -253,6 +328,17 @@ impl Api {
         }
         self.json(self.req(Method::GET, &path)).await
     }
+}
+
+/// The first byte of `Content-Range: bytes <start>-<end>/<len>`.
+fn content_range_start(v: &str) -> Option<u64> {
+    v.trim()
+        .strip_prefix("bytes ")?
+        .split('-')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Percent-encodes a query value (cursors are opaque strings).
@@ -280,6 +366,9 @@ mod tests {
         );
         assert!(check_server_url("http://127.0.0.1:8787").is_ok());
         assert_eq!(query_escape("12:a b"), "12%3Aa%20b");
+        assert_eq!(content_range_start("bytes 100-199/200"), Some(100));
+        assert_eq!(content_range_start("bytes */200"), None);
+        assert_eq!(content_range_start("items 1-2/3"), None);
         assert!(check_server_url("http://localhost:8787").is_ok());
         assert!(check_server_url("http://[::1]:8787").is_ok());
         for bad in [

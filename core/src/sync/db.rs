@@ -284,7 +284,620 @@ fn apply_one(tx: &Transaction<'_>, e: &Event) -> Result<bool> {
         "UPDATE dossier_remote SET state = ?2, code = ?3, updated_at = ?4 WHERE dossier_id = ?1",
         params![dossier_id, e.state.as_str(), e.dossier_code, e.at],
     )?;
+    apply_details(tx, &dossier_id, e)?;
     Ok(true)
+}
+
+/// The server's current revision of a dossier (1 until a resubmission was stored).
+pub fn current_revision(c: &Connection, dossier_id: &str) -> Result<u32> {
+    let n: i64 = c.query_row(
+        "SELECT coalesce(max(revision), 1) FROM dossier_revisions WHERE dossier_id = ?1",
+        [dossier_id],
+        |r| r.get(0),
+    )?;
+    Ok(u32::try_from(n).unwrap_or(1))
+}
+
+fn json_text<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v)
+        .map_err(|e| CoreError::invalid("json", format!("encode: {e}"), "errors.internal"))
+}
+
+/// What an event means beyond the state: the supplement request, revisions, the fee, the result;
+/// and the applicant's queued actions it settles (a cancel the server already shows as done is
+/// not sent again). Runs in the transaction that stores the event, only the first time.
+fn apply_details(tx: &Transaction<'_>, dossier_id: &str, e: &Event) -> Result<()> {
+    use dvc_protocol::events::{EventKind as K, ResultDelivery};
+    let ts = now();
+    match &e.event {
+        K::SupplementRequested { note, items } => {
+            let base = current_revision(tx, dossier_id)?;
+            tx.execute(
+                "INSERT INTO dossier_supplement (dossier_id, note, items, state, requested_at,
+                                                 base_revision, updated_at)
+                 VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6)
+                 ON CONFLICT (dossier_id) DO UPDATE SET note = excluded.note,
+                    items = excluded.items, state = 'open', requested_at = excluded.requested_at,
+                    base_revision = excluded.base_revision, updated_at = excluded.updated_at",
+                params![dossier_id, note, json_text(items)?, e.at, base, ts],
+            )?;
+        }
+        K::Resubmitted {
+            revision,
+            changed_fields,
+            changed_attachments,
+        } => {
+            tx.execute(
+                "INSERT INTO dossier_revisions (dossier_id, revision, changed_fields,
+                                                changed_attachments, submitted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (dossier_id, revision) DO UPDATE SET
+                    changed_fields = excluded.changed_fields,
+                    changed_attachments = excluded.changed_attachments",
+                params![
+                    dossier_id,
+                    revision,
+                    json_text(changed_fields)?,
+                    json_text(changed_attachments)?,
+                    e.at
+                ],
+            )?;
+            tx.execute(
+                "UPDATE dossier_supplement SET state = 'closed', updated_at = ?2
+                 WHERE dossier_id = ?1 AND state <> 'closed'",
+                params![dossier_id, ts],
+            )?;
+            tx.execute(
+                "UPDATE dossier_actions SET state = 'done', updated_at = ?3
+                 WHERE dossier_id = ?1 AND kind = 'revision' AND revision <= ?2 AND state = 'pending'",
+                params![dossier_id, revision, ts],
+            )?;
+        }
+        K::FeeRequested {
+            amount_vnd,
+            bank,
+            transfer_note,
+        } => {
+            tx.execute(
+                "INSERT INTO dossier_fee (dossier_id, amount_vnd, bank_bin, account_number,
+                                          account_name, transfer_note, requested_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (dossier_id) DO UPDATE SET amount_vnd = excluded.amount_vnd,
+                    bank_bin = excluded.bank_bin, account_number = excluded.account_number,
+                    account_name = excluded.account_name, transfer_note = excluded.transfer_note,
+                    requested_at = excluded.requested_at, claimed_at = NULL, paid_at = NULL",
+                params![
+                    dossier_id,
+                    i64::try_from(*amount_vnd).unwrap_or(i64::MAX),
+                    bank.bank_bin,
+                    bank.account_number,
+                    bank.account_name,
+                    transfer_note,
+                    e.at
+                ],
+            )?;
+        }
+        K::PaymentClaimed { .. } | K::Paid => {
+            let col = if matches!(e.event, K::Paid) {
+                "paid_at"
+            } else {
+                "claimed_at"
+            };
+            tx.execute(
+                &format!("UPDATE dossier_fee SET {col} = ?2 WHERE dossier_id = ?1"),
+                params![dossier_id, e.at],
+            )?;
+            settle(tx, dossier_id, "payment_claim", &ts)?;
+        }
+        K::ResultReady { result } => {
+            let (method, sha, ct, size, carrier, tracking) = match result {
+                ResultDelivery::Online {
+                    sha256,
+                    content_type,
+                    size,
+                } => (
+                    "online",
+                    Some(sha256.as_str()),
+                    Some(content_type.as_str()),
+                    Some(i64::try_from(*size).unwrap_or(i64::MAX)),
+                    None,
+                    None,
+                ),
+                ResultDelivery::Postal {
+                    carrier,
+                    tracking_number,
+                } => (
+                    "postal",
+                    None,
+                    None,
+                    None,
+                    Some(carrier.as_str()),
+                    Some(tracking_number.as_str()),
+                ),
+            };
+            // The same file announced again keeps what was already stored (exactly once).
+            tx.execute(
+                "INSERT INTO dossier_result (dossier_id, method, sha256, content_type, size,
+                                             carrier, tracking_number, ready_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (dossier_id) DO UPDATE SET method = excluded.method,
+                    document_id = CASE WHEN dossier_result.sha256 IS excluded.sha256
+                                       THEN dossier_result.document_id END,
+                    stored_at = CASE WHEN dossier_result.sha256 IS excluded.sha256
+                                     THEN dossier_result.stored_at END,
+                    sha256 = excluded.sha256, content_type = excluded.content_type,
+                    size = excluded.size, carrier = excluded.carrier,
+                    tracking_number = excluded.tracking_number, ready_at = excluded.ready_at,
+                    attempts = 0, last_error = NULL",
+                params![dossier_id, method, sha, ct, size, carrier, tracking, e.at],
+            )?;
+        }
+        K::Cancelled { .. } => {
+            settle(tx, dossier_id, "cancel", &ts)?;
+            close_supplement(tx, dossier_id, &ts)?;
+        }
+        K::Rejected { .. } => close_supplement(tx, dossier_id, &ts)?,
+        K::Received | K::Accepted | K::Completed => {}
+    }
+    Ok(())
+}
+
+fn settle(tx: &Transaction<'_>, dossier_id: &str, kind: &str, ts: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE dossier_actions SET state = 'done', updated_at = ?3
+         WHERE dossier_id = ?1 AND kind = ?2 AND state = 'pending'",
+        params![dossier_id, kind, ts],
+    )?;
+    Ok(())
+}
+
+fn close_supplement(tx: &Transaction<'_>, dossier_id: &str, ts: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE dossier_supplement SET state = 'closed', updated_at = ?2
+         WHERE dossier_id = ?1 AND state <> 'closed'",
+        params![dossier_id, ts],
+    )?;
+    Ok(())
+}
+
+/// The latest fee request of a dossier: what to pay, to whom, with which transfer note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeeRequest {
+    pub amount_vnd: u64,
+    /// NAPAS bank BIN (6 digits).
+    pub bank_bin: String,
+    pub account_number: String,
+    pub account_name: String,
+    /// The transfer content to use (nội dung chuyển khoản).
+    pub transfer_note: String,
+    pub requested_at: String,
+    /// When the server recorded the applicant's "Tôi đã chuyển khoản".
+    pub claimed_at: Option<String>,
+    /// When the officer confirmed the payment.
+    pub paid_at: Option<String>,
+}
+
+/// The latest fee request of `dossier_id` (local id), if the agency asked for one. The VietQR
+/// code (`dvc dossier pay-qr`) is built from this.
+pub fn fee_request(c: &Connection, dossier_id: &str) -> Result<Option<FeeRequest>> {
+    Ok(c.query_row(
+        "SELECT amount_vnd, bank_bin, account_number, account_name, transfer_note, requested_at,
+                claimed_at, paid_at FROM dossier_fee WHERE dossier_id = ?1",
+        [dossier_id],
+        |r| {
+            Ok(FeeRequest {
+                amount_vnd: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                bank_bin: r.get(1)?,
+                account_number: r.get(2)?,
+                account_name: r.get(3)?,
+                transfer_note: r.get(4)?,
+                requested_at: r.get(5)?,
+                claimed_at: r.get(6)?,
+                paid_at: r.get(7)?,
+            })
+        },
+    )
+    .optional()?)
+}
+
+/// A dossier's result as the device knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResultInfo {
+    /// `online` or `postal`.
+    pub method: String,
+    pub sha256: Option<String>,
+    pub content_type: Option<String>,
+    pub size: Option<u64>,
+    /// Postal: carrier and tracking number.
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub ready_at: String,
+    /// The applicant's document holding the file, once downloaded and verified.
+    pub document_id: Option<String>,
+    pub stored_at: Option<String>,
+    /// Bytes of an unfinished download held on the device.
+    pub downloaded_bytes: u64,
+    pub attempts: i64,
+    /// Log-safe description of the last failed download attempt.
+    pub last_error: Option<String>,
+}
+
+pub fn result_info(c: &Connection, dossier_id: &str) -> Result<Option<ResultInfo>> {
+    let r = c
+        .query_row(
+            "SELECT method, sha256, content_type, size, carrier, tracking_number, ready_at,
+                    document_id, stored_at, attempts, last_error
+             FROM dossier_result WHERE dossier_id = ?1",
+            [dossier_id],
+            |r| {
+                Ok(ResultInfo {
+                    method: r.get(0)?,
+                    sha256: r.get(1)?,
+                    content_type: r.get(2)?,
+                    size: r
+                        .get::<_, Option<i64>>(3)?
+                        .and_then(|n| u64::try_from(n).ok()),
+                    carrier: r.get(4)?,
+                    tracking_number: r.get(5)?,
+                    ready_at: r.get(6)?,
+                    document_id: r.get(7)?,
+                    stored_at: r.get(8)?,
+                    downloaded_bytes: 0,
+                    attempts: r.get(9)?,
+                    last_error: r.get(10)?,
+                })
+            },
+        )
+        .optional()?;
+    match r {
+        Some(mut info) => {
+            if let (None, Some(sha)) = (&info.document_id, &info.sha256) {
+                info.downloaded_bytes = download_offset(c, sha)?;
+            }
+            Ok(Some(info))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Online results not yet stored: (dossier id, sha256, size, applicant person id).
+pub fn results_to_fetch(c: &Connection) -> Result<Vec<(String, String, u64, Option<String>)>> {
+    let mut st = c.prepare(
+        "SELECT r.dossier_id, r.sha256, r.size, d.applicant_id
+         FROM dossier_result r JOIN dossiers d ON d.id = r.dossier_id
+         WHERE r.method = 'online' AND r.document_id IS NULL AND r.sha256 IS NOT NULL
+           AND r.size IS NOT NULL ORDER BY r.ready_at, r.dossier_id",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+            r.get::<_, Option<String>>(3)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Bytes of `sha256` held from an unfinished download (contiguous from 0).
+pub fn download_offset(c: &Connection, sha256: &str) -> Result<u64> {
+    let n: i64 = c.query_row(
+        "SELECT coalesce(sum(length(bytes)), 0) FROM result_download_chunks WHERE sha256 = ?1",
+        [sha256],
+        |r| r.get(0),
+    )?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Appends downloaded bytes at `offset` (must be the current end; otherwise nothing is written
+/// and `false` is returned).
+pub fn append_download(store: &Store, sha256: &str, offset: u64, bytes: &[u8]) -> Result<bool> {
+    if bytes.is_empty() {
+        return Ok(true);
+    }
+    store.write(|tx| -> Result<bool> {
+        if download_offset(tx, sha256)? != offset {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO result_download_chunks (sha256, offset, bytes) VALUES (?1, ?2, ?3)",
+            params![sha256, i64::try_from(offset).unwrap_or(i64::MAX), bytes],
+        )?;
+        Ok(true)
+    })
+}
+
+/// The downloaded bytes of `sha256`, in order.
+pub fn downloaded(store: &Store, sha256: &str) -> Result<Vec<u8>> {
+    store.read(|c| -> Result<Vec<u8>> {
+        let mut st = c.prepare(
+            "SELECT bytes FROM result_download_chunks WHERE sha256 = ?1 ORDER BY offset",
+        )?;
+        let mut out = Vec::new();
+        let rows = st.query_map([sha256], |r| r.get::<_, Vec<u8>>(0))?;
+        for r in rows {
+            out.extend_from_slice(&r?);
+        }
+        Ok(out)
+    })
+}
+
+/// Throws an unfinished (or wrong) download away.
+pub fn discard_download(tx: &Transaction<'_>, sha256: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM result_download_chunks WHERE sha256 = ?1",
+        [sha256],
+    )?;
+    Ok(())
+}
+
+/// Counts a failed result download.
+pub fn result_failure(store: &Store, dossier_id: &str, what: &str) -> Result<()> {
+    store.write(|tx| -> Result<()> {
+        tx.execute(
+            "UPDATE dossier_result SET attempts = attempts + 1, last_error = ?2
+             WHERE dossier_id = ?1 AND document_id IS NULL",
+            params![dossier_id, what],
+        )?;
+        Ok(())
+    })
+}
+
+/// The officer's supplement request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Supplement {
+    pub note: String,
+    /// What to change; empty = the whole dossier.
+    pub items: Vec<dvc_protocol::dossiers::SupplementItem>,
+    /// `open` (editable), `submitted` (resubmitted, waiting for the server), `closed`.
+    pub state: String,
+    pub requested_at: String,
+    pub base_revision: u32,
+}
+
+pub fn supplement(c: &Connection, dossier_id: &str) -> Result<Option<Supplement>> {
+    let row: Option<(String, String, String, String, i64)> = c
+        .query_row(
+            "SELECT note, items, state, requested_at, base_revision
+             FROM dossier_supplement WHERE dossier_id = ?1",
+            [dossier_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let Some((note, items, state, requested_at, base)) = row else {
+        return Ok(None);
+    };
+    let items = serde_json::from_str(&items).map_err(|e| {
+        CoreError::invalid(
+            "items",
+            format!("stored supplement items: {e}"),
+            "errors.internal",
+        )
+    })?;
+    Ok(Some(Supplement {
+        note,
+        items,
+        state,
+        requested_at,
+        base_revision: u32::try_from(base).unwrap_or(1),
+    }))
+}
+
+/// One stored revision (2, 3, …) and what changed in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevisionRow {
+    pub revision: u32,
+    pub changed_fields: Vec<String>,
+    pub changed_attachments: Vec<String>,
+    pub submitted_at: String,
+}
+
+pub fn revisions(c: &Connection, dossier_id: &str) -> Result<Vec<RevisionRow>> {
+    let mut st = c.prepare(
+        "SELECT revision, changed_fields, changed_attachments, submitted_at
+         FROM dossier_revisions WHERE dossier_id = ?1 ORDER BY revision",
+    )?;
+    let rows = st.query_map([dossier_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (rev, f, a, at) = row?;
+        out.push(RevisionRow {
+            revision: u32::try_from(rev).unwrap_or(0),
+            changed_fields: serde_json::from_str(&f).unwrap_or_default(),
+            changed_attachments: serde_json::from_str(&a).unwrap_or_default(),
+            submitted_at: at,
+        });
+    }
+    Ok(out)
+}
+
+/// A queued (or finished) applicant action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionRow {
+    pub id: String,
+    pub dossier_id: String,
+    /// `cancel`, `payment_claim`, `rating` or `revision`.
+    pub kind: String,
+    #[serde(skip)]
+    pub body: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
+    #[serde(skip)]
+    pub files: Vec<FileRef>,
+    /// `pending`, `done` or `quarantined`.
+    pub state: String,
+    pub attempts: i64,
+    /// The reason key when quarantined (log-safe failure description while pending).
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+const ACTION_COLUMNS: &str = "id, dossier_id, kind, body, revision, files, state, attempts, \
+                              last_error, created_at";
+
+fn action_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActionRow> {
+    let files: Option<String> = r.get(5)?;
+    Ok(ActionRow {
+        id: r.get(0)?,
+        dossier_id: r.get(1)?,
+        kind: r.get(2)?,
+        body: r.get(3)?,
+        revision: r
+            .get::<_, Option<i64>>(4)?
+            .and_then(|n| u32::try_from(n).ok()),
+        files: files
+            .and_then(|f| serde_json::from_str(&f).ok())
+            .unwrap_or_default(),
+        state: r.get(6)?,
+        attempts: r.get(7)?,
+        last_error: r.get(8)?,
+        created_at: r.get(9)?,
+    })
+}
+
+/// Pending actions in sending order (oldest first).
+pub fn pending_actions(c: &Connection) -> Result<Vec<ActionRow>> {
+    let mut st = c.prepare(&format!(
+        "SELECT {ACTION_COLUMNS} FROM dossier_actions WHERE state = 'pending' ORDER BY id"
+    ))?;
+    let rows = st.query_map([], action_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Every action of a dossier, oldest first.
+pub fn dossier_actions(c: &Connection, dossier_id: &str) -> Result<Vec<ActionRow>> {
+    let mut st = c.prepare(&format!(
+        "SELECT {ACTION_COLUMNS} FROM dossier_actions WHERE dossier_id = ?1 ORDER BY id"
+    ))?;
+    let rows = st.query_map([dossier_id], action_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Queues an action; `None` when an equal one is already pending (pressing twice queues once).
+pub fn queue_action(
+    tx: &Transaction<'_>,
+    dossier_id: &str,
+    kind: &str,
+    body: &str,
+) -> Result<Option<String>> {
+    let dup: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM dossier_actions WHERE dossier_id = ?1 AND kind = ?2
+                       AND body = ?3 AND state = 'pending')",
+        params![dossier_id, kind, body],
+        |r| r.get(0),
+    )?;
+    if dup {
+        return Ok(None);
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let ts = now();
+    tx.execute(
+        "INSERT INTO dossier_actions (id, dossier_id, kind, body, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![id, dossier_id, kind, body, ts],
+    )?;
+    Ok(Some(id))
+}
+
+/// Counts a failed attempt of an action (log-safe description).
+pub fn action_failure(store: &Store, action_id: &str, what: &str) -> Result<()> {
+    store.write(|tx| -> Result<()> {
+        tx.execute(
+            "UPDATE dossier_actions SET attempts = attempts + 1, last_error = ?2, updated_at = ?3
+             WHERE id = ?1 AND state = 'pending'",
+            params![action_id, what, now()],
+        )?;
+        Ok(())
+    })
+}
+
+/// Sets an action aside with a reason key; the timeline says so.
+pub fn action_quarantine(store: &Store, a: &ActionRow, reason: &str) -> Result<()> {
+    store.write(|tx| -> Result<()> {
+        let n = tx.execute(
+            "UPDATE dossier_actions SET state = 'quarantined', attempts = attempts + 1,
+                    last_error = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'pending'",
+            params![a.id, reason, now()],
+        )?;
+        if n > 0 {
+            tx.execute(
+                "INSERT INTO dossier_timeline (dossier_id, kind, state, detail, at)
+                 VALUES (?1, 'action_refused', 'quarantined', ?2, ?3)",
+                params![
+                    a.dossier_id,
+                    serde_json::json!({ "action": a.kind, "reason": reason }).to_string(),
+                    now()
+                ],
+            )?;
+            if a.kind == "revision" {
+                // The correction did not go through: the dossier is editable again.
+                tx.execute(
+                    "UPDATE dossier_supplement SET state = 'open', updated_at = ?2
+                     WHERE dossier_id = ?1 AND state = 'submitted'",
+                    params![a.dossier_id, now()],
+                )?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Marks an action done; `extra` runs in the same transaction (e.g. storing the revision).
+pub fn action_done<F>(store: &Store, action_id: &str, extra: F) -> Result<bool>
+where
+    F: FnOnce(&Transaction<'_>) -> Result<()>,
+{
+    store.write(|tx| -> Result<bool> {
+        let n = tx.execute(
+            "UPDATE dossier_actions SET state = 'done', last_error = NULL, updated_at = ?2
+             WHERE id = ?1 AND state = 'pending'",
+            params![action_id, now()],
+        )?;
+        if n > 0 {
+            extra(tx)?;
+        }
+        Ok(n > 0)
+    })
+}
+
+/// Puts a dossier's quarantined actions back in the queue.
+pub fn requeue_actions(store: &Store, dossier_id: &str) -> Result<usize> {
+    store.write(|tx| -> Result<usize> {
+        Ok(tx.execute(
+            "UPDATE dossier_actions SET state = 'pending', last_error = NULL, updated_at = ?2
+             WHERE dossier_id = ?1 AND state = 'quarantined'",
+            params![dossier_id, now()],
+        )?)
+    })
+}
+
+/// The remote uuid (idempotency key) of a sent dossier.
+pub fn remote_uuid(c: &Connection, dossier_id: &str) -> Result<Option<String>> {
+    Ok(c.query_row(
+        "SELECT remote_uuid FROM dossier_remote WHERE dossier_id = ?1",
+        [dossier_id],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+/// The server's state and agency of a sent dossier.
+pub fn remote_state(c: &Connection, dossier_id: &str) -> Result<Option<(DossierState, String)>> {
+    let row: Option<(String, String)> = c
+        .query_row(
+            "SELECT state, agency_code FROM dossier_remote WHERE dossier_id = ?1",
+            [dossier_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(row.and_then(|(s, a)| DossierState::parse(&s).map(|s| (s, a))))
 }
 
 /// The device's own "submitted" timeline entry (written when the entry is first sent).

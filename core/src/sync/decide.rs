@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
+
 use dvc_protocol::dossiers::DossierState;
 use dvc_protocol::{ErrorBody, ErrorCode};
 
@@ -77,6 +79,172 @@ pub mod reason {
     pub const BAD_DOSSIER: &str = "sync.reason.bad_dossier";
     /// Not a quarantine: the dossier waits until the server serves an agency for its province.
     pub const NO_AGENCY: &str = "sync.reason.no_agency";
+    /// An applicant action the dossier's state no longer allows (409.3), e.g. cancelling a
+    /// dossier the agency already accepted.
+    pub const INVALID_TRANSITION: &str = "sync.reason.invalid_transition";
+    /// A different rating was already given (409.7).
+    pub const ALREADY_RATED: &str = "sync.reason.already_rated";
+    /// The revision number was used with other content or is not the next one (409.6).
+    pub const REVISION_CONFLICT: &str = "sync.reason.revision_conflict";
+    /// The server does not know the dossier (any more) (404 on an action).
+    pub const DOSSIER_UNKNOWN: &str = "sync.reason.dossier_unknown";
+}
+
+/// What kind of applicant action (the `dossier_actions.kind` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Cancel,
+    PaymentClaim,
+    Rating,
+    Revision,
+}
+
+impl ActionKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Cancel => "cancel",
+            ActionKind::PaymentClaim => "payment_claim",
+            ActionKind::Rating => "rating",
+            ActionKind::Revision => "revision",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ActionKind> {
+        [
+            ActionKind::Cancel,
+            ActionKind::PaymentClaim,
+            ActionKind::Rating,
+            ActionKind::Revision,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// What the dossier shows while this action waits to be sent (a message key): honest
+    /// wording, "being sent", never "done".
+    pub const fn pending_label(self) -> &'static str {
+        match self {
+            ActionKind::Cancel => "dossier.pending.cancel",
+            ActionKind::PaymentClaim => "dossier.pending.payment_claim",
+            ActionKind::Rating => "dossier.pending.rating",
+            ActionKind::Revision => "dossier.pending.revision",
+        }
+    }
+}
+
+/// Classifies a failed applicant action. Like [`classify`], with the action's own permanent
+/// refusals named: the dossier's state does not allow it (409.3), another rating exists
+/// (409.7), the revision number is taken (409.6), the dossier is unknown (404 on the action's
+/// own call; a vanished upload during a revision is still transient).
+pub fn classify_action(f: &Failure, during_upload: bool) -> Disposition {
+    let code = match f {
+        Failure::Http { body, .. } => body.as_ref().and_then(ErrorBody::error_code),
+        Failure::Net(_) => None,
+    };
+    match code {
+        Some(ErrorCode::InvalidTransition) => Disposition::Quarantine(reason::INVALID_TRANSITION),
+        Some(ErrorCode::AlreadyRated) => Disposition::Quarantine(reason::ALREADY_RATED),
+        Some(ErrorCode::RevisionConflict) => Disposition::Quarantine(reason::REVISION_CONFLICT),
+        Some(ErrorCode::NotFound) if !during_upload => {
+            Disposition::Quarantine(reason::DOSSIER_UNKNOWN)
+        }
+        _ => classify(f),
+    }
+}
+
+/// Whether the applicant may ask for `kind` in the server state `state` (as the device last
+/// saw it). The server decides in the end; this refuses early what cannot work, with a key.
+pub fn action_allowed(kind: ActionKind, state: DossierState) -> Result<(), &'static str> {
+    use DossierState as S;
+    let ok = match kind {
+        ActionKind::Cancel => matches!(
+            state,
+            S::Received | S::SupplementRequested | S::FeeRequested
+        ),
+        ActionKind::PaymentClaim => state == S::FeeRequested,
+        ActionKind::Rating => state == S::Completed,
+        ActionKind::Revision => state == S::SupplementRequested,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(match kind {
+            ActionKind::Cancel => "dossier.cancel_not_allowed",
+            ActionKind::PaymentClaim => "dossier.no_fee_due",
+            ActionKind::Rating => "dossier.rating_not_allowed",
+            ActionKind::Revision => "dossier.no_supplement",
+        })
+    }
+}
+
+/// Checks a rating: 1–5 stars, a comment of at most 1000 characters (blank = none).
+pub fn check_rating(stars: u8, comment: Option<&str>) -> Result<Option<String>, &'static str> {
+    if !(1..=5).contains(&stars) {
+        return Err("dossier.rating_stars");
+    }
+    let c = comment.map(str::trim).filter(|c| !c.is_empty());
+    if c.is_some_and(|c| c.chars().count() > 1000) {
+        return Err("validation.too_long");
+    }
+    Ok(c.map(str::to_owned))
+}
+
+/// What differs between two manifests: form fields (by name) and attachment kinds (by file).
+pub fn manifest_changes(
+    old: &dvc_protocol::dossiers::DossierManifest,
+    new: &dvc_protocol::dossiers::DossierManifest,
+) -> (Vec<String>, Vec<String>) {
+    let mut fields: Vec<String> = old
+        .form
+        .keys()
+        .chain(new.form.keys())
+        .filter(|k| old.form.get(*k) != new.form.get(*k))
+        .cloned()
+        .collect();
+    fields.sort();
+    fields.dedup();
+    let files = |m: &dvc_protocol::dossiers::DossierManifest, kind: &str| -> Vec<String> {
+        let mut v: Vec<String> = m
+            .attachments
+            .iter()
+            .filter(|a| a.kind == kind)
+            .map(|a| a.sha256.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    let mut kinds: Vec<String> = old
+        .attachments
+        .iter()
+        .chain(&new.attachments)
+        .map(|a| a.kind.clone())
+        .filter(|k| files(old, k) != files(new, k))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    (fields, kinds)
+}
+
+/// Where a resumable download goes on: the server's answer to `Range: bytes=<held>-`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeAnswer {
+    /// 206 from `held`: append.
+    Append,
+    /// 200 (the server ignored the range) or a 206 from elsewhere: start over from 0.
+    Restart,
+    /// 416: what is held is already past the end: throw it away and start over.
+    Discard,
+}
+
+/// Decides what to do with a download answer. `content_range_start` is the first byte of a
+/// 206's `Content-Range`.
+pub fn range_answer(status: u16, held: u64, content_range_start: Option<u64>) -> RangeAnswer {
+    match status {
+        206 if content_range_start == Some(held) => RangeAnswer::Append,
+        416 => RangeAnswer::Discard,
+        _ => RangeAnswer::Restart,
+    }
 }
 
 /// The receiving agency of a dossier: the one serving its province, else the server's only
@@ -569,6 +737,125 @@ mod tests {
         assert!(!newer_cursor(Some("10"), "9"));
         assert!(!newer_cursor(Some("10"), "10"));
         assert!(newer_cursor(None, "1"));
+    }
+
+    #[test]
+    fn action_refusals_quarantine_with_their_own_reason() {
+        assert_eq!(
+            classify_action(&http(ErrorCode::InvalidTransition), false),
+            Disposition::Quarantine(reason::INVALID_TRANSITION)
+        );
+        assert_eq!(
+            classify_action(&http(ErrorCode::AlreadyRated), false),
+            Disposition::Quarantine(reason::ALREADY_RATED)
+        );
+        assert_eq!(
+            classify_action(&http(ErrorCode::RevisionConflict), false),
+            Disposition::Quarantine(reason::REVISION_CONFLICT)
+        );
+        assert_eq!(
+            classify_action(&http(ErrorCode::NotFound), false),
+            Disposition::Quarantine(reason::DOSSIER_UNKNOWN)
+        );
+        // A vanished upload during a revision is recreated, not a refusal.
+        assert!(matches!(
+            classify_action(&http(ErrorCode::NotFound), true),
+            Disposition::Retry { .. }
+        ));
+        assert!(matches!(
+            classify_action(&Failure::Net(NetFailure::Broken), false),
+            Disposition::Retry { .. }
+        ));
+        assert!(matches!(
+            classify_action(&http(ErrorCode::Unavailable), false),
+            Disposition::Retry { .. }
+        ));
+        assert_eq!(
+            classify_action(&http(ErrorCode::Unauthenticated), false),
+            Disposition::SignInAgain
+        );
+        for k in ["cancel", "payment_claim", "rating", "revision"] {
+            assert_eq!(ActionKind::parse(k).map(ActionKind::as_str), Some(k));
+        }
+        assert_eq!(ActionKind::parse("x"), None);
+    }
+
+    #[test]
+    fn actions_only_where_the_state_allows() {
+        use DossierState as S;
+        assert!(action_allowed(ActionKind::Cancel, S::Received).is_ok());
+        assert!(action_allowed(ActionKind::Cancel, S::SupplementRequested).is_ok());
+        assert_eq!(
+            action_allowed(ActionKind::Cancel, S::Accepted),
+            Err("dossier.cancel_not_allowed")
+        );
+        assert!(action_allowed(ActionKind::PaymentClaim, S::FeeRequested).is_ok());
+        assert!(action_allowed(ActionKind::PaymentClaim, S::Paid).is_err());
+        assert!(action_allowed(ActionKind::Rating, S::Completed).is_ok());
+        assert!(action_allowed(ActionKind::Rating, S::ResultReady).is_err());
+        assert!(action_allowed(ActionKind::Revision, S::SupplementRequested).is_ok());
+        assert!(action_allowed(ActionKind::Revision, S::Received).is_err());
+    }
+
+    #[test]
+    fn ratings_are_checked() {
+        assert_eq!(check_rating(5, None), Ok(None));
+        assert_eq!(check_rating(3, Some("  ")), Ok(None));
+        assert_eq!(check_rating(4, Some(" tốt ")), Ok(Some("tốt".into())));
+        assert_eq!(check_rating(0, None), Err("dossier.rating_stars"));
+        assert_eq!(check_rating(6, None), Err("dossier.rating_stars"));
+        assert_eq!(
+            check_rating(5, Some(&"ă".repeat(1001))),
+            Err("validation.too_long")
+        );
+        assert!(check_rating(5, Some(&"ă".repeat(1000))).is_ok());
+    }
+
+    #[test]
+    fn manifest_changes_name_fields_and_attachment_kinds() {
+        use dvc_protocol::dossiers::{Attachment, Delivery, DossierManifest, FormValue};
+        let att = |kind: &str, sha: &str| Attachment {
+            kind: kind.into(),
+            sha256: sha.into(),
+            content_type: "image/jpeg".into(),
+            size: 1,
+        };
+        let base = DossierManifest {
+            procedure_code: "1.001456".into(),
+            agency_code: "000.00.00.H00".into(),
+            form: [
+                ("a".to_string(), FormValue::Text("x".into())),
+                ("b".to_string(), FormValue::Bool(true)),
+            ]
+            .into(),
+            attachments: vec![att("portrait", "p1"), att("cccd_front", "f1")],
+            delivery: Delivery::AtAgency,
+            on_behalf_of: None,
+            submitted_on_device_at: None,
+        };
+        assert_eq!(manifest_changes(&base, &base), (vec![], vec![]));
+        let mut next = base.clone();
+        next.form.insert("a".into(), FormValue::Text("y".into()));
+        next.form.remove("b");
+        next.form.insert("c".into(), FormValue::Number(1.0));
+        next.attachments[0] = att("portrait", "p2");
+        next.attachments.push(att("extra", "e1"));
+        assert_eq!(
+            manifest_changes(&base, &next),
+            (
+                vec!["a".to_string(), "b".into(), "c".into()],
+                vec!["extra".to_string(), "portrait".into()]
+            )
+        );
+    }
+
+    #[test]
+    fn range_answers() {
+        assert_eq!(range_answer(206, 100, Some(100)), RangeAnswer::Append);
+        assert_eq!(range_answer(206, 100, Some(0)), RangeAnswer::Restart);
+        assert_eq!(range_answer(200, 100, None), RangeAnswer::Restart);
+        assert_eq!(range_answer(200, 0, None), RangeAnswer::Restart);
+        assert_eq!(range_answer(416, 100, None), RangeAnswer::Discard);
     }
 
     proptest! {

@@ -12,9 +12,14 @@
 //!   advanced in one transaction).
 //! - [`account`]: sign in / register; the token lives in the keystore ([`crate::secrets`]),
 //!   never in SQLite or logs.
-//! - [`db`]: the rows (migration 0005).
+//! - [`db`]: the rows (migrations 0005 and 0006).
+//! - [`actions`]: after submission — cancel, payment claim, rating and resubmission queued on
+//!   the device and sent by the runner in order per dossier (each exactly once in effect); the
+//!   runner also downloads announced result files (resumable, hash-verified) into the
+//!   applicant's documents, exactly once. [`actions::dossier_detail`] shows it all.
 
 pub mod account;
+pub mod actions;
 pub mod client;
 pub mod db;
 pub mod decide;
@@ -25,8 +30,9 @@ use serde::Serialize;
 
 use crate::error::CoreError;
 
+pub use actions::{ActionQueued, DossierDetail};
 pub use client::Timeouts;
-pub use db::{TimelineEntry, Tracked};
+pub use db::{FeeRequest, TimelineEntry, Tracked};
 pub use decide::Backoff;
 pub use runner::{Phase, Progress, SyncConfig, SyncReport};
 
@@ -135,11 +141,16 @@ impl crate::Core {
         Ok(db::tracked(self.store(), id)?)
     }
 
-    /// Puts a quarantined dossier back in the queue ("Thử lại").
+    /// Puts a quarantined dossier, and its set-aside actions, back in the queue ("Thử lại").
     pub fn sync_retry(&self, dossier_id: &str) -> Result<bool, SyncError> {
-        Ok(db::requeue(self.store(), dossier_id)?)
+        let dossier = db::requeue(self.store(), dossier_id)?;
+        let actions = db::requeue_actions(self.store(), dossier_id)?;
+        Ok(dossier || actions > 0)
     }
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_after;

@@ -125,6 +125,51 @@ pub struct SyncReport {
     pub pending: i64,
     /// Log-safe descriptions of the failures seen (codes, no data).
     pub errors: Vec<String>,
+    /// Applicant actions the server took in this pass.
+    pub actions_sent: Vec<SentAction>,
+    /// Applicant actions set aside for good in this pass.
+    pub actions_quarantined: Vec<QuarantinedAction>,
+    /// Applicant actions still waiting after the pass.
+    pub actions_pending: i64,
+    /// Result files downloaded, verified and stored in this pass.
+    pub results_stored: Vec<StoredResult>,
+    /// Result downloads continued from bytes already held.
+    pub downloads_resumed: u32,
+    /// Result bytes received in this pass.
+    pub downloaded_bytes: u64,
+    /// Online results not yet stored after the pass.
+    pub results_pending: i64,
+}
+
+impl SyncReport {
+    /// Nothing is left for a later pass: no dossier, action or result download waits.
+    pub fn all_done(&self) -> bool {
+        self.pending == 0 && self.actions_pending == 0 && self.results_pending == 0
+    }
+}
+
+/// An applicant action the server took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentAction {
+    pub dossier_id: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
+}
+
+/// An applicant action set aside, with its reason key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuarantinedAction {
+    pub dossier_id: String,
+    pub kind: String,
+    pub reason: String,
+}
+
+/// A result file now in the applicant's documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredResult {
+    pub dossier_id: String,
+    pub document_id: String,
 }
 
 /// Stops the whole pass.
@@ -219,10 +264,28 @@ impl Core {
             pass.send_one(&q).await.map_err(SyncError::from)?;
         }
         if cfg.pull_events {
+            // Events first: they may settle queued actions (a cancel already done elsewhere).
             pass.pull().await.map_err(SyncError::from)?;
+        }
+        pass.send_actions().await.map_err(SyncError::from)?;
+        if cfg.pull_events {
+            if !pass.report.actions_sent.is_empty() {
+                // Their events (cancelled, resubmitted, …) come back in the same pass.
+                pass.pull().await.map_err(SyncError::from)?;
+            }
+            pass.fetch_results().await.map_err(SyncError::from)?;
         }
         let mut report = pass.report;
         report.pending = db::outbox_counts(self.store())?.0;
+        let (actions_pending, results_pending) =
+            self.store().read(|c| -> crate::Result<(i64, i64)> {
+                Ok((
+                    i64::try_from(db::pending_actions(c)?.len()).unwrap_or(i64::MAX),
+                    i64::try_from(db::results_to_fetch(c)?.len()).unwrap_or(i64::MAX),
+                ))
+            })?;
+        report.actions_pending = actions_pending;
+        report.results_pending = results_pending;
         if report.errors.is_empty() {
             db::set(self.store(), db::KEY_LAST_SYNC, &dossier::now())?;
         }
@@ -233,6 +296,10 @@ impl Core {
             quarantined = report.quarantined.len(),
             failed_attempts = report.failed_attempts,
             pending = report.pending,
+            actions_sent = report.actions_sent.len(),
+            actions_pending = report.actions_pending,
+            results_stored = report.results_stored.len(),
+            results_pending = report.results_pending,
             "sync pass done"
         );
         Ok(report)
@@ -590,6 +657,363 @@ impl Pass<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Bytes of a result download held in memory before they are committed (a cut loses at most
+/// this much).
+const DOWNLOAD_COMMIT_BYTES: usize = 64 * 1024;
+
+impl Pass<'_> {
+    /// Every pending applicant action, oldest first, in order per dossier: once one fails for
+    /// now, the later ones of that dossier wait for the next pass (the others go on). Actions of
+    /// a dossier still in the outbox wait until it arrived.
+    async fn send_actions(&mut self) -> Result<(), Stop> {
+        let actions = self.core.store().read(db::pending_actions)?;
+        let mut held: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for a in actions {
+            if held.contains(&a.dossier_id) {
+                continue;
+            }
+            let uuid = self
+                .core
+                .store()
+                .read(|c| db::remote_uuid(c, &a.dossier_id))?;
+            let Some(uuid) = uuid else {
+                held.insert(a.dossier_id.clone());
+                continue;
+            };
+            if !self.send_action(&a, &uuid).await? {
+                held.insert(a.dossier_id.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends one action with retries. `Ok(true)`: done or set aside (the next one may go);
+    /// `Ok(false)`: failed for now.
+    async fn send_action(&mut self, a: &db::ActionRow, uuid: &str) -> Result<bool, Stop> {
+        let mut attempt: u32 = 0;
+        loop {
+            let (failure, during_upload) = match self.action_attempt(a, uuid).await {
+                Ok(()) => return Ok(true),
+                Err(ActionError::Core(e)) => return Err(Stop::Core(e)),
+                Err(ActionError::Quarantine(why)) => {
+                    self.quarantine_action(a, why)?;
+                    return Ok(true);
+                }
+                Err(ActionError::Net(f, up)) => (f, up),
+            };
+            let what = failure.describe();
+            let not_before = match decide::classify_action(&failure, during_upload) {
+                Disposition::Quarantine(why) => {
+                    self.quarantine_action(a, why)?;
+                    return Ok(true);
+                }
+                Disposition::SignInAgain => return Err(Stop::SignIn),
+                Disposition::UpdateApp => return Err(Stop::UpdateApp),
+                Disposition::Retry { not_before } => not_before,
+                Disposition::ResumeAt(_) | Disposition::UploadMissing(_) => None,
+            };
+            tracing::debug!(dossier = %a.dossier_id, kind = %a.kind, attempt, error = %what, "action attempt failed");
+            db::action_failure(self.core.store(), &a.id, &what)?;
+            self.report.failed_attempts += 1;
+            self.report.errors.push(what);
+            attempt += 1;
+            let wait = self
+                .cfg
+                .backoff
+                .wait(attempt - 1, rand::random::<f64>(), not_before);
+            if attempt >= self.cfg.attempts_per_dossier || wait > self.cfg.max_wait {
+                return Ok(false);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn quarantine_action(&mut self, a: &db::ActionRow, why: &'static str) -> Result<(), Stop> {
+        db::action_quarantine(self.core.store(), a, why)?;
+        tracing::warn!(dossier = %a.dossier_id, kind = %a.kind, reason = why, "action set aside");
+        self.report.actions_quarantined.push(QuarantinedAction {
+            dossier_id: a.dossier_id.clone(),
+            kind: a.kind.clone(),
+            reason: why.to_string(),
+        });
+        Ok(())
+    }
+
+    async fn action_attempt(&mut self, a: &db::ActionRow, uuid: &str) -> Result<(), ActionError> {
+        let store = self.core.store();
+        let net = |f: Failure| ActionError::Net(f, false);
+        let done = match decide::ActionKind::parse(&a.kind) {
+            Some(decide::ActionKind::Cancel) => {
+                self.api.cancel(uuid, &a.body).await.map_err(net)?;
+                db::action_done(store, &a.id, |_| Ok(()))?
+            }
+            Some(decide::ActionKind::PaymentClaim) => {
+                self.api.payment_claim(uuid, &a.body).await.map_err(net)?;
+                db::action_done(store, &a.id, |_| Ok(()))?
+            }
+            Some(decide::ActionKind::Rating) => {
+                self.api.rate(uuid, &a.body).await.map_err(net)?;
+                db::action_done(store, &a.id, |_| Ok(()))?
+            }
+            Some(decide::ActionKind::Revision) => {
+                let Some(revision) = a.revision else {
+                    return Err(ActionError::Quarantine(reason::BAD_DOSSIER));
+                };
+                let f = Frozen {
+                    outbox_id: a.id.clone(),
+                    dossier_id: a.dossier_id.clone(),
+                    remote_uuid: uuid.to_string(),
+                    manifest_json: a.body.clone(),
+                    payload_bytes: a.files.iter().map(|x| x.size).sum(),
+                    files: a.files.clone(),
+                    attempts: a.attempts,
+                };
+                let hashes: Vec<String> = f.files.iter().map(|x| x.sha256.clone()).collect();
+                let up = |f: Failure| ActionError::Net(f, true);
+                let missing = self.api.missing(&hashes).await.map_err(up)?;
+                let todo = decide::uploads_needed(&hashes, &missing);
+                self.report.skipped_blobs += u32::try_from(f.files.len() - todo.len()).unwrap_or(0);
+                let mut done = 0;
+                for i in todo {
+                    done = self
+                        .upload(&f, &f.files[i], done)
+                        .await
+                        .map_err(|e| match e {
+                            AttemptError::Net(x) => ActionError::Net(x, true),
+                            AttemptError::Quarantine(q) => ActionError::Quarantine(q),
+                            AttemptError::Core(c) => ActionError::Core(c),
+                        })?;
+                }
+                let receipt = self
+                    .api
+                    .put_revision(uuid, revision, &a.body)
+                    .await
+                    .map_err(net)?;
+                let info = receipt.revision;
+                db::action_done(store, &a.id, |tx| {
+                    tx.execute(
+                        "INSERT INTO dossier_revisions (dossier_id, revision, changed_fields,
+                                                        changed_attachments, submitted_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (dossier_id, revision) DO NOTHING",
+                        rusqlite::params![
+                            a.dossier_id,
+                            info.revision,
+                            serde_json::to_string(&info.changed_fields).unwrap_or_default(),
+                            serde_json::to_string(&info.changed_attachments).unwrap_or_default(),
+                            info.submitted_at
+                        ],
+                    )?;
+                    Ok(())
+                })?
+            }
+            None => return Err(ActionError::Quarantine(reason::BAD_DOSSIER)),
+        };
+        if done {
+            tracing::info!(dossier = %a.dossier_id, kind = %a.kind, "action sent");
+            self.report.actions_sent.push(SentAction {
+                dossier_id: a.dossier_id.clone(),
+                kind: a.kind.clone(),
+                revision: a.revision,
+            });
+        }
+        Ok(())
+    }
+
+    /// Downloads every announced online result not stored yet, resuming from what is held,
+    /// verifies size and SHA-256 and stores it once in the applicant's documents.
+    async fn fetch_results(&mut self) -> Result<(), Stop> {
+        let todo = self.core.store().read(db::results_to_fetch)?;
+        for (dossier_id, sha, size, person) in todo {
+            let Some(person) = person else {
+                db::result_failure(self.core.store(), &dossier_id, "no applicant")?;
+                continue;
+            };
+            if size == 0 || size > crate::documents::MAX_DOCUMENT_BYTES as u64 {
+                db::result_failure(self.core.store(), &dossier_id, "result size out of bounds")?;
+                continue;
+            }
+            let mut attempt: u32 = 0;
+            loop {
+                let failure = match self.download(&sha, size).await {
+                    Ok(bytes) => {
+                        self.keep_result(&dossier_id, &person, &sha, size, &bytes)?;
+                        break;
+                    }
+                    Err(f) => f,
+                };
+                let what = format!("result: {}", failure.describe());
+                db::result_failure(self.core.store(), &dossier_id, &what)?;
+                self.report.failed_attempts += 1;
+                self.report.errors.push(what);
+                let not_before = match decide::classify(&failure) {
+                    Disposition::SignInAgain => return Err(Stop::SignIn),
+                    Disposition::UpdateApp => return Err(Stop::UpdateApp),
+                    Disposition::Retry { not_before } => not_before,
+                    // A refusal (404, 403) may pass once the server catches up: next pass.
+                    _ => break,
+                };
+                attempt += 1;
+                let wait = self
+                    .cfg
+                    .backoff
+                    .wait(attempt - 1, rand::random::<f64>(), not_before);
+                if attempt >= self.cfg.attempts_per_dossier || wait > self.cfg.max_wait {
+                    break;
+                }
+                tokio::time::sleep(wait).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Verifies and stores a complete download (exactly once); a wrong file is thrown away.
+    fn keep_result(
+        &mut self,
+        dossier_id: &str,
+        person: &str,
+        sha: &str,
+        size: u64,
+        bytes: &[u8],
+    ) -> Result<(), Stop> {
+        let store = self.core.store();
+        if bytes.len() as u64 != size || hex::encode(Sha256::digest(bytes)) != sha {
+            tracing::warn!(dossier = %dossier_id, got = bytes.len(), want = size, "result download does not match its hash; discarded");
+            store.write(|tx| db::discard_download(tx, sha))?;
+            db::result_failure(store, dossier_id, "result: hash mismatch")?;
+            self.report.errors.push("result: hash mismatch".into());
+            return Ok(());
+        }
+        let ts = dossier::now();
+        let stored = self.core.store_document_once(
+            person,
+            crate::documents::DocumentKind::Result,
+            bytes,
+            &crate::documents::DocumentMeta::default(),
+            |tx, doc| {
+                let n = tx.execute(
+                    "UPDATE dossier_result SET document_id = ?2, stored_at = ?3, last_error = NULL
+                     WHERE dossier_id = ?1 AND document_id IS NULL AND sha256 = ?4",
+                    rusqlite::params![dossier_id, doc.0, ts, sha],
+                )?;
+                if n == 1 {
+                    db::discard_download(tx, sha)?;
+                    tx.execute(
+                        "INSERT INTO dossier_timeline (dossier_id, kind, state, detail, at)
+                         VALUES (?1, 'result_stored', 'result_ready', ?2, ?3)",
+                        rusqlite::params![
+                            dossier_id,
+                            serde_json::json!({ "document_id": doc.0 }).to_string(),
+                            ts
+                        ],
+                    )?;
+                }
+                Ok(n == 1)
+            },
+        );
+        match stored {
+            Ok(Some(doc)) => {
+                tracing::info!(dossier = %dossier_id, document_id = %doc, bytes = size, "result stored");
+                self.report.results_stored.push(StoredResult {
+                    dossier_id: dossier_id.to_string(),
+                    document_id: doc.0,
+                });
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) if e.is_bad_input() => {
+                // E.g. the applicant was deleted on this device: say so, keep the bytes.
+                tracing::warn!(dossier = %dossier_id, error = e.code(), "result cannot be stored");
+                db::result_failure(store, dossier_id, e.code())?;
+                Ok(())
+            }
+            Err(e) => Err(Stop::Core(e)),
+        }
+    }
+
+    /// Fetches the rest of a blob after what is held, committing every few tens of KiB, and
+    /// returns the whole content once the size is reached.
+    async fn download(&mut self, sha: &str, size: u64) -> Result<Vec<u8>, Failure> {
+        let store = self.core.store();
+        let local = |e: CoreError| {
+            tracing::error!(error = %e, "result download: local store");
+            Failure::Net(NetFailure::BadBody)
+        };
+        // At most a few restarts (a server ignoring Range, a stale partial file).
+        for _ in 0..4 {
+            let held = store.read(|c| db::download_offset(c, sha)).map_err(local)?;
+            if held >= size {
+                return db::downloaded(store, sha).map_err(local);
+            }
+            let (status, start, res) = self.api.blob_from(sha, held).await?;
+            let mut offset = match decide::range_answer(status, held, start) {
+                decide::RangeAnswer::Append => {
+                    if held > 0 {
+                        self.report.downloads_resumed += 1;
+                    }
+                    held
+                }
+                decide::RangeAnswer::Restart => {
+                    store
+                        .write(|tx| db::discard_download(tx, sha))
+                        .map_err(local)?;
+                    0
+                }
+                decide::RangeAnswer::Discard => {
+                    store
+                        .write(|tx| db::discard_download(tx, sha))
+                        .map_err(local)?;
+                    continue;
+                }
+            };
+            let Some(mut res) = res else {
+                return Err(Failure::Net(NetFailure::BadBody));
+            };
+            let mut buf: Vec<u8> = Vec::with_capacity(DOWNLOAD_COMMIT_BYTES);
+            loop {
+                let piece = Api::next_piece(&mut res).await;
+                let end = !matches!(piece, Ok(Some(_)));
+                if let Ok(Some(p)) = &piece {
+                    self.report.downloaded_bytes += p.len() as u64;
+                    buf.extend_from_slice(p);
+                }
+                if !buf.is_empty() && (end || buf.len() >= DOWNLOAD_COMMIT_BYTES) {
+                    if !db::append_download(store, sha, offset, &buf).map_err(local)? {
+                        // Another pass wrote meanwhile: start again from what is held.
+                        break;
+                    }
+                    offset += buf.len() as u64;
+                    buf.clear();
+                }
+                match piece {
+                    Ok(Some(_)) if offset > size => break,
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(f) => return Err(f),
+                }
+            }
+        }
+        let held = store.read(|c| db::download_offset(c, sha)).map_err(local)?;
+        if held >= size {
+            return db::downloaded(store, sha).map_err(local);
+        }
+        Err(Failure::Net(NetFailure::Broken))
+    }
+}
+
+/// Why one action attempt failed (`bool`: during an upload).
+enum ActionError {
+    Net(Failure, bool),
+    Quarantine(&'static str),
+    Core(CoreError),
+}
+
+impl From<CoreError> for ActionError {
+    fn from(e: CoreError) -> Self {
+        ActionError::Core(e)
     }
 }
 

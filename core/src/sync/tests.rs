@@ -108,6 +108,7 @@ fn events_apply_once_and_move_the_cursor() {
                 DossierState::SupplementRequested,
                 EventKind::SupplementRequested {
                     note: "Ảnh chân dung bị mờ".into(),
+                    items: vec![],
                 },
             ),
         ],

@@ -9,3 +9,6 @@ pub mod people;
 pub mod photo;
 pub mod shell;
 pub mod sync;
+
+// After submission (issue 9); kept last so the list stays append-only.
+pub mod after;

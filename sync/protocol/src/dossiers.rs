@@ -191,10 +191,20 @@ pub struct DossierView {
     pub state: DossierState,
     /// RFC 3339 UTC time of the last change.
     pub updated_at: String,
-    /// The manifest as submitted.
+    /// The manifest as submitted (the latest revision's, after a resubmission).
     pub manifest: DossierManifest,
     /// Its events, oldest first.
     pub events: Vec<Event>,
+    /// The current revision number (1 until a supplement is resubmitted).
+    #[serde(default = "first_revision")]
+    pub revision: u32,
+    /// The applicant's rating, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+}
+
+fn first_revision() -> u32 {
+    1
 }
 
 /// A line in a dossier list.
@@ -223,6 +233,101 @@ pub struct DossierSummary {
 pub struct DossierList {
     /// Newest first, at most 200.
     pub dossiers: Vec<DossierSummary>,
+}
+
+/// One thing an officer asks the applicant to add or correct.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "target", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SupplementItem {
+    /// An e-form field, by its name in [`DossierManifest::form`].
+    Field {
+        /// Field name, e.g. `"noi_thuong_tru"`.
+        name: String,
+    },
+    /// An attached file, by its [`Attachment::kind`] (e.g. `"portrait_4x6"`).
+    Attachment {
+        /// Attachment kind.
+        kind: String,
+    },
+}
+
+/// `PUT /v1/dossiers/{uuid}/revisions/{revision}`: the corrected manifest after a supplement
+/// request. Revision 1 is the original `PUT /v1/dossiers/{uuid}`; a resubmission uses the next
+/// number. Idempotent by uuid + revision: the same body again is answered like the first time;
+/// a different body under a used number, or a number that is not the next one, is
+/// [`crate::ErrorCode::RevisionConflict`]. Allowed only while the dossier is
+/// `supplement_requested` (a replay of the already accepted revision is allowed in any state).
+/// The procedure and agency must stay the same. Attachments not yet on the server must be
+/// uploaded first, exactly as for the first submission (unchanged ones are already there).
+pub type RevisionRequest = DossierManifest;
+
+/// One stored revision of a dossier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionInfo {
+    /// 1 for the first submission, then 2, 3, …
+    pub revision: u32,
+    /// RFC 3339 UTC time the server stored it.
+    pub submitted_at: String,
+    /// Form fields that differ from the previous revision (empty for revision 1).
+    #[serde(default)]
+    pub changed_fields: Vec<String>,
+    /// Attachment kinds whose file differs from the previous revision (empty for revision 1).
+    #[serde(default)]
+    pub changed_attachments: Vec<String>,
+}
+
+/// The answer to an accepted revision (the same bytes for every repeat of the same request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionReceipt {
+    /// The client's uuid.
+    pub dossier_uuid: String,
+    /// The dossier code (unchanged by a revision).
+    pub code: String,
+    /// What was stored.
+    pub revision: RevisionInfo,
+    /// Cursor of the `resubmitted` event.
+    pub event_cursor: String,
+}
+
+/// `POST /v1/dossiers/{uuid}/payment-claim`: "Tôi đã chuyển khoản". Allowed while the dossier is
+/// `fee_requested`; the state stays `fee_requested` until an officer confirms (`paid`). Repeating a
+/// claim while one is pending adds no second event (idempotent); answers the dossier's view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PaymentClaimRequest {
+    /// The amount the applicant says they sent, in đồng.
+    pub amount_vnd: u64,
+}
+
+/// `PUT /v1/dossiers/{uuid}/rating`: 1–5 stars and an optional comment, once per dossier, only
+/// once it is `completed`. The same rating again answers `200` like the first time; a different
+/// one is [`crate::ErrorCode::AlreadyRated`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// 1 (very unhappy) to 5 (very happy).
+    pub stars: u8,
+    /// Optional comment, at most 1000 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A stored rating.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rating {
+    /// 1–5.
+    pub stars: u8,
+    /// The comment, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// RFC 3339 UTC.
+    pub rated_at: String,
 }
 
 /// The applicant withdraws a dossier (only while `received` or `supplement_requested`).

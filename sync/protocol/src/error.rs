@@ -80,6 +80,10 @@ error_codes! {
     LoginTaken = ("409.4", "login_taken", 409),
     /// The upload was created for a different hash or length than this request says.
     UploadMismatch = ("409.5", "upload_mismatch", 409),
+    /// A revision number was already used with different content, or is not the next one.
+    RevisionConflict = ("409.6", "revision_conflict", 409),
+    /// The dossier already has a different rating (a rating is given once).
+    AlreadyRated = ("409.7", "already_rated", 409),
     /// The request body is larger than this route accepts.
     PayloadTooLarge = ("413.1", "payload_too_large", 413),
     /// The account's storage quota would be exceeded.
@@ -88,6 +92,9 @@ error_codes! {
     BlobTooLarge = ("413.3", "blob_too_large", 413),
     /// Wrong `Content-Type` for this route.
     UnsupportedMediaType = ("415.1", "unsupported_media_type", 415),
+    /// `GET /v1/blobs/{sha256}` with a `Range` that starts at or past the end of the blob (the
+    /// answer carries `Content-Range: bytes */<size>`).
+    RangeNotSatisfiable = ("416.1", "range_not_satisfiable", 416),
     /// The manifest references blobs this account has not uploaded; `missing` lists them.
     BlobsMissing = ("422.1", "blobs_missing", 422),
     /// The manifest's agency code is not served by this server.

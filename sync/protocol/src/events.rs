@@ -63,8 +63,28 @@ pub enum EventKind {
     Accepted,
     /// More papers are needed.
     SupplementRequested {
-        /// What to add or correct.
+        /// What to add or correct, in the officer's words.
         note: String,
+        /// The items the applicant must change: only these reopen on the phone. Empty means the
+        /// officer named none (older servers); the app then reopens the whole dossier.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        items: Vec<crate::dossiers::SupplementItem>,
+    },
+    /// The applicant sent a corrected dossier (a new revision) after a supplement request.
+    Resubmitted {
+        /// The new revision number (the first submission is revision 1).
+        revision: u32,
+        /// Form fields whose values differ from the previous revision.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changed_fields: Vec<String>,
+        /// Attachment kinds whose file differs from the previous revision.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changed_attachments: Vec<String>,
+    },
+    /// The applicant says they paid the fee by bank transfer (the officer still confirms: `paid`).
+    PaymentClaimed {
+        /// The amount they say they sent, in đồng.
+        amount_vnd: u64,
     },
     /// Refused.
     Rejected {

@@ -33,6 +33,10 @@ pub const CONSENT: &str = "/v1/consents/{consent_id}";
 /// `POST` [`crate::blobs::MissingBlobsRequest`] → `200` [`crate::blobs::MissingBlobsResponse`].
 pub const BLOBS_MISSING: &str = "/v1/blobs/missing";
 /// `GET` → the blob's bytes, if the caller owns it or may see a dossier that references it.
+/// Supports `Range: bytes=<start>-` and `bytes=<start>-<end>` (→ `206` with `Content-Range`) so a
+/// broken download resumes; a start at or past the end is `416` (`416.1`, with
+/// `Content-Range: bytes */<size>`). A malformed or multi-part `Range` is ignored (`200`, whole
+/// blob), as RFC 9110 allows. The `ETag` is the quoted SHA-256; `Accept-Ranges: bytes`.
 pub const BLOB: &str = "/v1/blobs/{sha256}";
 /// `POST` [`crate::blobs::CreateUploadRequest`] → `201` (new) or `200` (resumed or already
 /// complete) [`crate::blobs::UploadStatus`].
@@ -50,6 +54,18 @@ pub const DOSSIER: &str = "/v1/dossiers/{dossier_uuid}";
 /// `POST` [`crate::dossiers::CancelRequest`] → `200` [`crate::dossiers::DossierView`]: the
 /// submitter (or linked citizen) withdraws a dossier that is not yet being handled.
 pub const DOSSIER_CANCEL: &str = "/v1/dossiers/{dossier_uuid}/cancel";
+
+/// `PUT` [`crate::dossiers::RevisionRequest`] → `200` [`crate::dossiers::RevisionReceipt`]: a
+/// corrected dossier after `supplement_requested` (idempotent by uuid + revision).
+pub const DOSSIER_REVISION: &str = "/v1/dossiers/{dossier_uuid}/revisions/{revision}";
+/// `GET` → `200` `Vec<`[`crate::dossiers::RevisionInfo`]`>`, oldest first.
+pub const DOSSIER_REVISIONS: &str = "/v1/dossiers/{dossier_uuid}/revisions";
+/// `POST` [`crate::dossiers::PaymentClaimRequest`] → `200` [`crate::dossiers::DossierView`]:
+/// "I have transferred the fee" (idempotent while pending).
+pub const DOSSIER_PAYMENT_CLAIM: &str = "/v1/dossiers/{dossier_uuid}/payment-claim";
+/// `PUT` [`crate::dossiers::RatingRequest`] → `200` [`crate::dossiers::Rating`]: once per
+/// completed dossier (the same rating again is fine; a different one is `409.7`).
+pub const DOSSIER_RATING: &str = "/v1/dossiers/{dossier_uuid}/rating";
 
 /// `GET ?after=<cursor>&limit=<1..=500>&wait=<0..=30>` → `200` [`crate::events::EventsPage`].
 pub const EVENTS: &str = "/v1/events";

@@ -2,7 +2,7 @@
 //! No I/O here; everything is unit- and property-tested next to it.
 
 use dvc_protocol::auth::Role;
-use dvc_protocol::dossiers::DossierState;
+use dvc_protocol::dossiers::{DossierManifest, DossierState};
 use dvc_protocol::events::EventKind;
 use sha2::{Digest, Sha256};
 use time::{OffsetDateTime, UtcOffset};
@@ -90,6 +90,10 @@ pub fn next_state(current: DossierState, event: &EventKind, actor: Actor) -> Opt
             S::Cancelled,
             Actor::Applicant,
         ),
+        // A corrected dossier goes back to the officer's queue.
+        E::Resubmitted { .. } => (&[S::SupplementRequested], S::Received, Actor::Applicant),
+        // "I have paid": the state stays until an officer confirms.
+        E::PaymentClaimed { .. } => (&[S::FeeRequested], S::FeeRequested, Actor::Applicant),
     };
     (who == actor && allowed_from.contains(&current)).then_some(to)
 }
@@ -106,7 +110,87 @@ pub fn event_kind_name(event: &EventKind) -> &'static str {
         EventKind::ResultReady { .. } => "result_ready",
         EventKind::Completed => "completed",
         EventKind::Cancelled { .. } => "cancelled",
+        EventKind::Resubmitted { .. } => "resubmitted",
+        EventKind::PaymentClaimed { .. } => "payment_claimed",
     }
+}
+
+/// Form fields whose values differ between two revisions (changed, added or removed), sorted.
+pub fn changed_fields(old: &DossierManifest, new: &DossierManifest) -> Vec<String> {
+    let mut out: Vec<String> = old
+        .form
+        .keys()
+        .chain(new.form.keys())
+        .filter(|k| old.form.get(*k) != new.form.get(*k))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Attachment kinds whose files differ between two revisions (a file of that kind replaced, added
+/// or removed), sorted.
+pub fn changed_attachments(old: &DossierManifest, new: &DossierManifest) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let by_kind = |m: &DossierManifest| {
+        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for a in &m.attachments {
+            map.entry(a.kind.clone())
+                .or_default()
+                .push(a.sha256.clone());
+        }
+        for v in map.values_mut() {
+            v.sort();
+        }
+        map
+    };
+    let (a, b) = (by_kind(old), by_kind(new));
+    let mut out: Vec<String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Checks a rating: 1–5 stars, comment trimmed (empty → none), at most 1000 characters, no control
+/// characters except line breaks. `Err(field)` names what is wrong.
+pub fn normalize_rating(
+    stars: u8,
+    comment: Option<&str>,
+) -> Result<(u8, Option<String>), &'static str> {
+    if !(1..=5).contains(&stars) {
+        return Err("stars");
+    }
+    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+    if let Some(c) = comment {
+        if c.chars().count() > 1000 || c.chars().any(|ch| ch.is_control() && ch != '\n') {
+            return Err("comment");
+        }
+    }
+    Ok((stars, comment.map(str::to_owned)))
+}
+
+/// Checks a bank account fees are paid into: BIN of 6 digits, account number of 1–19 letters or
+/// digits (VietQR's limit), account name of 1–100 characters. `Err` names the bad part.
+pub fn check_bank_account(b: &dvc_protocol::events::BankAccount) -> Result<(), &'static str> {
+    if b.bank_bin.len() != 6 || !b.bank_bin.bytes().all(|c| c.is_ascii_digit()) {
+        return Err("bank_bin");
+    }
+    if !(1..=19).contains(&b.account_number.len())
+        || !b.account_number.bytes().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Err("account_number");
+    }
+    let n = b.account_name.trim().chars().count();
+    if n == 0 || n > 100 || b.account_name.chars().any(char::is_control) {
+        return Err("account_name");
+    }
+    Ok(())
 }
 
 /// Writes `v` as JSON with object keys sorted at every level and no whitespace, so two bodies that
@@ -259,7 +343,10 @@ mod tests {
     #[test]
     fn state_machine_paths() {
         use DossierState as S;
-        let note = EventKind::SupplementRequested { note: "x".into() };
+        let note = EventKind::SupplementRequested {
+            note: "x".into(),
+            items: vec![],
+        };
         assert_eq!(
             next_state(S::Received, &EventKind::Accepted, Actor::Officer),
             Some(S::Accepted)
@@ -298,7 +385,16 @@ mod tests {
         prop_oneof![
             Just(EventKind::Received),
             Just(EventKind::Accepted),
-            Just(EventKind::SupplementRequested { note: "n".into() }),
+            Just(EventKind::SupplementRequested {
+                note: "n".into(),
+                items: vec![]
+            }),
+            Just(EventKind::Resubmitted {
+                revision: 2,
+                changed_fields: vec![],
+                changed_attachments: vec![]
+            }),
+            Just(EventKind::PaymentClaimed { amount_vnd: 1 }),
             Just(EventKind::Rejected { reason: "r".into() }),
             Just(EventKind::Paid),
             Just(EventKind::Completed),
@@ -337,6 +433,52 @@ mod tests {
                 prop_assert_eq!(n.len(), 10);
             }
         }
+    }
+
+    fn m(form: serde_json::Value, atts: &[(&str, &str)]) -> DossierManifest {
+        serde_json::from_value(serde_json::json!({
+            "procedure_code": "1", "agency_code": "A", "form": form,
+            "attachments": atts.iter().map(|(k, h)| serde_json::json!({"kind": k, "sha256": h, "content_type": "image/jpeg", "size": 1})).collect::<Vec<_>>(),
+            "delivery": {"method": "online"}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn revision_diffs() {
+        let a = m(
+            serde_json::json!({"ho_ten": "A", "dia_chi": "X", "bo": 1}),
+            &[("portrait", "h1"), ("cccd", "h2")],
+        );
+        let b = m(
+            serde_json::json!({"ho_ten": "A", "dia_chi": "Y", "moi": true}),
+            &[("cccd", "h2"), ("portrait", "h3")],
+        );
+        assert_eq!(changed_fields(&a, &b), ["bo", "dia_chi", "moi"]);
+        assert_eq!(changed_attachments(&a, &b), ["portrait"]);
+        assert!(changed_fields(&a, &a).is_empty());
+        // order of attachments alone is no change
+        let c = m(
+            serde_json::json!({"ho_ten": "A", "dia_chi": "X", "bo": 1}),
+            &[("cccd", "h2"), ("portrait", "h1")],
+        );
+        assert!(changed_attachments(&a, &c).is_empty());
+        let d = m(serde_json::json!({}), &[("cccd", "h2")]);
+        assert_eq!(changed_attachments(&a, &d), ["portrait"]);
+    }
+
+    #[test]
+    fn ratings() {
+        assert_eq!(normalize_rating(0, None), Err("stars"));
+        assert_eq!(normalize_rating(6, None), Err("stars"));
+        assert_eq!(normalize_rating(5, Some("  ")), Ok((5, None)));
+        assert_eq!(
+            normalize_rating(4, Some("  Tốt  ")),
+            Ok((4, Some("Tốt".into())))
+        );
+        assert_eq!(normalize_rating(3, Some(&"a".repeat(1001))), Err("comment"));
+        assert!(normalize_rating(3, Some(&format!("  {}  ", "ơ".repeat(1000)))).is_ok());
+        assert_eq!(normalize_rating(3, Some("a\u{0}b")), Err("comment"));
     }
 
     #[test]

@@ -86,6 +86,16 @@ enum AgencyCmd {
         /// Name shown in the console.
         #[arg(long)]
         name: String,
+        /// Bank (NAPAS BIN, 6 digits) of the account fees are paid into; prefills the console's
+        /// fee form. Give all three bank options or none.
+        #[arg(long, requires_all = ["account_number", "account_name"])]
+        bank_bin: Option<String>,
+        /// Account number fees are paid into.
+        #[arg(long, requires_all = ["bank_bin", "account_name"])]
+        account_number: Option<String>,
+        /// Account holder's name as the bank shows it (e.g. `CONG AN XA X`).
+        #[arg(long, requires_all = ["bank_bin", "account_number"])]
+        account_name: Option<String>,
     },
 }
 
@@ -186,11 +196,31 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Cmd::Agency {
-            cmd: AgencyCmd::Add { db, code, name },
+            cmd:
+                AgencyCmd::Add {
+                    db,
+                    code,
+                    name,
+                    bank_bin,
+                    account_number,
+                    account_name,
+                },
         } => {
             if !dvc_sync::domain::valid_agency_code(&code) {
                 return Err("invalid agency code: 1–40 of A-Z a-z 0-9 .".into());
             }
+            let bank = match (bank_bin, account_number, account_name) {
+                (Some(bank_bin), Some(account_number), Some(account_name)) => {
+                    let b = dvc_protocol::events::BankAccount {
+                        bank_bin: bank_bin.trim().to_owned(),
+                        account_number: account_number.trim().to_owned(),
+                        account_name: account_name.trim().to_owned(),
+                    };
+                    dvc_sync::domain::check_bank_account(&b).map_err(|f| format!("invalid {f}"))?;
+                    Some(b)
+                }
+                _ => None,
+            };
             let database = dvc_sync::db::open(&db.db)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -199,6 +229,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .upsert_agency(&code, name.trim(), system_now_ms())
                 .await
                 .map_err(|e| e.to_string())?;
+            if let Some(b) = &bank {
+                database
+                    .set_agency_bank(&code, b)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
             println!("agency {code} saved");
             Ok(())
         }

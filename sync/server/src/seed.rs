@@ -9,6 +9,9 @@ use crate::db::{Account, Db, DbResult};
 pub const DEMO_AGENCY: &str = "000.00.00.H00";
 /// Demo agency name.
 pub const DEMO_AGENCY_NAME: &str = "Bộ phận Một cửa (cơ quan thử nghiệm)";
+/// Demo bank account for fees: a bank BIN of the NAPAS list (970415) with an obviously synthetic
+/// account, so a VietQR code can be scanned but pays no one.
+pub const DEMO_BANK: (&str, &str, &str) = ("970415", "0000123456789", "DEMO CO QUAN");
 /// Demo officer login and password.
 pub const DEMO_OFFICER: (&str, &str) = ("canbo.demo", "canbo-demo-2026");
 /// Demo citizen phone and password.
@@ -56,6 +59,15 @@ async fn ensure(
 pub async fn demo_seed(db: &Db, now: i64) -> DbResult<Seeded> {
     db.migrate().await?;
     db.upsert_agency(DEMO_AGENCY, DEMO_AGENCY_NAME, now).await?;
+    db.set_agency_bank(
+        DEMO_AGENCY,
+        &dvc_protocol::events::BankAccount {
+            bank_bin: DEMO_BANK.0.to_owned(),
+            account_number: DEMO_BANK.1.to_owned(),
+            account_name: DEMO_BANK.2.to_owned(),
+        },
+    )
+    .await?;
     ensure(
         db,
         Role::Officer,

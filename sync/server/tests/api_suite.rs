@@ -25,6 +25,13 @@ both_backends!(
     console_actions_become_events,
     bad_input_is_json,
     agencies_list,
+    revisions_after_supplement,
+    payment_claims,
+    ratings,
+    cancel_is_idempotent,
+    blob_ranges,
+    console_supplement_and_fee_forms,
+    linked_citizen_resubmits_volunteer_dossier,
 );
 
 fn code_re_ok(code: &str, agency: &str) -> bool {
@@ -83,6 +90,10 @@ async fn health_metrics_and_openapi(b: Backend) {
         dvc_protocol::paths::ADMIN_ACCOUNTS,
         dvc_protocol::paths::ADMIN_REVOKE_TOKENS,
         dvc_protocol::paths::AGENCIES,
+        dvc_protocol::paths::DOSSIER_REVISION,
+        dvc_protocol::paths::DOSSIER_REVISIONS,
+        dvc_protocol::paths::DOSSIER_PAYMENT_CLAIM,
+        dvc_protocol::paths::DOSSIER_RATING,
     ] {
         assert!(paths.contains_key(p), "{p} missing from openapi.json");
     }
@@ -94,7 +105,8 @@ async fn health_metrics_and_openapi(b: Backend) {
             .replace("{upload_id}", "x")
             .replace("{token_id}", "x")
             .replace("{consent_id}", "x")
-            .replace("{account_id}", "x");
+            .replace("{account_id}", "x")
+            .replace("{revision}", "2");
         for method in ops.as_object().unwrap().keys() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let res = h.req(m.clone(), &concrete, None).send().await.unwrap();
@@ -109,7 +121,7 @@ async fn health_metrics_and_openapi(b: Backend) {
     }
     assert_eq!(
         paths.len(),
-        22,
+        26,
         "documented paths changed: update the protocol crate and this test"
     );
 }
@@ -814,10 +826,12 @@ async fn idempotent_submission(b: Backend) {
             Some(json!({})),
         )
         .await;
+    // cancelling again is idempotent (issue 9): the view, no second event
     assert_eq!(
-        (s, v["code"].as_str()),
-        (StatusCode::CONFLICT, Some("409.3"))
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("cancelled"))
     );
+    assert_eq!(v["events"].as_array().unwrap().len(), 2);
 }
 
 async fn codes_restart_each_day_per_agency(b: Backend) {
@@ -1589,4 +1603,892 @@ async fn agencies_list(b: Backend) {
     );
     let x = list.agencies.iter().find(|a| a.code == AGENCY_X).unwrap();
     assert_eq!(x.name, "Công an xã X (thử nghiệm)");
+}
+
+// ---- after submission (issue 9)
+
+async fn page(h: &Harness, cookie: &str, path: &str) -> (StatusCode, String) {
+    let res = h
+        .http
+        .get(h.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn view_of(h: &Harness, token: &str, uuid: &str) -> DossierView {
+    let (s, v) = h
+        .json(
+            Method::GET,
+            &format!("/v1/dossiers/{uuid}"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    serde_json::from_value(v).unwrap()
+}
+
+fn kinds(v: &DossierView) -> Vec<String> {
+    v.events
+        .iter()
+        .map(|e| dvc_sync::domain::event_kind_name(&e.event).to_owned())
+        .collect()
+}
+
+async fn officer_ok(h: &Harness, cookie: &str, csrf: &str, uuid: &str, fields: &[(&str, &str)]) {
+    let res = officer_action(h, cookie, csrf, uuid, fields).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{fields:?}: {}",
+        res.text().await.unwrap()
+    );
+}
+
+const FEE: [(&str, &str); 5] = [
+    ("action", "fee"),
+    ("amount_vnd", "200.000"),
+    ("bank_bin", "970415"),
+    ("account_number", "0000123456789"),
+    ("account_name", "DEMO CO QUAN"),
+];
+
+async fn revisions_after_supplement(b: Backend) {
+    let h = Harness::start(b).await;
+    let u = h.user(Role::Citizen).await;
+    let other = h.user(Role::Citizen).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let photo = jpeg(3_000, 1);
+    let h1 = h.upload(&u.token, &photo, 4096).await;
+    let m1 = manifest(AGENCY_X, &[(&h1, photo.len())]);
+    let r = h.submit_ok(&u.token, &m1).await;
+    let uuid = r.dossier_uuid.clone();
+    let rev = |n: &str| format!("/v1/dossiers/{uuid}/revisions/{n}");
+    let (s, v) = h
+        .json(
+            Method::GET,
+            &format!("/v1/dossiers/{uuid}/revisions"),
+            Some(&u.token),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["revision"], 1);
+    assert_eq!(v[0]["changed_fields"], json!([]));
+    // a new revision while the dossier is only received: 409.3
+    let (s, v) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m1.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3")),
+        "{v}"
+    );
+    // the officer asks for a new portrait and the birth date
+    officer_ok(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[
+            ("action", "supplement"),
+            ("item_field", "ngay_sinh"),
+            ("item_attachment", "portrait_4x6"),
+            ("note", "Ảnh mờ; ngày sinh chưa đúng."),
+        ],
+    )
+    .await;
+    let v = view_of(&h, &u.token, &uuid).await;
+    assert_eq!(v.state.as_str(), "supplement_requested");
+    assert_eq!(
+        serde_json::to_value(&v.events.last().unwrap().event).unwrap(),
+        json!({"type": "supplement_requested", "note": "Ảnh mờ; ngày sinh chưa đúng.",
+               "items": [{"target": "field", "name": "ngay_sinh"}, {"target": "attachment", "kind": "portrait_4x6"}]})
+    );
+    // hostile numbers and callers
+    for bad in ["0", "abc", "-1", "99999999999", "1000001", "2.0"] {
+        let (s, v) = h
+            .json(Method::PUT, &rev(bad), Some(&u.token), Some(m1.clone()))
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str(), v["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("400.2"), Some("revision")),
+            "{bad}: {v}"
+        );
+    }
+    let photo2 = jpeg(3_500, 2);
+    let mut m2 = manifest(AGENCY_X, &[(&sha(&photo2), photo2.len())]);
+    m2["form"]["ngay_sinh"] = json!("02/01/1990");
+    for n in ["3", "1000"] {
+        let (s, v) = h
+            .json(Method::PUT, &rev(n), Some(&u.token), Some(m2.clone()))
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("409.6")),
+            "{n}: {v}"
+        );
+    }
+    // revision 1 is the original: other content conflicts, the same content is a replay
+    let (s, v) = h
+        .json(Method::PUT, &rev("1"), Some(&u.token), Some(m2.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.6"))
+    );
+    let (s, v) = h
+        .json(Method::PUT, &rev("1"), Some(&u.token), Some(m1.clone()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (
+            v["revision"]["revision"].as_u64(),
+            v["event_cursor"].as_str()
+        ),
+        (Some(1), Some(r.event_cursor.as_str()))
+    );
+    // someone else's dossier is not found; officers and anonymous callers are refused
+    let (s, _) = h
+        .json(Method::PUT, &rev("2"), Some(&other.token), Some(m2.clone()))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = h
+        .json(
+            Method::PUT,
+            &rev("2"),
+            Some(&officer.token),
+            Some(m2.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = h.json(Method::PUT, &rev("2"), None, Some(m2.clone())).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = h
+        .json(
+            Method::GET,
+            &format!("/v1/dossiers/{uuid}/revisions"),
+            Some(&other.token),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // procedure and agency stay
+    let mut moved = m2.clone();
+    moved["agency_code"] = json!(AGENCY_Y);
+    let (s, v) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(moved))
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("agency_code"))
+    );
+    let mut other_proc = m2.clone();
+    other_proc["procedure_code"] = json!("2.000001");
+    let (s, v) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(other_proc))
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("procedure_code"))
+    );
+    // the new photo must be uploaded first
+    let (s, v) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("422.1"))
+    );
+    assert_eq!(v["missing"], json!([sha(&photo2)]));
+    let h2 = h.upload(&u.token, &photo2, 4096).await;
+    let (s, first) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(first["code"], json!(r.code));
+    assert_eq!(first["revision"]["revision"], 2);
+    assert_eq!(first["revision"]["changed_fields"], json!(["ngay_sinh"]));
+    assert_eq!(
+        first["revision"]["changed_attachments"],
+        json!(["portrait_4x6"])
+    );
+    // replay: the same answer, no second event, in any state
+    let (s, again) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone()))
+        .await;
+    assert_eq!((s, &again), (StatusCode::OK, &first));
+    let mut m2b = m2.clone();
+    m2b["form"]["ho_ten"] = json!("Nguyễn Văn Khác");
+    let (s, v) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m2b.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.6"))
+    );
+    // back in the officer's queue with the new content
+    let v = view_of(&h, &u.token, &uuid).await;
+    assert_eq!((v.state.as_str(), v.revision), ("received", 2));
+    assert_eq!(v.manifest.attachments[0].sha256, h2);
+    assert_eq!(
+        kinds(&v),
+        ["received", "supplement_requested", "resubmitted"]
+    );
+    assert_eq!(
+        v.events.last().unwrap().cursor,
+        first["event_cursor"].as_str().unwrap()
+    );
+    // a third revision needs a new supplement request
+    let (s, v) = h
+        .json(Method::PUT, &rev("3"), Some(&u.token), Some(m2b.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3"))
+    );
+    let (s, again) = h
+        .json(Method::PUT, &rev("2"), Some(&u.token), Some(m2.clone()))
+        .await;
+    assert_eq!((s, &again), (StatusCode::OK, &first));
+    // the original PUT still answers its receipt
+    let (s, v) = h.submit(&u.token, &uuid, &m1).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CREATED, Some(r.code.as_str()))
+    );
+    let (_, list) = h
+        .json(
+            Method::GET,
+            &format!("/v1/dossiers/{uuid}/revisions"),
+            Some(&officer.token),
+            None,
+        )
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[1]["changed_attachments"], json!(["portrait_4x6"]));
+    // the console shows the diff with both photos, and the officer can accept it
+    let (s, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        p.contains("Các lần nộp") && p.contains("01/01/1990") && p.contains("02/01/1990"),
+        "{p}"
+    );
+    assert!(
+        p.contains(&format!("/console/blobs/{h1}")) && p.contains(&format!("/console/blobs/{h2}"))
+    );
+    assert!(p.contains("đã gửi lại hồ sơ (lần 2)"));
+    let (s, _) = page(&h, &cookie, &format!("/console/blobs/{h1}")).await;
+    assert_eq!(s, StatusCode::OK, "the replaced photo stays viewable");
+    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
+    let audit = h.db.dossier_audit(&uuid).await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|a| a.action == "resubmitted" && a.actor_login == u.phone));
+}
+
+async fn payment_claims(b: Backend) {
+    let h = Harness::start(b).await;
+    let u = h.user(Role::Citizen).await;
+    let other = h.user(Role::Citizen).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let r = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
+    let uuid = r.dossier_uuid.clone();
+    let claim = format!("/v1/dossiers/{uuid}/payment-claim");
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&u.token),
+            Some(json!({"amount_vnd": 200000})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3")),
+        "no fee asked yet"
+    );
+    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
+    officer_ok(&h, &cookie, &csrf, &uuid, &FEE).await;
+    for bad in [
+        json!({"amount_vnd": 0}),
+        json!({"amount_vnd": -5}),
+        json!({"amount_vnd": "200000"}),
+        json!({}),
+        json!({"amount_vnd": 1, "x": 1}),
+    ] {
+        let (s, v) = h
+            .json(Method::POST, &claim, Some(&u.token), Some(bad.clone()))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+    }
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&u.token),
+            Some(json!({"amount_vnd": 0})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("amount_vnd"))
+    );
+    let (s, _) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&other.token),
+            Some(json!({"amount_vnd": 1})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&officer.token),
+            Some(json!({"amount_vnd": 1})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // the claim: an event, the state stays
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&u.token),
+            Some(json!({"amount_vnd": 150000})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let v: DossierView = serde_json::from_value(v).unwrap();
+    assert_eq!(v.state.as_str(), "fee_requested");
+    assert_eq!(
+        kinds(&v),
+        ["received", "accepted", "fee_requested", "payment_claimed"]
+    );
+    // repeating it while pending adds nothing
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&u.token),
+            Some(json!({"amount_vnd": 200000})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let v: DossierView = serde_json::from_value(v).unwrap();
+    assert_eq!(v.events.len(), 4);
+    assert_eq!(
+        serde_json::to_value(&v.events[3].event).unwrap(),
+        json!({"type": "payment_claimed", "amount_vnd": 150000})
+    );
+    let (_, feed) = h
+        .json(
+            Method::GET,
+            &format!("/v1/events?after={}", r.event_cursor),
+            Some(&u.token),
+            None,
+        )
+        .await;
+    let page_: EventsPage = serde_json::from_value(feed).unwrap();
+    assert_eq!(page_.events.len(), 3);
+    // the console shows the fee and the claim beside the confirmation
+    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    assert!(p.contains("Người nộp báo đã chuyển khoản"), "{p}");
+    assert!(p.contains("150.000") && p.contains("200.000") && p.contains("khác số phí yêu cầu"));
+    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "paid")]).await;
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &claim,
+            Some(&u.token),
+            Some(json!({"amount_vnd": 200000})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3")),
+        "already paid"
+    );
+}
+
+async fn ratings(b: Backend) {
+    let h = Harness::start(b).await;
+    let u = h.user(Role::Citizen).await;
+    let other = h.user(Role::Citizen).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let r = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
+    let uuid = r.dossier_uuid.clone();
+    let rate = format!("/v1/dossiers/{uuid}/rating");
+    let (s, v) = h
+        .json(
+            Method::PUT,
+            &rate,
+            Some(&u.token),
+            Some(json!({"stars": 5})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3")),
+        "not completed"
+    );
+    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
+    officer_ok(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[
+            ("action", "postal"),
+            ("carrier", "VNPost"),
+            ("tracking_number", "EB123456789VN"),
+        ],
+    )
+    .await;
+    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "complete")]).await;
+    for (bad, field) in [
+        (json!({"stars": 0}), "stars"),
+        (json!({"stars": 6}), "stars"),
+        (json!({"stars": 3, "comment": "a".repeat(1001)}), "comment"),
+        (json!({"stars": 3, "comment": "a\u{7}b"}), "comment"),
+        (json!({"stars": 300}), "stars"),
+        (json!({"stars": "5"}), "stars"),
+        (json!({"stars": 5, "extra": 1}), "extra"),
+    ] {
+        let (s, v) = h
+            .json(Method::PUT, &rate, Some(&u.token), Some(bad.clone()))
+            .await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{bad}: {v}"
+        );
+    }
+    let (s, _) = h
+        .json(
+            Method::PUT,
+            &rate,
+            Some(&other.token),
+            Some(json!({"stars": 5})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = h
+        .json(
+            Method::PUT,
+            &rate,
+            Some(&officer.token),
+            Some(json!({"stars": 5})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let body = json!({"stars": 4, "comment": "  Cán bộ nhiệt tình, nhanh gọn.  "});
+    let (s, first) = h
+        .json(Method::PUT, &rate, Some(&u.token), Some(body.clone()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(
+        (first["stars"].as_u64(), first["comment"].as_str()),
+        (Some(4), Some("Cán bộ nhiệt tình, nhanh gọn."))
+    );
+    h.clock.advance(60_000);
+    let (s, again) = h.json(Method::PUT, &rate, Some(&u.token), Some(body)).await;
+    assert_eq!(
+        (s, &again),
+        (StatusCode::OK, &first),
+        "same rating, same answer"
+    );
+    let (s, v) = h
+        .json(
+            Method::PUT,
+            &rate,
+            Some(&u.token),
+            Some(json!({"stars": 1})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.7"))
+    );
+    let v = view_of(&h, &u.token, &uuid).await;
+    assert_eq!(v.rating.as_ref().map(|r| r.stars), Some(4));
+    let v = view_of(&h, &officer.token, &uuid).await;
+    assert_eq!(
+        v.rating.unwrap().comment.as_deref(),
+        Some("Cán bộ nhiệt tình, nhanh gọn.")
+    );
+    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    assert!(
+        p.contains("Đánh giá của người nộp")
+            && p.contains("4/5")
+            && p.contains("Cán bộ nhiệt tình"),
+        "{p}"
+    );
+}
+
+async fn cancel_is_idempotent(b: Backend) {
+    let h = Harness::start(b).await;
+    let u = h.user(Role::Citizen).await;
+    let other = h.user(Role::Citizen).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let r = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
+    let cancel = format!("/v1/dossiers/{}/cancel", r.dossier_uuid);
+    let (s, _) = h
+        .json(Method::POST, &cancel, Some(&other.token), Some(json!({})))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &cancel,
+            Some(&u.token),
+            Some(json!({"reason": "Nộp nhầm"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("cancelled")),
+        "{v}"
+    );
+    let (s, v) = h
+        .json(Method::POST, &cancel, Some(&u.token), Some(json!({})))
+        .await;
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("cancelled")),
+        "{v}"
+    );
+    let v: DossierView = serde_json::from_value(v).unwrap();
+    assert_eq!(kinds(&v), ["received", "cancelled"], "no second event");
+    // once accepted, the agency is handling it: no cancelling
+    let r2 = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
+    officer_ok(
+        &h,
+        &cookie,
+        &csrf,
+        &r2.dossier_uuid,
+        &[("action", "accept")],
+    )
+    .await;
+    let (s, v) = h
+        .json(
+            Method::POST,
+            &format!("/v1/dossiers/{}/cancel", r2.dossier_uuid),
+            Some(&u.token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("409.3"))
+    );
+    // while a supplement or a fee is asked, it still may be withdrawn
+    let r3 = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
+    officer_ok(
+        &h,
+        &cookie,
+        &csrf,
+        &r3.dossier_uuid,
+        &[("action", "supplement"), ("note", "Thiếu giấy tờ")],
+    )
+    .await;
+    let (s, _) = h
+        .json(
+            Method::POST,
+            &format!("/v1/dossiers/{}/cancel", r3.dossier_uuid),
+            Some(&u.token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+async fn blob_ranges(b: Backend) {
+    let h = Harness::start(b).await;
+    let u = h.user(Role::Citizen).await;
+    let other = h.user(Role::Citizen).await;
+    let data = jpeg(9_996, 7);
+    assert_eq!(data.len(), 10_000);
+    let hash = h.upload(&u.token, &data, 4096).await;
+    let get = |range: Option<&str>, token: &str| {
+        let mut r = h.req(Method::GET, &format!("/v1/blobs/{hash}"), Some(token));
+        if let Some(v) = range {
+            r = r.header("range", v);
+        }
+        r.send()
+    };
+    let res = get(None, &u.token).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["accept-ranges"], "bytes");
+    assert_eq!(
+        res.headers()["etag"].to_str().unwrap(),
+        format!("\"{hash}\"")
+    );
+    assert_eq!(res.bytes().await.unwrap().len(), 10_000);
+    let res = get(Some("bytes=4000-"), &u.token).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(res.headers()["content-range"], "bytes 4000-9999/10000");
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert_eq!(
+        res.headers()["etag"].to_str().unwrap(),
+        format!("\"{hash}\"")
+    );
+    assert_eq!(res.bytes().await.unwrap().to_vec(), data[4000..]);
+    let res = get(Some("bytes=10-19"), &u.token).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(res.headers()["content-range"], "bytes 10-19/10000");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), data[10..20]);
+    let res = get(Some("bytes=9999-"), &u.token).await.unwrap();
+    assert_eq!(res.bytes().await.unwrap().to_vec(), data[9999..]);
+    for past in [
+        "bytes=10000-",
+        "bytes=20000-30000",
+        "bytes=99999999999999999999999-",
+    ] {
+        let res = get(Some(past), &u.token).await.unwrap();
+        assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE, "{past}");
+        assert_eq!(res.headers()["content-range"], "bytes */10000");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], "416.1");
+    }
+    // malformed or multi-part ranges are ignored: the whole blob
+    for odd in [
+        "bytes=abc",
+        "bytes=5-2",
+        "bytes=1-2,5-6",
+        "pages=1-",
+        "bytes",
+        "bytes=--1",
+    ] {
+        let res = get(Some(odd), &u.token).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{odd}");
+        assert_eq!(res.bytes().await.unwrap().len(), 10_000, "{odd}");
+    }
+    // a range does not open someone else's blob
+    let res = get(Some("bytes=0-"), &other.token).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // resuming a broken download gives back the exact file
+    let mut got = Vec::new();
+    while got.len() < data.len() {
+        let res = get(
+            Some(&format!("bytes={}-{}", got.len(), got.len() + 2999)),
+            &u.token,
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+        got.extend_from_slice(&res.bytes().await.unwrap());
+    }
+    assert_eq!(sha(&got), hash);
+}
+
+async fn console_supplement_and_fee_forms(b: Backend) {
+    let h = Harness::start(b).await;
+    h.db.set_agency_bank(
+        AGENCY_X,
+        &dvc_protocol::events::BankAccount {
+            bank_bin: "970415".into(),
+            account_number: "0000123456789".into(),
+            account_name: "DEMO CO QUAN".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let u = h.user(Role::Citizen).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let officer_y = h.staff(Role::Officer, Some(AGENCY_Y)).await;
+    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let photo = jpeg(1_000, 3);
+    let hash = h.upload(&u.token, &photo, 4096).await;
+    let r = h
+        .submit_ok(&u.token, &manifest(AGENCY_X, &[(&hash, photo.len())]))
+        .await;
+    let uuid = r.dossier_uuid.clone();
+    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    // supplement: a checkbox per form field and attachment kind
+    for needle in [
+        r#"name="item_field" value="ho_ten""#,
+        r#"name="item_field" value="ngay_sinh""#,
+        r#"name="item_attachment" value="portrait_4x6""#,
+        r#"name="bank_bin" inputmode="numeric" pattern="[0-9]{6}" required value="970415""#,
+        r#"value="0000123456789""#,
+        r#"value="DEMO CO QUAN""#,
+    ] {
+        assert!(p.contains(needle), "{needle} missing");
+    }
+    // the other agency's form is not prefilled with X's account
+    let r_y = h.submit_ok(&u.token, &manifest(AGENCY_Y, &[])).await;
+    let (cookie_y, _) = console_login(&h, &officer_y.phone, &officer_y.password).await;
+    let (_, p) = page(
+        &h,
+        &cookie_y,
+        &format!("/console/dossiers/{}", r_y.dossier_uuid),
+    )
+    .await;
+    assert!(!p.contains("0000123456789") && p.contains("chưa khai báo tài khoản"));
+    // neither an item nor a note: refused, nothing appended
+    let res = officer_action(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[("action", "supplement"), ("note", "  ")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("ít nhất một mục"));
+    // an item that is not in the dossier
+    let res = officer_action(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[("action", "supplement"), ("item_field", "khong_co")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = officer_action(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[("action", "supplement"), ("item_attachment", "<script>")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(kinds(&view_of(&h, &u.token, &uuid).await), ["received"]);
+    // items only (no note), repeated boxes once
+    officer_ok(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[
+            ("action", "supplement"),
+            ("item_attachment", "portrait_4x6"),
+            ("item_field", "ho_ten"),
+            ("item_field", "ho_ten"),
+        ],
+    )
+    .await;
+    let v = view_of(&h, &u.token, &uuid).await;
+    assert_eq!(
+        serde_json::to_value(&v.events[1].event).unwrap(),
+        json!({"type": "supplement_requested", "note": "",
+               "items": [{"target": "field", "name": "ho_ten"}, {"target": "attachment", "kind": "portrait_4x6"}]})
+    );
+    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    assert!(
+        p.contains("Yêu cầu bổ sung (trường ho_ten, tệp portrait_4x6)"),
+        "{p}"
+    );
+    let audit = h.db.dossier_audit(&uuid).await.unwrap();
+    assert!(audit[0].detail.contains("ho_ten, portrait_4x6"));
+    // the fee form sends the prefilled account
+    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
+    officer_ok(&h, &cookie, &csrf, &uuid, &FEE).await;
+    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    assert!(p.contains("Người nộp chưa báo đã chuyển khoản") && p.contains("Phí đã yêu cầu"));
+    let css = h
+        .http
+        .get(h.url("/console/static/console.css"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(css.contains("@media (max-width: 600px)"));
+}
+
+async fn linked_citizen_resubmits_volunteer_dossier(b: Backend) {
+    let h = Harness::start(b).await;
+    let citizen = h.user(Role::Citizen).await;
+    let volunteer = h.user(Role::Volunteer).await;
+    let stranger = h.user(Role::Citizen).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let (s, _) = h
+        .json(
+            Method::POST,
+            "/v1/consents",
+            Some(&citizen.token),
+            Some(json!({"volunteer_phone": volunteer.phone})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // the volunteer uploads the photo and submits for the citizen
+    let photo = jpeg(2_000, 4);
+    let hp = h.upload(&volunteer.token, &photo, 4096).await;
+    let mut m1 = manifest(AGENCY_X, &[(&hp, photo.len())]);
+    m1["on_behalf_of"] = json!({"citizen_phone": citizen.phone});
+    let r = h.submit_ok(&volunteer.token, &m1).await;
+    let uuid = r.dossier_uuid.clone();
+    officer_ok(
+        &h,
+        &cookie,
+        &csrf,
+        &uuid,
+        &[("action", "supplement"), ("item_field", "ho_ten")],
+    )
+    .await;
+    // the citizen corrects the name; the photo is the volunteer's upload, already in the dossier
+    let mut m2 = m1.clone();
+    m2["form"]["ho_ten"] = json!("Nguyễn Văn Sửa");
+    // who the dossier is for cannot change
+    let mut retarget = m2.clone();
+    retarget["on_behalf_of"] = json!({"citizen_phone": stranger.phone});
+    let path = format!("/v1/dossiers/{uuid}/revisions/2");
+    let (s, v) = h
+        .json(Method::PUT, &path, Some(&citizen.token), Some(retarget))
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("on_behalf_of"))
+    );
+    // a blob that is neither the citizen's nor the dossier's is missing
+    let foreign = jpeg(900, 8);
+    let hf = h.upload(&stranger.token, &foreign, 4096).await;
+    let mut sneaky = m2.clone();
+    sneaky["attachments"][0]["sha256"] = json!(hf);
+    let (s, v) = h
+        .json(Method::PUT, &path, Some(&citizen.token), Some(sneaky))
+        .await;
+    assert_eq!(
+        (s, v["missing"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!([hf]))
+    );
+    let (s, _) = h
+        .json(Method::PUT, &path, Some(&stranger.token), Some(m2.clone()))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = h
+        .json(Method::PUT, &path, Some(&citizen.token), Some(m2.clone()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["revision"]["changed_fields"], json!(["ho_ten"]));
+    assert_eq!(v["revision"]["changed_attachments"], json!([]));
+    // the volunteer replaying the citizen's revision gets the same answer
+    let (s, again) = h
+        .json(Method::PUT, &path, Some(&volunteer.token), Some(m2.clone()))
+        .await;
+    assert_eq!((s, &again), (StatusCode::OK, &v));
+    let view = view_of(&h, &volunteer.token, &uuid).await;
+    assert_eq!(
+        view.manifest.form["ho_ten"],
+        serde_json::from_value(json!("Nguyễn Văn Sửa")).unwrap()
+    );
+    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    assert!(p.contains("Nguyễn Văn Sửa") && p.contains("Nguyễn Văn Thử"));
 }

@@ -61,6 +61,65 @@ async fn staff_and_agencies_from_the_command_line() {
         None,
     );
     assert!(ok);
+    // the fee account: all three options or none, each checked
+    let agency_bank = |extra: &[&str]| {
+        let mut args = vec![
+            "agency",
+            "add",
+            "--db",
+            &db,
+            "--code",
+            "000.30.27.H23",
+            "--name",
+            "Công an xã Thử",
+        ];
+        args.extend_from_slice(extra);
+        dvc(&args, None)
+    };
+    let (ok, _, err) = agency_bank(&["--bank-bin", "970415"]);
+    assert!(!ok && err.contains("--account-number"), "{err}");
+    let (ok, _, err) = agency_bank(&[
+        "--bank-bin",
+        "97041",
+        "--account-number",
+        "0000123456789",
+        "--account-name",
+        "DEMO CO QUAN",
+    ]);
+    assert!(!ok && err.contains("invalid bank_bin"), "{err}");
+    let (ok, _, err) = agency_bank(&[
+        "--bank-bin",
+        "970415",
+        "--account-number",
+        "0000-1234",
+        "--account-name",
+        "DEMO CO QUAN",
+    ]);
+    assert!(!ok && err.contains("invalid account_number"), "{err}");
+    let (ok, out, err) = agency_bank(&[
+        "--bank-bin",
+        "970415",
+        "--account-number",
+        "0000123456789",
+        "--account-name",
+        "DEMO CO QUAN",
+    ]);
+    assert!(ok && out.contains("saved"), "{err}");
+    let database = dvc_sync::db::open(&db).await.unwrap();
+    let bank = database
+        .agency_bank("000.30.27.H23")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            bank.bank_bin.as_str(),
+            bank.account_number.as_str(),
+            bank.account_name.as_str()
+        ),
+        ("970415", "0000123456789", "DEMO CO QUAN")
+    );
+    drop(database);
     let (ok, _, err) = dvc(
         &[
             "user",
@@ -104,6 +163,17 @@ async fn staff_and_agencies_from_the_command_line() {
     assert!(ok && out.contains("canbo.demo"), "{out}");
     let (ok, _, _) = dvc(&["demo-seed", "--db", &db], None);
     assert!(ok, "demo-seed is repeatable");
+    let database = dvc_sync::db::open(&db).await.unwrap();
+    let demo = database
+        .agency_bank(dvc_sync::seed::DEMO_AGENCY)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        demo.account_number, "0000123456789",
+        "synthetic demo account"
+    );
+    drop(database);
 
     // serve, log in with the staff account, then SIGTERM: it stops by itself.
     let mut child = Command::new(env!("CARGO_BIN_EXE_dvc-sync"))

@@ -2,7 +2,8 @@
 //! the file keystore, printing a line when it starts and one per dossier sent. Killed with
 //! SIGKILL at random moments by `tests/tests/sync_crash.rs`.
 //!
-//! Usage: `sync-client <data-dir> <server-url>`; exit 0 when nothing is pending.
+//! Usage: `sync-client <data-dir> <server-url>`; exit 0 when nothing is pending (no dossier,
+//! applicant action or result download).
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;
@@ -42,7 +43,7 @@ fn main() -> ExitCode {
                 for s in &r.sent {
                     println!("sent {} {}", s.dossier_id, s.code);
                 }
-                if r.pending == 0 {
+                if r.all_done() {
                     println!("done");
                     return ExitCode::SUCCESS;
                 }

@@ -7,9 +7,10 @@ import { handlers as photo } from './photo';
 import { handlers as people } from './people';
 import { handlers as dossier } from './dossier';
 import { handlers as sync } from './sync';
+import { handlers as after } from './after';
 import { reject, type Handlers } from './util';
 
-const all: Handlers = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync };
+const all: Handlers = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync, ...after };
 
 export function installMockBackend(): void {
   mockIPC((cmd, payload) => {

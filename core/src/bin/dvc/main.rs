@@ -15,6 +15,7 @@ mod person;
 mod photo;
 mod settings;
 mod sync;
+mod vietqr;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +68,9 @@ enum Command {
     /// Dossiers with their code, state and timeline.
     #[command(subcommand)]
     Dossier(sync::DossierCmd),
+    /// VietQR payment codes: decode a payload, encode one from its fields.
+    #[command(subcommand)]
+    Vietqr(vietqr::Cmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -143,6 +147,7 @@ fn main() -> ExitCode {
         Command::Login(args) => sync::login(&ctx, args),
         Command::Sync(args) => sync::sync(&ctx, args),
         Command::Dossier(cmd) => sync::dossier(&ctx, cmd),
+        Command::Vietqr(cmd) => vietqr::run(&ctx, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

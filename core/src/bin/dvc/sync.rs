@@ -1,4 +1,5 @@
-//! `dvc login`, `dvc sync`, `dvc dossier list|show|retry` — the sync client from the command line.
+//! `dvc login`, `dvc sync`, `dvc dossier list|show|retry|cancel|pay-claim|rate|resubmit` — the
+//! sync client from the command line.
 //!
 //! `dvc sync` exits 0 when nothing is left pending, 3 when work remains for a later run (network
 //! trouble, a server asking to wait), 2 on bad input (not signed in, bad URL), 1 otherwise.
@@ -66,8 +67,35 @@ pub enum DossierCmd {
     List,
     /// One dossier with its code, state and timeline.
     Show { id: String },
-    /// Put a quarantined dossier back in the queue.
+    /// Put a quarantined dossier (and its set-aside actions) back in the queue.
     Retry { id: String },
+    /// The VietQR payload for paying the dossier's latest fee request.
+    PayQr {
+        id: String,
+        /// Also write the QR code as an SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<std::path::PathBuf>,
+    },
+    /// Withdraw a dossier the agency has not accepted yet (queued; sent by `dvc sync`).
+    Cancel {
+        id: String,
+        /// Reason shown to the officer.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Tell the agency the fee was transferred ("Tôi đã chuyển khoản").
+    PayClaim { id: String },
+    /// Rate a completed dossier, once.
+    Rate {
+        id: String,
+        /// 1 to 5.
+        #[arg(long)]
+        stars: u8,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Send the dossier corrected after a supplement request as its next revision.
+    Resubmit { id: String },
 }
 
 fn sync_err(e: SyncError) -> CliError {
@@ -125,6 +153,13 @@ struct SyncOut {
     codes: Vec<dvc_core::sync::runner::SentDossier>,
     quarantined_dossiers: Vec<dvc_core::sync::runner::QuarantinedDossier>,
     errors: Vec<String>,
+    actions_sent: Vec<dvc_core::sync::runner::SentAction>,
+    actions_quarantined: Vec<dvc_core::sync::runner::QuarantinedAction>,
+    actions_pending: i64,
+    results_stored: Vec<dvc_core::sync::runner::StoredResult>,
+    downloads_resumed: u32,
+    downloaded_bytes: u64,
+    results_pending: i64,
 }
 
 pub fn sync(ctx: &Ctx, a: SyncArgs) -> Result<(), CliError> {
@@ -165,7 +200,14 @@ pub fn sync(ctx: &Ctx, a: SyncArgs) -> Result<(), CliError> {
         total.uploaded_bytes += r.uploaded_bytes;
         total.errors.extend(r.errors);
         total.pending = r.pending;
-        if a.once || total.pending == 0 || started.elapsed() >= deadline {
+        total.actions_sent.extend(r.actions_sent);
+        total.actions_quarantined.extend(r.actions_quarantined);
+        total.actions_pending = r.actions_pending;
+        total.results_stored.extend(r.results_stored);
+        total.downloads_resumed += r.downloads_resumed;
+        total.downloaded_bytes += r.downloaded_bytes;
+        total.results_pending = r.results_pending;
+        if a.once || total.all_done() || started.elapsed() >= deadline {
             break;
         }
         // Between passes: wait like a backoff step, shorter than what is left.
@@ -188,6 +230,13 @@ pub fn sync(ctx: &Ctx, a: SyncArgs) -> Result<(), CliError> {
         codes: total.sent,
         quarantined_dossiers: total.quarantined,
         errors: total.errors,
+        actions_sent: total.actions_sent,
+        actions_quarantined: total.actions_quarantined,
+        actions_pending: total.actions_pending,
+        results_stored: total.results_stored,
+        downloads_resumed: total.downloads_resumed,
+        downloaded_bytes: total.downloaded_bytes,
+        results_pending: total.results_pending,
     };
     out::print(ctx, &o, |o| {
         format!(
@@ -195,7 +244,7 @@ pub fn sync(ctx: &Ctx, a: SyncArgs) -> Result<(), CliError> {
             o.sent, o.resumed, o.pulled, o.quarantined, o.pending
         )
     })?;
-    if o.pending > 0 {
+    if o.pending > 0 || o.actions_pending > 0 || o.results_pending > 0 {
         let _ = std::io::stdout().flush();
         std::process::exit(EXIT_WORK_REMAINS);
     }
@@ -223,19 +272,93 @@ pub fn dossier(ctx: &Ctx, cmd: DossierCmd) -> Result<(), CliError> {
             })
         }
         DossierCmd::Show { id } => {
-            let d = core.tracked_dossier(&id).map_err(sync_err)?;
+            let d = core.dossier_detail(&id).map_err(sync_err)?;
             out::print(ctx, &d, |d| {
+                let t = &d.tracked;
                 let mut s = format!(
-                    "{}\t{}\t{}",
-                    d.id,
-                    d.state,
-                    d.code.as_deref().unwrap_or("-")
+                    "{}\t{}\t{}\trevision {}",
+                    t.id,
+                    t.state,
+                    t.code.as_deref().unwrap_or("-"),
+                    d.revision
                 );
-                for e in &d.timeline {
+                if let Some(f) = &d.fee {
+                    s.push_str(&format!(
+                        "\nfee: {} VND to {} {} ({}), note {:?}{}",
+                        f.amount_vnd,
+                        f.bank_bin,
+                        f.account_number,
+                        f.account_name,
+                        f.transfer_note,
+                        if f.paid_at.is_some() {
+                            ", paid"
+                        } else if f.claimed_at.is_some() {
+                            ", transfer reported"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+                if let Some(sup) = &d.supplement {
+                    s.push_str(&format!(
+                        "\nsupplement ({}): {} item(s): {}",
+                        sup.state,
+                        sup.items.len(),
+                        sup.note
+                    ));
+                }
+                if let Some(r) = &d.result {
+                    match (&r.document_id, &r.tracking_number) {
+                        (Some(doc), _) => s.push_str(&format!("\nresult: document {doc}")),
+                        (None, Some(tn)) => s.push_str(&format!(
+                            "\nresult: by post, {} {tn}",
+                            r.carrier.as_deref().unwrap_or("")
+                        )),
+                        (None, None) => s.push_str(&format!(
+                            "\nresult: downloading ({} bytes held)",
+                            r.downloaded_bytes
+                        )),
+                    }
+                }
+                if let Some(r) = &d.rating {
+                    s.push_str(&format!("\nrating: {} star(s) ({})", r.stars, r.state));
+                }
+                for a in &d.pending_actions {
+                    s.push_str(&format!(
+                        "\naction {} {}{}",
+                        a.kind,
+                        a.state,
+                        a.last_error
+                            .as_deref()
+                            .map(|e| format!(" ({e})"))
+                            .unwrap_or_default()
+                    ));
+                }
+                for e in &t.timeline {
                     s.push_str(&format!("\n  {}\t{}\t{}", e.at, e.kind, e.state));
                 }
                 s
             })
+        }
+        DossierCmd::Cancel { id, reason } => {
+            let q = core
+                .dossier_cancel(&id, reason.as_deref())
+                .map_err(sync_err)?;
+            print_queued(ctx, &q)
+        }
+        DossierCmd::PayClaim { id } => {
+            let q = core.dossier_claim_payment(&id).map_err(sync_err)?;
+            print_queued(ctx, &q)
+        }
+        DossierCmd::Rate { id, stars, comment } => {
+            let q = core
+                .dossier_rate(&id, stars, comment.as_deref())
+                .map_err(sync_err)?;
+            print_queued(ctx, &q)
+        }
+        DossierCmd::Resubmit { id } => {
+            let q = core.dossier_resubmit(&id).map_err(sync_err)?;
+            print_queued(ctx, &q)
         }
         DossierCmd::Retry { id } => {
             let requeued = core.sync_retry(&id).map_err(sync_err)?;
@@ -248,5 +371,20 @@ pub fn dossier(ctx: &Ctx, cmd: DossierCmd) -> Result<(), CliError> {
                 .to_string()
             })
         }
+        DossierCmd::PayQr { id, svg } => crate::vietqr::pay_qr(ctx, &core, &id, svg),
     }
+}
+
+fn print_queued(ctx: &Ctx, q: &dvc_core::sync::ActionQueued) -> Result<(), CliError> {
+    out::print(ctx, q, |q| {
+        let what = if q.already_queued {
+            "already queued"
+        } else {
+            "queued; run `dvc sync` to send it"
+        };
+        match q.revision {
+            Some(r) => format!("{} revision {r}: {what}", q.kind.as_str()),
+            None => format!("{}: {what}", q.kind.as_str()),
+        }
+    })
 }

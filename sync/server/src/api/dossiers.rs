@@ -53,7 +53,7 @@ pub fn event(row: &EventRow) -> ApiResult<Event> {
     })
 }
 
-/// The stored manifest.
+/// The stored manifest (the latest revision's).
 pub fn manifest(d: &Dossier) -> ApiResult<DossierManifest> {
     serde_json::from_str(&d.manifest).map_err(|e| {
         tracing::error!(dossier = %d.uuid, error = %e, "corrupt stored manifest");
@@ -73,12 +73,12 @@ fn summary(d: &Dossier) -> DossierSummary {
     }
 }
 
-fn uuid_param(s: &str) -> ApiResult<String> {
+pub(crate) fn uuid_param(s: &str) -> ApiResult<String> {
     domain::parse_dossier_uuid(s)
         .ok_or_else(|| ApiError::invalid("dossier_uuid", "not a lowercase hyphenated UUID"))
 }
 
-fn check_text(field: &str, s: &str, max: usize) -> ApiResult<()> {
+pub(crate) fn check_text(field: &str, s: &str, max: usize) -> ApiResult<()> {
     if s.chars().count() > max || s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(ApiError::invalid(
             field,
@@ -277,7 +277,7 @@ pub async fn put(
     }
 }
 
-fn reader_roles(caller: &Caller) -> ApiResult<()> {
+pub(crate) fn reader_roles(caller: &Caller) -> ApiResult<()> {
     caller.require(&[Role::Citizen, Role::Volunteer, Role::Officer])
 }
 
@@ -295,13 +295,25 @@ pub async fn view(st: &AppState, scope: &Scope, uuid: &str) -> ApiResult<Dossier
         .iter()
         .map(event)
         .collect::<ApiResult<Vec<_>>>()?;
+    let rating = st.db.rating(&d.uuid).await?.map(|r| rating(&r));
     Ok(DossierView {
         receipt: receipt(&d),
         state: d.state,
         updated_at: rfc3339(d.updated_at),
         manifest: manifest(&d)?,
         events,
+        revision: u32::try_from(d.revision).unwrap_or(1),
+        rating,
     })
+}
+
+/// A stored rating as the wire type.
+pub fn rating(r: &crate::db::RatingRow) -> dvc_protocol::dossiers::Rating {
+    dvc_protocol::dossiers::Rating {
+        stars: r.stars,
+        comment: r.comment.clone(),
+        rated_at: rfc3339(r.rated_at),
+    }
 }
 
 /// A dossier the caller may see.
@@ -395,18 +407,33 @@ pub async fn cancel(
         now: st.clock.now_ms(),
         audit_detail: "cancelled by applicant".into(),
     };
-    apply(&st, &t).await?;
+    match apply(&st, &t).await {
+        Ok(_) => {}
+        // Cancelling twice is fine: the second answer is the view, with no second event.
+        Err(e) if e.code() == ErrorCode::InvalidTransition => {
+            let d = st.db.dossier(&scope, &uuid).await?;
+            if d.map(|d| d.state) != Some(DossierState::Cancelled) {
+                return Err(e);
+            }
+        }
+        Err(e) => return Err(e),
+    }
     Ok(Json(view(&st, &scope, &uuid).await?))
 }
 
-/// Applies a transition and announces its event.
-pub async fn apply(st: &AppState, t: &Transition) -> ApiResult<EventRow> {
+/// Applies a transition and announces its event (`None`: nothing to do, the same thing is
+/// already pending).
+pub async fn apply(st: &AppState, t: &Transition) -> ApiResult<Option<EventRow>> {
     match st.db.transition(t).await? {
         TransitionOutcome::Applied(ev) => {
             st.feed.published(ev.seq);
             Metrics::inc(&st.metrics.transitions);
             tracing::info!(code = %ev.dossier_code, state = ev.state.as_str(), actor_id = %t.actor_id, "dossier state changed");
-            Ok(ev)
+            Ok(Some(ev))
+        }
+        TransitionOutcome::Unchanged(state) => {
+            tracing::info!(dossier = %t.dossier_uuid, state = state.as_str(), actor_id = %t.actor_id, "repeat request; nothing appended");
+            Ok(None)
         }
         TransitionOutcome::NotFound => Err(ApiError::not_found()),
         TransitionOutcome::InvalidTransition(state) => Err(ApiError::new(

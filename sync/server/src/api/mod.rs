@@ -2,6 +2,7 @@
 //! (utoipa-axum), so the served `/v1/openapi.json` cannot drift from the router.
 
 pub mod admin;
+pub mod after;
 pub mod agencies;
 pub mod auth;
 pub mod blobs;
@@ -73,6 +74,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::create))
         .routes(routes!(admin::revoke_tokens))
         .routes(routes!(agencies::list))
+        .routes(routes!(after::put_revision))
+        .routes(routes!(after::list_revisions))
+        .routes(routes!(after::payment_claim))
+        .routes(routes!(after::put_rating))
         .split_for_parts()
 }
 
@@ -143,6 +148,7 @@ fn bare_error(status: StatusCode) -> Response {
         405 => ErrorCode::MethodNotAllowed,
         413 => ErrorCode::PayloadTooLarge,
         415 => ErrorCode::UnsupportedMediaType,
+        416 => ErrorCode::RangeNotSatisfiable,
         400 | 422 => ErrorCode::MalformedJson,
         401 => ErrorCode::Unauthenticated,
         403 => ErrorCode::Forbidden,

@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use cookie::{Cookie, SameSite};
 use dvc_protocol::auth::Role;
-use dvc_protocol::dossiers::DossierState;
+use dvc_protocol::dossiers::{DossierManifest, DossierState, SupplementItem};
 use dvc_protocol::events::{BankAccount, EventKind, ResultDelivery};
 use dvc_protocol::ErrorCode;
 use maud::Markup;
@@ -424,6 +424,21 @@ async fn render_dossier(
         .account_by_id(&d.submitter_id)
         .await
         .map_err(ApiError::from)?;
+    let bank = st
+        .db
+        .agency_bank(&d.agency_code)
+        .await
+        .map_err(ApiError::from)?;
+    let revisions = st.db.revisions(uuid).await.map_err(ApiError::from)?;
+    let mut manifests = Vec::with_capacity(revisions.len());
+    for r in &revisions {
+        let m: DossierManifest = serde_json::from_str(&r.manifest).map_err(|e| {
+            tracing::error!(dossier = %d.uuid, revision = r.revision, error = %e, "corrupt stored revision");
+            ApiError::new(ErrorCode::Internal, "internal error")
+        })?;
+        manifests.push((r.clone(), m));
+    }
+    let rating = st.db.rating(uuid).await.map_err(ApiError::from)?;
     Ok(html(
         status,
         pages::dossier(&pages::DossierPage {
@@ -434,6 +449,9 @@ async fn render_dossier(
             events: &events,
             audit: &audit,
             submitter: submitter.as_ref(),
+            bank: bank.as_ref(),
+            revisions: &manifests,
+            rating: rating.as_ref(),
             ok,
             err,
         }),
@@ -448,17 +466,64 @@ fn field<'a>(f: &'a HashMap<String, String>, name: &str, max: usize) -> Result<&
     Ok(v)
 }
 
-/// Turns an action form into an event.
+/// The items a supplement form ticked (`item_field=<name>`, `item_attachment=<kind>`), each
+/// checked against the dossier's current manifest, in manifest order.
+pub fn supplement_items(
+    pairs: &[(String, String)],
+    m: &DossierManifest,
+) -> Result<Vec<SupplementItem>, ApiError> {
+    let mut fields = std::collections::BTreeSet::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "item_field" if m.form.contains_key(v) => {
+                fields.insert(v.clone());
+            }
+            "item_attachment" if m.attachments.iter().any(|a| &a.kind == v) => {
+                kinds.insert(v.clone());
+            }
+            "item_field" | "item_attachment" => {
+                return Err(ApiError::invalid("items", "not part of this dossier"))
+            }
+            _ => {}
+        }
+    }
+    let mut items: Vec<SupplementItem> = m
+        .form
+        .keys()
+        .filter(|k| fields.contains(*k))
+        .map(|name| SupplementItem::Field { name: name.clone() })
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for a in &m.attachments {
+        if kinds.contains(&a.kind) && seen.insert(a.kind.clone()) {
+            items.push(SupplementItem::Attachment {
+                kind: a.kind.clone(),
+            });
+        }
+    }
+    Ok(items)
+}
+
+/// Turns an action form into an event (`items`: what a supplement request names).
 pub fn event_from_form(
     f: &HashMap<String, String>,
     dossier_code: &str,
+    items: Vec<SupplementItem>,
 ) -> Result<EventKind, ApiError> {
     let action = f.get("action").map(String::as_str).unwrap_or("");
     Ok(match action {
         "accept" => EventKind::Accepted,
-        "supplement" => EventKind::SupplementRequested {
-            note: field(f, "note", 2000)?.to_owned(),
-        },
+        "supplement" => {
+            let note = f.get("note").map(|s| s.trim()).unwrap_or("");
+            if note.chars().count() > 2000 || (note.is_empty() && items.is_empty()) {
+                return Err(ApiError::invalid("note", "a note or at least one item"));
+            }
+            EventKind::SupplementRequested {
+                note: note.to_owned(),
+                items,
+            }
+        }
         "reject" => EventKind::Rejected {
             reason: field(f, "reason", 2000)?.to_owned(),
         },
@@ -501,7 +566,16 @@ pub fn event_from_form(
 
 fn audit_detail(e: &EventKind) -> String {
     match e {
-        EventKind::SupplementRequested { note } => format!("note: {note}"),
+        EventKind::SupplementRequested { note, items } => {
+            let names: Vec<&str> = items
+                .iter()
+                .map(|i| match i {
+                    SupplementItem::Field { name } => name.as_str(),
+                    SupplementItem::Attachment { kind } => kind.as_str(),
+                })
+                .collect();
+            format!("note: {note}; items: {}", names.join(", "))
+        }
         EventKind::Rejected { reason } => format!("reason: {reason}"),
         EventKind::FeeRequested {
             amount_vnd, bank, ..
@@ -538,11 +612,12 @@ async fn do_action(
         now: st.clock.now_ms(),
     };
     match crate::api::dossiers::apply(st, &t).await {
-        Ok(ev) => Ok(Redirect::to(&format!(
+        Ok(Some(ev)) => Ok(Redirect::to(&format!(
             "/console/dossiers/{uuid}?ok={}",
             ev.state.as_str()
         ))
         .into_response()),
+        Ok(None) => Ok(Redirect::to(&format!("/console/dossiers/{uuid}")).into_response()),
         Err(e) if e.code() == ErrorCode::InvalidTransition => {
             render_dossier(
                 st,
@@ -563,11 +638,12 @@ async fn action(
     officer: Officer,
     ApiPath(uuid): ApiPath,
     headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> ConsoleResult<Response> {
-    let Form(f) = form.map_err(|_| {
+    let Form(pairs) = form.map_err(|_| {
         ConsoleError::Page(StatusCode::BAD_REQUEST, "Biểu mẫu không hợp lệ.".into())
     })?;
+    let f: HashMap<String, String> = pairs.iter().cloned().collect();
     check_csrf(&headers, &officer.csrf, f.get("csrf").map(String::as_str))?;
     let d = st
         .db
@@ -575,7 +651,10 @@ async fn action(
         .await
         .map_err(ApiError::from)?
         .ok_or_else(ApiError::not_found)?;
-    let event = match event_from_form(&f, &d.code) {
+    let manifest = crate::api::dossiers::manifest(&d)?;
+    let event = match supplement_items(&pairs, &manifest)
+        .and_then(|items| event_from_form(&f, &d.code, items))
+    {
         Ok(e) => e,
         Err(e) => {
             let msg = format!(

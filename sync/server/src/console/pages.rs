@@ -1,10 +1,10 @@
 //! Console pages (Vietnamese). maud escapes every interpolated value.
 
-use dvc_protocol::dossiers::{Delivery, DossierManifest, DossierState, FormValue};
-use dvc_protocol::events::{Event, EventKind, ResultDelivery};
+use dvc_protocol::dossiers::{Delivery, DossierManifest, DossierState, FormValue, SupplementItem};
+use dvc_protocol::events::{BankAccount, Event, EventKind, ResultDelivery};
 use maud::{html, Markup, DOCTYPE};
 
-use crate::db::{Account, AuditRow, Dossier};
+use crate::db::{Account, AuditRow, Dossier, RatingRow, RevisionRow};
 use crate::domain::{next_state, Actor};
 
 /// Vietnamese label of a state.
@@ -26,7 +26,35 @@ fn event_label(e: &EventKind) -> String {
     match e {
         EventKind::Received => "Hệ thống đã nhận hồ sơ và cấp mã".into(),
         EventKind::Accepted => "Cán bộ đã tiếp nhận hồ sơ".into(),
-        EventKind::SupplementRequested { note } => format!("Yêu cầu bổ sung: {note}"),
+        EventKind::SupplementRequested { note, items } => {
+            let mut out = "Yêu cầu bổ sung".to_owned();
+            if !items.is_empty() {
+                out.push_str(&format!(" ({})", items_text(items)));
+            }
+            if !note.is_empty() {
+                out.push_str(&format!(": {note}"));
+            }
+            out
+        }
+        EventKind::Resubmitted {
+            revision,
+            changed_fields,
+            changed_attachments,
+        } => {
+            let mut changed: Vec<&str> = changed_fields.iter().map(String::as_str).collect();
+            changed.extend(changed_attachments.iter().map(String::as_str));
+            if changed.is_empty() {
+                format!("Người nộp đã gửi lại hồ sơ (lần {revision}), không thay đổi nội dung")
+            } else {
+                format!(
+                    "Người nộp đã gửi lại hồ sơ (lần {revision}), đã sửa: {}",
+                    changed.join(", ")
+                )
+            }
+        }
+        EventKind::PaymentClaimed { amount_vnd } => {
+            format!("Người nộp báo đã chuyển khoản {} đ", vnd(*amount_vnd))
+        }
         EventKind::Rejected { reason } => format!("Từ chối: {reason}"),
         EventKind::FeeRequested {
             amount_vnd, bank, ..
@@ -59,10 +87,22 @@ fn event_label(e: &EventKind) -> String {
     }
 }
 
+fn items_text(items: &[SupplementItem]) -> String {
+    items
+        .iter()
+        .map(|i| match i {
+            SupplementItem::Field { name } => format!("trường {name}"),
+            SupplementItem::Attachment { kind } => format!("tệp {kind}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Vietnamese label of a form field name used in validation messages.
 pub fn field_label(f: &str) -> &'static str {
     match f {
-        "note" => "nội dung yêu cầu bổ sung",
+        "note" => "nội dung yêu cầu bổ sung (ghi chú hoặc ít nhất một mục)",
+        "items" => "các mục cần bổ sung",
         "reason" => "lý do từ chối",
         "amount_vnd" => "số tiền",
         "bank_bin" => "mã ngân hàng (BIN, 6 chữ số)",
@@ -248,6 +288,12 @@ pub struct DossierPage<'a> {
     pub audit: &'a [AuditRow],
     /// Who submitted it.
     pub submitter: Option<&'a Account>,
+    /// The agency's bank account (prefills the fee form).
+    pub bank: Option<&'a BankAccount>,
+    /// Every revision with its manifest, oldest first.
+    pub revisions: &'a [(RevisionRow, DossierManifest)],
+    /// The applicant's rating.
+    pub rating: Option<&'a RatingRow>,
     /// Success flash (the new state).
     pub ok: Option<&'a str>,
     /// Error message.
@@ -267,6 +313,7 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
     let result_url = format!("/console/dossiers/{}/result", d.uuid);
     let note = || EventKind::SupplementRequested {
         note: String::new(),
+        items: vec![],
     };
     let fee = EventKind::FeeRequested {
         amount_vnd: 0,
@@ -342,8 +389,24 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
                 @if can(s, &note()) {
                     form method="post" action=(action_url) {
                         input type="hidden" name="csrf" value=(p.csrf); input type="hidden" name="action" value="supplement";
-                        label for="note" { "Nội dung cần bổ sung" }
-                        textarea #note name="note" rows="3" required maxlength="2000" {}
+                        fieldset.items {
+                            legend { "Mục cần bổ sung, sửa lại" }
+                            @for (i, k) in m.form.keys().enumerate() {
+                                label.check for={ "itf" (i) } {
+                                    input id={ "itf" (i) } type="checkbox" name="item_field" value=(k);
+                                    " Trường: " (k)
+                                }
+                            }
+                            @for (i, kind) in attachment_kinds(m).into_iter().enumerate() {
+                                label.check for={ "ita" (i) } {
+                                    input id={ "ita" (i) } type="checkbox" name="item_attachment" value=(kind);
+                                    " Tệp: " (kind)
+                                }
+                            }
+                        }
+                        label for="note" { "Ghi chú cho người nộp" }
+                        textarea #note name="note" rows="3" maxlength="2000" {}
+                        p.muted { "Chọn ít nhất một mục hoặc nhập ghi chú." }
                         button type="submit" { "Yêu cầu bổ sung" }
                     }
                 }
@@ -353,17 +416,19 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
                         label for="amount" { "Số tiền (đồng)" }
                         input #amount type="number" name="amount_vnd" min="1" required;
                         label for="bin" { "Mã ngân hàng (BIN)" }
-                        input #bin type="text" name="bank_bin" inputmode="numeric" pattern="[0-9]{6}" required;
+                        input #bin type="text" name="bank_bin" inputmode="numeric" pattern="[0-9]{6}" required value=(p.bank.map(|b| b.bank_bin.as_str()).unwrap_or(""));
                         label for="acct" { "Số tài khoản" }
-                        input #acct type="text" name="account_number" required maxlength="19";
+                        input #acct type="text" name="account_number" required maxlength="19" value=(p.bank.map(|b| b.account_number.as_str()).unwrap_or(""));
                         label for="acctname" { "Tên tài khoản" }
-                        input #acctname type="text" name="account_name" required maxlength="100";
+                        input #acctname type="text" name="account_name" required maxlength="100" value=(p.bank.map(|b| b.account_name.as_str()).unwrap_or(""));
+                        @if p.bank.is_none() { p.muted { "Cơ quan chưa khai báo tài khoản nhận phí; vui lòng nhập." } }
                         button type="submit" { "Yêu cầu nộp phí" }
                     }
                 }
                 @if can(s, &EventKind::Paid) {
                     form method="post" action=(action_url) {
                         input type="hidden" name="csrf" value=(p.csrf); input type="hidden" name="action" value="paid";
+                        (fee_status(p.events))
                         p { "Đã nhận được tiền phí, lệ phí." }
                         button type="submit" { "Xác nhận đã nộp phí" }
                     }
@@ -400,6 +465,17 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
                     }
                 }
             }
+            @if p.revisions.len() > 1 {
+                h2 { "Các lần nộp và nội dung đã sửa" }
+                (revision_history(p.revisions))
+            }
+            @if let Some(r) = p.rating {
+                h2 { "Đánh giá của người nộp" }
+                p.rating {
+                    span aria-label={ (r.stars) " trên 5 sao" } { (stars_text(r.stars)) } " " (r.stars) "/5 · " (vn_time(r.rated_at))
+                }
+                @if let Some(c) = &r.comment { blockquote { (c) } }
+            }
             h2 { "Lịch sử xử lý" }
             table {
                 thead { tr { th { "Thời gian" } th { "Sự kiện" } th { "Trạng thái" } } }
@@ -429,6 +505,107 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
     )
 }
 
+fn attachment_kinds(m: &DossierManifest) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for a in &m.attachments {
+        if !out.contains(&a.kind.as_str()) {
+            out.push(&a.kind);
+        }
+    }
+    out
+}
+
+fn stars_text(n: u8) -> String {
+    (1..=5u8).map(|i| if i <= n { '★' } else { '☆' }).collect()
+}
+
+/// The latest fee request and the applicant's payment claims after it.
+fn fee_status(events: &[Event]) -> Markup {
+    let Some(i) = events
+        .iter()
+        .rposition(|e| matches!(e.event, EventKind::FeeRequested { .. }))
+    else {
+        return html! {};
+    };
+    let fee = match &events[i].event {
+        EventKind::FeeRequested { amount_vnd, .. } => *amount_vnd,
+        _ => 0,
+    };
+    let claims: Vec<(u64, &str)> = events[i + 1..]
+        .iter()
+        .filter_map(|e| match e.event {
+            EventKind::PaymentClaimed { amount_vnd } => Some((amount_vnd, e.at.as_str())),
+            _ => None,
+        })
+        .collect();
+    html! {
+        p { "Phí đã yêu cầu: " strong { (vnd(fee)) " đ" } }
+        @if claims.is_empty() {
+            p.muted { "Người nộp chưa báo đã chuyển khoản." }
+        }
+        @for (amount, at) in &claims {
+            p.claim {
+                "Người nộp báo đã chuyển khoản " strong { (vnd(*amount)) " đ" } " lúc " (vn_time_rfc(at))
+                @if *amount != fee { " — " strong.warn { "khác số phí yêu cầu" } }
+            }
+        }
+    }
+}
+
+fn value_text(v: Option<&FormValue>) -> Markup {
+    match v {
+        None => html! { em { "(trống)" } },
+        Some(v) => form_value(v),
+    }
+}
+
+/// Each resubmission against the revision before it: fields old → new, attachments replaced.
+fn revision_history(revs: &[(RevisionRow, DossierManifest)]) -> Markup {
+    html! {
+        @for w in revs.windows(2) {
+            @let (prev, next) = (&w[0], &w[1]);
+            section.revision {
+                h3 { "Lần " (next.0.revision) " · " (vn_time(next.0.submitted_at)) }
+                @if next.0.changed_fields.is_empty() && next.0.changed_attachments.is_empty() {
+                    p.muted { "Không thay đổi nội dung so với lần trước." }
+                }
+                @if !next.0.changed_fields.is_empty() {
+                    table.diff {
+                        thead { tr { th { "Trường" } th { "Trước" } th { "Sau" } } }
+                        tbody {
+                            @for f in &next.0.changed_fields {
+                                tr {
+                                    th { (f) }
+                                    td.old { (value_text(prev.1.form.get(f))) }
+                                    td.new { (value_text(next.1.form.get(f))) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !next.0.changed_attachments.is_empty() {
+                    ul.diff {
+                        @for kind in &next.0.changed_attachments {
+                            li {
+                                "Tệp " strong { (kind) } ": "
+                                @let before: Vec<&str> = prev.1.attachments.iter().filter(|a| &a.kind == kind).map(|a| a.sha256.as_str()).collect();
+                                @let after: Vec<&str> = next.1.attachments.iter().filter(|a| &a.kind == kind).map(|a| a.sha256.as_str()).collect();
+                                @if before.is_empty() { "thêm mới" } @else if after.is_empty() { "đã bỏ" } @else { "đã thay" }
+                                @for (i, h) in before.iter().enumerate() {
+                                    " · " a href={ "/console/blobs/" (h) } { "tệp cũ" @if before.len() > 1 { " " (i + 1) } }
+                                }
+                                @for (i, h) in after.iter().enumerate() {
+                                    " · " a href={ "/console/blobs/" (h) } { "tệp mới" @if after.len() > 1 { " " (i + 1) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,6 +616,168 @@ mod tests {
         assert_eq!(vnd(5), "5");
         assert_eq!(vnd(1_234_567), "1.234.567");
         assert_eq!(vn_time(1_664_334_000_000), "28/09/2022 10:00");
+    }
+
+    /// Every after-submission section on one page. With `DVC_CONSOLE_SNAPSHOT=<file.html>` the page
+    /// is also written out (stylesheet inlined) for a look in a 360 px browser window.
+    #[test]
+    fn dossier_page_shows_after_submission_sections() {
+        #![allow(clippy::unwrap_used)]
+        let officer = Account {
+            id: "o".into(),
+            login: "canbo.thu".into(),
+            role: dvc_protocol::auth::Role::Officer,
+            agency_code: Some("A.1".into()),
+            display_name: Some("Cán bộ Thử".into()),
+            password_hash: String::new(),
+            disabled: false,
+        };
+        let mk = |date: &str, photo: &str| -> DossierManifest {
+            serde_json::from_value(serde_json::json!({
+                "procedure_code": "1.001456", "agency_code": "A.1",
+                "form": {"ho_ten": "Nguyễn Văn Thử", "ngay_sinh": date, "noi_thuong_tru": "Số 1, đường Thử Nghiệm Rất Dài Để Kiểm Tra Xuống Dòng, xã Thử, tỉnh Thử"},
+                "attachments": [{"kind": "portrait_4x6", "sha256": photo.repeat(64), "content_type": "image/jpeg", "size": 40960}],
+                "delivery": {"method": "online"}
+            }))
+            .unwrap()
+        };
+        let (m1, m2) = (mk("01/01/1990", "a"), mk("02/01/1990", "b"));
+        let rev = |n: i64, cf: &[&str], ca: &[&str]| RevisionRow {
+            dossier_uuid: "d".into(),
+            revision: n,
+            account_id: "c".into(),
+            content_hash: String::new(),
+            manifest: String::new(),
+            changed_fields: cf.iter().map(|s| s.to_string()).collect(),
+            changed_attachments: ca.iter().map(|s| s.to_string()).collect(),
+            submitted_at: 1_664_334_000_000 + n * 3_600_000,
+            event_seq: n,
+        };
+        let revisions = vec![
+            (rev(1, &[], &[]), m1),
+            (rev(2, &["ngay_sinh"], &["portrait_4x6"]), m2.clone()),
+        ];
+        let ev = |kind: serde_json::Value, state: &str| -> Event {
+            serde_json::from_value(serde_json::json!({
+                "cursor": "1", "dossier_uuid": "d", "dossier_code": "A.1-220928-0001",
+                "state": state, "at": "2022-09-28T03:00:00.000Z", "event": kind
+            }))
+            .unwrap()
+        };
+        let events = vec![
+            ev(serde_json::json!({"type": "received"}), "received"),
+            ev(
+                serde_json::json!({"type": "supplement_requested", "note": "Ảnh mờ",
+                "items": [{"target": "field", "name": "ngay_sinh"}, {"target": "attachment", "kind": "portrait_4x6"}]}),
+                "supplement_requested",
+            ),
+            ev(
+                serde_json::json!({"type": "resubmitted", "revision": 2, "changed_fields": ["ngay_sinh"], "changed_attachments": ["portrait_4x6"]}),
+                "received",
+            ),
+            ev(serde_json::json!({"type": "accepted"}), "accepted"),
+            ev(
+                serde_json::json!({"type": "fee_requested", "amount_vnd": 200000,
+                "bank": {"bank_bin": "970415", "account_number": "0000123456789", "account_name": "DEMO CO QUAN"}, "transfer_note": "A.1-220928-0001"}),
+                "fee_requested",
+            ),
+            ev(
+                serde_json::json!({"type": "payment_claimed", "amount_vnd": 200000}),
+                "fee_requested",
+            ),
+        ];
+        let d = Dossier {
+            uuid: "d".into(),
+            code: "A.1-220928-0001".into(),
+            agency_code: "A.1".into(),
+            procedure_code: "1.001456".into(),
+            submitter_id: "c".into(),
+            citizen_id: None,
+            state: DossierState::FeeRequested,
+            content_hash: String::new(),
+            manifest: String::new(),
+            received_at: 1_664_334_000_000,
+            updated_at: 1_664_334_000_000,
+            received_seq: 1,
+            revision: 2,
+        };
+        let bank = BankAccount {
+            bank_bin: "970415".into(),
+            account_number: "0000123456789".into(),
+            account_name: "DEMO CO QUAN".into(),
+        };
+        let rating = RatingRow {
+            stars: 4,
+            comment: Some("Nhanh gọn <b>".into()),
+            rated_at: 1_664_334_000_000,
+        };
+        let html = dossier(&DossierPage {
+            officer: &officer,
+            csrf: "t",
+            dossier: &d,
+            manifest: &m2,
+            events: &events,
+            audit: &[],
+            submitter: None,
+            bank: Some(&bank),
+            revisions: &revisions,
+            rating: Some(&rating),
+            ok: None,
+            err: None,
+        })
+        .into_string();
+        for needle in [
+            "Người nộp báo đã chuyển khoản <strong>200.000 đ</strong> lúc 28/09/2022 10:00",
+            "Lần 2",
+            "01/01/1990",
+            "02/01/1990",
+            &format!("/console/blobs/{}", "a".repeat(64)),
+            &format!("/console/blobs/{}", "b".repeat(64)),
+            "★★★★☆",
+            "Nhanh gọn &lt;b&gt;",
+            "Yêu cầu bổ sung (trường ngay_sinh, tệp portrait_4x6): Ảnh mờ",
+            "đã sửa: ngay_sinh, portrait_4x6",
+        ] {
+            assert!(html.contains(needle), "{needle} missing");
+        }
+        assert!(!html.contains("khác số phí yêu cầu"));
+        // in `received`, the supplement form lists every field and attachment kind
+        let received = Dossier {
+            state: DossierState::Received,
+            ..d.clone()
+        };
+        let form_page = dossier(&DossierPage {
+            officer: &officer,
+            csrf: "t",
+            dossier: &received,
+            manifest: &m2,
+            events: &events[..1],
+            audit: &[],
+            submitter: None,
+            bank: Some(&bank),
+            revisions: &revisions[..1],
+            rating: None,
+            ok: None,
+            err: None,
+        })
+        .into_string();
+        for needle in [
+            r#"name="item_field" value="noi_thuong_tru""#,
+            r#"name="item_attachment" value="portrait_4x6""#,
+            r#"value="0000123456789""#,
+        ] {
+            assert!(form_page.contains(needle), "{needle} missing");
+        }
+        if let Ok(out) = std::env::var("DVC_CONSOLE_SNAPSHOT") {
+            let css = format!("<style>{}</style>", include_str!("console.css"));
+            let link = r#"<link rel="stylesheet" href="/console/static/console.css">"#;
+            std::fs::write(format!("{out}.form.html"), form_page.replace(link, &css)).unwrap();
+            let page = html.replace(
+                r#"<link rel="stylesheet" href="/console/static/console.css">"#,
+                &format!("<style>{}</style>", include_str!("console.css")),
+            );
+            std::fs::write(out, page).unwrap();
+        }
     }
 
     #[test]

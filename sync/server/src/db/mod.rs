@@ -16,7 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use dvc_protocol::auth::Role;
 use dvc_protocol::dossiers::DossierState;
-use dvc_protocol::events::EventKind;
+use dvc_protocol::events::{BankAccount, EventKind};
 
 use crate::domain::Scope;
 
@@ -246,6 +246,8 @@ pub struct Dossier {
     pub updated_at: i64,
     /// Seq of the `received` event.
     pub received_seq: i64,
+    /// The latest revision number (1 until a supplement is resubmitted).
+    pub revision: i64,
 }
 
 /// How a submission went.
@@ -293,6 +295,117 @@ pub enum TransitionOutcome {
     NotFound,
     /// Not allowed from the current state.
     InvalidTransition(DossierState),
+    /// Nothing to do: the same thing is already pending (a repeated payment claim).
+    Unchanged(DossierState),
+}
+
+/// A stored revision of a dossier's manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionRow {
+    /// Dossier uuid.
+    pub dossier_uuid: String,
+    /// 1 for the first submission, then 2, 3, …
+    pub revision: i64,
+    /// Who sent it.
+    pub account_id: String,
+    /// SHA-256 of the canonical manifest JSON (judges repeats).
+    pub content_hash: String,
+    /// Canonical manifest JSON.
+    pub manifest: String,
+    /// Form fields that differ from the previous revision.
+    pub changed_fields: Vec<String>,
+    /// Attachment kinds that differ from the previous revision.
+    pub changed_attachments: Vec<String>,
+    /// Unix ms.
+    pub submitted_at: i64,
+    /// Seq of its `received` (revision 1) or `resubmitted` event.
+    pub event_seq: i64,
+}
+
+/// A corrected manifest to store as the next revision.
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    /// Dossier uuid.
+    pub dossier_uuid: String,
+    /// The dossier must be in this scope (the submitter or linked citizen).
+    pub scope: Scope,
+    /// Acting account.
+    pub account_id: String,
+    /// The revision number asked for.
+    pub revision: i64,
+    /// SHA-256 of the canonical manifest JSON.
+    pub content_hash: String,
+    /// Canonical manifest JSON.
+    pub manifest: String,
+    /// Attachment hashes (deduplicated).
+    pub attachments: Vec<String>,
+    /// Unix ms.
+    pub now: i64,
+}
+
+/// How a revision went.
+#[derive(Debug, Clone)]
+pub enum RevisionOutcome {
+    /// Stored; the dossier is `received` again. The row and the dossier's code.
+    Created(RevisionRow, String),
+    /// The same revision with the same content was stored before.
+    Repeat(RevisionRow, String),
+    /// No such dossier in the scope.
+    NotFound,
+    /// The number is used with other content, or is not the next one.
+    Conflict,
+    /// The dossier is not waiting for a supplement.
+    InvalidState(DossierState),
+    /// These attachments are neither the caller's nor already part of the dossier.
+    BlobsMissing(Vec<String>),
+}
+
+/// A stored rating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingRow {
+    /// 1–5.
+    pub stars: u8,
+    /// Trimmed comment.
+    pub comment: Option<String>,
+    /// Unix ms.
+    pub rated_at: i64,
+}
+
+/// How a rating went.
+#[derive(Debug, Clone)]
+pub enum RateOutcome {
+    /// Stored now.
+    Saved(RatingRow),
+    /// The same rating was stored before.
+    Same(RatingRow),
+    /// A different rating was stored before.
+    Different,
+    /// No such dossier in the scope.
+    NotFound,
+    /// Not `completed`.
+    InvalidState(DossierState),
+}
+
+/// The form fields and attachment kinds that differ between the previous manifest JSON and the
+/// next (shared by both backends).
+pub(crate) fn revision_diff(previous: &str, next: &str) -> DbResult<(Vec<String>, Vec<String>)> {
+    let parse = |s: &str| {
+        serde_json::from_str::<dvc_protocol::dossiers::DossierManifest>(s)
+            .map_err(|err| DbError::Corrupt(format!("manifest: {err}")))
+    };
+    let (a, b) = (parse(previous)?, parse(next)?);
+    Ok((
+        crate::domain::changed_fields(&a, &b),
+        crate::domain::changed_attachments(&a, &b),
+    ))
+}
+
+pub(crate) fn json_list(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+pub(crate) fn parse_list(s: &str) -> DbResult<Vec<String>> {
+    serde_json::from_str(s).map_err(|err| DbError::Corrupt(format!("list {s:?}: {err}")))
 }
 
 /// An event row.
@@ -353,6 +466,10 @@ pub trait Database: Send + Sync + 'static {
     async fn agency_name(&self, code: &str) -> DbResult<Option<String>>;
     /// Every agency as `(code, name)`, ordered by code.
     async fn agencies(&self) -> DbResult<Vec<(String, String)>>;
+    /// Sets the bank account fees are paid into (prefilled in the console's fee form).
+    async fn set_agency_bank(&self, code: &str, bank: &BankAccount) -> DbResult<()>;
+    /// The agency's bank account, if configured.
+    async fn agency_bank(&self, code: &str) -> DbResult<Option<BankAccount>>;
 
     // ---- accounts
     /// Inserts an account; `false` if the login is taken.
@@ -467,6 +584,23 @@ pub trait Database: Send + Sync + 'static {
     async fn dossier_audit(&self, uuid: &str) -> DbResult<Vec<AuditRow>>;
     /// The highest event seq (0 if none).
     async fn max_event_seq(&self) -> DbResult<i64>;
+
+    // ---- after submission
+    /// Stores the next revision, links its blobs, appends `resubmitted` and an audit row — one
+    /// transaction.
+    async fn submit_revision(&self, r: &NewRevision) -> DbResult<RevisionOutcome>;
+    /// A dossier's revisions, oldest first.
+    async fn revisions(&self, uuid: &str) -> DbResult<Vec<RevisionRow>>;
+    /// Rates a completed dossier once.
+    async fn rate(
+        &self,
+        scope: &Scope,
+        uuid: &str,
+        account_id: &str,
+        rating: &RatingRow,
+    ) -> DbResult<RateOutcome>;
+    /// A dossier's rating.
+    async fn rating(&self, uuid: &str) -> DbResult<Option<RatingRow>>;
 }
 
 /// Shared handle.

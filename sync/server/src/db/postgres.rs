@@ -14,7 +14,13 @@ use tokio_postgres::{NoTls, Row};
 use super::*;
 use crate::domain::{self, Scope};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_after_submission.sql"),
+    ),
+];
 /// Advisory lock keys (arbitrary, fixed).
 const MIGRATION_LOCK: i64 = 0x6476_6300;
 const EVENT_LOCK: i64 = 0x6476_6301;
@@ -133,7 +139,7 @@ async fn insert_new(
         .map_err(e("prepare"))?;
     let insert = tx
         .prepare_cached(&format!(
-            "INSERT INTO dossiers ({DOSSIER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)"
+            "INSERT INTO dossiers ({DOSSIER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 1)"
         ))
         .await
         .map_err(e("prepare"))?;
@@ -148,6 +154,8 @@ async fn insert_new(
         .prepare_cached(
             "WITH ev AS (INSERT INTO events (dossier_uuid, agency_code, submitter_id, citizen_id, at, state, kind, payload) \
                          VALUES ($1, $2, $3, $4, $5, 'received', 'received', $6) RETURNING seq) \
+             , rev AS (INSERT INTO dossier_revisions (dossier_uuid, revision, account_id, content_hash, manifest, submitted_at, event_seq) \
+                         SELECT $1, 1, $3, $7, $8, $5, seq FROM ev) \
              UPDATE dossiers SET received_seq = (SELECT seq FROM ev) WHERE uuid = $1 RETURNING received_seq",
         )
         .await
@@ -172,6 +180,7 @@ async fn insert_new(
         received_at: d.now,
         updated_at: d.now,
         received_seq: 0,
+        revision: 1,
     };
     let state = dossier.state.as_str();
     type P<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
@@ -189,13 +198,15 @@ async fn insert_new(
         &d.now,
     ];
     let p_link: [P<'_>; 2] = [&d.uuid, &d.attachments];
-    let p_event: [P<'_>; 6] = [
+    let p_event: [P<'_>; 8] = [
         &d.uuid,
         &d.agency_code,
         &d.submitter_id,
         &d.citizen_id,
         &d.now,
         &payload,
+        &d.content_hash,
+        &d.manifest,
     ];
     // One round trip: the three statements are pipelined and run in order.
     let (_, _, row) = tokio::try_join!(
@@ -260,7 +271,7 @@ fn to_account(r: &Row, o: usize) -> DbResult<Account> {
 
 const DOSSIER_COLS: &str =
     "uuid, code, agency_code, procedure_code, submitter_id, citizen_id, state, \
-     content_hash, manifest, received_at, updated_at, received_seq";
+     content_hash, manifest, received_at, updated_at, received_seq, revision";
 
 fn to_dossier(r: &Row) -> DbResult<Dossier> {
     let state: String = r.get(6);
@@ -277,6 +288,7 @@ fn to_dossier(r: &Row) -> DbResult<Dossier> {
         received_at: r.get(9),
         updated_at: r.get(10),
         received_seq: r.get(11),
+        revision: r.get(12),
     })
 }
 
@@ -477,6 +489,37 @@ impl Database for PgDb {
             .await
             .map_err(e("agencies"))?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn set_agency_bank(&self, code: &str, bank: &BankAccount) -> DbResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "UPDATE agencies SET bank_bin = $2, account_number = $3, account_name = $4 WHERE code = $1",
+            &[&code, &bank.bank_bin, &bank.account_number, &bank.account_name],
+        )
+        .await
+        .map_err(e("set agency bank"))?;
+        Ok(())
+    }
+
+    async fn agency_bank(&self, code: &str) -> DbResult<Option<BankAccount>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT bank_bin, account_number, account_name FROM agencies WHERE code = $1",
+                &[&code],
+            )
+            .await
+            .map_err(e("agency bank"))?;
+        Ok(row.and_then(|r| {
+            let (bin, num, name): (Option<String>, Option<String>, Option<String>) =
+                (r.get(0), r.get(1), r.get(2));
+            Some(BankAccount {
+                bank_bin: bin?,
+                account_number: num?,
+                account_name: name?,
+            })
+        }))
     }
 
     async fn create_account(&self, a: &Account, now: i64) -> DbResult<bool> {
@@ -967,6 +1010,18 @@ impl Database for PgDb {
         let Some(next) = domain::next_state(d.state, &t.event, t.actor) else {
             return Ok(TransitionOutcome::InvalidTransition(d.state));
         };
+        if matches!(t.event, EventKind::PaymentClaimed { .. }) {
+            let last = tx
+                .query_opt(
+                    "SELECT kind FROM events WHERE dossier_uuid = $1 ORDER BY seq DESC LIMIT 1",
+                    &[&d.uuid],
+                )
+                .await
+                .map_err(e("last event"))?;
+            if last.map(|r| r.get::<_, String>(0)).as_deref() == Some("payment_claimed") {
+                return Ok(TransitionOutcome::Unchanged(d.state));
+            }
+        }
         tx.execute(
             "UPDATE dossiers SET state = $2, updated_at = $3 WHERE uuid = $1",
             &[&d.uuid, &next.as_str(), &t.now],
@@ -1058,4 +1113,227 @@ impl Database for PgDb {
             .map_err(e("max seq"))?;
         Ok(row.get(0))
     }
+
+    async fn submit_revision(&self, r: &NewRevision) -> DbResult<RevisionOutcome> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(e("begin"))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&EVENT_LOCK])
+            .await
+            .map_err(e("event lock"))?;
+        let (clause, arg) = scope_clause(&r.scope, "d", 2);
+        let row = tx
+            .query_opt(
+                &format!("SELECT {DOSSIER_COLS} FROM dossiers d WHERE d.uuid = $1 AND {clause} FOR UPDATE"),
+                &[&r.dossier_uuid, &arg],
+            )
+            .await
+            .map_err(e("dossier for revision"))?;
+        let Some(row) = row else {
+            return Ok(RevisionOutcome::NotFound);
+        };
+        let d = to_dossier(&row)?;
+        let existing = tx
+            .query_opt(
+                &format!("SELECT {REVISION_COLS} FROM dossier_revisions WHERE dossier_uuid = $1 AND revision = $2"),
+                &[&d.uuid, &r.revision],
+            )
+            .await
+            .map_err(e("find revision"))?;
+        if let Some(old) = existing {
+            let old = to_revision(&old)?;
+            return Ok(if old.content_hash == r.content_hash {
+                RevisionOutcome::Repeat(old, d.code)
+            } else {
+                RevisionOutcome::Conflict
+            });
+        }
+        let probe = EventKind::Resubmitted {
+            revision: 0,
+            changed_fields: vec![],
+            changed_attachments: vec![],
+        };
+        let Some(next) = domain::next_state(d.state, &probe, domain::Actor::Applicant) else {
+            return Ok(RevisionOutcome::InvalidState(d.state));
+        };
+        if r.revision != d.revision + 1 {
+            return Ok(RevisionOutcome::Conflict);
+        }
+        let owned = owned_in(&tx, &r.account_id, &r.attachments).await?;
+        let linked: HashSet<String> = tx
+            .query(
+                "SELECT sha256 FROM dossier_blobs WHERE dossier_uuid = $1 AND role = 'attachment'",
+                &[&d.uuid],
+            )
+            .await
+            .map_err(e("linked blobs"))?
+            .iter()
+            .map(|row| row.get::<_, String>(0))
+            .collect();
+        let missing: Vec<String> = r
+            .attachments
+            .iter()
+            .filter(|h| !owned.contains(*h) && !linked.contains(*h))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Ok(RevisionOutcome::BlobsMissing(missing));
+        }
+        let (changed_fields, changed_attachments) = revision_diff(&d.manifest, &r.manifest)?;
+        let revision =
+            u32::try_from(r.revision).map_err(|_| DbError::Corrupt("revision".into()))?;
+        let event = EventKind::Resubmitted {
+            revision,
+            changed_fields: changed_fields.clone(),
+            changed_attachments: changed_attachments.clone(),
+        };
+        tx.execute(
+            "UPDATE dossiers SET manifest = $2, revision = $3, state = $4, updated_at = $5 WHERE uuid = $1",
+            &[&d.uuid, &r.manifest, &r.revision, &next.as_str(), &r.now],
+        )
+        .await
+        .map_err(e("update dossier"))?;
+        tx.execute(
+            "INSERT INTO dossier_blobs (dossier_uuid, sha256, role) \
+             SELECT $1, h, 'attachment' FROM unnest($2::TEXT[]) AS h ON CONFLICT DO NOTHING",
+            &[&d.uuid, &r.attachments],
+        )
+        .await
+        .map_err(e("link blobs"))?;
+        let seq = insert_event(&tx, &d, r.now, next, &event).await?;
+        let row = RevisionRow {
+            dossier_uuid: d.uuid.clone(),
+            revision: r.revision,
+            account_id: r.account_id.clone(),
+            content_hash: r.content_hash.clone(),
+            manifest: r.manifest.clone(),
+            changed_fields,
+            changed_attachments,
+            submitted_at: r.now,
+            event_seq: seq,
+        };
+        tx.execute(
+            &format!("INSERT INTO dossier_revisions ({REVISION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+            &[
+                &row.dossier_uuid,
+                &row.revision,
+                &row.account_id,
+                &row.content_hash,
+                &row.manifest,
+                &json_list(&row.changed_fields),
+                &json_list(&row.changed_attachments),
+                &row.submitted_at,
+                &row.event_seq,
+            ],
+        )
+        .await
+        .map_err(e("insert revision"))?;
+        tx.execute(
+            "INSERT INTO audit (at, actor_id, dossier_uuid, action, detail, event_seq) VALUES ($1, $2, $3, 'resubmitted', $4, $5)",
+            &[&r.now, &r.account_id, &d.uuid, &format!("revision {}", r.revision), &seq],
+        )
+        .await
+        .map_err(e("audit"))?;
+        tx.commit().await.map_err(e("commit revision"))?;
+        Ok(RevisionOutcome::Created(row, d.code))
+    }
+
+    async fn revisions(&self, uuid: &str) -> DbResult<Vec<RevisionRow>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                &format!("SELECT {REVISION_COLS} FROM dossier_revisions WHERE dossier_uuid = $1 ORDER BY revision"),
+                &[&uuid],
+            )
+            .await
+            .map_err(e("revisions"))?;
+        rows.iter().map(to_revision).collect()
+    }
+
+    async fn rate(
+        &self,
+        scope: &Scope,
+        uuid: &str,
+        account_id: &str,
+        rating: &RatingRow,
+    ) -> DbResult<RateOutcome> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(e("begin"))?;
+        let (clause, arg) = scope_clause(scope, "d", 2);
+        let row = tx
+            .query_opt(
+                &format!(
+                    "SELECT d.state FROM dossiers d WHERE d.uuid = $1 AND {clause} FOR UPDATE"
+                ),
+                &[&uuid, &arg],
+            )
+            .await
+            .map_err(e("dossier for rating"))?;
+        let Some(row) = row else {
+            return Ok(RateOutcome::NotFound);
+        };
+        let state = parse_state(&row.get::<_, String>(0))?;
+        if let Some(old) = rating_in(&tx, uuid).await? {
+            return Ok(
+                if old.stars == rating.stars && old.comment == rating.comment {
+                    RateOutcome::Same(old)
+                } else {
+                    RateOutcome::Different
+                },
+            );
+        }
+        if state != DossierState::Completed {
+            return Ok(RateOutcome::InvalidState(state));
+        }
+        tx.execute(
+            "INSERT INTO ratings (dossier_uuid, account_id, stars, comment, rated_at) VALUES ($1, $2, $3, $4, $5)",
+            &[&uuid, &account_id, &i16::from(rating.stars), &rating.comment, &rating.rated_at],
+        )
+        .await
+        .map_err(e("insert rating"))?;
+        tx.commit().await.map_err(e("commit rating"))?;
+        Ok(RateOutcome::Saved(rating.clone()))
+    }
+
+    async fn rating(&self, uuid: &str) -> DbResult<Option<RatingRow>> {
+        let c = self.client().await?;
+        rating_in(&c, uuid).await
+    }
+}
+
+async fn rating_in(c: &impl GenericClient, uuid: &str) -> DbResult<Option<RatingRow>> {
+    let row = c
+        .query_opt(
+            "SELECT stars, comment, rated_at FROM ratings WHERE dossier_uuid = $1",
+            &[&uuid],
+        )
+        .await
+        .map_err(e("rating"))?;
+    row.map(|r| {
+        let stars: i16 = r.get(0);
+        Ok(RatingRow {
+            stars: u8::try_from(stars).map_err(|_| DbError::Corrupt(format!("stars {stars}")))?,
+            comment: r.get(1),
+            rated_at: r.get(2),
+        })
+    })
+    .transpose()
+}
+
+const REVISION_COLS: &str = "dossier_uuid, revision, account_id, content_hash, manifest, \
+     changed_fields, changed_attachments, submitted_at, event_seq";
+
+fn to_revision(r: &Row) -> DbResult<RevisionRow> {
+    let cf: String = r.get(5);
+    let ca: String = r.get(6);
+    Ok(RevisionRow {
+        dossier_uuid: r.get(0),
+        revision: r.get(1),
+        account_id: r.get(2),
+        content_hash: r.get(3),
+        manifest: r.get(4),
+        changed_fields: parse_list(&cf)?,
+        changed_attachments: parse_list(&ca)?,
+        submitted_at: r.get(7),
+        event_seq: r.get(8),
+    })
 }

@@ -16,7 +16,13 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::*;
 use crate::domain::{self, Scope};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_after_submission.sql"),
+    ),
+];
 const READERS: usize = 4;
 /// Most jobs committed together.
 const MAX_BATCH: usize = 128;
@@ -220,7 +226,7 @@ fn to_account(raw: RawAccount) -> DbResult<Account> {
 
 const DOSSIER_COLS: &str =
     "uuid, code, agency_code, procedure_code, submitter_id, citizen_id, state, \
-     content_hash, manifest, received_at, updated_at, received_seq";
+     content_hash, manifest, received_at, updated_at, received_seq, revision";
 
 type RawDossier = (
     String,
@@ -232,6 +238,7 @@ type RawDossier = (
     String,
     String,
     String,
+    i64,
     i64,
     i64,
     i64,
@@ -251,6 +258,7 @@ fn dossier_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawDossier> {
         r.get(9)?,
         r.get(10)?,
         r.get(11)?,
+        r.get(12)?,
     ))
 }
 
@@ -268,6 +276,7 @@ fn to_dossier(raw: RawDossier) -> DbResult<Dossier> {
         received_at,
         updated_at,
         received_seq,
+        revision,
     ) = raw;
     Ok(Dossier {
         uuid,
@@ -282,6 +291,7 @@ fn to_dossier(raw: RawDossier) -> DbResult<Dossier> {
         received_at,
         updated_at,
         received_seq,
+        revision,
     })
 }
 
@@ -457,6 +467,44 @@ impl Database for SqliteDb {
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
                 .map_err(e("agencies"))?;
             rows.collect::<Result<Vec<_>, _>>().map_err(e("agencies"))
+        })
+        .await
+    }
+
+    async fn set_agency_bank(&self, code: &str, bank: &BankAccount) -> DbResult<()> {
+        let (code, b) = (code.to_owned(), bank.clone());
+        self.write(move |c| {
+            c.execute(
+                "UPDATE agencies SET bank_bin = ?2, account_number = ?3, account_name = ?4 WHERE code = ?1",
+                params![code, b.bank_bin, b.account_number, b.account_name],
+            )
+            .map_err(e("set agency bank"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn agency_bank(&self, code: &str) -> DbResult<Option<BankAccount>> {
+        let code = code.to_owned();
+        self.read(move |c| {
+            let row: Option<(Option<String>, Option<String>, Option<String>)> = c
+                .query_row(
+                    "SELECT bank_bin, account_number, account_name FROM agencies WHERE code = ?1",
+                    [code],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()
+                .map_err(e("agency bank"))?;
+            Ok(match row {
+                Some((Some(bank_bin), Some(account_number), Some(account_name))) => {
+                    Some(BankAccount {
+                        bank_bin,
+                        account_number,
+                        account_name,
+                    })
+                }
+                _ => None,
+            })
         })
         .await
     }
@@ -939,9 +987,10 @@ impl Database for SqliteDb {
                 received_at: d.now,
                 updated_at: d.now,
                 received_seq: 0,
+                revision: 1,
             };
             tx.execute(
-                &format!("INSERT INTO dossiers ({DOSSIER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)"),
+                &format!("INSERT INTO dossiers ({DOSSIER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 1)"),
                 params![dossier.uuid, dossier.code, dossier.agency_code, dossier.procedure_code, dossier.submitter_id,
                         dossier.citizen_id, dossier.state.as_str(), dossier.content_hash, dossier.manifest, d.now, d.now],
             )
@@ -957,6 +1006,12 @@ impl Database for SqliteDb {
             tx.execute("UPDATE dossiers SET received_seq = ?2 WHERE uuid = ?1", params![d.uuid, seq])
                 .map_err(e("received seq"))?;
             dossier.received_seq = seq;
+            tx.execute(
+                "INSERT INTO dossier_revisions (dossier_uuid, revision, account_id, content_hash, manifest, submitted_at, event_seq) \
+                 VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6)",
+                params![d.uuid, d.submitter_id, d.content_hash, d.manifest, d.now, seq],
+            )
+            .map_err(e("first revision"))?;
             Ok(SubmitOutcome::Created(dossier))
         })
         .await
@@ -1018,6 +1073,15 @@ impl Database for SqliteDb {
             let Some(next) = domain::next_state(d.state, &t.event, t.actor) else {
                 return Ok(TransitionOutcome::InvalidTransition(d.state));
             };
+            if matches!(t.event, EventKind::PaymentClaimed { .. }) {
+                let last: Option<String> = tx
+                    .query_row("SELECT kind FROM events WHERE dossier_uuid = ?1 ORDER BY seq DESC LIMIT 1", [&d.uuid], |r| r.get(0))
+                    .optional()
+                    .map_err(e("last event"))?;
+                if last.as_deref() == Some("payment_claimed") {
+                    return Ok(TransitionOutcome::Unchanged(d.state));
+                }
+            }
             tx.execute("UPDATE dossiers SET state = ?2, updated_at = ?3 WHERE uuid = ?1", params![d.uuid, next.as_str(), t.now])
                 .map_err(e("update state"))?;
             if let Some(h) = &t.result_blob {
@@ -1094,6 +1158,236 @@ impl Database for SqliteDb {
         })
         .await
     }
+
+    async fn submit_revision(&self, r: &NewRevision) -> DbResult<RevisionOutcome> {
+        let r = r.clone();
+        self.write(move |c| {
+            let tx = c;
+            let (clause, args) = scope_clause(&r.scope, "d");
+            let scope_arg = args.into_iter().next().unwrap_or_default();
+            let raw = tx
+                .query_row(
+                    &format!("SELECT {DOSSIER_COLS} FROM dossiers d WHERE d.uuid = ?1 AND {}", clause.replace("?A", "?2")),
+                    params![r.dossier_uuid, scope_arg],
+                    dossier_row,
+                )
+                .optional()
+                .map_err(e("dossier for revision"))?;
+            let Some(raw) = raw else { return Ok(RevisionOutcome::NotFound) };
+            let d = to_dossier(raw)?;
+            let existing = tx
+                .query_row(
+                    &format!("SELECT {REVISION_COLS} FROM dossier_revisions WHERE dossier_uuid = ?1 AND revision = ?2"),
+                    params![d.uuid, r.revision],
+                    revision_row,
+                )
+                .optional()
+                .map_err(e("find revision"))?;
+            if let Some(raw) = existing {
+                let old = to_revision(raw)?;
+                return Ok(if old.content_hash == r.content_hash {
+                    RevisionOutcome::Repeat(old, d.code)
+                } else {
+                    RevisionOutcome::Conflict
+                });
+            }
+            let event_probe = EventKind::Resubmitted { revision: 0, changed_fields: vec![], changed_attachments: vec![] };
+            let Some(next) = domain::next_state(d.state, &event_probe, domain::Actor::Applicant) else {
+                return Ok(RevisionOutcome::InvalidState(d.state));
+            };
+            if r.revision != d.revision + 1 {
+                return Ok(RevisionOutcome::Conflict);
+            }
+            let owned = owned_in(tx, &r.account_id, &r.attachments)?;
+            let mut linked = tx
+                .prepare_cached("SELECT 1 FROM dossier_blobs WHERE dossier_uuid = ?1 AND sha256 = ?2 AND role = 'attachment'")
+                .map_err(e("linked blobs"))?;
+            let mut missing = Vec::new();
+            for h in r.attachments.iter().filter(|h| !owned.contains(*h)) {
+                if !linked.exists(params![d.uuid, h]).map_err(e("linked blobs"))? {
+                    missing.push(h.clone());
+                }
+            }
+            drop(linked);
+            if !missing.is_empty() {
+                return Ok(RevisionOutcome::BlobsMissing(missing));
+            }
+            let (changed_fields, changed_attachments) = revision_diff(&d.manifest, &r.manifest)?;
+            let revision = u32::try_from(r.revision).map_err(|_| DbError::Corrupt("revision".into()))?;
+            let event = EventKind::Resubmitted { revision, changed_fields: changed_fields.clone(), changed_attachments: changed_attachments.clone() };
+            tx.execute(
+                "UPDATE dossiers SET manifest = ?2, revision = ?3, state = ?4, updated_at = ?5 WHERE uuid = ?1",
+                params![d.uuid, r.manifest, r.revision, next.as_str(), r.now],
+            )
+            .map_err(e("update dossier"))?;
+            for h in &r.attachments {
+                tx.execute(
+                    "INSERT OR IGNORE INTO dossier_blobs (dossier_uuid, sha256, role) VALUES (?1, ?2, 'attachment')",
+                    params![d.uuid, h],
+                )
+                .map_err(e("link blob"))?;
+            }
+            let seq = insert_event(tx, &d, r.now, next, &event)?;
+            let row = RevisionRow {
+                dossier_uuid: d.uuid.clone(),
+                revision: r.revision,
+                account_id: r.account_id.clone(),
+                content_hash: r.content_hash.clone(),
+                manifest: r.manifest.clone(),
+                changed_fields,
+                changed_attachments,
+                submitted_at: r.now,
+                event_seq: seq,
+            };
+            tx.execute(
+                &format!("INSERT INTO dossier_revisions ({REVISION_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                params![row.dossier_uuid, row.revision, row.account_id, row.content_hash, row.manifest,
+                        json_list(&row.changed_fields), json_list(&row.changed_attachments), row.submitted_at, row.event_seq],
+            )
+            .map_err(e("insert revision"))?;
+            tx.execute(
+                "INSERT INTO audit (at, actor_id, dossier_uuid, action, detail, event_seq) VALUES (?1, ?2, ?3, 'resubmitted', ?4, ?5)",
+                params![r.now, r.account_id, d.uuid, format!("revision {}", r.revision), seq],
+            )
+            .map_err(e("audit"))?;
+            Ok(RevisionOutcome::Created(row, d.code))
+        })
+        .await
+    }
+
+    async fn revisions(&self, uuid: &str) -> DbResult<Vec<RevisionRow>> {
+        let uuid = uuid.to_owned();
+        self.read(move |c| {
+            let mut st = c
+                .prepare(&format!("SELECT {REVISION_COLS} FROM dossier_revisions WHERE dossier_uuid = ?1 ORDER BY revision"))
+                .map_err(e("revisions"))?;
+            let rows = st.query_map([uuid], revision_row).map_err(e("revisions"))?;
+            rows.map(|r| r.map_err(e("revisions")).and_then(to_revision)).collect()
+        })
+        .await
+    }
+
+    async fn rate(
+        &self,
+        scope: &Scope,
+        uuid: &str,
+        account_id: &str,
+        rating: &RatingRow,
+    ) -> DbResult<RateOutcome> {
+        let (scope, uuid, account_id, rating) = (
+            scope.clone(),
+            uuid.to_owned(),
+            account_id.to_owned(),
+            rating.clone(),
+        );
+        self.write(move |c| {
+            let tx = c;
+            let (clause, args) = scope_clause(&scope, "d");
+            let scope_arg = args.into_iter().next().unwrap_or_default();
+            let state: Option<String> = tx
+                .query_row(
+                    &format!("SELECT d.state FROM dossiers d WHERE d.uuid = ?1 AND {}", clause.replace("?A", "?2")),
+                    params![uuid, scope_arg],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(e("dossier for rating"))?;
+            let Some(state) = state else { return Ok(RateOutcome::NotFound) };
+            let state = parse_state(&state)?;
+            if let Some(old) = rating_in(tx, &uuid)? {
+                return Ok(if old.stars == rating.stars && old.comment == rating.comment {
+                    RateOutcome::Same(old)
+                } else {
+                    RateOutcome::Different
+                });
+            }
+            if state != DossierState::Completed {
+                return Ok(RateOutcome::InvalidState(state));
+            }
+            tx.execute(
+                "INSERT INTO ratings (dossier_uuid, account_id, stars, comment, rated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![uuid, account_id, rating.stars, rating.comment, rating.rated_at],
+            )
+            .map_err(e("insert rating"))?;
+            Ok(RateOutcome::Saved(rating))
+        })
+        .await
+    }
+
+    async fn rating(&self, uuid: &str) -> DbResult<Option<RatingRow>> {
+        let uuid = uuid.to_owned();
+        self.read(move |c| rating_in(c, &uuid)).await
+    }
+}
+
+fn rating_in(c: &Connection, uuid: &str) -> DbResult<Option<RatingRow>> {
+    c.query_row(
+        "SELECT stars, comment, rated_at FROM ratings WHERE dossier_uuid = ?1",
+        [uuid],
+        |r| {
+            Ok(RatingRow {
+                stars: r.get(0)?,
+                comment: r.get(1)?,
+                rated_at: r.get(2)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(e("rating"))
+}
+
+const REVISION_COLS: &str = "dossier_uuid, revision, account_id, content_hash, manifest, \
+     changed_fields, changed_attachments, submitted_at, event_seq";
+
+type RawRevision = (
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+);
+
+fn revision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRevision> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+fn to_revision(raw: RawRevision) -> DbResult<RevisionRow> {
+    let (
+        dossier_uuid,
+        revision,
+        account_id,
+        content_hash,
+        manifest,
+        cf,
+        ca,
+        submitted_at,
+        event_seq,
+    ) = raw;
+    Ok(RevisionRow {
+        dossier_uuid,
+        revision,
+        account_id,
+        content_hash,
+        manifest,
+        changed_fields: parse_list(&cf)?,
+        changed_attachments: parse_list(&ca)?,
+        submitted_at,
+        event_seq,
+    })
 }
 
 fn insert_account(c: &Connection, a: &Account, now: i64) -> DbResult<bool> {
@@ -1144,4 +1438,55 @@ fn owned_in(c: &Connection, account_id: &str, hashes: &[String]) -> DbResult<Has
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A database written by the v1 schema gains revision 1 of every dossier when migrated.
+    #[tokio::test]
+    async fn v2_backfills_first_revisions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATIONS[0].1).unwrap();
+            c.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT;
+                 INSERT INTO schema_migrations VALUES (1, 0);
+                 INSERT INTO agencies VALUES ('A.1', 'Thử', 0);
+                 INSERT INTO accounts (id, login, role, password_hash, created_at) VALUES ('acc', '0900000009', 'citizen', 'x', 0);
+                 INSERT INTO dossiers VALUES ('d1', 'A.1-260101-0001', 'A.1', '1.1', 'acc', NULL, 'received', 'hash1',
+                    '{\"agency_code\":\"A.1\",\"delivery\":{\"method\":\"online\"},\"form\":{},\"procedure_code\":\"1.1\"}', 5, 5, 0);
+                 INSERT INTO events (dossier_uuid, agency_code, submitter_id, at, state, kind, payload) VALUES ('d1', 'A.1', 'acc', 5, 'received', 'received', '{\"type\":\"received\"}');
+                 UPDATE dossiers SET received_seq = 1;",
+            )
+            .unwrap();
+        }
+        let db = SqliteDb::open(&path).await.unwrap();
+        db.migrate().await.unwrap();
+        let revs = db.revisions("d1").await.unwrap();
+        assert_eq!(revs.len(), 1);
+        assert_eq!(
+            (
+                revs[0].revision,
+                revs[0].content_hash.as_str(),
+                revs[0].event_seq,
+                revs[0].submitted_at
+            ),
+            (1, "hash1", 1, 5)
+        );
+        let d = db
+            .dossier(&Scope::Party("acc".into()), "d1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.revision, 1);
+        assert_eq!(db.agency_bank("A.1").await.unwrap(), None);
+        // migrating again changes nothing
+        db.migrate().await.unwrap();
+        assert_eq!(db.revisions("d1").await.unwrap().len(), 1);
+    }
 }

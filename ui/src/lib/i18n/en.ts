@@ -6,6 +6,8 @@ import * as photo from './messages/photo';
 import * as people from './messages/people';
 import * as dossier from './messages/dossier';
 import * as sync from './messages/sync';
+import * as after from './messages/after';
+import * as vietqr from './messages/vietqr';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
@@ -14,4 +16,6 @@ export const en: Record<MessageKey, string> = {
   ...people.en,
   ...dossier.en,
   ...sync.en,
+  ...after.en,
+  ...vietqr.en,
 };

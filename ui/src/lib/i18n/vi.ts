@@ -6,6 +6,8 @@ import * as photo from './messages/photo';
 import * as people from './messages/people';
 import * as dossier from './messages/dossier';
 import * as sync from './messages/sync';
+import * as after from './messages/after';
+import * as vietqr from './messages/vietqr';
 
 export const vi = {
   ...shell.vi,
@@ -14,6 +16,8 @@ export const vi = {
   ...people.vi,
   ...dossier.vi,
   ...sync.vi,
+  ...after.vi,
+  ...vietqr.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
