@@ -37,6 +37,7 @@ async fn sync_all(core: &Core, max: usize) -> SyncReport {
     let mut total = SyncReport::default();
     for _ in 0..max {
         let r = core.sync_once(&cfg(), &|_| {}).await.unwrap();
+        let done = r.all_done();
         total.sent.extend(r.sent);
         total.pulled += r.pulled;
         total.uploaded_bytes += r.uploaded_bytes;
@@ -50,7 +51,7 @@ async fn sync_all(core: &Core, max: usize) -> SyncReport {
         total.pending = r.pending;
         total.actions_pending = r.actions_pending;
         total.results_pending = r.results_pending;
-        if r.all_done() {
+        if done {
             break;
         }
     }
