@@ -560,8 +560,18 @@ pub fn result_info(c: &Connection, dossier_id: &str) -> Result<Option<ResultInfo
     }
 }
 
-/// Online results not yet stored: (dossier id, sha256, size, applicant person id).
-pub fn results_to_fetch(c: &Connection) -> Result<Vec<(String, String, u64, Option<String>)>> {
+/// An online result not yet stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultToFetch {
+    pub dossier_id: String,
+    pub sha256: String,
+    pub size: u64,
+    /// The dossier's applicant (whose documents receive the file).
+    pub person_id: Option<String>,
+}
+
+/// Online results not yet stored, oldest announcement first.
+pub fn results_to_fetch(c: &Connection) -> Result<Vec<ResultToFetch>> {
     let mut st = c.prepare(
         "SELECT r.dossier_id, r.sha256, r.size, d.applicant_id
          FROM dossier_result r JOIN dossiers d ON d.id = r.dossier_id
@@ -569,12 +579,12 @@ pub fn results_to_fetch(c: &Connection) -> Result<Vec<(String, String, u64, Opti
            AND r.size IS NOT NULL ORDER BY r.ready_at, r.dossier_id",
     )?;
     let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-            r.get::<_, Option<String>>(3)?,
-        ))
+        Ok(ResultToFetch {
+            dossier_id: r.get(0)?,
+            sha256: r.get(1)?,
+            size: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+            person_id: r.get(3)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
@@ -656,31 +666,36 @@ pub struct Supplement {
 }
 
 pub fn supplement(c: &Connection, dossier_id: &str) -> Result<Option<Supplement>> {
-    let row: Option<(String, String, String, String, i64)> = c
+    let row = c
         .query_row(
             "SELECT note, items, state, requested_at, base_revision
              FROM dossier_supplement WHERE dossier_id = ?1",
             [dossier_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok((
+                    Supplement {
+                        note: r.get(0)?,
+                        items: vec![],
+                        state: r.get(2)?,
+                        requested_at: r.get(3)?,
+                        base_revision: u32::try_from(r.get::<_, i64>(4)?).unwrap_or(1),
+                    },
+                    r.get::<_, String>(1)?,
+                ))
+            },
         )
         .optional()?;
-    let Some((note, items, state, requested_at, base)) = row else {
+    let Some((mut sup, items)) = row else {
         return Ok(None);
     };
-    let items = serde_json::from_str(&items).map_err(|e| {
+    sup.items = serde_json::from_str(&items).map_err(|e| {
         CoreError::invalid(
             "items",
             format!("stored supplement items: {e}"),
             "errors.internal",
         )
     })?;
-    Ok(Some(Supplement {
-        note,
-        items,
-        state,
-        requested_at,
-        base_revision: u32::try_from(base).unwrap_or(1),
-    }))
+    Ok(Some(sup))
 }
 
 /// One stored revision (2, 3, …) and what changed in it.

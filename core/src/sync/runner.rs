@@ -827,8 +827,14 @@ impl Pass<'_> {
     /// verifies size and SHA-256 and stores it once in the applicant's documents.
     async fn fetch_results(&mut self) -> Result<(), Stop> {
         let todo = self.core.store().read(db::results_to_fetch)?;
-        for (dossier_id, sha, size, person) in todo {
-            let Some(person) = person else {
+        for db::ResultToFetch {
+            dossier_id,
+            sha256: sha,
+            size,
+            person_id,
+        } in todo
+        {
+            let Some(person) = person_id else {
                 db::result_failure(self.core.store(), &dossier_id, "no applicant")?;
                 continue;
             };

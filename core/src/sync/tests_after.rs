@@ -527,7 +527,10 @@ fn an_online_result_is_announced_once_and_a_replay_keeps_what_was_stored() {
     assert_eq!(f.event(DossierState::ResultReady, ready.clone()), 1);
     let todo = f.core.store().read(db::results_to_fetch).unwrap();
     assert_eq!(todo.len(), 1);
-    assert_eq!((todo[0].1.as_str(), todo[0].2), (sha.as_str(), 1234));
+    assert_eq!(
+        (todo[0].sha256.as_str(), todo[0].size),
+        (sha.as_str(), 1234)
+    );
     // Partial bytes are kept in order and only at the end.
     assert!(db::append_download(f.core.store(), &sha, 0, b"%PDF-").unwrap());
     assert!(!db::append_download(f.core.store(), &sha, 2, b"xx").unwrap());
