@@ -390,7 +390,7 @@ pub fn decode(payload: &str) -> Result<VietQr, VietQrError> {
             found: crc_field.value.to_string(),
         });
     }
-    let computed = crc_hex(payload[..crc_field.at + 4].as_bytes());
+    let computed = crc_hex(&payload.as_bytes()[..crc_field.at + 4]);
     if !computed.eq_ignore_ascii_case(crc_field.value) {
         return Err(VietQrError::WrongCrc {
             found: crc_field.value.to_string(),
