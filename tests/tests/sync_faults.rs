@@ -3,8 +3,8 @@
 //! restart in the middle of an upload; a conflicting dossier that must not hold up the others;
 //! status events flowing back into the timeline.
 //!
-//! `DVC_SYNC_SCHEDULES=500` runs more schedules (default 100: about 2 s each on the 2-core CI
-//! machine under load, so ~3–4 min); `DVC_SYNC_SEED=n` replays one.
+//! `DVC_SYNC_SCHEDULES=500` runs more schedules (default 200: about 1 s each on the 2-core CI
+//! machine, so ~3–4 min); `DVC_SYNC_SEED=n` replays one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,7 +62,7 @@ fn schedules() -> Vec<u64> {
     let n: u64 = std::env::var("DVC_SYNC_SCHEDULES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
+        .unwrap_or(200);
     (1..=n).collect()
 }
 
