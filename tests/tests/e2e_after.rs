@@ -169,8 +169,58 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     app.find("[data-testid=receipt-expected-how]").await?;
     app.screenshot("after-receipt").await?;
 
-    // 2. The officer asks to re-take the portrait.
     let console = Officer::login(&env).await;
+    // 2. A fee: the VietQR the app shows decodes to the amount, account and transfer content.
+    officer(
+        &console,
+        &uuid,
+        &[
+            ("action", "fee"),
+            ("amount_vnd", "200000"),
+            ("bank_bin", "970415"),
+            ("account_number", "113000000001"),
+            ("account_name", "CONG AN TINH MAU"),
+        ],
+    )
+    .await?;
+    let v = sync_until(&app, &id, "the fee request", |v| {
+        v["fee"]["qr_payload"].is_string()
+    })
+    .await?;
+    let payload = v["fee"]["qr_payload"].as_str().unwrap_or_default();
+    let qr = dvc_core::vietqr::decode(payload)?;
+    assert_eq!(qr.amount_vnd, Some(200_000));
+    assert_eq!(qr.purpose.as_deref(), Some(code.as_str()));
+    assert_eq!(qr.bank_bin, "970415");
+    assert_eq!(qr.account, "113000000001");
+    go(&app, &format!("/sync/dossiers/{id}/fee"), "after-fee").await?;
+    assert_eq!(app.text("[data-testid=fee-amount]").await?, "200.000 đ");
+    app.find("[data-testid=fee-qr] svg").await?;
+    assert!(app
+        .text("[data-testid=fee-bank]")
+        .await?
+        .contains("VietinBank"));
+    app.screenshot("after-fee-qr").await?;
+
+    // "Tôi đã chuyển khoản" (confirmed), then sent with the next pass.
+    app.click("[data-testid=fee-claim]").await?;
+    app.click("[data-testid=confirm-yes]").await?;
+    app.find("[data-testid=fee-claimed]").await?;
+    sync_until(&app, &id, "the payment claim sent", |v| {
+        v["fee"]["claim"] == "sent"
+    })
+    .await?;
+    assert!(env.dossier(&uuid).await.events.iter().any(|e| matches!(
+        e.event,
+        EventKind::PaymentClaimed {
+            amount_vnd: 200_000
+        }
+    )));
+
+    // 3. The officer confirms the payment.
+    officer(&console, &uuid, &[("action", "paid")]).await?;
+
+    // 4. Checking the paid dossier, the officer asks to re-take the portrait.
     officer(
         &console,
         &uuid,
@@ -240,55 +290,8 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     assert_eq!(last["changed_attachments"], serde_json::json!(["portrait"]));
     assert_eq!(last["changed_fields"], serde_json::json!([]));
 
-    // 3. A fee: the VietQR the app shows decodes to the amount, account and transfer content.
-    officer(
-        &console,
-        &uuid,
-        &[
-            ("action", "fee"),
-            ("amount_vnd", "200000"),
-            ("bank_bin", "970415"),
-            ("account_number", "113000000001"),
-            ("account_name", "CONG AN TINH MAU"),
-        ],
-    )
-    .await?;
-    let v = sync_until(&app, &id, "the fee request", |v| {
-        v["fee"]["qr_payload"].is_string()
-    })
-    .await?;
-    let payload = v["fee"]["qr_payload"].as_str().unwrap_or_default();
-    let qr = dvc_core::vietqr::decode(payload)?;
-    assert_eq!(qr.amount_vnd, Some(200_000));
-    assert_eq!(qr.purpose.as_deref(), Some(code.as_str()));
-    assert_eq!(qr.bank_bin, "970415");
-    assert_eq!(qr.account, "113000000001");
-    go(&app, &format!("/sync/dossiers/{id}/fee"), "after-fee").await?;
-    assert_eq!(app.text("[data-testid=fee-amount]").await?, "200.000 đ");
-    app.find("[data-testid=fee-qr] svg").await?;
-    assert!(app
-        .text("[data-testid=fee-bank]")
-        .await?
-        .contains("VietinBank"));
-    app.screenshot("after-fee-qr").await?;
-
-    // "Tôi đã chuyển khoản" (confirmed), then sent with the next pass.
-    app.click("[data-testid=fee-claim]").await?;
-    app.click("[data-testid=confirm-yes]").await?;
-    app.find("[data-testid=fee-claimed]").await?;
-    sync_until(&app, &id, "the payment claim sent", |v| {
-        v["fee"]["claim"] == "sent"
-    })
-    .await?;
-    assert!(env.dossier(&uuid).await.events.iter().any(|e| matches!(
-        e.event,
-        EventKind::PaymentClaimed {
-            amount_vnd: 200_000
-        }
-    )));
-
-    // 4. The officer confirms the payment and attaches the result PDF.
-    officer(&console, &uuid, &[("action", "paid")]).await?;
+    // 5. The officer accepts the corrected dossier and attaches the result PDF.
+    officer(&console, &uuid, &[("action", "accept")]).await?;
     let pdf = sample_pdf(&[
         "GIAY HEN TRA KET QUA (mau thu nghiem)",
         "Ket qua: Da cap ho chieu (du lieu gia lap)",
@@ -317,7 +320,7 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     .await?;
     app.screenshot("after-result").await?;
 
-    // 5. Completed → rating, once.
+    // 6. Completed → rating, once.
     officer(&console, &uuid, &[("action", "complete")]).await?;
     sync_until(&app, &id, "completed", |v| v["state"] == "completed").await?;
     go(&app, &format!("/sync/dossiers/{id}"), "sync-timeline").await?;

@@ -66,8 +66,10 @@ pub fn next_state(current: DossierState, event: &EventKind, actor: Actor) -> Opt
             S::Accepted,
             Actor::Officer,
         ),
+        // Also after payment: while checking a paid dossier the agency may still find a paper
+        // missing (the correction goes back to `received`; the payment stands).
         E::SupplementRequested { .. } => (
-            &[S::Received, S::Accepted],
+            &[S::Received, S::Accepted, S::Paid],
             S::SupplementRequested,
             Actor::Officer,
         ),
@@ -359,6 +361,11 @@ mod tests {
             next_state(S::Accepted, &note, Actor::Officer),
             Some(S::SupplementRequested)
         );
+        assert_eq!(
+            next_state(S::Paid, &note, Actor::Officer),
+            Some(S::SupplementRequested)
+        );
+        assert_eq!(next_state(S::FeeRequested, &note, Actor::Officer), None);
         assert_eq!(
             next_state(S::Paid, &EventKind::Completed, Actor::Officer),
             None
