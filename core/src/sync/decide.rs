@@ -190,40 +190,16 @@ pub fn check_rating(stars: u8, comment: Option<&str>) -> Result<Option<String>, 
     Ok(c.map(str::to_owned))
 }
 
-/// What differs between two manifests: form fields (by name) and attachment kinds (by file).
+/// What differs between two manifests: form fields (by name) and attachment kinds (by file) —
+/// the same functions the server uses for its revision record (`dvc_protocol::dossiers`).
 pub fn manifest_changes(
     old: &dvc_protocol::dossiers::DossierManifest,
     new: &dvc_protocol::dossiers::DossierManifest,
 ) -> (Vec<String>, Vec<String>) {
-    let mut fields: Vec<String> = old
-        .form
-        .keys()
-        .chain(new.form.keys())
-        .filter(|k| old.form.get(*k) != new.form.get(*k))
-        .cloned()
-        .collect();
-    fields.sort();
-    fields.dedup();
-    let files = |m: &dvc_protocol::dossiers::DossierManifest, kind: &str| -> Vec<String> {
-        let mut v: Vec<String> = m
-            .attachments
-            .iter()
-            .filter(|a| a.kind == kind)
-            .map(|a| a.sha256.clone())
-            .collect();
-        v.sort();
-        v
-    };
-    let mut kinds: Vec<String> = old
-        .attachments
-        .iter()
-        .chain(&new.attachments)
-        .map(|a| a.kind.clone())
-        .filter(|k| files(old, k) != files(new, k))
-        .collect();
-    kinds.sort();
-    kinds.dedup();
-    (fields, kinds)
+    (
+        dvc_protocol::dossiers::changed_fields(old, new),
+        dvc_protocol::dossiers::changed_attachments(old, new),
+    )
 }
 
 /// Where a resumable download goes on: the server's answer to `Range: bytes=<held>-`.

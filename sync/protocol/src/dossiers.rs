@@ -235,6 +235,48 @@ pub struct DossierList {
     pub dossiers: Vec<DossierSummary>,
 }
 
+/// Form fields whose values differ between two revisions (changed, added or removed), sorted.
+pub fn changed_fields(old: &DossierManifest, new: &DossierManifest) -> Vec<String> {
+    let mut out: Vec<String> = old
+        .form
+        .keys()
+        .chain(new.form.keys())
+        .filter(|k| old.form.get(*k) != new.form.get(*k))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Attachment kinds whose files differ between two revisions (a file of that kind replaced, added
+/// or removed), sorted.
+pub fn changed_attachments(old: &DossierManifest, new: &DossierManifest) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let by_kind = |m: &DossierManifest| {
+        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for a in &m.attachments {
+            map.entry(a.kind.clone())
+                .or_default()
+                .push(a.sha256.clone());
+        }
+        for v in map.values_mut() {
+            v.sort();
+        }
+        map
+    };
+    let (a, b) = (by_kind(old), by_kind(new));
+    let mut out: Vec<String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// One thing an officer asks the applicant to add or correct.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -2,7 +2,7 @@
 //! No I/O here; everything is unit- and property-tested next to it.
 
 use dvc_protocol::auth::Role;
-use dvc_protocol::dossiers::{DossierManifest, DossierState};
+use dvc_protocol::dossiers::DossierState;
 use dvc_protocol::events::EventKind;
 use sha2::{Digest, Sha256};
 use time::{OffsetDateTime, UtcOffset};
@@ -117,47 +117,9 @@ pub fn event_kind_name(event: &EventKind) -> &'static str {
     }
 }
 
-/// Form fields whose values differ between two revisions (changed, added or removed), sorted.
-pub fn changed_fields(old: &DossierManifest, new: &DossierManifest) -> Vec<String> {
-    let mut out: Vec<String> = old
-        .form
-        .keys()
-        .chain(new.form.keys())
-        .filter(|k| old.form.get(*k) != new.form.get(*k))
-        .cloned()
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Attachment kinds whose files differ between two revisions (a file of that kind replaced, added
-/// or removed), sorted.
-pub fn changed_attachments(old: &DossierManifest, new: &DossierManifest) -> Vec<String> {
-    use std::collections::BTreeMap;
-    let by_kind = |m: &DossierManifest| {
-        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for a in &m.attachments {
-            map.entry(a.kind.clone())
-                .or_default()
-                .push(a.sha256.clone());
-        }
-        for v in map.values_mut() {
-            v.sort();
-        }
-        map
-    };
-    let (a, b) = (by_kind(old), by_kind(new));
-    let mut out: Vec<String> = a
-        .keys()
-        .chain(b.keys())
-        .filter(|k| a.get(*k) != b.get(*k))
-        .cloned()
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
+/// What changed between two revisions: shared with the device (`dvc_protocol`), so the server's
+/// record and the phone's agree by construction.
+pub use dvc_protocol::dossiers::{changed_attachments, changed_fields};
 
 /// Checks a rating: 1–5 stars, comment trimmed (empty → none), at most 1000 characters, no control
 /// characters except line breaks. `Err(field)` names what is wrong.
@@ -319,6 +281,7 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dvc_protocol::dossiers::DossierManifest;
     use proptest::prelude::*;
 
     #[test]
