@@ -5,6 +5,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app;
+pub mod browser;
 pub mod faultproxy;
 pub mod flows;
 pub mod procs;

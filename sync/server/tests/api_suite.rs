@@ -1284,6 +1284,47 @@ async fn console_actions_become_events(b: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // What browsers send. Chromium under `Referrer-Policy: no-referrer` sent `Origin: null`
+    // with every form POST, so no officer could sign in; pages now say `same-origin`.
+    let res = h.http.get(h.url("/console/login")).send().await.unwrap();
+    assert_eq!(res.headers()["referrer-policy"], "same-origin");
+    let own_origin = h.url("");
+    let own_origin = own_origin.trim_end_matches('/');
+    for (origin, site, want) in [
+        ("null", None, StatusCode::FORBIDDEN),
+        ("null", Some("cross-site"), StatusCode::FORBIDDEN),
+        (own_origin, Some("same-site"), StatusCode::FORBIDDEN),
+        (
+            "http://evil.example",
+            Some("cross-site"),
+            StatusCode::FORBIDDEN,
+        ),
+        // the console's own form in a browser: refused only by the state machine (see below)
+        (own_origin, Some("same-origin"), StatusCode::CONFLICT),
+        ("null", Some("same-origin"), StatusCode::CONFLICT),
+        (own_origin, None, StatusCode::CONFLICT),
+    ] {
+        let mut req = h
+            .http
+            .post(h.url(&format!("/console/dossiers/{}/action", r.dossier_uuid)))
+            .header("cookie", &cookie)
+            .header("origin", origin);
+        if let Some(site) = site {
+            req = req
+                .header("sec-fetch-site", site)
+                .header("sec-fetch-mode", "navigate");
+        }
+        let res = req
+            .form(&[("csrf", csrf.as_str()), ("action", "complete")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            want,
+            "Origin {origin}, Sec-Fetch-Site {site:?}"
+        );
+    }
     // invalid transition: complete before anything
     let res = officer_action(
         &h,

@@ -194,7 +194,19 @@ impl axum::extract::FromRequestParts<AppState> for Officer {
     }
 }
 
+/// Whether a console POST comes from a console page, judged from what the browser says.
+///
+/// * `Sec-Fetch-Site` (every current browser sends it): only `same-origin` passes; a browser that
+///   says `same-site`, `cross-site` or `none` for a form POST is not our page.
+/// * Otherwise `Origin`, when present, must name this host. `Origin: null` (an opaque origin:
+///   a sandboxed frame, a `data:` page, or a page under `Referrer-Policy: no-referrer`) is
+///   refused: console pages send `Referrer-Policy: same-origin`, so their own forms carry a real
+///   origin.
+/// * Neither header: not a browser (scripts, tests); the CSRF token alone decides.
 fn same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes().eq_ignore_ascii_case(b"same-origin");
+    }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
@@ -202,8 +214,10 @@ fn same_origin(headers: &HeaderMap) -> bool {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let origin_host = origin.split("://").nth(1).unwrap_or("");
-    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+    let Some((scheme, origin_host)) = origin.split_once("://") else {
+        return false; // `null` or garbage
+    };
+    matches!(scheme, "http" | "https") && !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
 
 fn check_csrf(headers: &HeaderMap, expected: &str, given: Option<&str>) -> ConsoleResult<()> {
@@ -784,7 +798,75 @@ pub async fn headers_layer(req: axum::extract::Request, next: axum::middleware::
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        // Not `no-referrer`: under it a browser's form POST says `Origin: null`, which
+        // `same_origin` cannot tell from a sandboxed or `data:` page. `same-origin` sends the
+        // origin (and referrer) only to the console itself.
+        HeaderValue::from_static("same-origin"),
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn origin_checks_follow_what_the_browser_says() {
+        let host = ("host", "127.0.0.1:8787");
+        // What Chromium sends for the console's own form under `Referrer-Policy: same-origin`.
+        assert!(same_origin(&headers(&[
+            host,
+            ("origin", "http://127.0.0.1:8787"),
+            ("sec-fetch-site", "same-origin"),
+        ])));
+        // What it sent under `no-referrer`: the browser still vouches for the origin.
+        assert!(same_origin(&headers(&[
+            host,
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin"),
+        ])));
+        // Another site, whatever Origin says.
+        for site in ["cross-site", "same-site", "none"] {
+            let h = headers(&[host, ("origin", "http://127.0.0.1:8787")]);
+            let mut h = h;
+            h.insert("sec-fetch-site", HeaderValue::from_static(site));
+            assert!(!same_origin(&h), "{site}");
+        }
+        // No Sec-Fetch-Site: Origin decides; `null` and other hosts are refused.
+        assert!(same_origin(&headers(&[
+            host,
+            ("origin", "http://127.0.0.1:8787")
+        ])));
+        assert!(same_origin(&headers(&[
+            host,
+            ("origin", "https://127.0.0.1:8787")
+        ])));
+        assert!(!same_origin(&headers(&[host, ("origin", "null")])));
+        assert!(!same_origin(&headers(&[
+            host,
+            ("origin", "http://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host,
+            ("origin", "http://127.0.0.1:8787.evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host,
+            ("origin", "file://127.0.0.1:8787")
+        ])));
+        assert!(!same_origin(&headers(&[(
+            "origin",
+            "http://127.0.0.1:8787"
+        )])));
+        // Not a browser: the CSRF token alone decides.
+        assert!(same_origin(&headers(&[host])));
+    }
 }

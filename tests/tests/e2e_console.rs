@@ -1,0 +1,245 @@
+//! The officer console in real browsers: Debian's Chromium (headless, through chromedriver) and
+//! WebKitGTK's MiniBrowser (through WebKitWebDriver under Xvfb).
+//!
+//! A device submits a passport dossier to a real dvc-sync server; an officer signs in through the
+//! login form and moves the dossier along with the console's own forms: accept → supplement →
+//! accept → fee → paid → result PDF → complete. Browsers send `Origin` and `Sec-Fetch-*` headers
+//! that HTTP clients never do (under the old `Referrer-Policy: no-referrer` every form POST said
+//! `Origin: null` and no officer could sign in), so only a browser proves the console works.
+//! Screenshots: `target/e2e-screenshots/console-<engine>-*.png`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::io::Write;
+
+use dvc_core::sync::SyncConfig;
+use dvc_protocol::dossiers::DossierState;
+use dvc_protocol::events::EventKind;
+use dvc_tests::browser::{Browser, Engine};
+use dvc_tests::syncenv::{Device, ServerEnv};
+
+/// A synthetic photo (soft gradient with a darker "face" oval), as JPEG.
+fn photo(w: u32, h: u32, tint: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let (cx, cy) = (w as f32 / 2.0, h as f32 * 0.42);
+        let d = ((x as f32 - cx) / (w as f32 * 0.28)).powi(2)
+            + ((y as f32 - cy) / (h as f32 * 0.3)).powi(2);
+        if d < 1.0 {
+            image::Rgb([200, 160u8.saturating_add(tint / 4), 140])
+        } else {
+            image::Rgb([235, 240, 250u8.saturating_sub(tint)])
+        }
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+/// A small valid one-page PDF.
+fn result_pdf() -> Vec<u8> {
+    let body = "BT /F1 18 Tf 60 760 Td (Ket qua thu nghiem - du lieu gia) Tj ET";
+    let objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{body}\nendstream", body.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offsets.push(pdf.len());
+        writeln!(pdf, "{} 0 obj\n{o}\nendobj", i + 1).unwrap();
+    }
+    let xref = pdf.len();
+    writeln!(pdf, "xref\n0 {}\n0000000000 65535 f ", objs.len() + 1).unwrap();
+    for off in offsets {
+        writeln!(pdf, "{off:010} 00000 n ").unwrap();
+    }
+    write!(
+        pdf,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objs.len() + 1
+    )
+    .unwrap();
+    pdf
+}
+
+/// A server with one submitted passport dossier: (env, device dir, dossier uuid, code).
+async fn submitted_dossier() -> (ServerEnv, tempfile::TempDir, String, String) {
+    let env = ServerEnv::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let files = vec![vec![
+        photo(300, 400, 0),
+        photo(428, 270, 40),
+        photo(428, 270, 80),
+    ]];
+    let dev = Device::with_files(dir.path(), files, &env.direct(), &env.token);
+    let r = dev
+        .core
+        .sync_once(&SyncConfig::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(r.sent.len(), 1, "{r:?}");
+    let (id, key, _) = &dev.dossiers[0];
+    let code = dev.core.tracked_dossier(id).unwrap().code.unwrap();
+    (env, dir, key.clone(), code)
+}
+
+/// The state badge on the dossier page, and the "updated" message after an action.
+async fn expect_state(b: &Browser, label: &str) {
+    let badge = b.text("h1 .state").await.unwrap();
+    assert_eq!(badge, label, "{}: state badge", b.engine.name());
+    let msg = b.text(".msg.ok").await.unwrap();
+    assert!(
+        msg.contains(label),
+        "{}: message {msg:?} should name {label}",
+        b.engine.name()
+    );
+}
+
+fn action_button(action: &str) -> String {
+    format!("form:has(input[name=action][value={action}]) button[type=submit]")
+}
+
+async fn console_story(engine: Engine) {
+    let (env, _dir, uuid, code) = submitted_dossier().await;
+    let base = env.direct();
+    let b = Browser::launch(engine, 1024, 900).await.unwrap();
+    let shot = |name: &str| format!("console-{}-{name}", engine.name());
+
+    // Sign in through the form, as an officer does.
+    b.goto(&format!("{base}/console/dossiers")).await.unwrap();
+    assert!(
+        b.current_url().await.unwrap().ends_with("/console/login"),
+        "not signed in → the login page"
+    );
+    let (login, password) = dvc_sync::seed::DEMO_OFFICER;
+    b.type_into("#login", login).await.unwrap();
+    b.type_into("#password", password).await.unwrap();
+    b.screenshot(&shot("login")).await.unwrap();
+    b.submit("form[action='/console/login'] button[type=submit]")
+        .await
+        .unwrap();
+    let url = b.current_url().await.unwrap();
+    assert!(
+        url.ends_with("/console/dossiers"),
+        "{}: sign-in should land on the list, got {url} with: {}",
+        engine.name(),
+        b.text("body").await.unwrap_or_default()
+    );
+    let list = b.text("main").await.unwrap();
+    assert!(list.contains(&code), "the list shows the new dossier");
+    b.screenshot(&shot("list")).await.unwrap();
+
+    // Open the dossier from the list.
+    b.click(&format!("a[href='/console/dossiers/{uuid}']"))
+        .await
+        .unwrap();
+    assert_eq!(b.text("h1 .state").await.unwrap(), "Chờ tiếp nhận");
+    b.screenshot(&shot("dossier")).await.unwrap();
+
+    b.submit(&action_button("accept")).await.unwrap();
+    expect_state(&b, "Đã tiếp nhận").await;
+
+    // Supplement: the portrait only, with a note.
+    b.click("input[name=item_attachment][value=portrait]")
+        .await
+        .unwrap();
+    b.type_into("#note", "Ảnh chân dung bị mờ, đề nghị chụp lại.")
+        .await
+        .unwrap();
+    b.screenshot(&shot("supplement-form")).await.unwrap();
+    b.submit(&action_button("supplement")).await.unwrap();
+    expect_state(&b, "Yêu cầu bổ sung").await;
+
+    b.submit(&action_button("accept")).await.unwrap();
+    expect_state(&b, "Đã tiếp nhận").await;
+
+    // Fee: the agency's account is prefilled; the officer types the amount.
+    let acct = b.find("#acct").await.unwrap();
+    assert_eq!(
+        acct.value().await.unwrap().as_deref(),
+        Some(dvc_sync::seed::DEMO_BANK.1),
+        "fee form prefilled with the agency's account"
+    );
+    b.type_into("#amount", "200000").await.unwrap();
+    b.submit(&action_button("fee")).await.unwrap();
+    expect_state(&b, "Chờ nộp phí").await;
+
+    b.submit(&action_button("paid")).await.unwrap();
+    expect_state(&b, "Đã nộp phí").await;
+
+    // Result PDF through the file input.
+    let pdf_dir = tempfile::tempdir().unwrap();
+    let pdf_path = pdf_dir.path().join("ket-qua.pdf");
+    std::fs::write(&pdf_path, result_pdf()).unwrap();
+    b.find("#file")
+        .await
+        .unwrap()
+        .send_keys(pdf_path.to_string_lossy().as_ref())
+        .await
+        .unwrap();
+    b.screenshot(&shot("result-form")).await.unwrap();
+    b.submit("form[enctype='multipart/form-data'] button[type=submit]")
+        .await
+        .unwrap();
+    expect_state(&b, "Có kết quả").await;
+
+    b.submit(&action_button("complete")).await.unwrap();
+    expect_state(&b, "Hoàn thành").await;
+    b.screenshot(&shot("completed")).await.unwrap();
+
+    // Sign out with the header's form: back to the login page, the list is closed again.
+    b.submit("form[action='/console/logout'] button[type=submit]")
+        .await
+        .unwrap();
+    b.goto(&format!("{base}/console/dossiers")).await.unwrap();
+    assert!(b.current_url().await.unwrap().ends_with("/console/login"));
+    b.quit().await.unwrap();
+
+    // What the browser did is what the server holds.
+    let view = env.dossier(&uuid).await;
+    assert_eq!(view.state, DossierState::Completed);
+    let kinds: Vec<&'static str> = view
+        .events
+        .iter()
+        .map(|e| dvc_sync::domain::event_kind_name(&e.event))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "received",
+            "accepted",
+            "supplement_requested",
+            "accepted",
+            "fee_requested",
+            "paid",
+            "result_ready",
+            "completed"
+        ]
+    );
+    let fee = view.events.iter().find_map(|e| match &e.event {
+        EventKind::FeeRequested {
+            amount_vnd, bank, ..
+        } => Some((*amount_vnd, bank.account_number.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        fee,
+        Some((200_000, dvc_sync::seed::DEMO_BANK.1.to_string()))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromium-driver; run through ./x test"]
+async fn e2e_console_in_chromium() {
+    console_story(Engine::Chromium).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs webkit2gtk-driver, MiniBrowser and Xvfb; run through ./x test"]
+async fn e2e_console_in_webkit() {
+    console_story(Engine::WebKit).await;
+}
