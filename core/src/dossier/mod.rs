@@ -580,7 +580,7 @@ pub fn delete(store: &Store, id: &str) -> Result<()> {
 /// The check context for today with the given province codes.
 pub fn context(provinces: BTreeSet<String>) -> CheckContext {
     CheckContext {
-        today: values::today_vn(),
+        today: crate::validate::today().to_string(),
         provinces,
     }
 }

@@ -2,38 +2,19 @@
 //! Person-data rules (phone, email, ID number) are the people validators'; this module adapts
 //! them to the `Option<message_key>` shape `check` uses.
 
-/// A `YYYY-MM-DD` date as (year, month, day), if it is a real calendar date.
-pub fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let y: i32 = s.get(0..4)?.parse().ok()?;
-    let m: u8 = s.get(5..7)?.parse().ok()?;
-    let d: u8 = s.get(8..10)?.parse().ok()?;
-    if !s.get(0..4)?.bytes().all(|c| c.is_ascii_digit()) || y < 1800 {
-        return None;
-    }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days).contains(&d).then_some((y, m, d))
-}
+/// `YYYY-MM-DD`, exactly as e-form date fields hold it.
+const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
 
-/// Today's date (UTC+7, Vietnam) as `YYYY-MM-DD`.
-pub fn today_vn() -> String {
-    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
-    format!(
-        "{:04}-{:02}-{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day()
-    )
+/// A `YYYY-MM-DD` e-form date, if it is a real calendar date from 1800 on.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    // Four plain digits of year: no sign, no six-digit years.
+    if s.len() != 10 || !s.bytes().take(4).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    time::Date::parse(s, ISO_DATE)
+        .ok()
+        .filter(|d| d.year() >= 1800)
 }
 
 pub fn phone_problem(s: &str) -> Option<&'static str> {
@@ -71,12 +52,20 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
+        use time::macros::date;
+        assert_eq!(parse_date("2024-02-29"), Some(date!(2024 - 02 - 29)));
+        assert_eq!(parse_date("1800-01-01"), Some(date!(1800 - 01 - 01)));
+        assert_eq!(parse_date("1799-12-31"), None);
+        assert_eq!(parse_date("2024-02-29 "), None);
+        assert_eq!(parse_date("2024-04-31"), None);
+        assert_eq!(parse_date("2024-00-10"), None);
+        assert_eq!(parse_date("2024-01-1x"), None);
+        assert_eq!(parse_date("20240-1-01"), None);
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("2023-13-01"), None);
         assert_eq!(parse_date("2023-1-01"), None);
         assert_eq!(parse_date("+023-01-01"), None);
-        assert!(parse_date(&today_vn()).is_some());
+        assert!(parse_date(&crate::validate::today().to_string()).is_some());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use dvc_protocol::dossiers::DossierState;
+use dvc_protocol::rules::{ApplicantAction, RatingError};
 use dvc_protocol::{ErrorBody, ErrorCode};
 
 /// A failed network exchange, as the runner saw it.
@@ -101,6 +102,24 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
+    /// Every kind.
+    pub const ALL: &'static [ActionKind] = &[
+        ActionKind::Cancel,
+        ActionKind::PaymentClaim,
+        ActionKind::Rating,
+        ActionKind::Revision,
+    ];
+
+    /// The action in the shared state machine.
+    pub const fn applicant_action(self) -> ApplicantAction {
+        match self {
+            ActionKind::Cancel => ApplicantAction::Cancel,
+            ActionKind::PaymentClaim => ApplicantAction::ClaimPayment,
+            ActionKind::Rating => ApplicantAction::Rate,
+            ActionKind::Revision => ApplicantAction::Resubmit,
+        }
+    }
+
     pub const fn as_str(self) -> &'static str {
         match self {
             ActionKind::Cancel => "cancel",
@@ -111,14 +130,7 @@ impl ActionKind {
     }
 
     pub fn parse(s: &str) -> Option<ActionKind> {
-        [
-            ActionKind::Cancel,
-            ActionKind::PaymentClaim,
-            ActionKind::Rating,
-            ActionKind::Revision,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        ActionKind::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 
     /// What the dossier shows while this action waits to be sent (a message key): honest
@@ -154,19 +166,10 @@ pub fn classify_action(f: &Failure, during_upload: bool) -> Disposition {
 }
 
 /// Whether the applicant may ask for `kind` in the server state `state` (as the device last
-/// saw it). The server decides in the end; this refuses early what cannot work, with a key.
+/// saw it): the server's own state machine ([`ApplicantAction::allowed_in`]), asked early so a
+/// refusal comes with a message key instead of a queued action the server turns down.
 pub fn action_allowed(kind: ActionKind, state: DossierState) -> Result<(), &'static str> {
-    use DossierState as S;
-    let ok = match kind {
-        ActionKind::Cancel => matches!(
-            state,
-            S::Received | S::SupplementRequested | S::FeeRequested
-        ),
-        ActionKind::PaymentClaim => state == S::FeeRequested,
-        ActionKind::Rating => state == S::Completed,
-        ActionKind::Revision => state == S::SupplementRequested,
-    };
-    if ok {
+    if kind.applicant_action().allowed_in(state) {
         Ok(())
     } else {
         Err(match kind {
@@ -178,16 +181,14 @@ pub fn action_allowed(kind: ActionKind, state: DossierState) -> Result<(), &'sta
     }
 }
 
-/// Checks a rating: 1–5 stars, a comment of at most 1000 characters (blank = none).
+/// Checks a rating with the server's rule ([`dvc_protocol::rules::check_rating`]): 1–5 stars, a
+/// cleaned comment of at most 1000 characters (blank = none). The cleaned comment is what gets
+/// queued.
 pub fn check_rating(stars: u8, comment: Option<&str>) -> Result<Option<String>, &'static str> {
-    if !(1..=5).contains(&stars) {
-        return Err("dossier.rating_stars");
-    }
-    let c = comment.map(str::trim).filter(|c| !c.is_empty());
-    if c.is_some_and(|c| c.chars().count() > 1000) {
-        return Err("validation.too_long");
-    }
-    Ok(c.map(str::to_owned))
+    dvc_protocol::rules::check_rating(stars, comment).map_err(|e| match e {
+        RatingError::Stars => "dossier.rating_stars",
+        RatingError::CommentTooLong => "validation.too_long",
+    })
 }
 
 /// What differs between two manifests: form fields (by name) and attachment kinds (by file) —
@@ -785,6 +786,11 @@ mod tests {
             Err("validation.too_long")
         );
         assert!(check_rating(5, Some(&"ă".repeat(1000))).is_ok());
+        // Cleaned as the server cleans it: the queued comment is what the server stores.
+        assert_eq!(
+            check_rating(5, Some("Tốt\r\nnhanh\u{0}")),
+            Ok(Some("Tốt\nnhanh".into()))
+        );
     }
 
     #[test]

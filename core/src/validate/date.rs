@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::{Date, Month};
 
 /// A date with an optional month and day. Ordering compares what both sides know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -11,20 +12,6 @@ pub struct PartialDate {
     pub year: i32,
     pub month: Option<u8>,
     pub day: Option<u8>,
-}
-
-fn is_leap(y: i32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i32, m: u8) -> u8 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(y) => 29,
-        2 => 28,
-        _ => 0,
-    }
 }
 
 fn digits(s: &str) -> Option<u32> {
@@ -51,11 +38,21 @@ impl PartialDate {
         }
         match (month, day) {
             (None, Some(_)) => return None,
-            (Some(m), _) if !(1..=12).contains(&m) => return None,
-            (Some(m), Some(d)) if d == 0 || d > days_in_month(year, m) => return None,
-            _ => {}
+            (Some(m), None) => {
+                Month::try_from(m).ok()?;
+            }
+            (Some(m), Some(d)) => {
+                Date::from_calendar_date(year, Month::try_from(m).ok()?, d).ok()?;
+            }
+            (None, None) => {}
         }
         Some(Self { year, month, day })
+    }
+
+    /// The calendar date, when all three parts are known.
+    pub fn date(&self) -> Option<Date> {
+        let month = Month::try_from(self.month?).ok()?;
+        Date::from_calendar_date(self.year, month, self.day?).ok()
     }
 
     pub fn is_partial(&self) -> bool {
@@ -124,33 +121,21 @@ impl PartialDate {
             _ => false,
         }
     }
+}
 
-    /// From days since 1970-01-01 (civil calendar, Howard Hinnant's algorithm).
-    pub fn from_days_since_epoch(days: i64) -> Self {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
+impl From<Date> for PartialDate {
+    fn from(d: Date) -> Self {
         Self {
-            year: i32::try_from(y).unwrap_or(MAX_YEAR),
-            month: u8::try_from(m).ok(),
-            day: u8::try_from(d).ok(),
+            year: d.year(),
+            month: Some(u8::from(d.month())),
+            day: Some(d.day()),
         }
     }
 }
 
-/// Today's date (UTC; one day off around midnight in Vietnam does not matter for these checks).
+/// Today's date in Vietnam.
 pub fn today() -> PartialDate {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    PartialDate::from_days_since_epoch(i64::try_from(secs / 86_400).unwrap_or(0))
+    PartialDate::from(dvc_protocol::rules::vietnam_today())
 }
 
 impl fmt::Display for PartialDate {

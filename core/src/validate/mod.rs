@@ -1,4 +1,4 @@
-//! Pure validators for people's details (see `shared/FACTS.md`): the 12-digit personal ID
+//! Pure validators for people's details: the 12-digit personal ID
 //! number, the old 9-digit CMND, Vietnamese mobile numbers, e-mail, dates and names. Each failure
 //! carries a UI message key `validation.*`; nothing here touches the store or logs input.
 
@@ -163,50 +163,11 @@ pub fn old_id_number(s: &str) -> Result<String, ValidationError> {
     }
 }
 
-/// Whether the 9 digits after the leading 0 match libphonenumber's VN mobile pattern:
-/// `(?:5(?:2[238]|59)|89[6-9]|99[013-9])\d{6}|(?:3\d|5[1689]|7[06-9]|8[1-8]|9[0-8])\d{7}`.
-fn is_vn_mobile_nsn(d: &[u8]) -> bool {
-    if d.len() != 9 || !d.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let (a, b, c) = (d[0], d[1], d[2]);
-    let three = matches!(
-        (a, b, c),
-        (b'5', b'2', b'2' | b'3' | b'8')
-            | (b'5', b'5', b'9')
-            | (b'8', b'9', b'6'..=b'9')
-            | (b'9', b'9', b'0' | b'1' | b'3'..=b'9')
-    );
-    let two = matches!(
-        (a, b),
-        (b'3', _)
-            | (b'5', b'1' | b'6' | b'8' | b'9')
-            | (b'7', b'0' | b'6'..=b'9')
-            | (b'8', b'1'..=b'8')
-            | (b'9', b'0'..=b'8')
-    );
-    three || two
-}
-
-/// A Vietnamese mobile number, normalised to `0` + 9 digits. Accepts `+84`, `84` and `0084`
-/// prefixes and spaces, dots or dashes between digits.
+/// A Vietnamese mobile number, normalised to `0` + 9 digits: the rule the server applies too
+/// ([`dvc_protocol::rules::normalize_mobile`]: `+84`, `84`, `0084` prefixes, separators ignored,
+/// libphonenumber's mobile ranges).
 pub fn phone(s: &str) -> Result<String, ValidationError> {
-    let v = strip_separators(s);
-    let nsn = if let Some(rest) = v.strip_prefix("+84") {
-        rest
-    } else if let Some(rest) = v.strip_prefix("0084") {
-        rest
-    } else if let Some(rest) = v.strip_prefix('0') {
-        rest
-    } else if v.len() == 11 {
-        v.strip_prefix("84").unwrap_or(&v)
-    } else {
-        &v
-    };
-    if v.len() > 16 || !is_vn_mobile_nsn(nsn.as_bytes()) {
-        return Err(ValidationError::Phone);
-    }
-    Ok(format!("0{nsn}"))
+    dvc_protocol::rules::normalize_mobile(s).ok_or(ValidationError::Phone)
 }
 
 /// An e-mail address in the common `local@domain.tld` form, lower-cased domain.

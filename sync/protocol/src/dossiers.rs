@@ -354,7 +354,8 @@ pub struct PaymentClaimRequest {
 pub struct RatingRequest {
     /// 1 (very unhappy) to 5 (very happy).
     pub stars: u8,
-    /// Optional comment, at most 1000 characters.
+    /// Optional comment, at most 1000 characters once cleaned (ends trimmed, line breaks kept as
+    /// `\n`, other control characters turned into spaces: [`crate::rules::check_rating`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }

@@ -1,6 +1,6 @@
 //! `dvc-protocol`: the sync API between the phone (`dvc-core`'s sync client) and the server
 //! (`dvc-sync`). Wire types, event types, stable error codes, API paths and the protocol version —
-//! one place, serde only, so both sides agree by construction.
+//! one place, so both sides agree by construction.
 //!
 //! # The flow a client follows
 //! 1. **Account.** [`auth::RegisterRequest`] → [`auth::VerifyRequest`] (one-time code) →
@@ -19,6 +19,9 @@
 //! Every error body is an [`ErrorBody`] whose `code` is one of [`ErrorCode`]'s stable codes
 //! (`"409.1"`); clients branch on the code, never on the message.
 //!
+//! The rules both sides apply (phone numbers, ratings, the state machine, Vietnam's today) are in
+//! [`rules`], once.
+//!
 //! The `openapi` feature (used by the server only) adds `utoipa` schemas; the client leaves it off.
 
 pub mod agencies;
@@ -28,6 +31,7 @@ pub mod dossiers;
 pub mod error;
 pub mod events;
 pub mod paths;
+pub mod rules;
 
 pub use error::{ErrorBody, ErrorCode};
 

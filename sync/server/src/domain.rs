@@ -4,24 +4,30 @@
 use dvc_protocol::auth::Role;
 use dvc_protocol::dossiers::DossierState;
 use dvc_protocol::events::EventKind;
+use dvc_protocol::rules::{self, Step};
 use sha2::{Digest, Sha256};
-use time::{OffsetDateTime, UtcOffset};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::OffsetDateTime;
 
-/// Vietnam is UTC+7 all year (no daylight saving); dossier codes use the local receipt date.
-pub const VIETNAM_OFFSET_S: i32 = 7 * 3600;
+/// `YYMMDD`, as dossier codes carry the receipt date.
+const YYMMDD: &[BorrowedFormatItem<'static>] =
+    format_description!("[year repr:last_two][month][day]");
 
-/// `YYMMDD` of `unix_ms` in Vietnam time.
+/// RFC 3339 in UTC with exactly three decimals, e.g. `2022-09-28T03:00:00.123Z`.
+const RFC3339_MILLIS: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+fn at_unix_ms(unix_ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// `YYMMDD` of `unix_ms` in Vietnam time (dossier codes use the local receipt date).
 pub fn vn_day(unix_ms: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let offset = UtcOffset::from_whole_seconds(VIETNAM_OFFSET_S).unwrap_or(UtcOffset::UTC);
-    let local = t.to_offset(offset);
-    format!(
-        "{:02}{:02}{:02}",
-        local.year().rem_euclid(100),
-        u8::from(local.month()),
-        local.day()
-    )
+    rules::vietnam_date(at_unix_ms(unix_ms))
+        .format(YYMMDD)
+        .unwrap_or_default()
 }
 
 /// The dossier code of Circular 01/2018/TT-VPCP Art. 19: `<agency>-YYMMDD-NNNN`. The sequence is
@@ -32,111 +38,39 @@ pub fn dossier_code(agency_code: &str, day: &str, seq: i64) -> String {
 
 /// RFC 3339 UTC with milliseconds.
 pub fn rfc3339(unix_ms: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    at_unix_ms(unix_ms)
+        .format(RFC3339_MILLIS)
+        .unwrap_or_default()
 }
 
-/// Who asks for a state change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Actor {
-    /// An officer of the dossier's agency.
-    Officer,
-    /// The submitter or the linked citizen.
-    Applicant,
-}
+/// Who asks for a state change (the shared state machine's actors).
+pub use dvc_protocol::rules::Actor;
 
-/// The state after `event` happens in `current`, if `actor` may cause it there.
+/// The state after `event` happens in `current`, if `actor` may cause it there: the shared state
+/// machine ([`dvc_protocol::rules::next_state`]).
 pub fn next_state(current: DossierState, event: &EventKind, actor: Actor) -> Option<DossierState> {
-    use DossierState as S;
-    use EventKind as E;
-    let (allowed_from, to, who): (&[S], S, Actor) = match event {
-        E::Received => return None,
-        E::Accepted => (
-            &[S::Received, S::SupplementRequested],
-            S::Accepted,
-            Actor::Officer,
-        ),
-        // Also after payment: while checking a paid dossier the agency may still find a paper
-        // missing (the correction goes back to `received`; the payment stands).
-        E::SupplementRequested { .. } => (
-            &[S::Received, S::Accepted, S::Paid],
-            S::SupplementRequested,
-            Actor::Officer,
-        ),
-        E::Rejected { .. } => (
-            &[
-                S::Received,
-                S::Accepted,
-                S::SupplementRequested,
-                S::FeeRequested,
-            ],
-            S::Rejected,
-            Actor::Officer,
-        ),
-        E::FeeRequested { .. } => (&[S::Received, S::Accepted], S::FeeRequested, Actor::Officer),
-        E::Paid => (&[S::FeeRequested], S::Paid, Actor::Officer),
-        E::ResultReady { .. } => (&[S::Accepted, S::Paid], S::ResultReady, Actor::Officer),
-        E::Completed => (&[S::ResultReady], S::Completed, Actor::Officer),
-        E::Cancelled { .. } => (
-            &[S::Received, S::SupplementRequested, S::FeeRequested],
-            S::Cancelled,
-            Actor::Applicant,
-        ),
-        // A corrected dossier goes back to the officer's queue.
-        E::Resubmitted { .. } => (&[S::SupplementRequested], S::Received, Actor::Applicant),
-        // "I have paid": the state stays until an officer confirms.
-        E::PaymentClaimed { .. } => (&[S::FeeRequested], S::FeeRequested, Actor::Applicant),
-    };
-    (who == actor && allowed_from.contains(&current)).then_some(to)
+    rules::next_state(current, Step::of(event), actor)
 }
 
 /// The stable name of an event kind (the `type` tag).
 pub fn event_kind_name(event: &EventKind) -> &'static str {
-    match event {
-        EventKind::Received => "received",
-        EventKind::Accepted => "accepted",
-        EventKind::SupplementRequested { .. } => "supplement_requested",
-        EventKind::Rejected { .. } => "rejected",
-        EventKind::FeeRequested { .. } => "fee_requested",
-        EventKind::Paid => "paid",
-        EventKind::ResultReady { .. } => "result_ready",
-        EventKind::Completed => "completed",
-        EventKind::Cancelled { .. } => "cancelled",
-        EventKind::Resubmitted { .. } => "resubmitted",
-        EventKind::PaymentClaimed { .. } => "payment_claimed",
-    }
+    Step::of(event).as_str()
 }
 
 /// What changed between two revisions: shared with the device (`dvc_protocol`), so the server's
 /// record and the phone's agree by construction.
 pub use dvc_protocol::dossiers::{changed_attachments, changed_fields};
 
-/// Checks a rating: 1–5 stars, comment trimmed (empty → none), at most 1000 characters, no control
-/// characters except line breaks. `Err(field)` names what is wrong.
+/// Checks a rating with the rule the phone applies before queueing it
+/// ([`dvc_protocol::rules::check_rating`]): 1–5 stars, the comment cleaned and at most 1000
+/// characters (blank = none). `Err(field)` names what is wrong.
 pub fn normalize_rating(
     stars: u8,
     comment: Option<&str>,
 ) -> Result<(u8, Option<String>), &'static str> {
-    if !(1..=5).contains(&stars) {
-        return Err("stars");
-    }
-    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
-    if let Some(c) = comment {
-        if c.chars().count() > 1000 || c.chars().any(|ch| ch.is_control() && ch != '\n') {
-            return Err("comment");
-        }
-    }
-    Ok((stars, comment.map(str::to_owned)))
+    rules::check_rating(stars, comment)
+        .map(|comment| (stars, comment))
+        .map_err(rules::RatingError::field)
 }
 
 /// Checks a bank account fees are paid into: BIN of 6 digits, account number of 1–19 letters or
@@ -200,26 +134,10 @@ pub fn canonical_hash(v: &serde_json::Value) -> (String, String) {
     (s, h)
 }
 
-/// Normalises a Vietnamese mobile number to `0xxxxxxxxx`, or `None` if it is not one.
-/// Accepts `0…`, `84…`, `+84…`, with spaces, dots or dashes. The prefix check follows
-/// libphonenumber's VN mobile ranges, simplified to the second digit (3, 5, 7, 8, 9).
+/// Normalises a Vietnamese mobile number to `0xxxxxxxxx`, or `None` if it is not one: the rule
+/// the phone applies ([`dvc_protocol::rules::normalize_mobile`]).
 pub fn normalize_phone(input: &str) -> Option<String> {
-    let digits: String = input
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '-'))
-        .collect();
-    let national = if let Some(rest) = digits.strip_prefix("+84") {
-        format!("0{rest}")
-    } else if digits.len() == 11 && digits.starts_with("84") {
-        format!("0{}", &digits[2..])
-    } else {
-        digits
-    };
-    let ok = national.len() == 10
-        && national.bytes().all(|b| b.is_ascii_digit())
-        && national.starts_with('0')
-        && matches!(national.as_bytes()[1], b'3' | b'5' | b'7' | b'8' | b'9');
-    ok.then_some(national)
+    rules::normalize_mobile(input)
 }
 
 /// Staff user names: 3–64 of `a-z 0-9 . _ -`.
@@ -395,14 +313,6 @@ mod tests {
             let v2: serde_json::Value = serde_json::from_str(&two).unwrap();
             prop_assert_eq!(canonical_hash(&v1), canonical_hash(&v2));
         }
-
-        #[test]
-        fn phone_normalisation_is_idempotent(s in "\\+?[0-9 .-]{0,16}") {
-            if let Some(n) = normalize_phone(&s) {
-                prop_assert_eq!(normalize_phone(&n), Some(n.clone()));
-                prop_assert_eq!(n.len(), 10);
-            }
-        }
     }
 
     fn m(form: serde_json::Value, atts: &[(&str, &str)]) -> DossierManifest {
@@ -448,7 +358,11 @@ mod tests {
         );
         assert_eq!(normalize_rating(3, Some(&"a".repeat(1001))), Err("comment"));
         assert!(normalize_rating(3, Some(&format!("  {}  ", "ơ".repeat(1000)))).is_ok());
-        assert_eq!(normalize_rating(3, Some("a\u{0}b")), Err("comment"));
+        // Control characters are cleaned, as on the phone, not refused.
+        assert_eq!(
+            normalize_rating(3, Some("a\u{0}b\r\nc")),
+            Ok((3, Some("a b\nc".into())))
+        );
     }
 
     #[test]
@@ -465,7 +379,12 @@ mod tests {
             normalize_phone("84912345678").as_deref(),
             Some("0912345678")
         );
+        assert_eq!(
+            normalize_phone("0084 912 345 678").as_deref(),
+            Some("0912345678")
+        );
         assert_eq!(normalize_phone("0212345678"), None);
+        assert_eq!(normalize_phone("0501234567"), None);
         assert_eq!(normalize_phone("091234567"), None);
         assert_eq!(normalize_phone("đ912345678"), None);
     }

@@ -2101,7 +2101,6 @@ async fn ratings(b: Backend) {
         (json!({"stars": 0}), "stars"),
         (json!({"stars": 6}), "stars"),
         (json!({"stars": 3, "comment": "a".repeat(1001)}), "comment"),
-        (json!({"stars": 3, "comment": "a\u{7}b"}), "comment"),
         (json!({"stars": 300}), "stars"),
         (json!({"stars": "5"}), "stars"),
         (json!({"stars": 5, "extra": 1}), "extra"),
@@ -2133,7 +2132,8 @@ async fn ratings(b: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let body = json!({"stars": 4, "comment": "  Cán bộ nhiệt tình, nhanh gọn.  "});
+    // Cleaned like the phone cleans it: a tab becomes a space, the ends are trimmed.
+    let body = json!({"stars": 4, "comment": "  Cán bộ nhiệt tình,\tnhanh gọn.\r\n  "});
     let (s, first) = h
         .json(Method::PUT, &rate, Some(&u.token), Some(body.clone()))
         .await;

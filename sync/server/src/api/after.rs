@@ -229,7 +229,7 @@ pub async fn put_rating(
                 field,
                 match field {
                     "stars" => "1 to 5 stars",
-                    _ => "at most 1000 characters, no control characters",
+                    _ => "at most 1000 characters",
                 },
             )
         })?;

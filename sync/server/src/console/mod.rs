@@ -22,6 +22,7 @@ use dvc_protocol::dossiers::{DossierManifest, DossierState, SupplementItem};
 use dvc_protocol::events::{BankAccount, EventKind, ResultDelivery};
 use dvc_protocol::ErrorCode;
 use maud::Markup;
+use subtle::ConstantTimeEq;
 
 use crate::auth::{self, ClientIp, LoginOutcome};
 use crate::db::{Account, Blob, DossierFilter, TokenKind, Transition};
@@ -222,16 +223,12 @@ fn same_origin(headers: &HeaderMap) -> bool {
 
 fn check_csrf(headers: &HeaderMap, expected: &str, given: Option<&str>) -> ConsoleResult<()> {
     let ok = same_origin(headers)
-        && given.is_some_and(|g| constant_eq(g.as_bytes(), expected.as_bytes()));
+        && given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(expected.as_bytes())));
     if ok {
         Ok(())
     } else {
         Err(ApiError::new(ErrorCode::CsrfFailed, "csrf").into())
     }
-}
-
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn css() -> Response {

@@ -128,20 +128,13 @@ fn vnd(n: u64) -> String {
 
 /// `dd/mm/yyyy HH:MM` in Vietnam time.
 pub fn vn_time(unix_ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(
-            time::UtcOffset::from_whole_seconds(crate::domain::VIETNAM_OFFSET_S)
-                .unwrap_or(time::UtcOffset::UTC),
-        );
-    format!(
-        "{:02}/{:02}/{:04} {:02}:{:02}",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
+        .to_offset(dvc_protocol::rules::VIETNAM_OFFSET)
+        .format(time::macros::format_description!(
+            "[day]/[month]/[year] [hour]:[minute]"
+        ))
+        .unwrap_or_default()
 }
 
 fn vn_time_rfc(s: &str) -> String {
