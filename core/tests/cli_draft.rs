@@ -108,6 +108,44 @@ fn bad_draft_input_exits_2_and_changes_nothing() {
     assert!(shown["values"].as_object().unwrap().is_empty());
 }
 
+/// Every command that takes a procedure takes its catalog id or its national code.
+#[test]
+fn draft_new_takes_the_catalog_id_or_the_national_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let person = ok_json(
+        d,
+        &[
+            "person",
+            "add",
+            "--name",
+            "Lê Văn Mẫu",
+            "--sex",
+            "male",
+            "--dob",
+            "1985-03-04",
+            "--phone",
+            "0084 912 000 111",
+        ],
+    );
+    let pid = person["id"].as_str().unwrap();
+    let by_code = ok_json(d, &["draft", "new", "1.001456", "--person", pid]);
+    assert_eq!(by_code["procedure_id"], "passport-domestic");
+    assert_eq!(by_code["values"]["full_name"], "Lê Văn Mẫu");
+    assert_eq!(by_code["values"]["phone"], "0912000111");
+    let by_id = ok_json(d, &["draft", "new", "passport-domestic"]);
+    assert_eq!(by_id["procedure_id"], "passport-domestic");
+    let shown = ok_json(d, &["catalog", "show", "1.001456"]);
+    assert_eq!(shown["id"], "passport-domestic");
+
+    // A code no procedure has, or a name of neither shape: refused, nothing created.
+    for bad in ["9.999999", "Passport", "1,001456"] {
+        bad_input(d, &["draft", "new", bad, "--person", pid]);
+        bad_input(d, &["catalog", "show", bad]);
+    }
+    assert_eq!(ok_json(d, &["draft", "list"]).as_array().unwrap().len(), 2);
+}
+
 /// The whole flow on a fresh data dir: a (synthetic) person, a passport draft prefilled from
 /// them, the rest typed, three photos attached through the photo pipeline, check, submit.
 #[test]

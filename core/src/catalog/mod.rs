@@ -9,6 +9,7 @@ mod bundle;
 mod guides;
 mod index;
 pub mod model;
+mod resolve;
 mod search;
 pub mod text;
 
@@ -24,6 +25,7 @@ use crate::Core;
 pub use bundle::{bundled, Bundle};
 pub use guides::{guide_image, guide_show, guides_list, GuideSummary, GuideView};
 pub use model::*;
+pub use resolve::resolve_procedure;
 pub use search::{plain_fts, search, SearchHit, SearchParams};
 
 /// What went wrong with catalog data (bundled or from a delta). Mapped to [`CoreError`].
@@ -423,23 +425,12 @@ pub struct ProcedureView {
 
 /// One procedure by id (`passport-domestic`) or national code (`1.001456`).
 pub fn show(store: &Store, id_or_code: &str) -> Result<ProcedureView> {
-    let key = id_or_code.trim();
-    let is_code = key.len() <= 20
-        && key.contains('.')
-        && key.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    if !is_code && !is_slug(key) {
-        return Err(CoreError::invalid(
-            "procedure",
-            "expected a procedure id (lowercase-with-dashes) or a code like 1.001456",
-            "catalog.id_invalid",
-        ));
-    }
+    let key = resolve_procedure(store, id_or_code)?;
     store.read(|c| {
         let row: Option<(String, String, String, String)> = c
             .query_row(
-                "SELECT id, body, field, agency_type FROM catalog_procedure
-                 WHERE id = ?1 OR code = ?1 ORDER BY id = ?1 DESC LIMIT 1",
-                [key],
+                "SELECT id, body, field, agency_type FROM catalog_procedure WHERE id = ?1",
+                [&key],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;

@@ -48,9 +48,11 @@ impl Core {
         form::bundled_form(&d.procedure_id)
     }
 
-    /// Starts a draft for a procedure id, prefilled from the applicant's profile.
+    /// Starts a draft for a procedure (catalog id or national code), prefilled from the
+    /// applicant's profile.
     pub fn draft_new(&self, procedure: &str, person: Option<&str>) -> Result<Dossier> {
-        let form = form::bundled_form(procedure).map_err(|_| {
+        let procedure = self.resolve_procedure(procedure)?;
+        let form = form::bundled_form(&procedure).map_err(|_| {
             CoreError::invalid(
                 "procedure",
                 format!("no online form for procedure {procedure:?}"),

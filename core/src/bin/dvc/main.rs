@@ -2,8 +2,9 @@
 //!
 //! Contract (stable): every command takes `--json`; exit code 0 on success, 2 on bad input with a
 //! one-line reason on stderr, 1 when the machine (not the input) failed. Command names and JSON
-//! field names are English snake_case and do not change.
-#![allow(clippy::print_stdout)]
+//! field names are English snake_case and do not change. A procedure is named by its catalog id
+//! (`passport-domestic`) or its national code (`1.001456`) wherever a command takes one. When the
+//! reader of the output goes away (`dvc … | head -c 1`) the command stops quietly with exit 0.
 
 mod catalog;
 mod cccd;
@@ -82,6 +83,10 @@ pub enum CliError {
     Core(#[from] CoreError),
     #[error("{0}")]
     Failed(String),
+    /// Standard output's reader went away (`dvc … | head`): not a failure, the command just
+    /// stops (exit 0, nothing on stderr).
+    #[error("the reader of standard output went away")]
+    ReaderGone,
 }
 
 impl CliError {
@@ -150,7 +155,7 @@ fn main() -> ExitCode {
         Command::Vietqr(cmd) => vietqr::run(&ctx, cmd),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(CliError::ReaderGone) => ExitCode::SUCCESS,
         Err(e) => {
             out::error_line(&one_line(&e.to_string()));
             ExitCode::from(e.exit_code())
