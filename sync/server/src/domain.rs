@@ -404,3 +404,338 @@ mod tests {
         assert_eq!(parse_dossier_uuid("x"), None);
     }
 }
+
+// ---- storage decisions ------------------------------------------------------------------------
+// What the storage layer decides inside a transaction. The backends fetch the rows, ask one of
+// these, and write what it says; the same answer on SQLite and PostgreSQL by construction.
+
+/// A dossier uuid that is already stored, sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resend {
+    /// The same account sent the same content: answer with the stored dossier (exactly once).
+    Repeat,
+    /// Another account, or other content: the uuid is taken.
+    Conflict,
+}
+
+/// Judges a submission whose uuid is stored: a repeat only when the same account sends content
+/// with the same canonical hash.
+pub fn judge_resend(
+    stored_submitter: &str,
+    stored_hash: &str,
+    submitter: &str,
+    content_hash: &str,
+) -> Resend {
+    if stored_submitter == submitter && stored_hash == content_hash {
+        Resend::Repeat
+    } else {
+        Resend::Conflict
+    }
+}
+
+/// The hashes of `wanted` that are not `available`, in their order.
+pub fn missing_blobs(
+    wanted: &[String],
+    available: &std::collections::HashSet<String>,
+) -> Vec<String> {
+    wanted
+        .iter()
+        .filter(|h| !available.contains(*h))
+        .cloned()
+        .collect()
+}
+
+/// What a requested state change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Record the event; the dossier moves to this state.
+    Apply(DossierState),
+    /// Not allowed from the current state (or not by this actor).
+    Invalid,
+    /// Nothing new: the same thing is already pending.
+    Unchanged,
+}
+
+/// Decides a state change. `last_event` is the kind name ([`event_kind_name`]) of the dossier's
+/// latest event: "I have paid" right after "I have paid" records nothing, since the first claim is
+/// still waiting for an officer.
+pub fn decide_change(
+    current: DossierState,
+    event: &EventKind,
+    actor: Actor,
+    last_event: Option<&str>,
+) -> Change {
+    let repeated_claim = matches!(event, EventKind::PaymentClaimed { .. })
+        && last_event == Some(event_kind_name(event));
+    match next_state(current, event, actor) {
+        None => Change::Invalid,
+        Some(_) if repeated_claim => Change::Unchanged,
+        Some(next) => Change::Apply(next),
+    }
+}
+
+/// What a resubmitted (corrected) manifest does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevisionStep {
+    /// This revision was stored before with the same content: answer with it.
+    Repeat,
+    /// The number is used with other content, or is not the next one.
+    Conflict,
+    /// The dossier is not waiting for a supplement.
+    InvalidState,
+    /// Store it; the dossier moves to this state.
+    Store(DossierState),
+}
+
+/// Decides a revision. `latest` is the dossier's latest revision number, `asked` the number sent,
+/// `stored_hash` the content hash of revision `asked` if it exists. A stored revision is judged
+/// first, so a repeat is still answered after the dossier has moved on.
+pub fn decide_revision(
+    state: DossierState,
+    latest: i64,
+    asked: i64,
+    stored_hash: Option<&str>,
+    content_hash: &str,
+) -> RevisionStep {
+    if let Some(stored) = stored_hash {
+        return if stored == content_hash {
+            RevisionStep::Repeat
+        } else {
+            RevisionStep::Conflict
+        };
+    }
+    let resubmit = EventKind::Resubmitted {
+        revision: 0,
+        changed_fields: vec![],
+        changed_attachments: vec![],
+    };
+    match next_state(state, &resubmit, Actor::Applicant) {
+        None => RevisionStep::InvalidState,
+        Some(_) if asked != latest + 1 => RevisionStep::Conflict,
+        Some(next) => RevisionStep::Store(next),
+    }
+}
+
+/// What a rating does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatingStep {
+    /// The same rating is stored: answer with it.
+    Same,
+    /// A different rating is stored: a dossier is rated once.
+    Different,
+    /// Only completed dossiers are rated.
+    InvalidState,
+    /// Store it.
+    Save,
+}
+
+/// Decides a rating given the dossier's state and the stored rating `(stars, comment)`, if any. A
+/// stored rating is judged first.
+pub fn decide_rating(
+    state: DossierState,
+    stored: Option<(u8, Option<&str>)>,
+    stars: u8,
+    comment: Option<&str>,
+) -> RatingStep {
+    match stored {
+        Some(old) if old == (stars, comment) => RatingStep::Same,
+        Some(_) => RatingStep::Different,
+        None if state == DossierState::Completed => RatingStep::Save,
+        None => RatingStep::InvalidState,
+    }
+}
+
+/// Dossier lists hold 1 to 500 rows.
+pub fn list_limit(asked: i64) -> i64 {
+    asked.clamp(1, 500)
+}
+
+#[cfg(test)]
+mod storage_decision_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
+
+    fn any_state() -> impl Strategy<Value = DossierState> {
+        proptest::sample::select(DossierState::ALL)
+    }
+
+    fn any_event() -> impl Strategy<Value = EventKind> {
+        prop_oneof![
+            Just(EventKind::Received),
+            Just(EventKind::Accepted),
+            Just(EventKind::SupplementRequested {
+                note: "n".into(),
+                items: vec![]
+            }),
+            Just(EventKind::Rejected { reason: "r".into() }),
+            Just(EventKind::Paid),
+            Just(EventKind::Completed),
+            Just(EventKind::Cancelled { reason: None }),
+            Just(EventKind::Resubmitted {
+                revision: 2,
+                changed_fields: vec![],
+                changed_attachments: vec![]
+            }),
+            Just(EventKind::PaymentClaimed { amount_vnd: 1 }),
+        ]
+    }
+
+    fn any_last_event() -> impl Strategy<Value = Option<&'static str>> {
+        proptest::option::of(proptest::sample::select(vec![
+            "received",
+            "accepted",
+            "fee_requested",
+            "payment_claimed",
+            "paid",
+            "supplement_requested",
+            "resubmitted",
+        ]))
+    }
+
+    #[test]
+    fn resends() {
+        assert_eq!(judge_resend("a", "h", "a", "h"), Resend::Repeat);
+        assert_eq!(judge_resend("a", "h", "a", "x"), Resend::Conflict);
+        assert_eq!(judge_resend("a", "h", "b", "h"), Resend::Conflict);
+    }
+
+    #[test]
+    fn payment_claims_are_recorded_once_until_answered() {
+        let claim = EventKind::PaymentClaimed { amount_vnd: 50_000 };
+        let fee = DossierState::FeeRequested;
+        let a = Actor::Applicant;
+        assert_eq!(
+            decide_change(fee, &claim, a, Some("fee_requested")),
+            Change::Apply(fee)
+        );
+        assert_eq!(
+            decide_change(fee, &claim, a, Some("payment_claimed")),
+            Change::Unchanged
+        );
+        // a claim that is not allowed is refused, not "unchanged"
+        assert_eq!(
+            decide_change(DossierState::Paid, &claim, a, Some("payment_claimed")),
+            Change::Invalid
+        );
+        // other events never count as repeats
+        assert_eq!(
+            decide_change(fee, &EventKind::Paid, Actor::Officer, Some("paid")),
+            Change::Apply(DossierState::Paid)
+        );
+    }
+
+    #[test]
+    fn revisions() {
+        use DossierState as S;
+        assert_eq!(
+            decide_revision(S::SupplementRequested, 1, 2, None, "h"),
+            RevisionStep::Store(S::Received)
+        );
+        assert_eq!(
+            decide_revision(S::SupplementRequested, 1, 3, None, "h"),
+            RevisionStep::Conflict
+        );
+        assert_eq!(
+            decide_revision(S::Accepted, 1, 2, None, "h"),
+            RevisionStep::InvalidState
+        );
+        // a stored revision answers in any state
+        assert_eq!(
+            decide_revision(S::Completed, 2, 2, Some("h"), "h"),
+            RevisionStep::Repeat
+        );
+        assert_eq!(
+            decide_revision(S::Received, 2, 2, Some("h"), "x"),
+            RevisionStep::Conflict
+        );
+    }
+
+    #[test]
+    fn ratings_are_given_once() {
+        use DossierState as S;
+        assert_eq!(decide_rating(S::Completed, None, 5, None), RatingStep::Save);
+        assert_eq!(
+            decide_rating(S::ResultReady, None, 5, None),
+            RatingStep::InvalidState
+        );
+        assert_eq!(
+            decide_rating(S::Completed, Some((5, Some("Tốt"))), 5, Some("Tốt")),
+            RatingStep::Same
+        );
+        assert_eq!(
+            decide_rating(S::Completed, Some((5, Some("Tốt"))), 5, None),
+            RatingStep::Different
+        );
+        assert_eq!(
+            decide_rating(S::Completed, Some((4, None)), 5, None),
+            RatingStep::Different
+        );
+    }
+
+    #[test]
+    fn list_limits() {
+        assert_eq!(list_limit(0), 1);
+        assert_eq!(list_limit(50), 50);
+        assert_eq!(list_limit(10_000), 500);
+    }
+
+    proptest! {
+        #[test]
+        fn missing_blobs_are_exactly_the_unavailable_ones(
+            wanted in proptest::collection::vec("[a-d]", 0..8),
+            available in proptest::collection::hash_set("[a-d]", 0..4),
+        ) {
+            let missing = missing_blobs(&wanted, &available);
+            let expected: Vec<String> = wanted.iter().filter(|h| !available.contains(*h)).cloned().collect();
+            prop_assert_eq!(&missing, &expected);
+            let set: HashSet<&String> = missing.iter().collect();
+            prop_assert!(set.iter().all(|h| !available.contains(*h)));
+        }
+
+        #[test]
+        fn changes_follow_the_state_machine(
+            state in any_state(), event in any_event(), officer in any::<bool>(), last in any_last_event(),
+        ) {
+            let actor = if officer { Actor::Officer } else { Actor::Applicant };
+            let change = decide_change(state, &event, actor, last);
+            match next_state(state, &event, actor) {
+                None => prop_assert_eq!(change, Change::Invalid),
+                Some(next) => {
+                    let repeat = matches!(event, EventKind::PaymentClaimed { .. }) && last == Some("payment_claimed");
+                    prop_assert_eq!(change, if repeat { Change::Unchanged } else { Change::Apply(next) });
+                }
+            }
+        }
+
+        #[test]
+        fn revisions_are_stored_only_as_the_next_number_of_a_dossier_awaiting_supplement(
+            state in any_state(), latest in 1i64..5, asked in 0i64..7,
+            stored in proptest::option::of("[ab]"), hash in "[ab]",
+        ) {
+            let step = decide_revision(state, latest, asked, stored.as_deref(), &hash);
+            if let RevisionStep::Store(next) = step {
+                prop_assert!(stored.is_none());
+                prop_assert_eq!(state, DossierState::SupplementRequested);
+                prop_assert_eq!(asked, latest + 1);
+                prop_assert_eq!(next, DossierState::Received);
+            }
+            if stored.is_some() {
+                prop_assert!(matches!(step, RevisionStep::Repeat | RevisionStep::Conflict));
+                prop_assert_eq!(step == RevisionStep::Repeat, stored.as_deref() == Some(hash.as_str()));
+            }
+        }
+
+        #[test]
+        fn a_rating_is_saved_only_once_and_only_when_completed(
+            state in any_state(), stored in proptest::option::of((1u8..=5, proptest::option::of("[xy]"))),
+            stars in 1u8..=5, comment in proptest::option::of("[xy]"),
+        ) {
+            let step = decide_rating(state, stored.as_ref().map(|(s, c)| (*s, c.as_deref())), stars, comment.as_deref());
+            prop_assert_eq!(step == RatingStep::Save, stored.is_none() && state == DossierState::Completed);
+            if let Some((s, c)) = &stored {
+                prop_assert_eq!(step == RatingStep::Same, *s == stars && c.as_deref() == comment.as_deref());
+            }
+        }
+    }
+}

@@ -1,5 +1,13 @@
-//! Storage: one [`Database`] trait, one implementation per backend ([`sqlite::SqliteDb`], the
-//! embedded default, and [`postgres::PgDb`] for scale). The same API test suite runs against both.
+//! Storage: one [`Database`] trait, implemented once by [`store::Store`] over a backend — SQLite
+//! ([`sqlite::SqliteDb`], the embedded default) or PostgreSQL ([`postgres::PgDb`], for scale). The
+//! same API test suite runs against both.
+//!
+//! - `store.rs`: what each operation reads, which decision of [`crate::domain`] it asks, what it
+//!   writes — written once, against a connection of either backend;
+//! - `sql.rs`: every statement once (placeholders adapted per dialect); `rows.rs`: rows into
+//!   structs by column name;
+//! - `dialect.rs`: what a backend provides (run a statement, run work in a transaction);
+//!   `sqlite.rs`, `postgres.rs`: the two backends, with their connections, locking and batching.
 //!
 //! Every method that changes dossiers runs in one transaction: the dossier, its code counter, its
 //! blob links, its event and (for officer actions) its audit row commit together or not at all.
@@ -7,8 +15,14 @@
 //! transaction-scoped advisory lock taken before the event insert), so a feed reader that has seen
 //! cursor N never later finds an event below N.
 
+#[cfg(test)]
+mod conformance;
+mod dialect;
 pub mod postgres;
+mod rows;
+mod sql;
 pub mod sqlite;
+pub mod store;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -387,7 +401,7 @@ pub enum RateOutcome {
 }
 
 /// The form fields and attachment kinds that differ between the previous manifest JSON and the
-/// next (shared by both backends).
+/// next.
 pub(crate) fn revision_diff(previous: &str, next: &str) -> DbResult<(Vec<String>, Vec<String>)> {
     let parse = |s: &str| {
         serde_json::from_str::<dvc_protocol::dossiers::DossierManifest>(s)

@@ -1,0 +1,271 @@
+//! Rows into the storage structs, by column name (the statements in [`super::sql`] name their
+//! columns to match).
+
+use dvc_protocol::events::BankAccount;
+
+use super::dialect::Row;
+use super::{
+    parse_kind, parse_list, parse_role, parse_state, Account, AuditRow, Blob, Consent, DbError,
+    DbResult, Dossier, EventRow, RatingRow, Registration, RevisionRow, Token, Upload,
+};
+
+impl Account {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<Account> {
+        Ok(Account {
+            id: r.text("id")?,
+            login: r.text("login")?,
+            role: parse_role(&r.text("role")?)?,
+            agency_code: r.opt_text("agency_code")?,
+            display_name: r.opt_text("display_name")?,
+            password_hash: r.text("password_hash")?,
+            disabled: r.flag("disabled")?,
+        })
+    }
+}
+
+impl Registration {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<Registration> {
+        Ok(Registration {
+            id: r.text("id")?,
+            login: r.text("login")?,
+            role: parse_role(&r.text("role")?)?,
+            display_name: r.opt_text("display_name")?,
+            password_hash: r.text("password_hash")?,
+            otp_hash: r.text("otp_hash")?,
+            attempts: r.int("attempts")?,
+            expires_at: r.int("expires_at")?,
+            created_at: r.int("created_at")?,
+        })
+    }
+}
+
+impl Token {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<Token> {
+        Ok(Token {
+            id: r.text("token_id")?,
+            account_id: r.text("account_id")?,
+            token_hash: r.text("token_hash")?,
+            kind: parse_kind(&r.text("kind")?)?,
+            device_name: r.opt_text("device_name")?,
+            csrf_hash: r.opt_text("csrf_hash")?,
+            created_at: r.int("created_at")?,
+            expires_at: r.int("expires_at")?,
+        })
+    }
+}
+
+impl Consent {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<Consent> {
+        Ok(Consent {
+            id: r.text("id")?,
+            citizen_id: r.text("citizen_id")?,
+            volunteer_id: r.text("volunteer_id")?,
+            volunteer_login: r.text("volunteer_login")?,
+            granted_at: r.int("granted_at")?,
+        })
+    }
+}
+
+impl Upload {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<Upload> {
+        Ok(Upload {
+            id: r.text("id")?,
+            account_id: r.text("account_id")?,
+            sha256: r.text("sha256")?,
+            length: r.int("length")?,
+            received: r.int("received")?,
+        })
+    }
+}
+
+impl Blob {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<Blob> {
+        Ok(Blob {
+            sha256: r.text("sha256")?,
+            size: r.int("size")?,
+        })
+    }
+}
+
+impl Dossier {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<Dossier> {
+        Ok(Dossier {
+            uuid: r.text("uuid")?,
+            code: r.text("code")?,
+            agency_code: r.text("agency_code")?,
+            procedure_code: r.text("procedure_code")?,
+            submitter_id: r.text("submitter_id")?,
+            citizen_id: r.opt_text("citizen_id")?,
+            state: parse_state(&r.text("state")?)?,
+            content_hash: r.text("content_hash")?,
+            manifest: r.text("manifest")?,
+            received_at: r.int("received_at")?,
+            updated_at: r.int("updated_at")?,
+            received_seq: r.int("received_seq")?,
+            revision: r.int("revision")?,
+        })
+    }
+}
+
+impl EventRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<EventRow> {
+        Ok(EventRow {
+            seq: r.int("seq")?,
+            dossier_uuid: r.text("dossier_uuid")?,
+            dossier_code: r.text("dossier_code")?,
+            at: r.int("at")?,
+            state: parse_state(&r.text("state")?)?,
+            payload: r.text("payload")?,
+        })
+    }
+}
+
+impl AuditRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<AuditRow> {
+        Ok(AuditRow {
+            at: r.int("at")?,
+            actor_login: r.text("actor_login")?,
+            action: r.text("action")?,
+            detail: r.text("detail")?,
+        })
+    }
+}
+
+impl RevisionRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<RevisionRow> {
+        Ok(RevisionRow {
+            dossier_uuid: r.text("dossier_uuid")?,
+            revision: r.int("revision")?,
+            account_id: r.text("account_id")?,
+            content_hash: r.text("content_hash")?,
+            manifest: r.text("manifest")?,
+            changed_fields: parse_list(&r.text("changed_fields")?)?,
+            changed_attachments: parse_list(&r.text("changed_attachments")?)?,
+            submitted_at: r.int("submitted_at")?,
+            event_seq: r.int("event_seq")?,
+        })
+    }
+}
+
+impl RatingRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<RatingRow> {
+        let stars = r.int("stars")?;
+        Ok(RatingRow {
+            stars: u8::try_from(stars).map_err(|_| DbError::Corrupt(format!("stars {stars}")))?,
+            comment: r.opt_text("comment")?,
+            rated_at: r.int("rated_at")?,
+        })
+    }
+}
+
+/// An agency's bank account: only when all three parts are set.
+pub(crate) fn bank_account(r: &mut Row) -> DbResult<Option<BankAccount>> {
+    let (bin, number, name) = (
+        r.opt_text("bank_bin")?,
+        r.opt_text("account_number")?,
+        r.opt_text("account_name")?,
+    );
+    Ok(bin
+        .zip(number)
+        .zip(name)
+        .map(|((bank_bin, account_number), account_name)| BankAccount {
+            bank_bin,
+            account_number,
+            account_name,
+        }))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+
+    use super::super::dialect::Cell;
+    use super::*;
+
+    fn row(cols: &[(&str, Cell)]) -> Row {
+        let names: Arc<[String]> = cols.iter().map(|(n, _)| (*n).to_owned()).collect();
+        Row::new(names, cols.iter().map(|(_, c)| c.clone()).collect())
+    }
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.to_owned())
+    }
+
+    #[test]
+    fn accounts_read_by_name_in_any_column_order_and_either_flag_type() {
+        let cols = |disabled: Cell| {
+            row(&[
+                ("disabled", disabled),
+                ("password_hash", text("h")),
+                ("login", text("0912345678")),
+                ("id", text("acc")),
+                ("role", text("officer")),
+                ("agency_code", text("A.1")),
+                ("display_name", Cell::Null),
+            ])
+        };
+        let a = Account::from_row(&mut cols(Cell::Int(1))).unwrap();
+        assert_eq!(
+            (a.id.as_str(), a.login.as_str(), a.agency_code.as_deref()),
+            ("acc", "0912345678", Some("A.1"))
+        );
+        assert!(a.disabled);
+        assert_eq!(a.display_name, None);
+        assert!(
+            !Account::from_row(&mut cols(Cell::Bool(false)))
+                .unwrap()
+                .disabled
+        );
+    }
+
+    #[test]
+    fn bad_rows_are_corrupt_not_panics() {
+        let mut r = row(&[
+            ("stars", Cell::Int(300)),
+            ("comment", Cell::Null),
+            ("rated_at", Cell::Int(1)),
+        ]);
+        assert!(matches!(
+            RatingRow::from_row(&mut r),
+            Err(DbError::Corrupt(_))
+        ));
+        let mut r = row(&[("sha256", Cell::Int(1)), ("size", Cell::Int(1))]);
+        assert!(matches!(Blob::from_row(&mut r), Err(DbError::Corrupt(_))));
+        let mut r = row(&[("sha256", text("h"))]);
+        let err = Blob::from_row(&mut r).unwrap_err().to_string();
+        assert!(err.contains("size"), "{err}");
+        let mut r = row(&[
+            ("bank_bin", text("970415")),
+            ("account_number", Cell::Null),
+            ("account_name", text("X")),
+        ]);
+        assert_eq!(bank_account(&mut r).unwrap(), None);
+    }
+
+    #[test]
+    fn tokens_and_their_accounts_share_one_joined_row() {
+        let mut r = row(&[
+            ("token_id", text("tok")),
+            ("account_id", text("acc")),
+            ("token_hash", text("th")),
+            ("kind", text("console")),
+            ("device_name", Cell::Null),
+            ("csrf_hash", text("c")),
+            ("created_at", Cell::Int(1)),
+            ("expires_at", Cell::Int(2)),
+            ("id", text("acc")),
+            ("login", text("canbo")),
+            ("role", text("admin")),
+            ("agency_code", Cell::Null),
+            ("display_name", Cell::Null),
+            ("password_hash", text("h")),
+            ("disabled", Cell::Int(0)),
+        ]);
+        let t = Token::from_row(&mut r).unwrap();
+        let a = Account::from_row(&mut r).unwrap();
+        assert_eq!((t.id.as_str(), t.account_id.as_str()), ("tok", "acc"));
+        assert_eq!(a.id, t.account_id);
+        assert_eq!(t.kind, super::super::TokenKind::Console);
+    }
+}

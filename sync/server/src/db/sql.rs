@@ -1,0 +1,397 @@
+//! Every statement of the server, once. Statements are written in SQLite's numbered form (`?1`,
+//! `?2`, …) and translated to PostgreSQL's (`$1`, `$2`, …) once, on first use. The text is chosen
+//! to mean the same in both dialects (`ON CONFLICT … DO NOTHING`, `CAST(… AS BIGINT)`, `FALSE`,
+//! `RETURNING`). Where the dialects really differ (lists of values, row locks, the migrations
+//! table) the text comes from the backend's own module.
+//!
+//! Columns are read by name (see [`super::rows`]), so a statement's column list and the struct it
+//! fills only need to agree on names.
+
+use std::sync::LazyLock;
+
+use super::dialect::Value;
+use super::{postgres, sqlite};
+use crate::domain::Scope;
+
+/// One statement in both dialects.
+#[derive(Debug)]
+pub(crate) struct Sql {
+    /// What it does, for error messages (never the arguments: they may be personal data).
+    pub(crate) name: &'static str,
+    /// SQLite text.
+    pub(crate) sqlite: String,
+    /// PostgreSQL text.
+    pub(crate) postgres: String,
+}
+
+impl Sql {
+    /// A statement whose text is the same in both dialects but for placeholders.
+    fn shared(name: &'static str, text: &str) -> Sql {
+        Sql {
+            name,
+            sqlite: text.to_owned(),
+            postgres: to_postgres(text),
+        }
+    }
+
+    /// A statement each backend writes its own way.
+    fn dialects(name: &'static str, sqlite: &str, postgres: &str) -> Sql {
+        Sql {
+            name,
+            sqlite: sqlite.to_owned(),
+            postgres: postgres.to_owned(),
+        }
+    }
+}
+
+/// `?N` → `$N` (a `?` not followed by a digit is left alone).
+pub(crate) fn to_postgres(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let numbered = c == '?' && chars.peek().is_some_and(char::is_ascii_digit);
+        out.push(if numbered { '$' } else { c });
+    }
+    out
+}
+
+/// A statement that restricts dossiers to a [`Scope`]: three variants, built once.
+#[derive(Debug)]
+pub(crate) struct Scoped {
+    party: Sql,
+    agency: Sql,
+    nothing: Sql,
+}
+
+impl Scoped {
+    /// `template` holds `{scope}` where the condition goes; `table` is the alias of the table that
+    /// has `submitter_id`, `citizen_id` and `agency_code`; `n` is the number of the scope's
+    /// placeholder. With `lock`, PostgreSQL locks the rows read until the transaction ends.
+    fn new(name: &'static str, template: &str, table: &str, n: u8, lock: bool) -> Scoped {
+        let build = |clause: String| {
+            let text = template.replace("{scope}", &clause);
+            let mut sql = Sql::shared(name, &text);
+            if lock {
+                sql.sqlite.push_str(sqlite::LOCK_ROWS);
+                sql.postgres.push_str(postgres::LOCK_ROWS);
+            }
+            sql
+        };
+        Scoped {
+            party: build(format!(
+                "({table}.submitter_id = ?{n} OR {table}.citizen_id = ?{n})"
+            )),
+            agency: build(format!("{table}.agency_code = ?{n}")),
+            // Admins see no dossiers; the placeholder stays so the argument count is the same.
+            nothing: build(format!("(FALSE AND {table}.agency_code = ?{n})")),
+        }
+    }
+
+    /// The variant for `scope` and the argument for its placeholder.
+    pub(crate) fn pick<'s>(&'s self, scope: &'s Scope) -> (&'s Sql, Value<'s>) {
+        match scope {
+            Scope::Party(id) => (&self.party, Value::Text(id)),
+            Scope::Agency(code) => (&self.agency, Value::Text(code)),
+            Scope::Nothing => (&self.nothing, Value::Text("")),
+        }
+    }
+}
+
+/// `%q%` for `LIKE … ESCAPE '\'`: `q` matched literally anywhere.
+pub(crate) fn contains_pattern(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 2);
+    out.push('%');
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+macro_rules! statements {
+    ($($(#[$doc:meta])* $id:ident = $name:literal, $text:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub(crate) static $id: LazyLock<Sql> = LazyLock::new(|| Sql::shared($name, $text));
+        )*
+    };
+}
+
+macro_rules! scoped {
+    ($($(#[$doc:meta])* $id:ident = $name:literal, $table:literal, $n:literal, $lock:literal, $text:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub(crate) static $id: LazyLock<Scoped> =
+                LazyLock::new(|| Scoped::new($name, $text, $table, $n, $lock));
+        )*
+    };
+}
+
+macro_rules! account_cols {
+    () => {
+        "id, login, role, agency_code, display_name, password_hash, disabled"
+    };
+}
+
+macro_rules! token_cols {
+    () => {
+        "t.id AS token_id, t.account_id, t.token_hash, t.kind, t.device_name, t.csrf_hash, \
+         t.created_at, t.expires_at"
+    };
+}
+
+macro_rules! dossier_cols {
+    () => {
+        "uuid, code, agency_code, procedure_code, submitter_id, citizen_id, state, content_hash, \
+         manifest, received_at, updated_at, received_seq, revision"
+    };
+}
+
+macro_rules! event_cols {
+    () => {
+        "e.seq, e.dossier_uuid, d.code AS dossier_code, e.at, e.state, e.payload"
+    };
+}
+
+macro_rules! revision_cols {
+    () => {
+        "dossier_uuid, revision, account_id, content_hash, manifest, changed_fields, \
+         changed_attachments, submitted_at, event_seq"
+    };
+}
+
+statements! {
+    // ---- health and migrations
+    PING = "ping", "SELECT 1 AS one";
+    APPLIED_MIGRATIONS = "read migrations", "SELECT version FROM schema_migrations ORDER BY version";
+    RECORD_MIGRATION = "record migration",
+        "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)";
+
+    // ---- agencies
+    UPSERT_AGENCY = "upsert agency",
+        "INSERT INTO agencies (code, name, created_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name";
+    AGENCY_NAME = "agency", "SELECT name FROM agencies WHERE code = ?1";
+    AGENCIES = "agencies", "SELECT code, name FROM agencies ORDER BY code";
+    SET_AGENCY_BANK = "set agency bank",
+        "UPDATE agencies SET bank_bin = ?2, account_number = ?3, account_name = ?4 WHERE code = ?1";
+    AGENCY_BANK = "agency bank",
+        "SELECT bank_bin, account_number, account_name FROM agencies WHERE code = ?1";
+
+    // ---- accounts and registrations
+    INSERT_ACCOUNT = "insert account", concat!(
+        "INSERT INTO accounts (", account_cols!(), ", created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (login) DO NOTHING");
+    ACCOUNT_BY_LOGIN = "account by login",
+        concat!("SELECT ", account_cols!(), " FROM accounts WHERE login = ?1");
+    ACCOUNT_BY_ID = "account by id",
+        concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = ?1");
+    SET_PASSWORD = "set password", "UPDATE accounts SET password_hash = ?2 WHERE id = ?1";
+    INSERT_REGISTRATION = "insert registration",
+        "INSERT INTO registrations (id, login, role, display_name, password_hash, otp_hash, \
+         attempts, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)";
+    REGISTRATION = "registration",
+        "SELECT id, login, role, display_name, password_hash, otp_hash, attempts, expires_at, \
+         created_at FROM registrations WHERE id = ?1";
+    BUMP_ATTEMPTS = "bump attempts",
+        "UPDATE registrations SET attempts = attempts + 1 WHERE id = ?1";
+    DELETE_REGISTRATION = "delete registration", "DELETE FROM registrations WHERE id = ?1";
+
+    // ---- tokens
+    INSERT_TOKEN = "insert token",
+        "INSERT INTO tokens (id, account_id, token_hash, kind, device_name, csrf_hash, created_at, \
+         expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    TOKEN_BY_HASH = "token by hash", concat!(
+        "SELECT ", token_cols!(), ", a.id, a.login, a.role, a.agency_code, a.display_name, \
+         a.password_hash, a.disabled FROM tokens t JOIN accounts a ON a.id = t.account_id \
+         WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2");
+    LIST_TOKENS = "list tokens", concat!(
+        "SELECT ", token_cols!(), " FROM tokens t WHERE t.account_id = ?1 AND t.kind = ?2 \
+         AND t.revoked_at IS NULL AND t.expires_at > ?3 ORDER BY t.created_at");
+    REVOKE_TOKEN = "revoke token",
+        "UPDATE tokens SET revoked_at = ?3 WHERE id = ?2 AND account_id = ?1 AND revoked_at IS NULL";
+    REVOKE_ALL_TOKENS = "revoke all",
+        "UPDATE tokens SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL";
+
+    // ---- consents
+    /// Keeps the live consent if there is one (the partial unique index `consents_active`).
+    INSERT_CONSENT = "insert consent",
+        "INSERT INTO consents (id, citizen_id, volunteer_id, granted_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (citizen_id, volunteer_id) WHERE revoked_at IS NULL DO NOTHING";
+    LIVE_CONSENT = "find consent",
+        "SELECT id, granted_at FROM consents \
+         WHERE citizen_id = ?1 AND volunteer_id = ?2 AND revoked_at IS NULL";
+    LIST_CONSENTS = "list consents",
+        "SELECT c.id, c.citizen_id, c.volunteer_id, a.login AS volunteer_login, c.granted_at \
+         FROM consents c JOIN accounts a ON a.id = c.volunteer_id \
+         WHERE c.citizen_id = ?1 AND c.revoked_at IS NULL ORDER BY c.granted_at";
+    REVOKE_CONSENT = "revoke consent",
+        "UPDATE consents SET revoked_at = ?3 WHERE id = ?2 AND citizen_id = ?1 AND revoked_at IS NULL";
+    CONSENTING_CITIZEN = "consenting citizen",
+        "SELECT a.id FROM consents c JOIN accounts a ON a.id = c.citizen_id \
+         WHERE c.volunteer_id = ?1 AND a.login = ?2 AND a.role = 'citizen' \
+         AND c.revoked_at IS NULL AND a.disabled = FALSE";
+
+    // ---- blobs and uploads
+    ACCOUNT_USAGE = "usage",
+        "SELECT CAST(COALESCE((SELECT SUM(b.size) FROM blob_owners o JOIN blobs b \
+         ON b.sha256 = o.sha256 WHERE o.account_id = ?1), 0) \
+         + COALESCE((SELECT SUM(length) FROM uploads WHERE account_id = ?1), 0) AS BIGINT) AS usage";
+    OPEN_UPLOAD = "open upload",
+        "SELECT id, account_id, sha256, length, received FROM uploads \
+         WHERE account_id = ?1 AND sha256 = ?2";
+    CREATE_UPLOAD = "create upload",
+        "INSERT INTO uploads (id, account_id, sha256, length, received, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+    UPLOAD = "upload",
+        "SELECT id, account_id, sha256, length, received FROM uploads \
+         WHERE id = ?1 AND account_id = ?2";
+    SET_UPLOAD_RECEIVED = "set received",
+        "UPDATE uploads SET received = ?2, updated_at = ?3 WHERE id = ?1";
+    DELETE_UPLOAD = "delete upload", "DELETE FROM uploads WHERE id = ?1";
+    INSERT_BLOB = "insert blob",
+        "INSERT INTO blobs (sha256, size, created_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (sha256) DO NOTHING";
+    INSERT_BLOB_OWNER = "insert blob owner",
+        "INSERT INTO blob_owners (account_id, sha256, created_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT DO NOTHING";
+
+    // ---- dossiers
+    DOSSIER_BY_UUID = "find dossier",
+        concat!("SELECT ", dossier_cols!(), " FROM dossiers d WHERE d.uuid = ?1");
+    AGENCY_EXISTS = "agency", "SELECT 1 AS one FROM agencies WHERE code = ?1";
+    /// The day's next number for the agency (gap-free: it runs under the event order).
+    NEXT_CODE_SEQ = "code counter",
+        "INSERT INTO code_counters (agency_code, day, last) VALUES (?1, ?2, 1) \
+         ON CONFLICT (agency_code, day) DO UPDATE SET last = code_counters.last + 1 RETURNING last";
+    INSERT_DOSSIER = "insert dossier", concat!(
+        "INSERT INTO dossiers (", dossier_cols!(), ") \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 1)");
+    /// Revision 1 is the submission itself (a new dossier's only event is its `received`).
+    INSERT_FIRST_REVISION = "first revision",
+        "INSERT INTO dossier_revisions (dossier_uuid, revision, account_id, content_hash, \
+         manifest, submitted_at, event_seq) SELECT d.uuid, 1, d.submitter_id, d.content_hash, \
+         d.manifest, d.received_at, (SELECT MAX(seq) FROM events WHERE dossier_uuid = d.uuid) \
+         FROM dossiers d WHERE d.uuid = ?1";
+    /// A new dossier's only event is its `received`.
+    SET_RECEIVED_SEQ = "received seq",
+        "UPDATE dossiers SET received_seq = (SELECT MAX(seq) FROM events WHERE dossier_uuid = ?1) \
+         WHERE uuid = ?1 RETURNING received_seq";
+    INSERT_EVENT = "insert event",
+        "INSERT INTO events (dossier_uuid, agency_code, submitter_id, citizen_id, at, state, kind, \
+         payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq";
+    UPDATE_STATE = "update state",
+        "UPDATE dossiers SET state = ?2, updated_at = ?3 WHERE uuid = ?1";
+    LINK_RESULT = "link result",
+        "INSERT INTO dossier_blobs (dossier_uuid, sha256, role) VALUES (?1, ?2, 'result') \
+         ON CONFLICT DO NOTHING";
+    INSERT_AUDIT = "audit",
+        "INSERT INTO audit (at, actor_id, dossier_uuid, action, detail, event_seq) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    DOSSIER_EVENTS = "dossier events", concat!(
+        "SELECT ", event_cols!(), " FROM events e JOIN dossiers d ON d.uuid = e.dossier_uuid \
+         WHERE e.dossier_uuid = ?1 ORDER BY e.seq");
+    DOSSIER_AUDIT = "audit",
+        "SELECT a.at, acc.login AS actor_login, a.action, a.detail FROM audit a \
+         JOIN accounts acc ON acc.id = a.actor_id WHERE a.dossier_uuid = ?1 ORDER BY a.id";
+    MAX_EVENT_SEQ = "max seq", "SELECT COALESCE(MAX(seq), 0) AS seq FROM events";
+
+    // ---- after submission
+    REVISION = "find revision", concat!(
+        "SELECT ", revision_cols!(), " FROM dossier_revisions \
+         WHERE dossier_uuid = ?1 AND revision = ?2");
+    REVISIONS = "revisions", concat!(
+        "SELECT ", revision_cols!(), " FROM dossier_revisions \
+         WHERE dossier_uuid = ?1 ORDER BY revision");
+    LINKED_ATTACHMENTS = "linked blobs",
+        "SELECT sha256 FROM dossier_blobs WHERE dossier_uuid = ?1 AND role = 'attachment'";
+    UPDATE_FOR_REVISION = "update dossier",
+        "UPDATE dossiers SET manifest = ?2, revision = ?3, state = ?4, updated_at = ?5 WHERE uuid = ?1";
+    INSERT_REVISION = "insert revision", concat!(
+        "INSERT INTO dossier_revisions (", revision_cols!(), ") \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    RATING = "rating",
+        "SELECT stars, comment, rated_at FROM ratings WHERE dossier_uuid = ?1";
+    INSERT_RATING = "insert rating",
+        "INSERT INTO ratings (dossier_uuid, account_id, stars, comment, rated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5)";
+}
+
+scoped! {
+    DOSSIER_IN_SCOPE = "dossier", "d", 2, false,
+        concat!("SELECT ", dossier_cols!(), " FROM dossiers d WHERE d.uuid = ?1 AND {scope}");
+    /// The dossier and the kind of its latest event, locked for a change.
+    DOSSIER_FOR_CHANGE = "dossier for change", "d", 2, true, concat!(
+        "SELECT ", dossier_cols!(), ", (SELECT kind FROM events WHERE dossier_uuid = d.uuid \
+         ORDER BY seq DESC LIMIT 1) AS last_event FROM dossiers d WHERE d.uuid = ?1 AND {scope}");
+    STATE_FOR_RATING = "dossier for rating", "d", 2, true,
+        "SELECT d.state FROM dossiers d WHERE d.uuid = ?1 AND {scope}";
+    LIST_DOSSIERS = "list dossiers", "d", 1, false, concat!(
+        "SELECT ", dossier_cols!(), " FROM dossiers d WHERE {scope} \
+         AND (CAST(?2 AS TEXT) IS NULL OR d.state = ?2) \
+         AND (CAST(?3 AS TEXT) IS NULL OR lower(d.code) LIKE lower(?3) ESCAPE '\\') \
+         ORDER BY d.received_at DESC, d.uuid DESC LIMIT ?4");
+    EVENTS_AFTER = "events after", "e", 1, false, concat!(
+        "SELECT ", event_cols!(), " FROM events e JOIN dossiers d ON d.uuid = e.dossier_uuid \
+         WHERE e.seq > ?2 AND {scope} ORDER BY e.seq LIMIT ?3");
+    READABLE_BLOB = "readable blob", "d", 3, false,
+        "SELECT b.sha256, b.size FROM blobs b WHERE b.sha256 = ?1 AND ( \
+         EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = b.sha256 AND o.account_id = ?2) \
+         OR EXISTS (SELECT 1 FROM dossier_blobs db JOIN dossiers d ON d.uuid = db.dossier_uuid \
+         WHERE db.sha256 = b.sha256 AND {scope}))";
+}
+
+/// Which of a list of hashes an account owns (`?1` account, `?2` the list).
+pub(crate) static OWNED_BLOBS: LazyLock<Sql> =
+    LazyLock::new(|| Sql::dialects("owned blobs", sqlite::OWNED_BLOBS, postgres::OWNED_BLOBS));
+
+/// Links a list of hashes to a dossier as attachments (`?1` dossier, `?2` the list).
+pub(crate) static LINK_ATTACHMENTS: LazyLock<Sql> = LazyLock::new(|| {
+    Sql::dialects(
+        "link blobs",
+        sqlite::LINK_ATTACHMENTS,
+        postgres::LINK_ATTACHMENTS,
+    )
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_translated_once_and_only_numbered_ones() {
+        assert_eq!(
+            to_postgres("SELECT a FROM t WHERE x = ?1 AND y = ?12 AND z = '?'"),
+            "SELECT a FROM t WHERE x = $1 AND y = $12 AND z = '?'"
+        );
+        assert!(DOSSIER_BY_UUID.postgres.ends_with("WHERE d.uuid = $1"));
+        assert!(DOSSIER_BY_UUID.sqlite.ends_with("WHERE d.uuid = ?1"));
+    }
+
+    #[test]
+    fn scoped_statements_name_the_scope_argument() {
+        let party = Scope::Party("acc".into());
+        let (sql, arg) = DOSSIER_IN_SCOPE.pick(&party);
+        assert!(sql
+            .postgres
+            .ends_with("(d.submitter_id = $2 OR d.citizen_id = $2)"));
+        assert!(matches!(arg, Value::Text("acc")));
+        let agency = Scope::Agency("A.1".into());
+        let (sql, _) = DOSSIER_FOR_CHANGE.pick(&agency);
+        assert!(sql.postgres.ends_with("d.agency_code = $2 FOR UPDATE"));
+        assert!(sql.sqlite.ends_with("d.agency_code = ?2"));
+        let (sql, arg) = EVENTS_AFTER.pick(&Scope::Nothing);
+        assert!(sql.sqlite.contains("(FALSE AND e.agency_code = ?1)"));
+        assert!(matches!(arg, Value::Text("")));
+    }
+
+    #[test]
+    fn code_search_matches_literally() {
+        assert_eq!(contains_pattern("H23-2209"), "%H23-2209%");
+        assert_eq!(contains_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+        assert_eq!(contains_pattern(""), "%%");
+    }
+}

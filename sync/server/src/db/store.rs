@@ -1,0 +1,889 @@
+//! The one implementation of [`Database`], over any [`Backend`]: each method fetches rows, asks
+//! the decision in [`crate::domain`], and writes what it says. The backends only run statements.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use dvc_protocol::dossiers::DossierState;
+use dvc_protocol::events::{BankAccount, EventKind};
+
+use super::dialect::{args, Backend, Conn, Txn, Value};
+use super::rows::bank_account;
+use super::sql::{self, contains_pattern};
+use super::*;
+use crate::domain::{self, Change, RatingStep, Resend, RevisionStep, Scope};
+
+/// Storage over backend `B`.
+pub struct Store<B> {
+    pub(crate) backend: B,
+}
+
+/// Runs `$body` (an `async` block using the connection `$c`) on a reader.
+macro_rules! read {
+    ($store:expr, |$c:ident| $body:expr) => {
+        $store
+            .backend
+            .read(move |$c| Box::pin(async move { $body }))
+            .await
+    };
+}
+
+/// Runs `$body` in one transaction of kind `$txn`.
+macro_rules! txn {
+    ($store:expr, $txn:expr, |$c:ident| $body:expr) => {
+        $store
+            .backend
+            .write($txn, move |$c| Box::pin(async move { $body }))
+            .await
+    };
+}
+
+/// Reads a row into a value.
+type Reader<T> = fn(&mut dialect::Row) -> DbResult<T>;
+
+fn serialize(event: &EventKind) -> DbResult<String> {
+    serde_json::to_string(event).map_err(|err| DbError::Corrupt(err.to_string()))
+}
+
+async fn all<T>(
+    c: &mut dyn Conn,
+    stmt: &sql::Sql,
+    args: &[Value<'_>],
+    read: Reader<T>,
+) -> DbResult<Vec<T>> {
+    c.query(stmt, args).await?.iter_mut().map(read).collect()
+}
+
+async fn one<T>(
+    c: &mut dyn Conn,
+    stmt: &sql::Sql,
+    args: &[Value<'_>],
+    read: Reader<T>,
+) -> DbResult<Option<T>> {
+    c.query_opt(stmt, args)
+        .await?
+        .as_mut()
+        .map(read)
+        .transpose()
+}
+
+/// The `sha256` column of every row.
+async fn sha256s(c: &mut dyn Conn, stmt: &sql::Sql, args: &[Value<'_>]) -> DbResult<Vec<String>> {
+    all(c, stmt, args, |r| r.text("sha256")).await
+}
+
+async fn owned_in(
+    c: &mut dyn Conn,
+    account_id: &str,
+    hashes: &[String],
+) -> DbResult<HashSet<String>> {
+    Ok(sha256s(c, &sql::OWNED_BLOBS, args![account_id, hashes])
+        .await?
+        .into_iter()
+        .collect())
+}
+
+async fn insert_account(c: &mut dyn Conn, a: &Account, now: i64) -> DbResult<bool> {
+    let n = c
+        .execute(
+            &sql::INSERT_ACCOUNT,
+            args![
+                &a.id,
+                &a.login,
+                a.role.as_str(),
+                &a.agency_code,
+                &a.display_name,
+                &a.password_hash,
+                a.disabled,
+                now
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+async fn record_blob(c: &mut dyn Conn, b: &Blob, account_id: &str, now: i64) -> DbResult<()> {
+    c.execute(&sql::INSERT_BLOB, args![&b.sha256, b.size, now])
+        .await?;
+    c.execute(&sql::INSERT_BLOB_OWNER, args![account_id, &b.sha256, now])
+        .await?;
+    Ok(())
+}
+
+/// Appends an event to `d`'s history; its sequence number.
+async fn insert_event(
+    c: &mut dyn Conn,
+    d: &Dossier,
+    at: i64,
+    state: DossierState,
+    event: &EventKind,
+) -> DbResult<i64> {
+    let payload = serialize(event)?;
+    c.query_one(
+        &sql::INSERT_EVENT,
+        args![
+            &d.uuid,
+            &d.agency_code,
+            &d.submitter_id,
+            &d.citizen_id,
+            at,
+            state.as_str(),
+            domain::event_kind_name(event),
+            &payload
+        ],
+    )
+    .await?
+    .int("seq")
+}
+
+/// The checks of a submission that cannot turn false once true (dossiers, agencies and blob
+/// ownership are never deleted), so they run before the serialised insert: `Some` answers at once.
+async fn submission_checks(c: &mut dyn Conn, d: &NewDossier) -> DbResult<Option<SubmitOutcome>> {
+    if let Some(old) = one(c, &sql::DOSSIER_BY_UUID, args![&d.uuid], Dossier::from_row).await? {
+        return Ok(Some(resend(old, d)));
+    }
+    if c.query_opt(&sql::AGENCY_EXISTS, args![&d.agency_code])
+        .await?
+        .is_none()
+    {
+        return Ok(Some(SubmitOutcome::UnknownAgency));
+    }
+    let owned = owned_in(c, &d.submitter_id, &d.attachments).await?;
+    let missing = domain::missing_blobs(&d.attachments, &owned);
+    Ok((!missing.is_empty()).then_some(SubmitOutcome::BlobsMissing(missing)))
+}
+
+fn resend(old: Dossier, d: &NewDossier) -> SubmitOutcome {
+    match domain::judge_resend(
+        &old.submitter_id,
+        &old.content_hash,
+        &d.submitter_id,
+        &d.content_hash,
+    ) {
+        Resend::Repeat => SubmitOutcome::Repeat(old),
+        Resend::Conflict => SubmitOutcome::Conflict,
+    }
+}
+
+/// Inserts a checked submission inside the caller's [`Txn::Events`] transaction: its code, its
+/// attachments, its `received` event and revision 1.
+pub(crate) async fn insert_dossier(c: &mut dyn Conn, d: &NewDossier) -> DbResult<SubmitOutcome> {
+    // Re-check under the event order: a concurrent request (or an earlier one in the same batch)
+    // with the same uuid may have inserted it.
+    if let Some(old) = one(c, &sql::DOSSIER_BY_UUID, args![&d.uuid], Dossier::from_row).await? {
+        return Ok(resend(old, d));
+    }
+    let seq = c
+        .query_one(&sql::NEXT_CODE_SEQ, args![&d.agency_code, &d.day])
+        .await?
+        .int("last")?;
+    let mut dossier = Dossier {
+        uuid: d.uuid.clone(),
+        code: domain::dossier_code(&d.agency_code, &d.day, seq),
+        agency_code: d.agency_code.clone(),
+        procedure_code: d.procedure_code.clone(),
+        submitter_id: d.submitter_id.clone(),
+        citizen_id: d.citizen_id.clone(),
+        state: DossierState::Received,
+        content_hash: d.content_hash.clone(),
+        manifest: d.manifest.clone(),
+        received_at: d.now,
+        updated_at: d.now,
+        received_seq: 0,
+        revision: 1,
+    };
+    let event = EventKind::Received;
+    let payload = serialize(&event)?;
+    let (state, kind) = (dossier.state.as_str(), domain::event_kind_name(&event));
+    let new = &dossier;
+    // One round trip where the backend can; the last statement returns the received seq.
+    let mut answers = c
+        .pipeline(&[
+            (
+                &sql::INSERT_DOSSIER,
+                args![
+                    &new.uuid,
+                    &new.code,
+                    &new.agency_code,
+                    &new.procedure_code,
+                    &new.submitter_id,
+                    &new.citizen_id,
+                    state,
+                    &new.content_hash,
+                    &new.manifest,
+                    d.now,
+                    d.now
+                ],
+            ),
+            (&sql::LINK_ATTACHMENTS, args![&d.uuid, &d.attachments]),
+            (
+                &sql::INSERT_EVENT,
+                args![
+                    &d.uuid,
+                    &d.agency_code,
+                    &d.submitter_id,
+                    &d.citizen_id,
+                    d.now,
+                    state,
+                    kind,
+                    &payload
+                ],
+            ),
+            (&sql::INSERT_FIRST_REVISION, args![&d.uuid]),
+            (&sql::SET_RECEIVED_SEQ, args![&d.uuid]),
+        ])
+        .await?;
+    dossier.received_seq = answers
+        .pop()
+        .and_then(|rows| rows.into_iter().next())
+        .ok_or_else(|| DbError::Corrupt("received seq: no row".into()))?
+        .int("received_seq")?;
+    Ok(SubmitOutcome::Created(dossier))
+}
+
+async fn transition_in(c: &mut dyn Conn, t: &Transition) -> DbResult<TransitionOutcome> {
+    let (stmt, scope) = sql::DOSSIER_FOR_CHANGE.pick(&t.scope);
+    let Some(mut row) = c
+        .query_opt(stmt, &[Value::Text(&t.dossier_uuid), scope])
+        .await?
+    else {
+        return Ok(TransitionOutcome::NotFound);
+    };
+    let d = Dossier::from_row(&mut row)?;
+    let last_event = row.opt_text("last_event")?;
+    let next = match domain::decide_change(d.state, &t.event, t.actor, last_event.as_deref()) {
+        Change::Apply(next) => next,
+        Change::Invalid => return Ok(TransitionOutcome::InvalidTransition(d.state)),
+        Change::Unchanged => return Ok(TransitionOutcome::Unchanged(d.state)),
+    };
+    c.execute(&sql::UPDATE_STATE, args![&d.uuid, next.as_str(), t.now])
+        .await?;
+    if let Some(h) = &t.result_blob {
+        c.execute(&sql::LINK_RESULT, args![&d.uuid, h]).await?;
+    }
+    let seq = insert_event(c, &d, t.now, next, &t.event).await?;
+    let action = domain::event_kind_name(&t.event);
+    c.execute(
+        &sql::INSERT_AUDIT,
+        args![t.now, &t.actor_id, &d.uuid, action, &t.audit_detail, seq],
+    )
+    .await?;
+    Ok(TransitionOutcome::Applied(EventRow {
+        seq,
+        dossier_uuid: d.uuid,
+        dossier_code: d.code,
+        at: t.now,
+        state: next,
+        payload: serialize(&t.event)?,
+    }))
+}
+
+async fn revise(c: &mut dyn Conn, r: &NewRevision) -> DbResult<RevisionOutcome> {
+    let (stmt, scope) = sql::DOSSIER_FOR_CHANGE.pick(&r.scope);
+    let Some(mut row) = c
+        .query_opt(stmt, &[Value::Text(&r.dossier_uuid), scope])
+        .await?
+    else {
+        return Ok(RevisionOutcome::NotFound);
+    };
+    let d = Dossier::from_row(&mut row)?;
+    let stored = one(
+        c,
+        &sql::REVISION,
+        args![&d.uuid, r.revision],
+        RevisionRow::from_row,
+    )
+    .await?;
+    let stored_hash = stored.as_ref().map(|s| s.content_hash.as_str());
+    let next = match domain::decide_revision(
+        d.state,
+        d.revision,
+        r.revision,
+        stored_hash,
+        &r.content_hash,
+    ) {
+        RevisionStep::Store(next) => next,
+        RevisionStep::Repeat => {
+            let old = stored.ok_or_else(|| DbError::Corrupt("repeat without revision".into()))?;
+            return Ok(RevisionOutcome::Repeat(old, d.code));
+        }
+        RevisionStep::Conflict => return Ok(RevisionOutcome::Conflict),
+        RevisionStep::InvalidState => return Ok(RevisionOutcome::InvalidState(d.state)),
+    };
+    let mut available = owned_in(c, &r.account_id, &r.attachments).await?;
+    available.extend(sha256s(c, &sql::LINKED_ATTACHMENTS, args![&d.uuid]).await?);
+    let missing = domain::missing_blobs(&r.attachments, &available);
+    if !missing.is_empty() {
+        return Ok(RevisionOutcome::BlobsMissing(missing));
+    }
+    let (changed_fields, changed_attachments) = revision_diff(&d.manifest, &r.manifest)?;
+    let revision = u32::try_from(r.revision).map_err(|_| DbError::Corrupt("revision".into()))?;
+    let event = EventKind::Resubmitted {
+        revision,
+        changed_fields: changed_fields.clone(),
+        changed_attachments: changed_attachments.clone(),
+    };
+    c.execute(
+        &sql::UPDATE_FOR_REVISION,
+        args![&d.uuid, &r.manifest, r.revision, next.as_str(), r.now],
+    )
+    .await?;
+    c.execute(&sql::LINK_ATTACHMENTS, args![&d.uuid, &r.attachments])
+        .await?;
+    let seq = insert_event(c, &d, r.now, next, &event).await?;
+    let row = RevisionRow {
+        dossier_uuid: d.uuid.clone(),
+        revision: r.revision,
+        account_id: r.account_id.clone(),
+        content_hash: r.content_hash.clone(),
+        manifest: r.manifest.clone(),
+        changed_fields,
+        changed_attachments,
+        submitted_at: r.now,
+        event_seq: seq,
+    };
+    c.execute(
+        &sql::INSERT_REVISION,
+        args![
+            &row.dossier_uuid,
+            row.revision,
+            &row.account_id,
+            &row.content_hash,
+            &row.manifest,
+            &json_list(&row.changed_fields),
+            &json_list(&row.changed_attachments),
+            row.submitted_at,
+            row.event_seq
+        ],
+    )
+    .await?;
+    let detail = format!("revision {}", r.revision);
+    c.execute(
+        &sql::INSERT_AUDIT,
+        args![r.now, &r.account_id, &d.uuid, "resubmitted", &detail, seq],
+    )
+    .await?;
+    Ok(RevisionOutcome::Created(row, d.code))
+}
+
+async fn rate_in(
+    c: &mut dyn Conn,
+    scope: &Scope,
+    uuid: &str,
+    account_id: &str,
+    rating: RatingRow,
+) -> DbResult<RateOutcome> {
+    let (stmt, scope) = sql::STATE_FOR_RATING.pick(scope);
+    let Some(mut row) = c.query_opt(stmt, &[Value::Text(uuid), scope]).await? else {
+        return Ok(RateOutcome::NotFound);
+    };
+    let state = parse_state(&row.text("state")?)?;
+    let stored = one(c, &sql::RATING, args![uuid], RatingRow::from_row).await?;
+    let old = stored.as_ref().map(|o| (o.stars, o.comment.as_deref()));
+    match domain::decide_rating(state, old, rating.stars, rating.comment.as_deref()) {
+        RatingStep::Save => {}
+        RatingStep::Same => {
+            let old = stored.ok_or_else(|| DbError::Corrupt("same without rating".into()))?;
+            return Ok(RateOutcome::Same(old));
+        }
+        RatingStep::Different => return Ok(RateOutcome::Different),
+        RatingStep::InvalidState => return Ok(RateOutcome::InvalidState(state)),
+    }
+    c.execute(
+        &sql::INSERT_RATING,
+        args![
+            uuid,
+            account_id,
+            rating.stars,
+            &rating.comment,
+            rating.rated_at
+        ],
+    )
+    .await?;
+    Ok(RateOutcome::Saved(rating))
+}
+
+async fn migrate_in(c: &mut dyn Conn, table: &str, migrations: &[(i64, &str)]) -> DbResult<()> {
+    c.script(table).await?;
+    let applied: HashSet<i64> = all(c, &sql::APPLIED_MIGRATIONS, &[], |r| r.int("version"))
+        .await?
+        .into_iter()
+        .collect();
+    for (version, script) in migrations.iter().filter(|(v, _)| !applied.contains(v)) {
+        c.script(script).await.map_err(|err| DbError::Migration {
+            version: *version,
+            message: err.to_string(),
+        })?;
+        c.execute(
+            &sql::RECORD_MIGRATION,
+            args![*version, crate::clock::system_now_ms()],
+        )
+        .await?;
+        tracing::info!(version, "applied migration");
+    }
+    Ok(())
+}
+
+/// The row of `stmt` for one key, if any.
+async fn row_for<B: Backend, T: Send + 'static>(
+    store: &Store<B>,
+    stmt: &'static sql::Sql,
+    key: &str,
+    read: Reader<T>,
+) -> DbResult<Option<T>> {
+    let key = key.to_owned();
+    read!(store, |c| one(c, stmt, args![&key], read).await)
+}
+
+/// Every row of `stmt` for one key.
+async fn rows_for<B: Backend, T: Send + 'static>(
+    store: &Store<B>,
+    stmt: &'static sql::Sql,
+    key: &str,
+    read: Reader<T>,
+) -> DbResult<Vec<T>> {
+    let key = key.to_owned();
+    read!(store, |c| all(c, stmt, args![&key], read).await)
+}
+
+#[async_trait]
+impl<B: Backend> Database for Store<B> {
+    fn backend(&self) -> &'static str {
+        B::NAME
+    }
+
+    async fn migrate(&self) -> DbResult<()> {
+        txn!(self, Txn::Migrations, |c| migrate_in(
+            c,
+            B::MIGRATIONS_TABLE,
+            B::MIGRATIONS
+        )
+        .await)
+    }
+
+    async fn ping(&self) -> DbResult<()> {
+        read!(self, |c| c.query_one(&sql::PING, &[]).await.map(drop))
+    }
+
+    async fn upsert_agency(&self, code: &str, name: &str, now: i64) -> DbResult<()> {
+        let (code, name) = (code.to_owned(), name.to_owned());
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::UPSERT_AGENCY, args![&code, &name, now])
+            .await
+            .map(drop))
+    }
+
+    async fn agency_name(&self, code: &str) -> DbResult<Option<String>> {
+        row_for(self, &sql::AGENCY_NAME, code, |r| r.text("name")).await
+    }
+
+    async fn agencies(&self) -> DbResult<Vec<(String, String)>> {
+        read!(self, |c| all(c, &sql::AGENCIES, &[], |r| Ok((
+            r.text("code")?,
+            r.text("name")?
+        )))
+        .await)
+    }
+
+    async fn set_agency_bank(&self, code: &str, bank: &BankAccount) -> DbResult<()> {
+        let (code, b) = (code.to_owned(), bank.clone());
+        txn!(self, Txn::Plain, |c| c
+            .execute(
+                &sql::SET_AGENCY_BANK,
+                args![&code, &b.bank_bin, &b.account_number, &b.account_name]
+            )
+            .await
+            .map(drop))
+    }
+
+    async fn agency_bank(&self, code: &str) -> DbResult<Option<BankAccount>> {
+        let code = code.to_owned();
+        read!(self, |c| Ok(one(
+            c,
+            &sql::AGENCY_BANK,
+            args![&code],
+            bank_account
+        )
+        .await?
+        .flatten()))
+    }
+
+    async fn create_account(&self, a: &Account, now: i64) -> DbResult<bool> {
+        let a = a.clone();
+        txn!(self, Txn::Plain, |c| insert_account(c, &a, now).await)
+    }
+
+    async fn account_by_login(&self, login: &str) -> DbResult<Option<Account>> {
+        row_for(self, &sql::ACCOUNT_BY_LOGIN, login, Account::from_row).await
+    }
+
+    async fn account_by_id(&self, id: &str) -> DbResult<Option<Account>> {
+        row_for(self, &sql::ACCOUNT_BY_ID, id, Account::from_row).await
+    }
+
+    async fn set_password(&self, account_id: &str, password_hash: &str) -> DbResult<()> {
+        let (id, h) = (account_id.to_owned(), password_hash.to_owned());
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::SET_PASSWORD, args![&id, &h])
+            .await
+            .map(drop))
+    }
+
+    async fn create_registration(&self, r: &Registration) -> DbResult<()> {
+        let r = r.clone();
+        txn!(self, Txn::Plain, |c| c
+            .execute(
+                &sql::INSERT_REGISTRATION,
+                args![
+                    &r.id,
+                    &r.login,
+                    r.role.as_str(),
+                    &r.display_name,
+                    &r.password_hash,
+                    &r.otp_hash,
+                    r.expires_at,
+                    r.created_at
+                ]
+            )
+            .await
+            .map(drop))
+    }
+
+    async fn registration(&self, id: &str) -> DbResult<Option<Registration>> {
+        row_for(self, &sql::REGISTRATION, id, Registration::from_row).await
+    }
+
+    async fn bump_registration_attempts(&self, id: &str) -> DbResult<()> {
+        let id = id.to_owned();
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::BUMP_ATTEMPTS, args![&id])
+            .await
+            .map(drop))
+    }
+
+    async fn complete_registration(
+        &self,
+        reg_id: &str,
+        account: &Account,
+        now: i64,
+    ) -> DbResult<bool> {
+        let (reg_id, a) = (reg_id.to_owned(), account.clone());
+        txn!(self, Txn::Plain, |c| {
+            let created = insert_account(c, &a, now).await?;
+            c.execute(&sql::DELETE_REGISTRATION, args![&reg_id]).await?;
+            Ok(created)
+        })
+    }
+
+    async fn insert_token(&self, t: &Token) -> DbResult<()> {
+        let t = t.clone();
+        txn!(self, Txn::Plain, |c| c
+            .execute(
+                &sql::INSERT_TOKEN,
+                args![
+                    &t.id,
+                    &t.account_id,
+                    &t.token_hash,
+                    t.kind.as_str(),
+                    &t.device_name,
+                    &t.csrf_hash,
+                    t.created_at,
+                    t.expires_at
+                ]
+            )
+            .await
+            .map(drop))
+    }
+
+    async fn token_by_hash(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> DbResult<Option<(Token, Account)>> {
+        let h = token_hash.to_owned();
+        read!(self, |c| one(c, &sql::TOKEN_BY_HASH, args![&h, now], |r| {
+            Ok((Token::from_row(r)?, Account::from_row(r)?))
+        })
+        .await)
+    }
+
+    async fn list_tokens(
+        &self,
+        account_id: &str,
+        kind: TokenKind,
+        now: i64,
+    ) -> DbResult<Vec<Token>> {
+        let id = account_id.to_owned();
+        read!(self, |c| all(
+            c,
+            &sql::LIST_TOKENS,
+            args![&id, kind.as_str(), now],
+            Token::from_row
+        )
+        .await)
+    }
+
+    async fn revoke_token(&self, account_id: &str, token_id: &str, now: i64) -> DbResult<bool> {
+        let (a, t) = (account_id.to_owned(), token_id.to_owned());
+        txn!(self, Txn::Plain, |c| Ok(c
+            .execute(&sql::REVOKE_TOKEN, args![&a, &t, now])
+            .await?
+            > 0))
+    }
+
+    async fn revoke_all_tokens(&self, account_id: &str, now: i64) -> DbResult<u64> {
+        let a = account_id.to_owned();
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::REVOKE_ALL_TOKENS, args![&a, now])
+            .await)
+    }
+
+    async fn grant_consent(
+        &self,
+        citizen_id: &str,
+        volunteer: &Account,
+        now: i64,
+    ) -> DbResult<Consent> {
+        let (cid, vol) = (citizen_id.to_owned(), volunteer.clone());
+        let id = uuid::Uuid::now_v7().to_string();
+        txn!(self, Txn::Plain, |c| {
+            c.execute(&sql::INSERT_CONSENT, args![&id, &cid, &vol.id, now])
+                .await?;
+            let mut live = c
+                .query_one(&sql::LIVE_CONSENT, args![&cid, &vol.id])
+                .await?;
+            Ok(Consent {
+                id: live.text("id")?,
+                citizen_id: cid,
+                volunteer_id: vol.id,
+                volunteer_login: vol.login,
+                granted_at: live.int("granted_at")?,
+            })
+        })
+    }
+
+    async fn list_consents(&self, citizen_id: &str) -> DbResult<Vec<Consent>> {
+        rows_for(self, &sql::LIST_CONSENTS, citizen_id, Consent::from_row).await
+    }
+
+    async fn revoke_consent(&self, citizen_id: &str, consent_id: &str, now: i64) -> DbResult<bool> {
+        let (cid, id) = (citizen_id.to_owned(), consent_id.to_owned());
+        txn!(self, Txn::Plain, |c| Ok(c
+            .execute(&sql::REVOKE_CONSENT, args![&cid, &id, now])
+            .await?
+            > 0))
+    }
+
+    async fn consenting_citizen(
+        &self,
+        volunteer_id: &str,
+        citizen_login: &str,
+    ) -> DbResult<Option<String>> {
+        let (vid, login) = (volunteer_id.to_owned(), citizen_login.to_owned());
+        read!(self, |c| one(
+            c,
+            &sql::CONSENTING_CITIZEN,
+            args![&vid, &login],
+            |r| r.text("id")
+        )
+        .await)
+    }
+
+    async fn owned_blobs(&self, account_id: &str, hashes: &[String]) -> DbResult<HashSet<String>> {
+        let (a, hashes) = (account_id.to_owned(), hashes.to_vec());
+        read!(self, |c| owned_in(c, &a, &hashes).await)
+    }
+
+    async fn account_usage(&self, account_id: &str) -> DbResult<i64> {
+        let a = account_id.to_owned();
+        read!(self, |c| c
+            .query_one(&sql::ACCOUNT_USAGE, args![&a])
+            .await?
+            .int("usage"))
+    }
+
+    async fn open_upload(&self, account_id: &str, sha256: &str) -> DbResult<Option<Upload>> {
+        let (a, s) = (account_id.to_owned(), sha256.to_owned());
+        read!(self, |c| one(
+            c,
+            &sql::OPEN_UPLOAD,
+            args![&a, &s],
+            Upload::from_row
+        )
+        .await)
+    }
+
+    async fn create_upload(&self, u: &Upload, now: i64) -> DbResult<()> {
+        let u = u.clone();
+        txn!(self, Txn::Plain, |c| c
+            .execute(
+                &sql::CREATE_UPLOAD,
+                args![&u.id, &u.account_id, &u.sha256, u.length, u.received, now]
+            )
+            .await
+            .map(drop))
+    }
+
+    async fn upload(&self, account_id: &str, upload_id: &str) -> DbResult<Option<Upload>> {
+        let (a, id) = (account_id.to_owned(), upload_id.to_owned());
+        read!(self, |c| one(
+            c,
+            &sql::UPLOAD,
+            args![&id, &a],
+            Upload::from_row
+        )
+        .await)
+    }
+
+    async fn set_upload_received(&self, upload_id: &str, received: i64, now: i64) -> DbResult<()> {
+        let id = upload_id.to_owned();
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::SET_UPLOAD_RECEIVED, args![&id, received, now])
+            .await
+            .map(drop))
+    }
+
+    async fn finish_upload(
+        &self,
+        upload_id: &str,
+        blob: &Blob,
+        account_id: &str,
+        now: i64,
+    ) -> DbResult<()> {
+        let (id, b, a) = (upload_id.to_owned(), blob.clone(), account_id.to_owned());
+        txn!(self, Txn::Plain, |c| {
+            c.execute(&sql::DELETE_UPLOAD, args![&id]).await?;
+            record_blob(c, &b, &a, now).await
+        })
+    }
+
+    async fn add_owned_blob(&self, blob: &Blob, account_id: &str, now: i64) -> DbResult<()> {
+        let (b, a) = (blob.clone(), account_id.to_owned());
+        txn!(self, Txn::Plain, |c| record_blob(c, &b, &a, now).await)
+    }
+
+    async fn discard_upload(&self, upload_id: &str) -> DbResult<()> {
+        let id = upload_id.to_owned();
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::DELETE_UPLOAD, args![&id])
+            .await
+            .map(drop))
+    }
+
+    async fn readable_blob(
+        &self,
+        account_id: &str,
+        scope: &Scope,
+        sha256: &str,
+    ) -> DbResult<Option<Blob>> {
+        let (a, s, scope) = (account_id.to_owned(), sha256.to_owned(), scope.clone());
+        read!(self, |c| {
+            let (stmt, scope) = sql::READABLE_BLOB.pick(&scope);
+            one(
+                c,
+                stmt,
+                &[Value::Text(&s), Value::Text(&a), scope],
+                Blob::from_row,
+            )
+            .await
+        })
+    }
+
+    async fn submit_dossier(&self, d: &NewDossier) -> DbResult<SubmitOutcome> {
+        let checked = d.clone();
+        if let Some(answer) = read!(self, |c| submission_checks(c, &checked).await)? {
+            return Ok(answer);
+        }
+        self.backend.insert(d.clone()).await
+    }
+
+    async fn dossier(&self, scope: &Scope, uuid: &str) -> DbResult<Option<Dossier>> {
+        let (scope, uuid) = (scope.clone(), uuid.to_owned());
+        read!(self, |c| {
+            let (stmt, scope) = sql::DOSSIER_IN_SCOPE.pick(&scope);
+            one(c, stmt, &[Value::Text(&uuid), scope], Dossier::from_row).await
+        })
+    }
+
+    async fn list_dossiers(&self, scope: &Scope, filter: &DossierFilter) -> DbResult<Vec<Dossier>> {
+        let (scope, f) = (scope.clone(), filter.clone());
+        read!(self, |c| {
+            let (stmt, scope) = sql::LIST_DOSSIERS.pick(&scope);
+            let pattern = f.code_query.as_deref().map(contains_pattern);
+            let state = f.state.map(DossierState::as_str);
+            let limit = domain::list_limit(f.limit);
+            let args = [
+                scope,
+                Value::OptText(state),
+                Value::OptText(pattern.as_deref()),
+                Value::Int(limit),
+            ];
+            all(c, stmt, &args, Dossier::from_row).await
+        })
+    }
+
+    async fn transition(&self, t: &Transition) -> DbResult<TransitionOutcome> {
+        let t = t.clone();
+        txn!(self, Txn::Events, |c| transition_in(c, &t).await)
+    }
+
+    async fn dossier_events(&self, uuid: &str) -> DbResult<Vec<EventRow>> {
+        rows_for(self, &sql::DOSSIER_EVENTS, uuid, EventRow::from_row).await
+    }
+
+    async fn events_after(&self, scope: &Scope, after: i64, limit: i64) -> DbResult<Vec<EventRow>> {
+        let scope = scope.clone();
+        read!(self, |c| {
+            let (stmt, scope) = sql::EVENTS_AFTER.pick(&scope);
+            let args = [scope, Value::Int(after), Value::Int(limit)];
+            all(c, stmt, &args, EventRow::from_row).await
+        })
+    }
+
+    async fn dossier_audit(&self, uuid: &str) -> DbResult<Vec<AuditRow>> {
+        rows_for(self, &sql::DOSSIER_AUDIT, uuid, AuditRow::from_row).await
+    }
+
+    async fn max_event_seq(&self) -> DbResult<i64> {
+        read!(self, |c| c
+            .query_one(&sql::MAX_EVENT_SEQ, &[])
+            .await?
+            .int("seq"))
+    }
+
+    async fn submit_revision(&self, r: &NewRevision) -> DbResult<RevisionOutcome> {
+        let r = r.clone();
+        txn!(self, Txn::Events, |c| revise(c, &r).await)
+    }
+
+    async fn revisions(&self, uuid: &str) -> DbResult<Vec<RevisionRow>> {
+        rows_for(self, &sql::REVISIONS, uuid, RevisionRow::from_row).await
+    }
+
+    async fn rate(
+        &self,
+        scope: &Scope,
+        uuid: &str,
+        account_id: &str,
+        rating: &RatingRow,
+    ) -> DbResult<RateOutcome> {
+        let (scope, uuid, account_id, rating) = (
+            scope.clone(),
+            uuid.to_owned(),
+            account_id.to_owned(),
+            rating.clone(),
+        );
+        txn!(self, Txn::Plain, |c| rate_in(
+            c,
+            &scope,
+            &uuid,
+            &account_id,
+            rating
+        )
+        .await)
+    }
+
+    async fn rating(&self, uuid: &str) -> DbResult<Option<RatingRow>> {
+        row_for(self, &sql::RATING, uuid, RatingRow::from_row).await
+    }
+}
