@@ -540,7 +540,7 @@ pub fn decide_rating(
     match stored {
         Some(old) if old == (stars, comment) => RatingStep::Same,
         Some(_) => RatingStep::Different,
-        None if state == DossierState::Completed => RatingStep::Save,
+        None if dvc_protocol::rules::ApplicantAction::Rate.allowed_in(state) => RatingStep::Save,
         None => RatingStep::InvalidState,
     }
 }
