@@ -15,6 +15,8 @@ pub mod secrets;
 pub mod settings;
 pub mod store;
 pub mod sync;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 pub mod validate;
 pub mod vietqr;
 

@@ -1,16 +1,10 @@
 //! `dvc catalog …` through the real binary on a temp data dir.
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
+mod common;
 
 fn dvc(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dvc"))
-        .env("DVC_KEYSTORE", "file")
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
+    let out = common::dvc_plain(dir, args, None);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

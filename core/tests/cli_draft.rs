@@ -1,39 +1,10 @@
 //! `dvc draft …` through the real binary on a fresh data directory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output};
+mod common;
 
-use serde_json::Value;
-
-fn dvc(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dvc"))
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--json")
-        .args(args)
-        .env("DVC_KEYSTORE", "file")
-        .env_remove("DVC_LOG")
-        .output()
-        .unwrap()
-}
-
-fn ok_json(dir: &std::path::Path, args: &[&str]) -> Value {
-    let o = dvc(dir, args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
-fn bad_input(dir: &std::path::Path, args: &[&str]) -> String {
-    let o = dvc(dir, args);
-    assert_eq!(o.status.code(), Some(2), "{args:?}");
-    let err = String::from_utf8(o.stderr).unwrap();
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    err
-}
+use common::{bad_input, ok_json};
+use dvc_core::test_support as fx;
 
 #[test]
 fn draft_new_set_check_list_show_delete() {
@@ -159,21 +130,21 @@ fn draft_flow_new_set_attach_check_submit() {
             "person",
             "add",
             "--name",
-            "Trần Thị Mẫu",
+            fx::NAME,
             "--sex",
-            "female",
+            fx::SEX,
             "--dob",
-            "1990-05-17",
+            fx::DATE_OF_BIRTH,
             "--id-number",
-            "001190000123",
+            fx::ID_NUMBER,
             "--issue-date",
-            "2021-04-01",
+            fx::ID_ISSUE_DATE,
             "--phone",
-            "0912345678",
+            fx::PHONE,
             "--address",
-            "Số 1 đường Thử, phường Mẫu, Hà Nội",
+            fx::ADDRESS,
             "--ethnicity",
-            "Kinh",
+            fx::ETHNICITY,
         ],
     );
     let pid = person["id"].as_str().unwrap();
@@ -181,13 +152,13 @@ fn draft_flow_new_set_attach_check_submit() {
     let id = created["id"].as_str().unwrap().to_string();
     // Prefilled from the profile, marked as such: nothing asked twice.
     for (field, value) in [
-        ("full_name", "Trần Thị Mẫu"),
-        ("sex", "female"),
-        ("date_of_birth", "1990-05-17"),
-        ("id_number", "001190000123"),
-        ("id_issue_date", "2021-04-01"),
-        ("phone", "0912345678"),
-        ("ethnicity", "Kinh"),
+        ("full_name", fx::NAME),
+        ("sex", fx::SEX),
+        ("date_of_birth", fx::DATE_OF_BIRTH),
+        ("id_number", fx::ID_NUMBER),
+        ("id_issue_date", fx::ID_ISSUE_DATE),
+        ("phone", fx::PHONE),
+        ("ethnicity", fx::ETHNICITY),
     ] {
         assert_eq!(created["values"][field], value, "{field}");
         assert!(
@@ -205,10 +176,10 @@ fn draft_flow_new_set_attach_check_submit() {
             "draft",
             "set",
             &id,
-            "place_of_birth=hanoi",
+            &format!("place_of_birth={}", fx::PROVINCE),
             "request_type=first",
             "chip=chip",
-            "agency_province=hanoi",
+            &format!("agency_province={}", fx::PROVINCE),
             "delivery=in_person",
             "declaration=true",
         ],

@@ -1,11 +1,13 @@
 //! The `dvc cccd` / `dvc person` / `dvc household` contract, through the real binary.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{bad_line as bad, json_of as json};
 use serde_json::Value;
 use support::qr;
 
@@ -13,34 +15,7 @@ use support::qr;
 const CARD: &str = "079185004321|123456789|Hồ Thị Thử|05061985|Nữ|Số 9 Đường Mẫu, Phường Thử, TP. Hồ Chí Minh|20042021||||";
 
 fn dvc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dvc"))
-        .args(args)
-        .env("DVC_DATA_DIR", dir)
-        .env("DVC_KEYSTORE", "file")
-        .env_remove("DVC_LOG")
-        .output()
-        .unwrap()
-}
-
-fn json(o: &Output) -> Value {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
-fn bad(o: &Output) -> String {
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "stdout: {}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    err
+    common::dvc_plain(dir, args, None)
 }
 
 #[test]

@@ -1,13 +1,13 @@
 //! `dvc photo prepare`: the real binary on generated photos (synthetic only).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test file: helpers may panic
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use dvc_core::photo::synth::{self, Image};
 use serde_json::Value;
-
-const DVC: &str = env!("CARGO_BIN_EXE_dvc");
 
 struct Run {
     code: i32,
@@ -16,12 +16,7 @@ struct Run {
 }
 
 fn dvc(args: &[&str], dir: &Path) -> Run {
-    let out = Command::new(DVC)
-        .args(args)
-        .env("DVC_DATA_DIR", dir.join("data"))
-        .env("DVC_KEYSTORE", "file")
-        .output()
-        .unwrap();
+    let out = common::dvc_env_dir(&dir.join("data"), args);
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -381,7 +376,7 @@ fn bombs_are_refused_without_a_large_allocation() {
         let status = Command::new("/usr/bin/time")
             .args(["-f", "%M", "-o"])
             .arg(&stat)
-            .arg(DVC)
+            .arg(env!("CARGO_BIN_EXE_dvc"))
             .args(["photo", "prepare", "portrait"])
             .arg(&input)
             .arg(d.join("out.jpg"))

@@ -2,175 +2,21 @@
 //! dvc-sync server on loopback (in this process, SQLite in a temp dir, demo seed).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
+mod common;
 
+use common::{dvc, dvc_stdin, ok_json, queued_passport, DemoServer};
 use serde_json::Value;
-
-fn dvc(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dvc"))
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--json")
-        .args(args)
-        .env("DVC_KEYSTORE", "file")
-        .env_remove("DVC_LOG")
-        .env_remove("DVC_SYNC_AGENCY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut i = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            i.write_all(s.as_bytes()).unwrap();
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn ok_json(dir: &std::path::Path, args: &[&str]) -> Value {
-    let o = dvc(dir, args, None);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
-struct Server {
-    rt: tokio::runtime::Runtime,
-    server: Option<dvc_sync::server::RunningServer>,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Server {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("s.db").display());
-        let blobs = dir.path().join("blobs");
-        let server = rt.block_on(async move {
-            let db = dvc_sync::db::open(&url).await.unwrap();
-            let clock = Arc::new(dvc_sync::clock::SystemClock);
-            dvc_sync::seed::demo_seed(&db, dvc_sync::clock::Clock::now_ms(clock.as_ref()))
-                .await
-                .unwrap();
-            let state = dvc_sync::server::build_state(
-                db,
-                &blobs,
-                dvc_sync::config::Config {
-                    secure_cookies: false,
-                    ..Default::default()
-                },
-                clock,
-                Arc::new(dvc_sync::otp::MemoryOtpSender::default()),
-            )
-            .await
-            .unwrap();
-            dvc_sync::server::spawn("127.0.0.1:0", state).await.unwrap()
-        });
-        Server {
-            rt,
-            server: Some(server),
-            _dir: dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        self.server.as_ref().unwrap().url()
-    }
-
-    fn stop(&mut self) {
-        if let Some(s) = self.server.take() {
-            self.rt.block_on(s.shutdown()).unwrap();
-        }
-    }
-}
-
-/// A queued passport dossier made through the CLI (person, draft, photos, submit).
-fn queued_dossier(d: &std::path::Path, n: u32) -> String {
-    use dvc_core::photo::synth;
-    let person = ok_json(
-        d,
-        &[
-            "person",
-            "add",
-            "--name",
-            "Trần Thị Mẫu",
-            "--sex",
-            "female",
-            "--dob",
-            "1990-05-17",
-            "--id-number",
-            &format!("00119000012{n}"),
-            "--issue-date",
-            "2021-04-01",
-            "--phone",
-            "0912345678",
-            "--address",
-            "Số 1 đường Thử, phường Mẫu, Hà Nội",
-            "--ethnicity",
-            "Kinh",
-        ],
-    );
-    let pid = person["id"].as_str().unwrap();
-    let created = ok_json(d, &["draft", "new", "passport-domestic", "--person", pid]);
-    let id = created["id"].as_str().unwrap().to_string();
-    ok_json(
-        d,
-        &[
-            "draft",
-            "set",
-            &id,
-            "place_of_birth=hanoi",
-            "request_type=first",
-            "chip=chip",
-            "agency_province=hanoi",
-            "delivery=in_person",
-            "declaration=true",
-        ],
-    );
-    let photos = [
-        (
-            "portrait",
-            synth::jpeg(&synth::portrait(600, 800, Default::default()), 90, Some(1)),
-        ),
-        (
-            "cccd_front",
-            synth::jpeg(&synth::card(800, 600, 0.85), 90, None),
-        ),
-        (
-            "cccd_back",
-            synth::jpeg(&synth::card(800, 600, 0.85), 90, None),
-        ),
-    ];
-    for (component, bytes) in &photos {
-        let f = d.join(format!("{component}.jpg"));
-        std::fs::write(&f, bytes).unwrap();
-        ok_json(d, &["draft", "attach", &id, component, f.to_str().unwrap()]);
-    }
-    ok_json(d, &["draft", "submit", &id]);
-    id
-}
 
 #[test]
 fn login_sync_and_show_the_code_and_timeline() {
-    let mut server = Server::start();
+    let mut server = DemoServer::start();
     let url = server.url();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let id = queued_dossier(d, 1);
+    let id = queued_passport(d);
 
     // Not signed in yet: bad input, one line, nothing sent.
-    let o = dvc(d, &["sync", "--server", &url, "--once"], None);
+    let o = dvc(d, &["sync", "--server", &url, "--once"]);
     assert_eq!(
         o.status.code(),
         Some(2),
@@ -186,7 +32,7 @@ fn login_sync_and_show_the_code_and_timeline() {
     );
 
     // Plain http to a non-loopback host is refused; a wrong password is bad input.
-    let o = dvc(
+    let o = dvc_stdin(
         d,
         &[
             "login",
@@ -199,7 +45,7 @@ fn login_sync_and_show_the_code_and_timeline() {
         Some("x\n"),
     );
     assert_eq!(o.status.code(), Some(2));
-    let o = dvc(
+    let o = dvc_stdin(
         d,
         &[
             "login",
@@ -217,18 +63,14 @@ fn login_sync_and_show_the_code_and_timeline() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let o = dvc(
-        d,
-        &["login", "--server", &url, "--phone", "0900000001"],
-        None,
-    );
+    let o = dvc(d, &["login", "--server", &url, "--phone", "0900000001"]);
     assert_eq!(
         o.status.code(),
         Some(2),
         "the password never comes from the command line"
     );
 
-    let o = dvc(
+    let o = dvc_stdin(
         d,
         &[
             "login",
@@ -285,7 +127,7 @@ fn login_sync_and_show_the_code_and_timeline() {
         vec!["dossier", "pay-claim", id.as_str()],
         vec!["dossier", "resubmit", id.as_str()],
     ] {
-        let o = dvc(d, &args, None);
+        let o = dvc(d, &args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert_eq!(
             String::from_utf8_lossy(&o.stderr)
@@ -319,12 +161,11 @@ fn login_sync_and_show_the_code_and_timeline() {
     assert!(r["actions_sent"].as_array().unwrap().is_empty());
 
     // With the server down, a new dossier stays pending: exit 3, JSON still printed.
-    let id2 = queued_dossier(d, 2);
+    let id2 = queued_passport(d);
     server.stop();
     let o = dvc(
         d,
         &["sync", "--once", "--timeout-s", "2", "--attempts", "1"],
-        None,
     );
     assert_eq!(
         o.status.code(),

@@ -8,11 +8,12 @@ use std::time::Duration;
 use dvc_core::people::PersonInput;
 use dvc_core::photo::synth;
 use dvc_core::secrets::KeystoreKind;
+use dvc_core::test_support;
 use dvc_core::{Core, OpenOptions};
 
 use crate::app::{App, E2eError, Result};
 
-/// Synthetic applicant (made-up number and name).
+/// Synthetic applicant (made-up number and name; the other details are the shared fixture's).
 pub const NAME: &str = "Trần Thị Hộ Chiếu";
 pub const ID: &str = "001190000456";
 
@@ -31,15 +32,8 @@ pub fn seed_person(data: &Path) -> Result<String> {
     let p = core
         .add_person(&PersonInput {
             full_name: NAME.into(),
-            sex: Some("female".into()),
-            date_of_birth: Some("1990-05-17".into()),
             id_number: Some(ID.into()),
-            id_issue_date: Some("2021-04-01".into()),
-            phone: Some("0912345678".into()),
-            permanent_address: Some("Số 1 đường Thử, phường Mẫu, Hà Nội".into()),
-            ethnicity: Some("Kinh".into()),
-            nationality: Some("Việt Nam".into()),
-            ..Default::default()
+            ..test_support::applicant()
         })
         .map_err(|e| check("save the person", e))?;
     Ok(p.id)
@@ -253,7 +247,7 @@ pub async fn submit_passport(app: &App, person: &str, photos: &Photos) -> Result
     if step(app).await? != 1 {
         return Err(E2eError::Check("the form did not open on step 1".into()));
     }
-    choose(app, "place_of_birth", "hanoi").await?;
+    choose(app, "place_of_birth", test_support::PROVINCE).await?;
     settled(app).await?;
     next(app, 2).await?;
     next(app, 3).await?;
@@ -266,7 +260,7 @@ pub async fn submit_passport(app: &App, person: &str, photos: &Photos) -> Result
     attach(app, "cccd_front", &photos.front).await?;
     attach(app, "cccd_back", &photos.back).await?;
     next(app, 6).await?;
-    choose(app, "agency_province", "hanoi").await?;
+    choose(app, "agency_province", test_support::PROVINCE).await?;
     app.click("[data-field='delivery'] input[value='in_person']")
         .await?;
     tick_declaration(app).await?;

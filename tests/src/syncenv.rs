@@ -4,23 +4,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a panic is the failure report
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use dvc_core::documents::{DocumentKind, DocumentMeta};
-use dvc_core::dossier::form::{self, common};
-use dvc_core::dossier::{self, NewAttachment};
-use dvc_core::people::PersonInput;
 use dvc_core::secrets::{FileSecrets, KeystoreKind, Secrets};
 use dvc_core::sync::{account, db as syncdb};
+use dvc_core::test_support::{self as fixture, ReadyPassport};
 use dvc_core::{Core, OpenOptions};
 use dvc_protocol::dossiers::{DossierList, DossierView};
+use dvc_sync::test_support::{self, Console};
 use rand::{Rng, SeedableRng};
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 
 use crate::faultproxy::{Proxy, Schedule};
 
 pub use dvc_sync::seed::{DEMO_AGENCY, DEMO_CITIZEN};
+pub use dvc_sync::test_support::sha;
 
 /// The server, restartable on the same storage.
 pub struct ServerEnv {
@@ -30,50 +27,19 @@ pub struct ServerEnv {
     dir: tempfile::TempDir,
 }
 
-fn db_url(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("server.db").display())
-}
-
-async fn start_server(dir: &Path, seed: bool) -> dvc_sync::server::RunningServer {
-    let db = dvc_sync::db::open(&db_url(dir)).await.unwrap();
-    let clock = Arc::new(dvc_sync::clock::SystemClock);
-    if seed {
-        dvc_sync::seed::demo_seed(&db, dvc_sync::clock::Clock::now_ms(clock.as_ref()))
-            .await
-            .unwrap();
-    }
-    let state = dvc_sync::server::build_state(
-        db,
-        &dir.join("blobs"),
-        dvc_sync::config::Config {
-            secure_cookies: false,
-            ..Default::default()
-        },
-        clock,
-        Arc::new(dvc_sync::otp::MemoryOtpSender::default()),
-    )
-    .await
-    .unwrap();
-    dvc_sync::server::spawn("127.0.0.1:0", state).await.unwrap()
-}
-
 impl ServerEnv {
     /// Server + clean proxy + a token of the demo citizen.
     pub async fn start() -> ServerEnv {
         let dir = tempfile::tempdir().unwrap();
-        let server = start_server(dir.path(), true).await;
+        let server = test_support::demo_server(dir.path(), true).await;
         let proxy = Proxy::start(server.addr, Schedule::clean()).await.unwrap();
-        let http = reqwest::Client::new();
-        let res: Value = http
-            .post(format!("{}/v1/auth/login", server.url()))
-            .json(&json!({"login": DEMO_CITIZEN.0, "password": DEMO_CITIZEN.1}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = res["token"].as_str().unwrap().to_string();
+        let token = test_support::login_token(
+            &reqwest::Client::new(),
+            &server.url(),
+            DEMO_CITIZEN.0,
+            DEMO_CITIZEN.1,
+        )
+        .await;
         ServerEnv {
             server: Some(server),
             proxy,
@@ -93,7 +59,7 @@ impl ServerEnv {
         if let Some(s) = self.server.take() {
             s.shutdown().await.unwrap();
         }
-        let s = start_server(self.dir.path(), false).await;
+        let s = test_support::demo_server(self.dir.path(), false).await;
         self.proxy.set_target(s.addr);
         self.server = Some(s);
     }
@@ -152,10 +118,6 @@ impl ServerEnv {
     }
 }
 
-pub fn sha(b: &[u8]) -> String {
-    hex::encode(Sha256::digest(b))
-}
-
 /// A queued dossier: (dossier id, idempotency key, attachment plaintexts).
 pub type DossierRec = (String, String, Vec<Vec<u8>>);
 
@@ -211,77 +173,18 @@ impl Device {
         token: &str,
     ) -> Device {
         let core = open_core(dir);
-        let person = core
-            .add_person(&PersonInput {
-                full_name: "Trần Thị Mẫu".into(),
-                sex: Some("female".into()),
-                date_of_birth: Some("1990-05-17".into()),
-                ..Default::default()
-            })
-            .unwrap();
-        let form = form::bundled_form("passport-domestic").unwrap();
-        let mut dossiers = Vec::new();
-        for set in files {
-            let d = dossier::create(
-                core.store(),
-                &form,
-                Some(&person.id),
-                None,
-                &Default::default(),
-            )
-            .unwrap();
-            let pairs: Vec<(String, Value)> = [
-                ("full_name", json!("Trần Thị Mẫu")),
-                ("sex", json!("female")),
-                ("date_of_birth", json!("1990-05-17")),
-                ("place_of_birth", json!("hanoi")),
-                ("id_number", json!("001190000123")),
-                ("id_issue_date", json!("2021-04-01")),
-                ("ethnicity", json!("Kinh")),
-                ("phone", json!("0912345678")),
-                (
-                    "permanent_address",
-                    json!("Số 1 đường Thử, phường Mẫu, Hà Nội"),
-                ),
-                ("request_type", json!("first")),
-                ("chip", json!("chip")),
-                (common::AGENCY_PROVINCE, json!("hanoi")),
-                (common::DELIVERY, json!("in_person")),
-                (common::DECLARATION, json!(true)),
-            ]
+        let person = core.add_person(&fixture::applicant()).unwrap();
+        let dossiers = files
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-            dossier::set_fields(core.store(), &form, &d.id, &pairs).unwrap();
-            for ((c, kind), bytes) in [
-                ("portrait", DocumentKind::Portrait),
-                ("cccd_front", DocumentKind::CccdFront),
-                ("cccd_back", DocumentKind::CccdBack),
-            ]
-            .into_iter()
-            .zip(&set)
-            {
-                let doc = core
-                    .store_document(&person.id, kind, bytes, &DocumentMeta::default())
+            .map(|set| {
+                let q = ReadyPassport::new()
+                    .person(&person.id)
+                    .files(set)
+                    .queue(&core)
                     .unwrap();
-                dossier::attach(
-                    core.store(),
-                    &form,
-                    &d.id,
-                    &NewAttachment {
-                        component: c,
-                        document_id: &doc.0,
-                        sha256: &sha(bytes),
-                        bytes: bytes.len() as i64,
-                        prefilled: false,
-                    },
-                )
-                .unwrap();
-            }
-            let ctx = dossier::context(core.province_codes());
-            let q = dossier::submit(core.store(), &form, &d.id, &ctx).unwrap();
-            dossiers.push((d.id, q.idempotency_key, set));
-        }
+                (q.queued.dossier_id, q.queued.idempotency_key, q.files)
+            })
+            .collect();
         sign_in(&core, dir, server_url, token);
         Device {
             dir: dir.to_path_buf(),
@@ -346,118 +249,27 @@ pub async fn verify(env: &ServerEnv, expected_total: usize, devices: &[(&Core, &
     }
 }
 
-/// An officer of the demo agency using the web console (session cookie + CSRF token), the way
-/// a real officer drives a dossier: accept, fee, paid, supplement, result upload, complete.
-pub struct Officer {
-    http: reqwest::Client,
-    base: String,
-    cookie: String,
-    csrf: String,
-}
-
-fn cookie_from(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|c| {
-            c[name.len() + 1..]
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .to_owned()
-        })
-}
-
-fn hidden_csrf(page: &str) -> String {
-    let i = page
-        .find("name=\"csrf\" value=\"")
-        .expect("csrf field on page")
-        + "name=\"csrf\" value=\"".len();
-    page[i..].split('"').next().unwrap().to_owned()
-}
+/// The demo agency's officer in the web console (session cookie + CSRF token), the way a real
+/// officer drives a dossier: accept, fee, paid, supplement, result upload, complete.
+pub struct Officer(pub Console);
 
 impl Officer {
     /// Signs in to the console of `env`'s server (directly, not through the proxy).
     pub async fn login(env: &ServerEnv) -> Officer {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let base = env.direct();
-        let res = http
-            .get(format!("{base}/console/login"))
-            .send()
-            .await
-            .unwrap();
-        let pre = cookie_from(&res, "dvc_login").unwrap();
-        let csrf = hidden_csrf(&res.text().await.unwrap());
-        let (login, password) = dvc_sync::seed::DEMO_OFFICER;
-        let res = http
-            .post(format!("{base}/console/login"))
-            .header("cookie", format!("dvc_login={pre}"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("login", login),
-                ("password", password),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 303, "console login failed");
-        let cookie = format!("dvc_session={}", cookie_from(&res, "dvc_session").unwrap());
-        let page = http
-            .get(format!("{base}/console/dossiers"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        Officer {
-            http,
-            base,
-            cookie,
-            csrf: hidden_csrf(&page),
-        }
+        Officer(Console::demo_officer(&env.direct()).await)
     }
 
     /// Posts an action form (`action=accept|fee|paid|supplement|postal|complete|…` and its
     /// fields) for a dossier; returns the HTTP status (303 when it was applied).
     pub async fn act(&self, uuid: &str, fields: &[(&str, &str)]) -> u16 {
-        let mut form: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
-        form.extend_from_slice(fields);
-        self.http
-            .post(format!("{}/console/dossiers/{uuid}/action", self.base))
-            .header("cookie", &self.cookie)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        self.0.act(uuid, fields).await.status().as_u16()
     }
 
     /// Uploads a result PDF for a dossier; returns the HTTP status (303 when stored).
     pub async fn upload_result(&self, uuid: &str, pdf: Vec<u8>) -> u16 {
-        let form = reqwest::multipart::Form::new()
-            .text("csrf", self.csrf.clone())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(pdf)
-                    .file_name("ket-qua.pdf")
-                    .mime_str("application/pdf")
-                    .unwrap(),
-            );
-        self.http
-            .post(format!("{}/console/dossiers/{uuid}/result", self.base))
-            .header("cookie", &self.cookie)
-            .multipart(form)
-            .send()
+        self.0
+            .upload_result(uuid, pdf, "ket-qua.pdf", "application/pdf")
             .await
-            .unwrap()
             .status()
             .as_u16()
     }

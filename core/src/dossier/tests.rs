@@ -5,11 +5,12 @@ use serde_json::{json, Value};
 use super::check::Attached;
 use super::form::{self, bundled_form, common};
 use super::*;
+use crate::test_support::{ReadyPassport, PROVINCE};
 
 fn ctx() -> CheckContext {
     CheckContext {
         today: "2026-11-23".into(),
-        provinces: ["01", "79"].into_iter().map(String::from).collect(),
+        provinces: [PROVINCE, "79"].into_iter().map(String::from).collect(),
     }
 }
 
@@ -44,38 +45,8 @@ fn set(store: &Store, form: &FormDef, id: &str, pairs: &[(&str, Value)]) -> i64 
 }
 
 /// A complete synthetic passport dossier (no real person).
-fn fill_passport(store: &Store, form: &FormDef, id: &str) {
-    set(
-        store,
-        form,
-        id,
-        &[
-            ("full_name", json!("Trần Thị Mẫu")),
-            ("sex", json!("female")),
-            ("date_of_birth", json!("1990-05-17")),
-            ("place_of_birth", json!("01")),
-            ("id_number", json!("001190000123")),
-            ("id_issue_date", json!("2021-04-01")),
-            ("ethnicity", json!("Kinh")),
-            ("phone", json!("0912345678")),
-            (
-                "permanent_address",
-                json!("Số 1 đường Thử, phường Mẫu, Hà Nội"),
-            ),
-            ("request_type", json!("first")),
-            ("chip", json!("chip")),
-            (common::AGENCY_PROVINCE, json!("01")),
-            (common::DELIVERY, json!("in_person")),
-            (common::DECLARATION, json!(true)),
-        ],
-    );
-    for (c, doc) in [
-        ("portrait", "d1"),
-        ("cccd_front", "d2"),
-        ("cccd_back", "d3"),
-    ] {
-        attach(store, form, id, &att(c, doc, &"ab".repeat(32), false)).unwrap();
-    }
+fn fill_passport(store: &Store, id: &str) {
+    ReadyPassport::new().fill_in_store(store, id).unwrap();
 }
 
 #[test]
@@ -186,7 +157,7 @@ fn check_lists_every_missing_item_in_form_order() {
 fn check_validates_values_and_conditions() {
     let (store, form) = setup();
     let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
-    fill_passport(&store, &form, &d.id);
+    fill_passport(&store, &d.id);
     let dd = get(&store, &d.id).unwrap();
     assert_eq!(problems(&dd, &form, &ctx()), vec![]);
     let cases: Vec<(&str, Value, &str, &str)> = vec![
@@ -282,7 +253,7 @@ fn submit_refuses_incomplete_and_queues_complete_atomically() {
     assert_eq!(get(&store, &d.id).unwrap().state, DossierState::Draft);
     assert!(outbox_pending(&store).unwrap().is_empty());
 
-    fill_passport(&store, &form, &d.id);
+    fill_passport(&store, &d.id);
     let q = submit(&store, &form, &d.id, &ctx()).unwrap();
     let after = get(&store, &d.id).unwrap();
     assert_eq!(after.state, DossierState::Queued);
@@ -318,7 +289,7 @@ fn idempotency_keys_are_fresh() {
     let mut keys = BTreeSet::new();
     for _ in 0..5 {
         let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
-        fill_passport(&store, &form, &d.id);
+        fill_passport(&store, &d.id);
         keys.insert(
             submit(&store, &form, &d.id, &ctx())
                 .unwrap()
@@ -423,7 +394,7 @@ fn progress_grows_with_the_form_and_is_100_only_when_complete() {
     let with_bad = progress(&form, &get(&store, &d.id).unwrap(), &ctx());
     assert!(with_bad <= some, "{with_bad} > {some}");
     set(&store, &form, &d.id, &[("email", Value::Null)]);
-    fill_passport(&store, &form, &d.id);
+    fill_passport(&store, &d.id);
     let full = get(&store, &d.id).unwrap();
     assert!(problems(&full, &form, &ctx()).is_empty());
     assert_eq!(progress(&form, &full, &ctx()), 100);

@@ -1,53 +1,15 @@
 //! The sync rows on an in-memory store: receipts, events, quarantine, the tracked view.
 
-use serde_json::{json, Value};
-
 use dvc_protocol::dossiers::{DossierReceipt, DossierState};
 use dvc_protocol::events::{Event, EventKind, EventsPage};
 
 use super::db;
-use crate::dossier::form::{bundled_form, common};
-use crate::dossier::{self, NewAttachment, Queued};
+use crate::dossier::{self, Queued};
 use crate::store::Store;
+use crate::test_support::ReadyPassport;
 
 fn queued(store: &Store) -> Queued {
-    let form = bundled_form("passport-domestic").unwrap();
-    let d = dossier::create(store, &form, None, None, &Default::default()).unwrap();
-    let pairs: Vec<(String, Value)> = [
-        ("full_name", json!("Trần Thị Mẫu")),
-        ("sex", json!("female")),
-        ("date_of_birth", json!("1990-05-17")),
-        ("place_of_birth", json!("01")),
-        ("id_number", json!("001190000123")),
-        ("id_issue_date", json!("2021-04-01")),
-        ("ethnicity", json!("Kinh")),
-        ("phone", json!("0912345678")),
-        (
-            "permanent_address",
-            json!("Số 1 đường Thử, phường Mẫu, Hà Nội"),
-        ),
-        ("request_type", json!("first")),
-        ("chip", json!("chip")),
-        (common::AGENCY_PROVINCE, json!("01")),
-        (common::DELIVERY, json!("in_person")),
-        (common::DECLARATION, json!(true)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    dossier::set_fields(store, &form, &d.id, &pairs).unwrap();
-    for c in ["portrait", "cccd_front", "cccd_back"] {
-        let a = NewAttachment {
-            component: c,
-            document_id: "doc",
-            sha256: &"ab".repeat(32),
-            bytes: 10,
-            prefilled: false,
-        };
-        dossier::attach(store, &form, &d.id, &a).unwrap();
-    }
-    let ctx = dossier::context(["01"].into_iter().map(String::from).collect());
-    dossier::submit(store, &form, &d.id, &ctx).unwrap()
+    ReadyPassport::new().queue_in_store(store).unwrap()
 }
 
 fn receipt(q: &Queued, cursor: &str) -> DossierReceipt {

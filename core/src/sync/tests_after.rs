@@ -3,7 +3,7 @@
 //! what the state does not allow, and settle when the server's event arrives; a resubmission
 //! freezes the next revision with what changed.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use dvc_protocol::dossiers::{DossierReceipt, DossierState, SupplementItem};
 use dvc_protocol::events::{BankAccount, Event, EventKind, EventsPage, ResultDelivery};
@@ -11,10 +11,10 @@ use dvc_protocol::events::{BankAccount, Event, EventKind, EventsPage, ResultDeli
 use super::actions;
 use super::db;
 use crate::documents::{DocumentKind, DocumentMeta};
-use crate::dossier::form::{bundled_form, common};
-use crate::dossier::{self, NewAttachment, Queued};
-use crate::people::PersonInput;
+use crate::dossier::form::bundled_form;
+use crate::dossier::{self, Queued};
 use crate::secrets::MemorySecrets;
+use crate::test_support::{self, ReadyPassport};
 use crate::Core;
 
 struct Fixture {
@@ -25,77 +25,15 @@ struct Fixture {
 }
 
 fn jpeg(tag: u8) -> Vec<u8> {
-    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    v.extend((0..2000u32).map(|i| (i as u8).wrapping_mul(7).wrapping_add(tag)));
-    v
+    test_support::jpeg_like(2_004, tag)
 }
 
 /// A sent passport dossier (receipt stored, cursor 5) with three real stored documents.
 fn sent() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let core = Core::open_with(dir.path().into(), Box::new(MemorySecrets::default())).unwrap();
-    let person = core
-        .add_person(&PersonInput {
-            full_name: "Trần Thị Mẫu".into(),
-            ..PersonInput::default()
-        })
-        .unwrap()
-        .id;
+    let q = ReadyPassport::new().queue(&core).unwrap().queued;
     let store = core.store();
-    let form = bundled_form("passport-domestic").unwrap();
-    let d = dossier::create(store, &form, Some(&person), None, &Default::default()).unwrap();
-    let pairs: Vec<(String, Value)> = [
-        ("full_name", json!("Trần Thị Mẫu")),
-        ("sex", json!("female")),
-        ("date_of_birth", json!("1990-05-17")),
-        ("place_of_birth", json!("hanoi")),
-        ("id_number", json!("001190000123")),
-        ("id_issue_date", json!("2021-04-01")),
-        ("ethnicity", json!("Kinh")),
-        ("phone", json!("0912345678")),
-        (
-            "permanent_address",
-            json!("Số 1 đường Thử, phường Mẫu, Hà Nội"),
-        ),
-        ("request_type", json!("first")),
-        ("chip", json!("chip")),
-        (common::AGENCY_PROVINCE, json!("hanoi")),
-        (common::DELIVERY, json!("in_person")),
-        (common::DECLARATION, json!(true)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    dossier::set_fields(store, &form, &d.id, &pairs).unwrap();
-    for (i, (c, kind)) in [
-        ("portrait", DocumentKind::Portrait),
-        ("cccd_front", DocumentKind::CccdFront),
-        ("cccd_back", DocumentKind::CccdBack),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let bytes = jpeg(i as u8);
-        let doc = core
-            .store_document(&person, kind, &bytes, &DocumentMeta::default())
-            .unwrap();
-        let sha = core.document(&doc).unwrap().sha256;
-        dossier::attach(
-            store,
-            &form,
-            &d.id,
-            &NewAttachment {
-                component: c,
-                document_id: &doc.0,
-                sha256: &sha,
-                bytes: bytes.len() as i64,
-                prefilled: false,
-            },
-        )
-        .unwrap();
-    }
-    let ctx = dossier::context(core.province_codes());
-    let q = dossier::submit(store, &form, &d.id, &ctx).unwrap();
     // The first manifest as the runner froze it.
     let manifest = json!({
         "procedure_code": "1.001456",

@@ -8,53 +8,21 @@
 //! The load generator runs on the same 2-core machine as the server and competes with it for CPU.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench binary: panics are its failure report
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use dvc_sync::test_support::{self, ServeProcess};
+use serde_json::Value;
 
-struct Server {
-    child: Child,
-    url: String,
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_dvc-sync"))
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_dvc-sync")
-}
-
-fn start(db: &str, blobs: &std::path::Path) -> Server {
-    let st = Command::new(bin())
-        .args(["demo-seed", "--db", db])
-        .env("DVC_LOG", "warn")
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success(), "demo-seed failed");
-    let mut child = Command::new(bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", db, "--blobs"])
-        .arg(blobs)
-        .env("DVC_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    Server { child, url }
+fn start(db: &str, blobs: &Path) -> ServeProcess {
+    test_support::demo_seed_with(bin(), db);
+    ServeProcess::spawn(bin(), db, blobs)
 }
 
 #[derive(Default)]
@@ -142,44 +110,15 @@ async fn bench_backend(name: &str, db: &str, full: bool) {
         .pool_max_idle_per_host(256)
         .build()
         .unwrap();
-    let login: Value = http
-        .post(format!("{url}/v1/auth/login"))
-        .json(&json!({"login": dvc_sync::seed::DEMO_CITIZEN.0, "password": dvc_sync::seed::DEMO_CITIZEN.1}))
-        .send().await.unwrap().json().await.unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let (login, password) = dvc_sync::seed::DEMO_CITIZEN;
+    let token = test_support::login_token(&http, &url, login, password).await;
     // One attachment, uploaded once, referenced by every dossier (so the blob check runs).
-    let photo: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
-    let hash = hex::encode(Sha256::digest(&photo));
-    let st: Value = http
-        .post(format!("{url}/v1/uploads"))
-        .bearer_auth(&token)
-        .json(&json!({"sha256": hash, "length": photo.len()}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    if let Some(id) = st["upload_id"].as_str() {
-        let res = http
-            .patch(format!("{url}/v1/uploads/{id}"))
-            .bearer_auth(&token)
-            .header("content-type", "application/offset+octet-stream")
-            .header("upload-offset", "0")
-            .header("upload-checksum", format!("sha256 {hash}"))
-            .body(photo.clone())
-            .send()
-            .await
-            .unwrap();
-        assert!(res.status().is_success());
-    }
-    let manifest = Arc::new(json!({
-        "procedure_code": "1.001456",
-        "agency_code": dvc_sync::seed::DEMO_AGENCY,
-        "form": {"ho_ten": "Nguyễn Văn Thử", "ngay_sinh": "01/01/1990", "gioi_tinh": "Nam", "noi_sinh": "Tỉnh Thử", "so_dinh_danh": "001090000000"},
-        "attachments": [{"kind": "portrait_4x6", "sha256": hash, "content_type": "image/jpeg", "size": photo.len()}],
-        "delivery": {"method": "postal", "recipient": "Nguyễn Văn Thử", "address": "Số 1, xã Thử", "phone": "0912345678"}
-    }));
+    let photo = test_support::jpeg(50_000, 0);
+    let hash = test_support::upload(&http, &url, &token, &photo, photo.len()).await;
+    let manifest = Arc::new(test_support::manifest(
+        dvc_sync::seed::DEMO_AGENCY,
+        &[(&hash, photo.len())],
+    ));
     let (dur, cap, warm) = if full {
         (Duration::from_secs(10), u64::MAX, 300)
     } else {
@@ -293,27 +232,7 @@ fn main() {
         bench_backend("sqlite", &sqlite, full).await;
         match std::env::var("DVC_TEST_POSTGRES_URL") {
             Ok(admin) if !admin.is_empty() => {
-                let name = format!("dvc_bench_{}", uuid::Uuid::now_v7().simple());
-                let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-                    .await
-                    .unwrap();
-                let task = tokio::spawn(conn);
-                client
-                    .batch_execute(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap();
-                drop(client);
-                let _ = task.await;
-                let (base, query) = admin
-                    .split_once('?')
-                    .map(|(b, q)| (b.to_owned(), format!("?{q}")))
-                    .unwrap_or((admin.clone(), String::new()));
-                let authority_end = base
-                    .find("://")
-                    .map(|i| i + 3)
-                    .and_then(|s| base[s..].find('/').map(|i| s + i))
-                    .unwrap_or(base.len());
-                let url = format!("{}/{name}{query}", &base[..authority_end]);
+                let url = test_support::fresh_pg_database(&admin, "dvc_bench").await;
                 bench_backend("postgres", &url, full).await;
             }
             _ => println!(

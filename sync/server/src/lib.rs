@@ -21,3 +21,5 @@ pub mod otp;
 pub mod seed;
 pub mod server;
 pub mod state;
+#[cfg(feature = "test-support")]
+pub mod test_support;

@@ -34,6 +34,7 @@ both_backends!(
     linked_citizen_resubmits_volunteer_dossier,
 );
 
+/// `<agency>-YYMMDD-NNNN`.
 fn code_re_ok(code: &str, agency: &str) -> bool {
     let Some(rest) = code.strip_prefix(&format!("{agency}-")) else {
         return false;
@@ -826,7 +827,7 @@ async fn idempotent_submission(b: Backend) {
             Some(json!({})),
         )
         .await;
-    // cancelling again is idempotent (issue 9): the view, no second event
+    // cancelling again is idempotent: the view, no second event
     assert_eq!(
         (s, v["state"].as_str()),
         (StatusCode::OK, Some("cancelled"))
@@ -989,24 +990,6 @@ async fn volunteer_consent(b: Backend) {
     assert_eq!(list["consents"], json!([]));
 }
 
-async fn officer_action(
-    h: &Harness,
-    cookie: &str,
-    csrf: &str,
-    uuid: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf)];
-    form.extend_from_slice(fields);
-    h.http
-        .post(h.url(&format!("/console/dossiers/{uuid}/action")))
-        .header("cookie", cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn event_feed_cursor_and_long_poll(b: Backend) {
     let h = std::sync::Arc::new(Harness::start(b).await);
     let u = h.user(Role::Citizen).await;
@@ -1078,15 +1061,10 @@ async fn event_feed_cursor_and_long_poll(b: Backend) {
         })
     };
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
-    let res = officer_action(
-        &h,
-        &cookie,
-        &csrf,
-        &receipts[1].dossier_uuid,
-        &[("action", "accept")],
-    )
-    .await;
+    let console = h.console(&officer).await;
+    let res = console
+        .act(&receipts[1].dossier_uuid, &[("action", "accept")])
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (s, v, elapsed) = poller.await.unwrap();
     assert_eq!(s, StatusCode::OK);
@@ -1185,54 +1163,22 @@ async fn console_actions_become_events(b: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let console = h.console(&officer).await;
     // list, search, page
-    let page = h
-        .http
-        .get(h.url("/console/dossiers?state=received"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = console.page("/console/dossiers?state=received").await;
     assert!(page.contains(&r.code) && page.contains("Chờ tiếp nhận"));
-    let page = h
-        .http
-        .get(h.url(&format!(
+    let (_, page) = console
+        .page(&format!(
             "/console/dossiers?q={}",
             &r.code[r.code.len() - 11..]
-        )))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        ))
+        .await;
     assert!(page.contains(&r.code));
-    let page = h
-        .http
-        .get(h.url("/console/dossiers?q=ZZZZ"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = console.page("/console/dossiers?q=ZZZZ").await;
     assert!(!page.contains(&r.code));
-    let page = h
-        .http
-        .get(h.url(&format!("/console/dossiers/{}", r.dossier_uuid)))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = console
+        .page(&format!("/console/dossiers/{}", r.dossier_uuid))
+        .await;
     assert!(
         page.contains("Nguyễn Văn Thử") && page.contains(&format!("/console/blobs/{hash}")),
         "{page}"
@@ -1240,46 +1186,36 @@ async fn console_actions_become_events(b: Backend) {
     let img = h
         .http
         .get(h.url(&format!("/console/blobs/{hash}")))
-        .header("cookie", &cookie)
+        .header("cookie", &console.cookie)
         .send()
         .await
         .unwrap();
     assert_eq!(img.status(), StatusCode::OK);
     assert_eq!(img.bytes().await.unwrap().to_vec(), photo);
     // the other agency's officer sees nothing of it
-    let (cookie_y, _) = console_login(&h, &officer_y.phone, &officer_y.password).await;
-    let res = h
-        .http
-        .get(h.url(&format!("/console/dossiers/{}", r.dossier_uuid)))
-        .header("cookie", &cookie_y)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = h
-        .http
-        .get(h.url(&format!("/console/blobs/{hash}")))
-        .header("cookie", &cookie_y)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let console_y = h.console(&officer_y).await;
+    assert_eq!(
+        console_y
+            .page(&format!("/console/dossiers/{}", r.dossier_uuid))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        console_y.page(&format!("/console/blobs/{hash}")).await.0,
+        StatusCode::NOT_FOUND
+    );
     // CSRF: missing token, foreign Origin
-    let res = officer_action(
-        &h,
-        &cookie,
-        "wrong",
-        &r.dossier_uuid,
-        &[("action", "accept")],
-    )
-    .await;
+    let res = console
+        .act_with_csrf("wrong", &r.dossier_uuid, &[("action", "accept")])
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = h
         .http
         .post(h.url(&format!("/console/dossiers/{}/action", r.dossier_uuid)))
-        .header("cookie", &cookie)
+        .header("cookie", &console.cookie)
         .header("origin", "http://evil.example")
-        .form(&[("csrf", csrf.as_str()), ("action", "accept")])
+        .form(&[("csrf", console.csrf.as_str()), ("action", "accept")])
         .send()
         .await
         .unwrap();
@@ -1307,7 +1243,7 @@ async fn console_actions_become_events(b: Backend) {
         let mut req = h
             .http
             .post(h.url(&format!("/console/dossiers/{}/action", r.dossier_uuid)))
-            .header("cookie", &cookie)
+            .header("cookie", &console.cookie)
             .header("origin", origin);
         if let Some(site) = site {
             req = req
@@ -1315,7 +1251,7 @@ async fn console_actions_become_events(b: Backend) {
                 .header("sec-fetch-mode", "navigate");
         }
         let res = req
-            .form(&[("csrf", csrf.as_str()), ("action", "complete")])
+            .form(&[("csrf", console.csrf.as_str()), ("action", "complete")])
             .send()
             .await
             .unwrap();
@@ -1326,14 +1262,9 @@ async fn console_actions_become_events(b: Backend) {
         );
     }
     // invalid transition: complete before anything
-    let res = officer_action(
-        &h,
-        &cookie,
-        &csrf,
-        &r.dossier_uuid,
-        &[("action", "complete")],
-    )
-    .await;
+    let res = console
+        .act(&r.dossier_uuid, &[("action", "complete")])
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     // the whole flow
     let steps: Vec<Vec<(&str, &str)>> = vec![
@@ -1352,59 +1283,36 @@ async fn console_actions_become_events(b: Backend) {
         vec![("action", "paid")],
     ];
     for s in &steps {
-        let res = officer_action(&h, &cookie, &csrf, &r.dossier_uuid, s).await;
-        assert_eq!(
-            res.status(),
-            StatusCode::SEE_OTHER,
-            "{s:?}: {}",
-            res.text().await.unwrap()
-        );
+        console.act_ok(&r.dossier_uuid, s).await;
     }
     // invalid form input names the field
-    let res = officer_action(
-        &h,
-        &cookie,
-        &csrf,
-        &r.dossier_uuid,
-        &[("action", "postal"), ("carrier", "VNPost")],
-    )
-    .await;
+    let res = console
+        .act(
+            &r.dossier_uuid,
+            &[("action", "postal"), ("carrier", "VNPost")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("mã vận đơn"));
     // result PDF by multipart
     let pdf = b"%PDF-1.4\n% ket qua thu nghiem\n".to_vec();
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf.clone())
-                .file_name("ketqua.pdf")
-                .mime_str("application/pdf")
-                .unwrap(),
-        );
-    let res = h
-        .http
-        .post(h.url(&format!("/console/dossiers/{}/result", r.dossier_uuid)))
-        .header("cookie", &cookie)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = console
+        .upload_result(
+            &r.dossier_uuid,
+            pdf.clone(),
+            "ketqua.pdf",
+            "application/pdf",
+        )
+        .await;
     assert_eq!(
         res.status(),
         StatusCode::SEE_OTHER,
         "{}",
         res.text().await.unwrap()
     );
-    let res = officer_action(
-        &h,
-        &cookie,
-        &csrf,
-        &r.dossier_uuid,
-        &[("action", "complete")],
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    console
+        .act_ok(&r.dossier_uuid, &[("action", "complete")])
+        .await;
     // the citizen sees every step in the feed, with the result PDF readable
     let (_, v) = h
         .json(
@@ -1462,39 +1370,20 @@ async fn console_actions_become_events(b: Backend) {
     let audit = h.db.dossier_audit(&r.dossier_uuid).await.unwrap();
     assert_eq!(audit.len(), 6);
     assert!(audit.iter().all(|a| a.actor_login == officer.phone));
-    let page = h
-        .http
-        .get(h.url(&format!("/console/dossiers/{}", r.dossier_uuid)))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = console
+        .page(&format!("/console/dossiers/{}", r.dossier_uuid))
+        .await;
     assert!(
         page.contains("Nhật ký thao tác")
             && page.contains("fee_requested")
             && page.contains("Hoàn thành")
     );
     // logout ends the session
-    let res = h
-        .http
-        .post(h.url("/console/logout"))
-        .header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = h
-        .http
-        .get(h.url("/console/dossiers"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(console.logout().await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        console.page("/console/dossiers").await.0,
+        StatusCode::SEE_OTHER
+    );
 }
 
 async fn bad_input_is_json(b: Backend) {
@@ -1646,19 +1535,7 @@ async fn agencies_list(b: Backend) {
     assert_eq!(x.name, "Công an xã X (thử nghiệm)");
 }
 
-// ---- after submission (issue 9)
-
-async fn page(h: &Harness, cookie: &str, path: &str) -> (StatusCode, String) {
-    let res = h
-        .http
-        .get(h.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    (res.status(), res.text().await.unwrap())
-}
-
+/// A dossier as its owner reads it (`GET /v1/dossiers/{uuid}`), which must answer 200.
 async fn view_of(h: &Harness, token: &str, uuid: &str) -> DossierView {
     let (s, v) = h
         .json(
@@ -1672,6 +1549,7 @@ async fn view_of(h: &Harness, token: &str, uuid: &str) -> DossierView {
     serde_json::from_value(v).unwrap()
 }
 
+/// The kinds of a dossier's events, oldest first.
 fn kinds(v: &DossierView) -> Vec<String> {
     v.events
         .iter()
@@ -1679,16 +1557,7 @@ fn kinds(v: &DossierView) -> Vec<String> {
         .collect()
 }
 
-async fn officer_ok(h: &Harness, cookie: &str, csrf: &str, uuid: &str, fields: &[(&str, &str)]) {
-    let res = officer_action(h, cookie, csrf, uuid, fields).await;
-    assert_eq!(
-        res.status(),
-        StatusCode::SEE_OTHER,
-        "{fields:?}: {}",
-        res.text().await.unwrap()
-    );
-}
-
+/// The console's fee form: 200,000 VND to the test agencies' (synthetic) bank account.
 const FEE: [(&str, &str); 5] = [
     ("action", "fee"),
     ("amount_vnd", "200.000"),
@@ -1702,7 +1571,7 @@ async fn revisions_after_supplement(b: Backend) {
     let u = h.user(Role::Citizen).await;
     let other = h.user(Role::Citizen).await;
     let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
-    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let console = h.console(&officer).await;
     let photo = jpeg(3_000, 1);
     let h1 = h.upload(&u.token, &photo, 4096).await;
     let m1 = manifest(AGENCY_X, &[(&h1, photo.len())]);
@@ -1731,19 +1600,17 @@ async fn revisions_after_supplement(b: Backend) {
         "{v}"
     );
     // the officer asks for a new portrait and the birth date
-    officer_ok(
-        &h,
-        &cookie,
-        &csrf,
-        &uuid,
-        &[
-            ("action", "supplement"),
-            ("item_field", "ngay_sinh"),
-            ("item_attachment", "portrait_4x6"),
-            ("note", "Ảnh mờ; ngày sinh chưa đúng."),
-        ],
-    )
-    .await;
+    console
+        .act_ok(
+            &uuid,
+            &[
+                ("action", "supplement"),
+                ("item_field", "ngay_sinh"),
+                ("item_attachment", "portrait_4x6"),
+                ("note", "Ảnh mờ; ngày sinh chưa đúng."),
+            ],
+        )
+        .await;
     let v = view_of(&h, &u.token, &uuid).await;
     assert_eq!(v.state.as_str(), "supplement_requested");
     assert_eq!(
@@ -1914,7 +1781,7 @@ async fn revisions_after_supplement(b: Backend) {
     assert_eq!(list.as_array().unwrap().len(), 2);
     assert_eq!(list[1]["changed_attachments"], json!(["portrait_4x6"]));
     // the console shows the diff with both photos, and the officer can accept it
-    let (s, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    let (s, p) = console.page(&format!("/console/dossiers/{uuid}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         p.contains("Các lần nộp") && p.contains("01/01/1990") && p.contains("02/01/1990"),
@@ -1924,9 +1791,9 @@ async fn revisions_after_supplement(b: Backend) {
         p.contains(&format!("/console/blobs/{h1}")) && p.contains(&format!("/console/blobs/{h2}"))
     );
     assert!(p.contains("đã gửi lại hồ sơ (lần 2)"));
-    let (s, _) = page(&h, &cookie, &format!("/console/blobs/{h1}")).await;
+    let (s, _) = console.page(&format!("/console/blobs/{h1}")).await;
     assert_eq!(s, StatusCode::OK, "the replaced photo stays viewable");
-    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
+    console.act_ok(&uuid, &[("action", "accept")]).await;
     let audit = h.db.dossier_audit(&uuid).await.unwrap();
     assert!(audit
         .iter()
@@ -1938,7 +1805,7 @@ async fn payment_claims(b: Backend) {
     let u = h.user(Role::Citizen).await;
     let other = h.user(Role::Citizen).await;
     let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
-    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let console = h.console(&officer).await;
     let r = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
     let uuid = r.dossier_uuid.clone();
     let claim = format!("/v1/dossiers/{uuid}/payment-claim");
@@ -1955,8 +1822,8 @@ async fn payment_claims(b: Backend) {
         (StatusCode::CONFLICT, Some("409.3")),
         "no fee asked yet"
     );
-    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
-    officer_ok(&h, &cookie, &csrf, &uuid, &FEE).await;
+    console.act_ok(&uuid, &[("action", "accept")]).await;
+    console.act_ok(&uuid, &FEE).await;
     for bad in [
         json!({"amount_vnd": 0}),
         json!({"amount_vnd": -5}),
@@ -2042,10 +1909,10 @@ async fn payment_claims(b: Backend) {
     let page_: EventsPage = serde_json::from_value(feed).unwrap();
     assert_eq!(page_.events.len(), 3);
     // the console shows the fee and the claim beside the confirmation
-    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    let (_, p) = console.page(&format!("/console/dossiers/{uuid}")).await;
     assert!(p.contains("Người nộp báo đã chuyển khoản"), "{p}");
     assert!(p.contains("150.000") && p.contains("200.000") && p.contains("khác số phí yêu cầu"));
-    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "paid")]).await;
+    console.act_ok(&uuid, &[("action", "paid")]).await;
     let (s, v) = h
         .json(
             Method::POST,
@@ -2066,7 +1933,7 @@ async fn ratings(b: Backend) {
     let u = h.user(Role::Citizen).await;
     let other = h.user(Role::Citizen).await;
     let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
-    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let console = h.console(&officer).await;
     let r = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
     let uuid = r.dossier_uuid.clone();
     let rate = format!("/v1/dossiers/{uuid}/rating");
@@ -2083,20 +1950,18 @@ async fn ratings(b: Backend) {
         (StatusCode::CONFLICT, Some("409.3")),
         "not completed"
     );
-    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
-    officer_ok(
-        &h,
-        &cookie,
-        &csrf,
-        &uuid,
-        &[
-            ("action", "postal"),
-            ("carrier", "VNPost"),
-            ("tracking_number", "EB123456789VN"),
-        ],
-    )
-    .await;
-    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "complete")]).await;
+    console.act_ok(&uuid, &[("action", "accept")]).await;
+    console
+        .act_ok(
+            &uuid,
+            &[
+                ("action", "postal"),
+                ("carrier", "VNPost"),
+                ("tracking_number", "EB123456789VN"),
+            ],
+        )
+        .await;
+    console.act_ok(&uuid, &[("action", "complete")]).await;
     for (bad, field) in [
         (json!({"stars": 0}), "stars"),
         (json!({"stars": 6}), "stars"),
@@ -2168,7 +2033,7 @@ async fn ratings(b: Backend) {
         v.rating.unwrap().comment.as_deref(),
         Some("Cán bộ nhiệt tình, nhanh gọn.")
     );
-    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    let (_, p) = console.page(&format!("/console/dossiers/{uuid}")).await;
     assert!(
         p.contains("Đánh giá của người nộp")
             && p.contains("4/5")
@@ -2182,7 +2047,7 @@ async fn cancel_is_idempotent(b: Backend) {
     let u = h.user(Role::Citizen).await;
     let other = h.user(Role::Citizen).await;
     let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
-    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let console = h.console(&officer).await;
     let r = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
     let cancel = format!("/v1/dossiers/{}/cancel", r.dossier_uuid);
     let (s, _) = h
@@ -2214,14 +2079,9 @@ async fn cancel_is_idempotent(b: Backend) {
     assert_eq!(kinds(&v), ["received", "cancelled"], "no second event");
     // once accepted, the agency is handling it: no cancelling
     let r2 = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
-    officer_ok(
-        &h,
-        &cookie,
-        &csrf,
-        &r2.dossier_uuid,
-        &[("action", "accept")],
-    )
-    .await;
+    console
+        .act_ok(&r2.dossier_uuid, &[("action", "accept")])
+        .await;
     let (s, v) = h
         .json(
             Method::POST,
@@ -2236,14 +2096,12 @@ async fn cancel_is_idempotent(b: Backend) {
     );
     // while a supplement or a fee is asked, it still may be withdrawn
     let r3 = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
-    officer_ok(
-        &h,
-        &cookie,
-        &csrf,
-        &r3.dossier_uuid,
-        &[("action", "supplement"), ("note", "Thiếu giấy tờ")],
-    )
-    .await;
+    console
+        .act_ok(
+            &r3.dossier_uuid,
+            &[("action", "supplement"), ("note", "Thiếu giấy tờ")],
+        )
+        .await;
     let (s, _) = h
         .json(
             Method::POST,
@@ -2349,14 +2207,14 @@ async fn console_supplement_and_fee_forms(b: Backend) {
     let u = h.user(Role::Citizen).await;
     let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
     let officer_y = h.staff(Role::Officer, Some(AGENCY_Y)).await;
-    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let console = h.console(&officer).await;
     let photo = jpeg(1_000, 3);
     let hash = h.upload(&u.token, &photo, 4096).await;
     let r = h
         .submit_ok(&u.token, &manifest(AGENCY_X, &[(&hash, photo.len())]))
         .await;
     let uuid = r.dossier_uuid.clone();
-    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    let (_, p) = console.page(&format!("/console/dossiers/{uuid}")).await;
     // supplement: a checkbox per form field and attachment kind
     for needle in [
         r#"name="item_field" value="ho_ten""#,
@@ -2370,66 +2228,52 @@ async fn console_supplement_and_fee_forms(b: Backend) {
     }
     // the other agency's form is not prefilled with X's account
     let r_y = h.submit_ok(&u.token, &manifest(AGENCY_Y, &[])).await;
-    let (cookie_y, _) = console_login(&h, &officer_y.phone, &officer_y.password).await;
-    let (_, p) = page(
-        &h,
-        &cookie_y,
-        &format!("/console/dossiers/{}", r_y.dossier_uuid),
-    )
-    .await;
+    let console_y = h.console(&officer_y).await;
+    let (_, p) = console_y
+        .page(&format!("/console/dossiers/{}", r_y.dossier_uuid))
+        .await;
     assert!(!p.contains("0000123456789") && p.contains("chưa khai báo tài khoản"));
     // neither an item nor a note: refused, nothing appended
-    let res = officer_action(
-        &h,
-        &cookie,
-        &csrf,
-        &uuid,
-        &[("action", "supplement"), ("note", "  ")],
-    )
-    .await;
+    let res = console
+        .act(&uuid, &[("action", "supplement"), ("note", "  ")])
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("ít nhất một mục"));
     // an item that is not in the dossier
-    let res = officer_action(
-        &h,
-        &cookie,
-        &csrf,
-        &uuid,
-        &[("action", "supplement"), ("item_field", "khong_co")],
-    )
-    .await;
+    let res = console
+        .act(
+            &uuid,
+            &[("action", "supplement"), ("item_field", "khong_co")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let res = officer_action(
-        &h,
-        &cookie,
-        &csrf,
-        &uuid,
-        &[("action", "supplement"), ("item_attachment", "<script>")],
-    )
-    .await;
+    let res = console
+        .act(
+            &uuid,
+            &[("action", "supplement"), ("item_attachment", "<script>")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(kinds(&view_of(&h, &u.token, &uuid).await), ["received"]);
     // items only (no note), repeated boxes once
-    officer_ok(
-        &h,
-        &cookie,
-        &csrf,
-        &uuid,
-        &[
-            ("action", "supplement"),
-            ("item_attachment", "portrait_4x6"),
-            ("item_field", "ho_ten"),
-            ("item_field", "ho_ten"),
-        ],
-    )
-    .await;
+    console
+        .act_ok(
+            &uuid,
+            &[
+                ("action", "supplement"),
+                ("item_attachment", "portrait_4x6"),
+                ("item_field", "ho_ten"),
+                ("item_field", "ho_ten"),
+            ],
+        )
+        .await;
     let v = view_of(&h, &u.token, &uuid).await;
     assert_eq!(
         serde_json::to_value(&v.events[1].event).unwrap(),
         json!({"type": "supplement_requested", "note": "",
                "items": [{"target": "field", "name": "ho_ten"}, {"target": "attachment", "kind": "portrait_4x6"}]})
     );
-    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    let (_, p) = console.page(&format!("/console/dossiers/{uuid}")).await;
     assert!(
         p.contains("Yêu cầu bổ sung (trường ho_ten, tệp portrait_4x6)"),
         "{p}"
@@ -2437,9 +2281,9 @@ async fn console_supplement_and_fee_forms(b: Backend) {
     let audit = h.db.dossier_audit(&uuid).await.unwrap();
     assert!(audit[0].detail.contains("ho_ten, portrait_4x6"));
     // the fee form sends the prefilled account
-    officer_ok(&h, &cookie, &csrf, &uuid, &[("action", "accept")]).await;
-    officer_ok(&h, &cookie, &csrf, &uuid, &FEE).await;
-    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    console.act_ok(&uuid, &[("action", "accept")]).await;
+    console.act_ok(&uuid, &FEE).await;
+    let (_, p) = console.page(&format!("/console/dossiers/{uuid}")).await;
     assert!(p.contains("Người nộp chưa báo đã chuyển khoản") && p.contains("Phí đã yêu cầu"));
     let css = h
         .http
@@ -2459,7 +2303,7 @@ async fn linked_citizen_resubmits_volunteer_dossier(b: Backend) {
     let volunteer = h.user(Role::Volunteer).await;
     let stranger = h.user(Role::Citizen).await;
     let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
-    let (cookie, csrf) = console_login(&h, &officer.phone, &officer.password).await;
+    let console = h.console(&officer).await;
     let (s, _) = h
         .json(
             Method::POST,
@@ -2476,14 +2320,9 @@ async fn linked_citizen_resubmits_volunteer_dossier(b: Backend) {
     m1["on_behalf_of"] = json!({"citizen_phone": citizen.phone});
     let r = h.submit_ok(&volunteer.token, &m1).await;
     let uuid = r.dossier_uuid.clone();
-    officer_ok(
-        &h,
-        &cookie,
-        &csrf,
-        &uuid,
-        &[("action", "supplement"), ("item_field", "ho_ten")],
-    )
-    .await;
+    console
+        .act_ok(&uuid, &[("action", "supplement"), ("item_field", "ho_ten")])
+        .await;
     // the citizen corrects the name; the photo is the volunteer's upload, already in the dossier
     let mut m2 = m1.clone();
     m2["form"]["ho_ten"] = json!("Nguyễn Văn Sửa");
@@ -2530,6 +2369,6 @@ async fn linked_citizen_resubmits_volunteer_dossier(b: Backend) {
         view.manifest.form["ho_ten"],
         serde_json::from_value(json!("Nguyễn Văn Sửa")).unwrap()
     );
-    let (_, p) = page(&h, &cookie, &format!("/console/dossiers/{uuid}")).await;
+    let (_, p) = console.page(&format!("/console/dossiers/{uuid}")).await;
     assert!(p.contains("Nguyễn Văn Sửa") && p.contains("Nguyễn Văn Thử"));
 }

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support code: a panic is the failure report
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn dvc(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
@@ -176,26 +176,19 @@ async fn staff_and_agencies_from_the_command_line() {
     drop(database);
 
     // serve, log in with the staff account, then SIGTERM: it stops by itself.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dvc-sync"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db, "--blobs"])
-        .arg(dir.path().join("blobs"))
-        .env("DVC_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    let res = reqwest::Client::new()
-        .post(format!("{url}/v1/auth/login"))
-        .json(&serde_json::json!({"login": "canbo.thu", "password": "mat-khau-can-bo"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let mut server = dvc_sync::test_support::ServeProcess::spawn(
+        std::path::Path::new(env!("CARGO_BIN_EXE_dvc-sync")),
+        &db,
+        &dir.path().join("blobs"),
+    );
+    dvc_sync::test_support::login_token(
+        &reqwest::Client::new(),
+        &server.url,
+        "canbo.thu",
+        "mat-khau-can-bo",
+    )
+    .await;
+    let child = &mut server.child;
     let st = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -8,50 +8,18 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
+use dvc_sync::test_support::{login_token, ServeProcess};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 both_backends!(kill_dash_nine_loses_nothing_acknowledged);
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-fn start(db: &str, blobs: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dvc-sync"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", db, "--blobs"])
-        .arg(blobs)
-        .env("DVC_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start dvc-sync");
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(
-        url.starts_with("http://127.0.0.1:"),
-        "unexpected first line: {line:?}"
-    );
-    Server { child, url }
-}
-
-fn seed(db: &str) {
-    let st = Command::new(env!("CARGO_BIN_EXE_dvc-sync"))
-        .args(["demo-seed", "--db", db])
-        .env("DVC_LOG", "warn")
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success());
+fn bin() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_BIN_EXE_dvc-sync"))
 }
 
 #[derive(Default)]
@@ -149,22 +117,13 @@ async fn kill_dash_nine_loses_nothing_acknowledged(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = fresh_db_url(b, dir.path()).await;
     let blobs = dir.path().join("blobs");
-    seed(&db);
+    dvc_sync::test_support::demo_seed_with(bin(), &db);
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let (phone, password) = dvc_sync::seed::DEMO_CITIZEN;
     let http = reqwest::Client::new();
     for cycle in 0..3u64 {
-        let mut server = start(&db, &blobs);
-        let login: Value = http
-            .post(format!("{}/v1/auth/login", server.url))
-            .json(&json!({"login": phone, "password": password}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["token"].as_str().unwrap().to_owned();
+        let mut server = ServeProcess::spawn(bin(), &db, &blobs);
+        let token = login_token(&http, &server.url, phone, password).await;
         let tasks: Vec<_> = (0..6u8)
             .map(|i| {
                 tokio::spawn(client_loop(
@@ -176,25 +135,15 @@ async fn kill_dash_nine_loses_nothing_acknowledged(b: Backend) {
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(1200 + cycle * 450)).await;
-        server.child.kill().unwrap(); // SIGKILL
-        server.child.wait().unwrap();
+        server.kill(); // SIGKILL
         for t in tasks {
             let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
         }
     }
     // Restart and check.
-    let mut server = start(&db, &blobs);
+    let mut server = ServeProcess::spawn(bin(), &db, &blobs);
     let url = server.url.clone();
-    let login: Value = http
-        .post(format!("{url}/v1/auth/login"))
-        .json(&json!({"login": phone, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = login_token(&http, &url, phone, password).await;
     let h = |m: Method, p: String| http.request(m, format!("{url}{p}")).bearer_auth(&token);
     let ledger = Arc::try_unwrap(ledger).ok().unwrap().into_inner().unwrap();
     let acked = ledger
@@ -318,6 +267,5 @@ async fn kill_dash_nine_loses_nothing_acknowledged(b: Backend) {
         );
     }
     eprintln!("kill -9 ({b:?}): {acked} acknowledged dossiers kept, {} in flight re-sent, {resumed} uploads resumed", ledger.dossiers.len() - acked);
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill();
 }

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use dvc_protocol::auth::{AccountInfo, LoginResponse, RegisterResponse, Role};
-use dvc_protocol::blobs::UploadStatus;
 use dvc_protocol::dossiers::DossierReceipt;
 use dvc_sync::clock::ManualClock;
 use dvc_sync::config::Config;
@@ -14,7 +13,11 @@ use dvc_sync::otp::MemoryOtpSender;
 use dvc_sync::server::RunningServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+
+#[allow(unused_imports)] // each test binary uses its own part of the shared set-up
+pub use dvc_sync::test_support::{
+    cookie_from, fresh_pg_database, hidden_csrf, jpeg, manifest, sha, upload, Console,
+};
 
 pub const PG_ENV: &str = "DVC_TEST_POSTGRES_URL";
 pub const AGENCY_X: &str = "000.30.27.H23";
@@ -46,44 +49,11 @@ pub fn pg_admin_url() -> String {
     }
 }
 
-/// Replaces the database name in a `postgresql://user@host/db?params` URL.
-pub fn pg_url_with_db(admin: &str, db: &str) -> String {
-    let (base, query) = match admin.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (admin, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let authority_end = base[scheme_end..]
-        .find('/')
-        .map(|i| scheme_end + i)
-        .unwrap_or(base.len());
-    let mut url = format!("{}/{}", &base[..authority_end], db);
-    if let Some(q) = query {
-        url.push('?');
-        url.push_str(q);
-    }
-    url
-}
-
 /// A fresh, empty database URL for this backend, plus the temp dir that holds its files.
 pub async fn fresh_db_url(b: Backend, dir: &std::path::Path) -> String {
     match b {
         Backend::Sqlite => format!("sqlite://{}", dir.join("test.db").display()),
-        Backend::Postgres => {
-            let admin = pg_admin_url();
-            let name = format!("dvc_test_{}", uuid::Uuid::now_v7().simple());
-            let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-                .await
-                .expect("connect to test PostgreSQL");
-            let h = tokio::spawn(conn);
-            client
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
-            drop(client);
-            let _ = h.await;
-            pg_url_with_db(&admin, &name)
-        }
+        Backend::Postgres => fresh_pg_database(&pg_admin_url(), "dvc_test").await,
     }
 }
 
@@ -109,10 +79,6 @@ static PHONE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1
 pub fn next_phone() -> String {
     let n = PHONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("0987{:06}", n + std::process::id() % 1000 * 1000)
-}
-
-pub fn sha(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
 }
 
 impl Harness {
@@ -269,43 +235,12 @@ impl Harness {
 
     /// Uploads `data` in chunks of `chunk` bytes; returns the hash.
     pub async fn upload(&self, token: &str, data: &[u8], chunk: usize) -> String {
-        let h = sha(data);
-        let (s, v) = self
-            .json(
-                Method::POST,
-                "/v1/uploads",
-                Some(token),
-                Some(json!({"sha256": h, "length": data.len()})),
-            )
-            .await;
-        assert!(s.is_success(), "{s} {v}");
-        let st: UploadStatus = serde_json::from_value(v).unwrap();
-        if st.complete {
-            return h;
-        }
-        let id = st.upload_id.unwrap();
-        let mut off = st.offset as usize;
-        while off < data.len() {
-            let end = (off + chunk).min(data.len());
-            let part = &data[off..end];
-            let res = self
-                .req(Method::PATCH, &format!("/v1/uploads/{id}"), Some(token))
-                .header("content-type", "application/offset+octet-stream")
-                .header("upload-offset", off.to_string())
-                .header("upload-checksum", format!("sha256 {}", sha(part)))
-                .body(part.to_vec())
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(
-                res.status(),
-                StatusCode::OK,
-                "{}",
-                res.text().await.unwrap()
-            );
-            off = end;
-        }
-        h
+        upload(&self.http, &self.server.url(), token, data, chunk).await
+    }
+
+    /// The officer console, signed in as `u` (a staff account).
+    pub async fn console(&self, u: &User) -> Console {
+        Console::login(&self.server.url(), &u.phone, &u.password).await
     }
 
     pub async fn submit(&self, token: &str, uuid: &str, manifest: &Value) -> (StatusCode, Value) {
@@ -333,79 +268,4 @@ impl Now for ManualClock {
     fn now(&self) -> i64 {
         dvc_sync::clock::Clock::now_ms(self)
     }
-}
-
-/// A manifest for `agency` with these attachment hashes.
-pub fn manifest(agency: &str, attachments: &[(&str, usize)]) -> Value {
-    json!({
-        "procedure_code": "1.001456",
-        "agency_code": agency,
-        "form": {"ho_ten": "Nguyễn Văn Thử", "ngay_sinh": "01/01/1990", "so_ban": 1, "dong_y": true},
-        "attachments": attachments.iter().map(|(h, size)| json!({"kind": "portrait_4x6", "sha256": h, "content_type": "image/jpeg", "size": size})).collect::<Vec<_>>(),
-        "delivery": {"method": "postal", "recipient": "Nguyễn Văn Thử", "address": "Số 1, xã Thử, tỉnh Thử", "phone": "0912345678"}
-    })
-}
-
-/// A JPEG-looking blob.
-pub fn jpeg(n: usize, seed: u8) -> Vec<u8> {
-    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    v.extend((0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
-    v
-}
-
-/// Console session for an officer: returns the cookie header value and the CSRF token.
-pub async fn console_login(h: &Harness, login: &str, password: &str) -> (String, String) {
-    let res = h.http.get(h.url("/console/login")).send().await.unwrap();
-    let pre = cookie_from(&res, "dvc_login").unwrap();
-    let page = res.text().await.unwrap();
-    let csrf = hidden_csrf(&page);
-    let res = h
-        .http
-        .post(h.url("/console/login"))
-        .header("cookie", format!("dvc_login={pre}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("login", login),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "console login failed");
-    let session = cookie_from(&res, "dvc_session").unwrap();
-    let cookie = format!("dvc_session={session}");
-    let page = h
-        .http
-        .get(h.url("/console/dossiers"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    (cookie, hidden_csrf(&page))
-}
-
-pub fn cookie_from(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|c| {
-            c[name.len() + 1..]
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .to_owned()
-        })
-}
-
-pub fn hidden_csrf(page: &str) -> String {
-    let i = page
-        .find("name=\"csrf\" value=\"")
-        .expect("csrf field on page")
-        + "name=\"csrf\" value=\"".len();
-    page[i..].split('"').next().unwrap().to_owned()
 }

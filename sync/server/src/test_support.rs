@@ -1,0 +1,405 @@
+//! Test set-up shared by this crate's API suite, the `dvc` CLI tests, the cross-component tests in
+//! `tests/` and the load bench (built with the `test-support` feature; the server never calls it):
+//! a demo server in the process or the real binary in a child process, a citizen's token,
+//! resumable uploads, a synthetic passport manifest, a fresh PostgreSQL database, and the officer
+//! console driven like a browser (login with the CSRF cookie dance, action forms, result upload).
+//!
+//! A panic is the failure report here, as in any test: the helpers assert what they need.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use dvc_protocol::blobs::UploadStatus;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::server::RunningServer;
+
+/// Hex SHA-256 of `data`, as blob ids and manifests name files.
+pub fn sha(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// `4 + n` bytes that start like a JPEG file; `seed` makes different files of the same length.
+pub fn jpeg(n: usize, seed: u8) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    v.extend((0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    v
+}
+
+/// A synthetic passport manifest (procedure 1.001456) for `agency`, with one portrait per
+/// `(sha256, size)` and postal delivery.
+pub fn manifest(agency: &str, attachments: &[(&str, usize)]) -> Value {
+    json!({
+        "procedure_code": "1.001456",
+        "agency_code": agency,
+        "form": {"ho_ten": "Nguyễn Văn Thử", "ngay_sinh": "01/01/1990", "so_ban": 1, "dong_y": true},
+        "attachments": attachments.iter().map(|(h, size)| json!({"kind": "portrait_4x6", "sha256": h, "content_type": "image/jpeg", "size": size})).collect::<Vec<_>>(),
+        "delivery": {"method": "postal", "recipient": "Nguyễn Văn Thử", "address": "Số 1, xã Thử, tỉnh Thử", "phone": "0912345678"}
+    })
+}
+
+// ---------------------------------------------------------------- servers
+
+/// A server in this process on `127.0.0.1:0`: SQLite in `dir` (`server.db`, `blobs/`), the system
+/// clock, OTPs kept in memory, cookies without `Secure` (plain http). With `seed`, the demo
+/// agency and accounts of [`crate::seed`] are added first; without, the same storage is reopened.
+pub async fn demo_server(dir: &Path, seed: bool) -> RunningServer {
+    let url = format!("sqlite://{}", dir.join("server.db").display());
+    let db = crate::db::open(&url).await.unwrap();
+    let clock = Arc::new(crate::clock::SystemClock);
+    if seed {
+        crate::seed::demo_seed(&db, crate::clock::Clock::now_ms(clock.as_ref()))
+            .await
+            .unwrap();
+    }
+    let state = crate::server::build_state(
+        db,
+        &dir.join("blobs"),
+        crate::config::Config {
+            secure_cookies: false,
+            ..Default::default()
+        },
+        clock,
+        Arc::new(crate::otp::MemoryOtpSender::default()),
+    )
+    .await
+    .unwrap();
+    crate::server::spawn("127.0.0.1:0", state).await.unwrap()
+}
+
+/// `dvc-sync demo-seed --db <db>` with the binary at `bin` (a test's
+/// `env!("CARGO_BIN_EXE_dvc-sync")`).
+pub fn demo_seed_with(bin: &Path, db: &str) {
+    let st = Command::new(bin)
+        .args(["demo-seed", "--db", db])
+        .env("DVC_LOG", "warn")
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "dvc-sync demo-seed failed");
+}
+
+/// `dvc-sync serve` in a child process on a free loopback port; killed (SIGKILL) when dropped.
+pub struct ServeProcess {
+    pub child: Child,
+    /// `http://127.0.0.1:<port>`, read from the first line the server prints.
+    pub url: String,
+}
+
+impl ServeProcess {
+    pub fn spawn(bin: &Path, db: &str, blobs: &Path) -> ServeProcess {
+        let mut child = Command::new(bin)
+            .args(["serve", "--listen", "127.0.0.1:0", "--db", db, "--blobs"])
+            .arg(blobs)
+            .env("DVC_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dvc-sync");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().rsplit(' ').next().unwrap_or("").to_owned();
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "unexpected first line: {line:?}"
+        );
+        ServeProcess { child, url }
+    }
+
+    /// SIGKILL, and wait until it is gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+/// Replaces the database name in a `postgresql://user@host/db?params` URL.
+pub fn pg_url_with_db(admin: &str, db: &str) -> String {
+    let (base, query) = match admin.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let authority_end = base[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(base.len());
+    let mut url = format!("{}/{}", &base[..authority_end], db);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
+
+/// Creates a new, empty database named `<prefix>_<uuid>` on the cluster of `admin` and returns
+/// its URL.
+pub async fn fresh_pg_database(admin: &str, prefix: &str) -> String {
+    let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+    let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
+        .await
+        .expect("connect to test PostgreSQL");
+    let task = tokio::spawn(conn);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    drop(client);
+    let _ = task.await;
+    pg_url_with_db(admin, &name)
+}
+
+// ---------------------------------------------------------------- the public API as a client
+
+/// Logs in at `base` (`http://…`) and returns the bearer token.
+pub async fn login_token(
+    http: &reqwest::Client,
+    base: &str,
+    login: &str,
+    password: &str,
+) -> String {
+    let res = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "login {login}");
+    let v: Value = res.json().await.unwrap();
+    v["token"].as_str().unwrap().to_owned()
+}
+
+/// Uploads `data` in chunks of `chunk` bytes (or finds it already there); returns its hash.
+pub async fn upload(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    data: &[u8],
+    chunk: usize,
+) -> String {
+    let h = sha(data);
+    let res = http
+        .post(format!("{base}/v1/uploads"))
+        .bearer_auth(token)
+        .json(&json!({"sha256": h, "length": data.len()}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status} {text}");
+    let st: UploadStatus = serde_json::from_str(&text).unwrap();
+    if st.complete {
+        return h;
+    }
+    let id = st.upload_id.unwrap();
+    let mut off = usize::try_from(st.offset).unwrap();
+    while off < data.len() {
+        let end = (off + chunk).min(data.len());
+        let part = &data[off..end];
+        let res = http
+            .patch(format!("{base}/v1/uploads/{id}"))
+            .bearer_auth(token)
+            .header("content-type", "application/offset+octet-stream")
+            .header("upload-offset", off.to_string())
+            .header("upload-checksum", format!("sha256 {}", sha(part)))
+            .body(part.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap()
+        );
+        off = end;
+    }
+    h
+}
+
+// ---------------------------------------------------------------- the officer console
+
+/// The value of the cookie `name` a response sets, if any.
+pub fn cookie_from(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| {
+            c[name.len() + 1..]
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
+}
+
+/// The hidden `csrf` field of a console page.
+pub fn hidden_csrf(page: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let i = page.find(marker).expect("csrf field on page") + marker.len();
+    page[i..].split('"').next().unwrap().to_owned()
+}
+
+/// An officer signed in to the web console the way a browser does it: the login page sets a
+/// pre-login cookie and a CSRF field, the login form answers 303 with the session cookie, and
+/// every later form carries the session's CSRF token.
+pub struct Console {
+    http: reqwest::Client,
+    base: String,
+    /// The `Cookie` header value: `dvc_session=…`.
+    pub cookie: String,
+    /// The session's CSRF token (from the dossier list page).
+    pub csrf: String,
+}
+
+impl Console {
+    /// Signs in at `base` (`http://…`, no trailing slash); panics if the console refuses.
+    pub async fn login(base: &str, login: &str, password: &str) -> Console {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = http
+            .get(format!("{base}/console/login"))
+            .send()
+            .await
+            .unwrap();
+        let pre = cookie_from(&res, "dvc_login").expect("the login page sets dvc_login");
+        let csrf = hidden_csrf(&res.text().await.unwrap());
+        let res = http
+            .post(format!("{base}/console/login"))
+            .header("cookie", format!("dvc_login={pre}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", login),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "console login failed");
+        let cookie = format!(
+            "dvc_session={}",
+            cookie_from(&res, "dvc_session").expect("the login sets dvc_session")
+        );
+        let mut console = Console {
+            http,
+            base: base.to_owned(),
+            cookie,
+            csrf: String::new(),
+        };
+        let (_, page) = console.page("/console/dossiers").await;
+        console.csrf = hidden_csrf(&page);
+        console
+    }
+
+    /// The demo officer of [`crate::seed`].
+    pub async fn demo_officer(base: &str) -> Console {
+        let (login, password) = crate::seed::DEMO_OFFICER;
+        Console::login(base, login, password).await
+    }
+
+    /// GET a console page with the session: status and body.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.text().await.unwrap())
+    }
+
+    /// Posts a dossier's action form (`action=accept|fee|paid|supplement|postal|complete|…` and
+    /// its fields) with `csrf` as the token: the raw answer (303 when applied).
+    pub async fn act_with_csrf(
+        &self,
+        csrf: &str,
+        uuid: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf)];
+        form.extend_from_slice(fields);
+        self.http
+            .post(format!("{}/console/dossiers/{uuid}/action", self.base))
+            .header("cookie", &self.cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// [`act_with_csrf`](Self::act_with_csrf) with the session's token.
+    pub async fn act(&self, uuid: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.act_with_csrf(&self.csrf, uuid, fields).await
+    }
+
+    /// An action that must be applied (303); panics with the console's answer otherwise.
+    pub async fn act_ok(&self, uuid: &str, fields: &[(&str, &str)]) {
+        let res = self.act(uuid, fields).await;
+        let status = res.status();
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "{fields:?}: {}",
+            res.text().await.unwrap()
+        );
+    }
+
+    /// Uploads a dossier's result file (multipart, as the console's form does): the raw answer
+    /// (303 when stored).
+    pub async fn upload_result(
+        &self,
+        uuid: &str,
+        bytes: Vec<u8>,
+        file_name: &str,
+        mime: &str,
+    ) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", self.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name(file_name.to_owned())
+                    .mime_str(mime)
+                    .unwrap(),
+            );
+        self.http
+            .post(format!("{}/console/dossiers/{uuid}/result", self.base))
+            .header("cookie", &self.cookie)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs out (the session ends): the raw answer (303).
+    pub async fn logout(&self) -> reqwest::Response {
+        self.http
+            .post(format!("{}/console/logout", self.base))
+            .header("cookie", &self.cookie)
+            .form(&[("csrf", self.csrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+    }
+}
