@@ -1,0 +1,168 @@
+//! The event feed: cursors, pages, long-polls and shutdown (`src/api/events.rs`).
+
+use crate::common::*;
+use dvc_protocol::auth::Role;
+use dvc_protocol::events::EventsPage;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+crate::both_backends!(event_feed_cursor_and_long_poll);
+
+async fn event_feed_cursor_and_long_poll(b: Backend) {
+    let h = std::sync::Arc::new(Harness::start(b).await);
+    let u = h.user(Role::Citizen).await;
+    let other = h.user(Role::Citizen).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let officer_y = h.staff(Role::Officer, Some(AGENCY_Y)).await;
+    let mut receipts = Vec::new();
+    for _ in 0..3 {
+        receipts.push(h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await);
+    }
+    h.submit_ok(&other.token, &manifest(AGENCY_X, &[])).await;
+    let (s, v) = h
+        .json(Method::GET, "/v1/events?limit=2", Some(&u.token), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let p1: EventsPage = serde_json::from_value(v).unwrap();
+    assert_eq!((p1.events.len(), p1.more), (2, true));
+    assert_eq!(p1.events[0].dossier_code, receipts[0].code);
+    assert_eq!(p1.events[0].cursor, receipts[0].event_cursor);
+    let (_, v) = h
+        .json(
+            Method::GET,
+            &format!("/v1/events?after={}&limit=2", p1.next_cursor),
+            Some(&u.token),
+            None,
+        )
+        .await;
+    let p2: EventsPage = serde_json::from_value(v).unwrap();
+    assert_eq!((p2.events.len(), p2.more), (1, false));
+    assert_eq!(p2.events[0].dossier_code, receipts[2].code);
+    let (_, v) = h
+        .json(
+            Method::GET,
+            &format!("/v1/events?after={}", p2.next_cursor),
+            Some(&u.token),
+            None,
+        )
+        .await;
+    let p3: EventsPage = serde_json::from_value(v).unwrap();
+    assert_eq!(
+        (p3.events.len(), p3.next_cursor.as_str()),
+        (0, p2.next_cursor.as_str())
+    );
+    // officers see their agency's events; the other agency's officer none
+    let (_, v) = h
+        .json(Method::GET, "/v1/events", Some(&officer.token), None)
+        .await;
+    assert_eq!(v["events"].as_array().unwrap().len(), 4);
+    let (_, v) = h
+        .json(Method::GET, "/v1/events", Some(&officer_y.token), None)
+        .await;
+    assert_eq!(v["events"], json!([]));
+    // long-poll: nothing for 0.3 s, then an officer accepts the dossier in the console
+    let cursor = p2.next_cursor.clone();
+    let poller = {
+        let h = h.clone();
+        let token = u.token.clone();
+        tokio::spawn(async move {
+            let t0 = std::time::Instant::now();
+            let (s, v) = h
+                .json(
+                    Method::GET,
+                    &format!("/v1/events?after={cursor}&wait=10"),
+                    Some(&token),
+                    None,
+                )
+                .await;
+            (s, v, t0.elapsed())
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let console = h.console(&officer).await;
+    let res = console
+        .act(&receipts[1].dossier_uuid, &[("action", "accept")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (s, v, elapsed) = poller.await.unwrap();
+    assert_eq!(s, StatusCode::OK);
+    let page: EventsPage = serde_json::from_value(v).unwrap();
+    assert_eq!(page.events.len(), 1, "{page:?}");
+    assert_eq!(
+        page.events[0].state,
+        dvc_protocol::dossiers::DossierState::Accepted
+    );
+    assert!(
+        elapsed >= std::time::Duration::from_millis(250)
+            && elapsed < std::time::Duration::from_secs(8),
+        "{elapsed:?}"
+    );
+    // the other citizen's long-poll times out empty and is not woken by foreign events
+    let t0 = std::time::Instant::now();
+    let (_, v) = h
+        .json(
+            Method::GET,
+            &format!("/v1/events?after={}&wait=1", i64::MAX / 4),
+            Some(&other.token),
+            None,
+        )
+        .await;
+    assert_eq!(v["events"], json!([]));
+    assert!(t0.elapsed() >= std::time::Duration::from_millis(900));
+    // bad cursors and limits
+    for q in [
+        "after=-1",
+        "after=abc",
+        "limit=0",
+        "limit=501",
+        "wait=31",
+        "bogus=1",
+    ] {
+        let (s, v) = h
+            .json(
+                Method::GET,
+                &format!("/v1/events?{q}"),
+                Some(&u.token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("400.2")),
+            "{q}: {v}"
+        );
+    }
+}
+
+mod shutdown {
+    use super::*;
+
+    /// Graceful shutdown wakes long-polls (they answer at once) and lets in-flight requests finish.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn graceful_shutdown_answers_long_polls() {
+        let h = Harness::start(Backend::Sqlite).await;
+        let u = h.user(Role::Citizen).await;
+        let url = h.url("/v1/events?wait=30");
+        let token = u.token.clone();
+        let poll = tokio::spawn(async move {
+            let t0 = std::time::Instant::now();
+            let res = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), t0.elapsed())
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let Harness { server, .. } = h;
+        let t0 = std::time::Instant::now();
+        server.shutdown().await.unwrap();
+        let (status, elapsed) = poll.await.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            elapsed < std::time::Duration::from_secs(5)
+                && t0.elapsed() < std::time::Duration::from_secs(5)
+        );
+    }
+}

@@ -1,0 +1,87 @@
+//! GET /healthz, /metrics and the OpenAPI document (`src/api/health.rs`).
+
+use crate::common::*;
+use reqwest::{Method, StatusCode};
+
+crate::both_backends!(health_metrics_and_openapi);
+
+async fn health_metrics_and_openapi(b: Backend) {
+    let h = Harness::start(b).await;
+    let (s, v) = h.json(Method::GET, "/healthz", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["status"], "ok");
+    assert_eq!(
+        v["backend"],
+        if b == Backend::Sqlite {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    );
+    let res = h.req(Method::GET, "/metrics", None).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("dvc_dossiers_created_total 0"), "{text}");
+    let (s, doc) = h.json(Method::GET, "/v1/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    // Every path constant of the protocol crate is documented...
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        dvc_protocol::paths::HEALTHZ,
+        dvc_protocol::paths::METRICS,
+        dvc_protocol::paths::REGISTER,
+        dvc_protocol::paths::REGISTER_VERIFY,
+        dvc_protocol::paths::LOGIN,
+        dvc_protocol::paths::LOGOUT,
+        dvc_protocol::paths::TOKENS,
+        dvc_protocol::paths::TOKEN,
+        dvc_protocol::paths::ME,
+        dvc_protocol::paths::CONSENTS,
+        dvc_protocol::paths::CONSENT,
+        dvc_protocol::paths::BLOBS_MISSING,
+        dvc_protocol::paths::BLOB,
+        dvc_protocol::paths::UPLOADS,
+        dvc_protocol::paths::UPLOAD,
+        dvc_protocol::paths::DOSSIERS,
+        dvc_protocol::paths::DOSSIER,
+        dvc_protocol::paths::DOSSIER_CANCEL,
+        dvc_protocol::paths::EVENTS,
+        dvc_protocol::paths::ADMIN_ACCOUNTS,
+        dvc_protocol::paths::ADMIN_REVOKE_TOKENS,
+        dvc_protocol::paths::AGENCIES,
+        dvc_protocol::paths::DOSSIER_REVISION,
+        dvc_protocol::paths::DOSSIER_REVISIONS,
+        dvc_protocol::paths::DOSSIER_PAYMENT_CLAIM,
+        dvc_protocol::paths::DOSSIER_RATING,
+    ] {
+        assert!(paths.contains_key(p), "{p} missing from openapi.json");
+    }
+    // ...and every documented operation is routed (never the router's own 404/405).
+    for (path, ops) in paths {
+        let concrete = path
+            .replace("{dossier_uuid}", &uuid::Uuid::now_v7().to_string())
+            .replace("{sha256}", &"a".repeat(64))
+            .replace("{upload_id}", "x")
+            .replace("{token_id}", "x")
+            .replace("{consent_id}", "x")
+            .replace("{account_id}", "x")
+            .replace("{revision}", "2");
+        for method in ops.as_object().unwrap().keys() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let res = h.req(m.clone(), &concrete, None).send().await.unwrap();
+            let status = res.status();
+            let body = res.text().await.unwrap();
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{m} {path}");
+            assert!(
+                !body.contains("no such route"),
+                "{m} {path} is documented but not routed"
+            );
+        }
+    }
+    assert_eq!(
+        paths.len(),
+        26,
+        "documented paths changed: update the protocol crate and this test"
+    );
+}
