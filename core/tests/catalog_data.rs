@@ -81,7 +81,7 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-/// The procedures issue 3 requires ("Must contain at least").
+/// The procedures the catalog must contain at the least.
 const REQUIRED_IDS: &[&str] = &[
     "passport-domestic",
     "passport-lost-report",
@@ -572,7 +572,8 @@ fn every_required_procedure_is_present_and_complete() {
 
 #[test]
 fn passport_carries_the_photo_requirements_of_the_online_form() {
-    // Seed 001 / FACTS.md: the online form asks for a 4×6 portrait and both sides of the ID card.
+    // The online form asks for a 4×6 portrait and both sides of the ID card
+    // (`docs/domain/online-services.md`).
     let p = read_json(
         &catalog_dir()
             .join("procedures")

@@ -45,7 +45,7 @@ pub struct Link {
 }
 
 impl Link {
-    /// 3G as in the issue: 400 kbit/s, 200 ms.
+    /// A weak 3G link: 400 kbit/s, 200 ms.
     pub fn three_g() -> Self {
         Link {
             latency: Duration::from_millis(200),

@@ -1,14 +1,12 @@
-//! After submission (issue 9), in the real app against a local dvc-sync server: a passport dossier
-//! queued on the device is sent by the app → receipt with the code and its QR → the officer asks
-//! to re-take the portrait (a supplement naming it) → the applicant re-takes it in the app and
-//! sends the correction (revision 2 on the server, only the portrait changed) → the officer asks
-//! for a fee → the app shows the VietQR and its payload decodes to the right amount, account and
-//! content → "Tôi đã chuyển khoản" reaches the server → the officer confirms and attaches a result
-//! PDF → the result is downloaded into the applicant's documents and shown → the officer
-//! completes → the rating reaches the server.
-//!
-//! The server's state machine does not allow a supplement request after the fee is paid, so the
-//! supplement comes first (issue 9, item 8 lists it after the payment).
+//! After submission, in the real app against a local dvc-sync server: a passport dossier queued
+//! on the device is sent by the app → receipt with the code and its QR → the officer asks for a
+//! fee → the app shows the VietQR and its payload decodes to the right amount, account and
+//! content → "Tôi đã chuyển khoản" reaches the server → the officer confirms the payment → checking
+//! the paid dossier, the officer asks to re-take the portrait (a supplement naming it) → the
+//! applicant re-takes it in the app and sends the correction (revision 2 on the server, only the
+//! portrait changed) → the officer accepts and attaches a result PDF → the result is downloaded
+//! into the applicant's documents and shown → the officer completes → the rating reaches the
+//! server.
 //! Screenshots at 360 px: `after-receipt`, `after-supplement`, `after-fee-qr`, `after-result`.
 //!
 //! Run by `./x test` (needs the built app, Xvfb and tauri-driver); ignored by a plain `cargo test`.

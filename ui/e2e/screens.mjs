@@ -28,7 +28,7 @@ export const screens = [
   { name: 'sync-timeline', path: '/sync/dossiers/0193a1b2-0000-7000-8000-000000000003' },
 ];
 
-// ---- photo tool (issue 5): a generated portrait-shaped PNG is chosen, the checks show.
+// ---- photo tool: a generated portrait-shaped PNG is chosen, the checks show.
 import { deflateSync } from 'node:zlib';
 
 function crc32(buf) {
@@ -87,7 +87,7 @@ screens.push({
   },
 });
 
-// ---- draft dossiers (issue 6): list, applicant picker, a form step, papers, checklist, read-only.
+// ---- draft dossiers: list, applicant picker, a form step, papers, checklist, read-only.
 const DRAFT = '01a2f000-0000-7000-8000-0000000000d1';
 const QUEUED = '01a2f000-0000-7000-8000-0000000000d2';
 screens.push(
@@ -112,7 +112,7 @@ screens.push(
     } },
 );
 
-// ---- after submission (issue 9): receipt, fee with its VietQR, supplement, result PDF, rating,
+// ---- after submission: receipt, fee with its VietQR, supplement, result PDF, rating,
 // cancel, and the timeline's next-action button.
 const SENT = '0193a1b2-0000-7000-8000-000000000003';
 const FEE = '0193a1b2-0000-7000-8000-000000000004';

@@ -265,7 +265,7 @@ pub mod common {
     pub const DECLARATION: &str = "declaration";
 }
 
-/// The declaration every online dossier ends with (seed 001).
+/// The declaration every online dossier ends with (see `docs/domain/online-services.md`).
 pub const DECLARATION_TEXT: &str = "Tôi xin chịu trách nhiệm trước pháp luật về lời khai trên";
 
 fn text_field(id: &str, kind: FieldKind, label: &str, label_en: &str, required: bool) -> Field {

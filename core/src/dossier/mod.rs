@@ -566,7 +566,7 @@ pub fn detach(store: &Store, id: &str, component: &str, position: u32) -> Result
 }
 
 /// Deletes a draft with its values and attachment references. Queued dossiers cannot be deleted
-/// here (the cancel flow of a later issue handles them).
+/// here (a sent dossier is cancelled instead, see `sync::actions`).
 pub fn delete(store: &Store, id: &str) -> Result<()> {
     store.write(|tx| -> Result<()> {
         editable(tx, id, EditTarget::Whole)?;

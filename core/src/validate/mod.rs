@@ -1,4 +1,4 @@
-//! Pure validators for people's details: the 12-digit personal ID
+//! Pure validators for people's details (see `docs/domain/`): the 12-digit personal ID
 //! number, the old 9-digit CMND, Vietnamese mobile numbers, e-mail, dates and names. Each failure
 //! carries a UI message key `validation.*`; nothing here touches the store or logs input.
 

@@ -1,7 +1,7 @@
 //! VietQR: the EMVCo merchant-presented QR payload that Vietnamese banking apps scan to pay by
 //! bank transfer (NAPAS 247), and the SVG rendering of QR codes for the app's screens.
 //!
-//! Payload (see `shared/FACTS.md`, "VietQR"): data objects `tag(2) length(2) value`, in this order:
+//! Payload (see `docs/domain/vietqr.md`): data objects `tag(2) length(2) value`, in this order:
 //!
 //! | tag | value |
 //! |-----|-------|

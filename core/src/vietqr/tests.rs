@@ -8,10 +8,10 @@ use proptest::prelude::*;
 
 use super::*;
 
-/// Public vector 1 (static, no amount) from FACTS.md.
+/// Public vector 1 (static, no amount; `docs/domain/vietqr.md`).
 const STATIC: &str =
     "00020101021138540010A00000072701240006970423011000999999990208QRIBFTTA53037045802VN6304CBB4";
-/// Public vector 2 (dynamic, amount 40123, purpose "test text string") from FACTS.md.
+/// Public vector 2 (dynamic, amount 40123, purpose "test text string"; `docs/domain/vietqr.md`).
 const DYNAMIC: &str = "00020101021238570010A00000072701270006970422011300234579234420208QRIBFTTA53037045405401235802VN62200816test text string6304D9C6";
 
 /// `body` + `6304` + its CRC: payloads that pass the CRC so the field checks are reached.

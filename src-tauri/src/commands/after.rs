@@ -1,4 +1,4 @@
-//! After submission (issue 9): what the receipt, fee, supplement, result, cancel and rating
+//! After submission: what the receipt, fee, supplement, result, cancel and rating
 //! screens show for one sent dossier, and the applicant's actions.
 //!
 //! Thin over `dvc-core`: [`dvc_core::sync::actions`] (the dossier's detail and the actions

@@ -10,5 +10,5 @@ pub mod photo;
 pub mod shell;
 pub mod sync;
 
-// After submission (issue 9); kept last so the list stays append-only.
+// After submission; kept last so the list stays append-only.
 pub mod after;

@@ -45,7 +45,7 @@ pub const PROTOCOL_HEADER: &str = "x-dvc-protocol";
 /// API path prefix.
 pub const API_PREFIX: &str = "/v1";
 
-/// Health check path (kept here for compatibility with the foundation issue).
+/// Health check path (also at the crate root, where the first clients looked for it).
 pub const HEALTHZ: &str = paths::HEALTHZ;
 
 /// The major part of a version string such as `"1"` or `"1.2"`.

@@ -31,7 +31,8 @@ pub fn vn_day(unix_ms: i64) -> String {
 }
 
 /// The dossier code of Circular 01/2018/TT-VPCP Art. 19: `<agency>-YYMMDD-NNNN`. The sequence is
-/// four digits; past 9999 in one day it simply grows (the circular does not say; see FACTS.md).
+/// four digits; past 9999 in one day it simply grows (the circular does not say; see
+/// `docs/domain/dossier-code.md`).
 pub fn dossier_code(agency_code: &str, day: &str, seq: i64) -> String {
     format!("{agency_code}-{day}-{seq:04}")
 }

@@ -1,4 +1,4 @@
-// Messages of the screens after a dossier is sent (issue 9): receipt, fee by VietQR, supplement,
+// Messages of the screens after a dossier is sent: receipt, fee by VietQR, supplement,
 // result, cancel, rating. Keys `after.*`; the Rust side (commands/after.rs) sends `result.*`,
 // `payment.*` and `dossier.after_*` keys.
 
