@@ -219,10 +219,36 @@ fn check_update(u: &CatalogUpdate) -> Result<(), CatalogError> {
         if p.name.trim().is_empty() {
             return Err(bad(format!("procedure `{}` has no name", p.id)));
         }
+        check_fee_dates(p).map_err(bad)?;
     }
     for id in &u.delete {
         if !is_slug(id) {
             return Err(bad(format!("deleted id `{id}` is not a slug")));
+        }
+    }
+    Ok(())
+}
+
+/// Every fee item is dated or says why not, and none ends before it starts.
+fn check_fee_dates(p: &Procedure) -> std::result::Result<(), String> {
+    for (i, item) in p.fees.items.iter().enumerate() {
+        let undated_ok = item
+            .undated_reason
+            .as_deref()
+            .is_some_and(|r| !r.trim().is_empty());
+        if item.valid_from.is_none() && !undated_ok {
+            return Err(format!(
+                "procedure `{}` fee {i}: no valid_from and no undated_reason",
+                p.id
+            ));
+        }
+        if let (Some(from), Some(until)) = (item.valid_from, item.valid_until) {
+            if until < from {
+                return Err(format!(
+                    "procedure `{}` fee {i}: valid_until {until} is before valid_from {from}",
+                    p.id
+                ));
+            }
         }
     }
     Ok(())
@@ -717,6 +743,46 @@ mod tests {
             count(&store, "SELECT count(*) FROM catalog_procedure"),
             bundled().unwrap().procedures.len() as i64
         );
+    }
+
+    #[test]
+    fn fees_without_dates_or_ending_before_they_start_are_refused() {
+        let store = Store::open_in_memory().unwrap();
+        import_bundled(&store).unwrap();
+        let before = stored_version(&store).unwrap();
+        let base = bundled()
+            .unwrap()
+            .procedures
+            .iter()
+            .find(|p| !p.fees.items.is_empty())
+            .unwrap()
+            .clone();
+        let mut undated = base.clone();
+        undated.fees.items[0].valid_from = None;
+        undated.fees.items[0].undated_reason = None;
+        let mut backwards = base.clone();
+        backwards.fees.items[0].valid_from = CatalogDate::parse("2026-01-01");
+        backwards.fees.items[0].valid_until = CatalogDate::parse("2025-12-31");
+        for (p, what) in [
+            (undated, "undated_reason"),
+            (backwards, "before valid_from"),
+        ] {
+            let e = apply_update(
+                &store,
+                &CatalogUpdate {
+                    version: "9999.1".into(),
+                    verified_at: "2027-01-01".into(),
+                    source: "server",
+                    replace_all: false,
+                    upsert: vec![p],
+                    delete: vec![],
+                    refs: None,
+                },
+            )
+            .unwrap_err();
+            assert!(e.is_bad_input() && e.to_string().contains(what), "{e}");
+            assert_eq!(stored_version(&store).unwrap(), before);
+        }
     }
 
     #[test]
