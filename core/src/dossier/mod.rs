@@ -10,6 +10,7 @@ pub mod form;
 mod service;
 pub use service::{progress, AttachedPhoto, DossierOverview};
 pub mod values;
+pub mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -8,6 +8,7 @@
 
 mod catalog;
 mod cccd;
+mod dossier;
 mod draft;
 mod household;
 mod info;
@@ -68,7 +69,7 @@ enum Command {
     Sync(sync::SyncArgs),
     /// Dossiers with their code, state and timeline.
     #[command(subcommand)]
-    Dossier(sync::DossierCmd),
+    Dossier(dossier::DossierCmd),
     /// VietQR payment codes: decode a payload, encode one from its fields.
     #[command(subcommand)]
     Vietqr(vietqr::Cmd),
@@ -151,7 +152,7 @@ fn main() -> ExitCode {
         Command::Draft(cmd) => draft::run(&ctx, cmd),
         Command::Login(args) => sync::login(&ctx, args),
         Command::Sync(args) => sync::sync(&ctx, args),
-        Command::Dossier(cmd) => sync::dossier(&ctx, cmd),
+        Command::Dossier(cmd) => dossier::run(&ctx, cmd),
         Command::Vietqr(cmd) => vietqr::run(&ctx, cmd),
     };
     match result {

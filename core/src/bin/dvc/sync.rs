@@ -1,5 +1,5 @@
-//! `dvc login`, `dvc sync`, `dvc dossier list|show|retry|cancel|pay-claim|rate|resubmit` — the
-//! sync client from the command line.
+//! `dvc login` and `dvc sync` — the sync client from the command line (`dvc dossier` is in
+//! `dossier.rs`).
 //!
 //! `dvc sync` exits 0 when nothing is left pending, 3 when work remains for a later run (network
 //! trouble, a server asking to wait), 2 on bad input (not signed in, bad URL), 1 otherwise.
@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
+use clap::Args;
 use serde::Serialize;
 
 use dvc_core::sync::{SyncConfig, SyncError, SyncReport, Timeouts};
@@ -61,44 +61,7 @@ pub struct SyncArgs {
     backoff_ms: u64,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum DossierCmd {
-    /// Every dossier with its sync state and code.
-    List,
-    /// One dossier with its code, state and timeline.
-    Show { id: String },
-    /// Put a quarantined dossier (and its set-aside actions) back in the queue.
-    Retry { id: String },
-    /// The VietQR payload for paying the dossier's latest fee request.
-    PayQr {
-        id: String,
-        /// Also write the QR code as an SVG file.
-        #[arg(long, value_name = "FILE")]
-        svg: Option<std::path::PathBuf>,
-    },
-    /// Withdraw a dossier the agency has not accepted yet (queued; sent by `dvc sync`).
-    Cancel {
-        id: String,
-        /// Reason shown to the officer.
-        #[arg(long)]
-        reason: Option<String>,
-    },
-    /// Tell the agency the fee was transferred ("Tôi đã chuyển khoản").
-    PayClaim { id: String },
-    /// Rate a completed dossier, once.
-    Rate {
-        id: String,
-        /// 1 to 5.
-        #[arg(long)]
-        stars: u8,
-        #[arg(long)]
-        comment: Option<String>,
-    },
-    /// Send the dossier corrected after a supplement request as its next revision.
-    Resubmit { id: String },
-}
-
-fn sync_err(e: SyncError) -> CliError {
+pub(crate) fn sync_err(e: SyncError) -> CliError {
     match e {
         SyncError::Core(c) => CliError::Core(c),
         e if e.is_bad_input() => CliError::BadInput(e.to_string()),
@@ -249,142 +212,4 @@ pub fn sync(ctx: &Ctx, a: SyncArgs) -> Result<(), CliError> {
         std::process::exit(EXIT_WORK_REMAINS);
     }
     Ok(())
-}
-
-pub fn dossier(ctx: &Ctx, cmd: DossierCmd) -> Result<(), CliError> {
-    let core = ctx.open()?;
-    match cmd {
-        DossierCmd::List => {
-            let list = core.tracked_dossiers().map_err(sync_err)?;
-            out::print(ctx, &list, |l| {
-                l.iter()
-                    .map(|d| {
-                        format!(
-                            "{}\t{}\t{}\t{}",
-                            d.id,
-                            d.procedure_id,
-                            d.state,
-                            d.code.as_deref().unwrap_or("-")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-        }
-        DossierCmd::Show { id } => {
-            let d = core.dossier_detail(&id).map_err(sync_err)?;
-            out::print(ctx, &d, |d| {
-                let t = &d.tracked;
-                let mut s = format!(
-                    "{}\t{}\t{}\trevision {}",
-                    t.id,
-                    t.state,
-                    t.code.as_deref().unwrap_or("-"),
-                    d.revision
-                );
-                if let Some(f) = &d.fee {
-                    s.push_str(&format!(
-                        "\nfee: {} VND to {} {} ({}), note {:?}{}",
-                        f.amount_vnd,
-                        f.bank_bin,
-                        f.account_number,
-                        f.account_name,
-                        f.transfer_note,
-                        if f.paid_at.is_some() {
-                            ", paid"
-                        } else if f.claimed_at.is_some() {
-                            ", transfer reported"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
-                if let Some(sup) = &d.supplement {
-                    s.push_str(&format!(
-                        "\nsupplement ({}): {} item(s): {}",
-                        sup.state,
-                        sup.items.len(),
-                        sup.note
-                    ));
-                }
-                if let Some(r) = &d.result {
-                    match (&r.document_id, &r.tracking_number) {
-                        (Some(doc), _) => s.push_str(&format!("\nresult: document {doc}")),
-                        (None, Some(tn)) => s.push_str(&format!(
-                            "\nresult: by post, {} {tn}",
-                            r.carrier.as_deref().unwrap_or("")
-                        )),
-                        (None, None) => s.push_str(&format!(
-                            "\nresult: downloading ({} bytes held)",
-                            r.downloaded_bytes
-                        )),
-                    }
-                }
-                if let Some(r) = &d.rating {
-                    s.push_str(&format!("\nrating: {} star(s) ({})", r.stars, r.state));
-                }
-                for a in &d.pending_actions {
-                    s.push_str(&format!(
-                        "\naction {} {}{}",
-                        a.kind,
-                        a.state,
-                        a.last_error
-                            .as_deref()
-                            .map(|e| format!(" ({e})"))
-                            .unwrap_or_default()
-                    ));
-                }
-                for e in &t.timeline {
-                    s.push_str(&format!("\n  {}\t{}\t{}", e.at, e.kind, e.state));
-                }
-                s
-            })
-        }
-        DossierCmd::Cancel { id, reason } => {
-            let q = core
-                .dossier_cancel(&id, reason.as_deref())
-                .map_err(sync_err)?;
-            print_queued(ctx, &q)
-        }
-        DossierCmd::PayClaim { id } => {
-            let q = core.dossier_claim_payment(&id).map_err(sync_err)?;
-            print_queued(ctx, &q)
-        }
-        DossierCmd::Rate { id, stars, comment } => {
-            let q = core
-                .dossier_rate(&id, stars, comment.as_deref())
-                .map_err(sync_err)?;
-            print_queued(ctx, &q)
-        }
-        DossierCmd::Resubmit { id } => {
-            let q = core.dossier_resubmit(&id).map_err(sync_err)?;
-            print_queued(ctx, &q)
-        }
-        DossierCmd::Retry { id } => {
-            let requeued = core.sync_retry(&id).map_err(sync_err)?;
-            out::print(ctx, &serde_json::json!({ "requeued": requeued }), |_| {
-                if requeued {
-                    "requeued"
-                } else {
-                    "nothing to retry"
-                }
-                .to_string()
-            })
-        }
-        DossierCmd::PayQr { id, svg } => crate::vietqr::pay_qr(ctx, &core, &id, svg),
-    }
-}
-
-fn print_queued(ctx: &Ctx, q: &dvc_core::sync::ActionQueued) -> Result<(), CliError> {
-    out::print(ctx, q, |q| {
-        let what = if q.already_queued {
-            "already queued"
-        } else {
-            "queued; run `dvc sync` to send it"
-        };
-        match q.revision {
-            Some(r) => format!("{} revision {r}: {what}", q.kind.as_str()),
-            None => format!("{}: {what}", q.kind.as_str()),
-        }
-    })
 }

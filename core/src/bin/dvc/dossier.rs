@@ -1,0 +1,202 @@
+//! `dvc dossier list|show|retry|pay-qr|cancel|pay-claim|rate|resubmit` — sent dossiers and what
+//! the applicant does after submission. `show` prints the same view the app's screens show
+//! ([`dvc_core::dossier::view`]); the actions are queued on this device and sent by `dvc sync`.
+
+use clap::Subcommand;
+
+use dvc_core::dossier::view::{ActionState, DossierView, PendingState, ResultView};
+
+use crate::sync::sync_err;
+use crate::{out, CliError, Ctx};
+
+#[derive(Debug, Subcommand)]
+pub enum DossierCmd {
+    /// Every dossier with its sync state and code.
+    List,
+    /// One dossier: code, state, fee, supplement, result, rating, pending actions and timeline.
+    Show { id: String },
+    /// Put a quarantined dossier (and its set-aside actions) back in the queue.
+    Retry { id: String },
+    /// The VietQR payload for paying the dossier's latest fee request.
+    PayQr {
+        id: String,
+        /// Also write the QR code as an SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<std::path::PathBuf>,
+    },
+    /// Withdraw a dossier the agency has not accepted yet (queued; sent by `dvc sync`).
+    Cancel {
+        id: String,
+        /// Reason shown to the officer.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Tell the agency the fee was transferred ("Tôi đã chuyển khoản").
+    PayClaim { id: String },
+    /// Rate a completed dossier, once.
+    Rate {
+        id: String,
+        /// 1 to 5.
+        #[arg(long)]
+        stars: u8,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Send the dossier corrected after a supplement request as its next revision.
+    Resubmit { id: String },
+}
+
+pub fn run(ctx: &Ctx, cmd: DossierCmd) -> Result<(), CliError> {
+    let core = ctx.open()?;
+    match cmd {
+        DossierCmd::List => {
+            let list = core.tracked_dossiers().map_err(sync_err)?;
+            out::print(ctx, &list, |l| {
+                l.iter()
+                    .map(|d| {
+                        format!(
+                            "{}\t{}\t{}\t{}",
+                            d.id,
+                            d.procedure_id,
+                            d.state,
+                            d.code.as_deref().unwrap_or("-")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        DossierCmd::Show { id } => {
+            let v = core.dossier_view(&id).map_err(sync_err)?;
+            out::print(ctx, &v, human)
+        }
+        DossierCmd::Cancel { id, reason } => {
+            let q = core
+                .dossier_cancel(&id, reason.as_deref())
+                .map_err(sync_err)?;
+            print_queued(ctx, &q)
+        }
+        DossierCmd::PayClaim { id } => {
+            let q = core.dossier_claim_payment(&id).map_err(sync_err)?;
+            print_queued(ctx, &q)
+        }
+        DossierCmd::Rate { id, stars, comment } => {
+            let q = core
+                .dossier_rate(&id, stars, comment.as_deref())
+                .map_err(sync_err)?;
+            print_queued(ctx, &q)
+        }
+        DossierCmd::Resubmit { id } => {
+            let q = core.dossier_resubmit(&id).map_err(sync_err)?;
+            print_queued(ctx, &q)
+        }
+        DossierCmd::Retry { id } => {
+            let requeued = core.sync_retry(&id).map_err(sync_err)?;
+            out::print(ctx, &serde_json::json!({ "requeued": requeued }), |_| {
+                if requeued {
+                    "requeued"
+                } else {
+                    "nothing to retry"
+                }
+                .to_string()
+            })
+        }
+        DossierCmd::PayQr { id, svg } => crate::vietqr::pay_qr(ctx, &core, &id, svg),
+    }
+}
+
+/// The human text of `dvc dossier show`: one header line, then one line per part.
+fn human(v: &DossierView) -> String {
+    let mut s = format!(
+        "{}\t{}\t{}\trevision {}",
+        v.dossier_id,
+        v.state.as_str(),
+        v.code.as_deref().unwrap_or("-"),
+        v.revision
+    );
+    if let Some(f) = &v.fee {
+        let claim = if f.paid {
+            ", paid"
+        } else {
+            match f.claim {
+                ActionState::Sent => ", transfer reported",
+                ActionState::Queued => ", transfer report queued",
+                ActionState::None => "",
+            }
+        };
+        s.push_str(&format!(
+            "\nfee: {} VND to {} {} ({}), note {:?}{claim}",
+            f.amount_vnd, f.bank_bin, f.account_number, f.account_name, f.transfer_note,
+        ));
+    }
+    if let Some(sup) = &v.supplement {
+        let state = match sup.resubmit {
+            ActionState::None => "open",
+            ActionState::Queued => "resubmission queued",
+            ActionState::Sent => "resubmitted",
+        };
+        s.push_str(&format!(
+            "\nsupplement ({state}): {} item(s): {}",
+            sup.items.len(),
+            sup.note
+        ));
+    }
+    match &v.result {
+        Some(ResultView::Online {
+            document_id: Some(doc),
+            ..
+        }) => s.push_str(&format!("\nresult: document {doc}")),
+        Some(ResultView::Online {
+            downloaded_bytes,
+            size,
+            ..
+        }) => s.push_str(&format!(
+            "\nresult: downloading ({downloaded_bytes} of {size} bytes held)"
+        )),
+        Some(ResultView::Postal {
+            carrier,
+            tracking_number,
+            ..
+        }) => s.push_str(&format!("\nresult: by post, {carrier} {tracking_number}")),
+        None => {}
+    }
+    if let Some(r) = &v.rating {
+        let state = match r.state {
+            ActionState::Sent => "sent",
+            _ => "queued",
+        };
+        s.push_str(&format!("\nrating: {} star(s) ({state})", r.stars));
+    }
+    for a in &v.pending_actions {
+        let state = match a.state {
+            PendingState::Pending => "pending",
+            PendingState::Quarantined => "set aside",
+        };
+        s.push_str(&format!(
+            "\naction {} {state}{}",
+            a.kind.as_str(),
+            a.last_error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        ));
+    }
+    for e in &v.timeline {
+        s.push_str(&format!("\n  {}\t{}\t{}", e.at, e.kind, e.state));
+    }
+    s
+}
+
+fn print_queued(ctx: &Ctx, q: &dvc_core::sync::ActionQueued) -> Result<(), CliError> {
+    out::print(ctx, q, |q| {
+        let what = if q.already_queued {
+            "already queued"
+        } else {
+            "queued; run `dvc sync` to send it"
+        };
+        match q.revision {
+            Some(r) => format!("{} revision {r}: {what}", q.kind.as_str()),
+            None => format!("{}: {what}", q.kind.as_str()),
+        }
+    })
+}
