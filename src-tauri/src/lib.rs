@@ -8,7 +8,7 @@ mod commands;
 mod error;
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use dvc_core::{Core, OpenOptions};
@@ -26,13 +26,35 @@ pub const STARTUP_PROBE_ENV: &str = "DVC_STARTUP_PROBE";
 /// What the commands share. The core may have failed to open (no keystore, wrong key): then every
 /// command answers with that error and the UI shows it in plain words.
 pub struct AppState {
-    core: Result<Core, ApiError>,
+    core: Result<Arc<Core>, ApiError>,
 }
 
 impl AppState {
-    pub fn core(&self) -> Result<&Core, ApiError> {
-        self.core.as_ref().map_err(Clone::clone)
+    pub fn core(&self) -> Result<Arc<Core>, ApiError> {
+        self.core.clone()
     }
+
+    /// Runs `f` with the core on the blocking thread pool: the core is synchronous (SQLite, file
+    /// I/O, image and QR work) and a command must never hold the main thread or an async worker.
+    pub async fn with_core<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Core) -> Result<T, ApiError> + Send + 'static,
+    {
+        let core = self.core()?;
+        blocking(move || f(&core)).await
+    }
+}
+
+/// Runs blocking work on the async runtime's blocking thread pool and waits for it.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
 }
 
 fn data_dir(app: &tauri::App) -> Result<PathBuf, ApiError> {
@@ -66,7 +88,7 @@ pub fn run() {
     let builder = builder.plugin(tauri_plugin_notification::init());
     let result = builder
         .setup(|app| {
-            let core = open_core(app);
+            let core = open_core(app).map(Arc::new);
             if core.is_ok() {
                 tracing::info!("local store opened");
             }

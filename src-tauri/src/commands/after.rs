@@ -21,93 +21,115 @@ use tauri::{AppHandle, Manager, State};
 
 use crate::{ApiError, AppState};
 
-fn load(core: &Core, dossier_id: &str) -> Result<DossierView, ApiError> {
-    Ok(core.dossier_view(dossier_id)?)
-}
-
 /// Everything the after-submission screens show for one dossier.
 #[tauri::command]
-pub fn after_view(state: State<'_, AppState>, dossier_id: String) -> Result<DossierView, ApiError> {
-    load(state.core()?, &dossier_id)
+pub async fn after_view(
+    state: State<'_, AppState>,
+    dossier_id: String,
+) -> Result<DossierView, ApiError> {
+    state
+        .with_core(move |core| Ok(core.dossier_view(&dossier_id)?))
+        .await
 }
 
-/// Queued actions go out now when the phone is online (the pass is a no-op offline).
-fn send_soon(app: AppHandle) {
+/// Queues an action with `queue`, starts a sync pass so it goes out now when the phone is online
+/// (the pass is a no-op offline), and answers the refreshed view.
+async fn act<F>(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    dossier_id: String,
+    queue: F,
+) -> Result<DossierView, ApiError>
+where
+    F: FnOnce(&Core, &str) -> Result<(), ApiError> + Send + 'static,
+{
+    let id = dossier_id.clone();
+    state.with_core(move |core| queue(core, &id)).await?;
     super::sync::spawn_pass(app);
+    state
+        .with_core(move |core| Ok(core.dossier_view(&dossier_id)?))
+        .await
 }
 
 /// "Tôi đã chuyển khoản".
 #[tauri::command]
-pub fn after_claim_payment(
+pub async fn after_claim_payment(
     app: AppHandle,
     state: State<'_, AppState>,
     dossier_id: String,
 ) -> Result<DossierView, ApiError> {
-    let core = state.core()?;
-    core.dossier_claim_payment(&dossier_id)?;
-    send_soon(app);
-    load(core, &dossier_id)
+    act(app, state, dossier_id, |core, id| {
+        core.dossier_claim_payment(id)?;
+        Ok(())
+    })
+    .await
 }
 
 /// Withdraws the dossier (while the server allows it).
 #[tauri::command]
-pub fn after_cancel(
+pub async fn after_cancel(
     app: AppHandle,
     state: State<'_, AppState>,
     dossier_id: String,
     reason: Option<String>,
 ) -> Result<DossierView, ApiError> {
-    let core = state.core()?;
-    core.dossier_cancel(&dossier_id, reason.as_deref())?;
-    send_soon(app);
-    load(core, &dossier_id)
+    act(app, state, dossier_id, move |core, id| {
+        core.dossier_cancel(id, reason.as_deref())?;
+        Ok(())
+    })
+    .await
 }
 
 /// 1–5 stars and an optional comment, once, after `completed`.
 #[tauri::command]
-pub fn after_rate(
+pub async fn after_rate(
     app: AppHandle,
     state: State<'_, AppState>,
     dossier_id: String,
     stars: u8,
     comment: Option<String>,
 ) -> Result<DossierView, ApiError> {
-    let core = state.core()?;
-    core.dossier_rate(&dossier_id, stars, comment.as_deref())?;
-    send_soon(app);
-    load(core, &dossier_id)
+    act(app, state, dossier_id, move |core, id| {
+        core.dossier_rate(id, stars, comment.as_deref())?;
+        Ok(())
+    })
+    .await
 }
 
 /// Sends the corrected dossier (the named items) as a new revision.
 #[tauri::command]
-pub fn after_resubmit(
+pub async fn after_resubmit(
     app: AppHandle,
     state: State<'_, AppState>,
     dossier_id: String,
 ) -> Result<DossierView, ApiError> {
-    let core = state.core()?;
-    let q = core.dossier_resubmit(&dossier_id)?;
-    tracing::info!(dossier = %dossier_id, revision = ?q.revision, "supplement resubmitted");
-    send_soon(app);
-    load(core, &dossier_id)
+    act(app, state, dossier_id, |core, id| {
+        let q = core.dossier_resubmit(id)?;
+        tracing::info!(dossier = %id, revision = ?q.revision, "supplement resubmitted");
+        Ok(())
+    })
+    .await
 }
 
 /// The received result file (raw bytes), from the applicant's documents.
 #[tauri::command]
-pub fn after_result_file(
+pub async fn after_result_file(
     state: State<'_, AppState>,
     dossier_id: String,
 ) -> Result<Response, ApiError> {
-    let core = state.core()?;
-    let detail = core.dossier_detail(&dossier_id)?;
-    let doc = detail.result.and_then(|r| r.document_id).ok_or_else(|| {
-        ApiError::from(CoreError::invalid(
-            "dossier",
-            format!("dossier {dossier_id} has no downloaded result"),
-            "result.not_ready",
-        ))
-    })?;
-    let bytes = core.read_document(&DocumentId(doc))?;
+    let bytes = state
+        .with_core(move |core| {
+            let detail = core.dossier_detail(&dossier_id)?;
+            let doc = detail.result.and_then(|r| r.document_id).ok_or_else(|| {
+                ApiError::from(CoreError::invalid(
+                    "dossier",
+                    format!("dossier {dossier_id} has no downloaded result"),
+                    "result.not_ready",
+                ))
+            })?;
+            Ok(core.read_document(&DocumentId(doc))?)
+        })
+        .await?;
     Ok(Response::new(bytes))
 }
 
@@ -152,7 +174,7 @@ fn write_receipt(dir: &Path, name: &str, png: &[u8]) -> Result<PathBuf, ApiError
 
 /// Saves the receipt picture (raw PNG body, header `x-dossier-id`); answers the file's path.
 #[tauri::command]
-pub fn after_save_receipt(
+pub async fn after_save_receipt(
     app: AppHandle,
     state: State<'_, AppState>,
     request: Request<'_>,
@@ -171,22 +193,27 @@ pub fn after_save_receipt(
             "dossier.after_save_failed",
         )));
     }
+    let png = png.clone();
     let id = request
         .headers()
         .get("x-dossier-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let tracked = state.core()?.tracked_dossier(&id)?;
-    let name = receipt_file_name(tracked.code.as_deref().unwrap_or(""));
     let dir = app
         .path()
         .download_dir()
         .or_else(|_| app.path().app_data_dir().map(|d| d.join("receipts")))
         .map_err(|e| ApiError::internal(format!("no folder to save in: {e}")))?;
-    let path = write_receipt(&dir, &name, png)?;
-    tracing::info!(dossier = %id, bytes = png.len(), "receipt picture saved");
-    Ok(path.display().to_string())
+    state
+        .with_core(move |core| {
+            let tracked = core.tracked_dossier(&id)?;
+            let name = receipt_file_name(tracked.code.as_deref().unwrap_or(""));
+            let path = write_receipt(&dir, &name, &png)?;
+            tracing::info!(dossier = %id, bytes = png.len(), "receipt picture saved");
+            Ok(path.display().to_string())
+        })
+        .await
 }
 
 #[cfg(test)]

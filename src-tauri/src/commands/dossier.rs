@@ -16,7 +16,7 @@ use serde_json::Value;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
-use crate::{ApiError, AppState};
+use crate::{blocking, ApiError, AppState};
 
 /// One choice of an `options_from: "provinces"` field.
 #[derive(Debug, Serialize)]
@@ -124,39 +124,46 @@ fn header(request: &Request<'_>, name: &str) -> Result<String, ApiError> {
 
 /// The e-form of a procedure (404-like error `dossier.no_form` when it has none).
 #[tauri::command]
-pub fn dossier_form(procedure: String) -> Result<FormView, ApiError> {
-    let form = dvc_core::dossier::form::bundled_form(&procedure).map_err(|_| {
-        CoreError::invalid(
-            "procedure",
-            format!("no online form for procedure {procedure:?}"),
-            "dossier.no_form",
-        )
-    })?;
-    Ok(FormView {
-        form,
-        provinces: provinces(),
+pub async fn dossier_form(procedure: String) -> Result<FormView, ApiError> {
+    blocking(move || {
+        let form = dvc_core::dossier::form::bundled_form(&procedure).map_err(|_| {
+            CoreError::invalid(
+                "procedure",
+                format!("no online form for procedure {procedure:?}"),
+                "dossier.no_form",
+            )
+        })?;
+        Ok(FormView {
+            form,
+            provinces: provinces(),
+        })
     })
+    .await
 }
 
 /// Starts a draft, prefilled from the applicant's profile and stored papers.
 #[tauri::command]
-pub fn draft_new(
+pub async fn draft_new(
     state: State<'_, AppState>,
     procedure: String,
     person: Option<String>,
 ) -> Result<Dossier, ApiError> {
-    Ok(state.core()?.draft_new(&procedure, person.as_deref())?)
+    state
+        .with_core(move |core| Ok(core.draft_new(&procedure, person.as_deref())?))
+        .await
 }
 
 /// Saves a batch of field changes in one transaction; returns the new revision.
 #[tauri::command]
-pub fn draft_set(
+pub async fn draft_set(
     state: State<'_, AppState>,
     id: String,
     changes: Vec<FieldChange>,
 ) -> Result<i64, ApiError> {
     let changes: Vec<(String, Value)> = changes.into_iter().map(|c| (c.field, c.value)).collect();
-    Ok(state.core()?.draft_set(&id, &changes)?)
+    state
+        .with_core(move |core| Ok(core.draft_set(&id, &changes)?))
+        .await
 }
 
 /// Runs the photo pipeline on the raw body (headers `x-dossier-id`, `x-component`, optional
@@ -178,61 +185,71 @@ pub async fn draft_attach_photo(
             dvc_core::photo::PhotoError::Empty,
         )));
     };
-    Ok(state
-        .core()?
-        .draft_attach_photo_cropped(&id, &component, bytes, crop)?)
+    let bytes = bytes.clone();
+    state
+        .with_core(move |core| Ok(core.draft_attach_photo_cropped(&id, &component, &bytes, crop)?))
+        .await
 }
 
 /// Attaches a paper already stored for the applicant.
 #[tauri::command]
-pub fn draft_attach_document(
+pub async fn draft_attach_document(
     state: State<'_, AppState>,
     id: String,
     component: String,
     document_id: String,
 ) -> Result<i64, ApiError> {
-    Ok(state
-        .core()?
-        .draft_attach_document(&id, &component, &document_id)?)
+    state
+        .with_core(move |core| Ok(core.draft_attach_document(&id, &component, &document_id)?))
+        .await
 }
 
 #[tauri::command]
-pub fn draft_detach(
+pub async fn draft_detach(
     state: State<'_, AppState>,
     id: String,
     component: String,
     position: u32,
 ) -> Result<i64, ApiError> {
-    Ok(state.core()?.draft_detach(&id, &component, position)?)
+    state
+        .with_core(move |core| Ok(core.draft_detach(&id, &component, position)?))
+        .await
 }
 
 #[tauri::command]
-pub fn draft_check(state: State<'_, AppState>, id: String) -> Result<CheckResult, ApiError> {
-    let core = state.core()?;
-    let problems = core.draft_check(&id)?;
-    Ok(CheckResult {
-        complete: problems.is_empty(),
-        problems,
-        revision: core.draft_show(&id)?.revision,
-    })
+pub async fn draft_check(state: State<'_, AppState>, id: String) -> Result<CheckResult, ApiError> {
+    state
+        .with_core(move |core| {
+            let problems = core.draft_check(&id)?;
+            Ok(CheckResult {
+                complete: problems.is_empty(),
+                problems,
+                revision: core.draft_show(&id)?.revision,
+            })
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn draft_submit(state: State<'_, AppState>, id: String) -> Result<Queued, ApiError> {
-    Ok(state.core()?.draft_submit(&id)?)
+pub async fn draft_submit(state: State<'_, AppState>, id: String) -> Result<Queued, ApiError> {
+    state
+        .with_core(move |core| Ok(core.draft_submit(&id)?))
+        .await
 }
 
 #[tauri::command]
-pub fn draft_list(state: State<'_, AppState>) -> Result<Vec<DossierOverview>, ApiError> {
-    Ok(state.core()?.draft_overview()?)
+pub async fn draft_list(state: State<'_, AppState>) -> Result<Vec<DossierOverview>, ApiError> {
+    state.with_core(|core| Ok(core.draft_overview()?)).await
 }
 
 #[tauri::command]
-pub fn draft_show(state: State<'_, AppState>, id: String) -> Result<DraftView, ApiError> {
-    view(state.core()?, &id)
+pub async fn draft_show(state: State<'_, AppState>, id: String) -> Result<DraftView, ApiError> {
+    state.with_core(move |core| view(core, &id)).await
 }
 
 #[tauri::command]
-pub fn draft_delete(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
-    Ok(state.core()?.draft_delete(&id)?)
+pub async fn draft_delete(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
+    state
+        .with_core(move |core| Ok(core.draft_delete(&id)?))
+        .await
 }

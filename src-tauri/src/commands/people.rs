@@ -32,7 +32,7 @@ use serde::Serialize;
 use tauri::ipc::{InvokeBody, Request, Response};
 use tauri::State;
 
-use crate::{ApiError, AppState};
+use crate::{blocking, ApiError, AppState};
 
 fn raw_body(request: &Request<'_>) -> Result<Vec<u8>, ApiError> {
     match request.body() {
@@ -70,27 +70,25 @@ fn scan_result(card: CccdData) -> ScanResult {
 }
 
 #[tauri::command]
-pub fn cccd_parse(payload: String) -> Result<ScanResult, ApiError> {
-    Ok(scan_result(cccd::parse(&payload).map_err(CoreError::from)?))
+pub async fn cccd_parse(payload: String) -> Result<ScanResult, ApiError> {
+    blocking(move || Ok(scan_result(cccd::parse(&payload).map_err(CoreError::from)?))).await
 }
 
 /// Decodes the QR code in a photo (raw body: the image file's bytes).
 #[tauri::command]
 pub async fn cccd_scan_image(request: Request<'_>) -> Result<ScanResult, ApiError> {
     let bytes = raw_body(&request)?;
-    let scan = tauri::async_runtime::spawn_blocking(move || {
-        qrscan::decode_qr(&bytes, qrscan::DEFAULT_BUDGET)
+    blocking(move || {
+        let scan = qrscan::decode_qr(&bytes, qrscan::DEFAULT_BUDGET).map_err(CoreError::from)?;
+        Ok(scan_result(
+            cccd::parse_bytes(&scan.payload).map_err(CoreError::from)?,
+        ))
     })
     .await
-    .map_err(|e| ApiError::internal(format!("scan task: {e}")))?
-    .map_err(CoreError::from)?;
-    Ok(scan_result(
-        cccd::parse_bytes(&scan.payload).map_err(CoreError::from)?,
-    ))
 }
 
 #[tauri::command]
-pub fn person_check(input: PersonInput) -> Vec<FieldError> {
+pub async fn person_check(input: PersonInput) -> Vec<FieldError> {
     match people::check(&input, dvc_core::validate::today()) {
         Ok(_) => Vec::new(),
         Err(errors) => errors,
@@ -98,70 +96,91 @@ pub fn person_check(input: PersonInput) -> Vec<FieldError> {
 }
 
 #[tauri::command]
-pub fn person_list(
+pub async fn person_list(
     state: State<'_, AppState>,
     query: Option<String>,
 ) -> Result<Vec<Person>, ApiError> {
-    Ok(state.core()?.list_people(query.as_deref())?)
+    state
+        .with_core(move |core| Ok(core.list_people(query.as_deref())?))
+        .await
 }
 
 #[tauri::command]
-pub fn person_get(state: State<'_, AppState>, id: String) -> Result<PersonDetail, ApiError> {
-    Ok(state.core()?.person(&id)?)
+pub async fn person_get(state: State<'_, AppState>, id: String) -> Result<PersonDetail, ApiError> {
+    state.with_core(move |core| Ok(core.person(&id)?)).await
 }
 
 #[tauri::command]
-pub fn person_add(state: State<'_, AppState>, input: PersonInput) -> Result<Person, ApiError> {
-    Ok(state.core()?.add_person(&input)?)
+pub async fn person_add(
+    state: State<'_, AppState>,
+    input: PersonInput,
+) -> Result<Person, ApiError> {
+    state
+        .with_core(move |core| Ok(core.add_person(&input)?))
+        .await
 }
 
 #[tauri::command]
-pub fn person_update(
+pub async fn person_update(
     state: State<'_, AppState>,
     id: String,
     input: PersonInput,
 ) -> Result<Person, ApiError> {
-    Ok(state.core()?.update_person(&id, &input)?)
+    state
+        .with_core(move |core| Ok(core.update_person(&id, &input)?))
+        .await
 }
 
 #[tauri::command]
-pub fn person_delete(
+pub async fn person_delete(
     state: State<'_, AppState>,
     id: String,
     confirmed: bool,
 ) -> Result<people::DeleteReport, ApiError> {
-    Ok(state.core()?.delete_person(&id, confirmed)?)
+    state
+        .with_core(move |core| Ok(core.delete_person(&id, confirmed)?))
+        .await
 }
 
 /// Stores a document (raw body: the file's bytes; headers `x-person-id`, `x-kind`).
 #[tauri::command]
-pub fn document_add(
+pub async fn document_add(
     state: State<'_, AppState>,
     request: Request<'_>,
 ) -> Result<Document, ApiError> {
     let bytes = raw_body(&request)?;
     let person_id = header(&request, "x-person-id").unwrap_or_default();
     let kind = DocumentKind::parse(&header(&request, "x-kind").unwrap_or_default())?;
-    let core = state.core()?;
-    let id = core.store_document(&person_id, kind, &bytes, &DocumentMeta::default())?;
-    Ok(core.document(&id)?)
+    state
+        .with_core(move |core| {
+            let id = core.store_document(&person_id, kind, &bytes, &DocumentMeta::default())?;
+            Ok(core.document(&id)?)
+        })
+        .await
 }
 
 /// A JPEG thumbnail of an image document, as raw bytes.
 #[tauri::command]
-pub fn document_thumbnail(state: State<'_, AppState>, id: String) -> Result<Response, ApiError> {
-    let bytes = state.core()?.document_thumbnail(&DocumentId(id), 240)?;
+pub async fn document_thumbnail(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Response, ApiError> {
+    let bytes = state
+        .with_core(move |core| Ok(core.document_thumbnail(&DocumentId(id), 240)?))
+        .await?;
     Ok(Response::new(bytes))
 }
 
 #[tauri::command]
-pub fn document_delete(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
-    Ok(state.core()?.delete_document(&DocumentId(id))?)
+pub async fn document_delete(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
+    state
+        .with_core(move |core| Ok(core.delete_document(&DocumentId(id))?))
+        .await
 }
 
 /// Sets a document's issue and expiry dates (`YYYY-MM-DD`, `YYYY-MM` or `YYYY`; null clears).
 #[tauri::command]
-pub fn document_set_dates(
+pub async fn document_set_dates(
     state: State<'_, AppState>,
     id: String,
     issue_date: Option<String>,
@@ -171,49 +190,56 @@ pub fn document_set_dates(
         issue_date,
         expiry_date,
     };
-    Ok(state.core()?.set_document_dates(&DocumentId(id), &meta)?)
+    state
+        .with_core(move |core| Ok(core.set_document_dates(&DocumentId(id), &meta)?))
+        .await
 }
 
 #[tauri::command]
-pub fn household_list(state: State<'_, AppState>) -> Result<Vec<Household>, ApiError> {
-    Ok(state.core()?.list_households()?)
+pub async fn household_list(state: State<'_, AppState>) -> Result<Vec<Household>, ApiError> {
+    state.with_core(|core| Ok(core.list_households()?)).await
 }
 
 #[tauri::command]
-pub fn household_get(state: State<'_, AppState>, id: String) -> Result<HouseholdDetail, ApiError> {
-    Ok(state.core()?.household(&id)?)
+pub async fn household_get(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<HouseholdDetail, ApiError> {
+    state.with_core(move |core| Ok(core.household(&id)?)).await
 }
 
 #[tauri::command]
-pub fn household_add(
+pub async fn household_add(
     state: State<'_, AppState>,
     name: String,
     address: Option<String>,
 ) -> Result<Household, ApiError> {
-    Ok(state.core()?.add_household(&name, address.as_deref())?)
+    state
+        .with_core(move |core| Ok(core.add_household(&name, address.as_deref())?))
+        .await
 }
 
 #[tauri::command]
-pub fn household_set_member(
+pub async fn household_set_member(
     state: State<'_, AppState>,
     household_id: String,
     person_id: String,
     relation: String,
 ) -> Result<HouseholdDetail, ApiError> {
     let rel = Relation::parse(&relation)?;
-    Ok(state
-        .core()?
-        .set_household_member(&household_id, &person_id, rel)?)
+    state
+        .with_core(move |core| Ok(core.set_household_member(&household_id, &person_id, rel)?))
+        .await
 }
 
 /// Removes a person from a household (the person stays).
 #[tauri::command]
-pub fn household_remove_member(
+pub async fn household_remove_member(
     state: State<'_, AppState>,
     household_id: String,
     person_id: String,
 ) -> Result<HouseholdDetail, ApiError> {
-    Ok(state
-        .core()?
-        .remove_household_member(&household_id, &person_id)?)
+    state
+        .with_core(move |core| Ok(core.remove_household_member(&household_id, &person_id)?))
+        .await
 }

@@ -10,7 +10,7 @@ use dvc_core::photo::{self, Crop, PhotoError, Prepared};
 use dvc_core::CoreError;
 use tauri::ipc::{InvokeBody, Request, Response};
 
-use crate::ApiError;
+use crate::{blocking, ApiError};
 
 /// Header with the kind: `portrait`, `cccd-front`, `cccd-back`, `document` or a profile id.
 pub const KIND_HEADER: &str = "x-photo-kind";
@@ -48,11 +48,7 @@ pub async fn photo_prepare(request: Request<'_>) -> Result<Prepared, ApiError> {
         InvokeBody::Raw(b) => b.clone(),
         InvokeBody::Json(_) => return Err(api(PhotoError::Empty)),
     };
-    let prepared =
-        tauri::async_runtime::spawn_blocking(move || photo::prepare(profile, &bytes, crop))
-            .await
-            .map_err(|e| ApiError::internal(format!("photo task: {e}")))?
-            .map_err(api)?;
+    let prepared = blocking(move || photo::prepare(profile, &bytes, crop).map_err(api)).await?;
     if let Ok(mut recent) = RECENT.lock() {
         recent.retain(|(sha, _)| sha != &prepared.sha256);
         recent.push((prepared.sha256.clone(), prepared.jpeg.clone()));
@@ -64,7 +60,7 @@ pub async fn photo_prepare(request: Request<'_>) -> Result<Prepared, ApiError> {
 
 /// The JPEG of a recent `photo_prepare`, as raw bytes.
 #[tauri::command]
-pub fn photo_jpeg(sha256: String) -> Result<Response, ApiError> {
+pub async fn photo_jpeg(sha256: String) -> Result<Response, ApiError> {
     let recent = RECENT
         .lock()
         .map_err(|_| ApiError::internal("photo cache poisoned"))?;

@@ -7,28 +7,30 @@ use tauri::State;
 use crate::{ApiError, AppState};
 
 #[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> Result<Info, ApiError> {
-    Ok(state.core()?.info()?)
+pub async fn app_info(state: State<'_, AppState>) -> Result<Info, ApiError> {
+    state.with_core(|core| Ok(core.info()?)).await
 }
 
 #[tauri::command]
-pub fn settings_get(state: State<'_, AppState>) -> Result<Settings, ApiError> {
-    Ok(state.core()?.settings()?)
+pub async fn settings_get(state: State<'_, AppState>) -> Result<Settings, ApiError> {
+    state.with_core(|core| Ok(core.settings()?)).await
 }
 
 #[tauri::command]
-pub fn settings_set(
+pub async fn settings_set(
     state: State<'_, AppState>,
     key: String,
     value: String,
 ) -> Result<Settings, ApiError> {
-    Ok(state.core()?.set_setting(&key, &value)?)
+    state
+        .with_core(move |core| Ok(core.set_setting(&key, &value)?))
+        .await
 }
 
 /// The UI calls this once its first screen is interactive. Under the startup probe the app
 /// reports the time and exits (see `STARTUP_PROBE_ENV`).
 #[tauri::command]
-pub fn ui_ready(app: tauri::AppHandle) {
+pub async fn ui_ready(app: tauri::AppHandle) {
     let ms = crate::elapsed_ms();
     tracing::info!(ms, "first screen interactive");
     if std::env::var(crate::STARTUP_PROBE_ENV).as_deref() == Ok("1") {

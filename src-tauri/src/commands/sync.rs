@@ -200,8 +200,8 @@ fn wifi_only(core: &Core) -> bool {
 }
 
 #[tauri::command]
-pub fn sync_account(state: State<'_, AppState>) -> Result<SyncAccount, ApiError> {
-    account(state.core()?)
+pub async fn sync_account(state: State<'_, AppState>) -> Result<SyncAccount, ApiError> {
+    state.with_core(account).await
 }
 
 #[tauri::command]
@@ -217,29 +217,35 @@ pub async fn sync_login(
         .sync_login(&server, &phone, &password, Some("DVC Đồng Hành"))
         .await?;
     tracing::info!(role = %signed.role, "signed in to the sync server");
-    let acc = account(core)?;
+    let acc = state.with_core(account).await?;
     // Anything waiting goes now.
     spawn_pass(app);
     Ok(acc)
 }
 
 #[tauri::command]
-pub fn sync_logout(state: State<'_, AppState>) -> Result<SyncAccount, ApiError> {
-    let core = state.core()?;
-    core.sync_logout()?;
-    account(core)
+pub async fn sync_logout(state: State<'_, AppState>) -> Result<SyncAccount, ApiError> {
+    state
+        .with_core(|core| {
+            core.sync_logout()?;
+            account(core)
+        })
+        .await
 }
 
 #[tauri::command]
-pub fn sync_now(app: AppHandle) -> Result<SyncStarted, ApiError> {
+pub async fn sync_now(app: AppHandle) -> Result<SyncStarted, ApiError> {
     Ok(SyncStarted {
         started: spawn_pass(app),
     })
 }
 
 #[tauri::command]
-pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, ApiError> {
-    let core = state.core()?;
+pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, ApiError> {
+    state.with_core(status_view).await
+}
+
+fn status_view(core: &Core) -> Result<SyncStatusView, ApiError> {
     let st = core.sync_status()?;
     let progress = PROGRESS.lock().map(|p| p.clone()).unwrap_or_default();
     let mut queue = Vec::new();
@@ -282,12 +288,14 @@ pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, ApiErro
 }
 
 #[tauri::command]
-pub fn sync_retry(
+pub async fn sync_retry(
     app: AppHandle,
     state: State<'_, AppState>,
     dossier_id: String,
 ) -> Result<bool, ApiError> {
-    let requeued = state.core()?.sync_retry(&dossier_id)?;
+    let requeued = state
+        .with_core(move |core| Ok(core.sync_retry(&dossier_id)?))
+        .await?;
     if requeued {
         spawn_pass(app);
     }
@@ -296,41 +304,54 @@ pub fn sync_retry(
 
 /// Reads the settings, or changes them when `settings` is given.
 #[tauri::command]
-pub fn sync_settings(
+pub async fn sync_settings(
     state: State<'_, AppState>,
     settings: Option<SyncSettingsChange>,
 ) -> Result<SyncSettings, ApiError> {
-    let core = state.core()?;
     let s = settings.unwrap_or_default();
-    for (key, v) in [(KEY_WIFI_ONLY, s.wifi_only), (KEY_NOTIFY, s.notify)] {
-        if let Some(v) = v {
-            sync_db::set(core.store(), key, if v { "1" } else { "0" }).map_err(ApiError::from)?;
-        }
-    }
-    Ok(SyncSettings {
-        wifi_only: wifi_only(core),
-        notify: notify_on(core),
-    })
+    state
+        .with_core(move |core| {
+            for (key, v) in [(KEY_WIFI_ONLY, s.wifi_only), (KEY_NOTIFY, s.notify)] {
+                if let Some(v) = v {
+                    sync_db::set(core.store(), key, if v { "1" } else { "0" })
+                        .map_err(ApiError::from)?;
+                }
+            }
+            Ok(SyncSettings {
+                wifi_only: wifi_only(core),
+                notify: notify_on(core),
+            })
+        })
+        .await
 }
 
 /// The system notifications raised since the app started (titles only, no personal data), oldest
 /// first. Read-only; lets a test see that a status change was notified.
 #[tauri::command]
-pub fn sync_notifications() -> Vec<super::notify::Raised> {
+pub async fn sync_notifications() -> Vec<super::notify::Raised> {
     super::notify::raised()
 }
 
 /// One dossier with its timeline (the `/sync/dossiers/<id>` screen).
 #[tauri::command]
-pub fn sync_dossier(state: State<'_, AppState>, dossier_id: String) -> Result<Tracked, ApiError> {
-    Ok(state.core()?.tracked_dossier(&dossier_id)?)
+pub async fn sync_dossier(
+    state: State<'_, AppState>,
+    dossier_id: String,
+) -> Result<Tracked, ApiError> {
+    state
+        .with_core(move |core| Ok(core.tracked_dossier(&dossier_id)?))
+        .await
 }
 
 /// The sync screen was opened: the badge goes back to zero.
 #[tauri::command]
-pub fn sync_seen(state: State<'_, AppState>) -> Result<u32, ApiError> {
-    sync_db::set(state.core()?.store(), KEY_UNREAD, "0").map_err(ApiError::from)?;
-    Ok(0)
+pub async fn sync_seen(state: State<'_, AppState>) -> Result<u32, ApiError> {
+    state
+        .with_core(|core| {
+            sync_db::set(core.store(), KEY_UNREAD, "0").map_err(ApiError::from)?;
+            Ok(0)
+        })
+        .await
 }
 
 /// Starts a pass in the background unless one runs. `true` if this call started it.
@@ -381,6 +402,7 @@ async fn run_pass(app: &AppHandle) -> SyncDone {
     if let Ok(mut p) = PROGRESS.lock() {
         p.clear();
     }
+    let core = &*core;
     let before = snapshot(core);
     let emitter = app.clone();
     let on_progress = move |p: &Progress| {
