@@ -77,6 +77,7 @@ impl std::fmt::Debug for Core {
 
 /// What `dvc info` and the settings screen show.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Info {
     pub app_version: &'static str,
     pub schema_version: u32,

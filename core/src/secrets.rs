@@ -49,6 +49,7 @@ pub enum SecretsError {
 
 /// Which keystore to use. Chosen once at start-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum KeystoreKind {
     Os,

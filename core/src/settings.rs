@@ -9,6 +9,7 @@ use crate::error::{CoreError, Result};
 use crate::store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     #[default]
@@ -17,6 +18,7 @@ pub enum Language {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum TextSize {
     #[default]
@@ -27,6 +29,7 @@ pub enum TextSize {
 
 /// All preferences, with defaults for anything never set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Settings {
     pub language: Language,
     pub text_size: TextSize,

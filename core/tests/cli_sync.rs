@@ -119,6 +119,11 @@ fn login_sync_and_show_the_code_and_timeline() {
 
     assert_eq!(shown["revision"], 1);
     assert!(shown["fee"].is_null() && shown["result"].is_null());
+    // The app's view of the dossier (`after_view`): the same JSON.
+    assert_eq!(shown["dossier_id"], id.as_str());
+    assert_eq!(shown["can_cancel"], true);
+    assert_eq!(shown["cancel"], "none");
+    assert!(shown["code_qr_svg"].as_str().unwrap().contains("<svg"));
 
     // After submission: what the state does not allow is bad input (exit 2), one line.
     for args in [
@@ -146,12 +151,16 @@ fn login_sync_and_show_the_code_and_timeline() {
     let shown = ok_json(d, &["dossier", "show", &id]);
     assert_eq!(shown["pending_label"], "dossier.pending.cancel");
     assert_eq!(shown["pending_actions"][0]["state"], "pending");
+    assert_eq!(shown["pending_actions"][0]["kind"], "cancel");
+    assert_eq!(shown["cancel"], "queued");
     let r = ok_json(d, &["sync", "--once"]);
     assert_eq!(r["sent"], 0, "{r}");
     assert_eq!(r["actions_sent"][0]["kind"], "cancel", "{r}");
     assert_eq!(r["actions_pending"], 0);
     let shown = ok_json(d, &["dossier", "show", &id]);
     assert_eq!(shown["state"], "cancelled");
+    assert_eq!(shown["cancel"], "sent");
+    assert_eq!(shown["can_cancel"], false);
     assert!(shown["pending_actions"].as_array().unwrap().is_empty());
     assert!(shown["pending_label"].is_null());
 

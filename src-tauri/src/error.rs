@@ -4,7 +4,7 @@
 use dvc_core::CoreError;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, Serialize, thiserror::Error, specta::Type)]
 #[error("{code}: {detail}")]
 pub struct ApiError {
     pub code: &'static str,

@@ -1,11 +1,12 @@
 //! The Tauri 2 shell of DVC Đồng Hành. Commands are thin: arguments → `dvc-core` → DTO. Anything
 //! a second UI or the CLI could use lives in `dvc-core`, not here.
 
-// Read by build.rs (permissions) and by the tests below; nothing else at run time.
-#[allow(dead_code)]
+// The registration list (a macro, shared with build.rs).
+#[macro_use]
 mod command_list;
 mod commands;
 mod error;
+mod ipc;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -15,6 +16,40 @@ use dvc_core::{Core, OpenOptions};
 use tauri::Manager;
 
 pub use error::ApiError;
+
+/// Where the generated TypeScript bindings live, from this crate's folder.
+pub const BINDINGS_FILE: &str = "../ui/src/lib/bindings.ts";
+
+macro_rules! specta_commands {
+    ($($module:ident :: $command:ident),* $(,)?) => {
+        tauri_specta::collect_commands![$(commands::$module::$command),*]
+    };
+}
+
+/// The app's commands with the types of their arguments and answers: the invoke handler, and
+/// the TypeScript bindings the UI calls them through ([`BINDINGS_FILE`]). Bindings call each
+/// command by its Rust name (`commands.after_view(…)`), and a failed command rejects with its
+/// [`ApiError`]. Payloads of events are added here too, so the UI's listeners share the types.
+pub fn bindings_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(app_commands!(specta_commands))
+        .typ::<commands::sync::SyncDone>()
+        .typ::<dvc_core::sync::Progress>()
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
+        .function_casing(tauri_specta::Casing::SnakeCase)
+        // Amounts, sizes and counts are far below 2^53: plain numbers, not bigints.
+        .dangerously_cast_bigints_to_number()
+        // One shape per type: the app's DTOs read and write alike.
+        .disable_serde_phases()
+}
+
+/// The TypeScript exporter's settings.
+pub fn bindings_language() -> specta_typescript::Typescript {
+    specta_typescript::Typescript::default().header(
+        "// Generated from the Rust commands and types by `cargo test -p dvc-app bindings`: do not \
+         edit.\n// A stale copy fails that test, which then writes the fresh one.",
+    )
+}
 
 /// When the process started; the startup bench measures to the first interactive screen.
 static STARTED: OnceLock<Instant> = OnceLock::new();
@@ -87,6 +122,7 @@ pub fn run() {
     // System notifications for pulled status changes (commands/notify.rs).
     let builder = builder.plugin(tauri_plugin_notification::init());
     let result = builder
+        .invoke_handler(bindings_builder().invoke_handler())
         .setup(|app| {
             let core = open_core(app).map(Arc::new);
             if core.is_ok() {
@@ -100,64 +136,6 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::shell::app_info,
-            commands::shell::settings_get,
-            commands::shell::settings_set,
-            commands::shell::ui_ready,
-            commands::catalog::catalog_search,
-            commands::catalog::catalog_show,
-            commands::catalog::guides_list,
-            commands::catalog::guide_show,
-            commands::people::cccd_parse,
-            commands::people::cccd_scan_image,
-            commands::people::person_check,
-            commands::people::person_list,
-            commands::people::person_get,
-            commands::people::person_add,
-            commands::people::person_update,
-            commands::people::person_delete,
-            commands::people::document_add,
-            commands::people::document_thumbnail,
-            commands::people::document_delete,
-            commands::people::household_list,
-            commands::people::household_get,
-            commands::people::household_add,
-            commands::people::household_set_member,
-            commands::photo::photo_prepare,
-            commands::photo::photo_jpeg,
-            commands::dossier::dossier_form,
-            commands::dossier::draft_new,
-            commands::dossier::draft_set,
-            commands::dossier::draft_attach_photo,
-            commands::dossier::draft_attach_document,
-            commands::dossier::draft_detach,
-            commands::dossier::draft_check,
-            commands::dossier::draft_submit,
-            commands::dossier::draft_list,
-            commands::dossier::draft_show,
-            commands::dossier::draft_delete,
-            commands::people::household_remove_member,
-            commands::people::document_set_dates,
-            commands::catalog::catalog_fields,
-            commands::sync::sync_account,
-            commands::sync::sync_login,
-            commands::sync::sync_logout,
-            commands::sync::sync_now,
-            commands::sync::sync_status,
-            commands::sync::sync_retry,
-            commands::sync::sync_settings,
-            commands::sync::sync_dossier,
-            commands::sync::sync_seen,
-            commands::sync::sync_notifications,
-            commands::after::after_view,
-            commands::after::after_claim_payment,
-            commands::after::after_cancel,
-            commands::after::after_rate,
-            commands::after::after_resubmit,
-            commands::after::after_result_file,
-            commands::after::after_save_receipt,
-        ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         tracing::error!(error = %e, "the app could not start");
@@ -172,26 +150,108 @@ pub(crate) fn elapsed_ms() -> u128 {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use super::commands;
+
+    macro_rules! command_names {
+        ($($module:ident :: $command:ident),* $(,)?) => {
+            [$(stringify!($command)),*]
+        };
+    }
+
+    /// The names of the commands of a list that are not `async` (Tauri runs those on the main
+    /// thread).
+    fn sync_commands(functions: &[specta::datatype::Function]) -> Vec<String> {
+        functions
+            .iter()
+            .filter(|f| !f.asyncness())
+            .map(|f| f.name().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_command_is_async() {
+        let registered: tauri_specta::Commands<tauri::Wry> = app_commands!(specta_commands);
+        let collected = (registered.1)(&mut specta::Types::default());
+        assert_eq!(
+            collected.functions.len(),
+            app_commands!(command_names).len()
+        );
+        assert_eq!(
+            sync_commands(&collected.functions),
+            Vec::<String>::new(),
+            "make these `async fn` (blocking work in `AppState::with_core` / `blocking`)"
+        );
+    }
+
+    #[test]
+    fn the_async_check_finds_a_plain_fn() {
+        #[specta::specta]
+        fn plain() -> u32 {
+            1
+        }
+        #[specta::specta]
+        async fn not_plain() -> u32 {
+            2
+        }
+        let mut types = specta::Types::default();
+        let functions = specta::function::collect_functions![plain, not_plain](&mut types);
+        assert_eq!(sync_commands(&functions), ["plain"]);
+    }
+
     #[test]
     fn capability_grants_exactly_the_app_commands() {
         let cap: serde_json::Value =
             serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
-        let granted: Vec<String> = cap["permissions"]
+        let granted: Vec<&str> = cap["permissions"]
             .as_array()
             .unwrap()
             .iter()
             .filter_map(|p| p.as_str())
-            .filter_map(|p| p.strip_prefix("allow-"))
+            .collect();
+        assert!(granted.contains(&"app-commands"), "{granted:?}");
+        assert!(
+            !granted.iter().any(|p| p.starts_with("allow-")),
+            "grant app commands through the app-commands set: {granted:?}"
+        );
+        // build.rs writes the set from the registration list.
+        let set = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("permissions/app-commands.toml"),
+        )
+        .unwrap();
+        let mut in_set: Vec<String> = set
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("\"allow-"))
+            .filter_map(|l| l.strip_suffix("\","))
             .map(str::to_string)
             .collect();
-        let mut expected: Vec<String> = super::command_list::COMMANDS
+        let mut expected: Vec<String> = app_commands!(command_names)
             .iter()
             .map(|c| c.replace('_', "-"))
             .collect();
-        let mut granted_sorted = granted.clone();
-        granted_sorted.sort();
+        in_set.sort();
         expected.sort();
-        assert_eq!(granted_sorted, expected);
+        assert_eq!(in_set, expected);
+    }
+
+    #[test]
+    fn bindings_are_current() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(super::BINDINGS_FILE);
+        let fresh = std::env::temp_dir().join(format!("dvc-bindings-{}.ts", std::process::id()));
+        super::bindings_builder()
+            .export(super::bindings_language(), &fresh)
+            .unwrap();
+        let fresh_text = std::fs::read_to_string(&fresh).unwrap();
+        std::fs::remove_file(&fresh).unwrap();
+        let current = std::fs::read_to_string(&file).unwrap_or_default();
+        if current != fresh_text {
+            std::fs::write(&file, &fresh_text).unwrap();
+            panic!(
+                "{} was stale and has been rewritten: check and commit it",
+                file.display()
+            );
+        }
     }
 
     #[test]

@@ -13,11 +13,10 @@ import {
   timelineKey,
   vnDate,
 } from '../src/lib/after/logic';
-import type { AfterView, FeeView } from '../src/lib/after/types';
-import type { FormDef } from '../src/lib/dossier/types';
 import { vi } from '../src/lib/i18n/vi';
+import type { DossierView, FeeView, FormDef, ShownState } from '../src/lib/bindings';
 
-const view = (state: string, extra: Partial<AfterView> = {}): AfterView => ({
+const view = (state: ShownState, extra: Partial<DossierView> = {}): DossierView => ({
   dossier_id: 'd1',
   code: '000.00.00.H00-261123-0007',
   state,
@@ -26,17 +25,24 @@ const view = (state: string, extra: Partial<AfterView> = {}): AfterView => ({
   procedure_name_en: null,
   agency_code: null,
   agency_name: null,
+  submitted_at: null,
   received_at: null,
+  updated_at: '2026-11-23T00:00:00Z',
+  quarantine_reason: null,
   working_days: null,
   processing_text: null,
   processing_text_en: null,
   code_qr_svg: null,
+  revision: 1,
+  revisions: [],
   fee: null,
   supplement: null,
   result: null,
   rating: null,
   can_cancel: false,
   cancel: 'none',
+  pending_actions: [],
+  pending_label: null,
   timeline: [],
   ...extra,
 });

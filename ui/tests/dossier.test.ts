@@ -10,7 +10,8 @@ import {
   stepsOf,
   targetOf,
 } from '../src/lib/dossier/steps';
-import type { FieldValue, FormDef } from '../src/lib/dossier/types';
+import type { FieldValue } from '../src/lib/dossier/types';
+import type { FormDef } from '../src/lib/bindings';
 
 const field = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -42,6 +43,7 @@ const form: FormDef = {
     { id: 'family', title: 'Gia đình', title_en: 'Family', fields: [field('father')] },
   ],
   components: [{ id: 'portrait', name: 'Ảnh', name_en: 'Photo', required: true, max_files: 1 }],
+  submission: { delivery: ['online'], agency: 'Cơ quan', agency_en: 'Agency' },
 };
 
 describe('steps', () => {

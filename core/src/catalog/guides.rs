@@ -9,6 +9,7 @@ use crate::error::{CoreError, Result};
 
 /// A guide in the list.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GuideSummary {
     pub id: String,
     pub title: String,
@@ -21,6 +22,7 @@ pub struct GuideSummary {
 
 /// A guide with its illustrations: `images` maps each `img/….svg` path it uses to the SVG text.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GuideView {
     #[serde(flatten)]
     pub guide: Guide,

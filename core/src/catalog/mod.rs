@@ -439,6 +439,7 @@ fn to_json<T: Serialize>(v: &T) -> Result<String> {
 /// A procedure as the procedure page and `dvc catalog show` present it: the whole procedure plus
 /// the names of its field and agency type and the catalog version it came from.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ProcedureView {
     #[serde(flatten)]
     pub procedure: Procedure,
@@ -520,6 +521,7 @@ pub fn fields(store: &Store) -> Result<Vec<Field>> {
 /// A field (lĩnh vực) as a search filter chip: only fields that have procedures, the fields of
 /// the most popular procedures first, then the larger ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FieldFilter {
     pub id: String,
     pub name_vi: String,

@@ -16,6 +16,7 @@ pub struct Manifest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Commune,
@@ -42,6 +43,7 @@ impl Level {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceLevel {
     Full,
@@ -64,6 +66,7 @@ impl ServiceLevel {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Form {
     Original,
@@ -74,6 +77,7 @@ pub enum Form {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoProfile {
     #[serde(rename = "portrait_4x6")]
@@ -84,6 +88,7 @@ pub enum PhotoProfile {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum FeeStatus {
     Paid,
@@ -92,6 +97,9 @@ pub enum FeeStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+// The TypeScript name (the bindings' runtime has its own `Channel`); JSON is unchanged.
+#[cfg_attr(feature = "specta", serde(rename = "FeeChannel"))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     InPerson,
@@ -100,6 +108,7 @@ pub enum Channel {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     Online,
@@ -108,6 +117,7 @@ pub enum Delivery {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub text: String,
@@ -115,6 +125,7 @@ pub struct Step {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Component {
     pub name: String,
@@ -129,6 +140,7 @@ pub struct Component {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct ProcessingTime {
     pub text: String,
@@ -232,6 +244,7 @@ impl Facts {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct FeeItem {
     pub channel: Channel,
@@ -261,6 +274,7 @@ impl FeeItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Fees {
     pub status: FeeStatus,
@@ -296,6 +310,7 @@ pub enum OnlineFormKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub title: String,
@@ -304,6 +319,7 @@ pub struct Source {
 
 /// One administrative procedure (`procedures/<id>.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Procedure {
     pub id: String,
@@ -410,6 +426,7 @@ pub struct GuideIndex {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     Citizen,
@@ -417,6 +434,7 @@ pub enum Audience {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct GuideStep {
     pub text: String,
@@ -430,6 +448,7 @@ pub struct GuideStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct GuideTip {
     pub text: String,
@@ -438,6 +457,7 @@ pub struct GuideTip {
 
 /// One how-to guide (`assets/guides/<id>.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Guide {
     pub id: String,

@@ -45,6 +45,7 @@ pub struct SearchParams {
 
 /// One result, best first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SearchHit {
     pub id: String,
     pub code: Option<String>,

@@ -22,19 +22,23 @@ const MAX_FIELDS: usize = 11;
 /// The parsed card. JSON is the CLI contract: dates `YYYY-MM-DD` (or `YYYY`/`YYYY-MM`), sex
 /// `male`/`female`, `old_id_number` null when empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CccdData {
     pub id_number: String,
     pub old_id_number: Option<String>,
     pub full_name: String,
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub date_of_birth: PartialDate,
     pub sex: Sex,
     pub address: String,
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub issue_date: PartialDate,
     pub warnings: Vec<CccdWarning>,
 }
 
 /// Something odd but not fatal; the UI shows `cccd.warning.<code>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum CccdWarning {
     /// The century/sex digit of the ID does not agree with the birth year or the sex field.

@@ -37,6 +37,7 @@ const NONCE_LEN: usize = 24;
 
 /// Kind of personal document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     CccdFront,
@@ -90,6 +91,7 @@ impl DocumentKind {
 
 /// A document's id (UUIDv7 text).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(transparent)]
 pub struct DocumentId(pub String);
 
@@ -109,6 +111,9 @@ pub struct DocumentMeta {
 
 /// A stored document (without its bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+// The TypeScript name (`Document` is the web page's); JSON is unchanged.
+#[cfg_attr(feature = "specta", serde(rename = "PersonDocument"))]
 pub struct Document {
     pub id: DocumentId,
     pub person_id: String,
@@ -116,7 +121,9 @@ pub struct Document {
     pub sha256: String,
     pub size: i64,
     pub media_type: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub issue_date: Option<PartialDate>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub expiry_date: Option<PartialDate>,
     pub created_at: String,
 }

@@ -11,6 +11,7 @@ use super::values;
 
 /// One thing to fix before the dossier can be submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Problem {
     /// `fields.<id>` or `components.<id>`.
     pub path: String,

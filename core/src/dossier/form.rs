@@ -74,6 +74,7 @@ pub fn parse_form(json: &str) -> Result<FormDef> {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct FormDef {
     /// Procedure id (catalog slug), equal to the file name.
@@ -92,6 +93,7 @@ pub struct FormDef {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Section {
     pub id: String,
@@ -105,6 +107,7 @@ pub struct Section {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,
@@ -123,6 +126,7 @@ pub enum FieldKind {
 
 /// When a date may lie.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum DateRule {
     /// Today or earlier (birth dates, issue dates).
@@ -134,6 +138,7 @@ pub enum DateRule {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Field {
     /// Unique in the form, ascii snake_case; the key of the value in the dossier.
@@ -173,6 +178,7 @@ pub struct Field {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     pub value: String,
@@ -183,6 +189,7 @@ pub struct Choice {
 /// `field` has a value (when neither `equals` nor `any_of` is given), equals `equals`, or is one
 /// of `any_of`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     pub field: String,
@@ -193,6 +200,7 @@ pub struct Condition {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct ComponentDef {
     pub id: String,
@@ -223,6 +231,9 @@ fn one() -> u32 {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+// The TypeScript name (the catalog has its own `Delivery`); JSON is unchanged.
+#[cfg_attr(feature = "specta", serde(rename = "FormDelivery"))]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     Online,
@@ -241,6 +252,7 @@ impl Delivery {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct SubmissionDef {
     /// How the result may be received; the user picks one.

@@ -27,6 +27,9 @@ use form::FormDef;
 pub const MAX_VALUE_BYTES: usize = 4096;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+// The TypeScript name (the server's states are `DossierState`); JSON is unchanged.
+#[cfg_attr(feature = "specta", serde(rename = "DraftState"))]
 #[serde(rename_all = "snake_case")]
 pub enum DossierState {
     Draft,
@@ -48,6 +51,7 @@ impl DossierState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Attachment {
     pub component: String,
     pub position: u32,
@@ -58,6 +62,7 @@ pub struct Attachment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Dossier {
     pub id: String,
     pub procedure_id: String,
@@ -88,6 +93,7 @@ impl Dossier {
 
 /// One line of the dossier list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DossierSummary {
     pub id: String,
     pub procedure_id: String,
@@ -99,6 +105,7 @@ pub struct DossierSummary {
 
 /// The result of a submit: the outbox entry that the sync runner will send.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Queued {
     pub dossier_id: String,
     pub revision: i64,

@@ -17,6 +17,7 @@ use crate::Core;
 
 /// What attaching a photo did: the new revision and the photo checks to show.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AttachedPhoto {
     pub revision: i64,
     pub document_id: String,
@@ -339,6 +340,7 @@ impl Core {
 
 /// One line of the dossier list as the UI shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DossierOverview {
     #[serde(flatten)]
     pub summary: DossierSummary,

@@ -20,6 +20,7 @@ use crate::Core;
 
 /// Where a dossier stands on the phone while the server does not know it yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum LocalState {
     /// Still being filled in.
@@ -43,6 +44,7 @@ impl LocalState {
 /// The state a dossier shows: the phone's until the server has it, then the server's. Serialised
 /// as the plain name (`"queued"`, `"received"` …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(untagged)]
 pub enum ShownState {
     Local(LocalState),
@@ -84,6 +86,7 @@ impl ShownState {
 
 /// Where one of the applicant's actions stands on this phone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionState {
     /// Not asked (or asked and set aside: the user may try again).
@@ -96,6 +99,7 @@ pub enum ActionState {
 
 /// An action not done yet: waiting to be sent, or set aside with its reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum PendingState {
     Pending,
@@ -104,6 +108,7 @@ pub enum PendingState {
 
 /// One applicant action still on the phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PendingAction {
     pub id: String,
     pub kind: ActionKind,
@@ -118,6 +123,7 @@ pub struct PendingAction {
 
 /// The fee the agency asks for, and how to pay it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FeeView {
     pub amount_vnd: u64,
     pub bank_bin: String,
@@ -138,6 +144,7 @@ pub struct FeeView {
 
 /// The officer's supplement request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SupplementView {
     /// The officer's words.
     pub note: String,
@@ -150,6 +157,7 @@ pub struct SupplementView {
 
 /// The result of the procedure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum ResultView {
     /// A file (usually a PDF) downloaded into the applicant's documents.
@@ -174,6 +182,7 @@ pub enum ResultView {
 
 /// The applicant's rating.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RatingView {
     pub stars: u8,
     pub comment: Option<String>,
@@ -183,6 +192,7 @@ pub struct RatingView {
 
 /// Everything known about one dossier after submission.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DossierView {
     pub dossier_id: String,
     /// The dossier code (mã hồ sơ), once the server issued it.

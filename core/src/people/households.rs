@@ -12,6 +12,7 @@ use crate::Core;
 
 /// A member's relation to the head of the household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     Head,
@@ -61,6 +62,7 @@ impl Relation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Household {
     pub id: String,
     pub name: String,
@@ -71,6 +73,7 @@ pub struct Household {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct HouseholdMember {
     pub person_id: String,
     pub full_name: String,
@@ -78,6 +81,7 @@ pub struct HouseholdMember {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct HouseholdDetail {
     #[serde(flatten)]
     pub household: Household,

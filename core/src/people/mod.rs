@@ -19,6 +19,7 @@ use crate::Core;
 
 /// What a form or the CLI sends to create or edit a person. Empty strings mean "not given".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct PersonInput {
     pub full_name: String,
@@ -55,6 +56,7 @@ impl PersonInput {
 
 /// One field that failed, for inline messages in a form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FieldError {
     pub field: &'static str,
     pub message_key: &'static str,
@@ -62,16 +64,19 @@ pub struct FieldError {
 
 /// A stored person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Person {
     pub id: String,
     pub full_name: String,
     /// Upper-case form for paper forms that want it.
     pub full_name_upper: String,
     pub sex: Option<Sex>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub date_of_birth: Option<PartialDate>,
     pub place_of_birth: Option<String>,
     pub id_number: Option<String>,
     pub old_id_number: Option<String>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub id_issue_date: Option<PartialDate>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -85,6 +90,7 @@ pub struct Person {
 
 /// A person with their documents and households (profile page, `dvc person show`).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PersonDetail {
     #[serde(flatten)]
     pub person: Person,
@@ -94,6 +100,7 @@ pub struct PersonDetail {
 
 /// What deleting a person removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DeleteReport {
     pub documents_deleted: usize,
     pub files_deleted: usize,

@@ -56,6 +56,7 @@ pub const THRESHOLDS: Thresholds = Thresholds {
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Pass,
@@ -65,6 +66,7 @@ pub enum Outcome {
 
 /// One check's result: `name`, `result`, `message_key` (UI text), and the measured `value`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Check {
     pub name: &'static str,
     pub result: Outcome,

@@ -102,6 +102,7 @@ impl From<PhotoError> for CoreError {
 
 /// A prepared photo: the JPEG and what the checks found.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Prepared {
     pub profile: &'static str,
     pub width: u32,

@@ -7,6 +7,7 @@ use super::PhotoError;
 
 /// A crop rectangle in the upright photo's full-size pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Crop {
     pub x: u32,
     pub y: u32,

@@ -700,6 +700,7 @@ pub fn supplement(c: &Connection, dossier_id: &str) -> Result<Option<Supplement>
 
 /// One stored revision (2, 3, …) and what changed in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RevisionRow {
     pub revision: u32,
     pub changed_fields: Vec<String>,
@@ -936,6 +937,7 @@ pub fn note_submitted(store: &Store, dossier_id: &str, at: &str) -> Result<()> {
 
 /// One line of a dossier's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct TimelineEntry {
     pub kind: String,
     pub state: String,
@@ -946,6 +948,7 @@ pub struct TimelineEntry {
 
 /// A dossier as the sync screen and `dvc dossier` show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Tracked {
     pub id: String,
     pub procedure_id: String,

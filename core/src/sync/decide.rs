@@ -93,6 +93,7 @@ pub mod reason {
 
 /// What kind of applicant action (the `dossier_actions.kind` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     Cancel,

@@ -72,6 +72,7 @@ impl Default for SyncConfig {
 
 /// Which step a dossier is at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Preparing,
@@ -85,6 +86,7 @@ pub enum Phase {
 
 /// Progress of one dossier (the Tauri layer forwards these as events).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Progress {
     pub dossier_id: String,
     pub phase: Phase,
@@ -94,6 +96,7 @@ pub struct Progress {
 
 /// A dossier that arrived.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SentDossier {
     pub dossier_id: String,
     pub code: String,
@@ -101,6 +104,7 @@ pub struct SentDossier {
 
 /// A dossier set aside.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct QuarantinedDossier {
     pub dossier_id: String,
     pub reason: String,
@@ -108,6 +112,7 @@ pub struct QuarantinedDossier {
 
 /// What a pass did (the `dvc sync --json` output).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SyncReport {
     pub sent: Vec<SentDossier>,
     /// Uploads continued from an offset the server already held.
@@ -150,6 +155,7 @@ impl SyncReport {
 
 /// An applicant action the server took.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SentAction {
     pub dossier_id: String,
     pub kind: String,
@@ -159,6 +165,7 @@ pub struct SentAction {
 
 /// An applicant action set aside, with its reason key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct QuarantinedAction {
     pub dossier_id: String,
     pub kind: String,
@@ -167,6 +174,7 @@ pub struct QuarantinedAction {
 
 /// A result file now in the applicant's documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct StoredResult {
     pub dossier_id: String,
     pub document_id: String,

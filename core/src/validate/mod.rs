@@ -15,6 +15,7 @@ use crate::error::CoreError;
 
 /// Sex as printed on the card (`Nam`/`Nữ`); `male`/`female` in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Male,

@@ -16,13 +16,15 @@ use std::path::{Path, PathBuf};
 use dvc_core::documents::DocumentId;
 use dvc_core::dossier::view::DossierView;
 use dvc_core::{Core, CoreError};
-use tauri::ipc::{InvokeBody, Request, Response};
+use tauri::ipc::InvokeBody;
 use tauri::{AppHandle, Manager, State};
 
+use crate::ipc::{Bytes, RawRequest};
 use crate::{ApiError, AppState};
 
 /// Everything the after-submission screens show for one dossier.
 #[tauri::command]
+#[specta::specta]
 pub async fn after_view(
     state: State<'_, AppState>,
     dossier_id: String,
@@ -53,6 +55,7 @@ where
 
 /// "Tôi đã chuyển khoản".
 #[tauri::command]
+#[specta::specta]
 pub async fn after_claim_payment(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -67,6 +70,7 @@ pub async fn after_claim_payment(
 
 /// Withdraws the dossier (while the server allows it).
 #[tauri::command]
+#[specta::specta]
 pub async fn after_cancel(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -82,6 +86,7 @@ pub async fn after_cancel(
 
 /// 1–5 stars and an optional comment, once, after `completed`.
 #[tauri::command]
+#[specta::specta]
 pub async fn after_rate(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -98,6 +103,7 @@ pub async fn after_rate(
 
 /// Sends the corrected dossier (the named items) as a new revision.
 #[tauri::command]
+#[specta::specta]
 pub async fn after_resubmit(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -113,11 +119,12 @@ pub async fn after_resubmit(
 
 /// The received result file (raw bytes), from the applicant's documents.
 #[tauri::command]
+#[specta::specta]
 pub async fn after_result_file(
     state: State<'_, AppState>,
     dossier_id: String,
-) -> Result<Response, ApiError> {
-    let bytes = state
+) -> Result<Bytes, ApiError> {
+    state
         .with_core(move |core| {
             let detail = core.dossier_detail(&dossier_id)?;
             let doc = detail.result.and_then(|r| r.document_id).ok_or_else(|| {
@@ -127,10 +134,9 @@ pub async fn after_result_file(
                     "result.not_ready",
                 ))
             })?;
-            Ok(core.read_document(&DocumentId(doc))?)
+            Ok(Bytes(core.read_document(&DocumentId(doc))?))
         })
-        .await?;
-    Ok(Response::new(bytes))
+        .await
 }
 
 /// `bien-nhan-<code>.png`, with anything but letters, digits, `.`, `-` replaced.
@@ -174,10 +180,11 @@ fn write_receipt(dir: &Path, name: &str, png: &[u8]) -> Result<PathBuf, ApiError
 
 /// Saves the receipt picture (raw PNG body, header `x-dossier-id`); answers the file's path.
 #[tauri::command]
+#[specta::specta]
 pub async fn after_save_receipt(
     app: AppHandle,
     state: State<'_, AppState>,
-    request: Request<'_>,
+    request: RawRequest<'_>,
 ) -> Result<String, ApiError> {
     let InvokeBody::Raw(png) = request.body() else {
         return Err(ApiError::from(CoreError::invalid(

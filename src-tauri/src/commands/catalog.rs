@@ -9,6 +9,7 @@ use tauri::State;
 use crate::{blocking, ApiError, AppState};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn catalog_search(
     state: State<'_, AppState>,
     query: String,
@@ -30,6 +31,7 @@ pub async fn catalog_search(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn catalog_show(
     state: State<'_, AppState>,
     id: String,
@@ -40,17 +42,20 @@ pub async fn catalog_show(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn guides_list() -> Result<Vec<GuideSummary>, ApiError> {
     blocking(|| Ok(catalog::guides_list()?)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn guide_show(id: String) -> Result<GuideView, ApiError> {
     blocking(move || Ok(catalog::guide_show(&id)?)).await
 }
 
 /// Fields (lĩnh vực) for the search screen's filter chips, most used first.
 #[tauri::command]
+#[specta::specta]
 pub async fn catalog_fields(state: State<'_, AppState>) -> Result<Vec<FieldFilter>, ApiError> {
     state
         .with_core(|core| Ok(core.catalog_field_filters()?))

@@ -13,13 +13,14 @@ use dvc_core::photo::Crop;
 use dvc_core::{Core, CoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tauri::ipc::{InvokeBody, Request};
+use tauri::ipc::InvokeBody;
 use tauri::State;
 
+use crate::ipc::RawRequest;
 use crate::{blocking, ApiError, AppState};
 
 /// One choice of an `options_from: "provinces"` field.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct ProvinceOption {
     pub code: String,
     pub name: String,
@@ -27,14 +28,14 @@ pub struct ProvinceOption {
 }
 
 /// A form with the lists its fields draw options from.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct FormView {
     pub form: FormDef,
     pub provinces: Vec<ProvinceOption>,
 }
 
 /// What the form screens need to show one dossier.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct DraftView {
     pub dossier: Dossier,
     pub form: FormDef,
@@ -44,7 +45,7 @@ pub struct DraftView {
     pub procedure_name: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct CheckResult {
     pub complete: bool,
     pub problems: Vec<Problem>,
@@ -52,7 +53,7 @@ pub struct CheckResult {
 }
 
 /// One field change from the UI (`value: null` clears the field).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, specta::Type)]
 pub struct FieldChange {
     pub field: String,
     pub value: Value,
@@ -106,7 +107,7 @@ fn view(core: &Core, id: &str) -> Result<DraftView, ApiError> {
     })
 }
 
-fn header(request: &Request<'_>, name: &str) -> Result<String, ApiError> {
+fn header(request: &RawRequest<'_>, name: &str) -> Result<String, ApiError> {
     request
         .headers()
         .get(name)
@@ -124,6 +125,7 @@ fn header(request: &Request<'_>, name: &str) -> Result<String, ApiError> {
 
 /// The e-form of a procedure (404-like error `dossier.no_form` when it has none).
 #[tauri::command]
+#[specta::specta]
 pub async fn dossier_form(procedure: String) -> Result<FormView, ApiError> {
     blocking(move || {
         let form = dvc_core::dossier::form::bundled_form(&procedure).map_err(|_| {
@@ -143,6 +145,7 @@ pub async fn dossier_form(procedure: String) -> Result<FormView, ApiError> {
 
 /// Starts a draft, prefilled from the applicant's profile and stored papers.
 #[tauri::command]
+#[specta::specta]
 pub async fn draft_new(
     state: State<'_, AppState>,
     procedure: String,
@@ -155,6 +158,7 @@ pub async fn draft_new(
 
 /// Saves a batch of field changes in one transaction; returns the new revision.
 #[tauri::command]
+#[specta::specta]
 pub async fn draft_set(
     state: State<'_, AppState>,
     id: String,
@@ -169,9 +173,10 @@ pub async fn draft_set(
 /// Runs the photo pipeline on the raw body (headers `x-dossier-id`, `x-component`, optional
 /// `x-photo-crop`) and attaches the result.
 #[tauri::command]
+#[specta::specta]
 pub async fn draft_attach_photo(
     state: State<'_, AppState>,
-    request: Request<'_>,
+    request: RawRequest<'_>,
 ) -> Result<AttachedPhoto, ApiError> {
     let id = header(&request, "x-dossier-id")?;
     let component = header(&request, "x-component")?;
@@ -193,6 +198,7 @@ pub async fn draft_attach_photo(
 
 /// Attaches a paper already stored for the applicant.
 #[tauri::command]
+#[specta::specta]
 pub async fn draft_attach_document(
     state: State<'_, AppState>,
     id: String,
@@ -205,6 +211,7 @@ pub async fn draft_attach_document(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn draft_detach(
     state: State<'_, AppState>,
     id: String,
@@ -217,6 +224,7 @@ pub async fn draft_detach(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn draft_check(state: State<'_, AppState>, id: String) -> Result<CheckResult, ApiError> {
     state
         .with_core(move |core| {
@@ -231,6 +239,7 @@ pub async fn draft_check(state: State<'_, AppState>, id: String) -> Result<Check
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn draft_submit(state: State<'_, AppState>, id: String) -> Result<Queued, ApiError> {
     state
         .with_core(move |core| Ok(core.draft_submit(&id)?))
@@ -238,16 +247,19 @@ pub async fn draft_submit(state: State<'_, AppState>, id: String) -> Result<Queu
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn draft_list(state: State<'_, AppState>) -> Result<Vec<DossierOverview>, ApiError> {
     state.with_core(|core| Ok(core.draft_overview()?)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn draft_show(state: State<'_, AppState>, id: String) -> Result<DraftView, ApiError> {
     state.with_core(move |core| view(core, &id)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn draft_delete(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
     state
         .with_core(move |core| Ok(core.draft_delete(&id)?))

@@ -1,7 +1,9 @@
-//! The app's commands, one module per feature. Each command is thin: arguments → `dvc-core` → DTO.
-//! A new command is registered in three more places: `command_list.rs` (permission), the
-//! `generate_handler!` list in `lib.rs`, and `capabilities/default.json`.
+//! The app's commands, one module per feature. Each command is thin: arguments → `dvc-core` → DTO,
+//! `async`, with the core's blocking work on the blocking pool ([`crate::AppState::with_core`]).
+//! A new command is written here and listed once in `command_list.rs`; everything else (invoke
+//! handler, permission, TypeScript bindings) follows from that list.
 
+pub mod after;
 pub mod catalog;
 pub mod dossier;
 pub mod notify;
@@ -9,6 +11,3 @@ pub mod people;
 pub mod photo;
 pub mod shell;
 pub mod sync;
-
-// After submission; kept last so the list stays append-only.
-pub mod after;

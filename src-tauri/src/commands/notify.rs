@@ -31,7 +31,7 @@ pub const KEEP: usize = 20;
 static RAISED: Mutex<VecDeque<Raised>> = Mutex::new(VecDeque::new());
 
 /// One notification the app raised (or tried to).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Raised {
     pub dossier_id: String,
     pub title: String,

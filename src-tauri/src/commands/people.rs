@@ -1,8 +1,7 @@
 //! People, households, documents and CCCD scanning. Thin: arguments → `dvc-core` → DTO.
 //!
 //! Photos arrive as the raw request body (`InvokeBody::Raw`, an `ArrayBuffer`/`Uint8Array` on
-//! the JS side), never as JSON arrays of numbers. Document bytes go back as a raw
-//! `tauri::ipc::Response`.
+//! the JS side), never as JSON arrays of numbers. Document bytes go back raw ([`crate::ipc`]).
 //!
 //! Mobile: on Android/iOS live scanning would use the official barcode-scanner plugin
 //! (`tauri-plugin-barcode-scanner`), added only for mobile targets so the desktop build does not
@@ -29,12 +28,13 @@ use dvc_core::people::{
 use dvc_core::qrscan;
 use dvc_core::CoreError;
 use serde::Serialize;
-use tauri::ipc::{InvokeBody, Request, Response};
+use tauri::ipc::InvokeBody;
 use tauri::State;
 
+use crate::ipc::{Bytes, RawRequest};
 use crate::{blocking, ApiError, AppState};
 
-fn raw_body(request: &Request<'_>) -> Result<Vec<u8>, ApiError> {
+fn raw_body(request: &RawRequest<'_>) -> Result<Vec<u8>, ApiError> {
     match request.body() {
         InvokeBody::Raw(bytes) => Ok(bytes.clone()),
         InvokeBody::Json(_) => Err(ApiError::from(CoreError::invalid(
@@ -45,7 +45,7 @@ fn raw_body(request: &Request<'_>) -> Result<Vec<u8>, ApiError> {
     }
 }
 
-fn header(request: &Request<'_>, name: &str) -> Option<String> {
+fn header(request: &RawRequest<'_>, name: &str) -> Option<String> {
     request
         .headers()
         .get(name)
@@ -54,7 +54,7 @@ fn header(request: &Request<'_>, name: &str) -> Option<String> {
 }
 
 /// A scanned card plus the form it fills (the UI shows both for confirmation).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct ScanResult {
     pub card: CccdData,
     pub form: PersonInput,
@@ -70,13 +70,15 @@ fn scan_result(card: CccdData) -> ScanResult {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn cccd_parse(payload: String) -> Result<ScanResult, ApiError> {
     blocking(move || Ok(scan_result(cccd::parse(&payload).map_err(CoreError::from)?))).await
 }
 
 /// Decodes the QR code in a photo (raw body: the image file's bytes).
 #[tauri::command]
-pub async fn cccd_scan_image(request: Request<'_>) -> Result<ScanResult, ApiError> {
+#[specta::specta]
+pub async fn cccd_scan_image(request: RawRequest<'_>) -> Result<ScanResult, ApiError> {
     let bytes = raw_body(&request)?;
     blocking(move || {
         let scan = qrscan::decode_qr(&bytes, qrscan::DEFAULT_BUDGET).map_err(CoreError::from)?;
@@ -88,6 +90,7 @@ pub async fn cccd_scan_image(request: Request<'_>) -> Result<ScanResult, ApiErro
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn person_check(input: PersonInput) -> Vec<FieldError> {
     match people::check(&input, dvc_core::validate::today()) {
         Ok(_) => Vec::new(),
@@ -96,6 +99,7 @@ pub async fn person_check(input: PersonInput) -> Vec<FieldError> {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn person_list(
     state: State<'_, AppState>,
     query: Option<String>,
@@ -106,11 +110,13 @@ pub async fn person_list(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn person_get(state: State<'_, AppState>, id: String) -> Result<PersonDetail, ApiError> {
     state.with_core(move |core| Ok(core.person(&id)?)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn person_add(
     state: State<'_, AppState>,
     input: PersonInput,
@@ -121,6 +127,7 @@ pub async fn person_add(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn person_update(
     state: State<'_, AppState>,
     id: String,
@@ -132,6 +139,7 @@ pub async fn person_update(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn person_delete(
     state: State<'_, AppState>,
     id: String,
@@ -144,9 +152,10 @@ pub async fn person_delete(
 
 /// Stores a document (raw body: the file's bytes; headers `x-person-id`, `x-kind`).
 #[tauri::command]
+#[specta::specta]
 pub async fn document_add(
     state: State<'_, AppState>,
-    request: Request<'_>,
+    request: RawRequest<'_>,
 ) -> Result<Document, ApiError> {
     let bytes = raw_body(&request)?;
     let person_id = header(&request, "x-person-id").unwrap_or_default();
@@ -161,17 +170,15 @@ pub async fn document_add(
 
 /// A JPEG thumbnail of an image document, as raw bytes.
 #[tauri::command]
-pub async fn document_thumbnail(
-    state: State<'_, AppState>,
-    id: String,
-) -> Result<Response, ApiError> {
-    let bytes = state
-        .with_core(move |core| Ok(core.document_thumbnail(&DocumentId(id), 240)?))
-        .await?;
-    Ok(Response::new(bytes))
+#[specta::specta]
+pub async fn document_thumbnail(state: State<'_, AppState>, id: String) -> Result<Bytes, ApiError> {
+    state
+        .with_core(move |core| Ok(Bytes(core.document_thumbnail(&DocumentId(id), 240)?)))
+        .await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn document_delete(state: State<'_, AppState>, id: String) -> Result<(), ApiError> {
     state
         .with_core(move |core| Ok(core.delete_document(&DocumentId(id))?))
@@ -180,6 +187,7 @@ pub async fn document_delete(state: State<'_, AppState>, id: String) -> Result<(
 
 /// Sets a document's issue and expiry dates (`YYYY-MM-DD`, `YYYY-MM` or `YYYY`; null clears).
 #[tauri::command]
+#[specta::specta]
 pub async fn document_set_dates(
     state: State<'_, AppState>,
     id: String,
@@ -196,11 +204,13 @@ pub async fn document_set_dates(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn household_list(state: State<'_, AppState>) -> Result<Vec<Household>, ApiError> {
     state.with_core(|core| Ok(core.list_households()?)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn household_get(
     state: State<'_, AppState>,
     id: String,
@@ -209,6 +219,7 @@ pub async fn household_get(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn household_add(
     state: State<'_, AppState>,
     name: String,
@@ -220,6 +231,7 @@ pub async fn household_add(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn household_set_member(
     state: State<'_, AppState>,
     household_id: String,
@@ -234,6 +246,7 @@ pub async fn household_set_member(
 
 /// Removes a person from a household (the person stays).
 #[tauri::command]
+#[specta::specta]
 pub async fn household_remove_member(
     state: State<'_, AppState>,
     household_id: String,

@@ -8,8 +8,9 @@ use std::sync::Mutex;
 
 use dvc_core::photo::{self, Crop, PhotoError, Prepared};
 use dvc_core::CoreError;
-use tauri::ipc::{InvokeBody, Request, Response};
+use tauri::ipc::InvokeBody;
 
+use crate::ipc::{Bytes, RawRequest};
 use crate::{blocking, ApiError};
 
 /// Header with the kind: `portrait`, `cccd-front`, `cccd-back`, `document` or a profile id.
@@ -25,7 +26,7 @@ fn api(e: PhotoError) -> ApiError {
     ApiError::from(CoreError::from(e))
 }
 
-fn header(request: &Request<'_>, name: &str) -> Result<Option<String>, ApiError> {
+fn header(request: &RawRequest<'_>, name: &str) -> Result<Option<String>, ApiError> {
     match request.headers().get(name) {
         None => Ok(None),
         Some(v) => v
@@ -36,7 +37,8 @@ fn header(request: &Request<'_>, name: &str) -> Result<Option<String>, ApiError>
 }
 
 #[tauri::command]
-pub async fn photo_prepare(request: Request<'_>) -> Result<Prepared, ApiError> {
+#[specta::specta]
+pub async fn photo_prepare(request: RawRequest<'_>) -> Result<Prepared, ApiError> {
     let kind = header(&request, KIND_HEADER)?.unwrap_or_default();
     let profile = photo::profiles::find(&kind).map_err(api)?;
     let crop = header(&request, CROP_HEADER)?
@@ -60,14 +62,15 @@ pub async fn photo_prepare(request: Request<'_>) -> Result<Prepared, ApiError> {
 
 /// The JPEG of a recent `photo_prepare`, as raw bytes.
 #[tauri::command]
-pub async fn photo_jpeg(sha256: String) -> Result<Response, ApiError> {
+#[specta::specta]
+pub async fn photo_jpeg(sha256: String) -> Result<Bytes, ApiError> {
     let recent = RECENT
         .lock()
         .map_err(|_| ApiError::internal("photo cache poisoned"))?;
     recent
         .iter()
         .find(|(sha, _)| *sha == sha256)
-        .map(|(_, jpeg)| Response::new(jpeg.clone()))
+        .map(|(_, jpeg)| Bytes(jpeg.clone()))
         .ok_or_else(|| {
             ApiError::from(CoreError::NotFound {
                 what: "prepared photo".into(),

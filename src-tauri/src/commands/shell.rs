@@ -7,16 +7,19 @@ use tauri::State;
 use crate::{ApiError, AppState};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn app_info(state: State<'_, AppState>) -> Result<Info, ApiError> {
     state.with_core(|core| Ok(core.info()?)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn settings_get(state: State<'_, AppState>) -> Result<Settings, ApiError> {
     state.with_core(|core| Ok(core.settings()?)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn settings_set(
     state: State<'_, AppState>,
     key: String,
@@ -30,6 +33,7 @@ pub async fn settings_set(
 /// The UI calls this once its first screen is interactive. Under the startup probe the app
 /// reports the time and exits (see `STARTUP_PROBE_ENV`).
 #[tauri::command]
+#[specta::specta]
 pub async fn ui_ready(app: tauri::AppHandle) {
     let ms = crate::elapsed_ms();
     tracing::info!(ms, "first screen interactive");

@@ -58,7 +58,7 @@ impl From<SyncError> for ApiError {
 }
 
 /// The account as the sync screen shows it (no token, no phone number).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SyncAccount {
     pub server: Option<String>,
     pub signed_in: bool,
@@ -66,7 +66,7 @@ pub struct SyncAccount {
 }
 
 /// A dossier in the queue (or set aside) with its live progress.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct QueueItem {
     #[serde(flatten)]
     pub dossier: Tracked,
@@ -77,7 +77,7 @@ pub struct QueueItem {
 }
 
 /// A sent dossier with its procedure's name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SentItem {
     #[serde(flatten)]
     pub dossier: Tracked,
@@ -99,7 +99,7 @@ fn procedure_names(procedure_id: &str) -> (Option<String>, Option<String>) {
 }
 
 /// Everything the sync screen shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SyncStatusView {
     pub account: SyncAccount,
     pub running: bool,
@@ -119,7 +119,7 @@ pub struct SyncStatusView {
 }
 
 /// A dossier whose server state changed in a pass (no personal data: id, code, state).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct StatusChange {
     pub dossier_id: String,
     pub code: Option<String>,
@@ -127,7 +127,7 @@ pub struct StatusChange {
 }
 
 /// Payload of [`DONE_EVENT`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SyncDone {
     pub ok: bool,
     /// The message key when the pass could not run (not signed in, app too old…).
@@ -137,14 +137,14 @@ pub struct SyncDone {
 }
 
 /// Answer of `sync_now`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SyncStarted {
     /// `false`: a pass was already running; its events follow.
     pub started: bool,
 }
 
 /// The sync settings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SyncSettings {
     pub wifi_only: bool,
     /// System notifications for status changes (on by default).
@@ -152,7 +152,8 @@ pub struct SyncSettings {
 }
 
 /// A change of the sync settings: absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, specta::Type)]
+#[serde(default)]
 pub struct SyncSettingsChange {
     pub wifi_only: Option<bool>,
     pub notify: Option<bool>,
@@ -200,11 +201,13 @@ fn wifi_only(core: &Core) -> bool {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_account(state: State<'_, AppState>) -> Result<SyncAccount, ApiError> {
     state.with_core(account).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_login(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -224,6 +227,7 @@ pub async fn sync_login(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_logout(state: State<'_, AppState>) -> Result<SyncAccount, ApiError> {
     state
         .with_core(|core| {
@@ -234,6 +238,7 @@ pub async fn sync_logout(state: State<'_, AppState>) -> Result<SyncAccount, ApiE
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_now(app: AppHandle) -> Result<SyncStarted, ApiError> {
     Ok(SyncStarted {
         started: spawn_pass(app),
@@ -241,6 +246,7 @@ pub async fn sync_now(app: AppHandle) -> Result<SyncStarted, ApiError> {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, ApiError> {
     state.with_core(status_view).await
 }
@@ -288,6 +294,7 @@ fn status_view(core: &Core) -> Result<SyncStatusView, ApiError> {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_retry(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -304,6 +311,7 @@ pub async fn sync_retry(
 
 /// Reads the settings, or changes them when `settings` is given.
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_settings(
     state: State<'_, AppState>,
     settings: Option<SyncSettingsChange>,
@@ -328,12 +336,14 @@ pub async fn sync_settings(
 /// The system notifications raised since the app started (titles only, no personal data), oldest
 /// first. Read-only; lets a test see that a status change was notified.
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_notifications() -> Vec<super::notify::Raised> {
     super::notify::raised()
 }
 
 /// One dossier with its timeline (the `/sync/dossiers/<id>` screen).
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_dossier(
     state: State<'_, AppState>,
     dossier_id: String,
@@ -345,6 +355,7 @@ pub async fn sync_dossier(
 
 /// The sync screen was opened: the badge goes back to zero.
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_seen(state: State<'_, AppState>) -> Result<u32, ApiError> {
     state
         .with_core(|core| {

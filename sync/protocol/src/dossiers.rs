@@ -95,6 +95,7 @@ pub struct DossierManifest {
 
 /// Where a dossier stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DossierState {
@@ -279,6 +280,7 @@ pub fn changed_attachments(old: &DossierManifest, new: &DossierManifest) -> Vec<
 
 /// One thing an officer asks the applicant to add or correct.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "target", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SupplementItem {

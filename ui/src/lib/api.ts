@@ -1,8 +1,9 @@
-// The one place that talks to the Rust side: `call` wraps `invoke`; features build their typed
-// functions on it (e.g. lib/catalog/api.ts). Screens call those typed functions and never
-// `invoke` directly, so the command names and argument shapes live in one place.
+// The one place that talks to the Rust side. `commands` are the typed calls generated from the
+// Rust commands (./bindings.ts: `cargo test -p dvc-app bindings` writes it), one per command,
+// named like it (`commands.after_view(id)`), each failing with an ApiError. Commands that take
+// raw bytes (a photo, a file) are sent with `invokeRaw`, typed by the same bindings.
 import { invoke } from '@tauri-apps/api/core';
-import type { ApiErrorBody, Info, SettingKey, Settings } from './types';
+import { commands as generated, type ApiError as ApiErrorBody } from './bindings';
 
 /** A command failed; `messageKey` is a UI dictionary key, `detail` is for support only. */
 export class ApiError extends Error {
@@ -34,17 +35,42 @@ export function toApiError(e: unknown): ApiError {
   return new ApiError({ code: 'ipc', message_key: 'errors.internal', detail: String(e) });
 }
 
-export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+export type Commands = typeof generated;
+export type CommandName = keyof Commands;
+/** What a command answers. (Not `ReturnType`: it gives `any` for a function taking `never`.) */
+export type Answer<K extends CommandName> = Commands[K] extends (...args: never[]) => Promise<infer R> ? R : never;
+/** The commands that read the raw request body (their generated function takes `never`). */
+export type RawCommandName = {
+  [K in CommandName]: Commands[K] extends (...args: infer P) => unknown ? (P extends [never] ? K : never) : never;
+}[CommandName];
+
+type AnyCommand = (...args: never[]) => Promise<unknown>;
+
+function failingWithApiError<F extends AnyCommand>(f: F): F {
+  return (async (...args: Parameters<F>) => {
+    try {
+      return await f(...args);
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }) as F;
+}
+
+/** The app's commands, typed from Rust; a failure rejects with an ApiError. */
+export const commands: Commands = Object.fromEntries(
+  Object.entries(generated).map(([name, f]) => [name, failingWithApiError(f as AnyCommand)]),
+) as Commands;
+
+/** Calls a command that takes raw bytes as the body (a photo, a file) and its other arguments
+ *  as headers. */
+export async function invokeRaw<K extends RawCommandName>(
+  command: K,
+  body: Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<Answer<K>> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<Answer<K>>(command, body, { headers });
   } catch (e) {
     throw toApiError(e);
   }
 }
-
-export const api = {
-  appInfo: () => call<Info>('app_info'),
-  settingsGet: () => call<Settings>('settings_get'),
-  settingsSet: (key: SettingKey, value: string) => call<Settings>('settings_set', { key, value }),
-  uiReady: () => call<void>('ui_ready'),
-};

@@ -1,6 +1,6 @@
 // A tiny hash router: one screen per route, the route kept in the store so a restart (or the
 // system killing the app) brings the user back to where they were.
-import { api } from './api';
+import { commands } from './api';
 
 export const TABS = ['procedures', 'dossiers', 'people', 'sync', 'settings'] as const;
 export type Tab = (typeof TABS)[number];
@@ -38,7 +38,7 @@ export function navigate(path: string): void {
   route.path = p;
   clearTimeout(saveTimer);
   saveTimer = setTimeout(() => {
-    api.settingsSet('last_route', p).catch(() => {
+    commands.settings_set('last_route', p).catch(() => {
       /* remembering the screen is a convenience; never bother the user with it */
     });
   }, 250);

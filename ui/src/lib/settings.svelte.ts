@@ -1,7 +1,7 @@
 // App-wide preferences: loaded once from the store, applied to the page, saved on change.
-import { api } from './api';
 import { setLang } from './i18n/index.svelte';
-import type { Settings, TextSize, Language } from './types';
+import { commands } from './api';
+import type { Language, Settings, TextSize } from './bindings';
 
 export const TEXT_SIZES: readonly TextSize[] = ['normal', 'large', 'xlarge'];
 
@@ -13,7 +13,7 @@ export function applyToPage(s: Settings): void {
 }
 
 export async function loadPrefs(): Promise<Settings> {
-  const s = await api.settingsGet();
+  const s = await commands.settings_get();
   Object.assign(prefs, s);
   applyToPage(s);
   return s;
@@ -21,10 +21,10 @@ export async function loadPrefs(): Promise<Settings> {
 
 export async function setLanguage(language: Language): Promise<void> {
   applyToPage({ ...prefs, language });
-  Object.assign(prefs, await api.settingsSet('language', language));
+  Object.assign(prefs, await commands.settings_set('language', language));
 }
 
 export async function setTextSize(size: TextSize): Promise<void> {
   applyToPage({ ...prefs, text_size: size });
-  Object.assign(prefs, await api.settingsSet('text_size', size));
+  Object.assign(prefs, await commands.settings_set('text_size', size));
 }

@@ -1,30 +1,6 @@
-// DTOs as the Rust commands return them (serde, snake_case). Keep in step with dvc-core.
+// Shapes the UI adds to the generated ones. The DTOs of the Rust commands are generated into
+// ./bindings.ts; import them from there.
+import type { Settings } from './bindings';
 
-export type Language = 'vi' | 'en';
-export type TextSize = 'normal' | 'large' | 'xlarge';
-export type KeystoreKind = 'os' | 'file' | 'memory';
-
-export interface Settings {
-  language: Language;
-  text_size: TextSize;
-  last_route: string | null;
-}
-
-export type SettingKey = 'language' | 'text_size' | 'last_route';
-
-export interface Info {
-  app_version: string;
-  schema_version: number;
-  data_dir: string;
-  db_file: string;
-  keystore: KeystoreKind;
-  cipher_version: string;
-  counts: Record<string, number>;
-}
-
-/** What every failed command returns. */
-export interface ApiErrorBody {
-  code: string;
-  message_key: string;
-  detail: string;
-}
+/** The keys `settings_set` accepts. */
+export type SettingKey = keyof Settings;

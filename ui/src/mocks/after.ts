@@ -1,12 +1,11 @@
 // Mock handlers for the after-submission commands (src-tauri/src/commands/after.rs), Chromium lane
 // only: one dossier per step (received, fee asked, supplement asked, result ready as a PDF,
 // completed with a postal result), actions answered like the Rust side (queued on the phone).
-import type { AfterView } from '../lib/after/types';
-import type { Tracked } from '../lib/sync/types';
 import { CODE, CODE_QR_SVG, FEE_PAYLOAD, FEE_QR_SVG } from './after-qr';
 import { DRAFT_ID } from './dossier';
 import { handlers as sync } from './sync';
 import { reject, type Handlers } from './util';
+import type { DossierView, ShownState, Tracked } from '../lib/bindings';
 
 export const RECEIVED_ID = '0193a1b2-0000-7000-8000-000000000003';
 export const FEE_ID = '0193a1b2-0000-7000-8000-000000000004';
@@ -14,7 +13,7 @@ export const SUPPLEMENT_ID = DRAFT_ID;
 export const RESULT_ID = '0193a1b2-0000-7000-8000-000000000005';
 export const POSTAL_ID = '0193a1b2-0000-7000-8000-000000000006';
 
-const base = (id: string, state: string, code: string): AfterView => ({
+const base = (id: string, state: ShownState, code: string): DossierView => ({
   dossier_id: id,
   code,
   state,
@@ -23,17 +22,24 @@ const base = (id: string, state: string, code: string): AfterView => ({
   procedure_name_en: 'Ordinary passport issued in Viet Nam',
   agency_code: '000.00.00.H00',
   agency_name: 'Phòng Quản lý xuất nhập cảnh, Công an tỉnh Mẫu',
+  submitted_at: '2026-11-23T01:02:00Z',
   received_at: '2026-11-23T02:30:00Z',
+  updated_at: '2026-11-23T04:00:00Z',
+  quarantine_reason: null,
   working_days: 8,
   processing_text: '8 ngày làm việc',
   processing_text_en: '8 working days',
   code_qr_svg: CODE_QR_SVG,
+  revision: 1,
+  revisions: [],
   fee: null,
   supplement: null,
   result: null,
   rating: null,
   can_cancel: false,
   cancel: 'none',
+  pending_actions: [],
+  pending_label: null,
   timeline: [
     { kind: 'submitted', state: 'queued', at: '2026-11-23T01:02:00Z' },
     { kind: 'received', state: 'received', at: '2026-11-23T02:30:00Z' },
@@ -53,7 +59,7 @@ const fee = {
   paid: false,
 };
 
-const views: Record<string, AfterView> = {
+const views: Record<string, DossierView> = {
   [RECEIVED_ID]: { ...base(RECEIVED_ID, 'received', CODE), can_cancel: true },
   [FEE_ID]: {
     ...base(FEE_ID, 'fee_requested', '000.00.00.H00-261123-0008'),
@@ -81,6 +87,7 @@ const views: Record<string, AfterView> = {
       size: 1400,
       sha256: 'cd'.repeat(32),
       document_id: '01a2f000-0000-7000-8000-0000000000e1',
+      downloaded_bytes: 1400,
       ready_at: '2026-11-28T08:00:00Z',
     },
   },
@@ -90,12 +97,12 @@ const views: Record<string, AfterView> = {
   },
 };
 
-function find(id: unknown): AfterView {
+function find(id: unknown): DossierView {
   return views[String(id)] ?? reject('not_found', 'errors.not_found', 'mock: no such dossier');
 }
 
 /** A one-page PDF with a few lines of Helvetica text (synthetic result paper). */
-export function samplePdf(lines: string[]): Uint8Array {
+export function samplePdf(lines: string[]): Uint8Array<ArrayBuffer> {
   const text = lines
     .map((l, i) => `BT /F1 ${i === 0 ? 20 : 13} Tf 60 ${760 - i * 32} Td (${l.replace(/[()\\]/g, '')}) Tj ET`)
     .join('\n');
@@ -119,7 +126,7 @@ export function samplePdf(lines: string[]): Uint8Array {
   return new TextEncoder().encode(out);
 }
 
-const tracked = (v: AfterView): Tracked => ({
+const tracked = (v: DossierView): Tracked => ({
   id: v.dossier_id,
   procedure_id: v.procedure_id,
   state: v.state,
@@ -132,7 +139,7 @@ const tracked = (v: AfterView): Tracked => ({
   timeline: v.timeline,
 });
 
-export const handlers: Handlers = {
+export const handlers = {
   after_view: (args) => structuredClone(find(args.dossierId)),
   after_claim_payment: (args) => {
     const v = find(args.dossierId);
@@ -176,4 +183,4 @@ export const handlers: Handlers = {
     const v = views[String(args.dossierId)];
     return v && v.dossier_id !== RECEIVED_ID ? tracked(v) : sync.sync_dossier!(args);
   },
-};
+} satisfies Handlers;

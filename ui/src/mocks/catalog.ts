@@ -11,15 +11,8 @@ import portraitSvg from '../../../assets/guides/img/portrait-4x6.svg?raw';
 import documentSvg from '../../../assets/guides/img/document-photo.svg?raw';
 import fileSizeSvg from '../../../assets/guides/img/file-size.svg?raw';
 import fields from '../../../assets/catalog/fields.json';
-import type {
-  FieldFilter,
-  GuideSummary,
-  GuideView,
-  Procedure,
-  ProcedureView,
-  SearchHit,
-} from '../lib/catalog/types';
 import { reject, type Handlers } from './util';
+import type { FieldFilter, GuideSummary, GuideView, Procedure, ProcedureView, SearchHit } from '../lib/bindings';
 
 const procedures = [passport, passportLost, birth, idCard, residence] as unknown as Procedure[];
 const images: Record<string, string> = {
@@ -62,7 +55,7 @@ function view(p: Procedure): ProcedureView {
   };
 }
 
-export const handlers: Handlers = {
+export const handlers = {
   catalog_search: (args) => {
     const query = String(args.query ?? '');
     if (query.length > 200) reject('invalid_input', 'catalog.query_too_long', 'query too long');
@@ -125,4 +118,4 @@ export const handlers: Handlers = {
     }
     return { ...(attachPhotos as unknown as Omit<GuideView, 'images'>), images: used };
   },
-};
+} satisfies Handlers;

@@ -2,26 +2,18 @@
 // real passport form plus the common submission section, two synthetic dossiers (a draft and a
 // queued one) and a simplified `check` (missing required fields and papers).
 import passportForm from '../../../assets/catalog/forms/passport-domestic.json';
-import type {
-  Attachment,
-  Dossier,
-  DossierOverview,
-  FieldValue,
-  FormDef,
-  FormField,
-  Problem,
-  Section,
-} from '../lib/dossier/types';
+import type { FieldValue } from '../lib/dossier/types';
 import { componentVisible, fieldVisible, isEmpty } from '../lib/dossier/steps';
 import { reject, type Handlers } from './util';
+import type { Attachment, Dossier, DossierOverview, Field, FormDef, Problem, Section } from '../lib/bindings';
 
 const now = '2026-11-23T10:00:00.000Z';
 const P1 = '01a2f000-0000-7000-8000-000000000001';
 export const DRAFT_ID = '01a2f000-0000-7000-8000-0000000000d1';
 export const QUEUED_ID = '01a2f000-0000-7000-8000-0000000000d2';
 
-const f = (id: string, kind: FormField['kind'], label: string, label_en: string, required: boolean, extra = {}) =>
-  ({ id, kind, label, label_en, required, ...extra }) as FormField;
+const f = (id: string, kind: Field['kind'], label: string, label_en: string, required: boolean, extra = {}) =>
+  ({ id, kind, label, label_en, required, ...extra }) as Field;
 
 const submission: Section = {
   id: 'submission',
@@ -126,7 +118,7 @@ function check(d: Dossier): Problem[] {
         section: s.id,
       });
     }
-  for (const c of form.components) {
+  for (const c of form.components ?? []) {
     if (!c.required || !componentVisible(form, c, d.values)) continue;
     if (!d.attachments.some((a) => a.component === c.id))
       out.push({ path: `components.${c.id}`, message_key: 'dossier.component_missing', section: 'components' });
@@ -156,7 +148,7 @@ const editable = (id: unknown) => {
   return d;
 };
 
-export const handlers: Handlers = {
+export const handlers = {
   dossier_form: () => ({ form, provinces }),
   draft_new: (args) => {
     const d = dossier(
@@ -180,9 +172,9 @@ export const handlers: Handlers = {
   draft_attach_photo: (args) => {
     // Raw-body commands get no JSON args in the mock: attach to the first empty photo component.
     const d = dossiers.find((x) => x.id === (args as { id?: string }).id) ?? dossiers[0]!;
-    const c = form.components.find((x) => !d.attachments.some((a) => a.component === x.id));
+    const c = (form.components ?? []).find((x) => !d.attachments.some((a) => a.component === x.id));
     if (c) d.attachments.push(att(c.id, 9, false));
-    return { revision: ++d.revision, document_id: 'x', sha256: 'ab'.repeat(32), width: 600, height: 900, bytes: 100000 };
+    return { revision: ++d.revision, document_id: 'x', sha256: 'ab'.repeat(32), width: 600, height: 900, bytes: 100000, checks: [] };
   },
   draft_attach_document: (args) => {
     const d = editable(args.id);
@@ -222,4 +214,4 @@ export const handlers: Handlers = {
     dossiers.splice(dossiers.findIndex((d) => d.id === args.id), 1);
     return null;
   },
-};
+} satisfies Handlers;

@@ -1,7 +1,7 @@
 // Mock handlers for people, households, documents and CCCD scanning (Chromium lane only).
 // Same contracts as src-tauri/src/commands/people.rs. All data synthetic.
-import type { Household, HouseholdDetail, Person, PersonInput, Relation, ScanResult } from '../lib/people/types';
 import { reject, type Handlers } from './util';
+import type { Household, HouseholdDetail, Person, PersonInput, Relation, ScanResult } from '../lib/bindings';
 
 const now = '2026-11-23T10:00:00.000Z';
 const HID = '01a2f000-0000-7000-8000-0000000000a1';
@@ -9,8 +9,8 @@ const HID = '01a2f000-0000-7000-8000-0000000000a1';
 function person(id: string, input: PersonInput): Person {
   return {
     id,
-    full_name: input.full_name,
-    full_name_upper: input.full_name.toUpperCase(),
+    full_name: input.full_name ?? '',
+    full_name_upper: (input.full_name ?? '').toUpperCase(),
     sex: (input.sex as Person['sex']) ?? null,
     date_of_birth: input.date_of_birth ?? null,
     place_of_birth: input.place_of_birth ?? null,
@@ -98,7 +98,7 @@ function check(input: PersonInput): { field: string; message_key: string }[] {
 
 const find = (id: unknown) => people.find((p) => p.id === id) ?? reject('not_found', 'errors.not_found', 'person');
 
-export const handlers: Handlers = {
+export const handlers = {
   person_list: (args) => {
     const q = String(args.query ?? '').toLowerCase();
     return people.filter((p) => !q || p.full_name.toLowerCase().includes(q) || (p.id_number ?? '').includes(q));
@@ -159,4 +159,4 @@ export const handlers: Handlers = {
     return detail(d.id);
   },
   document_set_dates: () => reject('not_found', 'errors.not_found', 'document'),
-};
+} satisfies Handlers;

@@ -2,7 +2,7 @@
 // src-tauri/src/commands/photo.rs). The mock cannot see the request headers, so it answers as
 // for a portrait: it reads the real picture size, crops 2:3 in the centre, and "prepares" the
 // photo by handing the original back as the preview.
-import type { PreparedPhoto } from '../lib/photo/api';
+import type { Prepared } from '../lib/bindings';
 import { reject, type Handlers } from './util';
 
 let last: { sha256: string; bytes: Uint8Array } | null = null;
@@ -14,7 +14,7 @@ async function size(bytes: Uint8Array): Promise<{ w: number; h: number }> {
   return s;
 }
 
-export const handlers: Handlers = {
+export const handlers = {
   photo_prepare: async (args) => {
     const bytes = args as unknown as Uint8Array;
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) reject('photo_empty', 'photo.error_empty', 'empty body');
@@ -28,7 +28,7 @@ export const handlers: Handlers = {
     const height = Math.round((width * 3) / 2);
     const sha256 = `mock${bytes.length.toString(16).padStart(60, '0')}`;
     last = { sha256, bytes };
-    const result: PreparedPhoto = {
+    const result: Prepared = {
       profile: 'portrait_4x6',
       width: 600,
       height: 900,
@@ -53,4 +53,4 @@ export const handlers: Handlers = {
     if (!last || args.sha256 !== last.sha256) return reject('not_found', 'errors.not_found', 'no such photo');
     return last.bytes.slice().buffer;
   },
-};
+} satisfies Handlers;

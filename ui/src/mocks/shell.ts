@@ -1,7 +1,7 @@
 // Mock handlers for the shell's commands (settings, info). Same contracts as
 // src-tauri/src/commands/shell.rs.
-import type { Info, Settings } from '../lib/types';
 import { reject, type Handlers } from './util';
+import type { Info, Settings } from '../lib/bindings';
 
 const settings: Settings = { language: 'vi', text_size: 'normal', last_route: null };
 
@@ -15,7 +15,7 @@ const info: Info = {
   counts: {},
 };
 
-export const handlers: Handlers = {
+export const handlers = {
   app_info: () => info,
   settings_get: () => ({ ...settings }),
   settings_set: (args) => {
@@ -28,5 +28,5 @@ export const handlers: Handlers = {
     else reject('invalid_input', 'errors.setting_value', `bad ${key}`);
     return { ...settings };
   },
-  ui_ready: () => null,
-};
+  ui_ready: () => undefined,
+} satisfies Handlers;

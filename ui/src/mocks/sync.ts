@@ -1,7 +1,7 @@
 // Mock handlers for the sync commands (src-tauri/src/commands/sync.rs): one dossier uploading,
 // one set aside, one sent with a timeline.
-import type { SyncStatusView, Tracked } from '../lib/sync/types';
 import { reject, type Handlers } from './util';
+import type { SyncStatusView, Tracked } from '../lib/bindings';
 
 const sentDossier: Tracked = {
   id: '0193a1b2-0000-7000-8000-000000000003',
@@ -63,7 +63,7 @@ const status: SyncStatusView = {
   sent: [{ ...sentDossier, procedure_name: 'Cấp hộ chiếu phổ thông ở trong nước', procedure_name_en: 'Ordinary passport issuance (in Viet Nam)' }],
 };
 
-export const handlers: Handlers = {
+export const handlers = {
   sync_account: () => ({ ...status.account }),
   sync_login: (args) => {
     if (!String(args.server ?? '').startsWith('https://'))
@@ -99,4 +99,4 @@ export const handlers: Handlers = {
     return 0;
   },
   sync_notifications: () => [],
-};
+} satisfies Handlers;

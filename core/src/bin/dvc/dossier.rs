@@ -200,3 +200,84 @@ fn print_queued(ctx: &Ctx, q: &dvc_core::sync::ActionQueued) -> Result<(), CliEr
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dvc_core::dossier::view::{FeeView, PendingAction, ShownState};
+    use dvc_core::sync::decide::ActionKind;
+    use dvc_protocol::dossiers::DossierState;
+
+    fn view() -> DossierView {
+        DossierView {
+            dossier_id: "d1".into(),
+            code: Some("000.00.00.H00-261123-0001".into()),
+            state: ShownState::Server(DossierState::FeeRequested),
+            procedure_id: "passport-domestic".into(),
+            procedure_name: None,
+            procedure_name_en: None,
+            agency_code: None,
+            agency_name: None,
+            submitted_at: None,
+            received_at: None,
+            updated_at: "2026-11-23T04:00:00Z".into(),
+            quarantine_reason: None,
+            working_days: None,
+            processing_text: None,
+            processing_text_en: None,
+            code_qr_svg: None,
+            revision: 1,
+            revisions: vec![],
+            fee: Some(FeeView {
+                amount_vnd: 200_000,
+                bank_bin: "970415".into(),
+                account_number: "113000000001".into(),
+                account_name: "CONG AN TINH MAU".into(),
+                transfer_note: "000.00.00.H00-261123-0001".into(),
+                requested_at: "2026-11-23T04:00:00Z".into(),
+                qr_payload: None,
+                qr_svg: None,
+                claim: ActionState::Queued,
+                paid: false,
+            }),
+            supplement: None,
+            result: Some(ResultView::Postal {
+                carrier: "VNPost".into(),
+                tracking_number: "EA123456789VN".into(),
+                ready_at: "2026-11-28T08:00:00Z".into(),
+            }),
+            rating: None,
+            can_cancel: true,
+            cancel: ActionState::None,
+            pending_actions: vec![PendingAction {
+                id: "a1".into(),
+                kind: ActionKind::PaymentClaim,
+                state: PendingState::Quarantined,
+                revision: None,
+                attempts: 2,
+                last_error: Some("sync.reason.invalid_transition".into()),
+                created_at: "2026-11-23T05:00:00Z".into(),
+            }],
+            pending_label: None,
+            timeline: vec![],
+        }
+    }
+
+    #[test]
+    fn the_text_names_each_part_of_the_view() {
+        let text = human(&view());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "d1\tfee_requested\t000.00.00.H00-261123-0001\trevision 1"
+        );
+        assert!(lines[1].starts_with("fee: 200000 VND to 970415 113000000001"));
+        assert!(lines[1].ends_with(", transfer report queued"));
+        assert_eq!(lines[2], "result: by post, VNPost EA123456789VN");
+        assert_eq!(
+            lines[3],
+            "action payment_claim set aside (sync.reason.invalid_transition)"
+        );
+        assert_eq!(lines.len(), 4);
+    }
+}

@@ -1,8 +1,9 @@
 // Pure decisions of the after-submission screens (tested in tests/after.test.ts): money and date
 // formatting, the expected result date, which button a dossier's page shows next, and the
 // supplement items' labels.
-import type { ComponentDef, FormDef } from '../dossier/types';
-import type { AfterView, SupplementItem } from './types';
+import type { ComponentDef, DossierView, FormDef, SupplementItem } from '../bindings';
+
+
 
 /** 200000 → "200.000 đ" (Vietnamese grouping with dots); '' for anything not a whole amount ≥ 0. */
 export function formatVnd(amount: number): string {
@@ -63,7 +64,7 @@ export interface NextActions {
 }
 
 /** The buttons a dossier's page shows for its state. */
-export function nextActions(v: AfterView): NextActions {
+export function nextActions(v: DossierView): NextActions {
   const acts: Action[] = [];
   let primary: Action | null = null;
   if (v.state === 'supplement_requested' && v.supplement && v.supplement.resubmit === 'none') primary = 'supplement';
@@ -87,7 +88,7 @@ export function actionPath(dossierId: string, a: Action): string {
 }
 
 /** The message key of an action's button. */
-export function actionKey(a: Action, v: AfterView): string {
+export function actionKey(a: Action, v: DossierView): string {
   if (a === 'fee' && v.fee && v.fee.claim !== 'none') return 'after.action.fee_view';
   return `after.action.${a}`;
 }
@@ -101,7 +102,7 @@ export function itemLabel(item: SupplementItem, form: FormDef | null, en: boolea
     }
     return item.name;
   }
-  const c = form?.components.find((x) => x.id === item.kind);
+  const c = form?.components?.find((x) => x.id === item.kind);
   return c ? (en ? c.name_en || c.name : c.name) : item.kind;
 }
 
@@ -120,8 +121,9 @@ export function reopened(items: SupplementItem[]): { fields: Set<string>; compon
 /** The components a supplement reopens (all of them when none is named). */
 export function reopenedComponents(form: FormDef, items: SupplementItem[]): ComponentDef[] {
   const r = reopened(items);
-  if (!r) return form.components;
-  return form.components.filter((c) => r.components.has(c.id));
+  const all = form.components ?? [];
+  if (!r) return all;
+  return all.filter((c) => r.components.has(c.id));
 }
 
 /** A rating is 1–5 whole stars; a comment at most 1000 characters. */

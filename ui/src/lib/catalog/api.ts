@@ -1,28 +1,4 @@
-// Typed calls for the catalog commands.
-import { call } from '../api';
-import type {
-  FieldFilter,
-  GuideSummary,
-  GuideView,
-  ProcedureView,
-  SearchArgs,
-  SearchHit,
-} from './types';
-
-export const catalogApi = {
-  search: (a: SearchArgs) =>
-    call<SearchHit[]>('catalog_search', {
-      query: a.query,
-      limit: a.limit ?? 20,
-      field: a.field ?? null,
-      level: a.level ?? null,
-      serviceLevel: a.serviceLevel ?? null,
-    }),
-  fields: () => call<FieldFilter[]>('catalog_fields'),
-  show: (id: string) => call<ProcedureView>('catalog_show', { id }),
-  guides: () => call<GuideSummary[]>('guides_list'),
-  guide: (id: string) => call<GuideView>('guide_show', { id }),
-};
+// Helpers of the catalog screens (the catalog commands are generated: ../bindings.ts).
 
 /** An SVG illustration as an `<img>` source: a data URL (the CSP allows `data:` images; scripts
  *  inside an SVG shown through `<img>` never run). */

@@ -1,7 +1,10 @@
 // Pure helpers of the dossier form: which steps it has, which fields show (same rules as the
 // Rust `check`), where a problem is fixed, how the list shows dates and progress.
 import type { PhotoKind } from '../photo/api';
-import type { ComponentDef, Condition, FieldValue, FormDef, FormField, Problem, Section } from './types';
+import type { ComponentDef, Condition, Field, FormDef, Problem, Section, Value } from '../bindings';
+
+/** A dossier's values, as stored or as the form edits them. */
+type Values = { [key in string]: Value };
 
 /** The id of the step holding the dossier's papers and photos (also `Problem.section`). */
 export const COMPONENTS_STEP = 'components';
@@ -15,7 +18,7 @@ export function stepsOf(form: FormDef): Step[] {
   const out: Step[] = form.sections
     .filter((s) => s.id !== SUBMISSION_SECTION)
     .map((s) => ({ kind: 'section', id: s.id, section: s }));
-  if (form.components.length > 0) out.push({ kind: 'components', id: COMPONENTS_STEP });
+  if ((form.components ?? []).length > 0) out.push({ kind: 'components', id: COMPONENTS_STEP });
   const sub = form.sections.find((s) => s.id === SUBMISSION_SECTION);
   if (sub) out.push({ kind: 'section', id: sub.id, section: sub });
   return out;
@@ -48,7 +51,7 @@ export function targetOf(path: string): { kind: 'field' | 'component'; id: strin
 }
 
 /** No value: null, blank text, empty list, unticked box (as `form::is_empty`). */
-export function isEmpty(v: FieldValue | undefined): boolean {
+export function isEmpty(v: Value | undefined): boolean {
   if (v === null || v === undefined) return true;
   if (typeof v === 'string') return v.trim() === '';
   if (Array.isArray(v)) return v.length === 0;
@@ -56,11 +59,11 @@ export function isEmpty(v: FieldValue | undefined): boolean {
   return false;
 }
 
-function same(a: FieldValue | undefined, b: FieldValue | undefined): boolean {
+function same(a: Value | undefined, b: Value | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function holds(c: Condition, values: Record<string, FieldValue>): boolean {
+function holds(c: Condition, values: Values): boolean {
   const v = values[c.field];
   if (isEmpty(v)) return false;
   if (c.equals !== undefined && c.equals !== null) return same(v, c.equals);
@@ -68,7 +71,7 @@ function holds(c: Condition, values: Record<string, FieldValue>): boolean {
   return true;
 }
 
-function fieldById(form: FormDef, id: string): FormField | undefined {
+function fieldById(form: FormDef, id: string): Field | undefined {
   for (const s of form.sections) {
     const f = s.fields.find((x) => x.id === id);
     if (f) return f;
@@ -80,7 +83,7 @@ function fieldById(form: FormDef, id: string): FormField | undefined {
 export function conditionVisible(
   form: FormDef,
   cond: Condition | null | undefined,
-  values: Record<string, FieldValue>,
+  values: Values,
   depth = 0,
 ): boolean {
   if (!cond) return true;
@@ -89,10 +92,10 @@ export function conditionVisible(
   return f ? conditionVisible(form, f.visible_if, values, depth + 1) : true;
 }
 
-export const fieldVisible = (form: FormDef, f: FormField, values: Record<string, FieldValue>) =>
+export const fieldVisible = (form: FormDef, f: Field, values: Values) =>
   conditionVisible(form, f.visible_if, values);
 
-export const componentVisible = (form: FormDef, c: ComponentDef, values: Record<string, FieldValue>) =>
+export const componentVisible = (form: FormDef, c: ComponentDef, values: Values) =>
   conditionVisible(form, c.visible_if, values);
 
 /** The capture kind for a component's photo profile. */
@@ -113,7 +116,7 @@ export function photoKindOf(profile: string | null | undefined): PhotoKind {
 }
 
 /** The native keyboard and input type of a field kind. */
-export function inputOf(kind: FormField['kind']): { type: string; inputmode?: string; autocomplete?: string } {
+export function inputOf(kind: Field['kind']): { type: string; inputmode?: string; autocomplete?: string } {
   switch (kind) {
     case 'date':
       return { type: 'date' };

@@ -1,5 +1,6 @@
 // The form a scan filled in, handed from the scan screen to the form screen ("edit before saving").
-import type { PersonInput } from './types';
+import type { PersonInput } from '../bindings';
+
 
 export const draft = $state<{ form: PersonInput | null }>({ form: null });
 

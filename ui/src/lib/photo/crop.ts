@@ -1,6 +1,7 @@
 // Crop-frame arithmetic for the photo tool, in the upright photo's pixels. Pure functions so
 // they are unit-tested (ui/tests/photo-crop.test.ts); the Rust side checks the crop again.
-import type { PhotoCrop, PhotoKind } from './api';
+import type { Crop } from '../bindings';
+import type { PhotoKind } from './api';
 
 /** Width:height of the frame per kind; null = free shape. Matches assets/photo/profiles.json. */
 export const KIND_ASPECT: Record<PhotoKind, number | null> = {
@@ -16,7 +17,7 @@ export const MIN_SHARE = 0.15;
 const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), Math.max(lo, hi));
 
 /** Moves the frame by (dx, dy), keeping it inside the photo. */
-export function moveCrop(c: PhotoCrop, dx: number, dy: number, w: number, h: number): PhotoCrop {
+export function moveCrop(c: Crop, dx: number, dy: number, w: number, h: number): Crop {
   return {
     ...c,
     x: Math.round(clamp(c.x + dx, 0, w - c.width)),
@@ -27,13 +28,13 @@ export function moveCrop(c: PhotoCrop, dx: number, dy: number, w: number, h: num
 /** Resizes from the bottom-right corner by dx (and dy for a free frame), keeping the aspect and
  *  staying inside the photo. */
 export function resizeCrop(
-  c: PhotoCrop,
+  c: Crop,
   dx: number,
   dy: number,
   w: number,
   h: number,
   aspect: number | null,
-): PhotoCrop {
+): Crop {
   const min = Math.max(1, Math.round(Math.min(w, h) * MIN_SHARE));
   if (aspect === null) {
     return {
@@ -50,6 +51,6 @@ export function resizeCrop(
 }
 
 /** The header value the Rust command reads: `x,y,w,h`. */
-export function cropHeader(c: PhotoCrop): string {
+export function cropHeader(c: Crop): string {
   return [c.x, c.y, c.width, c.height].map((v) => Math.max(0, Math.round(v))).join(',');
 }

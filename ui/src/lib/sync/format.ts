@@ -1,5 +1,5 @@
 // Pure helpers of the sync screen (tested in tests/sync.test.ts).
-import type { Phase } from './types';
+import type { Phase } from '../bindings';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
