@@ -194,11 +194,13 @@ impl<'de> Deserialize<'de> for CatalogDate {
 
 /// Where one fact of a procedure comes from: checked against a page on a day, or not checked
 /// (the app then says «cần kiểm tra tại cơ quan» — check with the agency).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FactCheck {
     Verified {
         source: String,
+        #[cfg_attr(feature = "specta", specta(type = String))]
         verified_at: CatalogDate,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
@@ -215,6 +217,7 @@ impl FactCheck {
 }
 
 /// The provenance of each fact of a procedure (see [`FactCheck`]).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Facts {
@@ -253,9 +256,11 @@ pub struct FeeItem {
     pub text_en: String,
     /// First day this amount applies; `None` only with [`FeeItem::undated_reason`].
     #[serde(default)]
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub valid_from: Option<CatalogDate>,
     /// Last day this amount applies (inclusive); `None` while no end is announced.
     #[serde(default)]
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub valid_until: Option<CatalogDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undated_reason: Option<String>,
@@ -292,6 +297,7 @@ impl Fees {
 }
 
 /// Which e-form the app fills for a procedure.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OnlineForm {
@@ -300,6 +306,7 @@ pub struct OnlineForm {
     pub form: String,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnlineFormKind {

@@ -365,6 +365,25 @@ export type DraftView = {
 	procedure_name: string | null,
 };
 
+/**
+ *  Where one fact of a procedure comes from: checked against a page on a day, or not checked
+ *  (the app then says «cần kiểm tra tại cơ quan» — check with the agency).
+ */
+export type FactCheck = { status: "verified"; source: string; verified_at: string; note?: string | null } | { status: "unverified"; reason: string };
+
+/**  The provenance of each fact of a procedure (see [`FactCheck`]). */
+export type Facts = {
+	/**  The national procedure code, or that there is none. */
+	code: FactCheck,
+	/**  The level and agency that handle it. */
+	level: FactCheck,
+	components: FactCheck,
+	processing_time: FactCheck,
+	/**  Fee status, amounts and their basis (an item may carry its own check). */
+	fees: FactCheck,
+	legal_basis: FactCheck,
+};
+
 export type FeeChannel = "in_person" | "online" | "any";
 
 export type FeeItem = {
@@ -372,6 +391,13 @@ export type FeeItem = {
 	amount_vnd: number | null,
 	text: string,
 	text_en: string,
+	/**  First day this amount applies; `None` only with [`FeeItem::undated_reason`]. */
+	valid_from?: string | null,
+	/**  Last day this amount applies (inclusive); `None` while no end is announced. */
+	valid_until?: string | null,
+	undated_reason?: string | null,
+	/**  This amount's own check, when it was checked apart from the rest of the fees. */
+	check?: FactCheck | null,
 };
 
 export type FeeStatus = "paid" | "free" | "unknown";
@@ -573,6 +599,19 @@ export type LocalState =
 /**  Set aside with a reason; the others keep going. */
 "quarantined";
 
+/**  Which e-form the app fills for a procedure. */
+export type OnlineForm = {
+	kind: OnlineFormKind,
+	/**  Form id; for a bundled form the file name in `forms/` without `.json`. */
+	form: string,
+};
+
+export type OnlineFormKind = 
+/**  Hand-written, `forms/<form>.json`. */
+"bundled" | 
+/**  Built from the procedure's own components. */
+"generated";
+
 export type Outcome = "pass" | "warn" | "fail";
 
 /**  One applicant action still on the phone. */
@@ -711,7 +750,8 @@ export type Procedure = {
 	legal_basis: string[],
 	source: Source[],
 	verified_at: string,
-	online_form?: Value | null,
+	facts: Facts,
+	online_form?: OnlineForm | null,
 	linked: string[] | null,
 };
 
