@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
+use crate::db::FileKind;
+
 /// How finishing an upload went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finalize {
@@ -22,6 +24,17 @@ pub enum Finalize {
     Mismatch,
     /// There is no part file (already finalised, e.g. before a crash).
     NoPart,
+}
+
+/// What became of a file the clean-up asked to delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Deleted.
+    Removed,
+    /// Kept: it was written after the deletion was queued (a fresh copy of the same bytes).
+    Newer,
+    /// There was no such file.
+    Missing,
 }
 
 /// Blob storage.
@@ -45,6 +58,14 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>>;
     /// Stores `data` directly (small files such as console result PDFs); returns its hash.
     async fn put(&self, data: bytes::Bytes) -> std::io::Result<String>;
+    /// Deletes a stored blob or an upload's part file if it was last written before `before`
+    /// (the clean-up: a file written since is a new copy and stays).
+    async fn remove_if_older(
+        &self,
+        kind: FileKind,
+        name: &str,
+        before: std::time::SystemTime,
+    ) -> std::io::Result<Removal>;
 }
 
 /// Filesystem blob storage.
@@ -215,6 +236,34 @@ impl BlobStore for FsBlobStore {
             }
             this.install(&tmp, &sha)?;
             Ok(sha)
+        })
+        .await
+    }
+
+    async fn remove_if_older(
+        &self,
+        kind: FileKind,
+        name: &str,
+        before: std::time::SystemTime,
+    ) -> std::io::Result<Removal> {
+        let path = match kind {
+            FileKind::Blob => self.final_path(name)?,
+            FileKind::Part => self.part(name)?,
+        };
+        blocking(move || {
+            let modified = match std::fs::metadata(&path).and_then(|m| m.modified()) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Removal::Missing),
+                Err(e) => return Err(e),
+            };
+            if modified >= before {
+                return Ok(Removal::Newer);
+            }
+            match std::fs::remove_file(&path) {
+                Ok(()) => Ok(Removal::Removed),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Removal::Missing),
+                Err(e) => Err(e),
+            }
         })
         .await
     }

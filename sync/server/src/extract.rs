@@ -14,12 +14,33 @@ use crate::state::AppState;
 
 /// Reads a body of at most `limit` bytes.
 pub async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the body is larger than {limit} bytes"),
-        )
+    axum::body::to_bytes(body, limit).await.map_err(|err| {
+        if stalled(&err) {
+            tracing::info!("request body stalled; connection dropped");
+            ApiError::new(
+                ErrorCode::Unavailable,
+                "the request body stopped arriving; send it again",
+            )
+        } else {
+            ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the body is larger than {limit} bytes"),
+            )
+        }
     })
+}
+
+/// Whether reading a body failed because the client paused longer than the server allows
+/// ([`crate::config::HttpLimits::body_idle_timeout`]).
+fn stalled(err: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// `400.1` from a serde error, naming the field (`form.ho_ten`, `attachments[0].sha256`).

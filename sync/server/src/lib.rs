@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 pub mod blobstore;
+pub mod cleanup;
 pub mod clock;
 pub mod config;
 pub mod console;

@@ -51,6 +51,12 @@ enum Cmd {
         /// Console cookies without `Secure` (plain HTTP on a non-localhost address; development only).
         #[arg(long, env = "DVC_SYNC_INSECURE_COOKIES")]
         insecure_cookies: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
+        /// Token a Prometheus scraper sends as `Authorization: Bearer …` to read `/metrics`
+        /// (at least 24 characters; prefer the environment variable). Without it `/metrics` is off.
+        #[arg(long, env = "DVC_SYNC_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -67,11 +73,57 @@ enum Cmd {
         #[command(subcommand)]
         cmd: UserCmd,
     },
-    /// Create the demo agency, officer, citizen and volunteer (synthetic; passwords reset).
+    /// Create the demo agency, officer, citizen and volunteer (synthetic) in an empty database.
     DemoSeed {
         #[command(flatten)]
         db: DbArgs,
+        /// Seed a database that holds other data too, and give the demo logins their published
+        /// passwords again. Never on a real service.
+        #[arg(long)]
+        force: bool,
     },
+}
+
+#[derive(clap::Args, Clone)]
+struct LimitArgs {
+    /// Seconds a client may take to send a request's headers (also how long an idle connection
+    /// stays open).
+    #[arg(long, env = "DVC_SYNC_HEADER_TIMEOUT_S", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_s: u64,
+    /// Longest pause, in seconds, inside a request body.
+    #[arg(long, env = "DVC_SYNC_BODY_TIMEOUT_S", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout_s: u64,
+    /// Longest time, in seconds, to answer one request (the event long-poll excepted).
+    #[arg(long, env = "DVC_SYNC_REQUEST_TIMEOUT_S", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout_s: u64,
+    /// Connections served at once.
+    #[arg(long, env = "DVC_SYNC_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Minutes between clean-up passes (0: no clean-up).
+    #[arg(long, env = "DVC_SYNC_CLEANUP_INTERVAL_MIN", default_value_t = 60)]
+    cleanup_interval_min: u64,
+    /// Hours an upload may stay without new bytes before it is removed.
+    #[arg(long, env = "DVC_SYNC_KEEP_UPLOADS_HOURS", default_value_t = 48, value_parser = clap::value_parser!(u64).range(1..=87_600))]
+    keep_uploads_hours: u64,
+    /// Days attachment files are kept after their dossier is finished (0: keep forever).
+    #[arg(long, env = "DVC_SYNC_KEEP_FINISHED_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(0..=36_500))]
+    keep_finished_days: u64,
+}
+
+impl LimitArgs {
+    fn apply(&self, cfg: &mut Config) {
+        use std::time::Duration;
+        const HOUR_MS: i64 = 3600 * 1000;
+        let ms = |hours: u64| i64::try_from(hours).unwrap_or(i64::MAX / HOUR_MS) * HOUR_MS;
+        cfg.http.header_read_timeout = Duration::from_secs(self.header_timeout_s);
+        cfg.http.body_idle_timeout = Duration::from_secs(self.body_timeout_s);
+        cfg.http.request_timeout = Duration::from_secs(self.request_timeout_s);
+        cfg.http.max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
+        cfg.retention.interval = Duration::from_secs(self.cleanup_interval_min.saturating_mul(60));
+        cfg.retention.open_upload_ms = ms(self.keep_uploads_hours);
+        cfg.retention.finished_attachments_ms =
+            (self.keep_finished_days > 0).then(|| ms(self.keep_finished_days.saturating_mul(24)));
+    }
 }
 
 #[derive(Subcommand)]
@@ -156,16 +208,29 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_blob_mb,
             quota_mb,
             insecure_cookies,
+            limits,
+            metrics_token,
         } => {
+            let metrics_token = match metrics_token.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(t) => Some(dvc_sync::config::MetricsToken::new(t).ok_or_else(|| {
+                    format!(
+                        "the metrics token must be at least {} printable characters without spaces",
+                        dvc_sync::config::MetricsToken::MIN_LEN
+                    )
+                })?),
+            };
             let database = dvc_sync::db::open(&db.db)
                 .await
                 .map_err(|e| e.to_string())?;
-            let cfg = Config {
+            let mut cfg = Config {
                 max_blob_bytes: max_blob_mb * 1024 * 1024,
                 account_quota_bytes: quota_mb * 1024 * 1024,
                 secure_cookies: !insecure_cookies,
+                metrics_token,
                 ..Config::default()
             };
+            limits.apply(&mut cfg);
             let state = dvc_sync::server::build_state(
                 database,
                 &blobs,
@@ -290,19 +355,32 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{} {} created (id {})", a.role.as_str(), a.login, a.id);
             Ok(())
         }
-        Cmd::DemoSeed { db } => {
+        Cmd::DemoSeed { db, force } => {
+            use dvc_sync::seed::SeedPlan;
             let database = dvc_sync::db::open(&db.db)
                 .await
                 .map_err(|e| e.to_string())?;
-            let seeded = dvc_sync::seed::demo_seed(&database, system_now_ms())
+            let done = dvc_sync::seed::demo_seed_guarded(&database, system_now_ms(), force)
                 .await
                 .map_err(|e| e.to_string())?;
+            match done {
+                SeedPlan::Refuse => {
+                    return Err(
+                        "this database already holds accounts or agencies: demo logins with \
+                         published passwords do not belong in it (use --force only on a \
+                         throwaway database)"
+                            .into(),
+                    )
+                }
+                SeedPlan::AlreadySeeded => println!("demo data already there; nothing changed"),
+                SeedPlan::Seed => {}
+            }
             println!(
                 "demo agency {} — {}",
                 dvc_sync::seed::DEMO_AGENCY,
                 dvc_sync::seed::DEMO_AGENCY_NAME
             );
-            for (role, login, password) in seeded.accounts {
+            for (role, login, password) in dvc_sync::seed::demo_accounts() {
                 println!(
                     "  {:<9} login {:<12} password {}",
                     role.as_str(),

@@ -1,5 +1,7 @@
 //! `dvc-sync demo-seed`: a demo agency, officer, citizen and volunteer (synthetic data only) so the
-//! README's run command has someone to log in as. Safe to repeat: passwords are reset.
+//! README's run command has someone to log in as. The command seeds only an empty database (or
+//! finds its own seed there and changes nothing); anything else needs `--force`, because seeding
+//! gives the demo logins their published passwords.
 
 use dvc_protocol::auth::Role;
 
@@ -55,7 +57,65 @@ async fn ensure(
     }
 }
 
-/// Seeds the demo data.
+/// What `demo-seed` will do, from what the database holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedPlan {
+    /// Create the demo agency and accounts (and reset the demo passwords, if forced).
+    Seed,
+    /// The demo accounts are all there: change nothing.
+    AlreadySeeded,
+    /// Other data is there: refuse (demo logins with published passwords do not belong in it).
+    Refuse,
+}
+
+/// Decides [`SeedPlan`]: `accounts` in the database, of which `demo_accounts` are the demo logins,
+/// and `other_agencies` agencies besides the demo one.
+pub fn plan(accounts: i64, demo_accounts: usize, other_agencies: usize, force: bool) -> SeedPlan {
+    if force || (accounts == 0 && other_agencies == 0) {
+        SeedPlan::Seed
+    } else if demo_accounts == DEMO_LOGINS.len() {
+        SeedPlan::AlreadySeeded
+    } else {
+        SeedPlan::Refuse
+    }
+}
+
+const DEMO_LOGINS: [&str; 3] = [DEMO_OFFICER.0, DEMO_CITIZEN.0, DEMO_VOLUNTEER.0];
+
+/// The demo accounts as `(role, login, password)`.
+pub fn demo_accounts() -> Vec<(Role, &'static str, &'static str)> {
+    vec![
+        (Role::Officer, DEMO_OFFICER.0, DEMO_OFFICER.1),
+        (Role::Citizen, DEMO_CITIZEN.0, DEMO_CITIZEN.1),
+        (Role::Volunteer, DEMO_VOLUNTEER.0, DEMO_VOLUNTEER.1),
+    ]
+}
+
+/// The `demo-seed` command: migrates, looks at what is there, and seeds only as [`plan`] allows.
+pub async fn demo_seed_guarded(db: &Db, now: i64, force: bool) -> DbResult<SeedPlan> {
+    db.migrate().await?;
+    let accounts = db.count_accounts().await?;
+    let mut demo = 0;
+    for login in DEMO_LOGINS {
+        if db.account_by_login(login).await?.is_some() {
+            demo += 1;
+        }
+    }
+    let other_agencies = db
+        .agencies()
+        .await?
+        .iter()
+        .filter(|(code, _)| code != DEMO_AGENCY)
+        .count();
+    let decision = plan(accounts, demo, other_agencies, force);
+    if decision == SeedPlan::Seed {
+        demo_seed(db, now).await?;
+    }
+    Ok(decision)
+}
+
+/// Seeds the demo data unconditionally (test harnesses on a fresh database); existing demo logins
+/// get their published passwords back.
 pub async fn demo_seed(db: &Db, now: i64) -> DbResult<Seeded> {
     db.migrate().await?;
     db.upsert_agency(DEMO_AGENCY, DEMO_AGENCY_NAME, now).await?;
@@ -99,10 +159,27 @@ pub async fn demo_seed(db: &Db, now: i64) -> DbResult<Seeded> {
     )
     .await?;
     Ok(Seeded {
-        accounts: vec![
-            (Role::Officer, DEMO_OFFICER.0, DEMO_OFFICER.1),
-            (Role::Citizen, DEMO_CITIZEN.0, DEMO_CITIZEN.1),
-            (Role::Volunteer, DEMO_VOLUNTEER.0, DEMO_VOLUNTEER.1),
-        ],
+        accounts: demo_accounts(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_only_an_empty_database_unless_forced() {
+        assert_eq!(plan(0, 0, 0, false), SeedPlan::Seed);
+        // its own seed: nothing to do, passwords untouched (also with accounts registered since)
+        assert_eq!(plan(3, 3, 0, false), SeedPlan::AlreadySeeded);
+        assert_eq!(plan(7, 3, 0, false), SeedPlan::AlreadySeeded);
+        // someone else's data
+        assert_eq!(plan(1, 0, 0, false), SeedPlan::Refuse);
+        assert_eq!(plan(0, 0, 1, false), SeedPlan::Refuse);
+        assert_eq!(plan(4, 2, 0, false), SeedPlan::Refuse);
+        assert_eq!(plan(1, 1, 0, false), SeedPlan::Refuse);
+        // forced: always
+        assert_eq!(plan(9, 0, 2, true), SeedPlan::Seed);
+        assert_eq!(plan(3, 3, 0, true), SeedPlan::Seed);
+    }
 }

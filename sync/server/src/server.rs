@@ -3,19 +3,25 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::MatchedPath;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath};
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use dvc_protocol::{ErrorBody, ErrorCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutBody;
 use tower_http::trace::TraceLayer;
 
 use crate::blobstore::FsBlobStore;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, HttpLimits};
 use crate::db::{Db, DbError};
 use crate::otp::OtpSender;
 use crate::state::AppState;
@@ -91,6 +97,10 @@ pub fn app(state: AppState) -> Router {
         .merge(console)
         .fallback(crate::api::not_found)
         .method_not_allowed_fallback(crate::api::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 // Route templates only: never the concrete URI (ids) or query (search text).
@@ -132,23 +142,138 @@ impl RunningServer {
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves.
+///
+/// Our own accept loop rather than `axum::serve`, for what that one does not offer: a header-read
+/// timeout (which also closes idle kept-alive connections), a pause limit on request bodies, and a
+/// cap on open connections ([`crate::config::HttpLimits`]). The per-request timeout is a layer of
+/// [`app`]. At the cap the loop stops accepting, so further clients wait in the kernel's listen
+/// queue instead of being served slowly.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let st = state.clone();
-    let router = app(state);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: finishing in-flight requests");
-        st.feed.shut_down();
-    })
-    .await
+    let limits = state.cfg.http;
+    let router = app(state.clone());
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let cleanup = tokio::spawn(crate::cleanup::run_periodically(
+        state.clone(),
+        stop_rx.clone(),
+    ));
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break, // the semaphore is never closed
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        while connections.try_join_next().is_some() {}
+        let _ = stream.set_nodelay(true);
+        connections.spawn(serve_connection(
+            stream,
+            remote,
+            router.clone(),
+            limits,
+            stop_rx.clone(),
+            slot,
+        ));
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+    drop(listener);
+    state.feed.shut_down();
+    let _ = stop_tx.send(true);
+    while connections.join_next().await.is_some() {}
+    let _ = cleanup.await;
+    Ok(())
+}
+
+/// One HTTP/1.1 connection, until the client leaves, a timeout fires or the server stops (then
+/// the request in flight is finished first).
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    remote: SocketAddr,
+    router: Router,
+    limits: HttpLimits,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    _slot: OwnedSemaphorePermit,
+) {
+    let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+        let mut req = req.map(|body| Body::new(TimeoutBody::new(limits.body_idle_timeout, body)));
+        req.extensions_mut().insert(ConnectInfo(remote));
+        router.clone().oneshot(req)
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let mut stopping = *stop.borrow();
+    if stopping {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(err) = result {
+                    // Timeouts, resets, malformed requests: the client's business, not ours.
+                    tracing::debug!(error = %err, "connection closed with an error");
+                }
+                break;
+            }
+            changed = stop.changed(), if !stopping => {
+                stopping = true;
+                if changed.is_err() || *stop.borrow() {
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+}
+
+/// Routes whose answer may legitimately take long: the event long-poll (its wait is bounded by
+/// [`dvc_protocol::events::MAX_WAIT_S`]).
+const LONG_POLL_PATHS: &[&str] = &[dvc_protocol::paths::EVENTS];
+
+/// Answers `503.1` when a request takes longer than [`HttpLimits::request_timeout`] (the long-poll
+/// excepted). The handler is dropped: every handler is safe to stop at an await point (writes are
+/// single transactions; an upload chunk not yet recorded is cut off at the next write).
+async fn request_timeout(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if LONG_POLL_PATHS.contains(&req.uri().path()) {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(st.cfg.http.request_timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!("request timed out");
+            crate::error::ApiError::new(
+                ErrorCode::Unavailable,
+                "the request took too long; try again",
+            )
+            .into_response()
+        }
+    }
 }
 
 /// Binds `addr` (port 0 for any) and serves in the background.

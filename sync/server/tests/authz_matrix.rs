@@ -123,6 +123,29 @@ async fn authorization_matrix(b: Backend) {
     let mut mv = manifest(AGENCY_X, &[]);
     mv["on_behalf_of"] = json!({"citizen_phone": a.phone});
     let d_v = h.submit_ok(&v.token, &mv).await.dossier_uuid;
+    // D_W: V submitted it for citizen W, who then withdrew the consent. V keeps only the receipt.
+    let w = h.user(Role::Citizen).await;
+    let (_, c) = h
+        .json(
+            Method::POST,
+            "/v1/consents",
+            Some(&w.token),
+            Some(json!({"volunteer_phone": v.phone})),
+        )
+        .await;
+    let c_w = c["consent_id"].as_str().unwrap().to_owned();
+    let mut m_w = manifest(AGENCY_X, &[]);
+    m_w["on_behalf_of"] = json!({"citizen_phone": w.phone});
+    let d_w = h.submit_ok(&v.token, &m_w).await.dossier_uuid;
+    let (s, _) = h
+        .json(
+            Method::DELETE,
+            &format!("/v1/consents/{c_w}"),
+            Some(&w.token),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, toks) = h
         .json(Method::GET, "/v1/auth/tokens", Some(&a.token), None)
         .await;
@@ -144,12 +167,13 @@ async fn authorization_matrix(b: Backend) {
             body: None,
             expect: [200, 200, 200, 200, 200, 200, 200],
         },
+        // No metrics token configured: the route does not exist for anyone (metrics_access.rs).
         Row {
             method: Method::GET,
             template: "/metrics",
             path: "/metrics".into(),
             body: None,
-            expect: [200, 200, 200, 200, 200, 200, 200],
+            expect: [404, 404, 404, 404, 404, 404, 404],
         },
         Row {
             method: Method::POST,
@@ -362,6 +386,58 @@ async fn authorization_matrix(b: Backend) {
             body: Some(json!({"stars": 5})),
             expect: [401, 409, 404, 409, 403, 403, 403],
         },
+        // Consent withdrawn: D_W is gone for V (its officer still sees it); V's repeat of its
+        // own submission still gets the receipt.
+        Row {
+            method: Method::GET,
+            template: "/v1/dossiers/{dossier_uuid}",
+            path: format!("/v1/dossiers/{d_w}"),
+            body: None,
+            expect: [401, 404, 404, 404, 200, 404, 403],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/dossiers/{dossier_uuid}/revisions",
+            path: format!("/v1/dossiers/{d_w}/revisions"),
+            body: None,
+            expect: [401, 404, 404, 404, 200, 404, 403],
+        },
+        Row {
+            method: Method::PUT,
+            template: "/v1/dossiers/{dossier_uuid}",
+            path: format!("/v1/dossiers/{d_w}"),
+            body: Some(m_w.clone()),
+            // citizens may not submit on behalf of anyone (400); officers and admins may not submit
+            expect: [401, 400, 400, 201, 403, 403, 403],
+        },
+        Row {
+            method: Method::PUT,
+            template: "/v1/dossiers/{dossier_uuid}/revisions/{revision}",
+            path: format!("/v1/dossiers/{d_w}/revisions/2"),
+            body: Some(m_w.clone()),
+            expect: [401, 404, 404, 404, 403, 403, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/dossiers/{dossier_uuid}/payment-claim",
+            path: format!("/v1/dossiers/{d_w}/payment-claim"),
+            body: Some(json!({"amount_vnd": 200000})),
+            expect: [401, 404, 404, 404, 403, 403, 403],
+        },
+        Row {
+            method: Method::PUT,
+            template: "/v1/dossiers/{dossier_uuid}/rating",
+            path: format!("/v1/dossiers/{d_w}/rating"),
+            body: Some(json!({"stars": 5})),
+            expect: [401, 404, 404, 404, 403, 403, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/dossiers/{dossier_uuid}/cancel",
+            path: format!("/v1/dossiers/{d_w}/cancel"),
+            body: Some(json!({})),
+            expect: [401, 404, 404, 404, 403, 403, 403],
+        },
         Row {
             method: Method::GET,
             template: "/v1/events",
@@ -438,6 +514,19 @@ async fn authorization_matrix(b: Backend) {
         failures.join("\n")
     );
 
+    // A withdrawn consent: V's list and feed no longer hold D_W; the officer's feed still does.
+    let (_, l) = h
+        .json(Method::GET, "/v1/dossiers", Some(&v.token), None)
+        .await;
+    assert!(!l.to_string().contains(&d_w), "V sees D_W in the list");
+    let (_, e) = h
+        .json(Method::GET, "/v1/events", Some(&v.token), None)
+        .await;
+    assert!(!e.to_string().contains(&d_w), "V sees D_W in the feed");
+    let (_, e) = h
+        .json(Method::GET, "/v1/events", Some(&ox.token), None)
+        .await;
+    assert!(e.to_string().contains(&d_w));
     // Lists and feeds never leak: B, OfficerY and the volunteer see none of A's own dossier.
     for (who, t) in [
         (CitizenB, &bb.token),

@@ -159,7 +159,8 @@ async fn staff_and_agencies_from_the_command_line() {
         Some("whatever1\n"),
     );
     assert!(!ok && err.contains("officer or admin"), "{err}");
-    let (ok, out, _) = dvc(&["demo-seed", "--db", &db], None);
+    // This database holds a real-looking officer: seeding it needs --force (see cli_demo_seed.rs).
+    let (ok, out, _) = dvc(&["demo-seed", "--db", &db, "--force"], None);
     assert!(ok && out.contains("canbo.demo"), "{out}");
     let (ok, _, _) = dvc(&["demo-seed", "--db", &db], None);
     assert!(ok, "demo-seed is repeatable");

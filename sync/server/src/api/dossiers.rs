@@ -212,9 +212,9 @@ pub async fn put(
                 Some(id) => Some(id),
                 None => {
                     // A repeat of an accepted submission gets the same answer even if the consent
-                    // was withdrawn since.
-                    if let Some(d) = st.db.dossier(&Scope::Party(me.id.clone()), &uuid).await? {
-                        if d.submitter_id == me.id && d.content_hash == content_hash {
+                    // was withdrawn since: the receipt is all the volunteer keeps.
+                    if let Some(d) = st.db.submitted_dossier(&me.id, &uuid).await? {
+                        if d.content_hash == content_hash {
                             return Ok((StatusCode::CREATED, Json(receipt(&d))));
                         }
                     }

@@ -1,12 +1,12 @@
 //! `/healthz` and `/metrics`.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use dvc_protocol::ErrorBody;
+use dvc_protocol::{ErrorBody, ErrorCode};
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Health: the database answers.
@@ -31,13 +31,30 @@ pub async fn healthz(State(st): State<AppState>) -> ApiResult<Json<Health>> {
     }))
 }
 
-/// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
+/// Prometheus metrics, for a scraper holding the metrics token (`--metrics-token`). Without a
+/// configured token the route does not exist (`404.1`); with one, a missing or wrong token is
+/// `401.1`. Counters carry no personal data, but they tell an outsider how busy the service is and
+/// when it fails.
+#[utoipa::path(get, path = "/metrics", tag = "ops", security(("bearer" = [])),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = &st.cfg.metrics_token else {
+        return ApiError::not_found().into_response();
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !presented.is_some_and(|p| token.matches(p.trim())) {
+        return ApiError::new(ErrorCode::Unauthenticated, "the metrics token is required")
+            .into_response();
+    }
     let body = st.metrics.render(st.feed.latest(), st.db.backend());
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         body,
     )
+        .into_response()
 }

@@ -113,6 +113,14 @@ macro_rules! migrations {
                     "/0002_after_submission.sql"
                 )),
             ),
+            (
+                4,
+                include_str!(concat!(
+                    "../../migrations/",
+                    $dialect,
+                    "/0004_retention.sql"
+                )),
+            ),
         ]
     };
 }

@@ -18,6 +18,7 @@
 #[cfg(test)]
 mod conformance;
 mod dialect;
+pub mod pgtls;
 pub mod postgres;
 mod rows;
 mod sql;
@@ -463,6 +464,66 @@ pub struct DossierFilter {
     pub limit: i64,
 }
 
+/// What the clean-up removes: rows older than these Unix-ms cut-offs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cutoffs {
+    /// Uploads with no new bytes since.
+    pub uploads_idle_since: i64,
+    /// Registrations that expired before.
+    pub registrations_expired_before: i64,
+    /// Tokens that expired or were revoked before.
+    pub tokens_dead_before: i64,
+    /// Blobs no one needs since (see [`Database::expire`]); `None` keeps every blob.
+    pub blobs_unused_since: Option<i64>,
+    /// Most blobs dropped in one pass.
+    pub blob_limit: i64,
+}
+
+/// What one clean-up pass removed from the database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expired {
+    /// Upload rows (their part files are queued for deletion).
+    pub uploads: u64,
+    /// Registration rows.
+    pub registrations: u64,
+    /// Token rows.
+    pub tokens: u64,
+    /// Blob rows with their links and owners (their files are queued for deletion).
+    pub blobs: u64,
+}
+
+/// Which file a queued deletion is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A stored blob, named by its SHA-256.
+    Blob,
+    /// An upload's part file, named by the upload id.
+    Part,
+}
+
+impl FileKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Blob => "blob",
+            FileKind::Part => "part",
+        }
+    }
+}
+
+/// A queued file deletion that is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDeletion {
+    /// Blob or part file.
+    pub kind: FileKind,
+    /// SHA-256 or upload id.
+    pub name: String,
+    /// When its row was removed (Unix ms).
+    pub queued_at: i64,
+    /// A row for the same file exists again (the same bytes were uploaded since): keep the file.
+    pub in_use: bool,
+}
+
 /// The storage interface of the server.
 #[async_trait]
 pub trait Database: Send + Sync + 'static {
@@ -492,6 +553,8 @@ pub trait Database: Send + Sync + 'static {
     async fn account_by_login(&self, login: &str) -> DbResult<Option<Account>>;
     /// By id.
     async fn account_by_id(&self, id: &str) -> DbResult<Option<Account>>;
+    /// How many accounts exist.
+    async fn count_accounts(&self) -> DbResult<i64>;
     /// Replaces the password hash (e.g. `user add` over an existing staff login, or a rehash).
     async fn set_password(&self, account_id: &str, password_hash: &str) -> DbResult<()>;
 
@@ -586,6 +649,9 @@ pub trait Database: Send + Sync + 'static {
     async fn submit_dossier(&self, d: &NewDossier) -> DbResult<SubmitOutcome>;
     /// A dossier in scope.
     async fn dossier(&self, scope: &Scope, uuid: &str) -> DbResult<Option<Dossier>>;
+    /// A dossier this account submitted, whether or not it may still see it (a volunteer whose
+    /// consent was withdrawn keeps the receipt of what it sent, nothing more).
+    async fn submitted_dossier(&self, submitter_id: &str, uuid: &str) -> DbResult<Option<Dossier>>;
     /// Dossiers in scope, newest first.
     async fn list_dossiers(&self, scope: &Scope, filter: &DossierFilter) -> DbResult<Vec<Dossier>>;
     /// Applies a state change with its event and audit row, in one transaction.
@@ -615,6 +681,17 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<RateOutcome>;
     /// A dossier's rating.
     async fn rating(&self, uuid: &str) -> DbResult<Option<RatingRow>>;
+
+    // ---- clean-up
+    /// Removes, in one transaction, the rows the retention policy no longer keeps, and queues the
+    /// deletion of their files (stamped `now`).
+    async fn expire(&self, cut: &Cutoffs, now: i64) -> DbResult<Expired>;
+    /// File deletions queued before `before`, at most `limit`.
+    async fn due_file_deletions(&self, before: i64, limit: i64) -> DbResult<Vec<FileDeletion>>;
+    /// Takes a deletion off the queue (done, or not needed).
+    async fn file_deletion_done(&self, kind: FileKind, name: &str) -> DbResult<()>;
+    /// Queues the deletion of a file again, stamped `now` (its file was newer than its removal).
+    async fn requeue_file_deletion(&self, kind: FileKind, name: &str, now: i64) -> DbResult<()>;
 }
 
 /// Shared handle.
@@ -641,6 +718,14 @@ pub(crate) fn parse_role(s: &str) -> DbResult<Role> {
 
 pub(crate) fn parse_state(s: &str) -> DbResult<DossierState> {
     DossierState::parse(s).ok_or_else(|| DbError::Corrupt(format!("state {s:?}")))
+}
+
+pub(crate) fn parse_file_kind(s: &str) -> DbResult<FileKind> {
+    match s {
+        "blob" => Ok(FileKind::Blob),
+        "part" => Ok(FileKind::Part),
+        other => Err(DbError::Corrupt(format!("file kind {other:?}"))),
+    }
 }
 
 pub(crate) fn parse_kind(s: &str) -> DbResult<TokenKind> {

@@ -6,7 +6,6 @@
 //! committed in groups by one writer task (one WAL flush for many).
 
 use std::error::Error;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -52,6 +51,20 @@ struct SubmitJob {
     reply: tokio::sync::oneshot::Sender<DbResult<SubmitOutcome>>,
 }
 
+/// A pool error with its causes: deadpool says only "Error occurred while creating a new object",
+/// the server's reason (a refused `pg_hba.conf` line, a certificate that does not verify) is
+/// further down the chain.
+fn pool_error(err: impl Error) -> DbError {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    DbError::Pool(text)
+}
+
 fn e(context: &'static str) -> impl FnOnce(tokio_postgres::Error) -> DbError {
     move |source| DbError::Postgres { context, source }
 }
@@ -95,10 +108,7 @@ async fn writer_loop(pool: Pool, mut rx: tokio::sync::mpsc::Receiver<SubmitJob>)
 }
 
 async fn run_batch(pool: &Pool, dossiers: &[&NewDossier]) -> DbResult<Vec<SubmitOutcome>> {
-    let mut client = pool
-        .get()
-        .await
-        .map_err(|err| DbError::Pool(err.to_string()))?;
+    let mut client = pool.get().await.map_err(pool_error)?;
     let tx = client.transaction().await.map_err(e("begin"))?;
     lock(&tx, Txn::Events).await?;
     let mut out = Vec::with_capacity(dossiers.len());
@@ -125,14 +135,25 @@ async fn lock(tx: &deadpool_postgres::Transaction<'_>, txn: Txn) -> DbResult<()>
 }
 
 impl Store<Postgres> {
-    /// Connects a pool (16 connections) to `url`.
+    /// Connects a pool (16 connections) to `url`, over TLS as its `sslmode` says (see
+    /// [`super::pgtls`]: required by default for hosts other than this machine).
     pub async fn connect(url: &str) -> DbResult<PgDb> {
-        let cfg =
-            tokio_postgres::Config::from_str(url).map_err(|err| DbError::Url(err.to_string()))?;
-        Self::with_config(cfg).await
+        let plan = super::pgtls::plan(url)?;
+        let manager = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let mgr = match super::pgtls::client_config(&plan)? {
+            Some(tls) => Manager::from_config(
+                plan.config,
+                tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+                manager,
+            ),
+            None => Manager::from_config(plan.config, NoTls, manager),
+        };
+        Self::with_manager(mgr).await
     }
 
-    /// Connects a pool (16 connections) as `cfg` says.
+    /// Connects a pool (16 connections) as `cfg` says, without TLS.
     pub async fn with_config(cfg: tokio_postgres::Config) -> DbResult<PgDb> {
         let mgr = Manager::from_config(
             cfg,
@@ -141,10 +162,14 @@ impl Store<Postgres> {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
+        Self::with_manager(mgr).await
+    }
+
+    async fn with_manager(mgr: Manager) -> DbResult<PgDb> {
         let pool = Pool::builder(mgr)
             .max_size(16)
             .build()
-            .map_err(|err| DbError::Pool(err.to_string()))?;
+            .map_err(pool_error)?;
         let (writer, rx) = tokio::sync::mpsc::channel(1024);
         tokio::spawn(writer_loop(pool.clone(), rx));
         let db = Store {
@@ -157,10 +182,7 @@ impl Store<Postgres> {
 
 impl Postgres {
     async fn client(&self) -> DbResult<deadpool_postgres::Client> {
-        self.pool
-            .get()
-            .await
-            .map_err(|err| DbError::Pool(err.to_string()))
+        self.pool.get().await.map_err(pool_error)
     }
 }
 

@@ -78,8 +78,14 @@ impl Scoped {
             sql
         };
         Scoped {
+            // A party sees what was submitted for it, and what it submitted itself — for a
+            // citizen only while that citizen's consent to it is live (withdrawing consent cuts a
+            // volunteer off from the citizen's dossiers; see the server README).
             party: build(format!(
-                "({table}.submitter_id = ?{n} OR {table}.citizen_id = ?{n})"
+                "({table}.citizen_id = ?{n} OR ({table}.submitter_id = ?{n} AND \
+                 ({table}.citizen_id IS NULL OR EXISTS (SELECT 1 FROM consents cs \
+                 WHERE cs.citizen_id = {table}.citizen_id AND cs.volunteer_id = ?{n} \
+                 AND cs.revoked_at IS NULL))))"
             )),
             agency: build(format!("{table}.agency_code = ?{n}")),
             // Admins see no dossiers; the placeholder stays so the argument count is the same.
@@ -189,6 +195,7 @@ statements! {
         concat!("SELECT ", account_cols!(), " FROM accounts WHERE login = ?1");
     ACCOUNT_BY_ID = "account by id",
         concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = ?1");
+    COUNT_ACCOUNTS = "count accounts", "SELECT COUNT(*) AS n FROM accounts";
     SET_PASSWORD = "set password", "UPDATE accounts SET password_hash = ?2 WHERE id = ?1";
     INSERT_REGISTRATION = "insert registration",
         "INSERT INTO registrations (id, login, role, display_name, password_hash, otp_hash, \
@@ -315,6 +322,39 @@ statements! {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     RATING = "rating",
         "SELECT stars, comment, rated_at FROM ratings WHERE dossier_uuid = ?1";
+    // ---- clean-up (the retention policy in the README)
+    EXPIRE_UPLOADS = "expire uploads",
+        "DELETE FROM uploads WHERE updated_at < ?1 RETURNING id";
+    EXPIRE_REGISTRATIONS = "expire registrations",
+        "DELETE FROM registrations WHERE expires_at < ?1";
+    EXPIRE_TOKENS = "expire tokens",
+        "DELETE FROM tokens WHERE expires_at < ?1 OR revoked_at < ?1";
+    /// Blobs nothing needs any more: older than the cut-off, no owner row newer than it, and
+    /// linked (if at all) only as attachments of dossiers that reached a final state before it.
+    /// Result files are kept as long as their dossier exists.
+    EXPIRED_BLOBS = "expired blobs",
+        "SELECT b.sha256 FROM blobs b WHERE b.created_at < ?1 \
+         AND NOT EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = b.sha256 \
+         AND o.created_at >= ?1) \
+         AND NOT EXISTS (SELECT 1 FROM dossier_blobs x JOIN dossiers y ON y.uuid = x.dossier_uuid \
+         WHERE x.sha256 = b.sha256 AND (x.role = 'result' \
+         OR y.state NOT IN ('completed', 'rejected', 'cancelled') OR y.updated_at >= ?1)) \
+         ORDER BY b.sha256 LIMIT ?2";
+    DROP_BLOB_LINKS = "drop blob links",
+        "DELETE FROM dossier_blobs WHERE sha256 = ?1 AND role = 'attachment'";
+    DROP_BLOB_OWNERS = "drop blob owners", "DELETE FROM blob_owners WHERE sha256 = ?1";
+    DROP_BLOB = "drop blob", "DELETE FROM blobs WHERE sha256 = ?1";
+    QUEUE_FILE_DELETION = "queue file deletion",
+        "INSERT INTO file_deletions (kind, name, queued_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (kind, name) DO UPDATE SET queued_at = excluded.queued_at";
+    /// Queued file deletions due now, and whether a row for the file has come back meanwhile.
+    DUE_FILE_DELETIONS = "due file deletions",
+        "SELECT f.kind, f.name, f.queued_at, CASE \
+         WHEN f.kind = 'blob' THEN EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = f.name) \
+         ELSE EXISTS (SELECT 1 FROM uploads u WHERE u.id = f.name) END AS in_use \
+         FROM file_deletions f WHERE f.queued_at < ?1 ORDER BY f.queued_at LIMIT ?2";
+    FILE_DELETION_DONE = "file deletion done",
+        "DELETE FROM file_deletions WHERE kind = ?1 AND name = ?2";
     INSERT_RATING = "insert rating",
         "INSERT INTO ratings (dossier_uuid, account_id, stars, comment, rated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -375,9 +415,11 @@ mod tests {
     fn scoped_statements_name_the_scope_argument() {
         let party = Scope::Party("acc".into());
         let (sql, arg) = DOSSIER_IN_SCOPE.pick(&party);
-        assert!(sql
-            .postgres
-            .ends_with("(d.submitter_id = $2 OR d.citizen_id = $2)"));
+        assert!(sql.postgres.ends_with(
+            "(d.citizen_id = $2 OR (d.submitter_id = $2 AND (d.citizen_id IS NULL OR \
+             EXISTS (SELECT 1 FROM consents cs WHERE cs.citizen_id = d.citizen_id \
+             AND cs.volunteer_id = $2 AND cs.revoked_at IS NULL))))"
+        ));
         assert!(matches!(arg, Value::Text("acc")));
         let agency = Scope::Agency("A.1".into());
         let (sql, _) = DOSSIER_FOR_CHANGE.pick(&agency);

@@ -403,6 +403,49 @@ async fn rate_in(
     Ok(RateOutcome::Saved(rating))
 }
 
+async fn expire_in(c: &mut dyn Conn, cut: &Cutoffs, now: i64) -> DbResult<Expired> {
+    let mut out = Expired::default();
+    let parts = all(
+        c,
+        &sql::EXPIRE_UPLOADS,
+        args![cut.uploads_idle_since],
+        |r| r.text("id"),
+    )
+    .await?;
+    for id in &parts {
+        c.execute(
+            &sql::QUEUE_FILE_DELETION,
+            args![FileKind::Part.as_str(), id, now],
+        )
+        .await?;
+    }
+    out.uploads = parts.len() as u64;
+    out.registrations = c
+        .execute(
+            &sql::EXPIRE_REGISTRATIONS,
+            args![cut.registrations_expired_before],
+        )
+        .await?;
+    out.tokens = c
+        .execute(&sql::EXPIRE_TOKENS, args![cut.tokens_dead_before])
+        .await?;
+    if let Some(since) = cut.blobs_unused_since {
+        let blobs = sha256s(c, &sql::EXPIRED_BLOBS, args![since, cut.blob_limit]).await?;
+        for sha in &blobs {
+            c.execute(&sql::DROP_BLOB_LINKS, args![sha]).await?;
+            c.execute(&sql::DROP_BLOB_OWNERS, args![sha]).await?;
+            c.execute(&sql::DROP_BLOB, args![sha]).await?;
+            c.execute(
+                &sql::QUEUE_FILE_DELETION,
+                args![FileKind::Blob.as_str(), sha, now],
+            )
+            .await?;
+        }
+        out.blobs = blobs.len() as u64;
+    }
+    Ok(out)
+}
+
 async fn migrate_in(c: &mut dyn Conn, table: &str, migrations: &[(i64, &str)]) -> DbResult<()> {
     c.script(table).await?;
     let applied: HashSet<i64> = all(c, &sql::APPLIED_MIGRATIONS, &[], |r| r.int("version"))
@@ -519,6 +562,13 @@ impl<B: Backend> Database for Store<B> {
 
     async fn account_by_id(&self, id: &str) -> DbResult<Option<Account>> {
         row_for(self, &sql::ACCOUNT_BY_ID, id, Account::from_row).await
+    }
+
+    async fn count_accounts(&self) -> DbResult<i64> {
+        read!(self, |c| c
+            .query_one(&sql::COUNT_ACCOUNTS, &[])
+            .await?
+            .int("n"))
     }
 
     async fn set_password(&self, account_id: &str, password_hash: &str) -> DbResult<()> {
@@ -805,6 +855,15 @@ impl<B: Backend> Database for Store<B> {
         })
     }
 
+    async fn submitted_dossier(&self, submitter_id: &str, uuid: &str) -> DbResult<Option<Dossier>> {
+        let submitter = submitter_id.to_owned();
+        Ok(
+            row_for(self, &sql::DOSSIER_BY_UUID, uuid, Dossier::from_row)
+                .await?
+                .filter(|d| d.submitter_id == submitter),
+        )
+    }
+
     async fn list_dossiers(&self, scope: &Scope, filter: &DossierFilter) -> DbResult<Vec<Dossier>> {
         let (scope, f) = (scope.clone(), filter.clone());
         read!(self, |c| {
@@ -885,5 +944,41 @@ impl<B: Backend> Database for Store<B> {
 
     async fn rating(&self, uuid: &str) -> DbResult<Option<RatingRow>> {
         row_for(self, &sql::RATING, uuid, RatingRow::from_row).await
+    }
+
+    async fn expire(&self, cut: &Cutoffs, now: i64) -> DbResult<Expired> {
+        let cut = *cut;
+        txn!(self, Txn::Plain, |c| expire_in(c, &cut, now).await)
+    }
+
+    async fn due_file_deletions(&self, before: i64, limit: i64) -> DbResult<Vec<FileDeletion>> {
+        read!(self, |c| all(
+            c,
+            &sql::DUE_FILE_DELETIONS,
+            args![before, limit],
+            |r| Ok(FileDeletion {
+                kind: parse_file_kind(&r.text("kind")?)?,
+                name: r.text("name")?,
+                queued_at: r.int("queued_at")?,
+                in_use: r.flag("in_use")?,
+            })
+        )
+        .await)
+    }
+
+    async fn file_deletion_done(&self, kind: FileKind, name: &str) -> DbResult<()> {
+        let name = name.to_owned();
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::FILE_DELETION_DONE, args![kind.as_str(), &name])
+            .await
+            .map(drop))
+    }
+
+    async fn requeue_file_deletion(&self, kind: FileKind, name: &str, now: i64) -> DbResult<()> {
+        let name = name.to_owned();
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::QUEUE_FILE_DELETION, args![kind.as_str(), &name, now])
+            .await
+            .map(drop))
     }
 }
