@@ -63,6 +63,7 @@ impl CoreError {
         match self {
             Self::Secrets(SecretsError::OsUnavailable { .. }) => "keystore_unavailable",
             Self::Secrets(SecretsError::UnknownKind(_)) => "keystore_unknown",
+            Self::Secrets(SecretsError::FileKeystoreRefused) => "keystore_refused",
             Self::Secrets(_) => "keystore_error",
             Self::Store(StoreError::WrongKey { .. }) => "db_wrong_key",
             Self::Store(StoreError::TooNew { .. }) => "db_too_new",
@@ -72,6 +73,7 @@ impl CoreError {
             Self::DataDir { .. } => "data_dir",
             Self::Invalid { .. } => "invalid_input",
             Self::NotFound { .. } => "not_found",
+            Self::Document(crate::documents::DocumentError::KeyMissing { .. }) => "doc_key_missing",
             Self::Document(_) => "document_error",
             Self::Photo(e) => e.code(),
         }
@@ -82,10 +84,14 @@ impl CoreError {
         match self {
             Self::Invalid { message_key, .. } => message_key,
             Self::NotFound { .. } => "errors.not_found",
-            Self::Secrets(SecretsError::OsUnavailable { .. } | SecretsError::UnknownKind(_)) => {
-                "errors.keystore_unavailable"
-            }
-            Self::Store(StoreError::WrongKey { .. }) | Self::KeyMissing { .. } => {
+            Self::Secrets(
+                SecretsError::OsUnavailable { .. }
+                | SecretsError::UnknownKind(_)
+                | SecretsError::FileKeystoreRefused,
+            ) => "errors.keystore_unavailable",
+            Self::Store(StoreError::WrongKey { .. })
+            | Self::KeyMissing { .. }
+            | Self::Document(crate::documents::DocumentError::KeyMissing { .. }) => {
                 "errors.db_locked"
             }
             Self::Store(StoreError::TooNew { .. }) => "errors.db_too_new",
@@ -99,7 +105,7 @@ impl CoreError {
             self,
             Self::Invalid { .. }
                 | Self::NotFound { .. }
-                | Self::Secrets(SecretsError::UnknownKind(_))
+                | Self::Secrets(SecretsError::UnknownKind(_) | SecretsError::FileKeystoreRefused)
         )
     }
 }

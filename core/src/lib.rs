@@ -129,6 +129,7 @@ impl Core {
             }
         };
         let store = Store::open(&db_file, &key)?;
+        documents::ensure_key(&store, secrets.as_ref(), &data_dir)?;
         catalog::on_open(&store);
         Ok(Self {
             data_dir,

@@ -1,6 +1,13 @@
 //! Where keys live: the OS keystore by default, a 0600 key file or process memory only when chosen
 //! explicitly with `DVC_KEYSTORE=file|memory`.
 //!
+//! The OS keystore is Secret Service on Linux, Keychain on Apple, Credential Manager on Windows
+//! (the `keyring` crate's own stores) and, on Android, `keyring-core` with
+//! `android-native-keyring-store`: entries in the app's SharedPreferences, encrypted with a key
+//! that the Android Keystore holds and never hands out. A release build refuses
+//! `DVC_KEYSTORE=file` (the key would sit beside the data it protects) unless
+//! `DVC_ALLOW_FILE_KEYSTORE=1` says that is wanted.
+//!
 //! Secrets are small binary values (database key, document-store key, sync token) addressed by a
 //! name. They never go to logs: only their names do.
 
@@ -18,6 +25,8 @@ use zeroize::Zeroizing;
 pub const KEYSTORE_ENV: &str = "DVC_KEYSTORE";
 /// Service name under which entries are kept in the OS keystore.
 pub const KEYRING_SERVICE: &str = "vn.dvc.donghanh";
+/// Environment variable that lets a release build use the file keystore (`1`).
+pub const ALLOW_FILE_KEYSTORE_ENV: &str = "DVC_ALLOW_FILE_KEYSTORE";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
@@ -45,6 +54,11 @@ pub enum SecretsError {
     BadName(String),
     #[error("unknown {KEYSTORE_ENV} value `{0}` (expected os, file or memory)")]
     UnknownKind(String),
+    #[error(
+        "{KEYSTORE_ENV}=file keeps the keys beside the data they protect, so this release build \
+         does not use it unless {ALLOW_FILE_KEYSTORE_ENV}=1 is set too"
+    )]
+    FileKeystoreRefused,
 }
 
 /// Which keystore to use. Chosen once at start-up.
@@ -58,12 +72,19 @@ pub enum KeystoreKind {
 }
 
 impl KeystoreKind {
-    /// Reads `DVC_KEYSTORE`; unset or empty means `os`.
+    /// Reads `DVC_KEYSTORE`; unset or empty means `os`. In a release build `file` also needs
+    /// `DVC_ALLOW_FILE_KEYSTORE=1` ([`check_allowed`]).
     pub fn from_env() -> Result<Self, SecretsError> {
-        match std::env::var(KEYSTORE_ENV) {
-            Ok(v) if !v.trim().is_empty() => v.parse(),
-            _ => Ok(Self::Os),
-        }
+        let kind = match std::env::var(KEYSTORE_ENV) {
+            Ok(v) if !v.trim().is_empty() => v.parse()?,
+            _ => Self::Os,
+        };
+        check_allowed(
+            kind,
+            !cfg!(debug_assertions),
+            std::env::var(ALLOW_FILE_KEYSTORE_ENV).ok().as_deref(),
+        )?;
+        Ok(kind)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +112,20 @@ impl FromStr for KeystoreKind {
             other => Err(SecretsError::UnknownKind(other.to_string())),
         }
     }
+}
+
+/// Whether a keystore chosen from the environment may be used: in a `release` build the file
+/// keystore only with `allow_file` = `1` (the value of `DVC_ALLOW_FILE_KEYSTORE`). Development
+/// builds, tests and the other kinds are always allowed.
+pub fn check_allowed(
+    kind: KeystoreKind,
+    release: bool,
+    allow_file: Option<&str>,
+) -> Result<(), SecretsError> {
+    if kind == KeystoreKind::File && release && allow_file.map(str::trim) != Some("1") {
+        return Err(SecretsError::FileKeystoreRefused);
+    }
+    Ok(())
 }
 
 /// A small store of named binary secrets.
@@ -137,21 +172,48 @@ pub struct OsSecrets {
     account: String,
 }
 
+/// An entry of the OS keystore: `keyring`'s own on desktop and Apple platforms; `keyring-core`'s
+/// (the same API and errors) with the Android store on Android.
+#[cfg(not(target_os = "android"))]
+type OsEntry = keyring::Entry;
+#[cfg(target_os = "android")]
+type OsEntry = keyring_core::Entry;
+
+/// Whether the OS keystore can be used in this process.
+#[cfg(not(target_os = "android"))]
+fn os_store_status() -> Result<(), String> {
+    keyring::Entry::store_status()
+        .as_ref()
+        .map(|_| ())
+        .map_err(ToString::to_string)
+}
+
+/// Android: installs the Android Keystore–backed store as `keyring-core`'s default, once per
+/// process. It needs the app's Android context, which Tauri's Android runtime provides
+/// (`ndk-context`) before any Rust code of ours runs.
+#[cfg(target_os = "android")]
+fn os_store_status() -> Result<(), String> {
+    static STORE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            let store = android_native_keyring_store::Store::new().map_err(|e| e.to_string())?;
+            keyring_core::set_default_store(store);
+            Ok(())
+        })
+        .clone()
+}
+
 impl OsSecrets {
     pub fn new(account: &str) -> Result<Self, SecretsError> {
-        if let Err(e) = keyring::Entry::store_status() {
-            return Err(SecretsError::OsUnavailable {
-                detail: e.to_string(),
-            });
-        }
+        os_store_status().map_err(|detail| SecretsError::OsUnavailable { detail })?;
         Ok(Self {
             account: account.to_string(),
         })
     }
 
-    fn entry(&self, name: &str) -> Result<keyring::Entry, SecretsError> {
+    fn entry(&self, name: &str) -> Result<OsEntry, SecretsError> {
         check_name(name)?;
-        keyring::Entry::new(KEYRING_SERVICE, &format!("{}:{name}", self.account)).map_err(|e| {
+        OsEntry::new(KEYRING_SERVICE, &format!("{}:{name}", self.account)).map_err(|e| {
             SecretsError::OsUnavailable {
                 detail: e.to_string(),
             }
@@ -389,6 +451,32 @@ mod tests {
             Err(SecretsError::BadName(_))
         ));
         assert!(matches!(s.get(""), Err(SecretsError::BadName(_))));
+    }
+
+    #[test]
+    fn release_builds_refuse_the_file_keystore_unless_allowed() {
+        use KeystoreKind::*;
+        // Development builds (tests, `./x run`) keep working as before.
+        for kind in [Os, File, Memory] {
+            assert!(check_allowed(kind, false, None).is_ok());
+        }
+        // A release build: the OS keystore and memory are fine, the file keystore needs `1`.
+        assert!(check_allowed(Os, true, None).is_ok());
+        assert!(check_allowed(Memory, true, None).is_ok());
+        for refused in [None, Some(""), Some("0"), Some("yes"), Some("true")] {
+            let err = check_allowed(File, true, refused).unwrap_err();
+            assert!(
+                matches!(err, SecretsError::FileKeystoreRefused),
+                "{refused:?}"
+            );
+            assert!(err.to_string().contains(ALLOW_FILE_KEYSTORE_ENV));
+        }
+        assert!(check_allowed(File, true, Some("1")).is_ok());
+        assert!(check_allowed(File, true, Some(" 1\n")).is_ok());
+        let core_err = crate::CoreError::from(SecretsError::FileKeystoreRefused);
+        assert_eq!(core_err.code(), "keystore_refused");
+        assert_eq!(core_err.message_key(), "errors.keystore_unavailable");
+        assert!(core_err.is_bad_input());
     }
 
     #[test]

@@ -8,7 +8,13 @@
 //!   the row that references it is committed. A crash in between leaves at most an orphan file.
 //! - Rows, not files, are per person/dossier: the same photo attached twice is one file.
 //!   A file is deleted when no row references it any more.
+//! - Papers are stored without their metadata (EXIF/GPS, XMP, comments: see [`metadata`]), so
+//!   what is kept and what is later uploaded carries no location or device details.
+//! - The key is made once, when the data directory is opened ([`ensure_key`], under the store's
+//!   write lock). If documents exist and the key is gone, opening fails: a new key would make
+//!   every existing file unreadable without saying so.
 
+use std::borrow::Cow;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,6 +28,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{CoreError, Result};
 use crate::people::{new_id, parse_id};
+use crate::secrets::{KeystoreKind, Secrets};
 use crate::store::Store;
 use crate::validate::{self, PartialDate};
 use crate::Core;
@@ -142,6 +149,14 @@ pub enum DocumentError {
     HashMismatch { sha256: String },
     #[error("the document key in the keystore has the wrong length ({len} bytes)")]
     KeyCorrupt { len: usize },
+    #[error(
+        "documents exist in {dir} but their key is not in the {keystore} keystore; run with the \
+         same DVC_KEYSTORE as when they were stored (a new key would make them unreadable)"
+    )]
+    KeyMissing {
+        dir: PathBuf,
+        keystore: KeystoreKind,
+    },
     #[error("encryption failed")]
     Encrypt,
 }
@@ -187,8 +202,54 @@ pub struct Vault {
     key: Zeroizing<[u8; 32]>,
 }
 
+/// Whether the documents folder holds any document file (`<sha256>`; a temporary file left by a
+/// crash does not count).
+fn has_document_files(dir: &Path) -> Result<bool, DocumentError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(io_err(dir)(e)),
+    };
+    for entry in entries {
+        let name = entry.map_err(io_err(dir))?.file_name();
+        let name = name.to_string_lossy();
+        if name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Makes sure the document key exists: called by [`Core::open`](crate::Core::open) once the store
+/// is open. The check and the creation run inside one write transaction of the store, so two
+/// opens at the same moment (two threads, or the app and the `dvc` CLI) never make two keys. A
+/// missing key is made only when no document exists yet (no row, no file).
+pub fn ensure_key(store: &Store, secrets: &dyn Secrets, data_dir: &Path) -> Result<()> {
+    if secrets.get(DOC_KEY_NAME)?.is_some() {
+        return Ok(());
+    }
+    store.write(|tx| -> Result<()> {
+        if secrets.get(DOC_KEY_NAME)?.is_some() {
+            return Ok(()); // made by whoever held the lock before us
+        }
+        let rows: i64 = tx.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?;
+        let dir = data_dir.join(DOC_DIR);
+        if rows > 0 || has_document_files(&dir)? {
+            return Err(DocumentError::KeyMissing {
+                dir,
+                keystore: secrets.kind(),
+            }
+            .into());
+        }
+        let k = crate::store::new_key();
+        secrets.set(DOC_KEY_NAME, &k[..])?;
+        tracing::info!("new document key created");
+        Ok(())
+    })
+}
+
 impl Vault {
-    /// Opens the area, creating the key on first use.
+    /// Opens the area with the key [`ensure_key`] made.
     pub fn open(core: &Core) -> Result<Self> {
         let key = match core.secrets().get(DOC_KEY_NAME)? {
             Some(k) => {
@@ -200,10 +261,11 @@ impl Vault {
                 Zeroizing::new(arr)
             }
             None => {
-                let k = crate::store::new_key();
-                core.secrets().set(DOC_KEY_NAME, &k[..])?;
-                tracing::info!("new document key created");
-                k
+                return Err(DocumentError::KeyMissing {
+                    dir: core.data_dir().join(DOC_DIR),
+                    keystore: core.secrets().kind(),
+                }
+                .into())
             }
         };
         Ok(Self {
@@ -462,6 +524,19 @@ impl Core {
             ));
         }
         let (issue, expiry) = check_dates(meta)?;
+        // Papers lose their metadata; a result file stays exactly as the agency issued it.
+        let cleaned = if kind == DocumentKind::Result {
+            Cow::Borrowed(bytes)
+        } else {
+            metadata::strip(bytes)
+        };
+        if cleaned.len() != bytes.len() {
+            tracing::info!(
+                removed = bytes.len() - cleaned.len(),
+                "metadata removed from document"
+            );
+        }
+        let bytes: &[u8] = &cleaned;
         // The person must exist before we write a file for them.
         crate::people::get(self.store(), &pid)?;
         let vault = Vault::open(self)?;
@@ -528,6 +603,8 @@ impl Core {
         Ok(())
     }
 }
+
+pub mod metadata;
 
 #[cfg(test)]
 mod tests;

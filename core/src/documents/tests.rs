@@ -201,3 +201,141 @@ fn document_dates_can_be_set_changed_and_cleared() {
         .unwrap_err();
     assert_eq!(e.code(), "not_found");
 }
+
+fn file_core(dir: &std::path::Path) -> Result<Core> {
+    Core::open_with(
+        dir.into(),
+        Box::new(crate::secrets::FileSecrets::new(dir.join("keys"))),
+    )
+}
+
+fn keys(dir: &std::path::Path) -> crate::secrets::FileSecrets {
+    crate::secrets::FileSecrets::new(dir.join("keys"))
+}
+
+#[test]
+fn the_key_is_made_at_open_and_never_silently_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = file_core(dir.path()).unwrap();
+    assert!(
+        keys(dir.path()).get(DOC_KEY_NAME).unwrap().is_some(),
+        "made when the data directory is opened, not at the first document"
+    );
+    let pid = person(&core, "Lò Mẫu");
+    let id = core
+        .store_document(
+            &pid,
+            DocumentKind::Other,
+            b"giay to",
+            &DocumentMeta::default(),
+        )
+        .unwrap();
+    let sha = core.document(&id).unwrap().sha256;
+    drop(core);
+
+    // The key is lost (another keystore, a wiped keychain): opening says so and changes nothing.
+    keys(dir.path()).delete(DOC_KEY_NAME).unwrap();
+    let err = file_core(dir.path()).unwrap_err();
+    assert_eq!(err.code(), "doc_key_missing", "{err}");
+    assert_eq!(err.message_key(), "errors.db_locked");
+    assert!(err.to_string().contains("DVC_KEYSTORE"), "{err}");
+    assert!(keys(dir.path()).get(DOC_KEY_NAME).unwrap().is_none());
+    assert!(dir.path().join(DOC_DIR).join(&sha).exists());
+
+    // A document file without any row (the row never committed) also needs its key.
+    let other = tempfile::tempdir().unwrap();
+    drop(file_core(other.path()).unwrap());
+    keys(other.path()).delete(DOC_KEY_NAME).unwrap();
+    std::fs::create_dir_all(other.path().join(DOC_DIR)).unwrap();
+    std::fs::write(other.path().join(DOC_DIR).join("ab".repeat(32)), b"x").unwrap();
+    assert_eq!(
+        file_core(other.path()).unwrap_err().code(),
+        "doc_key_missing"
+    );
+    // A leftover temporary file alone does not count.
+    std::fs::remove_file(other.path().join(DOC_DIR).join("ab".repeat(32))).unwrap();
+    std::fs::write(other.path().join(DOC_DIR).join("x.tmp-1"), b"x").unwrap();
+    assert!(file_core(other.path()).is_ok());
+}
+
+#[test]
+fn concurrent_opens_make_one_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid = {
+        let core = file_core(dir.path()).unwrap();
+        person(&core, "Hà Mẫu")
+    };
+    // No document yet, no key: every open below may be the one to make it.
+    keys(dir.path()).delete(DOC_KEY_NAME).unwrap();
+    let ids: Vec<DocumentId> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6u8)
+            .map(|n| {
+                let (d, pid) = (dir.path(), pid.clone());
+                s.spawn(move || {
+                    let core = file_core(d).unwrap();
+                    core.store_document(
+                        &pid,
+                        DocumentKind::Other,
+                        &[b'd', b'o', b'c', n],
+                        &DocumentMeta::default(),
+                    )
+                    .unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let core = file_core(dir.path()).unwrap();
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(
+            core.read_document(id).unwrap(),
+            [b'd', b'o', b'c', n as u8],
+            "document {n} was encrypted under another key"
+        );
+    }
+}
+
+#[test]
+fn papers_are_stored_without_gps_and_keep_their_orientation() {
+    use crate::photo::synth;
+    let (_dir, core) = core();
+    let pid = person(&core, "Vi Mẫu");
+    let photo = synth::jpeg(&synth::card(400, 260, 0.8), 85, Some(6));
+    assert!(photo.windows(11).any(|w| w == b"GPSLatitude"));
+    let id = core
+        .store_document(
+            &pid,
+            DocumentKind::CccdFront,
+            &photo,
+            &DocumentMeta::default(),
+        )
+        .unwrap();
+    let stored = core.read_document(&id).unwrap();
+    let doc = core.document(&id).unwrap();
+    assert_eq!(doc.sha256, hex::encode(Sha256::digest(&stored)));
+    assert_eq!(doc.size, stored.len() as i64);
+    assert!(stored.len() < photo.len());
+    assert_eq!(
+        metadata::strip(&stored),
+        std::borrow::Cow::Borrowed(&stored[..])
+    );
+    // One EXIF block is left, too small for anything but the orientation tag (no GPS IFD).
+    let exif: Vec<usize> = (0..stored.len() - 6)
+        .filter(|&k| &stored[k..k + 6] == b"Exif\0\0")
+        .collect();
+    assert_eq!(exif.len(), 1);
+    let seg_len = u16::from_be_bytes([stored[exif[0] - 2], stored[exif[0] - 1]]);
+    assert_eq!(seg_len, 2 + 6 + 8 + 2 + 12 + 4);
+    for gone in [&b"GPSLatitude"[..], b"SYNTHETIC-COMMENT-MARKER", b"xmpmeta"] {
+        assert!(!stored.windows(gone.len()).any(|w| w == gone));
+    }
+    assert_eq!(
+        crate::photo::decode::header(&stored).unwrap().orientation,
+        6
+    );
+    // The agency's result file is kept exactly as issued.
+    let result = core
+        .store_document(&pid, DocumentKind::Result, &photo, &DocumentMeta::default())
+        .unwrap();
+    assert_eq!(core.read_document(&result).unwrap(), photo);
+}

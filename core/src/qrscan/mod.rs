@@ -6,11 +6,10 @@
 //! and stops at the first that decodes or when the time budget is spent. The image never leaves
 //! the device and is never logged; logs name the step that worked and timings only.
 
-use std::io::Cursor;
 use std::time::{Duration, Instant};
 
 use image::imageops::{self, FilterType};
-use image::{GrayImage, ImageReader, Limits};
+use image::GrayImage;
 use serde::Serialize;
 
 use crate::error::CoreError;
@@ -21,13 +20,18 @@ mod finder;
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(4);
 /// Largest photo accepted (bytes).
 pub const MAX_PHOTO_BYTES: usize = 30 * 1024 * 1024;
-const MAX_SIDE: u32 = 12_000;
+/// The decoder works on at most this many pixels a side: a JPEG is shrunk while it is decoded
+/// (DCT scaling), so a 50-megapixel photo never sits in memory at full size. A card's QR code in a
+/// 4000-pixel frame still has far more pixels per module than the decoder needs.
+pub const QR_MAX_SIDE: u32 = 4000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScanError {
     #[error("the file is not a JPEG, PNG or WebP image this app can read")]
     NotImage,
-    #[error("the image is too large (max {MAX_PHOTO_BYTES} bytes, {MAX_SIDE} px a side)")]
+    #[error(
+        "the image is too large (max {MAX_PHOTO_BYTES} bytes, and the photo pipeline's pixel limits)"
+    )]
     TooLarge,
     #[error("no readable QR code found in the photo")]
     NoQr,
@@ -65,32 +69,48 @@ pub struct Scan {
     pub elapsed_ms: u64,
 }
 
-/// Decodes an image file (JPEG, PNG, WebP) into grey pixels, with size limits.
+/// Decodes an image file (JPEG, PNG, WebP) into grey pixels, at most [`QR_MAX_SIDE`] a side.
 pub fn load_gray(bytes: &[u8]) -> Result<GrayImage, ScanError> {
-    Ok(load(bytes)?.into_luma8())
+    let d = load(bytes, QR_MAX_SIDE)?;
+    let rgb = image::RgbImage::from_raw(d.width, d.height, d.rgb).ok_or(ScanError::NotImage)?;
+    Ok(image::DynamicImage::ImageRgb8(rgb).into_luma8())
 }
 
-fn load(bytes: &[u8]) -> Result<image::DynamicImage, ScanError> {
+/// `(w, h)` scaled to fit a `max`-pixel square (never enlarged).
+fn fit_within((w, h): (u32, u32), max: u32) -> (u32, u32) {
+    let long = w.max(h);
+    if long <= max {
+        return (w, h);
+    }
+    let scale = |v: u32| ((u64::from(v) * u64::from(max)) / u64::from(long)).max(1) as u32;
+    (scale(w), scale(h))
+}
+
+/// Decodes with the photo pipeline's limits, checked from the header before any pixel buffer is
+/// allocated (a small file that declares a huge image is refused at once); a JPEG is decoded
+/// shrunk to about `max_side`.
+fn load(bytes: &[u8], max_side: u32) -> Result<crate::photo::decode::Decoded, ScanError> {
+    use crate::photo::PhotoError;
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(ScanError::TooLarge);
     }
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| ScanError::NotImage)?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => ScanError::TooLarge,
-        _ => ScanError::NotImage,
-    })
+    crate::photo::decode::decode(bytes, |h| fit_within(h.upright(), max_side)).map_err(
+        |e| match e {
+            PhotoError::TooLarge { .. } | PhotoError::FileTooBig { .. } => ScanError::TooLarge,
+            _ => ScanError::NotImage,
+        },
+    )
 }
 
-/// A JPEG preview no larger than `max_side` pixels a side.
+/// A JPEG preview no larger than `max_side` pixels a side, upright.
 pub fn thumbnail_jpeg(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, ScanError> {
-    let img = load(bytes)?.thumbnail(max_side, max_side).into_rgb8();
+    let d = load(bytes, max_side)?;
+    let (rgb, w, h) =
+        crate::photo::transform::orient(d.rgb, d.width, d.height, d.header.orientation);
+    let img = image::RgbImage::from_raw(w, h, rgb).ok_or(ScanError::Encode)?;
+    let img = image::DynamicImage::ImageRgb8(img)
+        .thumbnail(max_side, max_side)
+        .into_rgb8();
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
         .encode_image(&img)

@@ -76,6 +76,9 @@ impl Store {
             path: path.to_path_buf(),
             source,
         })?;
+        // Fail closed: without SQLCipher, `PRAGMA key` is silently ignored and everything would
+        // be written in plain text.
+        require_cipher(read_cipher_version(&conn))?;
         // SQLCipher writes its own diagnostics to stderr (e.g. on a wrong key); we report errors
         // ourselves, in one line.
         let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
@@ -159,14 +162,7 @@ impl Store {
 
     /// SQLCipher's version string; proves the database is encrypted by SQLCipher.
     pub fn cipher_version(&self) -> Result<String> {
-        let v: Option<String> = self
-            .lock()
-            .query_row("PRAGMA cipher_version", [], |r| r.get(0))
-            .ok();
-        match v {
-            Some(v) if !v.is_empty() => Ok(v),
-            _ => Err(StoreError::NoCipher),
-        }
+        require_cipher(read_cipher_version(&self.lock()))
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -240,6 +236,21 @@ impl Store {
     }
 }
 
+/// `PRAGMA cipher_version`: a version string under SQLCipher; no row at all under plain SQLite
+/// (an unknown pragma is a no-op there).
+fn read_cipher_version(conn: &Connection) -> Option<String> {
+    conn.query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .ok()
+}
+
+/// The SQLCipher version, or [`StoreError::NoCipher`] when the library is not SQLCipher.
+fn require_cipher(version: Option<String>) -> Result<String> {
+    match version {
+        Some(v) if !v.trim().is_empty() => Ok(v),
+        _ => Err(StoreError::NoCipher),
+    }
+}
+
 fn apply_key(conn: &Connection, key: &[u8; KEY_LEN]) -> Result<()> {
     // Raw key form: x'<64 hex>' skips SQLCipher's PBKDF2 (the key is already random).
     let pragma = Zeroizing::new(format!("x'{}'", hex::encode(key)));
@@ -294,6 +305,21 @@ mod tests {
             Ok::<_, rusqlite::Error>(())
         })
         .unwrap();
+    }
+
+    #[test]
+    fn a_library_without_sqlcipher_is_refused() {
+        // What `PRAGMA cipher_version` gives under plain SQLite (no row) or a broken build.
+        for v in [None, Some(String::new()), Some("  ".into())] {
+            assert!(matches!(require_cipher(v), Err(StoreError::NoCipher)));
+        }
+        assert_eq!(
+            require_cipher(Some("4.6.1 community".into())).unwrap(),
+            "4.6.1 community"
+        );
+        // This build links SQLCipher: a fresh connection says so before any key is applied.
+        let conn = Connection::open_in_memory().unwrap();
+        assert!(require_cipher(read_cipher_version(&conn)).is_ok());
     }
 
     #[test]
