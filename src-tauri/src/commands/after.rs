@@ -7,8 +7,9 @@
 //! a sync pass at once so it goes out while the user is still looking, and answers the refreshed
 //! view.
 //!
-//! `after_save_receipt` writes the receipt picture (PNG drawn by the UI) to the Downloads folder
-//! (the app's own data folder where there is none, e.g. Android). Android's share sheet needs a
+//! `after_save_receipt` writes the receipt picture (PNG drawn by the UI) into the app's own data
+//! folder (`receipts/`), as a new file only: never over an existing one, never through a link
+//! ([`dvc_core::export::write_new_file`]). Android's share sheet needs a
 //! share plugin that is not in the offline build cache yet; see README "After submission".
 
 use std::path::{Path, PathBuf};
@@ -164,7 +165,7 @@ fn is_png(b: &[u8]) -> bool {
 }
 
 fn write_receipt(dir: &Path, name: &str, png: &[u8]) -> Result<PathBuf, ApiError> {
-    let save_failed = |e: std::io::Error| {
+    let save_failed = |e: dvc_core::export::ExportError| {
         tracing::warn!(error = %e, "cannot save the receipt picture");
         ApiError {
             code: "io",
@@ -172,10 +173,7 @@ fn write_receipt(dir: &Path, name: &str, png: &[u8]) -> Result<PathBuf, ApiError
             detail: e.to_string(),
         }
     };
-    std::fs::create_dir_all(dir).map_err(save_failed)?;
-    let path = dir.join(name);
-    std::fs::write(&path, png).map_err(save_failed)?;
-    Ok(path)
+    dvc_core::export::write_new_file(dir, name, png).map_err(save_failed)
 }
 
 /// Saves the receipt picture (raw PNG body, header `x-dossier-id`); answers the file's path.
@@ -209,8 +207,8 @@ pub async fn after_save_receipt(
         .to_string();
     let dir = app
         .path()
-        .download_dir()
-        .or_else(|_| app.path().app_data_dir().map(|d| d.join("receipts")))
+        .app_data_dir()
+        .map(|d| d.join("receipts"))
         .map_err(|e| ApiError::internal(format!("no folder to save in: {e}")))?;
     state
         .with_core(move |core| {
@@ -249,6 +247,9 @@ mod tests {
     fn write_receipt_creates_the_folder() {
         let dir = std::env::temp_dir().join(format!("dvc-after-test-{}", std::process::id()));
         let p = write_receipt(&dir.join("x"), "a.png", b"\x89PNG\r\n\x1a\n").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap().len(), 8);
+        let again = write_receipt(&dir.join("x"), "a.png", b"\x89PNG\r\n\x1a\n2").unwrap();
+        assert_eq!(again, dir.join("x").join("a-2.png"), "never over the first");
         assert_eq!(std::fs::read(&p).unwrap().len(), 8);
         std::fs::remove_dir_all(&dir).unwrap();
     }

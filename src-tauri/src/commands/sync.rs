@@ -13,7 +13,7 @@
 //! but every connection counts as allowed there (see README, "Sync").
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -38,7 +38,8 @@ const PERIOD: Duration = Duration::from_secs(5 * 60);
 /// Longest wait between automatic passes while the server is unreachable.
 const MAX_PERIOD: Duration = Duration::from_secs(30 * 60);
 
-static RUNNING: AtomicBool = AtomicBool::new(false);
+/// Set while a pass runs; its guard clears it even if the pass panics.
+static RUNNING: dvc_core::running::RunFlag = dvc_core::running::RunFlag::new();
 /// Consecutive automatic passes that could not reach the server.
 static FAILED_PASSES: AtomicU32 = AtomicU32::new(0);
 /// Latest progress per dossier during (and after) the current pass.
@@ -280,7 +281,7 @@ fn status_view(core: &Core) -> Result<SyncStatusView, ApiError> {
     }
     Ok(SyncStatusView {
         account: account(core)?,
-        running: RUNNING.load(Ordering::SeqCst),
+        running: RUNNING.is_running(),
         pending: st.pending,
         done: st.done,
         quarantined: st.quarantined,
@@ -367,15 +368,12 @@ pub async fn sync_seen(state: State<'_, AppState>) -> Result<u32, ApiError> {
 
 /// Starts a pass in the background unless one runs. `true` if this call started it.
 pub fn spawn_pass(app: AppHandle) -> bool {
-    if RUNNING
-        .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
-        .is_err()
-    {
+    let Some(running) = RUNNING.try_start() else {
         return false;
-    }
+    };
     tauri::async_runtime::spawn(async move {
         let done = run_pass(&app).await;
-        RUNNING.store(false, Ordering::SeqCst);
+        drop(running);
         if let Err(e) = app.emit(DONE_EVENT, &done) {
             tracing::warn!(error = %e, "cannot emit sync done");
         }

@@ -178,7 +178,7 @@ export const handlers = {
     ]).buffer;
   },
   // The PNG travels as the raw body (no arguments object to read the id from).
-  after_save_receipt: () => '/home/nguoidung/Downloads/bien-nhan-000.00.00.H00-261123-0007.png',
+  after_save_receipt: () => '/home/nguoidung/.local/share/vn.dvc.donghanh/receipts/bien-nhan-000.00.00.H00-261123-0007.png',
   sync_dossier: (args) => {
     const v = views[String(args.dossierId)];
     return v && v.dossier_id !== RECEIVED_ID ? tracked(v) : sync.sync_dossier!(args);

@@ -9,7 +9,7 @@ export async function resultFile(dossierId: string, contentType: string): Promis
   return { contentType, bytes: new Uint8Array(buf) };
 }
 
-/** Saves the receipt picture (PNG bytes) in the Downloads folder; answers the file's path. */
+/** Saves the receipt picture (PNG bytes) as a new file in the app's receipts folder; answers its path. */
 export function saveReceipt(dossierId: string, png: Uint8Array): Promise<string> {
   return invokeRaw('after_save_receipt', png, { 'x-dossier-id': dossierId });
 }
