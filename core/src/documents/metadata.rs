@@ -91,12 +91,9 @@ fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
         }
         let marker = *bytes.get(i + 1)?;
         match marker {
-            0xD9 => {
-                // An image that ends before any scan: nothing after it is kept.
-                out.extend_from_slice(&bytes[i..i + 2]);
-                return Some(out);
-            }
-            0x01 | 0xD0..=0xD8 => return None,
+            // An "image" that ends before its first scan has no picture: it is not a JPEG we
+            // understand (random or damaged bytes that start like one), so it is kept whole.
+            0x01 | 0xD0..=0xD9 => return None,
             _ => {}
         }
         let end = segment_end(bytes, i)?;
@@ -391,6 +388,10 @@ mod tests {
         assert!(matches!(strip(&png[..30]), Cow::Borrowed(_)));
         for junk in [
             &b"\xff\xd8\xff synthetic jpeg-ish bytes"[..],
+            // Ends before any scan (1 in 256 random files that start like a JPEG): kept whole,
+            // never cut down to the four bytes of an empty image.
+            b"\xff\xd8\xff\xd9 random bytes after an early end",
+            b"\xff\xd8\xff\xfe\x00\x04ab\xff\xd9 a comment, then the end",
             b"%PDF-1.4 whatever",
             b"RIFF\x04\0\0\0WEBP",
         ] {
