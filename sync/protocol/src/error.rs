@@ -52,12 +52,17 @@ error_codes! {
     InvalidHeader = ("400.3", "invalid_header", 400),
     /// The client's [`crate::PROTOCOL_HEADER`] has a major version this server does not speak.
     ProtocolUnsupported = ("400.4", "protocol_unsupported", 400),
-    /// The one-time registration code is wrong, used up or expired.
+    /// The one-time code is wrong, used up or expired (also for a phone number with nothing
+    /// pending: the two are never told apart).
     OtpInvalid = ("400.5", "otp_invalid", 400),
     /// No valid bearer token (missing, unknown, expired or revoked).
     Unauthenticated = ("401.1", "unauthenticated", 401),
-    /// Login and password do not match (the same answer for an unknown login).
+    /// Login and password do not match (the same answer for an unknown login and for a disabled
+    /// account).
     InvalidCredentials = ("401.2", "invalid_credentials", 401),
+    /// The bearer token was revoked: this device was signed out from another device, by a
+    /// password change or reset, or by an admin. Sign in again.
+    TokenRevoked = ("401.3", "token_revoked", 401),
     /// The caller's role may not use this route.
     Forbidden = ("403.1", "forbidden", 403),
     /// A volunteer submitted on behalf of a citizen who has not given them consent.
@@ -66,6 +71,11 @@ error_codes! {
     CsrfFailed = ("403.3", "csrf_failed", 403),
     /// The account is disabled.
     AccountDisabled = ("403.4", "account_disabled", 403),
+    /// The current password given to change it is wrong.
+    WrongPassword = ("403.5", "wrong_password", 403),
+    /// This server takes no self-registration or password reset by code (no message sender is
+    /// configured).
+    RegistrationClosed = ("403.6", "registration_closed", 403),
     /// Nothing here — or nothing the caller may see (the two are never told apart).
     NotFound = ("404.1", "not_found", 404),
     /// The path exists but not with this method.

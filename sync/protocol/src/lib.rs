@@ -3,9 +3,13 @@
 //! one place, so both sides agree by construction.
 //!
 //! # The flow a client follows
-//! 1. **Account.** [`auth::RegisterRequest`] → [`auth::VerifyRequest`] (one-time code) →
-//!    [`auth::LoginRequest`] gives an opaque bearer token ([`auth::LoginResponse`]). Send it as
-//!    `Authorization: Bearer <token>` on every other call. Tokens are revocable.
+//! 1. **Account.** [`auth::RegistrationRequest`] (phone, password, full name, ID number, date of
+//!    birth) → a one-time code by SMS ([`auth::OtpSent`] says when it expires and when a new one may
+//!    be asked) → [`auth::RegistrationVerifyRequest`] → [`auth::LoginRequest`] gives an opaque
+//!    bearer token ([`auth::LoginResponse`]). Send it as `Authorization: Bearer <token>` on every
+//!    other call. Tokens are revocable (devices list, sign-out, password change or reset). A
+//!    forgotten password: [`auth::PasswordResetRequest`] → code → [`auth::PasswordResetConfirm`].
+//!    Every account route answers the same for known and unknown phone numbers.
 //! 2. **Blobs first.** Ask which attachment hashes the server lacks for this account
 //!    ([`paths::BLOBS_MISSING`], [`blobs::MissingBlobsRequest`]), then upload each missing one with
 //!    the resumable upload protocol in [`blobs`] (create, `HEAD` for the offset, `PATCH` chunks).

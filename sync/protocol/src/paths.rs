@@ -8,21 +8,44 @@ pub const METRICS: &str = "/metrics";
 /// `GET` — the OpenAPI 3.1 document of this API. No auth.
 pub const OPENAPI: &str = "/v1/openapi.json";
 
-/// `POST` [`crate::auth::RegisterRequest`] → `202` [`crate::auth::RegisterResponse`]. No auth.
+/// `POST` [`crate::auth::RegistrationRequest`] → `202` [`crate::auth::OtpSent`] (also when the
+/// phone already has an account: its owner gets a notice instead of a code). No auth; budgets per
+/// IP, per phone and for the whole server ([`crate::ErrorCode::RateLimited`]); `403.6` when the
+/// server has no message sender.
 pub const REGISTER: &str = "/v1/auth/register";
-/// `POST` [`crate::auth::VerifyRequest`] → `201` [`crate::auth::AccountInfo`]. No auth.
+/// `POST` [`crate::auth::RegistrationVerifyRequest`] → `201` [`crate::auth::AccountInfo`]; a wrong
+/// or expired code is `400.5`. No auth; rate-limited per IP.
 pub const REGISTER_VERIFY: &str = "/v1/auth/register/verify";
+/// `POST` [`crate::auth::OtpResendRequest`] → `202` [`crate::auth::OtpSent`], or `429.1` before
+/// the countdown of the previous code ends. No auth.
+pub const OTP_RESEND: &str = "/v1/auth/otp/resend";
+/// `POST` [`crate::auth::PasswordResetRequest`] → `202` [`crate::auth::OtpSent`] ("Quên mật
+/// khẩu"). No auth; the same answer for unknown numbers.
+pub const PASSWORD_RESET: &str = "/v1/auth/password-reset";
+/// `POST` [`crate::auth::PasswordResetConfirm`] → `204`; every token of the account is revoked.
+/// A wrong or expired code is `400.5`. No auth; rate-limited per IP.
+pub const PASSWORD_RESET_CONFIRM: &str = "/v1/auth/password-reset/confirm";
 /// `POST` [`crate::auth::LoginRequest`] → `200` [`crate::auth::LoginResponse`]. No auth;
-/// rate-limited per login and per IP ([`crate::ErrorCode::RateLimited`]).
+/// rate-limited per login, per IP and for the whole server ([`crate::ErrorCode::RateLimited`]).
+/// A wrong password, an unknown login and a disabled account all answer `401.2`.
 pub const LOGIN: &str = "/v1/auth/login";
-/// `POST` → `204`: revokes the token that made the call.
+/// `POST` → `204`: revokes the token that made the call ("Đăng xuất").
 pub const LOGOUT: &str = "/v1/auth/logout";
-/// `GET` → `200` [`crate::auth::TokenList`]: this account's devices (active tokens).
+/// `POST` [`crate::auth::PasswordChangeRequest`] → `204`: changes the password; other devices
+/// are signed out, this one stays. A wrong current password is `403.5`.
+pub const PASSWORD: &str = "/v1/auth/password";
+/// `GET` → `200` [`crate::auth::TokenList`]: this account's devices ("Thiết bị đã đăng nhập":
+/// token id, device label, created, last seen).
 pub const TOKENS: &str = "/v1/auth/tokens";
-/// `DELETE` → `204`: revoke one of this account's tokens (e.g. a lost phone).
+/// `DELETE` → `204`: revoke one of this account's tokens (e.g. a lost phone); that device's next
+/// call answers `401.3`.
 pub const TOKEN: &str = "/v1/auth/tokens/{token_id}";
 /// `GET` → `200` [`crate::auth::AccountInfo`] for the caller.
 pub const ME: &str = "/v1/me";
+/// `GET` → `200` [`crate::auth::NotificationSettings`]; `PUT`
+/// [`crate::auth::NotificationSettingsUpdate`] → `200` [`crate::auth::NotificationSettings`]:
+/// where dossier status messages go (SMS, e-mail, Zalo).
+pub const ME_NOTIFICATIONS: &str = "/v1/me/notifications";
 
 /// `GET` → [`crate::auth::ConsentList`]; `POST` [`crate::auth::ConsentRequest`] → `201`
 /// [`crate::auth::ConsentInfo`]. Citizens only: lets a volunteer submit dossiers on their behalf.
@@ -72,8 +95,21 @@ pub const EVENTS: &str = "/v1/events";
 
 /// `POST` [`crate::auth::CreateStaffRequest`] → `201` [`crate::auth::AccountInfo`]. Admin only.
 pub const ADMIN_ACCOUNTS: &str = "/v1/admin/accounts";
-/// `POST` → `204`: revoke every token of an account. Admin only.
+/// `POST` → `204`: revoke every token of an account. Admin only; audited.
 pub const ADMIN_REVOKE_TOKENS: &str = "/v1/admin/accounts/{account_id}/revoke-tokens";
+/// `POST` → `204`: disable an account (it can no longer sign in — the answer is the same as for a
+/// wrong password — and every token is revoked). Admin only; audited; not one's own account.
+pub const ADMIN_ACCOUNT_DISABLE: &str = "/v1/admin/accounts/{account_id}/disable";
+/// `POST` → `204`: enable a disabled account again. Admin only; audited.
+pub const ADMIN_ACCOUNT_ENABLE: &str = "/v1/admin/accounts/{account_id}/enable";
+/// `POST` [`crate::auth::AdminPasswordSet`] → `204`: set a new password; every token is revoked.
+/// Admin only; audited.
+pub const ADMIN_ACCOUNT_PASSWORD: &str = "/v1/admin/accounts/{account_id}/password";
+/// `GET` → `200` [`crate::auth::AccountAudit`]: what admins did to this account. Admin only.
+pub const ADMIN_ACCOUNT_AUDIT: &str = "/v1/admin/accounts/{account_id}/audit";
+/// `GET ?status=pending|sent|failed&limit=<1..=500>` → `200` [`crate::auth::OutboxList`]: status
+/// messages (SMS, e-mail, Zalo) and how their delivery went. Admin only.
+pub const ADMIN_OUTBOX: &str = "/v1/admin/outbox";
 
 /// Substitutes `{name}` placeholders in `template`, in order: `fill(DOSSIER, &[uuid])`.
 /// Values are inserted as given; ids and hashes in this protocol never need escaping.

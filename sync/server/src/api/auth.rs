@@ -218,6 +218,7 @@ pub async fn tokens(State(st): State<AppState>, caller: Caller) -> ApiResult<Jso
                 token_id: t.id,
                 device_name: t.device_name,
                 created_at: rfc3339(t.created_at),
+                last_seen_at: None,
                 expires_at: rfc3339(t.expires_at),
             })
             .collect(),
