@@ -1,9 +1,14 @@
-//! Passwords (argon2id), opaque tokens (only their SHA-256 is stored), the caller extractor and
-//! login/registration rate limits.
+//! Passwords (argon2id), opaque tokens (only their SHA-256 is stored), the caller extractor, the
+//! client address, and the password login shared by the API and the console.
+//!
+//! argon2id takes 19 MiB and tens of milliseconds per check, so checks and hashes wait for one of
+//! a fixed number of permits (the CPU count): a burst of logins queues instead of exhausting
+//! memory. A login counts against its budgets *before* the argon2 check, so concurrent wrong
+//! passwords cannot outrun the limit; an unknown login is checked against a dummy hash made at
+//! start-up, and a disabled account gets the wrong-password answer, so neither is told apart.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::OnceLock;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -13,17 +18,34 @@ use dvc_protocol::auth::Role;
 use dvc_protocol::ErrorCode;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::db::{Account, Token, TokenKind};
 use crate::error::ApiError;
+use crate::limits::{self, Budget};
 use crate::state::AppState;
 
 /// Prefix of every token this server issues (helps secret scanners and support).
 pub const TOKEN_PREFIX: &str = "dvc1_";
 
-/// argon2id PHC string of `password` (OWASP parameters: 19 MiB, 2 passes). Runs on the blocking pool.
+/// Permits for argon2 work: one per CPU.
+fn argon_permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        Semaphore::new(cpus)
+    })
+}
+
+/// Runs argon2 work on the blocking pool once a permit is free.
+async fn with_argon<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _permit = argon_permits().acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// argon2id PHC string of `password` (OWASP parameters: 19 MiB, 2 passes).
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
+    with_argon(move || {
         let mut salt = [0u8; 16];
         rand::rng().fill_bytes(&mut salt);
         let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
@@ -33,14 +55,14 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
             .map_err(|e| e.to_string())
     })
     .await
-    .map_err(|e| internal(&e.to_string()))?
+    .ok_or_else(|| internal("the hashing task stopped"))?
     .map_err(|e| internal(&e))
 }
 
 /// Checks `password` against a PHC string (constant-time in the hash). A missing account is
 /// checked against a fixed dummy hash so the answer takes as long either way.
 pub async fn verify_password(password: String, phc: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    with_argon(move || {
         let known = phc.is_some();
         let phc = match phc {
             Some(p) => p,
@@ -59,9 +81,10 @@ pub async fn verify_password(password: String, phc: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
-/// argon2id of a random password nobody knows, made once per process.
+/// argon2id of a random password nobody knows, made once per process ([`warm_up`] makes it at
+/// start-up, so the first unknown login takes no longer than the others).
 fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let mut pw = [0u8; 16];
         let mut salt = [0u8; 16];
@@ -77,6 +100,15 @@ fn dummy_hash() -> &'static str {
             })
             .unwrap_or_default()
     })
+}
+
+/// Makes the dummy hash in the background (call once at start-up, inside the runtime).
+pub fn warm_up() {
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        rt.spawn_blocking(|| {
+            let _ = dummy_hash();
+        });
+    }
 }
 
 fn internal(msg: &str) -> ApiError {
@@ -116,7 +148,9 @@ impl Caller {
     }
 }
 
-/// Looks up a secret and checks the account may act.
+/// Looks up a secret and checks the account may act: `401.1` unknown or expired, `401.3` a revoked
+/// device token (a revoked console session is `401.1`: the console just asks to sign in), `403.4`
+/// disabled. Records the token's use every few minutes.
 pub async fn authenticate(
     state: &AppState,
     secret: &str,
@@ -125,21 +159,37 @@ pub async fn authenticate(
     if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 128 {
         return Err(ApiError::unauthenticated());
     }
-    let found = state
-        .db
-        .token_by_hash(&secret_hash(secret), state.clock.now_ms())
-        .await?;
+    let now = state.clock.now_ms();
+    let found = state.db.find_token(&secret_hash(secret), now).await?;
     let Some((token, account)) = found else {
         return Err(ApiError::unauthenticated());
     };
     if token.kind != kind {
         return Err(ApiError::unauthenticated());
     }
+    if token.revoked_at.is_some() && kind == TokenKind::Console {
+        return Err(ApiError::unauthenticated());
+    }
+    if token.revoked_at.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::TokenRevoked,
+            "this device was signed out; sign in again",
+        ));
+    }
     if account.disabled {
         return Err(ApiError::new(
             ErrorCode::AccountDisabled,
             "this account is disabled",
         ));
+    }
+    let seen = token.last_seen_at.unwrap_or(token.created_at);
+    if now - seen >= state.cfg.auth.token_seen_every_ms {
+        let (db, id) = (state.db.clone(), token.id.clone());
+        tokio::spawn(async move {
+            if let Err(err) = db.touch_token(&id, now).await {
+                tracing::warn!(token_id = %id, error = %err, "could not record token use");
+            }
+        });
     }
     Ok(Caller { account, token })
 }
@@ -165,75 +215,41 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The client's IP address (from the connection; the server does not trust forwarding headers).
+/// The client's address: the socket's peer, or what a trusted proxy says
+/// ([`crate::client_ip::client_ip`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl ClientIp {
+    /// The rate-limit bucket (IPv6 by /64).
+    pub fn bucket(self) -> String {
+        crate::client_ip::bucket(self.0)
+    }
+}
+
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        Ok(ClientIp(ip))
+        Ok(ClientIp(crate::client_ip::client_ip(
+            peer,
+            &parts.headers,
+            &state.cfg.auth.trusted_proxies,
+        )))
     }
 }
 
-/// Fixed-window counters per key ("ip:…", "login:…"), in memory. One server process is one
-/// limiter; behind several processes each limits on its own (documented).
-#[derive(Debug, Default)]
-pub struct RateLimiter {
-    windows: Mutex<HashMap<String, (i64, u32)>>,
-}
-
-impl RateLimiter {
-    /// Seconds to wait if `key` already has `max` hits in the window, else `None`.
-    pub fn check(&self, key: &str, max: u32, window_ms: i64, now: i64) -> Option<u64> {
-        let Ok(map) = self.windows.lock() else {
-            return None;
-        };
-        match map.get(key) {
-            Some(&(start, n)) if now - start < window_ms && n >= max => {
-                Some(u64::try_from((start + window_ms - now).max(1000) / 1000).unwrap_or(1))
-            }
-            _ => None,
-        }
-    }
-
-    /// Counts a hit for `key`.
-    pub fn hit(&self, key: &str, window_ms: i64, now: i64) {
-        let Ok(mut map) = self.windows.lock() else {
-            return;
-        };
-        if map.len() > 100_000 {
-            map.retain(|_, (start, _)| now - *start < window_ms);
-        }
-        let entry = map.entry(key.to_owned()).or_insert((now, 0));
-        if now - entry.0 >= window_ms {
-            *entry = (now, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-    }
-
-    /// Forgets `key` (after a successful login).
-    pub fn clear(&self, key: &str) {
-        if let Ok(mut map) = self.windows.lock() {
-            map.remove(key);
-        }
-    }
-}
-
-/// `429.1` with the wait.
-pub fn rate_limited(retry_after_s: u64) -> ApiError {
-    let mut e = ApiError::new(
-        ErrorCode::RateLimited,
-        "too many attempts; wait and try again",
-    );
-    e.body.retry_after_s = Some(retry_after_s);
-    e
+/// The budget key of a login's attempts.
+pub fn login_key(login: &str) -> String {
+    limits::key("login", login)
 }
 
 /// Outcome of a password login, shared by the API and the console.
@@ -244,39 +260,34 @@ pub enum LoginOutcome {
     Refused(ApiError),
 }
 
-/// Checks rate limits and the password for `login` from `ip`.
+/// Checks the budgets, then the password, for `login` from `ip`. The budgets count first (the
+/// server's and the address's, then the login's, so an address over its budget cannot lock a
+/// login out); only then does argon2 run. Unknown logins, wrong passwords and disabled accounts
+/// get the same `401.2`; a success clears the login's count.
 pub async fn password_login(
     state: &AppState,
     login: &str,
     password: &str,
     ip: IpAddr,
 ) -> Result<LoginOutcome, ApiError> {
-    let now = state.clock.now_ms();
-    let cfg = &state.cfg;
-    let ip_key = format!("ip:{ip}");
-    let login_key = format!("login:{login}");
-    let wait = state
-        .limiter
-        .check(
-            &ip_key,
-            cfg.login_attempts_per_ip,
-            cfg.login_ip_window_ms,
-            now,
-        )
-        .or_else(|| {
-            state.limiter.check(
-                &login_key,
-                cfg.login_failures_per_login,
-                cfg.login_failure_window_ms,
-                now,
-            )
-        });
-    if let Some(wait) = wait {
-        crate::metrics::Metrics::inc(&state.metrics.rate_limited);
-        tracing::warn!(%ip, "login rate-limited");
-        return Ok(LoginOutcome::Refused(rate_limited(wait)));
+    let cfg = &state.cfg.auth;
+    let bucket = crate::client_ip::bucket(ip);
+    let first: [(Budget, String); 2] = [
+        (cfg.login_global, limits::key("login-all", "")),
+        (cfg.login_per_ip, limits::key("login-ip", &bucket)),
+    ];
+    let login_key = login_key(login);
+    let spent = match limits::spend(state, &first).await {
+        Ok(()) => limits::spend(state, &[(cfg.login_per_login, login_key.clone())]).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = spent {
+        if e.code() == ErrorCode::RateLimited {
+            tracing::warn!(ip = %bucket, "login rate-limited");
+            return Ok(LoginOutcome::Refused(e));
+        }
+        return Err(e);
     }
-    state.limiter.hit(&ip_key, cfg.login_ip_window_ms, now);
     let account = state.db.account_by_login(login).await?;
     let ok = verify_password(
         password.to_owned(),
@@ -284,30 +295,23 @@ pub async fn password_login(
     )
     .await;
     match account {
-        Some(a) if ok => {
-            if a.disabled {
-                return Ok(LoginOutcome::Refused(ApiError::new(
-                    ErrorCode::AccountDisabled,
-                    "this account is disabled",
-                )));
-            }
-            state.limiter.clear(&login_key);
+        Some(a) if ok && !a.disabled => {
+            state.db.clear_rate_limit(&login_key).await?;
             crate::metrics::Metrics::inc(&state.metrics.logins);
             tracing::info!(account_id = %a.id, role = a.role.as_str(), "login");
             Ok(LoginOutcome::Ok(a))
         }
         _ => {
-            state
-                .limiter
-                .hit(&login_key, cfg.login_failure_window_ms, now);
             crate::metrics::Metrics::inc(&state.metrics.login_failures);
-            tracing::info!(%ip, "login failed");
-            Ok(LoginOutcome::Refused(ApiError::new(
-                ErrorCode::InvalidCredentials,
-                "login or password is wrong",
-            )))
+            tracing::info!(ip = %bucket, "login failed");
+            Ok(LoginOutcome::Refused(invalid_credentials()))
         }
     }
+}
+
+/// `401.2`, the one answer for any failed login.
+pub fn invalid_credentials() -> ApiError {
+    ApiError::new(ErrorCode::InvalidCredentials, "login or password is wrong")
 }
 
 /// Issues a token for `account`; returns `(secret, token row)`.
@@ -333,6 +337,8 @@ pub async fn issue_token(
         csrf_hash,
         created_at: now,
         expires_at: now + ttl,
+        last_seen_at: None,
+        revoked_at: None,
     };
     state.db.insert_token(&token).await?;
     Ok((secret, token))
@@ -358,19 +364,5 @@ mod tests {
         assert!(a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64);
         assert_ne!(a, new_secret());
         assert_eq!(secret_hash(&a).len(), 64);
-    }
-
-    #[test]
-    fn limiter_windows() {
-        let l = RateLimiter::default();
-        for _ in 0..3 {
-            assert_eq!(l.check("k", 3, 60_000, 0), None);
-            l.hit("k", 60_000, 0);
-        }
-        assert_eq!(l.check("k", 3, 60_000, 1_000), Some(59));
-        assert_eq!(l.check("k", 3, 60_000, 60_000), None);
-        l.hit("k", 60_000, 60_000);
-        assert_eq!(l.check("k", 3, 60_000, 60_001), None);
-        l.clear("k");
     }
 }

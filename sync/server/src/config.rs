@@ -15,20 +15,8 @@ pub struct Config {
     pub token_ttl_ms: i64,
     /// Console session lifetime, ms.
     pub session_ttl_ms: i64,
-    /// Registration code lifetime, ms.
-    pub otp_ttl_ms: i64,
-    /// Wrong registration codes allowed.
-    pub otp_max_attempts: i64,
-    /// Failed logins per login before a pause.
-    pub login_failures_per_login: u32,
-    /// Window for [`Config::login_failures_per_login`], ms.
-    pub login_failure_window_ms: i64,
-    /// Login attempts per client IP per window.
-    pub login_attempts_per_ip: u32,
-    /// Window for [`Config::login_attempts_per_ip`], ms.
-    pub login_ip_window_ms: i64,
-    /// Registrations per client IP per window.
-    pub registrations_per_ip: u32,
+    /// Accounts: budgets, one-time codes, trusted proxies.
+    pub auth: crate::limits::AuthConfig,
     /// Mark console cookies `Secure` (and use the `__Host-` prefix). Turn off only for plain-HTTP
     /// development on a non-localhost address.
     pub secure_cookies: bool,
@@ -114,13 +102,7 @@ impl Default for Config {
             max_json_bytes: 256 * 1024,
             token_ttl_ms: 180 * 24 * 3600 * 1000,
             session_ttl_ms: 10 * 3600 * 1000,
-            otp_ttl_ms: 10 * 60 * 1000,
-            otp_max_attempts: 5,
-            login_failures_per_login: 5,
-            login_failure_window_ms: 15 * 60 * 1000,
-            login_attempts_per_ip: 30,
-            login_ip_window_ms: 5 * 60 * 1000,
-            registrations_per_ip: 10,
+            auth: crate::limits::AuthConfig::default(),
             secure_cookies: true,
             http: HttpLimits::default(),
             metrics_token: None,

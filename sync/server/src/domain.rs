@@ -53,6 +53,13 @@ pub fn next_state(current: DossierState, event: &EventKind, actor: Actor) -> Opt
     rules::next_state(current, Step::of(event), actor)
 }
 
+/// Whether the applicant hears of a change off the app (SMS, e-mail, Zalo): of what an officer
+/// does, yes; of what they did themselves (resubmitting, claiming a payment, cancelling), no. A
+/// new dossier's `received` event is announced too (it carries the dossier code).
+pub fn tells_applicant(actor: Actor) -> bool {
+    actor == Actor::Officer
+}
+
 /// The stable name of an event kind (the `type` tag).
 pub fn event_kind_name(event: &EventKind) -> &'static str {
     Step::of(event).as_str()

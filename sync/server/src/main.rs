@@ -10,7 +10,6 @@ use clap::{Parser, Subcommand};
 use dvc_protocol::auth::{CreateStaffRequest, Role};
 use dvc_sync::clock::{system_now_ms, SystemClock};
 use dvc_sync::config::Config;
-use dvc_sync::otp::LogOtpSender;
 
 #[derive(Parser)]
 #[command(name = "dvc-sync", version, about = "DVC Đồng Hành sync server")]
@@ -57,6 +56,8 @@ enum Cmd {
         /// (at least 24 characters; prefer the environment variable). Without it `/metrics` is off.
         #[arg(long, env = "DVC_SYNC_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        #[command(flatten)]
+        accounts: Box<dvc_sync::notify::setup::AccountArgs>,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -210,6 +211,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             insecure_cookies,
             limits,
             metrics_token,
+            accounts,
         } => {
             let metrics_token = match metrics_token.as_deref().map(str::trim) {
                 None | Some("") => None,
@@ -220,9 +222,6 @@ async fn run(cli: Cli) -> Result<(), String> {
                     )
                 })?),
             };
-            let database = dvc_sync::db::open(&db.db)
-                .await
-                .map_err(|e| e.to_string())?;
             let mut cfg = Config {
                 max_blob_bytes: max_blob_mb * 1024 * 1024,
                 account_quota_bytes: quota_mb * 1024 * 1024,
@@ -231,15 +230,26 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ..Config::default()
             };
             limits.apply(&mut cfg);
-            let state = dvc_sync::server::build_state(
+            let setup = accounts.build(&mut cfg.auth)?;
+            for note in &setup.notes {
+                tracing::warn!("{note}");
+                eprintln!("dvc-sync: {note}");
+            }
+            let database = dvc_sync::db::open(&db.db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let state = dvc_sync::server::build_state_with(
                 database,
                 &blobs,
                 cfg,
                 Arc::new(SystemClock),
-                Arc::new(LogOtpSender),
+                setup.notifiers,
             )
             .await
             .map_err(|e| e.to_string())?;
+            if let Some(outbox) = setup.outbox {
+                dvc_sync::notify::outbox::spawn(&state, outbox);
+            }
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .map_err(|e| format!("bind {listen}: {e}"))?;
@@ -325,12 +335,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             let database = dvc_sync::db::open(&db.db)
                 .await
                 .map_err(|e| e.to_string())?;
-            let state = dvc_sync::server::build_state(
+            let state = dvc_sync::server::build_state_with(
                 database,
                 &std::env::temp_dir().join("dvc-sync-cli-blobs"),
                 Config::default(),
                 Arc::new(SystemClock),
-                Arc::new(LogOtpSender),
+                dvc_sync::notify::Notifiers::default(),
             )
             .await
             .map_err(|e| e.to_string())?;

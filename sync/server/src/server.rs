@@ -23,7 +23,7 @@ use crate::blobstore::FsBlobStore;
 use crate::clock::Clock;
 use crate::config::{Config, HttpLimits};
 use crate::db::{Db, DbError};
-use crate::otp::OtpSender;
+use crate::notify::{Notifier, Notifiers};
 use crate::state::AppState;
 
 /// Start-up failures.
@@ -43,13 +43,25 @@ pub enum StartError {
     },
 }
 
-/// Opens storage, migrates, and builds the state.
+/// Opens storage, migrates, and builds the state, with `otp` sending one-time codes (and no
+/// status messages).
 pub async fn build_state(
     db: Db,
     blobs_dir: &Path,
     cfg: Config,
     clock: Arc<dyn Clock>,
-    otp: Arc<dyn OtpSender>,
+    otp: Arc<dyn Notifier>,
+) -> Result<AppState, StartError> {
+    build_state_with(db, blobs_dir, cfg, clock, Notifiers::otp_only(otp)).await
+}
+
+/// Opens storage, migrates, and builds the state with these message senders.
+pub async fn build_state_with(
+    db: Db,
+    blobs_dir: &Path,
+    cfg: Config,
+    clock: Arc<dyn Clock>,
+    notify: Notifiers,
 ) -> Result<AppState, StartError> {
     db.migrate().await?;
     let blobs = FsBlobStore::open(blobs_dir).map_err(|source| StartError::Io {
@@ -57,7 +69,7 @@ pub async fn build_state(
         source,
     })?;
     let seq = db.max_event_seq().await?;
-    Ok(AppState::new(db, Arc::new(blobs), cfg, clock, otp, seq))
+    Ok(AppState::new(db, Arc::new(blobs), cfg, clock, notify, seq))
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -3,14 +3,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::auth::RateLimiter;
 use crate::blobstore::BlobStore;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::feed::Feed;
 use crate::metrics::Metrics;
-use crate::otp::OtpSender;
+use crate::notify::Notifiers;
 
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone)]
@@ -26,14 +25,12 @@ pub struct Inner {
     pub cfg: Config,
     /// Now.
     pub clock: Arc<dyn Clock>,
-    /// Login and registration limits.
-    pub limiter: RateLimiter,
     /// Long-poll wake-ups.
     pub feed: Feed,
     /// Counters.
     pub metrics: Metrics,
-    /// Registration codes.
-    pub otp: Arc<dyn OtpSender>,
+    /// Message senders: one-time codes and the outbox's channels.
+    pub notify: Notifiers,
     /// One lock per upload id, so two PATCHes of the same upload never interleave.
     pub upload_locks: KeyedLocks,
 }
@@ -52,20 +49,33 @@ impl AppState {
         blobs: Arc<dyn BlobStore>,
         cfg: Config,
         clock: Arc<dyn Clock>,
-        otp: Arc<dyn OtpSender>,
+        notify: Notifiers,
         start_seq: i64,
     ) -> Self {
+        db.set_outbox_channels(&notify.channels());
+        crate::auth::warm_up();
         AppState(Arc::new(Inner {
             db,
             blobs,
             cfg,
             clock,
-            limiter: RateLimiter::default(),
             feed: Feed::new(start_seq),
             metrics: Metrics::default(),
-            otp,
+            notify,
             upload_locks: KeyedLocks::default(),
         }))
+    }
+}
+
+impl AppState {
+    /// A handle that does not keep the state alive (background tasks stop when it is gone).
+    pub fn downgrade(&self) -> std::sync::Weak<Inner> {
+        Arc::downgrade(&self.0)
+    }
+
+    /// The state again, if it is still alive.
+    pub fn upgrade(weak: &std::sync::Weak<Inner>) -> Option<AppState> {
+        weak.upgrade().map(AppState)
     }
 }
 

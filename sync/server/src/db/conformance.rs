@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use dvc_protocol::auth::Role;
+use dvc_protocol::auth::{Channel, OtpPurpose, OutboxStatus, Role};
 use dvc_protocol::dossiers::DossierState;
 use dvc_protocol::events::{BankAccount, EventKind, ResultDelivery};
 
@@ -130,6 +130,8 @@ async fn scenario(db: Db) {
         csrf_hash: Some("csrf".into()),
         created_at: NOW,
         expires_at: NOW + 1000,
+        last_seen_at: None,
+        revoked_at: None,
     };
     db.insert_token(&token).await.unwrap();
     let (t, a) = db.token_by_hash("th1", NOW).await.unwrap().unwrap();
@@ -453,6 +455,363 @@ async fn scenario(db: Db) {
     );
 }
 
+/// Accounts, codes, rate limits and the outbox, on one backend.
+async fn accounts_scenario(db: Db) {
+    db.migrate().await.unwrap();
+    db.upsert_agency(AGENCY, "Công an xã Thử", NOW)
+        .await
+        .unwrap();
+    let officer = account("o1", "canbo.thu", Role::Officer, Some(AGENCY));
+    let admin = account("a1", "quantri", Role::Admin, None);
+    for a in [&officer, &admin] {
+        assert!(db.create_account(a, NOW).await.unwrap());
+    }
+
+    // rate limits: one window, then a fresh one
+    let hit = |key: &str| RateHit {
+        key: key.into(),
+        window_ms: 1000,
+    };
+    let counts = db
+        .hit_rate_limits(&[hit("k1"), hit("k1"), hit("k2")], NOW)
+        .await
+        .unwrap();
+    assert_eq!(counts.iter().map(|c| c.hits).collect::<Vec<_>>(), [1, 2, 1]);
+    assert_eq!(counts[0].expires_at, NOW + 1000);
+    let c = db.hit_rate_limits(&[hit("k1")], NOW + 999).await.unwrap();
+    assert_eq!((c[0].hits, c[0].expires_at), (3, NOW + 1000));
+    let c = db.hit_rate_limits(&[hit("k1")], NOW + 1000).await.unwrap();
+    assert_eq!((c[0].hits, c[0].expires_at), (1, NOW + 2000));
+    db.clear_rate_limit("k1").await.unwrap();
+    let c = db.hit_rate_limits(&[hit("k1")], NOW + 1001).await.unwrap();
+    assert_eq!(c[0].hits, 1);
+
+    // codes: one row per phone and purpose; attempts counted before comparing, up to the limit
+    let otp = |id: &str, hash: &str| OtpRow {
+        id: id.into(),
+        phone: "0912345678".into(),
+        purpose: OtpPurpose::Register,
+        code_hash: hash.into(),
+        attempts: 0,
+        sends: 1,
+        account_id: None,
+        payload: Some("{}".into()),
+        expires_at: NOW + 600_000,
+        resend_at: NOW + 60_000,
+        created_at: NOW,
+    };
+    db.put_otp(&otp("r1", "h1")).await.unwrap();
+    db.put_otp(&otp("r2", "h2")).await.unwrap();
+    let live = db
+        .otp("0912345678", OtpPurpose::Register)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((live.id.as_str(), live.code_hash.as_str()), ("r2", "h2"));
+    assert!(db
+        .otp("0912345678", OtpPurpose::PasswordReset)
+        .await
+        .unwrap()
+        .is_none());
+    for n in 1..=3 {
+        let r = db
+            .otp_attempt("0912345678", OtpPurpose::Register, 3, NOW)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.attempts, n);
+    }
+    assert!(db
+        .otp_attempt("0912345678", OtpPurpose::Register, 3, NOW)
+        .await
+        .unwrap()
+        .is_none());
+    // a resend only after the countdown; it revives the code
+    assert!(db
+        .resend_otp("r2", "h3", NOW + 700_000, NOW + 70_000, NOW + 59_999)
+        .await
+        .unwrap()
+        .is_none());
+    let r = db
+        .resend_otp("r2", "h3", NOW + 700_000, NOW + 70_000, NOW + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.attempts, r.sends, r.code_hash.as_str()), (0, 2, "h3"));
+    // expired codes take no attempts
+    assert!(db
+        .otp_attempt("0912345678", OtpPurpose::Register, 3, NOW + 700_000)
+        .await
+        .unwrap()
+        .is_none());
+    // confirming consumes the row once
+    let citizen = account("c1", "0912345678", Role::Citizen, None);
+    let identity = Identity {
+        full_name: "Lê Thị Mẫu".into(),
+        id_number: "079185000321".into(),
+        birth_date: "1985-06-05".into(),
+    };
+    assert_eq!(
+        db.complete_registration_otp("r2", "h2", &citizen, &identity, NOW)
+            .await
+            .unwrap(),
+        RegistrationOutcome::CodeGone,
+        "the replaced code"
+    );
+    assert_eq!(
+        db.complete_registration_otp("r2", "h3", &citizen, &identity, NOW)
+            .await
+            .unwrap(),
+        RegistrationOutcome::Created
+    );
+    assert_eq!(db.identity("c1").await.unwrap(), Some(identity.clone()));
+    assert_eq!(
+        db.notification_settings("c1").await.unwrap(),
+        (vec![Channel::Sms], None)
+    );
+    db.put_otp(&otp("r3", "h4")).await.unwrap();
+    let other = account("c9", "0912345678", Role::Citizen, None);
+    assert_eq!(
+        db.complete_registration_otp("r3", "h4", &other, &identity, NOW)
+            .await
+            .unwrap(),
+        RegistrationOutcome::LoginTaken
+    );
+    assert!(db
+        .otp("0912345678", OtpPurpose::Register)
+        .await
+        .unwrap()
+        .is_none());
+
+    // tokens: revoked ones are still found (so a device can be told), touch, password change
+    let token = |id: &str, kind: TokenKind| Token {
+        id: id.into(),
+        account_id: "c1".into(),
+        token_hash: format!("hash-{id}"),
+        kind,
+        device_name: Some("Redmi 9A".into()),
+        csrf_hash: None,
+        created_at: NOW,
+        expires_at: NOW + 100_000,
+        last_seen_at: None,
+        revoked_at: None,
+    };
+    for (id, kind) in [
+        ("t1", TokenKind::Device),
+        ("t2", TokenKind::Device),
+        ("t3", TokenKind::Console),
+    ] {
+        db.insert_token(&token(id, kind)).await.unwrap();
+    }
+    db.touch_token("t1", NOW + 5).await.unwrap();
+    let (t, a) = db.find_token("hash-t1", NOW).await.unwrap().unwrap();
+    assert_eq!((t.last_seen_at, a.id.as_str()), (Some(NOW + 5), "c1"));
+    db.change_password("c1", "$argon2id$new", Some("t1"), NOW + 10)
+        .await
+        .unwrap();
+    let (t2, _) = db.find_token("hash-t2", NOW).await.unwrap().unwrap();
+    assert_eq!(t2.revoked_at, Some(NOW + 10));
+    assert!(db.token_by_hash("hash-t2", NOW).await.unwrap().is_none());
+    assert!(db.token_by_hash("hash-t3", NOW).await.unwrap().is_none());
+    assert!(db.token_by_hash("hash-t1", NOW).await.unwrap().is_some());
+    assert_eq!(
+        db.account_by_id("c1").await.unwrap().unwrap().password_hash,
+        "$argon2id$new"
+    );
+
+    // a reset consumes its code, sets the password and revokes everything
+    let mut reset = otp("p1", "hp");
+    reset.purpose = OtpPurpose::PasswordReset;
+    reset.account_id = Some("c1".into());
+    db.put_otp(&reset).await.unwrap();
+    assert!(!db
+        .complete_password_reset("p1", "wrong", "c1", "$argon2id$reset", NOW)
+        .await
+        .unwrap());
+    assert!(db
+        .complete_password_reset("p1", "hp", "c1", "$argon2id$reset", NOW + 20)
+        .await
+        .unwrap());
+    assert!(!db
+        .complete_password_reset("p1", "hp", "c1", "$argon2id$reset", NOW + 20)
+        .await
+        .unwrap());
+    assert!(db.token_by_hash("hash-t1", NOW).await.unwrap().is_none());
+
+    // admin actions are audited; disabling revokes
+    db.insert_token(&token("t4", TokenKind::Device))
+        .await
+        .unwrap();
+    assert!(db.set_disabled("c1", true, "a1", NOW + 30).await.unwrap());
+    assert!(db.account_by_id("c1").await.unwrap().unwrap().disabled);
+    assert!(db.token_by_hash("hash-t4", NOW).await.unwrap().is_none());
+    assert!(db.set_disabled("c1", false, "a1", NOW + 31).await.unwrap());
+    assert!(!db.set_disabled("nobody", true, "a1", NOW).await.unwrap());
+    assert!(db
+        .admin_set_password("c1", "$argon2id$admin", "a1", NOW + 32)
+        .await
+        .unwrap());
+    assert_eq!(
+        db.admin_revoke_tokens("c1", "a1", NOW + 33).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        db.account_audit("c1")
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.actor_login.as_str(), r.action.as_str(), r.at))
+            .collect::<Vec<_>>(),
+        [
+            ("quantri", "account_disabled", NOW + 30),
+            ("quantri", "account_enabled", NOW + 31),
+            ("quantri", "password_set", NOW + 32),
+            ("quantri", "tokens_revoked", NOW + 33),
+        ]
+    );
+
+    // the outbox: written with the event, only for the channels the server sends on
+    db.set_notification_settings(
+        "c1",
+        &[Channel::Sms, Channel::Email],
+        Some("mau@example.vn"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        db.notification_settings("c1").await.unwrap(),
+        (
+            vec![Channel::Sms, Channel::Email],
+            Some("mau@example.vn".to_owned())
+        )
+    );
+    db.set_outbox_channels(&[]);
+    let d0 = created(
+        db.submit_dossier(&new_dossier("e0", "c1", "x0", &[]))
+            .await
+            .unwrap(),
+    );
+    assert!(
+        db.outbox(None, 10).await.unwrap().is_empty(),
+        "no channels: no messages"
+    );
+    db.set_outbox_channels(&[Channel::Sms, Channel::Zalo]);
+    let d1 = created(
+        db.submit_dossier(&new_dossier("e1", "c1", "x1", &[]))
+            .await
+            .unwrap(),
+    );
+    let rows = db.outbox(None, 10).await.unwrap();
+    assert_eq!(
+        rows.len(),
+        1,
+        "sms only: email is not sent here, zalo not chosen"
+    );
+    assert_eq!(
+        (
+            rows[0].job.channel,
+            rows[0].job.dossier_code.as_str(),
+            rows[0].job.state
+        ),
+        (Channel::Sms, d1.code.as_str(), DossierState::Received)
+    );
+    assert_eq!(rows[0].job.event_seq, d1.received_seq);
+    let party = Scope::Party("c1".into());
+    let office = Scope::Agency(AGENCY.into());
+    applied(
+        &db,
+        step("e1", &office, "o1", Actor::Officer, EventKind::Accepted),
+    )
+    .await;
+    applied(
+        &db,
+        step(
+            "e0",
+            &party,
+            "c1",
+            Actor::Applicant,
+            EventKind::Cancelled { reason: None },
+        ),
+    )
+    .await;
+    let rows = db.outbox(None, 10).await.unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.job.dossier_code.as_str(), r.job.state))
+            .collect::<Vec<_>>(),
+        [
+            (d1.code.as_str(), DossierState::Accepted),
+            (d1.code.as_str(), DossierState::Received)
+        ],
+        "the officer's step is announced, the applicant's own cancel is not ({})",
+        d0.code
+    );
+    // claims: due ones once; a lease hides them; outcomes
+    assert_eq!(
+        db.claim_outbox(NOW, 1000, 10).await.unwrap().len(),
+        1,
+        "one is not due yet"
+    );
+    let jobs = db.claim_outbox(NOW + 1, 1000, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert!(jobs.iter().all(|j| j.attempts == 1));
+    let earlier = db.claim_outbox(NOW + 1000, 1000, 10).await.unwrap();
+    assert_eq!(earlier.len(), 1, "the first claim's lease ended");
+    let jobs = [earlier[0].clone(), jobs[0].clone()];
+    assert_eq!(jobs[0].attempts, 2);
+    assert!(db
+        .claim_outbox(NOW + 1000, 1000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    db.outbox_sent(jobs[0].id, NOW + 1).await.unwrap();
+    db.outbox_retry(jobs[1].id, NOW + 5000, "gateway answered 502")
+        .await
+        .unwrap();
+    assert!(db
+        .claim_outbox(NOW + 4999, 1000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = db.claim_outbox(NOW + 5000, 1000, 10).await.unwrap();
+    assert_eq!(
+        again.iter().map(|j| (j.id, j.attempts)).collect::<Vec<_>>(),
+        [(jobs[1].id, 2)]
+    );
+    assert!(jobs[0].id < jobs[1].id);
+    db.outbox_failed(jobs[1].id, "gateway answered 400")
+        .await
+        .unwrap();
+    db.outbox_sent(jobs[1].id, NOW).await.unwrap();
+    assert_eq!(db.outbox_counts().await.unwrap(), (0, 1, 1));
+    let failed = db.outbox(Some(OutboxStatus::Failed), 10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0].last_error.as_deref(),
+        Some("gateway answered 400")
+    );
+    let sent = db.outbox(Some(OutboxStatus::Sent), 10).await.unwrap();
+    assert_eq!(sent[0].sent_at, Some(NOW + 1));
+    let contact = db.contact("c1").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            contact.login.as_str(),
+            contact.email.as_deref(),
+            contact.disabled
+        ),
+        ("0912345678", Some("mau@example.vn"), false)
+    );
+
+    // expired codes and counters go
+    db.put_otp(&otp("r9", "h9")).await.unwrap();
+    assert!(db.purge_expired_auth(NOW + 10_000_000).await.unwrap() >= 2);
+    assert!(db
+        .otp("0912345678", OtpPurpose::Register)
+        .await
+        .unwrap()
+        .is_none());
+}
+
 mod sqlite {
     #[tokio::test]
     async fn both_backends_answer_alike() {
@@ -461,6 +820,15 @@ mod sqlite {
             .await
             .unwrap();
         super::scenario(super::Arc::new(db)).await;
+    }
+
+    #[tokio::test]
+    async fn accounts_answer_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::sqlite::SqliteDb::open(&dir.path().join("accounts.db"))
+            .await
+            .unwrap();
+        super::accounts_scenario(super::Arc::new(db)).await;
     }
 }
 
@@ -482,6 +850,27 @@ mod postgres {
         cfg.dbname(&name);
         let db = crate::db::postgres::PgDb::with_config(cfg).await.unwrap();
         super::scenario(super::Arc::new(db)).await;
+        admin
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn accounts_answer_alike() {
+        let url = std::env::var("DVC_TEST_POSTGRES_URL")
+            .expect("DVC_TEST_POSTGRES_URL is not set: the PostgreSQL half needs a server (`./x test` starts one)");
+        let mut cfg = tokio_postgres::Config::from_str(&url).unwrap();
+        let name = format!("dvc_accounts_{}", uuid::Uuid::now_v7().simple());
+        let (admin, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        cfg.dbname(&name);
+        let db = crate::db::postgres::PgDb::with_config(cfg).await.unwrap();
+        super::accounts_scenario(super::Arc::new(db)).await;
         admin
             .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
             .await

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::sql::Sql;
+use super::store::OutboxChannels;
 use super::{DbError, DbResult, NewDossier, SubmitOutcome};
 
 /// A boxed future that may borrow the connection for `'c`.
@@ -114,6 +115,10 @@ macro_rules! migrations {
                 )),
             ),
             (
+                3,
+                include_str!(concat!("../../migrations/", $dialect, "/0003_accounts.sql")),
+            ),
+            (
                 4,
                 include_str!(concat!(
                     "../../migrations/",
@@ -207,6 +212,15 @@ impl Row {
         }
     }
 
+    /// An integer column that may be NULL.
+    pub(crate) fn opt_int(&mut self, name: &str) -> DbResult<Option<i64>> {
+        match self.take(name)? {
+            Cell::Int(v) => Ok(Some(v)),
+            Cell::Null => Ok(None),
+            other => Err(Row::wrong(name, "an integer or NULL", &other)),
+        }
+    }
+
     /// A flag: a PostgreSQL `BOOLEAN` or a SQLite 0/1.
     pub(crate) fn flag(&mut self, name: &str) -> DbResult<bool> {
         match self.take(name)? {
@@ -280,6 +294,11 @@ pub(crate) trait Backend: Send + Sync + 'static {
         F: for<'c> FnOnce(&'c mut dyn Conn) -> BoxFut<'c, DbResult<T>> + Send + 'static;
 
     /// Inserts a checked submission with [`insert_dossier`](super::store::insert_dossier) in a
-    /// [`Txn::Events`] transaction (PostgreSQL commits several together).
-    fn insert(&self, d: NewDossier) -> impl Future<Output = DbResult<SubmitOutcome>> + Send;
+    /// [`Txn::Events`] transaction (PostgreSQL commits several together), with the status
+    /// messages of `channels`.
+    fn insert(
+        &self,
+        d: NewDossier,
+        channels: OutboxChannels,
+    ) -> impl Future<Output = DbResult<SubmitOutcome>> + Send;
 }

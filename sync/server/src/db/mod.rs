@@ -29,7 +29,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use dvc_protocol::auth::Role;
+use dvc_protocol::auth::{Channel, OtpPurpose, OutboxStatus, Role};
 use dvc_protocol::dossiers::DossierState;
 use dvc_protocol::events::{BankAccount, EventKind};
 
@@ -168,6 +168,135 @@ pub struct Token {
     pub created_at: i64,
     /// Unix ms.
     pub expires_at: i64,
+    /// Unix ms of the last recorded use (written at most every few minutes).
+    pub last_seen_at: Option<i64>,
+    /// Unix ms of revocation; revoked tokens are found only by [`Database::find_token`].
+    pub revoked_at: Option<i64>,
+}
+
+/// A one-time code (hashed) and what it unlocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtpRow {
+    /// Id (part of the hashed text, so equal codes hash differently).
+    pub id: String,
+    /// Normalised phone.
+    pub phone: String,
+    /// What it is for.
+    pub purpose: OtpPurpose,
+    /// SHA-256 hex of `"<id>:<code>"`.
+    pub code_hash: String,
+    /// Wrong codes tried (raised before comparing).
+    pub attempts: i64,
+    /// Codes sent for this row (1 + resends).
+    pub sends: i64,
+    /// Reset: the account; registration: the account the phone already has (no code was sent).
+    pub account_id: Option<String>,
+    /// Registration: the details to create the account with (JSON).
+    pub payload: Option<String>,
+    /// Unix ms.
+    pub expires_at: i64,
+    /// Unix ms from which a new code may be sent.
+    pub resend_at: i64,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// One hit on a rate-limit counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateHit {
+    /// The counter (already hashed: never a phone number in clear).
+    pub key: String,
+    /// Window length, ms (fixed window from the first hit).
+    pub window_ms: i64,
+}
+
+/// A counter after a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateCount {
+    /// Hits in the current window, this one included.
+    pub hits: i64,
+    /// Unix ms when the window ends.
+    pub expires_at: i64,
+}
+
+/// A self-registered person's identity.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Identity {
+    /// Full name (cleaned).
+    pub full_name: String,
+    /// 12-digit ID number.
+    pub id_number: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+}
+
+/// How confirming a registration went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationOutcome {
+    /// The account exists now.
+    Created,
+    /// The phone got an account meanwhile.
+    LoginTaken,
+    /// The code was used or replaced meanwhile.
+    CodeGone,
+}
+
+/// Where an account's messages go, read when sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Login (the phone number for citizens and volunteers).
+    pub login: String,
+    /// Role.
+    pub role: Role,
+    /// Disabled accounts get nothing.
+    pub disabled: bool,
+    /// E-mail, if given.
+    pub email: Option<String>,
+}
+
+/// A status message claimed for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxJob {
+    /// Outbox id.
+    pub id: i64,
+    /// The event.
+    pub event_seq: i64,
+    /// The channel.
+    pub channel: Channel,
+    /// Recipient account.
+    pub account_id: String,
+    /// Dossier code.
+    pub dossier_code: String,
+    /// The state announced.
+    pub state: DossierState,
+    /// Attempts including this one.
+    pub attempts: i64,
+}
+
+/// A status message as the admin list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// The job part.
+    pub job: OutboxJob,
+    /// Where it stands.
+    pub status: OutboxStatus,
+    /// Last failure.
+    pub last_error: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub sent_at: Option<i64>,
+}
+
+/// An admin action on an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountAuditRow {
+    /// Unix ms.
+    pub at: i64,
+    /// Who.
+    pub actor_login: String,
+    /// What.
+    pub action: String,
 }
 
 /// A consent row.
@@ -558,7 +687,98 @@ pub trait Database: Send + Sync + 'static {
     /// Replaces the password hash (e.g. `user add` over an existing staff login, or a rehash).
     async fn set_password(&self, account_id: &str, password_hash: &str) -> DbResult<()>;
 
-    // ---- registrations
+    /// The account's identity, if it registered itself.
+    async fn identity(&self, account_id: &str) -> DbResult<Option<Identity>>;
+    /// Sets the password and revokes the account's tokens except `keep_token` — one transaction.
+    async fn change_password(
+        &self,
+        account_id: &str,
+        password_hash: &str,
+        keep_token: Option<&str>,
+        now: i64,
+    ) -> DbResult<()>;
+    /// Admin: disables (revoking every token) or enables an account, with an audit row naming
+    /// `actor_id` — one transaction. `false` if there is no such account.
+    async fn set_disabled(
+        &self,
+        account_id: &str,
+        disabled: bool,
+        actor_id: &str,
+        now: i64,
+    ) -> DbResult<bool>;
+    /// Admin: sets a password, revokes every token, audits — one transaction. `false` if there is
+    /// no such account.
+    async fn admin_set_password(
+        &self,
+        account_id: &str,
+        password_hash: &str,
+        actor_id: &str,
+        now: i64,
+    ) -> DbResult<bool>;
+    /// Admin: revokes every token with an audit row; how many were live.
+    async fn admin_revoke_tokens(
+        &self,
+        account_id: &str,
+        actor_id: &str,
+        now: i64,
+    ) -> DbResult<u64>;
+    /// Admin actions on an account, oldest first.
+    async fn account_audit(&self, account_id: &str) -> DbResult<Vec<AccountAuditRow>>;
+
+    // ---- one-time codes and rate limits
+    /// Counts one hit on each counter (one atomic upsert each, in one transaction) and returns
+    /// the counts in order. A counter whose window ended starts again at 1.
+    async fn hit_rate_limits(&self, hits: &[RateHit], now: i64) -> DbResult<Vec<RateCount>>;
+    /// Forgets a counter (a successful login clears its failures).
+    async fn clear_rate_limit(&self, key: &str) -> DbResult<()>;
+    /// Stores a code, replacing the live one of the same phone and purpose.
+    async fn put_otp(&self, otp: &OtpRow) -> DbResult<()>;
+    /// The code row of a phone and purpose, whatever its state.
+    async fn otp(&self, phone: &str, purpose: OtpPurpose) -> DbResult<Option<OtpRow>>;
+    /// Counts an attempt on the live code of a phone and purpose, in one conditional update made
+    /// before any comparison: the row (after counting) if it is unexpired and had fewer than
+    /// `max_attempts` attempts, else `None` and nothing counted.
+    async fn otp_attempt(
+        &self,
+        phone: &str,
+        purpose: OtpPurpose,
+        max_attempts: i64,
+        now: i64,
+    ) -> DbResult<Option<OtpRow>>;
+    /// Replaces the code of row `id` (a resend): new hash, attempts back to 0, new expiry and
+    /// countdown — only if its countdown has ended. The row after, or `None`.
+    async fn resend_otp(
+        &self,
+        id: &str,
+        code_hash: &str,
+        expires_at: i64,
+        resend_at: i64,
+        now: i64,
+    ) -> DbResult<Option<OtpRow>>;
+    /// Confirms a registration: consumes the code row (`id` with `code_hash`), creates the account
+    /// with its identity and the default `sms` channel — one transaction.
+    async fn complete_registration_otp(
+        &self,
+        otp_id: &str,
+        code_hash: &str,
+        account: &Account,
+        identity: &Identity,
+        now: i64,
+    ) -> DbResult<RegistrationOutcome>;
+    /// Confirms a password reset: consumes the code row, sets the password, revokes every token —
+    /// one transaction. `false` if the code was used or replaced meanwhile.
+    async fn complete_password_reset(
+        &self,
+        otp_id: &str,
+        code_hash: &str,
+        account_id: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> DbResult<bool>;
+    /// Deletes expired codes and rate-limit counters; how many rows.
+    async fn purge_expired_auth(&self, now: i64) -> DbResult<u64>;
+
+    // ---- registrations (the first schema's flow; kept for old rows)
     /// Stores a pending registration.
     async fn create_registration(&self, r: &Registration) -> DbResult<()>;
     /// By id.
@@ -591,6 +811,43 @@ pub trait Database: Send + Sync + 'static {
     async fn revoke_token(&self, account_id: &str, token_id: &str, now: i64) -> DbResult<bool>;
     /// Revokes every token of an account; returns how many.
     async fn revoke_all_tokens(&self, account_id: &str, now: i64) -> DbResult<u64>;
+    /// The unexpired token with this hash and its account, revoked or not (so a revoked device
+    /// can be told so).
+    async fn find_token(&self, token_hash: &str, now: i64) -> DbResult<Option<(Token, Account)>>;
+    /// Records that a token was used at `now`.
+    async fn touch_token(&self, token_id: &str, now: i64) -> DbResult<()>;
+
+    // ---- notification channels and the outbox
+    /// The account's channels (sorted) and e-mail.
+    async fn notification_settings(
+        &self,
+        account_id: &str,
+    ) -> DbResult<(Vec<Channel>, Option<String>)>;
+    /// Replaces the account's channels and e-mail — one transaction.
+    async fn set_notification_settings(
+        &self,
+        account_id: &str,
+        channels: &[Channel],
+        email: Option<&str>,
+    ) -> DbResult<()>;
+    /// Which channels events write status messages for (the server's configured senders). Until
+    /// set, none: events write no messages.
+    fn set_outbox_channels(&self, channels: &[Channel]);
+    /// Claims up to `limit` due messages: counts an attempt and moves each one's next attempt to
+    /// `now + lease_ms`, so a sender that dies mid-way leaves it to be claimed again later.
+    async fn claim_outbox(&self, now: i64, lease_ms: i64, limit: i64) -> DbResult<Vec<OutboxJob>>;
+    /// Where an account's messages go.
+    async fn contact(&self, account_id: &str) -> DbResult<Option<Contact>>;
+    /// Marks a message sent.
+    async fn outbox_sent(&self, id: i64, now: i64) -> DbResult<()>;
+    /// Marks a message to be tried again at `next_attempt_at`.
+    async fn outbox_retry(&self, id: i64, next_attempt_at: i64, error: &str) -> DbResult<()>;
+    /// Marks a message given up.
+    async fn outbox_failed(&self, id: i64, error: &str) -> DbResult<()>;
+    /// Messages, newest first, optionally of one status.
+    async fn outbox(&self, status: Option<OutboxStatus>, limit: i64) -> DbResult<Vec<OutboxRow>>;
+    /// `(pending, sent, failed)` over the whole outbox.
+    async fn outbox_counts(&self) -> DbResult<(u64, u64, u64)>;
 
     // ---- consents
     /// Records a consent (idempotent: an existing live one is returned).
@@ -726,6 +983,18 @@ pub(crate) fn parse_file_kind(s: &str) -> DbResult<FileKind> {
         "part" => Ok(FileKind::Part),
         other => Err(DbError::Corrupt(format!("file kind {other:?}"))),
     }
+}
+
+pub(crate) fn parse_purpose(s: &str) -> DbResult<OtpPurpose> {
+    OtpPurpose::parse(s).ok_or_else(|| DbError::Corrupt(format!("otp purpose {s:?}")))
+}
+
+pub(crate) fn parse_channel(s: &str) -> DbResult<Channel> {
+    Channel::parse(s).ok_or_else(|| DbError::Corrupt(format!("channel {s:?}")))
+}
+
+pub(crate) fn parse_outbox_status(s: &str) -> DbResult<OutboxStatus> {
+    OutboxStatus::parse(s).ok_or_else(|| DbError::Corrupt(format!("outbox status {s:?}")))
 }
 
 pub(crate) fn parse_kind(s: &str) -> DbResult<TokenKind> {

@@ -18,7 +18,7 @@ use tokio_postgres::NoTls;
 
 use super::dialect::{migrations, Backend, BoxFut, Cell, Conn, Row, Txn, Value};
 use super::sql::Sql;
-use super::store::{insert_dossier, Store};
+use super::store::{insert_dossier, OutboxChannels, Store};
 use super::{DbError, DbResult, NewDossier, SubmitOutcome};
 
 /// PostgreSQL storage.
@@ -48,6 +48,7 @@ pub struct Postgres {
 /// A submission waiting for the writer task.
 struct SubmitJob {
     d: NewDossier,
+    channels: OutboxChannels,
     reply: tokio::sync::oneshot::Sender<DbResult<SubmitOutcome>>,
 }
 
@@ -81,7 +82,8 @@ async fn writer_loop(pool: Pool, mut rx: tokio::sync::mpsc::Receiver<SubmitJob>)
                 Err(_) => break,
             }
         }
-        let dossiers: Vec<&NewDossier> = batch.iter().map(|j| &j.d).collect();
+        let dossiers: Vec<(&NewDossier, OutboxChannels)> =
+            batch.iter().map(|j| (&j.d, j.channels)).collect();
         match run_batch(&pool, &dossiers).await {
             Ok(outcomes) => {
                 for (job, out) in batch.into_iter().zip(outcomes) {
@@ -96,10 +98,13 @@ async fn writer_loop(pool: Pool, mut rx: tokio::sync::mpsc::Receiver<SubmitJob>)
             Err(err) => {
                 tracing::warn!(error = %err, size = batch.len(), "postgres: batch failed; retrying one by one");
                 for job in batch {
-                    let out = run_batch(&pool, &[&job.d]).await.and_then(|mut v| {
-                        v.pop()
-                            .ok_or_else(|| DbError::Worker("empty batch result".into()))
-                    });
+                    let out =
+                        run_batch(&pool, &[(&job.d, job.channels)])
+                            .await
+                            .and_then(|mut v| {
+                                v.pop()
+                                    .ok_or_else(|| DbError::Worker("empty batch result".into()))
+                            });
                     let _ = job.reply.send(out);
                 }
             }
@@ -107,13 +112,16 @@ async fn writer_loop(pool: Pool, mut rx: tokio::sync::mpsc::Receiver<SubmitJob>)
     }
 }
 
-async fn run_batch(pool: &Pool, dossiers: &[&NewDossier]) -> DbResult<Vec<SubmitOutcome>> {
+async fn run_batch(
+    pool: &Pool,
+    dossiers: &[(&NewDossier, OutboxChannels)],
+) -> DbResult<Vec<SubmitOutcome>> {
     let mut client = pool.get().await.map_err(pool_error)?;
     let tx = client.transaction().await.map_err(e("begin"))?;
     lock(&tx, Txn::Events).await?;
     let mut out = Vec::with_capacity(dossiers.len());
-    for d in dossiers {
-        out.push(insert_dossier(&mut Pg(&tx), d).await?);
+    for (d, channels) in dossiers {
+        out.push(insert_dossier(&mut Pg(&tx), d, *channels).await?);
     }
     tx.commit().await.map_err(e("commit dossiers"))?;
     Ok(out)
@@ -172,9 +180,7 @@ impl Store<Postgres> {
             .map_err(pool_error)?;
         let (writer, rx) = tokio::sync::mpsc::channel(1024);
         tokio::spawn(writer_loop(pool.clone(), rx));
-        let db = Store {
-            backend: Postgres { pool, writer },
-        };
+        let db = Store::new(Postgres { pool, writer });
         super::Database::ping(&db).await?;
         Ok(db)
     }
@@ -217,10 +223,10 @@ impl Backend for Postgres {
     }
 
     /// Queued for the writer task, which commits waiting submissions together.
-    async fn insert(&self, d: NewDossier) -> DbResult<SubmitOutcome> {
+    async fn insert(&self, d: NewDossier, channels: OutboxChannels) -> DbResult<SubmitOutcome> {
         let (reply, rx) = tokio::sync::oneshot::channel();
         self.writer
-            .send(SubmitJob { d, reply })
+            .send(SubmitJob { d, channels, reply })
             .await
             .map_err(|_| DbError::Worker("the PostgreSQL writer task has stopped".into()))?;
         rx.await

@@ -5,8 +5,10 @@ use dvc_protocol::events::BankAccount;
 
 use super::dialect::Row;
 use super::{
-    parse_kind, parse_list, parse_role, parse_state, Account, AuditRow, Blob, Consent, DbError,
-    DbResult, Dossier, EventRow, RatingRow, Registration, RevisionRow, Token, Upload,
+    parse_channel, parse_kind, parse_list, parse_outbox_status, parse_purpose, parse_role,
+    parse_state, Account, AccountAuditRow, AuditRow, Blob, Consent, Contact, DbError, DbResult,
+    Dossier, EventRow, Identity, OtpRow, OutboxJob, OutboxRow, RatingRow, Registration,
+    RevisionRow, Token, Upload,
 };
 
 impl Account {
@@ -50,6 +52,92 @@ impl Token {
             csrf_hash: r.opt_text("csrf_hash")?,
             created_at: r.int("created_at")?,
             expires_at: r.int("expires_at")?,
+            last_seen_at: r.opt_int("last_seen_at")?,
+            revoked_at: r.opt_int("revoked_at")?,
+        })
+    }
+}
+
+impl OtpRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<OtpRow> {
+        Ok(OtpRow {
+            id: r.text("id")?,
+            phone: r.text("phone")?,
+            purpose: parse_purpose(&r.text("purpose")?)?,
+            code_hash: r.text("code_hash")?,
+            attempts: r.int("attempts")?,
+            sends: r.int("sends")?,
+            account_id: r.opt_text("account_id")?,
+            payload: r.opt_text("payload")?,
+            expires_at: r.int("expires_at")?,
+            resend_at: r.int("resend_at")?,
+            created_at: r.int("created_at")?,
+        })
+    }
+}
+
+impl Identity {
+    /// `None` unless all three parts are stored.
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<Option<Identity>> {
+        let (name, id, birth) = (
+            r.opt_text("full_name")?,
+            r.opt_text("id_number")?,
+            r.opt_text("birth_date")?,
+        );
+        Ok(name
+            .zip(id)
+            .zip(birth)
+            .map(|((full_name, id_number), birth_date)| Identity {
+                full_name,
+                id_number,
+                birth_date,
+            }))
+    }
+}
+
+impl Contact {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<Contact> {
+        Ok(Contact {
+            login: r.text("login")?,
+            role: parse_role(&r.text("role")?)?,
+            disabled: r.flag("disabled")?,
+            email: r.opt_text("email")?,
+        })
+    }
+}
+
+impl OutboxJob {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<OutboxJob> {
+        Ok(OutboxJob {
+            id: r.int("id")?,
+            event_seq: r.int("event_seq")?,
+            channel: parse_channel(&r.text("channel")?)?,
+            account_id: r.text("account_id")?,
+            dossier_code: r.text("dossier_code")?,
+            state: parse_state(&r.text("state")?)?,
+            attempts: r.int("attempts")?,
+        })
+    }
+}
+
+impl OutboxRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<OutboxRow> {
+        Ok(OutboxRow {
+            job: OutboxJob::from_row(r)?,
+            status: parse_outbox_status(&r.text("status")?)?,
+            last_error: r.opt_text("last_error")?,
+            created_at: r.int("created_at")?,
+            sent_at: r.opt_int("sent_at")?,
+        })
+    }
+}
+
+impl AccountAuditRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<AccountAuditRow> {
+        Ok(AccountAuditRow {
+            at: r.int("at")?,
+            actor_login: r.text("actor_login")?,
+            action: r.text("action")?,
         })
     }
 }
@@ -254,6 +342,8 @@ mod tests {
             ("csrf_hash", text("c")),
             ("created_at", Cell::Int(1)),
             ("expires_at", Cell::Int(2)),
+            ("last_seen_at", Cell::Null),
+            ("revoked_at", Cell::Int(3)),
             ("id", text("acc")),
             ("login", text("canbo")),
             ("role", text("admin")),
@@ -267,5 +357,6 @@ mod tests {
         assert_eq!((t.id.as_str(), t.account_id.as_str()), ("tok", "acc"));
         assert_eq!(a.id, t.account_id);
         assert_eq!(t.kind, super::super::TokenKind::Console);
+        assert_eq!((t.last_seen_at, t.revoked_at), (None, Some(3)));
     }
 }

@@ -145,7 +145,20 @@ macro_rules! account_cols {
 macro_rules! token_cols {
     () => {
         "t.id AS token_id, t.account_id, t.token_hash, t.kind, t.device_name, t.csrf_hash, \
-         t.created_at, t.expires_at"
+         t.created_at, t.expires_at, t.last_seen_at, t.revoked_at"
+    };
+}
+
+macro_rules! otp_cols {
+    () => {
+        "id, phone, purpose, code_hash, attempts, sends, account_id, payload, expires_at, \
+         resend_at, created_at"
+    };
+}
+
+macro_rules! outbox_cols {
+    () => {
+        "id, event_seq, channel, account_id, dossier_code, state, attempts"
     };
 }
 
@@ -222,6 +235,111 @@ statements! {
         "UPDATE tokens SET revoked_at = ?3 WHERE id = ?2 AND account_id = ?1 AND revoked_at IS NULL";
     REVOKE_ALL_TOKENS = "revoke all",
         "UPDATE tokens SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL";
+    REVOKE_OTHER_TOKENS = "revoke others",
+        "UPDATE tokens SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL AND id <> ?3";
+    /// Revoked ones too: the caller tells a revoked device so.
+    FIND_TOKEN = "find token", concat!(
+        "SELECT ", token_cols!(), ", a.id, a.login, a.role, a.agency_code, a.display_name, \
+         a.password_hash, a.disabled FROM tokens t JOIN accounts a ON a.id = t.account_id \
+         WHERE t.token_hash = ?1 AND t.expires_at > ?2");
+    TOUCH_TOKEN = "touch token", "UPDATE tokens SET last_seen_at = ?2 WHERE id = ?1";
+
+    // ---- accounts: identity, admin actions
+    IDENTITY = "identity",
+        "SELECT full_name, id_number, birth_date FROM account_profiles WHERE account_id = ?1";
+    SET_IDENTITY = "set identity",
+        "INSERT INTO account_profiles (account_id, full_name, id_number, birth_date) \
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (account_id) DO UPDATE SET \
+         full_name = excluded.full_name, id_number = excluded.id_number, \
+         birth_date = excluded.birth_date";
+    SET_DISABLED = "set disabled", "UPDATE accounts SET disabled = ?2 WHERE id = ?1";
+    INSERT_ACCOUNT_AUDIT = "account audit",
+        "INSERT INTO audit (at, actor_id, action, detail, target_account_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5)";
+    ACCOUNT_AUDIT = "account audit rows",
+        "SELECT a.at, acc.login AS actor_login, a.action FROM audit a \
+         JOIN accounts acc ON acc.id = a.actor_id WHERE a.target_account_id = ?1 ORDER BY a.id";
+
+    // ---- one-time codes and rate limits
+    /// One atomic hit: a window that ended starts again at 1 (`?2` now, `?3` the new window's end).
+    HIT_RATE_LIMIT = "rate limit",
+        "INSERT INTO rate_limits (key, hits, expires_at) VALUES (?1, 1, ?3) \
+         ON CONFLICT (key) DO UPDATE SET \
+         hits = CASE WHEN rate_limits.expires_at <= ?2 THEN 1 ELSE rate_limits.hits + 1 END, \
+         expires_at = CASE WHEN rate_limits.expires_at <= ?2 THEN ?3 ELSE rate_limits.expires_at END \
+         RETURNING hits, expires_at";
+    CLEAR_RATE_LIMIT = "clear rate limit", "DELETE FROM rate_limits WHERE key = ?1";
+    /// One live code per phone and purpose: a new one replaces the row.
+    PUT_OTP = "put otp", concat!(
+        "INSERT INTO otp_codes (", otp_cols!(), ") \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+         ON CONFLICT (phone, purpose) DO UPDATE SET id = excluded.id, \
+         code_hash = excluded.code_hash, attempts = excluded.attempts, sends = excluded.sends, \
+         account_id = excluded.account_id, payload = excluded.payload, \
+         expires_at = excluded.expires_at, resend_at = excluded.resend_at, \
+         created_at = excluded.created_at");
+    OTP = "otp", concat!(
+        "SELECT ", otp_cols!(), " FROM otp_codes WHERE phone = ?1 AND purpose = ?2");
+    /// Counts the attempt before the caller compares anything; no row once the code is dead.
+    OTP_ATTEMPT = "otp attempt", concat!(
+        "UPDATE otp_codes SET attempts = attempts + 1 \
+         WHERE phone = ?1 AND purpose = ?2 AND attempts < ?3 AND expires_at > ?4 \
+         RETURNING ", otp_cols!());
+    RESEND_OTP = "resend otp", concat!(
+        "UPDATE otp_codes SET code_hash = ?2, attempts = 0, sends = sends + 1, expires_at = ?3, \
+         resend_at = ?4 WHERE id = ?1 AND resend_at <= ?5 RETURNING ", otp_cols!());
+    CONSUME_OTP = "consume otp",
+        "DELETE FROM otp_codes WHERE id = ?1 AND code_hash = ?2 RETURNING id";
+    PURGE_OTPS = "purge otps", "DELETE FROM otp_codes WHERE expires_at <= ?1";
+    PURGE_RATE_LIMITS = "purge rate limits", "DELETE FROM rate_limits WHERE expires_at <= ?1";
+
+    // ---- notification channels and the outbox
+    PREFS = "channels", "SELECT channel FROM notify_prefs WHERE account_id = ?1";
+    DELETE_PREFS = "clear channels", "DELETE FROM notify_prefs WHERE account_id = ?1";
+    INSERT_PREF = "add channel",
+        "INSERT INTO notify_prefs (account_id, channel) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+    EMAIL = "email", "SELECT email FROM account_profiles WHERE account_id = ?1";
+    SET_EMAIL = "set email",
+        "INSERT INTO account_profiles (account_id, email) VALUES (?1, ?2) \
+         ON CONFLICT (account_id) DO UPDATE SET email = excluded.email";
+    /// The applicant's status messages for event `?1`, one per channel they chose among those
+    /// the server sends (`?6` SMS, `?7` e-mail, `?8` Zalo).
+    ENQUEUE_STATUS = "enqueue status",
+        "INSERT INTO outbox (event_seq, channel, account_id, dossier_code, state, next_attempt_at, \
+         created_at) SELECT CAST(?1 AS BIGINT), p.channel, p.account_id, CAST(?2 AS TEXT), \
+         CAST(?3 AS TEXT), CAST(?4 AS BIGINT), CAST(?4 AS BIGINT) FROM notify_prefs p \
+         WHERE p.account_id = ?5 AND ((p.channel = 'sms' AND ?6) OR (p.channel = 'email' AND ?7) \
+         OR (p.channel = 'zalo' AND ?8)) ON CONFLICT (event_seq, channel) DO NOTHING";
+    /// [`ENQUEUE_STATUS`] for a new dossier's `received` event (`?1` the dossier's uuid).
+    ENQUEUE_RECEIVED = "enqueue received",
+        "INSERT INTO outbox (event_seq, channel, account_id, dossier_code, state, next_attempt_at, \
+         created_at) SELECT (SELECT MAX(seq) FROM events WHERE dossier_uuid = ?1), p.channel, \
+         p.account_id, CAST(?2 AS TEXT), CAST(?3 AS TEXT), CAST(?4 AS BIGINT), \
+         CAST(?4 AS BIGINT) FROM notify_prefs p \
+         WHERE p.account_id = ?5 AND ((p.channel = 'sms' AND ?6) OR (p.channel = 'email' AND ?7) \
+         OR (p.channel = 'zalo' AND ?8)) ON CONFLICT (event_seq, channel) DO NOTHING";
+    /// Claims due messages; the repeated conditions make a concurrent claim of the same row by
+    /// another server process find nothing (PostgreSQL re-checks them on the updated row).
+    CLAIM_OUTBOX = "claim outbox", concat!(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2 \
+         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 \
+         ORDER BY next_attempt_at, id LIMIT ?3) AND status = 'pending' AND next_attempt_at <= ?1 \
+         RETURNING ", outbox_cols!());
+    CONTACT = "contact",
+        "SELECT a.login, a.role, a.disabled, p.email FROM accounts a \
+         LEFT JOIN account_profiles p ON p.account_id = a.id WHERE a.id = ?1";
+    OUTBOX_SENT = "outbox sent",
+        "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL \
+         WHERE id = ?1 AND status = 'pending'";
+    OUTBOX_RETRY = "outbox retry",
+        "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1 AND status = 'pending'";
+    OUTBOX_FAILED = "outbox failed",
+        "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1 AND status = 'pending'";
+    OUTBOX_LIST = "outbox list", concat!(
+        "SELECT ", outbox_cols!(), ", status, last_error, created_at, sent_at FROM outbox \
+         WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2");
+    OUTBOX_COUNTS = "outbox counts",
+        "SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM outbox GROUP BY status";
 
     // ---- consents
     /// Keeps the live consent if there is one (the partial unique index `consents_active`).

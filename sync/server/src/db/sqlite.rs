@@ -21,7 +21,7 @@ use rusqlite::Connection;
 
 use super::dialect::{migrations, Backend, BoxFut, Cell, Conn, Row, Txn, Value};
 use super::sql::Sql;
-use super::store::{insert_dossier, Store};
+use super::store::{insert_dossier, OutboxChannels, Store};
 use super::{DbError, DbResult, NewDossier, SubmitOutcome};
 
 /// SQLite storage.
@@ -145,13 +145,11 @@ impl Store<Sqlite> {
                 .name("dvc-sqlite-writer".into())
                 .spawn(move || writer_loop(writer, rx))
                 .map_err(|err| DbError::Worker(format!("writer thread: {err}")))?;
-            Ok(Store {
-                backend: Sqlite {
-                    writer: Mutex::new(jobs),
-                    readers,
-                    next_reader: AtomicUsize::new(0),
-                },
-            })
+            Ok(Store::new(Sqlite {
+                writer: Mutex::new(jobs),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }))
         })
         .await
         .map_err(|err| DbError::Worker(err.to_string()))?
@@ -223,9 +221,9 @@ impl Backend for Sqlite {
             .map_err(|_| DbError::Worker("a write job was dropped".into()))?
     }
 
-    async fn insert(&self, d: NewDossier) -> DbResult<SubmitOutcome> {
+    async fn insert(&self, d: NewDossier, channels: OutboxChannels) -> DbResult<SubmitOutcome> {
         self.write(Txn::Events, move |c| {
-            Box::pin(async move { insert_dossier(c, &d).await })
+            Box::pin(async move { insert_dossier(c, &d, channels).await })
         })
         .await
     }

@@ -2,8 +2,10 @@
 //! the decision in [`crate::domain`], and writes what it says. The backends only run statements.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use async_trait::async_trait;
+use dvc_protocol::auth::{Channel, OtpPurpose, OutboxStatus};
 use dvc_protocol::dossiers::DossierState;
 use dvc_protocol::events::{BankAccount, EventKind};
 
@@ -16,6 +18,82 @@ use crate::domain::{self, Change, RatingStep, Resend, RevisionStep, Scope};
 /// Storage over backend `B`.
 pub struct Store<B> {
     pub(crate) backend: B,
+    /// The channels events write status messages for ([`OutboxChannels`] bits).
+    outbox_channels: AtomicU8,
+}
+
+impl<B> Store<B> {
+    pub(crate) fn new(backend: B) -> Store<B> {
+        Store {
+            backend,
+            outbox_channels: AtomicU8::new(0),
+        }
+    }
+
+    fn channels(&self) -> OutboxChannels {
+        OutboxChannels(self.outbox_channels.load(Ordering::Relaxed))
+    }
+}
+
+/// Which channels an event's transaction writes status messages for (the server's senders).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct OutboxChannels(u8);
+
+impl OutboxChannels {
+    fn bit(c: Channel) -> u8 {
+        match c {
+            Channel::Sms => 1,
+            Channel::Email => 2,
+            Channel::Zalo => 4,
+        }
+    }
+
+    pub(crate) fn of(channels: &[Channel]) -> OutboxChannels {
+        OutboxChannels(channels.iter().fold(0, |acc, c| acc | Self::bit(*c)))
+    }
+
+    fn has(self, c: Channel) -> bool {
+        self.0 & Self::bit(c) != 0
+    }
+
+    fn none(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// Who hears of a dossier's events off the app: the citizen it was submitted for, else the
+/// submitter.
+fn applicant(d: &Dossier) -> &str {
+    d.citizen_id.as_deref().unwrap_or(&d.submitter_id)
+}
+
+/// Writes the status messages of event `seq` of `d` (now in `state`), inside its transaction.
+async fn enqueue_status(
+    c: &mut dyn Conn,
+    seq: i64,
+    d: &Dossier,
+    state: DossierState,
+    now: i64,
+    ch: OutboxChannels,
+) -> DbResult<()> {
+    if ch.none() {
+        return Ok(());
+    }
+    c.execute(
+        &sql::ENQUEUE_STATUS,
+        args![
+            seq,
+            &d.code,
+            state.as_str(),
+            now,
+            applicant(d),
+            ch.has(Channel::Sms),
+            ch.has(Channel::Email),
+            ch.has(Channel::Zalo)
+        ],
+    )
+    .await
+    .map(drop)
 }
 
 /// Runs `$body` (an `async` block using the connection `$c`) on a reader.
@@ -167,7 +245,11 @@ fn resend(old: Dossier, d: &NewDossier) -> SubmitOutcome {
 
 /// Inserts a checked submission inside the caller's [`Txn::Events`] transaction: its code, its
 /// attachments, its `received` event and revision 1.
-pub(crate) async fn insert_dossier(c: &mut dyn Conn, d: &NewDossier) -> DbResult<SubmitOutcome> {
+pub(crate) async fn insert_dossier(
+    c: &mut dyn Conn,
+    d: &NewDossier,
+    ch: OutboxChannels,
+) -> DbResult<SubmitOutcome> {
     // Re-check under the event order: a concurrent request (or an earlier one in the same batch)
     // with the same uuid may have inserted it.
     if let Some(old) = one(c, &sql::DOSSIER_BY_UUID, args![&d.uuid], Dossier::from_row).await? {
@@ -196,43 +278,62 @@ pub(crate) async fn insert_dossier(c: &mut dyn Conn, d: &NewDossier) -> DbResult
     let payload = serialize(&event)?;
     let (state, kind) = (dossier.state.as_str(), domain::event_kind_name(&event));
     let new = &dossier;
+    let applicant = applicant(new);
+    let enqueue: &[(&sql::Sql, &[Value<'_>])] = if ch.none() {
+        &[]
+    } else {
+        &[(
+            &sql::ENQUEUE_RECEIVED,
+            args![
+                &d.uuid,
+                &new.code,
+                state,
+                d.now,
+                applicant,
+                ch.has(Channel::Sms),
+                ch.has(Channel::Email),
+                ch.has(Channel::Zalo)
+            ],
+        )]
+    };
     // One round trip where the backend can; the last statement returns the received seq.
-    let mut answers = c
-        .pipeline(&[
-            (
-                &sql::INSERT_DOSSIER,
-                args![
-                    &new.uuid,
-                    &new.code,
-                    &new.agency_code,
-                    &new.procedure_code,
-                    &new.submitter_id,
-                    &new.citizen_id,
-                    state,
-                    &new.content_hash,
-                    &new.manifest,
-                    d.now,
-                    d.now
-                ],
-            ),
-            (&sql::LINK_ATTACHMENTS, args![&d.uuid, &d.attachments]),
-            (
-                &sql::INSERT_EVENT,
-                args![
-                    &d.uuid,
-                    &d.agency_code,
-                    &d.submitter_id,
-                    &d.citizen_id,
-                    d.now,
-                    state,
-                    kind,
-                    &payload
-                ],
-            ),
-            (&sql::INSERT_FIRST_REVISION, args![&d.uuid]),
-            (&sql::SET_RECEIVED_SEQ, args![&d.uuid]),
-        ])
-        .await?;
+    let steps: &[(&sql::Sql, &[Value<'_>])] = &[
+        (
+            &sql::INSERT_DOSSIER,
+            args![
+                &new.uuid,
+                &new.code,
+                &new.agency_code,
+                &new.procedure_code,
+                &new.submitter_id,
+                &new.citizen_id,
+                state,
+                &new.content_hash,
+                &new.manifest,
+                d.now,
+                d.now
+            ],
+        ),
+        (&sql::LINK_ATTACHMENTS, args![&d.uuid, &d.attachments]),
+        (
+            &sql::INSERT_EVENT,
+            args![
+                &d.uuid,
+                &d.agency_code,
+                &d.submitter_id,
+                &d.citizen_id,
+                d.now,
+                state,
+                kind,
+                &payload
+            ],
+        ),
+        (&sql::INSERT_FIRST_REVISION, args![&d.uuid]),
+    ];
+    let last: &[(&sql::Sql, &[Value<'_>])] = &[(&sql::SET_RECEIVED_SEQ, args![&d.uuid])];
+    let all_steps: Vec<(&sql::Sql, &[Value<'_>])> =
+        steps.iter().chain(enqueue).chain(last).copied().collect();
+    let mut answers = c.pipeline(&all_steps).await?;
     dossier.received_seq = answers
         .pop()
         .and_then(|rows| rows.into_iter().next())
@@ -241,7 +342,11 @@ pub(crate) async fn insert_dossier(c: &mut dyn Conn, d: &NewDossier) -> DbResult
     Ok(SubmitOutcome::Created(dossier))
 }
 
-async fn transition_in(c: &mut dyn Conn, t: &Transition) -> DbResult<TransitionOutcome> {
+async fn transition_in(
+    c: &mut dyn Conn,
+    t: &Transition,
+    ch: OutboxChannels,
+) -> DbResult<TransitionOutcome> {
     let (stmt, scope) = sql::DOSSIER_FOR_CHANGE.pick(&t.scope);
     let Some(mut row) = c
         .query_opt(stmt, &[Value::Text(&t.dossier_uuid), scope])
@@ -262,6 +367,9 @@ async fn transition_in(c: &mut dyn Conn, t: &Transition) -> DbResult<TransitionO
         c.execute(&sql::LINK_RESULT, args![&d.uuid, h]).await?;
     }
     let seq = insert_event(c, &d, t.now, next, &t.event).await?;
+    if domain::tells_applicant(t.actor) {
+        enqueue_status(c, seq, &d, next, t.now, ch).await?;
+    }
     let action = domain::event_kind_name(&t.event);
     c.execute(
         &sql::INSERT_AUDIT,
@@ -844,7 +952,7 @@ impl<B: Backend> Database for Store<B> {
         if let Some(answer) = read!(self, |c| submission_checks(c, &checked).await)? {
             return Ok(answer);
         }
-        self.backend.insert(d.clone()).await
+        self.backend.insert(d.clone(), self.channels()).await
     }
 
     async fn dossier(&self, scope: &Scope, uuid: &str) -> DbResult<Option<Dossier>> {
@@ -882,8 +990,8 @@ impl<B: Backend> Database for Store<B> {
     }
 
     async fn transition(&self, t: &Transition) -> DbResult<TransitionOutcome> {
-        let t = t.clone();
-        txn!(self, Txn::Events, |c| transition_in(c, &t).await)
+        let (t, ch) = (t.clone(), self.channels());
+        txn!(self, Txn::Events, |c| transition_in(c, &t, ch).await)
     }
 
     async fn dossier_events(&self, uuid: &str) -> DbResult<Vec<EventRow>> {
@@ -980,5 +1088,420 @@ impl<B: Backend> Database for Store<B> {
             .execute(&sql::QUEUE_FILE_DELETION, args![kind.as_str(), &name, now])
             .await
             .map(drop))
+    }
+
+    async fn identity(&self, account_id: &str) -> DbResult<Option<Identity>> {
+        Ok(
+            row_for(self, &sql::IDENTITY, account_id, Identity::from_row)
+                .await?
+                .flatten(),
+        )
+    }
+
+    async fn change_password(
+        &self,
+        account_id: &str,
+        password_hash: &str,
+        keep_token: Option<&str>,
+        now: i64,
+    ) -> DbResult<()> {
+        let (id, h, keep) = (
+            account_id.to_owned(),
+            password_hash.to_owned(),
+            keep_token.map(str::to_owned),
+        );
+        txn!(self, Txn::Plain, |c| {
+            c.execute(&sql::SET_PASSWORD, args![&id, &h]).await?;
+            match &keep {
+                Some(t) => {
+                    c.execute(&sql::REVOKE_OTHER_TOKENS, args![&id, now, t])
+                        .await?
+                }
+                None => c.execute(&sql::REVOKE_ALL_TOKENS, args![&id, now]).await?,
+            };
+            Ok(())
+        })
+    }
+
+    async fn set_disabled(
+        &self,
+        account_id: &str,
+        disabled: bool,
+        actor_id: &str,
+        now: i64,
+    ) -> DbResult<bool> {
+        let (id, actor) = (account_id.to_owned(), actor_id.to_owned());
+        txn!(self, Txn::Plain, |c| {
+            if c.execute(&sql::SET_DISABLED, args![&id, disabled]).await? == 0 {
+                return Ok(false);
+            }
+            let (action, detail) = if disabled {
+                let n = c.execute(&sql::REVOKE_ALL_TOKENS, args![&id, now]).await?;
+                ("account_disabled", format!("{n} tokens revoked"))
+            } else {
+                ("account_enabled", String::new())
+            };
+            c.execute(
+                &sql::INSERT_ACCOUNT_AUDIT,
+                args![now, &actor, action, &detail, &id],
+            )
+            .await?;
+            Ok(true)
+        })
+    }
+
+    async fn admin_set_password(
+        &self,
+        account_id: &str,
+        password_hash: &str,
+        actor_id: &str,
+        now: i64,
+    ) -> DbResult<bool> {
+        let (id, h, actor) = (
+            account_id.to_owned(),
+            password_hash.to_owned(),
+            actor_id.to_owned(),
+        );
+        txn!(self, Txn::Plain, |c| {
+            if c.execute(&sql::SET_PASSWORD, args![&id, &h]).await? == 0 {
+                return Ok(false);
+            }
+            let n = c.execute(&sql::REVOKE_ALL_TOKENS, args![&id, now]).await?;
+            let detail = format!("{n} tokens revoked");
+            c.execute(
+                &sql::INSERT_ACCOUNT_AUDIT,
+                args![now, &actor, "password_set", &detail, &id],
+            )
+            .await?;
+            Ok(true)
+        })
+    }
+
+    async fn admin_revoke_tokens(
+        &self,
+        account_id: &str,
+        actor_id: &str,
+        now: i64,
+    ) -> DbResult<u64> {
+        let (id, actor) = (account_id.to_owned(), actor_id.to_owned());
+        txn!(self, Txn::Plain, |c| {
+            let n = c.execute(&sql::REVOKE_ALL_TOKENS, args![&id, now]).await?;
+            let detail = format!("{n} tokens revoked");
+            c.execute(
+                &sql::INSERT_ACCOUNT_AUDIT,
+                args![now, &actor, "tokens_revoked", &detail, &id],
+            )
+            .await?;
+            Ok(n)
+        })
+    }
+
+    async fn account_audit(&self, account_id: &str) -> DbResult<Vec<AccountAuditRow>> {
+        rows_for(
+            self,
+            &sql::ACCOUNT_AUDIT,
+            account_id,
+            AccountAuditRow::from_row,
+        )
+        .await
+    }
+
+    async fn hit_rate_limits(&self, hits: &[RateHit], now: i64) -> DbResult<Vec<RateCount>> {
+        let hits = hits.to_vec();
+        txn!(self, Txn::Plain, |c| {
+            let mut out = Vec::with_capacity(hits.len());
+            for h in &hits {
+                let mut row = c
+                    .query_one(
+                        &sql::HIT_RATE_LIMIT,
+                        args![&h.key, now, now.saturating_add(h.window_ms)],
+                    )
+                    .await?;
+                out.push(RateCount {
+                    hits: row.int("hits")?,
+                    expires_at: row.int("expires_at")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn clear_rate_limit(&self, key: &str) -> DbResult<()> {
+        let key = key.to_owned();
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::CLEAR_RATE_LIMIT, args![&key])
+            .await
+            .map(drop))
+    }
+
+    async fn put_otp(&self, otp: &OtpRow) -> DbResult<()> {
+        let o = otp.clone();
+        txn!(self, Txn::Plain, |c| c
+            .execute(
+                &sql::PUT_OTP,
+                args![
+                    &o.id,
+                    &o.phone,
+                    o.purpose.as_str(),
+                    &o.code_hash,
+                    o.attempts,
+                    o.sends,
+                    &o.account_id,
+                    &o.payload,
+                    o.expires_at,
+                    o.resend_at,
+                    o.created_at
+                ]
+            )
+            .await
+            .map(drop))
+    }
+
+    async fn otp(&self, phone: &str, purpose: OtpPurpose) -> DbResult<Option<OtpRow>> {
+        let phone = phone.to_owned();
+        read!(self, |c| one(
+            c,
+            &sql::OTP,
+            args![&phone, purpose.as_str()],
+            OtpRow::from_row
+        )
+        .await)
+    }
+
+    async fn otp_attempt(
+        &self,
+        phone: &str,
+        purpose: OtpPurpose,
+        max_attempts: i64,
+        now: i64,
+    ) -> DbResult<Option<OtpRow>> {
+        let phone = phone.to_owned();
+        txn!(self, Txn::Plain, |c| one(
+            c,
+            &sql::OTP_ATTEMPT,
+            args![&phone, purpose.as_str(), max_attempts, now],
+            OtpRow::from_row
+        )
+        .await)
+    }
+
+    async fn resend_otp(
+        &self,
+        id: &str,
+        code_hash: &str,
+        expires_at: i64,
+        resend_at: i64,
+        now: i64,
+    ) -> DbResult<Option<OtpRow>> {
+        let (id, h) = (id.to_owned(), code_hash.to_owned());
+        txn!(self, Txn::Plain, |c| one(
+            c,
+            &sql::RESEND_OTP,
+            args![&id, &h, expires_at, resend_at, now],
+            OtpRow::from_row
+        )
+        .await)
+    }
+
+    async fn complete_registration_otp(
+        &self,
+        otp_id: &str,
+        code_hash: &str,
+        account: &Account,
+        identity: &Identity,
+        now: i64,
+    ) -> DbResult<RegistrationOutcome> {
+        let (otp_id, h, a, i) = (
+            otp_id.to_owned(),
+            code_hash.to_owned(),
+            account.clone(),
+            identity.clone(),
+        );
+        txn!(self, Txn::Plain, |c| {
+            if c.query_opt(&sql::CONSUME_OTP, args![&otp_id, &h])
+                .await?
+                .is_none()
+            {
+                return Ok(RegistrationOutcome::CodeGone);
+            }
+            if !insert_account(c, &a, now).await? {
+                return Ok(RegistrationOutcome::LoginTaken);
+            }
+            c.execute(
+                &sql::SET_IDENTITY,
+                args![&a.id, &i.full_name, &i.id_number, &i.birth_date],
+            )
+            .await?;
+            c.execute(&sql::INSERT_PREF, args![&a.id, Channel::Sms.as_str()])
+                .await?;
+            Ok(RegistrationOutcome::Created)
+        })
+    }
+
+    async fn complete_password_reset(
+        &self,
+        otp_id: &str,
+        code_hash: &str,
+        account_id: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> DbResult<bool> {
+        let (otp_id, h, id, pw) = (
+            otp_id.to_owned(),
+            code_hash.to_owned(),
+            account_id.to_owned(),
+            password_hash.to_owned(),
+        );
+        txn!(self, Txn::Plain, |c| {
+            if c.query_opt(&sql::CONSUME_OTP, args![&otp_id, &h])
+                .await?
+                .is_none()
+            {
+                return Ok(false);
+            }
+            c.execute(&sql::SET_PASSWORD, args![&id, &pw]).await?;
+            c.execute(&sql::REVOKE_ALL_TOKENS, args![&id, now]).await?;
+            Ok(true)
+        })
+    }
+
+    async fn purge_expired_auth(&self, now: i64) -> DbResult<u64> {
+        txn!(self, Txn::Plain, |c| {
+            let a = c.execute(&sql::PURGE_OTPS, args![now]).await?;
+            let b = c.execute(&sql::PURGE_RATE_LIMITS, args![now]).await?;
+            Ok(a + b)
+        })
+    }
+
+    async fn find_token(&self, token_hash: &str, now: i64) -> DbResult<Option<(Token, Account)>> {
+        let h = token_hash.to_owned();
+        read!(self, |c| one(c, &sql::FIND_TOKEN, args![&h, now], |r| {
+            Ok((Token::from_row(r)?, Account::from_row(r)?))
+        })
+        .await)
+    }
+
+    async fn touch_token(&self, token_id: &str, now: i64) -> DbResult<()> {
+        let id = token_id.to_owned();
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::TOUCH_TOKEN, args![&id, now])
+            .await
+            .map(drop))
+    }
+
+    async fn notification_settings(
+        &self,
+        account_id: &str,
+    ) -> DbResult<(Vec<Channel>, Option<String>)> {
+        let id = account_id.to_owned();
+        read!(self, |c| {
+            let mut channels = all(c, &sql::PREFS, args![&id], |r| {
+                parse_channel(&r.text("channel")?)
+            })
+            .await?;
+            channels.sort();
+            let email = one(c, &sql::EMAIL, args![&id], |r| r.opt_text("email"))
+                .await?
+                .flatten();
+            Ok((channels, email))
+        })
+    }
+
+    async fn set_notification_settings(
+        &self,
+        account_id: &str,
+        channels: &[Channel],
+        email: Option<&str>,
+    ) -> DbResult<()> {
+        let (id, channels, email) = (
+            account_id.to_owned(),
+            channels.to_vec(),
+            email.map(str::to_owned),
+        );
+        txn!(self, Txn::Plain, |c| {
+            c.execute(&sql::DELETE_PREFS, args![&id]).await?;
+            for ch in &channels {
+                c.execute(&sql::INSERT_PREF, args![&id, ch.as_str()])
+                    .await?;
+            }
+            c.execute(&sql::SET_EMAIL, args![&id, &email]).await?;
+            Ok(())
+        })
+    }
+
+    fn set_outbox_channels(&self, channels: &[Channel]) {
+        self.outbox_channels
+            .store(OutboxChannels::of(channels).0, Ordering::Relaxed);
+    }
+
+    async fn claim_outbox(&self, now: i64, lease_ms: i64, limit: i64) -> DbResult<Vec<OutboxJob>> {
+        txn!(self, Txn::Plain, |c| {
+            let mut jobs = all(
+                c,
+                &sql::CLAIM_OUTBOX,
+                args![now, now.saturating_add(lease_ms), limit],
+                OutboxJob::from_row,
+            )
+            .await?;
+            jobs.sort_by_key(|j| j.id);
+            Ok(jobs)
+        })
+    }
+
+    async fn contact(&self, account_id: &str) -> DbResult<Option<Contact>> {
+        row_for(self, &sql::CONTACT, account_id, Contact::from_row).await
+    }
+
+    async fn outbox_sent(&self, id: i64, now: i64) -> DbResult<()> {
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::OUTBOX_SENT, args![id, now])
+            .await
+            .map(drop))
+    }
+
+    async fn outbox_retry(&self, id: i64, next_attempt_at: i64, error: &str) -> DbResult<()> {
+        let e = error.to_owned();
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::OUTBOX_RETRY, args![id, next_attempt_at, &e])
+            .await
+            .map(drop))
+    }
+
+    async fn outbox_failed(&self, id: i64, error: &str) -> DbResult<()> {
+        let e = error.to_owned();
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::OUTBOX_FAILED, args![id, &e])
+            .await
+            .map(drop))
+    }
+
+    async fn outbox(&self, status: Option<OutboxStatus>, limit: i64) -> DbResult<Vec<OutboxRow>> {
+        read!(self, |c| all(
+            c,
+            &sql::OUTBOX_LIST,
+            args![status.map(OutboxStatus::as_str), limit],
+            OutboxRow::from_row
+        )
+        .await)
+    }
+
+    async fn outbox_counts(&self) -> DbResult<(u64, u64, u64)> {
+        read!(self, |c| {
+            let rows = all(c, &sql::OUTBOX_COUNTS, &[], |r| {
+                Ok((parse_outbox_status(&r.text("status")?)?, r.int("n")?))
+            })
+            .await?;
+            let count = |s: OutboxStatus| {
+                rows.iter()
+                    .filter(|(st, _)| *st == s)
+                    .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+                    .sum::<u64>()
+            };
+            Ok((
+                count(OutboxStatus::Pending),
+                count(OutboxStatus::Sent),
+                count(OutboxStatus::Failed),
+            ))
+        })
     }
 }
