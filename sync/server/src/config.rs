@@ -70,6 +70,10 @@ pub struct Retention {
     pub expired_registration_ms: i64,
     /// Tokens and console sessions are kept this long past their expiry or revocation.
     pub dead_token_ms: i64,
+    /// Status messages are kept this long after they were sent (the admin's outbox list shows
+    /// them until then). Failed ones stay for the admin; one-time codes and rate-limit counters
+    /// go as soon as they expire.
+    pub sent_message_ms: i64,
     /// Attachment files of dossiers that reached a final state (completed, rejected, cancelled)
     /// this long ago, and files no dossier uses that were uploaded this long ago, are deleted;
     /// `None` keeps them.
@@ -88,6 +92,7 @@ impl Default for Retention {
             open_upload_ms: 48 * HOUR_MS,
             expired_registration_ms: DAY_MS,
             dead_token_ms: 30 * DAY_MS,
+            sent_message_ms: 30 * DAY_MS,
             finished_attachments_ms: Some(90 * DAY_MS),
             file_grace_ms: HOUR_MS,
         }

@@ -1,7 +1,8 @@
 //! Accounts end to end, on SQLite and PostgreSQL: registration by code, resend, reset, change,
 //! devices, enumeration resistance, the budgets (concurrent wrong codes and passwords, spoofed and
 //! trusted forwarding headers, IPv6 /64 rotation), admin actions, self-service off, and status
-//! messages through the outbox (retries, once per event and channel).
+//! messages through the outbox (retries, once per event and channel), and the periodic clean-up
+//! of codes, counters and sent messages.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support code: a panic is the failure report
 
@@ -36,6 +37,7 @@ both_backends!(
     admin_disables_enables_and_sets_passwords,
     registration_is_off_without_a_sender,
     status_messages_go_out_once_per_event_and_channel,
+    clean_up_removes_dead_codes_counters_and_sent_messages,
 );
 
 /// A server whose every sender is one memory notifier (`h.otp`).
@@ -1027,4 +1029,103 @@ async fn status_messages_go_out_once_per_event_and_channel(b: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+async fn clean_up_removes_dead_codes_counters_and_sent_messages(b: Backend) {
+    const MINUTE: i64 = 60_000;
+    const DAY: i64 = 24 * 60 * MINUTE;
+    let h = start(b, cfg()).await;
+    let st = &h.server.state;
+    let phone = next_phone();
+    register(&h, &phone, "mật khẩu dài").await;
+    let u = h.login(&phone, "mật khẩu dài").await;
+    // a code nobody confirms: it holds the registration's details until it goes
+    let other = next_phone();
+    let before = h.otp.sent().len();
+    let (s, v) = post(
+        &h,
+        "/v1/auth/register",
+        None,
+        registration(&other, "mật khẩu khác", "citizen"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    code_after(&h, &other, before).await;
+    let code_row = |phone: String| {
+        let db = h.db.clone();
+        async move {
+            db.otp(&phone, dvc_protocol::auth::OtpPurpose::Register)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(code_row(other.clone()).await.is_some());
+    // a login budget used up (5 wrong passwords per 15 minutes)
+    for _ in 0..5 {
+        assert_eq!(
+            login_status(&h, None, &phone).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login_status(&h, None, &phone).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // two status messages (received, accepted), sent
+    let receipt = h.submit_ok(&u.token, &manifest(AGENCY_X, &[])).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    h.db.transition(&Transition {
+        dossier_uuid: receipt.dossier_uuid.clone(),
+        scope: Scope::Agency(AGENCY_X.into()),
+        actor_id: officer.account.account_id.clone(),
+        actor: Actor::Officer,
+        event: EventKind::Accepted,
+        result_blob: None,
+        now: dvc_sync::clock::Clock::now_ms(h.clock.as_ref()),
+        audit_detail: String::new(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        outbox::run_once(st, &OutboxConfig::default())
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(h.db.outbox_counts().await.unwrap(), (0, 2, 0));
+
+    // Nine minutes on: the code is still live and stays; of the counters only those whose window
+    // ended (the one-minute global login count) go — the used-up budget still holds.
+    h.clock.advance(9 * MINUTE);
+    let r = dvc_sync::cleanup::run_once(st).await.unwrap();
+    assert_eq!((r.expired.codes, r.expired.messages), (0, 0));
+    assert!(r.expired.counters > 0, "{r:?}");
+    assert!(code_row(other.clone()).await.is_some());
+    assert_eq!(
+        login_status(&h, None, &phone).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Past the code's ten minutes and every counter's window (the longest is an hour): both go;
+    // the sent messages stay for the admin's list.
+    h.clock.advance(2 * 60 * MINUTE);
+    let r = dvc_sync::cleanup::run_once(st).await.unwrap();
+    assert_eq!(r.expired.codes, 1, "the unconfirmed code");
+    assert!(r.expired.counters > 0, "{r:?}");
+    assert_eq!(r.expired.messages, 0);
+    assert!(code_row(other.clone()).await.is_none());
+    let r = dvc_sync::cleanup::run_once(st).await.unwrap();
+    assert_eq!(
+        (r.expired.codes, r.expired.counters, r.expired.messages),
+        (0, 0, 0),
+        "nothing left to remove"
+    );
+    // the budget starts afresh; the account is untouched
+    h.login(&phone, "mật khẩu dài").await;
+
+    // Thirty days after sending, the sent messages go (a pending or failed one would stay).
+    h.clock.advance(30 * DAY);
+    let r = dvc_sync::cleanup::run_once(st).await.unwrap();
+    assert_eq!(r.expired.messages, 2);
+    assert_eq!(h.db.outbox_counts().await.unwrap(), (0, 0, 0));
 }

@@ -802,9 +802,26 @@ async fn accounts_scenario(db: Db) {
         ("0912345678", Some("mau@example.vn"), false)
     );
 
-    // expired codes and counters go
+    // the clean-up: expired codes and counters go; a sent message goes after its cut-off, a
+    // failed one stays for the admin
     db.put_otp(&otp("r9", "h9")).await.unwrap();
-    assert!(db.purge_expired_auth(NOW + 10_000_000).await.unwrap() >= 2);
+    let later = NOW + 10_000_000;
+    let cut = |messages_sent_before| Cutoffs {
+        uploads_idle_since: 0,
+        registrations_expired_before: 0,
+        tokens_dead_before: 0,
+        codes_expired_before: later,
+        counters_expired_before: later,
+        messages_sent_before,
+        blobs_unused_since: None,
+        blob_limit: 10,
+    };
+    let gone = db.expire(&cut(NOW + 1), later).await.unwrap();
+    assert_eq!((gone.codes, gone.counters, gone.messages), (1, 2, 0));
+    assert_eq!(db.outbox_counts().await.unwrap(), (0, 1, 1));
+    let gone = db.expire(&cut(NOW + 2), later).await.unwrap();
+    assert_eq!((gone.codes, gone.counters, gone.messages), (0, 0, 1));
+    assert_eq!(db.outbox_counts().await.unwrap(), (0, 0, 1));
     assert!(db
         .otp("0912345678", OtpPurpose::Register)
         .await

@@ -602,6 +602,12 @@ pub struct Cutoffs {
     pub registrations_expired_before: i64,
     /// Tokens that expired or were revoked before.
     pub tokens_dead_before: i64,
+    /// One-time codes that expired before (a registration's details go with its code).
+    pub codes_expired_before: i64,
+    /// Rate-limit counters whose window ended before.
+    pub counters_expired_before: i64,
+    /// Status messages sent before.
+    pub messages_sent_before: i64,
     /// Blobs no one needs since (see [`Database::expire`]); `None` keeps every blob.
     pub blobs_unused_since: Option<i64>,
     /// Most blobs dropped in one pass.
@@ -617,6 +623,12 @@ pub struct Expired {
     pub registrations: u64,
     /// Token rows.
     pub tokens: u64,
+    /// One-time code rows.
+    pub codes: u64,
+    /// Rate-limit counter rows.
+    pub counters: u64,
+    /// Sent status messages (outbox rows).
+    pub messages: u64,
     /// Blob rows with their links and owners (their files are queued for deletion).
     pub blobs: u64,
 }
@@ -775,8 +787,6 @@ pub trait Database: Send + Sync + 'static {
         password_hash: &str,
         now: i64,
     ) -> DbResult<bool>;
-    /// Deletes expired codes and rate-limit counters; how many rows.
-    async fn purge_expired_auth(&self, now: i64) -> DbResult<u64>;
 
     // ---- registrations (the first schema's flow; kept for old rows)
     /// Stores a pending registration.

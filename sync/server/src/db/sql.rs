@@ -290,8 +290,6 @@ statements! {
          resend_at = ?4 WHERE id = ?1 AND resend_at <= ?5 RETURNING ", otp_cols!());
     CONSUME_OTP = "consume otp",
         "DELETE FROM otp_codes WHERE id = ?1 AND code_hash = ?2 RETURNING id";
-    PURGE_OTPS = "purge otps", "DELETE FROM otp_codes WHERE expires_at <= ?1";
-    PURGE_RATE_LIMITS = "purge rate limits", "DELETE FROM rate_limits WHERE expires_at <= ?1";
 
     // ---- notification channels and the outbox
     PREFS = "channels", "SELECT channel FROM notify_prefs WHERE account_id = ?1";
@@ -447,6 +445,10 @@ statements! {
         "DELETE FROM registrations WHERE expires_at < ?1";
     EXPIRE_TOKENS = "expire tokens",
         "DELETE FROM tokens WHERE expires_at < ?1 OR revoked_at < ?1";
+    EXPIRE_CODES = "expire codes", "DELETE FROM otp_codes WHERE expires_at < ?1";
+    EXPIRE_COUNTERS = "expire counters", "DELETE FROM rate_limits WHERE expires_at < ?1";
+    EXPIRE_SENT_MESSAGES = "expire sent messages",
+        "DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?1";
     /// Blobs nothing needs any more: older than the cut-off, no owner row newer than it, and
     /// linked (if at all) only as attachments of dossiers that reached a final state before it.
     /// Result files are kept as long as their dossier exists.

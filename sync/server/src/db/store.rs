@@ -537,6 +537,15 @@ async fn expire_in(c: &mut dyn Conn, cut: &Cutoffs, now: i64) -> DbResult<Expire
     out.tokens = c
         .execute(&sql::EXPIRE_TOKENS, args![cut.tokens_dead_before])
         .await?;
+    out.codes = c
+        .execute(&sql::EXPIRE_CODES, args![cut.codes_expired_before])
+        .await?;
+    out.counters = c
+        .execute(&sql::EXPIRE_COUNTERS, args![cut.counters_expired_before])
+        .await?;
+    out.messages = c
+        .execute(&sql::EXPIRE_SENT_MESSAGES, args![cut.messages_sent_before])
+        .await?;
     if let Some(since) = cut.blobs_unused_since {
         let blobs = sha256s(c, &sql::EXPIRED_BLOBS, args![since, cut.blob_limit]).await?;
         for sha in &blobs {
@@ -1362,14 +1371,6 @@ impl<B: Backend> Database for Store<B> {
             c.execute(&sql::SET_PASSWORD, args![&id, &pw]).await?;
             c.execute(&sql::REVOKE_ALL_TOKENS, args![&id, now]).await?;
             Ok(true)
-        })
-    }
-
-    async fn purge_expired_auth(&self, now: i64) -> DbResult<u64> {
-        txn!(self, Txn::Plain, |c| {
-            let a = c.execute(&sql::PURGE_OTPS, args![now]).await?;
-            let b = c.execute(&sql::PURGE_RATE_LIMITS, args![now]).await?;
-            Ok(a + b)
         })
     }
 

@@ -32,8 +32,6 @@ pub struct OutboxConfig {
     pub backoff_base_ms: i64,
     /// Longest retry delay, ms.
     pub backoff_max_ms: i64,
-    /// Expired codes and rate-limit counters are deleted this often, ms.
-    pub purge_every_ms: i64,
 }
 
 impl Default for OutboxConfig {
@@ -45,7 +43,6 @@ impl Default for OutboxConfig {
             max_attempts: 10,
             backoff_base_ms: 30_000,
             backoff_max_ms: 3_600_000,
-            purge_every_ms: 600_000,
         }
     }
 }
@@ -62,22 +59,10 @@ pub fn backoff(cfg: &OutboxConfig, attempts: i64) -> i64 {
 pub fn spawn(state: &AppState, cfg: OutboxConfig) -> tokio::task::JoinHandle<()> {
     let weak = state.downgrade();
     tokio::spawn(async move {
-        let mut last_purge = i64::MIN;
         loop {
             let Some(st) = AppState::upgrade(&weak) else {
                 break;
             };
-            let now = st.clock.now_ms();
-            if now.saturating_sub(last_purge) >= cfg.purge_every_ms {
-                last_purge = now;
-                match st.db.purge_expired_auth(now).await {
-                    Ok(n) if n > 0 => {
-                        tracing::info!(rows = n, "expired codes and counters deleted")
-                    }
-                    Ok(_) => {}
-                    Err(err) => tracing::warn!(error = %err, "purging expired codes failed"),
-                }
-            }
             let busy = match run_once(&st, &cfg).await {
                 Ok(n) => n > 0,
                 Err(err) => {
