@@ -94,7 +94,8 @@ pub struct QueuedPassport {
     /// The applicant the dossier and its documents belong to.
     pub person_id: String,
     pub queued: Queued,
-    /// The plaintext of the three attachments, in [`PASSPORT_COMPONENTS`] order.
+    /// The three attachments as the document store keeps them (papers lose their metadata on the
+    /// way in), in [`PASSPORT_COMPONENTS`] order: the bytes the server must end up with.
     pub files: Vec<Vec<u8>>,
 }
 
@@ -197,9 +198,11 @@ impl ReadyPassport {
         let form = bundled_form(PASSPORT_FORM)?;
         let d = dossier::create(store, &form, Some(&person_id), None, &BTreeMap::new())?;
         dossier::set_fields(store, &form, &d.id, &self.values())?;
+        let mut kept = Vec::with_capacity(files.len());
         for ((component, kind), bytes) in PASSPORT_COMPONENTS.into_iter().zip(&files) {
             let doc = core.store_document(&person_id, kind, bytes, &DocumentMeta::default())?;
             let stored = core.document(&doc)?;
+            kept.push(core.read_document(&doc)?);
             dossier::attach(
                 store,
                 &form,
@@ -222,7 +225,7 @@ impl ReadyPassport {
         Ok(QueuedPassport {
             person_id,
             queued,
-            files,
+            files: kept,
         })
     }
 }
@@ -241,6 +244,23 @@ mod tests {
         assert_eq!(d.attachments.len(), 3);
         assert_eq!(d.values["id_number"], json!(ID_NUMBER));
         assert_eq!(dossier::outbox_pending(&store).unwrap(), vec![q]);
+    }
+
+    #[test]
+    fn the_files_are_the_bytes_the_document_store_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::open_with(dir.path().into(), Box::new(MemorySecrets::default())).unwrap();
+        let mut photo =
+            crate::photo::synth::jpeg(&crate::photo::synth::card(64, 48, 0.5), 80, None);
+        let image_len = photo.len();
+        photo.extend_from_slice(b"vendor data after the image");
+        let q = ReadyPassport::new()
+            .files(vec![photo.clone(), jpeg_like(200, 2), jpeg_like(300, 3)])
+            .queue(&core)
+            .unwrap();
+        // The trailer went on the way into the store; the fixture reports what was kept.
+        assert_eq!(q.files[0].len(), image_len);
+        assert_eq!(q.files[0][..], photo[..image_len]);
     }
 
     #[test]
