@@ -2,7 +2,10 @@
 //!
 //! Layout under the root: `uploads/<upload id>.part` while an upload is open, and
 //! `sha256/<first two hex>/<hash>` once verified. Every write is fsynced before the server
-//! acknowledges it; the move into place is an atomic rename followed by an fsync of the directory.
+//! acknowledges it; a verified part file is hard-linked into place (atomic, then the directory is
+//! fsynced) and stays until the caller has recorded the blob and calls [`BlobStore::discard`], so a
+//! crash between the two steps leaves the part file to verify again — never a stored blob that an
+//! upload claims without its own bytes.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -15,14 +18,16 @@ use crate::db::FileKind;
 /// How finishing an upload went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finalize {
-    /// The bytes hash to the declared value and are now stored under it.
+    /// The bytes hash to the declared value and are now stored under it (the part file stays
+    /// until [`BlobStore::discard`]).
     Stored {
         /// Size in bytes.
         size: u64,
     },
-    /// The bytes hash to something else; the part file was deleted.
+    /// The bytes hash to something else; nothing was stored (the part file stays until
+    /// [`BlobStore::discard`], so the caller can forget the upload first).
     Mismatch,
-    /// There is no part file (already finalised, e.g. before a crash).
+    /// There is no part file: this upload's bytes are not on disk.
     NoPart,
 }
 
@@ -48,7 +53,8 @@ pub trait BlobStore: Send + Sync + 'static {
         offset: u64,
         data: bytes::Bytes,
     ) -> std::io::Result<()>;
-    /// Verifies the part file against `sha256` and moves it into place.
+    /// Verifies the part file against `sha256` and, if it matches, stores it under the hash
+    /// (keeping the part file). Safe to repeat.
     async fn finalize(&self, upload_id: &str, sha256: &str) -> std::io::Result<Finalize>;
     /// Deletes an upload's part file, if any.
     async fn discard(&self, upload_id: &str) -> std::io::Result<()>;
@@ -111,6 +117,29 @@ impl FsBlobStore {
             return Err(bad_name());
         }
         Ok(self.root.join("sha256").join(&sha256[..2]).join(sha256))
+    }
+
+    /// Links a verified part file into place, keeping the part file. The blob may be there already
+    /// (another account stored the same bytes): content-addressed, so that is the same file.
+    fn install_copy(&self, from: &Path, sha256: &str) -> std::io::Result<()> {
+        let to = self.final_path(sha256)?;
+        let dir = to.parent().ok_or_else(bad_name)?;
+        std::fs::create_dir_all(dir)?;
+        match std::fs::hard_link(from, &to) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(_) => {
+                // A file system without hard links: copy beside it, then rename atomically.
+                let tmp = self
+                    .root
+                    .join("uploads")
+                    .join(format!("copy-{}.part", uuid::Uuid::now_v7().simple()));
+                std::fs::copy(from, &tmp)?;
+                std::fs::File::open(&tmp)?.sync_all()?;
+                std::fs::rename(&tmp, &to)?;
+            }
+        }
+        sync_dir(dir)
     }
 
     fn install(&self, from: &Path, sha256: &str) -> std::io::Result<()> {
@@ -188,10 +217,9 @@ impl BlobStore for FsBlobStore {
             }
             drop(f);
             if hex::encode(hasher.finalize()) != sha {
-                std::fs::remove_file(&path)?;
                 return Ok(Finalize::Mismatch);
             }
-            this.install(&path, &sha)?;
+            this.install_copy(&path, &sha)?;
             Ok(Finalize::Stored { size })
         })
         .await
@@ -317,6 +345,14 @@ mod tests {
                 size: data.len() as u64
             }
         );
+        // The part file stays until discarded: finalising again verifies it again.
+        assert_eq!(
+            store.finalize("u1", &sha).await.unwrap(),
+            Finalize::Stored {
+                size: data.len() as u64
+            }
+        );
+        store.discard("u1").await.unwrap();
         assert_eq!(store.finalize("u1", &sha).await.unwrap(), Finalize::NoPart);
         assert_eq!(store.read(&sha).await.unwrap(), data);
         assert_eq!(
@@ -331,6 +367,10 @@ mod tests {
             store.finalize("u2", &sha).await.unwrap(),
             Finalize::Mismatch
         );
+        // A mismatch stores nothing: the blob is still the first upload's bytes.
+        assert_eq!(store.read(&sha).await.unwrap(), data);
+        store.discard("u2").await.unwrap();
+        assert_eq!(store.finalize("u2", &sha).await.unwrap(), Finalize::NoPart);
         assert!(store
             .write_chunk("../x", 0, bytes::Bytes::new())
             .await

@@ -46,27 +46,42 @@ fn with_offset(mut res: Response, offset: i64, length: i64) -> Response {
     res
 }
 
-/// Verifies a fully received upload and makes the blob usable. Safe to repeat: if a crash came
-/// after the bytes were moved into place, the stored blob is checked and recorded.
-async fn complete(st: &AppState, u: &Upload) -> ApiResult<()> {
+/// The lock every route takes before it reads or changes an account's upload of a hash: create,
+/// `PATCH` and the push stream all use this key, so a blob's upload is verified, recorded or
+/// discarded by one request at a time.
+pub(crate) fn lock_key(account_id: &str, sha256: &str) -> String {
+    format!("{account_id}:{sha256}")
+}
+
+/// How verifying a fully received upload ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Completed {
+    /// This upload's own bytes hash to the declared value: the blob is stored and the account
+    /// owns it.
+    Stored,
+    /// This upload's bytes are not on disk any more: its offset is back at 0.
+    Lost,
+}
+
+/// Verifies a fully received upload and makes the blob usable. Call with the upload's lock
+/// ([`lock_key`]) held. Ownership comes only from this upload's own part file hashing to the
+/// declared value; the database row goes before the part file, so a crash in between leaves a
+/// part file without a row (harmless), never a row without its bytes claiming a stored blob.
+/// Safe to repeat after a crash: the part file is verified again.
+pub(crate) async fn complete(st: &AppState, u: &Upload) -> ApiResult<Completed> {
     let now = st.clock.now_ms();
     let size = match st.blobs.finalize(&u.id, &u.sha256).await? {
         Finalize::Stored { size } => size,
-        Finalize::NoPart => match st.blobs.stored_size(&u.sha256).await? {
-            Some(size) => size,
-            None => {
-                // Nothing on disk at all: start over.
-                st.db.set_upload_received(&u.id, 0, now).await?;
-                let mut e = ApiError::new(
-                    ErrorCode::UploadOffsetMismatch,
-                    "the server lost this upload's bytes; send again from 0",
-                );
-                e.body.offset = Some(0);
-                return Err(e);
-            }
-        },
+        Finalize::NoPart => {
+            // The bytes are gone (e.g. the part file was lost): start over. A blob already stored
+            // under this hash (by anyone) proves nothing about this upload.
+            st.db.set_upload_received(&u.id, 0, now).await?;
+            tracing::warn!(upload_id = %u.id, "upload bytes missing; offset reset to 0");
+            return Ok(Completed::Lost);
+        }
         Finalize::Mismatch => {
             st.db.discard_upload(&u.id).await?;
+            st.blobs.discard(&u.id).await?;
             tracing::warn!(upload_id = %u.id, "upload hash mismatch; discarded");
             return Err(ApiError::new(
                 ErrorCode::BlobHashMismatch,
@@ -81,9 +96,113 @@ async fn complete(st: &AppState, u: &Upload) -> ApiResult<()> {
     st.db
         .finish_upload(&u.id, &blob, &u.account_id, now)
         .await?;
+    if let Err(e) = st.blobs.discard(&u.id).await {
+        // The blob is stored and recorded; a stale part file only takes space.
+        tracing::warn!(upload_id = %u.id, error = %e, "part file not removed");
+    }
     Metrics::inc(&st.metrics.blobs_completed);
     tracing::info!(upload_id = %u.id, size, "blob stored");
-    Ok(())
+    Ok(Completed::Stored)
+}
+
+/// `409.2` telling the client to send again from 0.
+fn lost() -> ApiError {
+    let mut e = ApiError::new(
+        ErrorCode::UploadOffsetMismatch,
+        "the server lost this upload's bytes; send again from 0",
+    );
+    e.body.offset = Some(0);
+    e
+}
+
+/// Where an account's upload of a hash stands after [`open`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Opened {
+    /// The account owns the blob: nothing to send.
+    Complete,
+    /// An open upload (new, or resumed at its offset).
+    Open {
+        /// The upload.
+        upload: Upload,
+        /// True if it was created by this call.
+        created: bool,
+    },
+}
+
+/// Checks a declared blob (hash and length) against the limits.
+pub(crate) fn check_blob(st: &AppState, sha256: &str, length: u64) -> ApiResult<i64> {
+    if !is_sha256_hex(sha256) {
+        return Err(ApiError::invalid("sha256", "not a lowercase hex SHA-256"));
+    }
+    if length == 0 {
+        return Err(ApiError::invalid("length", "must be at least 1"));
+    }
+    if length > st.cfg.max_blob_bytes {
+        return Err(ApiError::new(
+            ErrorCode::BlobTooLarge,
+            format!("blobs are limited to {} bytes", st.cfg.max_blob_bytes),
+        ));
+    }
+    i64::try_from(length).map_err(|_| ApiError::invalid("length", "too large"))
+}
+
+/// Finds or creates the account's upload of a hash (the blob already checked with
+/// [`check_blob`]): owned → complete; an open upload → resumed (verified first if all its bytes
+/// are there); otherwise a new one within the account's quota. Takes the upload lock.
+pub(crate) async fn open(
+    st: &AppState,
+    account_id: &str,
+    sha256: &str,
+    length: i64,
+) -> ApiResult<Opened> {
+    let _guard = st.upload_locks.lock(&lock_key(account_id, sha256)).await;
+    if !st
+        .db
+        .owned_blobs(account_id, &[sha256.to_owned()])
+        .await?
+        .is_empty()
+    {
+        return Ok(Opened::Complete);
+    }
+    if let Some(mut u) = st.db.open_upload(account_id, sha256).await? {
+        if u.length != length {
+            return Err(ApiError::new(
+                ErrorCode::UploadMismatch,
+                "an upload of this hash with another length is open",
+            ));
+        }
+        if u.received == u.length {
+            match complete(st, &u).await? {
+                Completed::Stored => return Ok(Opened::Complete),
+                Completed::Lost => u.received = 0,
+            }
+        }
+        return Ok(Opened::Open {
+            upload: u,
+            created: false,
+        });
+    }
+    let usage = st.db.account_usage(account_id).await?;
+    let wanted = u64::try_from(length).unwrap_or(u64::MAX);
+    if u64::try_from(usage).unwrap_or(0).saturating_add(wanted) > st.cfg.account_quota_bytes {
+        return Err(ApiError::new(
+            ErrorCode::QuotaExceeded,
+            "this account's storage quota would be exceeded",
+        ));
+    }
+    let u = Upload {
+        id: uuid::Uuid::now_v7().simple().to_string(),
+        account_id: account_id.to_owned(),
+        sha256: sha256.to_owned(),
+        length,
+        received: 0,
+    };
+    st.db.create_upload(&u, st.clock.now_ms()).await?;
+    tracing::info!(upload_id = %u.id, length, "upload created");
+    Ok(Opened::Open {
+        upload: u,
+        created: true,
+    })
 }
 
 /// Creates an upload, resumes an open one, or reports the blob complete.
@@ -96,80 +215,32 @@ pub async fn create(
     ApiJson(req): ApiJson<CreateUploadRequest>,
 ) -> ApiResult<Response> {
     caller.require(&[Role::Citizen, Role::Volunteer])?;
-    if !is_sha256_hex(&req.sha256) {
-        return Err(ApiError::invalid("sha256", "not a lowercase hex SHA-256"));
-    }
-    if req.length == 0 {
-        return Err(ApiError::invalid("length", "must be at least 1"));
-    }
-    if req.length > st.cfg.max_blob_bytes {
-        return Err(ApiError::new(
-            ErrorCode::BlobTooLarge,
-            format!("blobs are limited to {} bytes", st.cfg.max_blob_bytes),
-        ));
-    }
-    let account_id = caller.account.id.clone();
-    let _guard = st
-        .upload_locks
-        .lock(&format!("{account_id}:{}", req.sha256))
-        .await;
-    if !st
-        .db
-        .owned_blobs(&account_id, std::slice::from_ref(&req.sha256))
-        .await?
-        .is_empty()
-    {
-        let s = UploadStatus {
-            upload_id: None,
-            sha256: req.sha256,
-            offset: req.length,
-            length: req.length,
-            complete: true,
-        };
-        return Ok((StatusCode::OK, Json(s)).into_response());
-    }
-    let length = i64::try_from(req.length).map_err(|_| ApiError::invalid("length", "too large"))?;
-    if let Some(u) = st.db.open_upload(&account_id, &req.sha256).await? {
-        if u.length != length {
-            return Err(ApiError::new(
-                ErrorCode::UploadMismatch,
-                "an upload of this hash with another length is open",
-            ));
+    let length = check_blob(&st, &req.sha256, req.length)?;
+    match open(&st, &caller.account.id, &req.sha256, length).await? {
+        Opened::Complete => {
+            let s = UploadStatus {
+                upload_id: None,
+                sha256: req.sha256,
+                offset: req.length,
+                length: req.length,
+                complete: true,
+            };
+            Ok((StatusCode::OK, Json(s)).into_response())
         }
-        if u.received == u.length {
-            complete(&st, &u).await?;
-            let mut s = status(&u, true);
-            s.upload_id = None;
-            return Ok((StatusCode::OK, Json(s)).into_response());
+        Opened::Open { upload, created } => {
+            let code = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            let (o, l) = (upload.received, upload.length);
+            Ok(with_offset(
+                (code, Json(status(&upload, false))).into_response(),
+                o,
+                l,
+            ))
         }
-        let (o, l) = (u.received, u.length);
-        return Ok(with_offset(
-            (StatusCode::OK, Json(status(&u, false))).into_response(),
-            o,
-            l,
-        ));
     }
-    let usage = st.db.account_usage(&account_id).await?;
-    if u64::try_from(usage).unwrap_or(0).saturating_add(req.length) > st.cfg.account_quota_bytes {
-        return Err(ApiError::new(
-            ErrorCode::QuotaExceeded,
-            "this account's storage quota would be exceeded",
-        ));
-    }
-    let u = Upload {
-        id: uuid::Uuid::now_v7().simple().to_string(),
-        account_id,
-        sha256: req.sha256,
-        length,
-        received: 0,
-    };
-    st.db.create_upload(&u, st.clock.now_ms()).await?;
-    tracing::info!(upload_id = %u.id, length, "upload created");
-    Ok(with_offset(
-        (StatusCode::CREATED, Json(status(&u, false))).into_response(),
-        0,
-        length,
-    ))
 }
 
 /// The server's offset for an upload.
@@ -193,6 +264,20 @@ pub async fn head(
         u.received,
         u.length,
     ))
+}
+
+/// `409.2` with the server's offset unless the chunk starts there.
+fn check_offset(st: &AppState, offset: i64, received: i64) -> ApiResult<()> {
+    if offset == received {
+        return Ok(());
+    }
+    Metrics::inc(&st.metrics.chunk_rejects);
+    let mut e = ApiError::new(
+        ErrorCode::UploadOffsetMismatch,
+        "Upload-Offset is not the server's offset",
+    );
+    e.body.offset = Some(u64::try_from(received).unwrap_or(0));
+    Err(e)
 }
 
 fn parse_checksum(headers: &HeaderMap) -> ApiResult<String> {
@@ -241,8 +326,7 @@ pub async fn patch(
                 .eq_ignore_ascii_case(CHUNK_CONTENT_TYPE)
         })
         .unwrap_or(false);
-    let _guard = st.upload_locks.lock(&id).await;
-    let u = st
+    let found = st
         .db
         .upload(&caller.account.id, &id)
         .await?
@@ -260,18 +344,13 @@ pub async fn patch(
         .and_then(|v| i64::try_from(v).ok())
         .ok_or_else(|| ApiError::header(UPLOAD_OFFSET, "required: a non-negative integer"))?;
     let sum = parse_checksum(&headers)?;
-    if offset != u.received {
-        Metrics::inc(&st.metrics.chunk_rejects);
-        let mut e = ApiError::new(
-            ErrorCode::UploadOffsetMismatch,
-            "Upload-Offset is not the server's offset",
-        );
-        e.body.offset = Some(u64::try_from(u.received).unwrap_or(0));
-        return Err(e);
-    }
+    // Checked before the body is read (a wrong offset costs no upload) and again under the lock.
+    check_offset(&st, offset, found.received)?;
+    // The body is read without the lock: a stalled sender never holds up the upload's other
+    // requests.
     let data = read_body(body, MAX_CHUNK_BYTES).await?;
     let end = offset + i64::try_from(data.len()).unwrap_or(i64::MAX);
-    if end > u.length {
+    if end > found.length {
         return Err(ApiError::invalid(
             "body",
             "the chunk goes past Upload-Length",
@@ -284,6 +363,17 @@ pub async fn patch(
             "the chunk does not match Upload-Checksum; it was discarded",
         ));
     }
+    // The same lock as create and the push stream; the row is read again under it.
+    let _guard = st
+        .upload_locks
+        .lock(&lock_key(&caller.account.id, &found.sha256))
+        .await;
+    let mut u = st
+        .db
+        .upload(&caller.account.id, &id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check_offset(&st, offset, u.received)?;
     if !data.is_empty() {
         let n = data.len() as u64;
         st.blobs
@@ -296,11 +386,10 @@ pub async fn patch(
             .upload_bytes
             .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
-    let mut u = u;
     u.received = end;
     let done = end == u.length;
-    if done {
-        complete(&st, &u).await?;
+    if done && complete(&st, &u).await? == Completed::Lost {
+        return Err(lost());
     }
     let (o, l) = (u.received, u.length);
     Ok(with_offset(Json(status(&u, done)).into_response(), o, l))
