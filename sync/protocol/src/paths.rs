@@ -69,6 +69,11 @@ pub const UPLOADS: &str = "/v1/uploads";
 /// `Upload-Checksum` → `200` [`crate::blobs::UploadStatus`].
 pub const UPLOAD: &str = "/v1/uploads/{upload_id}";
 
+/// `POST` (protocol 1.1; body: frames, [`crate::push::PUSH_CONTENT_TYPE`]) → `200` with a
+/// stream of [`crate::push::PushLine`]s: uploads blobs and submits a dossier in one request
+/// (see [`crate::push`]).
+pub const PUSH: &str = "/v1/push";
+
 /// `GET` → `200` [`crate::dossiers::DossierList`]: dossiers the caller may see, newest first.
 pub const DOSSIERS: &str = "/v1/dossiers";
 /// `PUT` [`crate::dossiers::DossierManifest`] → `201` [`crate::dossiers::DossierReceipt`]

@@ -38,7 +38,8 @@ pub struct HttpLimits {
     /// Longest pause between two pieces of a request body.
     pub body_idle_timeout: Duration,
     /// Longest time for answering one request, body included. The event long-poll is exempt (its
-    /// wait is bounded by the protocol).
+    /// wait is bounded by the protocol), and so is a push's streamed body after its head (bounded
+    /// by [`crate::api::push::max_duration`]).
     pub request_timeout: Duration,
     /// Connections served at once; further clients wait in the listen queue.
     pub max_connections: usize,

@@ -43,6 +43,14 @@ impl Feed {
         self.shutdown.send_replace(true);
     }
 
+    /// Resolves once shutdown has started (at once if it already has): long requests such as the
+    /// push stream save what they hold and end their answer, so a graceful stop does not wait for
+    /// a slow client.
+    pub async fn shutting_down(&self) {
+        let mut down = self.shutdown.subscribe();
+        let _ = down.wait_for(|d| *d).await;
+    }
+
     /// Waits until an event after `after` is announced, shutdown starts, or `timeout` passes.
     pub async fn wait_after(&self, after: i64, timeout: std::time::Duration) {
         let mut seq = self.seq.subscribe();
@@ -81,7 +89,22 @@ mod tests {
             .unwrap();
         let f3 = f.clone();
         let h = tokio::spawn(async move { f3.wait_after(10, Duration::from_secs(5)).await });
+        let f4 = f.clone();
+        let down = tokio::spawn(async move { f4.shutting_down().await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            !down.is_finished(),
+            "shutting_down resolved before shutdown"
+        );
         f.shut_down();
+        tokio::time::timeout(Duration::from_secs(2), down)
+            .await
+            .unwrap()
+            .unwrap();
+        // Once shut down, it resolves at once.
+        tokio::time::timeout(Duration::from_millis(100), f.shutting_down())
+            .await
+            .unwrap();
         tokio::time::timeout(Duration::from_secs(2), h)
             .await
             .unwrap()

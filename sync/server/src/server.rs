@@ -265,7 +265,9 @@ async fn serve_connection(
 const LONG_POLL_PATHS: &[&str] = &[dvc_protocol::paths::EVENTS];
 
 /// Answers `503.1` when a request takes longer than [`HttpLimits::request_timeout`] (the long-poll
-/// excepted). The handler is dropped: every handler is safe to stop at an await point (writes are
+/// excepted). A push (`POST /v1/push`) is covered only until its answer starts, once its head is
+/// read; its streamed rest has its own limits (the body pause, [`crate::api::push::IDLE_TIMEOUT`]
+/// and [`crate::api::push::max_duration`]). The handler is dropped: every handler is safe to stop at an await point (writes are
 /// single transactions; an upload chunk not yet recorded is cut off at the next write).
 async fn request_timeout(
     axum::extract::State(st): axum::extract::State<AppState>,

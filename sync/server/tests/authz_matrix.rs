@@ -59,6 +59,14 @@ async fn status(h: &Harness, token: Option<&str>, row: &Row) -> u16 {
             .header("upload-offset", "0")
             .header("upload-checksum", format!("sha256 {}", sha(b"x")))
             .body(b"x".to_vec());
+    } else if row.template == "/v1/push" {
+        // A push that opens one blob and sends nothing (protocol 1.1 frames).
+        let head = json!({"blobs": [{"sha256": sha(b"pending"), "length": 10}]}).to_string();
+        let mut body = dvc_protocol::push::encode_frame(b'H', head.as_bytes());
+        body.extend(dvc_protocol::push::encode_frame(b'E', &[]));
+        r = r
+            .header("content-type", dvc_protocol::push::PUSH_CONTENT_TYPE)
+            .body(body);
     } else if let Some(b) = &row.body {
         r = r.json(b);
     }
@@ -328,6 +336,13 @@ async fn authorization_matrix(b: Backend) {
             path: format!("/v1/uploads/{u_a}"),
             body: None,
             expect: [401, 0, 404, 404, 403, 403, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/push",
+            path: "/v1/push".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 403, 403, 403],
         },
         Row {
             method: Method::GET,

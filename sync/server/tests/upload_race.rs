@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 mod common;
+mod push_support;
 
 use common::*;
 use dvc_protocol::auth::Role;
@@ -14,7 +15,10 @@ use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-both_backends!(garbage_and_racing_creates_never_grant_ownership);
+both_backends!(
+    garbage_and_racing_creates_never_grant_ownership,
+    garbage_pushes_and_racing_opens_never_grant_ownership
+);
 
 /// Rounds per backend (`DVC_RACE_ROUNDS` for more).
 fn rounds() -> usize {
@@ -137,4 +141,75 @@ async fn garbage_and_racing_creates_never_grant_ownership(b: Backend) {
     }
     // The garbage really was sent and found out (otherwise the race was never run).
     assert!(garbage_refused > 0, "no PATCH of garbage was refused");
+}
+
+/// The same race through the push stream: garbage pushed for a hash someone else stored, while
+/// more pushes and creates of the same hash race it.
+async fn garbage_pushes_and_racing_opens_never_grant_ownership(b: Backend) {
+    let h = Harness::start(b).await;
+    let owner = h.user(Role::Citizen).await;
+    let thief = h.user(Role::Citizen).await;
+    let base = h.server.url();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0xF00D);
+    let mut refused = 0;
+    for round in 0..rounds() {
+        let mut data = vec![0u8; rng.random_range(30_000..120_000)];
+        rng.fill(&mut data[..]);
+        let hash = h.upload(&owner.token, &data, 64 * 1024).await;
+        let len = data.len();
+        let mut junk = vec![0u8; len];
+        rng.fill(&mut junk[..]);
+        let mut garbage = push_support::head(&[(&hash, len)], None, None);
+        garbage.extend(push_support::frames(0, &junk, 0, len, 16 * 1024));
+        garbage.extend(push_support::end());
+        let mut probe = push_support::head(&[(&hash, len)], None, None);
+        probe.extend(push_support::end());
+        let pusher = |body: Vec<u8>, delay_us: u64| {
+            let (h, token, base) = (&h, &thief.token, &base);
+            async move {
+                tokio::time::sleep(std::time::Duration::from_micros(delay_us)).await;
+                push_support::push(&h.http, base, token, body).await
+            }
+        };
+        let creator = |delay_us: u64| {
+            let (h, token, hash) = (&h, &thief.token, &hash);
+            async move {
+                tokio::time::sleep(std::time::Duration::from_micros(delay_us)).await;
+                create(h, token, hash, len).await
+            }
+        };
+        let d: Vec<u64> = (0..4).map(|_| rng.random_range(0..4_000)).collect();
+        let ((s0, g0), (s1, p1), (s2, p2), (c0, v0), (c1, v1)) = tokio::join!(
+            pusher(garbage.clone(), 0),
+            pusher(probe.clone(), d[0]),
+            pusher(garbage.clone(), d[1]),
+            creator(d[2]),
+            creator(d[3])
+        );
+        for (s, lines) in [(s0, &g0), (s1, &p1), (s2, &p2)] {
+            assert_eq!(s, StatusCode::OK, "round {round}: {lines:?}");
+            for l in lines.iter() {
+                for st in l["blobs"].as_array().into_iter().flatten() {
+                    assert_eq!(st["complete"], false, "round {round}: {l}");
+                }
+            }
+            if lines.last().is_some_and(|l| l["error"]["code"] == "422.3") {
+                refused += 1;
+            }
+        }
+        for (s, v) in [(c0, v0), (c1, v1)] {
+            assert!(s.is_success(), "round {round}: {s} {v}");
+            assert_eq!(v["complete"], false, "round {round}: {v}");
+        }
+        let (s, _) = h
+            .json(
+                Method::GET,
+                &format!("/v1/blobs/{hash}"),
+                Some(&thief.token),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "round {round}");
+    }
+    assert!(refused > 0, "no garbage push was refused");
 }

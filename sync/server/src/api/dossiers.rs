@@ -183,14 +183,32 @@ pub async fn put(
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<(StatusCode, Json<DossierReceipt>)> {
     caller.require(&[Role::Citizen, Role::Volunteer])?;
-    let uuid = uuid_param(&raw_uuid)?;
-    tracing::Span::current().record("dossier", uuid.as_str());
-    let value: serde_json::Value = parse_json(&body)?;
+    let receipt = submit(&st, &caller, &raw_uuid, &body).await?;
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// Parses and checks a manifest body (`400.x` naming the field), without storing anything.
+pub fn parse_manifest(body: &[u8]) -> ApiResult<(serde_json::Value, DossierManifest)> {
+    let value: serde_json::Value = parse_json(body)?;
     let m: DossierManifest = {
         let v = value.clone();
         serde_path_to_error::deserialize(v).map_err(crate::extract::json_error)?
     };
     validate(&m)?;
+    Ok((value, m))
+}
+
+/// Stores a submission (`PUT /v1/dossiers/{uuid}`, and the push stream's submit): the same uuid
+/// and content answer the same receipt as the first time.
+pub async fn submit(
+    st: &AppState,
+    caller: &Caller,
+    raw_uuid: &str,
+    body: &[u8],
+) -> ApiResult<DossierReceipt> {
+    let uuid = uuid_param(raw_uuid)?;
+    tracing::Span::current().record("dossier", uuid.as_str());
+    let (value, m) = parse_manifest(body)?;
     let (canonical, content_hash) = domain::canonical_hash(&value);
     let me = &caller.account;
     let citizen_id = match (&m.on_behalf_of, me.role) {
@@ -215,7 +233,7 @@ pub async fn put(
                     // was withdrawn since: the receipt is all the volunteer keeps.
                     if let Some(d) = st.db.submitted_dossier(&me.id, &uuid).await? {
                         if d.content_hash == content_hash {
-                            return Ok((StatusCode::CREATED, Json(receipt(&d))));
+                            return Ok(receipt(&d));
                         }
                     }
                     return Err(ApiError::new(
@@ -250,12 +268,12 @@ pub async fn put(
             st.feed.published(d.received_seq);
             Metrics::inc(&st.metrics.dossiers_created);
             tracing::info!(code = %d.code, attachments = new.attachments.len(), "dossier received");
-            Ok((StatusCode::CREATED, Json(receipt(&d))))
+            Ok(receipt(&d))
         }
         SubmitOutcome::Repeat(d) => {
             Metrics::inc(&st.metrics.dossier_repeats);
             tracing::info!(code = %d.code, "dossier repeat");
-            Ok((StatusCode::CREATED, Json(receipt(&d))))
+            Ok(receipt(&d))
         }
         SubmitOutcome::Conflict => {
             Metrics::inc(&st.metrics.dossier_conflicts);

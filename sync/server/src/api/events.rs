@@ -69,6 +69,31 @@ pub async fn list(
             break; // timed out or shutting down
         }
     }
+    page(&st, rows, after, limit).map(Json)
+}
+
+/// The caller's events after `after`, at most `limit` (no waiting): the page the push stream
+/// sends back with its answer.
+pub async fn page_now(
+    st: &AppState,
+    scope: &crate::domain::Scope,
+    after: i64,
+    limit: u32,
+) -> ApiResult<EventsPage> {
+    let rows = st
+        .db
+        .events_after(scope, after, i64::from(limit) + 1)
+        .await?;
+    page(st, rows, after, limit)
+}
+
+/// A page from rows fetched with one more than `limit` (that one only says there is more).
+fn page(
+    st: &AppState,
+    mut rows: Vec<crate::db::EventRow>,
+    after: i64,
+    limit: u32,
+) -> ApiResult<EventsPage> {
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let events = rows
@@ -79,9 +104,9 @@ pub async fn list(
     st.metrics
         .events_served
         .fetch_add(events.len() as u64, std::sync::atomic::Ordering::Relaxed);
-    Ok(Json(EventsPage {
+    Ok(EventsPage {
         events,
         next_cursor,
         more,
-    }))
+    })
 }

@@ -10,6 +10,7 @@ pub mod consents;
 pub mod dossiers;
 pub mod events;
 pub mod health;
+pub mod push;
 pub mod uploads;
 
 use std::time::Instant;
@@ -32,7 +33,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "DVC Đồng Hành sync API", description = "Dossier submission, resumable blob uploads and status events for the DVC Đồng Hành app. Every error is an ErrorBody with a stable code."),
     modifiers(&BearerAuth),
-    components(schemas(dvc_protocol::ErrorBody, dvc_protocol::events::EventKind, dvc_protocol::events::ResultDelivery)),
+    components(schemas(dvc_protocol::ErrorBody, dvc_protocol::events::EventKind, dvc_protocol::events::ResultDelivery, dvc_protocol::push::PushHead)),
     tags((name = "auth"), (name = "consents"), (name = "blobs"), (name = "dossiers"), (name = "events"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
@@ -72,6 +73,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(blobs::get))
         .routes(routes!(uploads::create))
         .routes(routes!(uploads::head, uploads::patch))
+        .routes(routes!(push::push))
         .routes(routes!(dossiers::list))
         .routes(routes!(dossiers::put, dossiers::get))
         .routes(routes!(dossiers::cancel))

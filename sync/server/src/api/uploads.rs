@@ -171,6 +171,11 @@ pub(crate) async fn open(
                 "an upload of this hash with another length is open",
             ));
         }
+        // Resumed: the idle clock starts again, so the clean-up never removes an upload that
+        // someone has just come back to (a push writes its first bytes only after a while).
+        st.db
+            .set_upload_received(&u.id, u.received, st.clock.now_ms())
+            .await?;
         if u.received == u.length {
             match complete(st, &u).await? {
                 Completed::Stored => return Ok(Opened::Complete),

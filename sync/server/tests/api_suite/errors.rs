@@ -75,7 +75,10 @@ async fn bad_input_is_json(b: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers()["x-dvc-protocol"], "1");
+    assert_eq!(
+        res.headers()["x-dvc-protocol"],
+        dvc_protocol::PROTOCOL_VERSION
+    );
     let (s, v) = h
         .json(
             Method::GET,

@@ -80,7 +80,7 @@ async fn health_metrics_and_openapi(b: Backend) {
     }
     assert_eq!(
         paths.len(),
-        36,
+        37,
         "documented paths changed: update the protocol crate and this test"
     );
 }
