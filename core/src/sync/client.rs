@@ -27,7 +27,9 @@ use super::SyncError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     pub connect: Duration,
-    /// Whole request, including the body of a chunk upload.
+    /// Whole request, including the body of a chunk upload. A push stream (which may take
+    /// minutes on 2G) has no total limit: it fails once nothing arrives from the server for this
+    /// long.
     pub request: Duration,
 }
 
@@ -81,6 +83,9 @@ pub struct Api {
     http: reqwest::Client,
     base: String,
     token: Option<std::sync::Arc<Zeroizing<String>>>,
+    timeouts: Timeouts,
+    /// The protocol minor version the server answered with (`u32::MAX`: no answer yet).
+    server_minor: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl std::fmt::Debug for Api {
@@ -92,7 +97,7 @@ impl std::fmt::Debug for Api {
     }
 }
 
-fn net(e: &reqwest::Error) -> Failure {
+pub(super) fn net(e: &reqwest::Error) -> Failure {
     Failure::Net(if e.is_timeout() {
         NetFailure::Timeout
     } else if e.is_connect() {
@@ -111,9 +116,12 @@ impl Api {
         t: Timeouts,
     ) -> Result<Self, SyncError> {
         let base = check_server_url(server)?;
+        // Connections are kept and reused for the whole pass (HTTP/1.1 keep-alive, reqwest's
+        // pool); each request sets its own timeout, so a push stream can run as long as the
+        // link needs.
         let http = reqwest::Client::builder()
             .connect_timeout(t.connect)
-            .timeout(t.request)
+            .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("dvc-donghanh/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -122,7 +130,33 @@ impl Api {
             http,
             base,
             token: token.map(std::sync::Arc::new),
+            timeouts: t,
+            server_minor: std::sync::Arc::new(std::sync::atomic::AtomicU32::new(u32::MAX)),
         })
+    }
+
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// Notes the protocol version an answer carries (an answer without one is from a server
+    /// older than the header's minor part: 1.0).
+    pub(super) fn note_version(&self, res: &Response) {
+        let minor = res
+            .headers()
+            .get(PROTOCOL_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map_or(0, dvc_protocol::minor_version);
+        self.server_minor
+            .store(minor, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the server takes protocol 1.1's push: `None` until it answered once.
+    pub fn speaks_push(&self) -> Option<bool> {
+        match self.server_minor.load(std::sync::atomic::Ordering::Relaxed) {
+            u32::MAX => None,
+            m => Some(m >= 1),
+        }
     }
 
     pub fn base(&self) -> &str {
@@ -130,6 +164,11 @@ impl Api {
     }
 
     fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.stream_req(method, path).timeout(self.timeouts.request)
+    }
+
+    /// A request without a total time limit (the push stream watches for silence instead).
+    pub(super) fn stream_req(&self, method: Method, path: &str) -> RequestBuilder {
         let mut r = self
             .http
             .request(method, format!("{}{}", self.base, path))
@@ -143,27 +182,35 @@ impl Api {
     /// Sends and turns a non-success answer into a [`Failure`].
     async fn send(&self, r: RequestBuilder) -> Result<Response, Failure> {
         let res = r.send().await.map_err(|e| net(&e))?;
-        let status = res.status();
-        if status.is_success() {
+        self.note_version(&res);
+        if res.status().is_success() {
             return Ok(res);
         }
-        let retry_after_s = res
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let body = res
-            .bytes()
-            .await
-            .ok()
-            .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok());
-        Err(Failure::Http {
-            status: status.as_u16(),
-            body,
-            retry_after_s,
-        })
+        Err(http_failure(res).await)
     }
+}
 
+/// The [`Failure`] of a non-success answer (its error body read, if it has one).
+pub(super) async fn http_failure(res: Response) -> Failure {
+    let status = res.status();
+    let retry_after_s = res
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let body = res
+        .bytes()
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok());
+    Failure::Http {
+        status: status.as_u16(),
+        body,
+        retry_after_s,
+    }
+}
+
+impl Api {
     async fn json<T: DeserializeOwned>(&self, r: RequestBuilder) -> Result<T, Failure> {
         let res = self.send(r).await?;
         let bytes = res.bytes().await.map_err(|e| net(&e))?;

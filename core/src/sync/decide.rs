@@ -406,6 +406,150 @@ impl ChunkSizer {
     }
 }
 
+/// How much of a push stream may be unacknowledged (protocol 1.1, `POST /v1/push`). The server
+/// acknowledges every data frame it has read and checked; bytes beyond that are on the way, and a
+/// broken connection loses them. Enough must be on the way to keep the link busy for a round trip
+/// (less, and the link idles between acknowledgements); more only waits in the network's buffers,
+/// where a cut throws it away.
+///
+/// So, like a delivery-rate congestion controller: every acknowledgement gives a round-trip sample
+/// (frame sent → its ack) and a delivery-rate sample (bytes acknowledged meanwhile / that time);
+/// the window is the best recent rate × the shortest round trip, plus two frames (one being
+/// received, one being acknowledged). While round trips show no queue (within 25 % of the
+/// shortest) it may grow by a quarter per acknowledgement, so a fast link is found quickly. Always
+/// within `min..=max`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamWindow {
+    frame: u64,
+    min: u64,
+    max: u64,
+    window: u64,
+    min_rtt: Option<Duration>,
+    /// Recent delivery-rate samples (bytes per second), newest last.
+    rates: std::collections::VecDeque<f64>,
+    /// Frames on the way: (stream bytes after the frame, when it went, bytes acknowledged then).
+    sent: std::collections::VecDeque<(u64, Duration, u64)>,
+    acked: u64,
+}
+
+/// Delivery-rate samples kept for the window's maximum.
+const RATE_SAMPLES: usize = 16;
+
+impl StreamWindow {
+    /// A window for frames of `frame` bytes, starting at `start`, kept within `min..=max`.
+    pub fn new(frame: u64, start: u64, min: u64, max: u64) -> Self {
+        let min = min.max(frame).max(1);
+        let max = max.max(min);
+        StreamWindow {
+            frame,
+            min,
+            max,
+            window: start.clamp(min, max),
+            min_rtt: None,
+            rates: std::collections::VecDeque::new(),
+            sent: std::collections::VecDeque::new(),
+            acked: 0,
+        }
+    }
+
+    /// The current window in bytes.
+    pub fn window(&self) -> u64 {
+        self.window
+    }
+
+    /// The shortest round trip seen.
+    pub fn min_rtt(&self) -> Option<Duration> {
+        self.min_rtt
+    }
+
+    /// Whether `next` more bytes may go now, with `in_flight` unacknowledged. Something may
+    /// always go when nothing is on the way.
+    pub fn may_send(&self, in_flight: u64, next: u64) -> bool {
+        in_flight == 0 || in_flight.saturating_add(next) <= self.window
+    }
+
+    /// A new request starts: its byte counts start again from 0 (what was learnt stays).
+    pub fn new_request(&mut self) {
+        self.sent.clear();
+        self.acked = 0;
+    }
+
+    /// A frame went; `end` = the request's data-frame bytes sent so far, `now` = time since any
+    /// fixed start.
+    pub fn sent(&mut self, end: u64, now: Duration) {
+        self.sent.push_back((end, now, self.acked));
+    }
+
+    /// The server acknowledged `n` data-frame bytes of this request at `now`.
+    pub fn acked(&mut self, n: u64, now: Duration) {
+        if n <= self.acked {
+            return;
+        }
+        let mut last = None;
+        while let Some(&(end, at, acked_then)) = self.sent.front() {
+            if end > n {
+                break;
+            }
+            last = Some((at, acked_then));
+            self.sent.pop_front();
+        }
+        let delivered = n - self.acked;
+        self.acked = n;
+        let Some((at, acked_then)) = last else {
+            let _ = delivered;
+            return;
+        };
+        let rtt = now.saturating_sub(at).max(Duration::from_micros(100));
+        let rate = (n - acked_then) as f64 / rtt.as_secs_f64();
+        if rate.is_finite() && rate > 0.0 {
+            self.rates.push_back(rate);
+            if self.rates.len() > RATE_SAMPLES {
+                self.rates.pop_front();
+            }
+        }
+        let min_rtt = self.min_rtt.map_or(rtt, |m| m.min(rtt));
+        self.min_rtt = Some(min_rtt);
+        let best = self.rates.iter().copied().fold(0.0_f64, f64::max);
+        let bdp = (best * min_rtt.as_secs_f64()) as u64;
+        let target = bdp.saturating_add(2 * self.frame);
+        let no_queue = rtt.as_secs_f64() <= min_rtt.as_secs_f64() * 1.25;
+        self.window = if no_queue {
+            target.max(self.window + self.window / 4)
+        } else {
+            target
+        }
+        .clamp(self.min, self.max);
+    }
+}
+
+/// Where to send from next in each blob once the push's `head` line says where the server stands
+/// (`guess` = where this request started sending each blob, `sent` = how far it got): a blob the
+/// server holds whole is done; if the server holds more than was sent, skip ahead; if it holds
+/// less than the request started from (its bytes went back), start again from its offset — the
+/// frames after that gap are ignored by the server.
+pub fn after_head(
+    guess: &[u64],
+    sent: &[u64],
+    lengths: &[u64],
+    head: &[dvc_protocol::push::BlobState],
+) -> Vec<u64> {
+    (0..lengths.len())
+        .map(|i| {
+            let len = lengths[i];
+            let (g, s) = (
+                guess.get(i).copied().unwrap_or(0),
+                sent.get(i).copied().unwrap_or(0),
+            );
+            match head.get(i) {
+                None => s,
+                Some(h) if h.complete => len,
+                Some(h) if h.offset < g => h.offset.min(len),
+                Some(h) => s.max(h.offset).min(len),
+            }
+        })
+        .collect()
+}
+
 /// Indexes of `files` (by SHA-256) to upload, given the server's `missing` list: each missing hash
 /// once, in the files' order; hashes the server did not ask for are skipped.
 pub fn uploads_needed(files: &[String], missing: &[String]) -> Vec<usize> {
@@ -882,5 +1026,86 @@ mod tests {
                 _ => prop_assert!(retry),
             }
         }
+    }
+    #[test]
+    fn stream_window_finds_the_link_and_keeps_about_a_round_trip_in_flight() {
+        // A simulated link: 50 000 bytes/s, 200 ms each way, 8 KiB frames, acks per frame.
+        let frame = 8 * 1024 + 47;
+        let rate = 50_000.0;
+        let one_way = 0.2;
+        let mut w = StreamWindow::new(frame, 32 * 1024, 2 * frame, 4 << 20);
+        let mut t = 0.0_f64; // sender clock (s)
+        let mut link_free = 0.0_f64;
+        let mut pending: std::collections::VecDeque<(f64, u64)> = Default::default(); // (ack time, n)
+        let (mut sent, mut acked) = (0u64, 0u64);
+        let mut max_in_flight = 0u64;
+        while sent < 2_000_000 {
+            while !w.may_send(sent - acked, frame) {
+                let (at, n) = pending.pop_front().unwrap();
+                t = t.max(at);
+                acked = n;
+                w.acked(n, Duration::from_secs_f64(t));
+            }
+            sent += frame;
+            w.sent(sent, Duration::from_secs_f64(t));
+            let arrive = (t + one_way).max(link_free) + frame as f64 / rate;
+            link_free = arrive;
+            pending.push_back((arrive + one_way, sent));
+            max_in_flight = max_in_flight.max(sent - acked);
+        }
+        let elapsed = pending.back().unwrap().0;
+        // The link stayed busy: within 10 % of what its bytes need plus one round trip.
+        assert!(
+            elapsed < (sent as f64 / rate + 2.0 * one_way) * 1.1,
+            "{elapsed}"
+        );
+        // And not much more than a round trip of data waited in flight.
+        let bdp = rate * (2.0 * one_way + frame as f64 / rate);
+        assert!(
+            (w.window() as f64) < bdp * 1.6 + 2.0 * frame as f64,
+            "{}",
+            w.window()
+        );
+        assert!((max_in_flight as f64) < bdp * 2.5, "{max_in_flight}");
+        let rtt = w.min_rtt().unwrap().as_secs_f64();
+        assert!((0.4..0.7).contains(&rtt), "{rtt}");
+    }
+
+    #[test]
+    fn stream_window_bounds_and_rules() {
+        let w = StreamWindow::new(1000, 0, 0, 5000);
+        assert_eq!(w.window(), 1000);
+        assert!(w.may_send(0, 1_000_000));
+        assert!(w.may_send(0, 999));
+        assert!(!w.may_send(500, 1000));
+        let mut w = StreamWindow::new(1000, 1 << 40, 0, 5000);
+        assert_eq!(w.window(), 5000);
+        // Acks for nothing sent, or going backwards, change nothing.
+        w.acked(10, Duration::from_secs(1));
+        w.acked(5, Duration::from_secs(2));
+        assert_eq!(w.window(), 5000);
+        w.new_request();
+        w.sent(1000, Duration::ZERO);
+        w.acked(1000, Duration::from_millis(500));
+        assert_eq!(w.min_rtt(), Some(Duration::from_millis(500)));
+        assert!(w.window() >= 1000 && w.window() <= 5000);
+    }
+
+    #[test]
+    fn after_head_skips_rewinds_and_finishes() {
+        use dvc_protocol::push::BlobState;
+        let st = |offset, complete| BlobState { offset, complete };
+        let lengths = [100, 100, 100, 100];
+        let guess = [0, 0, 50, 0];
+        let sent = [30, 0, 60, 0];
+        let head = [st(60, false), st(100, true), st(20, false), st(0, false)];
+        assert_eq!(
+            after_head(&guess, &sent, &lengths, &head),
+            vec![60, 100, 20, 0]
+        );
+        // Sent past what the server had (from the same start): keep going.
+        assert_eq!(after_head(&[0], &[80], &[100], &[st(40, false)]), vec![80]);
+        // No head entry: as sent.
+        assert_eq!(after_head(&[0], &[7], &[100], &[]), vec![7]);
     }
 }

@@ -10,6 +10,10 @@
 //!   good is quarantined with a reason; one that keeps failing for now is left for the next run —
 //!   neither holds up the others. Then the event feed is pulled (events applied and the cursor
 //!   advanced in one transaction).
+//! - [`push`]: with a server of protocol 1.1 or later, an attempt is one request instead
+//!   (`POST /v1/push`: the blobs in checksummed frames from the server's offsets, the manifest
+//!   under the same idempotency key, the events after the cursor in the answer); a server of 1.0
+//!   answers the route with 404 and the runner keeps to the routes above for the pass.
 //! - [`account`]: sign in / register; the token lives in the keystore ([`crate::secrets`]),
 //!   never in SQLite or logs.
 //! - [`db`]: the rows (migrations 0005 and 0006).
@@ -24,6 +28,7 @@ pub mod client;
 pub mod db;
 pub mod decide;
 pub mod manifest;
+pub mod push;
 pub mod runner;
 
 use serde::Serialize;

@@ -28,6 +28,15 @@ pub const MIN_CHUNK_BYTES: usize = 32 * 1024;
 /// costs little (0.4 s of 3 s on 3G), short enough that a break loses little.
 pub const CHUNK_TARGET: Duration = Duration::from_secs(3);
 
+/// Blob bytes per push data frame: 16 KiB (47 bytes of frame header, an acknowledgement line of
+/// about 20 bytes back: under 0.5 % on the wire), small enough that the window follows a slow
+/// link closely.
+pub const PUSH_FRAME_BYTES: usize = 16 * 1024;
+/// The push window before the link is measured: 64 KiB (about a round trip of 3G).
+const PUSH_WINDOW_START: u64 = 64 * 1024;
+/// The largest push window: 4 MiB.
+const PUSH_WINDOW_MAX: u64 = 4 << 20;
+
 /// How a pass behaves.
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -50,6 +59,11 @@ pub struct SyncConfig {
     pub max_wait: Duration,
     /// Pull the event feed after sending.
     pub pull_events: bool,
+    /// Send dossiers with protocol 1.1's push (`POST /v1/push`, one request per attempt) when
+    /// the server takes it; `false` keeps to the 1.0 routes (missing blobs, uploads, PUT).
+    pub push: bool,
+    /// Blob bytes per push data frame.
+    pub push_frame_bytes: usize,
 }
 
 impl Default for SyncConfig {
@@ -66,6 +80,8 @@ impl Default for SyncConfig {
             attempts_per_dossier: 5,
             max_wait: Duration::from_secs(60),
             pull_events: true,
+            push: true,
+            push_frame_bytes: PUSH_FRAME_BYTES,
         }
     }
 }
@@ -210,6 +226,12 @@ enum AttemptError {
     Core(CoreError),
 }
 
+impl From<CoreError> for AttemptError {
+    fn from(e: CoreError) -> Self {
+        AttemptError::Core(e)
+    }
+}
+
 impl From<Failure> for AttemptError {
     fn from(f: Failure) -> Self {
         AttemptError::Net(f)
@@ -230,6 +252,12 @@ struct Pass<'a> {
     report: SyncReport,
     /// The link's chunk size, learnt across the pass's uploads.
     chunks: decide::ChunkSizer,
+    /// The push window, learnt across the pass's pushes.
+    window: decide::StreamWindow,
+    /// Events that came with the last push's receipt, applied once the receipt is stored.
+    pushed_events: Option<dvc_protocol::events::EventsPage>,
+    /// The events came with a push answer and there were no more: no separate pull needed.
+    events_fresh: bool,
 }
 
 impl Core {
@@ -267,12 +295,16 @@ impl Core {
             progress,
             report: SyncReport::default(),
             chunks: chunk_sizer(cfg),
+            window: push_window(cfg),
+            pushed_events: None,
+            events_fresh: false,
         };
         for q in dossier::outbox_pending(self.store())? {
             pass.send_one(&q).await.map_err(SyncError::from)?;
         }
-        if cfg.pull_events {
+        if cfg.pull_events && !pass.events_fresh {
             // Events first: they may settle queued actions (a cancel already done elsewhere).
+            // A push answer brought them already when it was the pass's last request.
             pass.pull().await.map_err(SyncError::from)?;
         }
         pass.send_actions().await.map_err(SyncError::from)?;
@@ -320,6 +352,18 @@ fn chunk_sizer(cfg: &SyncConfig) -> decide::ChunkSizer {
     let max = cfg.chunk_max.clamp(1024, MAX_CHUNK_BYTES) as u64;
     let min = (cfg.chunk_min.clamp(1024, MAX_CHUNK_BYTES) as u64).min(max);
     decide::ChunkSizer::new(cfg.chunk_bytes as u64, min, max, cfg.chunk_target)
+}
+
+/// The push window of a pass: frames of the configured size, a window of at least two frames.
+fn push_window(cfg: &SyncConfig) -> decide::StreamWindow {
+    let frame = push_frame(cfg) as u64;
+    decide::StreamWindow::new(frame, PUSH_WINDOW_START, 2 * frame, PUSH_WINDOW_MAX)
+}
+
+/// The push frame size: between 1 KiB and the protocol's largest data frame.
+fn push_frame(cfg: &SyncConfig) -> usize {
+    cfg.push_frame_bytes
+        .clamp(1024, dvc_protocol::push::MAX_DATA_BYTES)
 }
 
 /// An agency code of the QCVN 102:2016 shape: dot-separated groups of letters and digits.
@@ -472,9 +516,19 @@ impl Pass<'_> {
         };
         let mut attempt: u32 = 0;
         loop {
-            match self.attempt(&f).await {
+            // The server may hold some of this dossier's bytes already (an earlier attempt, or a
+            // pass that was stopped): then a push waits for its offsets before sending data.
+            let fresh = f.attempts == 0 && attempt == 0;
+            self.pushed_events = None;
+            match self.attempt(&f, fresh).await {
                 Ok(receipt) => {
-                    if db::mark_sent(self.core.store(), &f.outbox_id, &f.dossier_id, &receipt)? {
+                    let stored =
+                        db::mark_sent(self.core.store(), &f.outbox_id, &f.dossier_id, &receipt)?;
+                    if let Some(page) = self.pushed_events.take() {
+                        self.report.pulled += db::apply_events(self.core.store(), &page)?;
+                        self.events_fresh = !page.more;
+                    }
+                    if stored {
                         tracing::info!(dossier = %f.dossier_id, attempts = f.attempts + i64::from(attempt) + 1, "dossier sent");
                         self.report.sent.push(SentDossier {
                             dossier_id: f.dossier_id.clone(),
@@ -532,8 +586,120 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// Missing blobs → uploads → manifest.
-    async fn attempt(&mut self, f: &Frozen) -> Result<DossierReceipt, AttemptError> {
+    /// One attempt: a push when the server takes it (protocol 1.1), else the 1.0 routes.
+    async fn attempt(&mut self, f: &Frozen, fresh: bool) -> Result<DossierReceipt, AttemptError> {
+        let distinct = {
+            let mut h: Vec<&str> = f.files.iter().map(|x| x.sha256.as_str()).collect();
+            h.sort_unstable();
+            h.dedup();
+            h.len()
+        };
+        if self.cfg.push
+            && self.api.speaks_push() != Some(false)
+            && distinct <= dvc_protocol::push::MAX_PUSH_BLOBS
+        {
+            match self.attempt_push(f, fresh).await {
+                // A 1.0 server does not know the route: the 1.0 routes, now and for the pass.
+                Err(AttemptError::Net(Failure::Http {
+                    status: 404 | 405, ..
+                })) if self.api.speaks_push() == Some(false) => {
+                    tracing::info!("server speaks protocol 1.0: no push");
+                }
+                other => return other,
+            }
+        }
+        self.attempt_routes(f).await
+    }
+
+    /// The bytes of an attachment, checked against the frozen manifest's hash.
+    #[allow(clippy::result_large_err)] // the attempt's own error, as the async steps return
+    fn read_checked(&self, file: &FileRef) -> Result<Vec<u8>, AttemptError> {
+        let bytes = self
+            .core
+            .read_document(&DocumentId(file.document_id.clone()))
+            .map_err(|e| match e.code() {
+                "not_found" | "document_error" => {
+                    AttemptError::Quarantine(reason::DOCUMENT_MISSING)
+                }
+                _ => AttemptError::Core(e),
+            })?;
+        if hex::encode(Sha256::digest(&bytes)) != file.sha256 {
+            // The stored document changed under a frozen manifest: it cannot go as it was.
+            return Err(AttemptError::Quarantine(reason::DOCUMENT_MISSING));
+        }
+        Ok(bytes)
+    }
+
+    /// One push: the blobs (each once) from where the server stands, the manifest, and the
+    /// events after the cursor, in one request. `fresh`: nothing of this dossier was sent before,
+    /// so data goes at once from offset 0 (the server skips what it has; the `head` line moves
+    /// the sender past it); otherwise the data waits for the server's offsets.
+    async fn attempt_push(
+        &mut self,
+        f: &Frozen,
+        fresh: bool,
+    ) -> Result<DossierReceipt, AttemptError> {
+        let total = f.payload_bytes;
+        self.emit(&f.dossier_id, Phase::Preparing, 0, total);
+        let mut blobs: Vec<dvc_protocol::push::PushBlob> = Vec::new();
+        let mut data: Vec<Vec<u8>> = Vec::new();
+        for file in &f.files {
+            if blobs.iter().any(|b| b.sha256 == file.sha256) {
+                continue;
+            }
+            let bytes = self.read_checked(file)?;
+            blobs.push(dvc_protocol::push::PushBlob {
+                sha256: file.sha256.clone(),
+                length: bytes.len() as u64,
+            });
+            data.push(bytes);
+        }
+        let lengths: u64 = blobs.iter().map(|b| b.length).sum();
+        let events_after = if self.cfg.pull_events {
+            Some(db::get(self.core.store(), db::KEY_CURSOR)?.unwrap_or_default())
+        } else {
+            None
+        };
+        let job = super::push::PushJob {
+            head: dvc_protocol::push::PushHead {
+                blobs,
+                submit: Some(f.remote_uuid.clone()),
+                events_after,
+            },
+            manifest: Some(&f.manifest_json),
+            data: &data,
+            start: vec![0; data.len()],
+            wait_head: !fresh,
+            frame_bytes: push_frame(self.cfg),
+        };
+        let dossier_id = f.dossier_id.clone();
+        let progress = self.progress;
+        let on_ack = move |n: u64| {
+            progress(&Progress {
+                dossier_id: dossier_id.clone(),
+                phase: Phase::Uploading,
+                bytes_sent: n.min(lengths),
+                bytes_total: lengths,
+            });
+        };
+        let r = self.api.push(&job, &mut self.window, &on_ack).await;
+        self.report.uploaded_bytes += r.acked_data;
+        if let Some(head) = &r.head {
+            self.report.resumed +=
+                u32::try_from(head.iter().filter(|b| b.offset > 0 && !b.complete).count())
+                    .unwrap_or(0);
+            self.report.skipped_blobs +=
+                u32::try_from(head.iter().filter(|b| b.complete).count()).unwrap_or(0);
+        }
+        let done = r.outcome?;
+        let receipt = done.receipt.ok_or(Failure::Net(NetFailure::BadBody))?;
+        self.pushed_events = done.events;
+        self.emit(&f.dossier_id, Phase::Submitting, total, total);
+        Ok(receipt)
+    }
+
+    /// Missing blobs → uploads → manifest (protocol 1.0).
+    async fn attempt_routes(&mut self, f: &Frozen) -> Result<DossierReceipt, AttemptError> {
         let total = f.payload_bytes;
         self.emit(&f.dossier_id, Phase::Preparing, 0, total);
         let hashes: Vec<String> = f.files.iter().map(|x| x.sha256.clone()).collect();
@@ -564,19 +730,7 @@ impl Pass<'_> {
         file: &FileRef,
         mut done: u64,
     ) -> Result<u64, AttemptError> {
-        let bytes = self
-            .core
-            .read_document(&DocumentId(file.document_id.clone()))
-            .map_err(|e| match e.code() {
-                "not_found" | "document_error" => {
-                    AttemptError::Quarantine(reason::DOCUMENT_MISSING)
-                }
-                _ => AttemptError::Core(e),
-            })?;
-        if hex::encode(Sha256::digest(&bytes)) != file.sha256 {
-            // The stored document changed under a frozen manifest: it cannot go as it was.
-            return Err(AttemptError::Quarantine(reason::DOCUMENT_MISSING));
-        }
+        let bytes = self.read_checked(file)?;
         let len = bytes.len() as u64;
         let status = self.api.create_upload(&file.sha256, len).await?;
         if status.complete {
