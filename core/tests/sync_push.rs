@@ -4,7 +4,8 @@
 //! - a dossier goes in one request, exactly once, every blob byte-identical;
 //! - a push cut mid-stream resumes from the server's offset (bytes are not sent again from 0);
 //! - a server that speaks only 1.0 gets the 1.0 routes (the proxy plays that server: it answers
-//!   `POST /v1/push` with the 404 a 1.0 server gives and marks every answer `1.0`).
+//!   `POST /v1/push` with the 404 a 1.0 server gives and marks every answer `1.0`);
+//! - an idle pass costs one request and under 2 KB on the wire (counted).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
@@ -36,7 +37,6 @@ struct Counts {
 }
 
 impl Counts {
-    #[allow(dead_code)] // for the counted passes of later tests
     fn reset(&self) {
         self.up.store(0, Ordering::SeqCst);
         self.down.store(0, Ordering::SeqCst);
@@ -402,4 +402,27 @@ async fn a_server_that_speaks_1_0_gets_the_1_0_routes() {
         );
     }
     check_server(&env, 1, &key, &files).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_pass_costs_one_request_and_under_2_kb() {
+    let env = env().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _key, _files) = device(dir.path(), &env, 20_000, 4);
+    let r = core.sync_once(&cfg(), &|_| {}).await.unwrap();
+    assert_eq!(r.sent.len(), 1);
+    for _ in 0..3 {
+        env.counts.reset();
+        let r = core.sync_once(&cfg(), &|_| {}).await.unwrap();
+        assert!(r.sent.is_empty() && r.errors.is_empty(), "{r:?}");
+        let reqs = env.counts.requests();
+        let (up, down) = (
+            env.counts.up.load(Ordering::SeqCst),
+            env.counts.down.load(Ordering::SeqCst),
+        );
+        println!("idle pass: {reqs:?}, {up} bytes up, {down} bytes down");
+        assert_eq!(reqs, vec!["GET /v1/events"], "one round trip");
+        assert_eq!(env.counts.connections.load(Ordering::SeqCst), 1);
+        assert!(up + down < 2048, "{up} up + {down} down");
+    }
 }
