@@ -60,6 +60,10 @@ pub struct PushReport {
     pub head: Option<Vec<BlobState>>,
     /// Blob bytes (frame headers not counted) the server acknowledged.
     pub acked_data: u64,
+    /// Per blob: where the server's bytes end as far as this request knows (the `head` line's
+    /// offset, moved on by acknowledged frames that continued it). The next attempt may start
+    /// there without waiting for the `head` line.
+    pub resume_at: Vec<u64>,
 }
 
 /// What the writer and the reader of one push share.
@@ -68,8 +72,11 @@ struct Shared<'w> {
     /// Data-frame bytes acknowledged.
     acked: u64,
     acked_data: u64,
-    /// Frames on the way: (data-frame bytes sent after it, its blob bytes).
-    frames: VecDeque<(u64, u64)>,
+    /// Frames on the way: (data-frame bytes sent after it, its blob bytes, its blob, where it
+    /// ends in the blob if it continues what the server holds).
+    frames: VecDeque<(u64, u64, usize, Option<u64>)>,
+    /// Per blob: see [`PushReport::resume_at`].
+    resume_at: Vec<u64>,
     window: &'w mut StreamWindow,
 }
 
@@ -94,6 +101,7 @@ impl Api {
             acked: 0,
             acked_data: 0,
             frames: VecDeque::new(),
+            resume_at: job.start.clone(),
             window,
         });
         let (wake_tx, wake_rx) = tokio::sync::watch::channel(0u64);
@@ -132,15 +140,27 @@ impl Api {
                     let line: PushLine = serde_json::from_slice(&raw)
                         .map_err(|_| Failure::Net(NetFailure::BadBody))?;
                     match line {
-                        PushLine::Head { blobs } => lock(&shared).head = Some(blobs),
+                        PushLine::Head { blobs } => {
+                            let mut s = lock(&shared);
+                            // The head comes before any acknowledgement: it is where the
+                            // server stands, whatever this request guessed.
+                            for (r, b) in s.resume_at.iter_mut().zip(&blobs) {
+                                *r = b.offset;
+                            }
+                            s.head = Some(blobs);
+                        }
                         PushLine::Ack { n } => {
                             let done = {
                                 let mut s = lock(&shared);
                                 s.window.acked(n, start.elapsed());
                                 s.acked = s.acked.max(n);
-                                while s.frames.front().is_some_and(|&(end, _)| end <= n) {
-                                    if let Some((_, data)) = s.frames.pop_front() {
+                                while s.frames.front().is_some_and(|f| f.0 <= n) {
+                                    if let Some((_, data, blob, to)) = s.frames.pop_front() {
                                         s.acked_data += data;
+                                        if let (Some(to), Some(r)) = (to, s.resume_at.get_mut(blob))
+                                        {
+                                            *r = (*r).max(to);
+                                        }
                                     }
                                 }
                                 s.acked_data
@@ -202,6 +222,9 @@ impl Api {
             }
             let lengths: Vec<u64> = job.data.iter().map(|d| d.len() as u64).collect();
             let guess = job.start.clone();
+            // Sent from a guess, frames after a gap are ignored by the server: the end frame goes
+            // only once the `head` line has been applied (and anything it showed missing sent).
+            let from_guess = guess.iter().any(|&g| g > 0);
             let mut cursor = job.start.clone();
             let mut head_applied = false;
             let mut sent: u64 = 0;
@@ -228,7 +251,9 @@ impl Api {
                                 (FRAME_HEADER_BYTES + DATA_PREFIX_BYTES) as u64 + (b - a)
                             });
                             let in_flight = sent.saturating_sub(s.acked);
-                            if next.is_none() || s.window.may_send(in_flight, wire) {
+                            if next.is_none() && from_guess && !head_applied {
+                                None
+                            } else if next.is_none() || s.window.may_send(in_flight, wire) {
                                 Some(next)
                             } else {
                                 None
@@ -261,7 +286,10 @@ impl Api {
                 sent += bytes.len() as u64;
                 {
                     let mut s = lock(&shared);
-                    s.frames.push_back((sent, b - a));
+                    // Frames from offset 0, or after the `head` line, continue what the server
+                    // holds; frames sent from a guess before it may follow a gap.
+                    let continues = head_applied || !from_guess;
+                    s.frames.push_back((sent, b - a, i, continues.then_some(b)));
                     s.window.sent(sent, start.elapsed());
                 }
                 if body_tx.send(Ok(bytes)).await.is_err() {
@@ -284,6 +312,7 @@ impl Api {
             outcome,
             head: s.head.clone(),
             acked_data: s.acked_data,
+            resume_at: s.resume_at.clone(),
         }
     }
 }

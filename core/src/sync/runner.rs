@@ -258,6 +258,8 @@ struct Pass<'a> {
     pushed_events: Option<dvc_protocol::events::EventsPage>,
     /// The events came with a push answer and there were no more: no separate pull needed.
     events_fresh: bool,
+    /// Where the last push of an outbox entry left each blob on the server, as far as it knew.
+    resume: std::collections::HashMap<String, Vec<u64>>,
 }
 
 impl Core {
@@ -298,6 +300,7 @@ impl Core {
             window: push_window(cfg),
             pushed_events: None,
             events_fresh: false,
+            resume: std::collections::HashMap::new(),
         };
         for q in dossier::outbox_pending(self.store())? {
             pass.send_one(&q).await.map_err(SyncError::from)?;
@@ -660,6 +663,18 @@ impl Pass<'_> {
         } else {
             None
         };
+        // After a push of this pass broke: from where it left each blob, at once (the server
+        // ignores frames after a gap and its `head` line moves the sender back). Else from 0 on
+        // a first attempt, or from the `head` line's offsets.
+        let resume = self
+            .resume
+            .get(&f.outbox_id)
+            .filter(|r| r.len() == data.len())
+            .cloned();
+        let (start, wait_head) = match resume {
+            Some(r) => (r, false),
+            None => (vec![0; data.len()], !fresh),
+        };
         let job = super::push::PushJob {
             head: dvc_protocol::push::PushHead {
                 blobs,
@@ -668,8 +683,8 @@ impl Pass<'_> {
             },
             manifest: Some(&f.manifest_json),
             data: &data,
-            start: vec![0; data.len()],
-            wait_head: !fresh,
+            start,
+            wait_head,
             frame_bytes: push_frame(self.cfg),
         };
         let dossier_id = f.dossier_id.clone();
@@ -683,6 +698,7 @@ impl Pass<'_> {
             });
         };
         let r = self.api.push(&job, &mut self.window, &on_ack).await;
+        self.resume.insert(f.outbox_id.clone(), r.resume_at.clone());
         self.report.uploaded_bytes += r.acked_data;
         if let Some(head) = &r.head {
             self.report.resumed +=
