@@ -347,12 +347,15 @@ async fn a_dossier_goes_in_one_push_exactly_once_and_the_events_come_back_with_i
 async fn a_cut_push_resumes_from_the_servers_offset() {
     let env = env().await;
     let dir = tempfile::tempdir().unwrap();
-    let (core, key, files) = device(dir.path(), &env, 200_000, 2);
+    let (core, key, files) = device(dir.path(), &env, 400_000, 2);
     let payload: u64 = files.iter().map(|f| f.len() as u64).sum();
-    // Cut the push after 70 % of the payload went up.
+    // Cut the push after 80 % of the payload went up: about 240 kB into the second blob, past
+    // the server's first 128 KiB durable write of it. (A cut before that point leaves the resume
+    // to the save the server makes when the connection breaks, and an immediate new push may be
+    // answered before that save: correct, but then nothing is "resumed" to count.)
     env.counts
         .cut_after
-        .store(payload * 7 / 10, Ordering::SeqCst);
+        .store(payload * 8 / 10, Ordering::SeqCst);
     let r = sync_until_done(&core, &cfg()).await;
     assert_eq!(r.sent.len(), 1, "{r:?}");
     assert!(r.failed_attempts >= 1, "{r:?}");
@@ -376,21 +379,27 @@ async fn a_server_that_speaks_1_0_gets_the_1_0_routes() {
     let dir = tempfile::tempdir().unwrap();
     let (core, key, files) = device(dir.path(), &env, 50_000, 3);
     let r = core.sync_once(&cfg(), &|_| {}).await.unwrap();
+    // Sent in this same pass, through the 1.0 routes. A 1.0 server answers the unknown route
+    // with 404 and may close the connection while the push body is still going up; the client
+    // then sees a broken connection instead of the 404 and counts one failed attempt before it
+    // falls back. Never more than that one.
     assert_eq!(r.sent.len(), 1, "{r:?}");
-    assert_eq!(r.failed_attempts, 0, "the fallback is not a failure: {r:?}");
+    assert!(
+        r.failed_attempts <= 1,
+        "one push at most is lost to the fallback: {r:?}"
+    );
     let reqs = env.counts.requests();
     assert_eq!(
         reqs.first().map(String::as_str),
         Some("POST /v1/push"),
         "{reqs:?}"
     );
-    assert_eq!(
-        reqs.iter()
-            .filter(|q| q.as_str() == "POST /v1/push")
-            .count(),
-        1,
-        "{reqs:?}"
-    );
+    // One push that got the 404, plus the one lost to a closed connection if that happened.
+    let pushes = reqs
+        .iter()
+        .filter(|q| q.as_str() == "POST /v1/push")
+        .count();
+    assert_eq!(pushes, 1 + r.failed_attempts as usize, "{reqs:?}");
     for route in [
         "POST /v1/blobs/missing",
         "POST /v1/uploads",
