@@ -1199,7 +1199,7 @@ fn levels_are_after_the_two_level_reform() {
 }
 
 #[test]
-fn online_forms_point_at_the_bundled_forms() {
+fn every_procedure_names_its_form_and_bundled_ones_exist() {
     let form_files: BTreeSet<String> = json_files(&catalog_dir().join("forms"))
         .iter()
         .map(|p| stem(p))
@@ -1210,7 +1210,7 @@ fn online_forms_point_at_the_bundled_forms() {
     for (_, p) in procedures() {
         let id = str_of(&p, "id");
         match &p["online_form"] {
-            Value::Null => {}
+            Value::Null => errors.push(format!("{id}: online_form is null (no form)")),
             f => match str_of(f, "kind") {
                 "bundled" => {
                     let form = str_of(f, "form");
@@ -1221,7 +1221,16 @@ fn online_forms_point_at_the_bundled_forms() {
                     }
                     bundled.insert(form.to_owned());
                 }
-                "generated" => {}
+                "generated" => {
+                    if str_of(f, "form") != id {
+                        errors.push(format!(
+                            "{id}: a generated form is named after its procedure"
+                        ));
+                    }
+                    if form_files.contains(id) {
+                        errors.push(format!("{id}: has forms/{id}.json but says generated"));
+                    }
+                }
                 k => errors.push(format!("{id}: online_form kind `{k}`")),
             },
         }

@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod form;
+pub mod generated;
 mod service;
 pub use service::{progress, AttachedPhoto, DossierOverview};
 pub mod values;

@@ -43,23 +43,23 @@ fn document_kind(c: &form::ComponentDef) -> DocumentKind {
 }
 
 impl Core {
+    /// The e-form of a procedure (catalog id): hand-written or generated, as its `online_form`
+    /// says (see [`super::generated::procedure_form`]).
+    pub fn procedure_form(&self, procedure: &str) -> Result<FormDef> {
+        super::generated::procedure_form(self.store(), procedure)
+    }
+
     /// The form of a stored dossier.
     pub fn dossier_form(&self, id: &str) -> Result<FormDef> {
         let d = super::get(self.store(), id)?;
-        form::bundled_form(&d.procedure_id)
+        self.procedure_form(&d.procedure_id)
     }
 
     /// Starts a draft for a procedure (catalog id or national code), prefilled from the
     /// applicant's profile.
     pub fn draft_new(&self, procedure: &str, person: Option<&str>) -> Result<Dossier> {
         let procedure = self.resolve_procedure(procedure)?;
-        let form = form::bundled_form(&procedure).map_err(|_| {
-            CoreError::invalid(
-                "procedure",
-                format!("no online form for procedure {procedure:?}"),
-                "dossier.no_form",
-            )
-        })?;
+        let form = self.procedure_form(&procedure)?;
         let prefill = match person {
             Some(p) => self.prefill_values(&form, p)?,
             None => BTreeMap::new(),
@@ -164,7 +164,7 @@ impl Core {
         crop: Option<Crop>,
     ) -> Result<AttachedPhoto> {
         let d = super::get(self.store(), id)?;
-        let form = form::bundled_form(&d.procedure_id)?;
+        let form = self.procedure_form(&d.procedure_id)?;
         let c = form.component(component).ok_or_else(|| {
             CoreError::invalid(
                 "component",
@@ -237,7 +237,7 @@ impl Core {
 
     pub fn draft_check(&self, id: &str) -> Result<Vec<Problem>> {
         let d = super::get(self.store(), id)?;
-        let form = form::bundled_form(&d.procedure_id)?;
+        let form = self.procedure_form(&d.procedure_id)?;
         Ok(super::problems(
             &d,
             &form,
@@ -276,7 +276,7 @@ impl Core {
         document_id: &str,
     ) -> Result<i64> {
         let d = super::get(self.store(), id)?;
-        let form = form::bundled_form(&d.procedure_id)?;
+        let form = self.procedure_form(&d.procedure_id)?;
         let doc = self.document(&DocumentId(document_id.to_string()))?;
         if d.applicant_id.as_deref() != Some(doc.person_id.as_str()) {
             return Err(CoreError::invalid(
@@ -312,7 +312,7 @@ impl Core {
         let mut out = Vec::new();
         for s in super::list(self.store())? {
             let d = super::get(self.store(), &s.id)?;
-            let percent = match (d.state, form::bundled_form(&d.procedure_id)) {
+            let percent = match (d.state, self.procedure_form(&d.procedure_id)) {
                 (super::DossierState::Queued, _) => 100,
                 (_, Ok(f)) => progress(&f, &d, &ctx),
                 (_, Err(e)) => {

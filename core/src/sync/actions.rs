@@ -18,7 +18,7 @@ use super::db::{
 use super::decide::{self, ActionKind};
 use super::{manifest, SyncError};
 use crate::documents::{sniff_media_type, DocumentId};
-use crate::dossier::{self, form};
+use crate::dossier;
 use crate::error::CoreError;
 use crate::Core;
 
@@ -247,7 +247,7 @@ pub fn resubmit(core: &Core, id: &str) -> Result<ActionQueued, SyncError> {
             "dossier.incomplete",
         ));
     }
-    let form = form::bundled_form(&d.procedure_id)?;
+    let form = core.procedure_form(&d.procedure_id)?;
     let mut files = Vec::with_capacity(d.attachments.len());
     let mut types = Vec::with_capacity(d.attachments.len());
     for a in &d.attachments {

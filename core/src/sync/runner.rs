@@ -424,7 +424,7 @@ impl Pass<'_> {
             )));
         };
         let d = dossier::get(store, &q.dossier_id)?;
-        let Ok(form) = form::bundled_form(&d.procedure_id) else {
+        let Ok(form) = self.core.procedure_form(&d.procedure_id) else {
             return Ok(Err(reason::BAD_DOSSIER));
         };
         let mut files = Vec::with_capacity(d.attachments.len());

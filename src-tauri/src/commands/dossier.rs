@@ -17,7 +17,7 @@ use tauri::ipc::InvokeBody;
 use tauri::State;
 
 use crate::ipc::RawRequest;
-use crate::{blocking, ApiError, AppState};
+use crate::{ApiError, AppState};
 
 /// One choice of an `options_from: "provinces"` field.
 #[derive(Debug, Serialize, specta::Type)]
@@ -123,24 +123,23 @@ fn header(request: &RawRequest<'_>, name: &str) -> Result<String, ApiError> {
         })
 }
 
-/// The e-form of a procedure (404-like error `dossier.no_form` when it has none).
+/// The e-form of a procedure (id or national code): its hand-written form or the one generated
+/// from its catalog entry, as `online_form` says (not found for an unknown procedure).
 #[tauri::command]
 #[specta::specta]
-pub async fn dossier_form(procedure: String) -> Result<FormView, ApiError> {
-    blocking(move || {
-        let form = dvc_core::dossier::form::bundled_form(&procedure).map_err(|_| {
-            CoreError::invalid(
-                "procedure",
-                format!("no online form for procedure {procedure:?}"),
-                "dossier.no_form",
-            )
-        })?;
-        Ok(FormView {
-            form,
-            provinces: provinces(),
+pub async fn dossier_form(
+    state: State<'_, AppState>,
+    procedure: String,
+) -> Result<FormView, ApiError> {
+    state
+        .with_core(move |core| {
+            let id = core.resolve_procedure(&procedure)?;
+            Ok(FormView {
+                form: core.procedure_form(&id)?,
+                provinces: provinces(),
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// Starts a draft, prefilled from the applicant's profile and stored papers.

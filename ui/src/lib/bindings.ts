@@ -45,7 +45,10 @@ export const commands = {
 	photo_prepare: (request: never) => __TAURI_INVOKE<Prepared>("photo_prepare", { request }),
 	/**  The JPEG of a recent `photo_prepare`, as raw bytes. */
 	photo_jpeg: (sha256: string) => __TAURI_INVOKE<ArrayBuffer>("photo_jpeg", { sha256 }),
-	/**  The e-form of a procedure (404-like error `dossier.no_form` when it has none). */
+	/**
+	 *  The e-form of a procedure (id or national code): its hand-written form or the one generated
+	 *  from its catalog entry, as `online_form` says (not found for an unknown procedure).
+	 */
 	dossier_form: (procedure: string) => __TAURI_INVOKE<FormView>("dossier_form", { procedure }),
 	/**  Starts a draft, prefilled from the applicant's profile and stored papers. */
 	draft_new: (procedure: string, person: string | null) => __TAURI_INVOKE<Dossier>("draft_new", { procedure, person }),
