@@ -69,6 +69,12 @@ export const vi = {
   'catalog.filter_clear': 'Bỏ lọc',
   'catalog.no_results_filtered': 'Không có thủ tục nào khớp với bộ lọc đang chọn.',
   'catalog.in_field': 'Thủ tục theo bộ lọc đã chọn',
+  'catalog.fact_check_agency': 'Cần kiểm tra tại cơ quan.',
+  'catalog.fact_check_agency_why': 'Thông tin này chưa được đối chiếu với nguồn chính thức.',
+  'catalog.fact_source': 'Đã đối chiếu nguồn ngày {date} — xem nguồn',
+  'catalog.fees_today': 'Mức phí áp dụng hôm nay ({date}):',
+  'catalog.fee_until': 'Áp dụng đến hết ngày {date}',
+  'catalog.fee_none_today': 'Chưa rõ mức phí áp dụng hôm nay, hỏi nơi nộp hồ sơ.',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -140,4 +146,10 @@ export const en: Record<keyof typeof vi, string> = {
   'catalog.filter_clear': 'Clear filters',
   'catalog.no_results_filtered': 'No procedure matches the chosen filters.',
   'catalog.in_field': 'Procedures matching the filters',
+  'catalog.fact_check_agency': 'Check with the agency.',
+  'catalog.fact_check_agency_why': 'This has not been checked against an official source.',
+  'catalog.fact_source': 'Checked against a source on {date} — see source',
+  'catalog.fees_today': 'Fees that apply today ({date}):',
+  'catalog.fee_until': 'Applies until {date} inclusive',
+  'catalog.fee_none_today': 'The fee that applies today is not known; ask where you submit.',
 };
