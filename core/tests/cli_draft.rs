@@ -236,3 +236,52 @@ fn draft_flow_new_set_attach_check_submit() {
     // Queued is read-only.
     bad_input(d, &["draft", "set", &id, "phone=0987654321"]);
 }
+
+/// A procedure without a hand-written form (death registration, code 1.000656) gets the form
+/// generated from its catalog entry, the same one the app shows: applicant prefilled, the
+/// entry's papers and the declaration listed by `draft check`, a note saved.
+#[test]
+fn draft_new_on_a_generated_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let person = ok_json(
+        d,
+        &[
+            "person",
+            "add",
+            "--name",
+            "Lê Văn Mẫu",
+            "--sex",
+            "male",
+            "--dob",
+            "1985-03-04",
+        ],
+    );
+    let pid = person["id"].as_str().unwrap();
+    let created = ok_json(d, &["draft", "new", "1.000656", "--person", pid]);
+    assert_eq!(created["procedure_id"], "death-registration");
+    assert_eq!(created["values"]["full_name"], "Lê Văn Mẫu");
+    assert_eq!(created["values"]["sex"], "male");
+    let id = created["id"].as_str().unwrap().to_string();
+    let r = ok_json(d, &["draft", "set", &id, "notes=Khai tử cho ông nội"]);
+    assert_eq!(r["revision"], 1);
+
+    let c = ok_json(d, &["draft", "check", &id]);
+    assert_eq!(c["complete"], false);
+    let paths: Vec<&str> = c["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"fields.declaration"), "{paths:?}");
+    assert!(paths.contains(&"fields.agency_province"), "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p.starts_with("components.")),
+        "{paths:?}"
+    );
+    assert!(!paths.contains(&"fields.full_name"), "{paths:?}");
+    assert!(!paths.contains(&"fields.notes"), "{paths:?}");
+    let shown = ok_json(d, &["draft", "show", &id]);
+    assert_eq!(shown["values"]["notes"], "Khai tử cho ông nội");
+}
