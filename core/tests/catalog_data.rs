@@ -1134,6 +1134,38 @@ fn the_fee_in_force_follows_the_dates_in_the_real_data() {
     assert!(all("id-card-reissue", "2026-12-06").contains(&35_000));
     assert!(!all("id-card-reissue", "2027-01-01").contains(&35_000));
     assert!(all("id-card-reissue", "2027-01-01").contains(&70_000));
+    // While the half price runs, the full price is not shown beside it (an elderly reader would
+    // not know which one to pay).
+    assert!(!all("id-card-reissue", "2026-12-06").contains(&70_000));
+    assert!(!all("id-card-renewal", "2026-12-06").contains(&50_000));
+    assert!(all("id-card-renewal", "2025-06-30").contains(&50_000));
+    assert!(all("id-card-renewal", "2027-01-01").contains(&50_000));
+}
+
+#[test]
+fn a_temporary_rate_never_stands_beside_the_full_one() {
+    // A dated "any channel" rate that is in force replaces the undated full rate of the same
+    // procedure: if both were in force on one day, the page would show two prices for one case.
+    let b = dvc_core::catalog::bundled().unwrap();
+    let mut errors = Vec::new();
+    for p in &b.procedures {
+        let fees = &p.fees;
+        let dated: Vec<_> = fees
+            .items
+            .iter()
+            .filter(|i| i.valid_from.is_some() || i.valid_until.is_some())
+            .collect();
+        for undated in fees.items.iter().filter(|i| {
+            i.valid_from.is_none() && i.valid_until.is_none() && i.amount_vnd.unwrap_or(0) > 0
+        }) {
+            for d in &dated {
+                if d.channel == undated.channel && d.amount_vnd.unwrap_or(0) > 0 {
+                    errors.push(format!("{}: {:?} beside {:?}", p.id, undated.text, d.text));
+                }
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{errors:#?}");
 }
 
 #[test]
