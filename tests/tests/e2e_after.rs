@@ -176,8 +176,8 @@ async fn after_submission_fee_supplement_result_rating() -> R {
             ("action", "fee"),
             ("amount_vnd", "200000"),
             ("bank_bin", "970415"),
-            ("account_number", "113000000001"),
-            ("account_name", "CONG AN TINH MAU"),
+            ("account_number", "0000123456789"),
+            ("account_name", "DEMO CO QUAN"),
         ],
     )
     .await?;
@@ -190,7 +190,7 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     assert_eq!(qr.amount_vnd, Some(200_000));
     assert_eq!(qr.purpose.as_deref(), Some(code.as_str()));
     assert_eq!(qr.bank_bin, "970415");
-    assert_eq!(qr.account, "113000000001");
+    assert_eq!(qr.account, "0000123456789");
     go(&app, &format!("/sync/dossiers/{id}/fee"), "after-fee").await?;
     assert_eq!(app.text("[data-testid=fee-amount]").await?, "200.000 đ");
     app.find("[data-testid=fee-qr] svg").await?;

@@ -174,8 +174,8 @@ async fn the_whole_story_after_submission() {
                 ("action", "fee"),
                 ("amount_vnd", "200000"),
                 ("bank_bin", "970415"),
-                ("account_number", "113366668888"),
-                ("account_name", "CO QUAN THU NGHIEM"),
+                ("account_number", "0000123456789"),
+                ("account_name", "DEMO CO QUAN"),
             ],
         )
         .await;

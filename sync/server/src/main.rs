@@ -309,6 +309,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .set_agency_bank(&code, b)
                     .await
                     .map_err(|e| e.to_string())?;
+                // The only way to change where an agency's fees go (the console refuses any other
+                // account), so it is logged in full: an agency's account is not personal data.
+                tracing::warn!(agency = %code, bank_bin = %b.bank_bin, account_number = %b.account_number, "agency fee account set");
             }
             println!("agency {code} saved");
             Ok(())

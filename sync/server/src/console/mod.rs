@@ -575,6 +575,21 @@ pub fn event_from_form(
     })
 }
 
+/// The account a fee request may name: the agency's configured one, with its configured holder
+/// name. Anything else (or no configured account) is refused with the officer's message.
+pub fn fee_account(
+    configured: Option<BankAccount>,
+    asked: &BankAccount,
+) -> Result<BankAccount, &'static str> {
+    let Some(c) = configured else {
+        return Err("Cơ quan chưa có tài khoản nhận phí. Quản trị viên cần cấu hình tài khoản trước khi yêu cầu nộp phí.");
+    };
+    if c.bank_bin != asked.bank_bin || c.account_number != asked.account_number {
+        return Err("Phí chỉ được nộp vào tài khoản của cơ quan đã cấu hình. Vui lòng dùng đúng tài khoản đó.");
+    }
+    Ok(c)
+}
+
 fn audit_detail(e: &EventKind) -> String {
     match e {
         EventKind::SupplementRequested { note, items } => {
@@ -590,7 +605,10 @@ fn audit_detail(e: &EventKind) -> String {
         EventKind::Rejected { reason } => format!("reason: {reason}"),
         EventKind::FeeRequested {
             amount_vnd, bank, ..
-        } => format!("amount_vnd: {amount_vnd}; bank_bin: {}", bank.bank_bin),
+        } => format!(
+            "amount_vnd: {amount_vnd}; bank_bin: {}; account_number: {}; account_name: {}",
+            bank.bank_bin, bank.account_number, bank.account_name
+        ),
         EventKind::ResultReady {
             result: ResultDelivery::Online { sha256, size, .. },
         } => format!("result pdf {sha256} ({size} bytes)"),
@@ -666,6 +684,38 @@ async fn action(
     let event = match supplement_items(&pairs, &manifest)
         .and_then(|items| event_from_form(&f, &d.code, items))
     {
+        Ok(EventKind::FeeRequested {
+            amount_vnd,
+            bank,
+            transfer_note,
+        }) => {
+            // Fees go only to the account the agency has configured (set by the administrator
+            // with `dvc-sync agency`); the holder's name is the configured one.
+            let configured = st
+                .db
+                .agency_bank(&d.agency_code)
+                .await
+                .map_err(ApiError::from)?;
+            match fee_account(configured, &bank) {
+                Ok(bank) => EventKind::FeeRequested {
+                    amount_vnd,
+                    bank,
+                    transfer_note,
+                },
+                Err(msg) => {
+                    tracing::warn!(dossier = %d.uuid, officer = %officer.account.id, "fee request to an account that is not the agency's refused");
+                    return render_dossier(
+                        &st,
+                        &officer,
+                        &uuid,
+                        None,
+                        Some(msg),
+                        StatusCode::BAD_REQUEST,
+                    )
+                    .await;
+                }
+            }
+        }
         Ok(e) => e,
         Err(e) => {
             let msg = format!(

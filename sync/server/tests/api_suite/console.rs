@@ -173,8 +173,8 @@ async fn console_actions_become_events(b: Backend) {
             ("action", "fee"),
             ("amount_vnd", "200.000"),
             ("bank_bin", "970415"),
-            ("account_number", "113000001"),
-            ("account_name", "CONG AN TINH THU"),
+            ("account_number", "0000123456789"),
+            ("account_name", "DEMO CO QUAN"),
         ],
         vec![("action", "paid")],
     ];
@@ -370,9 +370,41 @@ async fn console_supplement_and_fee_forms(b: Backend) {
     );
     let audit = h.db.dossier_audit(&uuid).await.unwrap();
     assert!(audit[0].detail.contains("ho_ten, portrait_4x6"));
-    // the fee form sends the prefilled account
     console.act_ok(&uuid, &[("action", "accept")]).await;
-    console.act_ok(&uuid, &FEE).await;
+    // fees go only to the agency's configured account: another number or bank is refused and
+    // nothing is appended
+    let before = view_of(&h, &u.token, &uuid).await.events.len();
+    let mut other_number = FEE;
+    other_number[3] = ("account_number", "9999999999");
+    let mut other_bank = FEE;
+    other_bank[2] = ("bank_bin", "970436");
+    for form in [other_number, other_bank] {
+        let res = console.act(&uuid, &form).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("tài khoản của cơ quan đã cấu hình"));
+    }
+    assert_eq!(view_of(&h, &u.token, &uuid).await.events.len(), before);
+    // the prefilled account is sent; a holder name typed differently becomes the configured one
+    let mut renamed = FEE;
+    renamed[4] = ("account_name", "TEN KHAC");
+    console.act_ok(&uuid, &renamed).await;
+    let v = view_of(&h, &u.token, &uuid).await;
+    let fee = serde_json::to_value(&v.events.last().unwrap().event).unwrap();
+    assert_eq!(fee["type"], "fee_requested");
+    assert_eq!(fee["bank"]["account_number"], "0000123456789");
+    assert_eq!(fee["bank"]["account_name"], "DEMO CO QUAN");
+    // the audit row names the whole account
+    let audit = h.db.dossier_audit(&uuid).await.unwrap();
+    assert!(
+        audit.iter().any(|a| a.detail.contains(
+            "bank_bin: 970415; account_number: 0000123456789; account_name: DEMO CO QUAN"
+        )),
+        "{audit:?}"
+    );
     let (_, p) = console.page(&format!("/console/dossiers/{uuid}")).await;
     assert!(p.contains("Người nộp chưa báo đã chuyển khoản") && p.contains("Phí đã yêu cầu"));
     let css = h
@@ -385,4 +417,19 @@ async fn console_supplement_and_fee_forms(b: Backend) {
         .await
         .unwrap();
     assert!(css.contains("@media (max-width: 600px)"));
+    // an agency without a configured account cannot ask for a fee at all
+    console_y
+        .act_ok(&r_y.dossier_uuid, &[("action", "accept")])
+        .await;
+    let res = console_y.act(&r_y.dossier_uuid, &FEE).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("chưa có tài khoản nhận phí"));
+    assert_eq!(
+        kinds(&view_of(&h, &u.token, &r_y.dossier_uuid).await),
+        ["received", "accepted"]
+    );
 }

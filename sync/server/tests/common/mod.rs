@@ -115,6 +115,17 @@ impl Harness {
         db.upsert_agency(AGENCY_Y, "Công an tỉnh Y (thử nghiệm)", now)
             .await
             .unwrap();
+        // Agency X takes fees into the synthetic demo account; Y has none configured.
+        db.set_agency_bank(
+            AGENCY_X,
+            &dvc_protocol::events::BankAccount {
+                bank_bin: "970415".into(),
+                account_number: "0000123456789".into(),
+                account_name: "DEMO CO QUAN".into(),
+            },
+        )
+        .await
+        .unwrap();
         let server = dvc_sync::server::spawn("127.0.0.1:0", state).await.unwrap();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
