@@ -241,7 +241,7 @@ fn device(dir: &Path, env: &Env, size: usize, seed: u64) -> (Core, String, Vec<V
         .set(account::TOKEN_SECRET, env.token.as_bytes())
         .unwrap();
     let url = format!("http://{}", env.proxy);
-    syncdb::signed_in(core.store(), &url, "demo-citizen", "citizen").unwrap();
+    syncdb::signed_in(core.store(), &url, "demo-citizen", "citizen", "").unwrap();
     syncdb::set(core.store(), "agency_code", dvc_sync::seed::DEMO_AGENCY).unwrap();
     (core, q.queued.idempotency_key, q.files)
 }
@@ -332,9 +332,7 @@ async fn a_dossier_goes_in_one_push_exactly_once_and_the_events_come_back_with_i
     let t = core.tracked_dossiers().unwrap();
     assert_eq!(t.len(), 1);
     assert!(t[0].code.is_some());
-    assert!(syncdb::get(core.store(), syncdb::KEY_CURSOR)
-        .unwrap()
-        .is_some());
+    assert!(syncdb::cursor(core.store()).unwrap().is_some());
     check_server(&env, 1, &key, &files).await;
 
     // Again: nothing to send, nothing sent twice.

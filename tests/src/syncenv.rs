@@ -199,7 +199,7 @@ pub fn sign_in(core: &Core, dir: &Path, server_url: &str, token: &str) {
     FileSecrets::new(dir.join("keys"))
         .set(account::TOKEN_SECRET, token.as_bytes())
         .unwrap();
-    syncdb::signed_in(core.store(), server_url, "demo-citizen", "citizen").unwrap();
+    syncdb::signed_in(core.store(), server_url, "demo-citizen", "citizen", "").unwrap();
     syncdb::set(core.store(), "agency_code", DEMO_AGENCY).unwrap();
 }
 

@@ -256,7 +256,7 @@ async fn the_whole_story_after_submission() {
     assert_eq!(results.len(), 1, "stored once");
     assert_eq!(results[0].media_type, "application/pdf");
     // A second sync (and a replayed feed) stores nothing again.
-    dvc_core::sync::db::set(core.store(), dvc_core::sync::db::KEY_CURSOR, "0").unwrap();
+    dvc_core::sync::db::set_cursor(core.store(), "0").unwrap();
     let r = sync_all(core, 2).await;
     assert!(r.results_stored.is_empty());
     assert_eq!(

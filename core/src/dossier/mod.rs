@@ -630,8 +630,9 @@ pub fn submit(store: &Store, form: &FormDef, id: &str, ctx: &CheckContext) -> Re
             .to_string();
         tx.execute(
             "INSERT INTO outbox (id, dossier_id, revision, idempotency_key, state, attempts,
-                                 created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5)",
+                                 created_at, updated_at, account_id)
+             VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5,
+                     (SELECT value FROM sync_kv WHERE key = 'account_id'))",
             params![outbox_id, id, revision, key, ts],
         )?;
         Ok(Queued {

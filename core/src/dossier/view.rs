@@ -441,6 +441,7 @@ mod tests {
                 agency_code: Some("000.00.00.H00".into()),
                 quarantine_reason: None,
                 waiting_reason: None,
+                waiting_for: None,
                 attempts: 1,
                 submitted_at: Some("2026-11-23T01:00:00Z".into()),
                 updated_at: "2026-11-23T02:00:00Z".into(),

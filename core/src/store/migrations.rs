@@ -39,4 +39,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "after_submission",
         sql: include_str!("../../migrations/0006_after_submission.sql"),
     },
+    Migration {
+        version: 7,
+        name: "account_binding",
+        sql: include_str!("../../migrations/0007_account_binding.sql"),
+    },
 ];

@@ -13,6 +13,83 @@ use crate::Core;
 
 /// Name of the token in the keystore.
 pub const TOKEN_SECRET: &str = "sync-token";
+/// Tokens signed out while the server was out of reach, still to revoke there (a JSON list of
+/// `{server, token}` in the keystore; never in SQLite or a log line).
+pub const REVOKE_SECRET: &str = "sync-revoke-pending";
+
+/// Guards the read-modify-write of [`REVOKE_SECRET`].
+static REVOKES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A token to revoke on its server.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PendingRevoke {
+    server: String,
+    token: String,
+}
+
+fn pending_revokes(core: &Core) -> Result<Vec<PendingRevoke>, SyncError> {
+    Ok(match core.secrets().get(REVOKE_SECRET)? {
+        // An unreadable list is dropped rather than blocking every sign-in (the tokens in it
+        // expire on the server anyway).
+        Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        None => Vec::new(),
+    })
+}
+
+fn store_revokes(core: &Core, list: &[PendingRevoke]) -> Result<(), SyncError> {
+    if list.is_empty() {
+        core.secrets().delete(REVOKE_SECRET)?;
+        return Ok(());
+    }
+    let json = Zeroizing::new(serde_json::to_vec(list).map_err(|e| {
+        SyncError::Core(crate::error::CoreError::invalid(
+            "revoke",
+            format!("encode: {e}"),
+            "errors.internal",
+        ))
+    })?);
+    core.secrets().set(REVOKE_SECRET, &json)?;
+    Ok(())
+}
+
+/// Changes the pending-revoke list under its lock.
+fn edit_revokes(core: &Core, f: impl FnOnce(&mut Vec<PendingRevoke>)) -> Result<(), SyncError> {
+    let _guard = REVOKES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut list = pending_revokes(core)?;
+    f(&mut list);
+    store_revokes(core, &list)
+}
+
+/// A label for an account that is safe to show on the dossier list: its display name, or the
+/// phone number masked to its first three and last three digits (never an ID number).
+pub fn account_label(login: &str, display_name: Option<&str>) -> String {
+    if let Some(name) = display_name.map(str::trim).filter(|n| !n.is_empty()) {
+        return name.chars().take(60).collect();
+    }
+    let chars: Vec<char> = login.trim().chars().collect();
+    if chars.len() >= 8 && chars.iter().all(char::is_ascii_digit) {
+        let head: String = chars[..3].iter().collect();
+        let tail: String = chars[chars.len() - 3..].iter().collect();
+        format!("{head}****{tail}")
+    } else {
+        let head: String = chars.iter().take(2).collect();
+        format!("{head}****")
+    }
+}
+
+/// What `sync_logout` did with the token on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Revoke {
+    /// The server revoked it (or no longer knew it).
+    Revoked,
+    /// The server was out of reach: revoked at the next connection.
+    Pending,
+    /// There was no token.
+    NotSignedIn,
+}
 
 /// What a sign-in returns (no token, no phone number).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,6 +115,17 @@ fn refused(f: Failure) -> SyncError {
                 name: "http_error".into(),
             },
         },
+    }
+}
+
+/// The token in use and the server it belongs to.
+fn token_of(core: &Core) -> Result<Option<(String, Zeroizing<String>)>, SyncError> {
+    let Some(token) = token(core)? else {
+        return Ok(None);
+    };
+    match db::get(core.store(), db::KEY_SERVER)? {
+        Some(server) => Ok(Some((server, token))),
+        None => Ok(None),
     }
 }
 
@@ -72,13 +160,26 @@ impl Core {
             .await
             .map_err(refused)?;
         let token = Zeroizing::new(res.token);
+        // A token still in use is replaced: revoke it (now, or at the next connection).
+        let previous = token_of(self)?;
         self.secrets().set(TOKEN_SECRET, token.as_bytes())?;
+        let label = account_label(&res.account.login, res.account.display_name.as_deref());
         db::signed_in(
             self.store(),
             &server,
             &res.account.account_id,
             res.account.role.as_str(),
+            &label,
         )?;
+        if let Some((old_server, old)) = previous {
+            edit_revokes(self, |l| {
+                l.push(PendingRevoke {
+                    server: old_server,
+                    token: old.to_string(),
+                })
+            })?;
+        }
+        self.sync_flush_revokes(Timeouts::default()).await;
         tracing::info!(account = %res.account.account_id, role = res.account.role.as_str(), "signed in to sync server");
         Ok(SignedIn {
             server,
@@ -128,9 +229,80 @@ impl Core {
         .map_err(refused)
     }
 
-    /// Forgets the token on this device (dossiers and their codes stay).
-    pub fn sync_logout(&self) -> Result<(), SyncError> {
+    /// Signs out: the token is out of use at once (kept only as a pending revoke in the
+    /// keystore), then revoked on the server (`POST /v1/auth/logout`); offline, the revoke goes
+    /// at the next connection ([`Core::sync_flush_revokes`]). No account is current afterwards;
+    /// dossiers queued under this account wait for it.
+    pub async fn sync_logout(&self, timeouts: Timeouts) -> Result<Revoke, SyncError> {
+        let Some((server, token)) = token_of(self)? else {
+            self.secrets().delete(TOKEN_SECRET)?;
+            db::signed_out(self.store())?;
+            return Ok(Revoke::NotSignedIn);
+        };
+        // The pending revoke first, so a crash between the two steps loses nothing.
+        edit_revokes(self, |l| {
+            l.push(PendingRevoke {
+                server,
+                token: token.to_string(),
+            })
+        })?;
         self.secrets().delete(TOKEN_SECRET)?;
-        Ok(())
+        db::signed_out(self.store())?;
+        tracing::info!("signed out of the sync server");
+        let left = self.sync_flush_revokes(timeouts).await;
+        Ok(if left == 0 {
+            Revoke::Revoked
+        } else {
+            Revoke::Pending
+        })
+    }
+
+    /// Revokes the tokens of earlier sign-outs that could not reach their server. A server that
+    /// answers (204, or 401: the token is dead already) settles a token; no answer keeps it for
+    /// the next connection. Returns how many are still pending.
+    pub async fn sync_flush_revokes(&self, timeouts: Timeouts) -> usize {
+        let list = match pending_revokes(self) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the pending sign-outs");
+                return 0;
+            }
+        };
+        if list.is_empty() {
+            return 0;
+        }
+        let mut settled: Vec<String> = Vec::new();
+        for p in &list {
+            let done = match Api::new(&p.server, Some(Zeroizing::new(p.token.clone())), timeouts) {
+                // A server address that no longer parses can never be reached: drop it.
+                Err(_) => true,
+                Ok(api) => match api.logout().await {
+                    Ok(()) => true,
+                    Err(Failure::Http { status, .. }) if status == 401 || status == 403 => true,
+                    Err(f) => {
+                        tracing::info!(error = %f.describe(), "sign-out not yet sent to the server");
+                        false
+                    }
+                },
+            };
+            if done {
+                settled.push(p.token.clone());
+            }
+        }
+        let mut left = list.len();
+        let result = edit_revokes(self, |l| {
+            l.retain(|p| !settled.contains(&p.token));
+            left = l.len();
+        });
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "cannot update the pending sign-outs");
+        }
+        for t in &mut settled {
+            zeroize::Zeroize::zeroize(t);
+        }
+        if left < list.len() {
+            tracing::info!(revoked = list.len() - left, "pending sign-outs revoked");
+        }
+        left
     }
 }

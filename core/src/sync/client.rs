@@ -233,6 +233,13 @@ impl Api {
             .await
     }
 
+    /// Revokes the token this client carries (`POST /v1/auth/logout`).
+    pub async fn logout(&self) -> Result<(), Failure> {
+        self.send(self.req(Method::POST, paths::LOGOUT))
+            .await
+            .map(|_| ())
+    }
+
     /// The receiving agencies the server serves.
     pub async fn agencies(&self) -> Result<Vec<AgencyInfo>, Failure> {
         let r: AgencyList = self.json(self.req(Method::GET, paths::AGENCIES)).await?;

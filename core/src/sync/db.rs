@@ -14,8 +14,10 @@ use crate::store::Store;
 pub const KEY_SERVER: &str = "server_url";
 pub const KEY_ACCOUNT: &str = "account_id";
 pub const KEY_ROLE: &str = "account_role";
-pub const KEY_CURSOR: &str = "events_cursor";
 pub const KEY_LAST_SYNC: &str = "last_success_at";
+/// Set when the server refused the token (expired, or revoked from another device) and cleared at
+/// the next sign-in or sign-out: the sync then says "sign in again", not "not signed in".
+pub const KEY_SESSION_EXPIRED: &str = "session_expired";
 
 pub fn kv_get(c: &Connection, key: &str) -> Result<Option<String>> {
     Ok(
@@ -43,16 +45,138 @@ pub fn set(store: &Store, key: &str, value: &str) -> Result<()> {
     store.write(|tx| kv_set(tx, key, value))
 }
 
-/// Records a sign-in. A different server than before starts the event feed from the beginning.
-pub fn signed_in(store: &Store, server: &str, account_id: &str, role: &str) -> Result<()> {
+/// Records a sign-in: the server, the account and its role become current, and the account is
+/// remembered with a label safe to show (display name or masked phone number). Each account keeps
+/// its own event cursor per server, so signing in as someone else neither skips their events nor
+/// mixes in the previous account's.
+pub fn signed_in(
+    store: &Store,
+    server: &str,
+    account_id: &str,
+    role: &str,
+    label: &str,
+) -> Result<()> {
     store.write(|tx| -> Result<()> {
-        if kv_get(tx, KEY_SERVER)?.as_deref() != Some(server) {
-            tx.execute("DELETE FROM sync_kv WHERE key = ?1", [KEY_CURSOR])?;
-        }
+        tx.execute("DELETE FROM sync_kv WHERE key = ?1", [KEY_SESSION_EXPIRED])?;
         kv_set(tx, KEY_SERVER, server)?;
         kv_set(tx, KEY_ACCOUNT, account_id)?;
-        kv_set(tx, KEY_ROLE, role)
+        kv_set(tx, KEY_ROLE, role)?;
+        tx.execute(
+            "INSERT INTO sync_accounts (server, account_id, label, updated_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (server, account_id) DO UPDATE SET
+                label = CASE WHEN excluded.label = '' THEN sync_accounts.label
+                             ELSE excluded.label END,
+                updated_at = excluded.updated_at",
+            params![server, account_id, label, now()],
+        )?;
+        Ok(())
     })
+}
+
+/// Records a sign-out: no account is current any more (entries queued from now on belong to
+/// whoever signs in next). The server stays, and so do the accounts' cursors.
+pub fn signed_out(store: &Store) -> Result<()> {
+    store.write(|tx| -> Result<()> {
+        tx.execute(
+            "DELETE FROM sync_kv WHERE key IN (?1, ?2, ?3)",
+            params![KEY_ACCOUNT, KEY_ROLE, KEY_SESSION_EXPIRED],
+        )?;
+        Ok(())
+    })
+}
+
+/// The current account's id, if one is signed in (or its session ran out without a sign-out).
+pub fn current_account(store: &Store) -> Result<Option<String>> {
+    get(store, KEY_ACCOUNT)
+}
+
+/// The event cursor of the current server and account (`None`: from the beginning).
+pub fn cursor(store: &Store) -> Result<Option<String>> {
+    store.read(cursor_in)
+}
+
+fn cursor_in(c: &Connection) -> Result<Option<String>> {
+    Ok(c.query_row(
+        "SELECT cursor FROM sync_accounts
+         WHERE server = coalesce((SELECT value FROM sync_kv WHERE key = 'server_url'), '')
+           AND account_id = coalesce((SELECT value FROM sync_kv WHERE key = 'account_id'), '')",
+        [],
+        |r| r.get::<_, Option<String>>(0),
+    )
+    .optional()?
+    .flatten())
+}
+
+/// Sets the event cursor of the current server and account.
+pub fn set_cursor(store: &Store, cursor: &str) -> Result<()> {
+    store.write(|tx| set_cursor_in(tx, cursor))
+}
+
+fn set_cursor_in(tx: &Transaction<'_>, cursor: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sync_accounts (server, account_id, label, cursor, updated_at)
+         VALUES (coalesce((SELECT value FROM sync_kv WHERE key = 'server_url'), ''),
+                 coalesce((SELECT value FROM sync_kv WHERE key = 'account_id'), ''), '', ?1, ?2)
+         ON CONFLICT (server, account_id) DO UPDATE SET cursor = excluded.cursor,
+            updated_at = excluded.updated_at",
+        params![cursor, now()],
+    )?;
+    Ok(())
+}
+
+/// The pending outbox entries `account_id` may send, in order: its own and those queued while
+/// signed out (not yet claimed by anyone).
+pub fn outbox_for(store: &Store, account_id: &str) -> Result<Vec<crate::dossier::Queued>> {
+    store.read(|c| -> Result<Vec<crate::dossier::Queued>> {
+        let mut stmt = c.prepare(
+            "SELECT dossier_id, revision, id, idempotency_key FROM outbox
+             WHERE state = 'pending' AND (account_id IS NULL OR account_id = ?1) ORDER BY id",
+        )?;
+        let rows = stmt.query_map([account_id], |r| {
+            Ok(crate::dossier::Queued {
+                dossier_id: r.get(0)?,
+                revision: r.get(1)?,
+                outbox_id: r.get(2)?,
+                idempotency_key: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    })
+}
+
+/// Claims an entry queued while signed out for `account_id`. `false`: the entry belongs to
+/// another account (it must not be sent now).
+fn claim_in(tx: &Transaction<'_>, outbox_id: &str, account_id: &str) -> Result<bool> {
+    tx.execute(
+        "UPDATE outbox SET account_id = ?2 WHERE id = ?1 AND account_id IS NULL",
+        params![outbox_id, account_id],
+    )?;
+    let owner: Option<String> = tx
+        .query_row(
+            "SELECT account_id FROM outbox WHERE id = ?1",
+            [outbox_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok(owner.as_deref() == Some(account_id))
+}
+
+/// [`claim_in`] in its own transaction (an entry frozen before entries had owners).
+pub fn claim(store: &Store, outbox_id: &str, account_id: &str) -> Result<bool> {
+    store.write(|tx| claim_in(tx, outbox_id, account_id))
+}
+
+/// The account a dossier was sent (or queued) under, from its latest owned outbox entry.
+pub fn dossier_account(c: &Connection, dossier_id: &str) -> Result<Option<String>> {
+    Ok(c.query_row(
+        "SELECT account_id FROM outbox WHERE dossier_id = ?1 AND account_id IS NOT NULL
+         ORDER BY id DESC LIMIT 1",
+        [dossier_id],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 /// One file of a frozen manifest: where its plaintext comes from.
@@ -98,18 +222,26 @@ pub fn frozen(store: &Store, outbox_id: &str) -> Result<Option<(String, Vec<File
 }
 
 /// Stores the manifest the first time; a concurrent first build keeps the one already stored and
-/// returns it (so every retry sends the same bytes).
+/// returns it (so every retry sends the same bytes). With `account_id`, the entry is claimed for
+/// that account in the same transaction; `Ok(false)`: it belongs to another account, nothing
+/// stored.
 pub fn freeze(
     store: &Store,
     outbox_id: &str,
     manifest_json: &str,
     files: &[FileRef],
     payload_bytes: u64,
-) -> Result<()> {
+    account_id: Option<&str>,
+) -> Result<bool> {
     let files_json = serde_json::to_string(files).map_err(|e| {
         CoreError::invalid("files", format!("encode file list: {e}"), "errors.internal")
     })?;
-    store.write(|tx| -> Result<()> {
+    store.write(|tx| -> Result<bool> {
+        if let Some(account) = account_id {
+            if !claim_in(tx, outbox_id, account)? {
+                return Ok(false);
+            }
+        }
         tx.execute(
             "INSERT OR IGNORE INTO sync_manifests (outbox_id, manifest, files, payload_bytes, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -121,7 +253,7 @@ pub fn freeze(
                 now()
             ],
         )?;
-        Ok(())
+        Ok(true)
     })
 }
 
@@ -241,7 +373,7 @@ pub fn apply_events(store: &Store, page: &EventsPage) -> Result<usize> {
                 applied += 1;
             }
         }
-        kv_set(tx, KEY_CURSOR, &page.next_cursor)?;
+        set_cursor_in(tx, &page.next_cursor)?;
         Ok(applied)
     })
 }
@@ -961,6 +1093,9 @@ pub struct Tracked {
     /// The reason key while a queued dossier waits for something other than the network.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_reason: Option<String>,
+    /// The account a dossier queued under another account waits for (a label, never an ID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_for: Option<String>,
     pub attempts: i64,
     pub submitted_at: Option<String>,
     pub updated_at: String,
@@ -974,7 +1109,13 @@ const TRACKED_SQL: &str = "
            r.code, r.agency_code, r.state,
            (SELECT o.state FROM outbox o WHERE o.dossier_id = d.id ORDER BY o.id DESC LIMIT 1),
            (SELECT o.last_error FROM outbox o WHERE o.dossier_id = d.id ORDER BY o.id DESC LIMIT 1),
-           (SELECT o.attempts FROM outbox o WHERE o.dossier_id = d.id ORDER BY o.id DESC LIMIT 1)
+           (SELECT o.attempts FROM outbox o WHERE o.dossier_id = d.id ORDER BY o.id DESC LIMIT 1),
+           (SELECT o.account_id FROM outbox o WHERE o.dossier_id = d.id ORDER BY o.id DESC LIMIT 1),
+           (SELECT a.label FROM sync_accounts a, outbox o
+             WHERE o.id = (SELECT max(o2.id) FROM outbox o2 WHERE o2.dossier_id = d.id)
+               AND a.account_id = o.account_id
+             ORDER BY a.updated_at DESC LIMIT 1),
+           (SELECT value FROM sync_kv WHERE key = 'account_id')
     FROM dossiers d LEFT JOIN dossier_remote r ON r.dossier_id = d.id";
 
 fn tracked_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tracked> {
@@ -984,13 +1125,31 @@ fn tracked_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tracked> {
     let remote_state = remote.as_deref().and_then(DossierState::parse);
     let state = super::decide::shown_state(&local, outbox.as_deref(), remote_state).to_string();
     let last_error: Option<String> = r.get(9)?;
+    let owner: Option<String> = r.get(11)?;
+    let owner_label: Option<String> = r.get(12)?;
+    let current: Option<String> = r.get(13)?;
+    // Queued under another account: it waits until that account signs in here again.
+    let other_account = state == "queued" && owner.is_some() && owner != current;
     Ok(Tracked {
         id: r.get(0)?,
         procedure_id: r.get(1)?,
-        waiting_reason: last_error
-            .as_deref()
-            .filter(|e| state == "queued" && *e == super::decide::reason::NO_AGENCY)
-            .map(str::to_owned),
+        waiting_reason: if other_account {
+            Some(super::decide::reason::OTHER_ACCOUNT.to_owned())
+        } else {
+            last_error
+                .as_deref()
+                .filter(|e| state == "queued" && *e == super::decide::reason::NO_AGENCY)
+                .map(str::to_owned)
+        },
+        waiting_for: if other_account {
+            Some(
+                owner_label
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or_else(|| "?".into()),
+            )
+        } else {
+            None
+        },
         quarantine_reason: if state == "quarantined" {
             last_error
         } else {

@@ -80,6 +80,9 @@ pub mod reason {
     pub const BAD_DOSSIER: &str = "sync.reason.bad_dossier";
     /// Not a quarantine: the dossier waits until the server serves an agency for its province.
     pub const NO_AGENCY: &str = "sync.reason.no_agency";
+    /// Not a quarantine: the dossier was queued under another account and waits until that
+    /// account signs in on this device again.
+    pub const OTHER_ACCOUNT: &str = "sync.reason.other_account";
     /// An applicant action the dossier's state no longer allows (409.3), e.g. cancelling a
     /// dossier the agency already accepted.
     pub const INVALID_TRANSITION: &str = "sync.reason.invalid_transition";

@@ -58,6 +58,11 @@ pub enum SyncError {
     Network(String),
     #[error("this app version is too old for the server: update the app")]
     UpdateApp,
+    #[error(
+        "Phiên đăng nhập đã hết hoặc thiết bị đã bị đăng xuất — hãy đăng nhập lại \
+         (the session expired or this device was signed out: sign in again)"
+    )]
+    SessionExpired,
 }
 
 impl SyncError {
@@ -71,6 +76,7 @@ impl SyncError {
             Self::Refused { .. } => "sync_refused",
             Self::Network(_) => "sync_network",
             Self::UpdateApp => "sync_update_app",
+            Self::SessionExpired => "sync_session_expired",
         }
     }
 
@@ -86,6 +92,7 @@ impl SyncError {
             Self::Refused { .. } => "sync.error.refused",
             Self::Network(_) => "sync.error.network",
             Self::UpdateApp => "sync.error.update_app",
+            Self::SessionExpired => "sync.error.session_expired",
         }
     }
 
@@ -93,7 +100,11 @@ impl SyncError {
     pub fn is_bad_input(&self) -> bool {
         match self {
             Self::Core(e) => e.is_bad_input(),
-            Self::BadUrl(_) | Self::NotSignedIn | Self::NoAgency | Self::Refused { .. } => true,
+            Self::BadUrl(_)
+            | Self::NotSignedIn
+            | Self::NoAgency
+            | Self::Refused { .. }
+            | Self::SessionExpired => true,
             Self::Network(_) | Self::UpdateApp => false,
         }
     }
@@ -116,6 +127,9 @@ impl From<rusqlite::Error> for SyncError {
 pub struct SyncStatus {
     pub server: Option<String>,
     pub signed_in: bool,
+    /// The server refused the token (expired, or this device was signed out from another one):
+    /// the app asks to sign in again.
+    pub session_expired: bool,
     pub pending: i64,
     pub done: i64,
     pub quarantined: i64,
@@ -128,7 +142,9 @@ impl crate::Core {
         let (pending, done, quarantined) = db::outbox_counts(self.store())?;
         Ok(SyncStatus {
             server: db::get(self.store(), db::KEY_SERVER)?,
-            signed_in: self.secrets().get(account::TOKEN_SECRET)?.is_some(),
+            signed_in: self.secrets().get(account::TOKEN_SECRET)?.is_some()
+                && db::current_account(self.store())?.is_some(),
+            session_expired: db::get(self.store(), db::KEY_SESSION_EXPIRED)?.is_some(),
             pending,
             done,
             quarantined,

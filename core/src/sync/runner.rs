@@ -160,6 +160,8 @@ pub struct SyncReport {
     pub downloaded_bytes: u64,
     /// Online results not yet stored after the pass.
     pub results_pending: i64,
+    /// Outbox entries of other accounts, waiting for their account to sign in here.
+    pub waiting_other_account: i64,
 }
 
 impl SyncReport {
@@ -212,7 +214,7 @@ impl From<CoreError> for Stop {
 impl From<Stop> for SyncError {
     fn from(s: Stop) -> Self {
         match s {
-            Stop::SignIn => SyncError::NotSignedIn,
+            Stop::SignIn => SyncError::SessionExpired,
             Stop::UpdateApp => SyncError::UpdateApp,
             Stop::Core(e) => SyncError::Core(e),
         }
@@ -243,6 +245,8 @@ pub type ProgressFn<'a> = &'a (dyn Fn(&Progress) + Send + Sync);
 
 struct Pass<'a> {
     core: &'a Core,
+    /// The account signed in when the pass began: only its entries (and unclaimed ones) go.
+    account_id: String,
     api: Api,
     cfg: &'a SyncConfig,
     agency: Option<String>,
@@ -275,7 +279,18 @@ impl Core {
             Some(s) => s.clone(),
             None => db::get(self.store(), db::KEY_SERVER)?.ok_or(SyncError::NotSignedIn)?,
         };
-        let token = account::token(self)?.ok_or(SyncError::NotSignedIn)?;
+        // Sign-outs that could not reach the server are revoked first (best effort).
+        self.sync_flush_revokes(cfg.timeouts).await;
+        let Some(token) = account::token(self)? else {
+            return Err(
+                if db::get(self.store(), db::KEY_SESSION_EXPIRED)?.is_some() {
+                    SyncError::SessionExpired
+                } else {
+                    SyncError::NotSignedIn
+                },
+            );
+        };
+        let account_id = db::current_account(self.store())?.ok_or(SyncError::NotSignedIn)?;
         if let Some(stored) = db::get(self.store(), db::KEY_SERVER)? {
             if super::client::check_server_url(&server)? != stored {
                 // The token belongs to the server signed in to.
@@ -290,6 +305,7 @@ impl Core {
         let agency = db::get(self.store(), "agency_code")?;
         let mut pass = Pass {
             core: self,
+            account_id,
             api,
             cfg,
             agency,
@@ -302,30 +318,38 @@ impl Core {
             events_fresh: false,
             resume: std::collections::HashMap::new(),
         };
-        for q in dossier::outbox_pending(self.store())? {
-            pass.send_one(&q).await.map_err(SyncError::from)?;
+        let outcome = pass.run().await;
+        if matches!(outcome, Err(Stop::SignIn)) {
+            // The server no longer takes the token (expired, or this device was signed out
+            // from another one): stop using it. The account stays current, so what is queued
+            // now still waits for it.
+            tracing::warn!("sync token refused: signing out on this device");
+            self.secrets().delete(account::TOKEN_SECRET)?;
+            db::set(self.store(), db::KEY_SESSION_EXPIRED, "1")?;
         }
-        if cfg.pull_events && !pass.events_fresh {
-            // Events first: they may settle queued actions (a cancel already done elsewhere).
-            // A push answer brought them already when it was the pass's last request.
-            pass.pull().await.map_err(SyncError::from)?;
-        }
-        pass.send_actions().await.map_err(SyncError::from)?;
-        if cfg.pull_events {
-            if !pass.report.actions_sent.is_empty() {
-                // Their events (cancelled, resubmitted, …) come back in the same pass.
-                pass.pull().await.map_err(SyncError::from)?;
-            }
-            pass.fetch_results().await.map_err(SyncError::from)?;
-        }
+        outcome.map_err(SyncError::from)?;
+        let account_id = pass.account_id.clone();
         let mut report = pass.report;
-        report.pending = db::outbox_counts(self.store())?.0;
+        // What is left for this account; another account's entries wait for it (counted apart,
+        // so a repeating `dvc sync` does not wait for them).
+        let mine = i64::try_from(db::outbox_for(self.store(), &account_id)?.len()).unwrap_or(0);
+        report.waiting_other_account = db::outbox_counts(self.store())?.0 - mine;
+        report.pending = mine;
         let (actions_pending, results_pending) =
             self.store().read(|c| -> crate::Result<(i64, i64)> {
-                Ok((
-                    i64::try_from(db::pending_actions(c)?.len()).unwrap_or(i64::MAX),
-                    i64::try_from(db::results_to_fetch(c)?.len()).unwrap_or(i64::MAX),
-                ))
+                let mut actions = 0i64;
+                for a in db::pending_actions(c)? {
+                    if owned_by(c, &a.dossier_id, &account_id)? {
+                        actions += 1;
+                    }
+                }
+                let mut results = 0i64;
+                for r in db::results_to_fetch(c)? {
+                    if owned_by(c, &r.dossier_id, &account_id)? {
+                        results += 1;
+                    }
+                }
+                Ok((actions, results))
             })?;
         report.actions_pending = actions_pending;
         report.results_pending = results_pending;
@@ -347,6 +371,14 @@ impl Core {
         );
         Ok(report)
     }
+}
+
+/// The dossier was sent (or queued) under `account_id`, or under no account yet.
+fn owned_by(c: &rusqlite::Connection, dossier_id: &str, account_id: &str) -> crate::Result<bool> {
+    Ok(match db::dossier_account(c, dossier_id)? {
+        Some(owner) => owner == account_id,
+        None => true,
+    })
 }
 
 /// The chunk sizer of a pass: the configured bounds, never below 1 KiB nor above the protocol's
@@ -388,6 +420,27 @@ fn check_agency(code: &str) -> Result<(), SyncError> {
 }
 
 impl Pass<'_> {
+    /// The pass's work: this account's entries in order, the event feed, the actions, results.
+    async fn run(&mut self) -> Result<(), Stop> {
+        for q in db::outbox_for(self.core.store(), &self.account_id)? {
+            self.send_one(&q).await?;
+        }
+        if self.cfg.pull_events && !self.events_fresh {
+            // Events first: they may settle queued actions (a cancel already done elsewhere).
+            // A push answer brought them already when it was the pass's last request.
+            self.pull().await?;
+        }
+        self.send_actions().await?;
+        if self.cfg.pull_events {
+            if !self.report.actions_sent.is_empty() {
+                // Their events (cancelled, resubmitted, …) come back in the same pass.
+                self.pull().await?;
+            }
+            self.fetch_results().await?;
+        }
+        Ok(())
+    }
+
     fn emit(&self, dossier_id: &str, phase: Phase, sent: u64, total: u64) {
         (self.progress)(&Progress {
             dossier_id: dossier_id.to_string(),
@@ -450,7 +503,17 @@ impl Pass<'_> {
             CoreError::invalid("manifest", format!("encode: {e}"), "errors.internal")
         })?;
         let payload: u64 = files.iter().map(|f| f.size).sum();
-        db::freeze(store, &q.outbox_id, &json, &files, payload)?;
+        if !db::freeze(
+            store,
+            &q.outbox_id,
+            &json,
+            &files,
+            payload,
+            Some(&self.account_id),
+        )? {
+            // Claimed by another account since the pass listed it: it waits for that account.
+            return Ok(Err(reason::OTHER_ACCOUNT));
+        }
         db::note_submitted(
             store,
             &q.dossier_id,
@@ -494,6 +557,11 @@ impl Pass<'_> {
 
     async fn send_one(&mut self, q: &Queued) -> Result<(), Stop> {
         let agency = if db::frozen(self.core.store(), &q.outbox_id)?.is_some() {
+            // Frozen before entries had owners: claimed now (a fresh entry is claimed in the
+            // transaction that freezes its manifest).
+            if !db::claim(self.core.store(), &q.outbox_id, &self.account_id)? {
+                return Ok(());
+            }
             None
         } else {
             match self.agency_for(q).await? {
@@ -512,6 +580,7 @@ impl Pass<'_> {
         };
         let f = match self.frozen(q, agency.as_deref())? {
             Ok(f) => f,
+            Err(reason::OTHER_ACCOUNT) => return Ok(()),
             Err(why) => {
                 self.quarantine(q, why)?;
                 return Ok(());
@@ -659,7 +728,7 @@ impl Pass<'_> {
         }
         let lengths: u64 = blobs.iter().map(|b| b.length).sum();
         let events_after = if self.cfg.pull_events {
-            Some(db::get(self.core.store(), db::KEY_CURSOR)?.unwrap_or_default())
+            Some(db::cursor(self.core.store())?.unwrap_or_default())
         } else {
             None
         };
@@ -816,7 +885,7 @@ impl Pass<'_> {
     async fn pull(&mut self) -> Result<(), Stop> {
         let store = self.core.store();
         for _ in 0..100 {
-            let cursor = db::get(store, db::KEY_CURSOR)?;
+            let cursor = db::cursor(store)?;
             let page = match self.api.events(cursor.as_deref(), 200).await {
                 Ok(p) => p,
                 Err(e) => {
@@ -851,6 +920,16 @@ impl Pass<'_> {
         let mut held: std::collections::HashSet<String> = std::collections::HashSet::new();
         for a in actions {
             if held.contains(&a.dossier_id) {
+                continue;
+            }
+            let account = self.account_id.as_str();
+            if !self
+                .core
+                .store()
+                .read(|c| owned_by(c, &a.dossier_id, account))?
+            {
+                // Another account's dossier: its actions wait for that account.
+                held.insert(a.dossier_id.clone());
                 continue;
             }
             let uuid = self
@@ -1012,6 +1091,14 @@ impl Pass<'_> {
             person_id,
         } in todo
         {
+            let account = self.account_id.as_str();
+            if !self
+                .core
+                .store()
+                .read(|c| owned_by(c, &dossier_id, account))?
+            {
+                continue;
+            }
             let Some(person) = person_id else {
                 db::result_failure(self.core.store(), &dossier_id, "no applicant")?;
                 continue;

@@ -78,10 +78,7 @@ fn events_apply_once_and_move_the_cursor() {
         more: false,
     };
     assert_eq!(db::apply_events(&store, &page).unwrap(), 2);
-    assert_eq!(
-        db::get(&store, db::KEY_CURSOR).unwrap().as_deref(),
-        Some("9")
-    );
+    assert_eq!(db::cursor(&store).unwrap().as_deref(), Some("9"));
     // Replaying the page (a lost answer) adds nothing.
     assert_eq!(db::apply_events(&store, &page).unwrap(), 0);
     let t = db::tracked(&store, &q.dossier_id).unwrap();
@@ -124,8 +121,8 @@ fn frozen_manifest_is_kept_from_the_first_build() {
         sha256: "cd".repeat(32),
         size: 3,
     }];
-    db::freeze(&store, &q.outbox_id, "{\"a\":1}", &files, 3).unwrap();
-    db::freeze(&store, &q.outbox_id, "{\"a\":2}", &[], 0).unwrap();
+    assert!(db::freeze(&store, &q.outbox_id, "{\"a\":1}", &files, 3, None).unwrap());
+    assert!(db::freeze(&store, &q.outbox_id, "{\"a\":2}", &[], 0, None).unwrap());
     let (m, f, p) = db::frozen(&store, &q.outbox_id).unwrap().unwrap();
     assert_eq!(m, "{\"a\":1}");
     assert_eq!(f, files);
@@ -133,12 +130,83 @@ fn frozen_manifest_is_kept_from_the_first_build() {
 }
 
 #[test]
-fn signing_in_elsewhere_restarts_the_feed() {
+fn each_server_and_account_has_its_own_cursor() {
     let store = Store::open_in_memory().unwrap();
-    db::signed_in(&store, "https://a.example", "acc", "citizen").unwrap();
-    db::set(&store, db::KEY_CURSOR, "42").unwrap();
-    db::signed_in(&store, "https://a.example", "acc", "citizen").unwrap();
-    assert!(db::get(&store, db::KEY_CURSOR).unwrap().is_some());
-    db::signed_in(&store, "https://b.example", "acc", "citizen").unwrap();
-    assert!(db::get(&store, db::KEY_CURSOR).unwrap().is_none());
+    db::signed_in(&store, "https://a.example", "acc", "citizen", "090****001").unwrap();
+    db::set_cursor(&store, "42").unwrap();
+    db::signed_in(&store, "https://a.example", "acc", "citizen", "").unwrap();
+    assert_eq!(db::cursor(&store).unwrap().as_deref(), Some("42"));
+    // Another server: its own feed, from the beginning.
+    db::signed_in(&store, "https://b.example", "acc", "citizen", "").unwrap();
+    assert!(db::cursor(&store).unwrap().is_none());
+    // Another account on the first server: from the beginning, not from A's 42.
+    db::signed_in(&store, "https://a.example", "other", "citizen", "B").unwrap();
+    assert!(db::cursor(&store).unwrap().is_none());
+    db::set_cursor(&store, "7").unwrap();
+    // Back to the first: its cursor kept, and its label too (an empty one changes nothing).
+    db::signed_in(&store, "https://a.example", "acc", "citizen", "").unwrap();
+    assert_eq!(db::cursor(&store).unwrap().as_deref(), Some("42"));
+    let label: String = store
+        .read(|c| -> crate::Result<String> {
+            Ok(c.query_row(
+                "SELECT label FROM sync_accounts WHERE account_id = 'acc' AND server = 'https://a.example'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(label, "090****001");
+}
+
+#[test]
+fn entries_wait_for_the_account_they_were_queued_under() {
+    let store = Store::open_in_memory().unwrap();
+    // Queued while signed out: nobody's yet.
+    let free = queued(&store);
+    db::signed_in(&store, "https://a.example", "A", "citizen", "090****001").unwrap();
+    let of_a = queued(&store);
+    assert_eq!(db::outbox_for(&store, "A").unwrap().len(), 2);
+    db::signed_out(&store).unwrap();
+    db::signed_in(&store, "https://a.example", "B", "citizen", "Chị B").unwrap();
+    // B may send the unclaimed entry, never A's.
+    let for_b: Vec<String> = db::outbox_for(&store, "B")
+        .unwrap()
+        .into_iter()
+        .map(|q| q.outbox_id)
+        .collect();
+    assert_eq!(for_b, vec![free.outbox_id.clone()]);
+    // Freezing claims it for B in the same transaction; A's entry cannot be frozen by B.
+    assert!(db::freeze(&store, &free.outbox_id, "{}", &[], 0, Some("B")).unwrap());
+    assert!(!db::freeze(&store, &of_a.outbox_id, "{}", &[], 0, Some("B")).unwrap());
+    assert!(db::frozen(&store, &of_a.outbox_id).unwrap().is_none());
+    assert!(!db::claim(&store, &of_a.outbox_id, "B").unwrap());
+    assert!(db::outbox_for(&store, "A")
+        .unwrap()
+        .iter()
+        .all(|q| q.outbox_id == of_a.outbox_id));
+    // The list says plainly whose sign-in A's dossier waits for (a label, no ID number).
+    let t = db::tracked(&store, &of_a.dossier_id).unwrap();
+    assert_eq!(t.state, "queued");
+    assert_eq!(
+        t.waiting_reason.as_deref(),
+        Some(super::decide::reason::OTHER_ACCOUNT)
+    );
+    assert_eq!(t.waiting_for.as_deref(), Some("090****001"));
+    let t = db::tracked(&store, &free.dossier_id).unwrap();
+    assert!(t.waiting_for.is_none());
+    // A back: nothing waits for anyone else.
+    db::signed_in(&store, "https://a.example", "A", "citizen", "").unwrap();
+    assert!(db::tracked(&store, &of_a.dossier_id)
+        .unwrap()
+        .waiting_for
+        .is_none());
+}
+
+#[test]
+fn account_labels_never_show_the_whole_number() {
+    use super::account::account_label;
+    assert_eq!(account_label("0900000001", None), "090****001");
+    assert_eq!(account_label("0900000001", Some("  ")), "090****001");
+    assert_eq!(account_label("0900000001", Some("Chị Lan")), "Chị Lan");
+    assert_eq!(account_label("canbo.demo", None), "ca****");
 }

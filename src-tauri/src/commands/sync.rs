@@ -230,12 +230,16 @@ pub async fn sync_login(
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_logout(state: State<'_, AppState>) -> Result<SyncAccount, ApiError> {
-    state
-        .with_core(|core| {
-            core.sync_logout()?;
-            account(core)
+    let core = state.core()?;
+    // Out of use at once; revoked on the server now, or at the next connection when offline.
+    let revoke = core
+        .sync_logout(dvc_core::sync::Timeouts {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(20),
         })
-        .await
+        .await?;
+    tracing::info!(?revoke, "signed out of the sync server");
+    state.with_core(account).await
 }
 
 #[tauri::command]
@@ -400,10 +404,18 @@ async fn run_pass(app: &AppHandle) -> SyncDone {
             }
         }
     };
-    if !core.sync_status().map(|s| s.signed_in).unwrap_or(false) {
+    let (signed_in, expired) = core
+        .sync_status()
+        .map(|s| (s.signed_in, s.session_expired))
+        .unwrap_or((false, false));
+    if !signed_in {
         return SyncDone {
             ok: false,
-            error_key: Some("sync.error.not_signed_in"),
+            error_key: Some(if expired {
+                "sync.error.session_expired"
+            } else {
+                "sync.error.not_signed_in"
+            }),
             report: None,
             changes: vec![],
         };

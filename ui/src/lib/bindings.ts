@@ -1036,6 +1036,8 @@ export type SyncReport = {
 	downloaded_bytes: number,
 	/**  Online results not yet stored after the pass. */
 	results_pending: number,
+	/**  Outbox entries of other accounts, waiting for their account to sign in here. */
+	waiting_other_account: number,
 };
 
 /**  The sync settings. */
@@ -1098,6 +1100,8 @@ export type Tracked = {
 	quarantine_reason: string | null,
 	/**  The reason key while a queued dossier waits for something other than the network. */
 	waiting_reason?: string | null,
+	/**  The account a dossier queued under another account waits for (a label, never an ID). */
+	waiting_for?: string | null,
 	attempts: number,
 	submitted_at: string | null,
 	updated_at: string,

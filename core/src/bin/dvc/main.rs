@@ -67,6 +67,9 @@ enum Command {
     Login(sync::LoginArgs),
     /// Send queued dossiers and pull their status (exit 3 when work remains).
     Sync(sync::SyncArgs),
+    /// Sign out of the sync server: the token is revoked there (at the next connection when
+    /// offline); dossiers queued under this account wait until it signs in again.
+    Logout,
     /// Dossiers with their code, state and timeline.
     #[command(subcommand)]
     Dossier(dossier::DossierCmd),
@@ -152,6 +155,7 @@ fn main() -> ExitCode {
         Command::Draft(cmd) => draft::run(&ctx, cmd),
         Command::Login(args) => sync::login(&ctx, args),
         Command::Sync(args) => sync::sync(&ctx, args),
+        Command::Logout => sync::logout(&ctx),
         Command::Dossier(cmd) => dossier::run(&ctx, cmd),
         Command::Vietqr(cmd) => vietqr::run(&ctx, cmd),
     };

@@ -104,6 +104,34 @@ pub fn login(ctx: &Ctx, a: LoginArgs) -> Result<(), CliError> {
 }
 
 #[derive(Debug, Serialize)]
+struct LogoutOut {
+    revoke: dvc_core::sync::account::Revoke,
+}
+
+pub fn logout(ctx: &Ctx) -> Result<(), CliError> {
+    let core = ctx.open()?;
+    let revoke = runtime()?
+        .block_on(core.sync_logout(Timeouts {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(20),
+        }))
+        .map_err(sync_err)?;
+    out::print(ctx, &LogoutOut { revoke }, |o| match o.revoke {
+        dvc_core::sync::account::Revoke::Revoked => {
+            "Đã đăng xuất (signed out; the server revoked this device's session)".to_string()
+        }
+        dvc_core::sync::account::Revoke::Pending => {
+            "Đã đăng xuất trên máy này; sẽ báo máy chủ khi có mạng \
+             (signed out here; the server is told at the next connection)"
+                .to_string()
+        }
+        dvc_core::sync::account::Revoke::NotSignedIn => {
+            "Chưa đăng nhập (not signed in)".to_string()
+        }
+    })
+}
+
+#[derive(Debug, Serialize)]
 struct SyncOut {
     sent: usize,
     resumed: u32,
@@ -123,6 +151,7 @@ struct SyncOut {
     downloads_resumed: u32,
     downloaded_bytes: u64,
     results_pending: i64,
+    waiting_other_account: i64,
 }
 
 pub fn sync(ctx: &Ctx, a: SyncArgs) -> Result<(), CliError> {
@@ -170,6 +199,7 @@ pub fn sync(ctx: &Ctx, a: SyncArgs) -> Result<(), CliError> {
         total.downloads_resumed += r.downloads_resumed;
         total.downloaded_bytes += r.downloaded_bytes;
         total.results_pending = r.results_pending;
+        total.waiting_other_account = r.waiting_other_account;
         if a.once || total.all_done() || started.elapsed() >= deadline {
             break;
         }
@@ -200,11 +230,13 @@ pub fn sync(ctx: &Ctx, a: SyncArgs) -> Result<(), CliError> {
         downloads_resumed: total.downloads_resumed,
         downloaded_bytes: total.downloaded_bytes,
         results_pending: total.results_pending,
+        waiting_other_account: total.waiting_other_account,
     };
     out::print(ctx, &o, |o| {
         format!(
-            "sent {}, resumed {}, pulled {}, quarantined {}, pending {}",
-            o.sent, o.resumed, o.pulled, o.quarantined, o.pending
+            "sent {}, resumed {}, pulled {}, quarantined {}, pending {}, \
+             waiting for another account {}",
+            o.sent, o.resumed, o.pulled, o.quarantined, o.pending, o.waiting_other_account
         )
     })?;
     if o.pending > 0 || o.actions_pending > 0 || o.results_pending > 0 {
