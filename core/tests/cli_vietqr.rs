@@ -171,7 +171,7 @@ fn officer(server: &DemoServer, event: dvc_protocol::events::EventKind) {
             .unwrap();
         assert_eq!(list.len(), 1);
         let t = Transition {
-            dossier_uuid: list[0].uuid.clone(),
+            dossier_uuid: list[0].dossier.uuid.clone(),
             scope: officer.scope(),
             actor_id: officer.id.clone(),
             actor: dvc_sync::domain::Actor::Officer,

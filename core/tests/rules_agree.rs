@@ -124,6 +124,7 @@ impl Server {
             delivery: Delivery::AtAgency,
             on_behalf_of: None,
             submitted_on_device_at: None,
+            consent_basis: None,
         };
         domain::canonical_hash(&serde_json::to_value(&m).unwrap())
     }
@@ -137,6 +138,7 @@ impl Server {
                 uuid: uuid.clone(),
                 submitter_id: self.citizen.id.clone(),
                 citizen_id: None,
+                consent_id: None,
                 agency_code: AGENCY.into(),
                 procedure_code: "1.001456".into(),
                 content_hash,

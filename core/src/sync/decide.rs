@@ -962,6 +962,7 @@ mod tests {
             delivery: Delivery::AtAgency,
             on_behalf_of: None,
             submitted_on_device_at: None,
+            consent_basis: None,
         };
         assert_eq!(manifest_changes(&base, &base), (vec![], vec![]));
         let mut next = base.clone();

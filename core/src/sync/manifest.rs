@@ -98,6 +98,7 @@ pub fn build(
         delivery: delivery(form, &d.values),
         on_behalf_of: None,
         submitted_on_device_at: d.submitted_at.clone(),
+        consent_basis: None,
     }
 }
 

@@ -102,6 +102,8 @@ pub enum OtpPurpose {
     Register,
     /// Sets a forgotten password ([`crate::paths::PASSWORD_RESET_CONFIRM`]).
     PasswordReset,
+    /// Confirms a consent asked for on a volunteer's phone ([`crate::paths::CONSENT_REQUESTS`]).
+    Consent,
 }
 
 impl OtpPurpose {
@@ -110,6 +112,7 @@ impl OtpPurpose {
         match self {
             OtpPurpose::Register => "register",
             OtpPurpose::PasswordReset => "password_reset",
+            OtpPurpose::Consent => "consent",
         }
     }
 
@@ -118,6 +121,7 @@ impl OtpPurpose {
         match s {
             "register" => Some(OtpPurpose::Register),
             "password_reset" => Some(OtpPurpose::PasswordReset),
+            "consent" => Some(OtpPurpose::Consent),
             _ => None,
         }
     }
@@ -365,16 +369,53 @@ pub struct TokenList {
     pub tokens: Vec<TokenInfo>,
 }
 
-/// A citizen lets a volunteer (named by phone number) submit dossiers on their behalf.
+/// The version of the consent text (Vietnamese, shown to the citizen before they agree) this
+/// protocol knows. A client sends the version it showed; the server records it with the consent.
+pub const CONSENT_TEXT_VERSION: &str = "vi-2026-12";
+/// A consent lasts this many days unless the citizen chose otherwise.
+pub const CONSENT_DEFAULT_DAYS: u32 = 90;
+/// The longest a consent may last, in days (then the citizen gives it again).
+pub const CONSENT_MAX_DAYS: u32 = 365;
+/// The most procedure codes one consent may name.
+pub const CONSENT_MAX_PROCEDURES: usize = 50;
+
+/// A citizen lets a volunteer submit dossiers on their behalf, from the citizen's own account:
+/// the volunteer is named by phone number (`volunteer_phone`) or by the text of the QR code the
+/// volunteer's app shows (`volunteer_qr`, see [`volunteer_qr`]) — exactly one of the two.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
-    /// The volunteer's phone number.
+    /// The volunteer's phone number (empty or absent when `volunteer_qr` is given).
+    #[serde(default)]
     pub volunteer_phone: String,
+    /// The scanned QR text `DVCVOL1:<volunteer id>:<check>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volunteer_qr: Option<String>,
+    /// Only these procedure codes; absent: every procedure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procedures: Option<Vec<String>>,
+    /// Days the consent lasts, 1 to [`CONSENT_MAX_DAYS`]; absent: [`CONSENT_DEFAULT_DAYS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_days: Option<u32>,
+    /// The version of the consent text the citizen read; absent: [`CONSENT_TEXT_VERSION`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_version: Option<String>,
 }
 
-/// A consent given by the caller.
+/// How a consent was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentMethod {
+    /// From the citizen's own account ([`crate::paths::CONSENTS`]).
+    App,
+    /// On the volunteer's phone, confirmed with the code sent to the citizen's phone
+    /// ([`crate::paths::CONSENT_REQUESTS`]).
+    Otp,
+}
+
+/// A consent, as its citizen (grantor) or its volunteer (grantee) sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentInfo {
@@ -384,14 +425,119 @@ pub struct ConsentInfo {
     pub volunteer_phone: String,
     /// RFC 3339 UTC.
     pub granted_at: String,
+    /// The volunteer's account id (what their QR code carries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volunteer_id: Option<String>,
+    /// The volunteer's display name, if they set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volunteer_name: Option<String>,
+    /// The citizen's account id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen_id: Option<String>,
+    /// The citizen's phone number (what `on_behalf_of.citizen_phone` names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen_phone: Option<String>,
+    /// The citizen's display name, if they set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen_name: Option<String>,
+    /// Only these procedure codes; absent: every procedure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procedures: Option<Vec<String>>,
+    /// RFC 3339 UTC: no new dossier is accepted under this consent from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// The version of the consent text the citizen read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_version: Option<String>,
+    /// How it was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<ConsentMethod>,
 }
 
 /// `GET /v1/consents`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentList {
-    /// Active consents.
+    /// Active (not withdrawn, not expired) consents: for a citizen those they gave, for a
+    /// volunteer those given to them.
     pub consents: Vec<ConsentInfo>,
+}
+
+/// A volunteer asks for a citizen's consent on the spot ([`crate::paths::CONSENT_REQUESTS`]): the
+/// server sends a one-time code to the citizen's phone; the citizen reads the consent text on the
+/// volunteer's phone and types the code there ([`ConsentConfirmRequest`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConsentOtpRequest {
+    /// The citizen's phone number (the login of their account).
+    pub citizen_phone: String,
+    /// Only these procedure codes; absent: every procedure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procedures: Option<Vec<String>>,
+    /// Days the consent lasts, 1 to [`CONSENT_MAX_DAYS`]; absent: [`CONSENT_DEFAULT_DAYS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_days: Option<u32>,
+    /// The version of the consent text shown; absent: [`CONSENT_TEXT_VERSION`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_version: Option<String>,
+}
+
+/// `202` to [`ConsentOtpRequest`]: the same whether or not the phone number has an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentOtpPending {
+    /// For [`crate::paths::CONSENT_REQUEST_CONFIRM`].
+    pub request_id: String,
+    /// Seconds until the code expires.
+    pub expires_in_s: u64,
+    /// Digits in the code ([`OTP_DIGITS`]).
+    pub code_length: u8,
+    /// The consent text version recorded.
+    pub text_version: String,
+    /// The days the consent will last once confirmed.
+    pub valid_days: u32,
+}
+
+/// The code the citizen typed on the volunteer's phone: `201` [`ConsentInfo`], or `400.5` for a
+/// wrong, used-up or expired code (each wrong code counts; after five the request is dead).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConsentConfirmRequest {
+    /// The code, [`OTP_DIGITS`] digits.
+    pub otp: String,
+}
+
+/// The prefix of the text a volunteer's QR code carries.
+pub const VOLUNTEER_QR_PREFIX: &str = "DVCVOL1:";
+
+fn qr_check(id: &str) -> String {
+    // A weighted sum mod 97 (ISO 7064 style): catches a mistyped or damaged character or a swap
+    // of two neighbours; it is not a secret (the server still checks the account).
+    let mut acc: u32 = 0;
+    for b in id.bytes() {
+        acc = (acc * 31 + u32::from(b)) % 97;
+    }
+    format!("{acc:02}")
+}
+
+/// The text of a volunteer's QR code: `DVCVOL1:<volunteer account id>:<2-digit check>`.
+pub fn volunteer_qr(volunteer_id: &str) -> String {
+    format!(
+        "{VOLUNTEER_QR_PREFIX}{volunteer_id}:{}",
+        qr_check(volunteer_id)
+    )
+}
+
+/// The volunteer account id in a scanned QR text, if the text has the shape and its check agrees.
+pub fn parse_volunteer_qr(text: &str) -> Option<String> {
+    let rest = text.trim().strip_prefix(VOLUNTEER_QR_PREFIX)?;
+    let (id, check) = rest.rsplit_once(':')?;
+    let ok_id = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    (ok_id && check == qr_check(id)).then(|| id.to_owned())
 }
 
 /// Admin: create a staff account.
@@ -525,6 +671,47 @@ pub struct OutboxList {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn volunteer_qr_round_trips_and_rejects_damage() {
+        let id = "0193a5c2-7d1e-7000-8000-00000000abcd";
+        let qr = volunteer_qr(id);
+        assert!(qr.starts_with("DVCVOL1:0193a5c2-"));
+        assert_eq!(parse_volunteer_qr(&qr).as_deref(), Some(id));
+        assert_eq!(
+            parse_volunteer_qr(&format!("  {qr}\n")).as_deref(),
+            Some(id)
+        );
+        // one character changed, two neighbours swapped, check changed, other prefixes
+        let changed = qr.replacen("abcd", "abce", 1);
+        assert_eq!(parse_volunteer_qr(&changed), None);
+        let swapped = qr.replacen("abcd", "bacd", 1);
+        assert_eq!(parse_volunteer_qr(&swapped), None);
+        let (head, check) = qr.rsplit_once(':').unwrap();
+        let other = format!("{:02}", (check.parse::<u32>().unwrap() + 1) % 97);
+        assert_eq!(parse_volunteer_qr(&format!("{head}:{other}")), None);
+        assert_eq!(
+            parse_volunteer_qr(&qr.replacen("DVCVOL1", "DVCVOL2", 1)),
+            None
+        );
+        assert_eq!(parse_volunteer_qr("DVCVOL1::00"), None);
+        assert_eq!(parse_volunteer_qr("DVCVOL1:a b:00"), None);
+        assert_eq!(parse_volunteer_qr(""), None);
+    }
+
+    #[test]
+    fn old_consent_bodies_still_parse() {
+        let req: ConsentRequest =
+            serde_json::from_str(r#"{"volunteer_phone":"0912345678"}"#).unwrap();
+        assert_eq!(req.volunteer_phone, "0912345678");
+        assert_eq!(req.procedures, None);
+        let info: ConsentInfo = serde_json::from_str(
+            r#"{"consent_id":"c","volunteer_phone":"0912345678","granted_at":"2026-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(info.expires_at, None);
+        assert_eq!(OtpPurpose::parse("consent"), Some(OtpPurpose::Consent));
+    }
 
     #[test]
     fn names_round_trip() {

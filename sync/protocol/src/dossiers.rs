@@ -65,6 +65,16 @@ pub struct OnBehalfOf {
     pub citizen_phone: String,
 }
 
+/// On what a volunteer's dossier for someone else rests, when it is not an account's consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentBasis {
+    /// A signed paper consent, photographed into the person's documents: the dossier is filed
+    /// under the volunteer with the person as applicant and no account link.
+    Paper,
+}
+
 /// The body of `PUT /v1/dossiers/{client_uuid}`.
 ///
 /// Idempotency is judged on the whole JSON body (keys in any order): the same uuid with the same
@@ -91,6 +101,10 @@ pub struct DossierManifest {
     /// When the applicant pressed "submit" on the phone (RFC 3339), for information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted_on_device_at: Option<String>,
+    /// `paper`: a volunteer files for someone without an account on a signed paper consent (never
+    /// together with `on_behalf_of`; volunteers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_basis: Option<ConsentBasis>,
 }
 
 /// Where a dossier stands.
@@ -226,6 +240,28 @@ pub struct DossierSummary {
     pub received_at: String,
     /// RFC 3339 UTC.
     pub updated_at: String,
+    /// The latest revision number (1 until a supplement is resubmitted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
+    /// The applicant's display name: the citizen it was filed for, else the submitter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applicant_name: Option<String>,
+    /// Set when a volunteer filed it for a citizen's account ("nộp hộ bởi …"): the volunteer's
+    /// display name, or their phone number if they set none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filed_by: Option<String>,
+    /// `true` when the caller is the citizen a volunteer filed it for.
+    #[serde(default)]
+    pub filed_for_me: bool,
+    /// The consent it was filed under (on-behalf dossiers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_id: Option<String>,
+    /// `paper` when filed on a paper consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_basis: Option<ConsentBasis>,
+    /// Where the whole dossier (manifest, events) is read: `/v1/dossiers/{uuid}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
 }
 
 /// `GET /v1/dossiers`.
@@ -234,6 +270,9 @@ pub struct DossierSummary {
 pub struct DossierList {
     /// Newest first, at most 200.
     pub dossiers: Vec<DossierSummary>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Form fields whose values differ between two revisions (changed, added or removed), sorted.

@@ -76,6 +76,15 @@ error_codes! {
     /// This server takes no self-registration or password reset by code (no message sender is
     /// configured).
     RegistrationClosed = ("403.6", "registration_closed", 403),
+    /// The volunteer's consent from this citizen has expired; the citizen gives it again.
+    ConsentExpired = ("403.7", "consent_expired", 403),
+    /// The citizen withdrew the volunteer's consent.
+    ConsentWithdrawn = ("403.8", "consent_withdrawn", 403),
+    /// The consent does not cover this procedure.
+    ConsentOutOfScope = ("403.9", "consent_out_of_scope", 403),
+    /// This server sends no codes, so consent by code is off (the citizen grants it from their
+    /// own account instead).
+    ConsentByCodeOff = ("403.10", "consent_by_code_off", 403),
     /// Nothing here — or nothing the caller may see (the two are never told apart).
     NotFound = ("404.1", "not_found", 404),
     /// The path exists but not with this method.

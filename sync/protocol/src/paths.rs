@@ -52,6 +52,14 @@ pub const ME_NOTIFICATIONS: &str = "/v1/me/notifications";
 pub const CONSENTS: &str = "/v1/consents";
 /// `DELETE` → `204`: withdraw a consent (dossiers already submitted stay visible).
 pub const CONSENT: &str = "/v1/consents/{consent_id}";
+/// `POST` [`crate::auth::ConsentOtpRequest`] → `202` [`crate::auth::ConsentOtpPending`].
+/// Volunteers only: a one-time code goes to the citizen's phone.
+pub const CONSENT_REQUESTS: &str = "/v1/consent-requests";
+/// `DELETE` → `204`: the citizen said no (or the volunteer gives up); the code stops working.
+pub const CONSENT_REQUEST: &str = "/v1/consent-requests/{request_id}";
+/// `POST` [`crate::auth::ConsentConfirmRequest`] → `201` [`crate::auth::ConsentInfo`]: the code the
+/// citizen typed on the volunteer's phone. Only the volunteer who asked.
+pub const CONSENT_REQUEST_CONFIRM: &str = "/v1/consent-requests/{request_id}/confirm";
 
 /// `POST` [`crate::blobs::MissingBlobsRequest`] → `200` [`crate::blobs::MissingBlobsResponse`].
 pub const BLOBS_MISSING: &str = "/v1/blobs/missing";

@@ -22,6 +22,8 @@ pub struct Report {
     pub files_removed: u64,
     /// Queued files kept: a row for them came back, or they were written again.
     pub files_kept: u64,
+    /// Consents that expired since the last pass (each got its `consent_expired` audit row).
+    pub consents_expired: u64,
 }
 
 fn at(unix_ms: i64) -> SystemTime {
@@ -44,6 +46,7 @@ pub async fn run_once(st: &AppState) -> DbResult<Report> {
     };
     let mut report = Report {
         expired: st.db.expire(&cut, now).await?,
+        consents_expired: st.db.note_expired_consents(now).await?,
         ..Report::default()
     };
     let due = st

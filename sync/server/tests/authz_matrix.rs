@@ -158,6 +158,17 @@ async fn authorization_matrix(b: Backend) {
         .json(Method::GET, "/v1/auth/tokens", Some(&a.token), None)
         .await;
     let t_a = toks["tokens"][0]["token_id"].as_str().unwrap().to_owned();
+    // R_V: V's pending consent request to W's phone.
+    let (s, r) = h
+        .json(
+            Method::POST,
+            "/v1/consent-requests",
+            Some(&v.token),
+            Some(json!({"citizen_phone": w.phone})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{r}");
+    let r_v = r["request_id"].as_str().unwrap().to_owned();
     let victim = h.user(Role::Citizen).await;
     let fresh = || uuid::Uuid::now_v7().to_string();
     let m_a = manifest(AGENCY_X, &[(&h_a, photo.len())]);
@@ -286,7 +297,7 @@ async fn authorization_matrix(b: Backend) {
             template: "/v1/consents",
             path: "/v1/consents".into(),
             body: None,
-            expect: [401, 200, 200, 403, 403, 403, 403],
+            expect: [401, 200, 200, 200, 403, 403, 403],
         },
         Row {
             method: Method::POST,
@@ -301,6 +312,27 @@ async fn authorization_matrix(b: Backend) {
             path: format!("/v1/consents/{c_a}"),
             body: None,
             expect: [401, 0, 404, 403, 403, 403, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/consent-requests",
+            path: "/v1/consent-requests".into(),
+            body: Some(json!({"citizen_phone": bb.phone})),
+            expect: [401, 403, 403, 202, 403, 403, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/consent-requests/{request_id}/confirm",
+            path: format!("/v1/consent-requests/{r_v}/confirm"),
+            body: Some(json!({"otp": "1"})),
+            expect: [401, 403, 403, 400, 403, 403, 403],
+        },
+        Row {
+            method: Method::DELETE,
+            template: "/v1/consent-requests/{request_id}",
+            path: format!("/v1/consent-requests/{r_v}"),
+            body: None,
+            expect: [401, 403, 403, 0, 403, 403, 403],
         },
         Row {
             method: Method::POST,

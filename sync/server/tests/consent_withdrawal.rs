@@ -165,9 +165,10 @@ async fn withdrawn_consent_leaves_the_volunteer_only_the_receipt(b: Backend) {
     let mut changed = m.clone();
     changed["form"]["so_ban"] = json!(2);
     let (s, v) = h.submit(&vol.token, &uuid, &changed).await;
+    // (a different body is refused: the consent was withdrawn)
     assert_eq!(
         (s, v["code"].as_str()),
-        (StatusCode::FORBIDDEN, Some("403.2"))
+        (StatusCode::FORBIDDEN, Some("403.8"))
     );
 
     // The citizen keeps everything (the routes reach their state checks, not a 404).

@@ -249,6 +249,8 @@ pub async fn resend(
         OtpPurpose::Register => Deliver::Notice,
         OtpPurpose::PasswordReset if row.account_id.is_some() => Deliver::Code,
         OtpPurpose::PasswordReset => Deliver::Nothing,
+        // Consent codes are not in this table: a new one is a new consent request.
+        OtpPurpose::Consent => Deliver::Nothing,
     })
     .await?;
     Ok(accepted(&st))

@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use crate::auth::Caller;
 use crate::db::{
-    Dossier, DossierFilter, EventRow, NewDossier, SubmitOutcome, Transition, TransitionOutcome,
+    Dossier, DossierFilter, DossierListRow, EventRow, NewDossier, SubmitOutcome, Transition,
+    TransitionOutcome,
 };
 use crate::domain::{self, rfc3339, Actor, Scope};
 use crate::error::{ApiError, ApiResult};
@@ -61,7 +62,12 @@ pub fn manifest(d: &Dossier) -> ApiResult<DossierManifest> {
     })
 }
 
-fn summary(d: &Dossier) -> DossierSummary {
+fn summary(row: &DossierListRow, caller_id: &str) -> DossierSummary {
+    let d = &row.dossier;
+    let for_citizen = d.citizen_id.is_some();
+    let basis = serde_json::from_str::<DossierManifest>(&d.manifest)
+        .ok()
+        .and_then(|m| m.consent_basis);
     DossierSummary {
         dossier_uuid: d.uuid.clone(),
         code: d.code.clone(),
@@ -70,7 +76,33 @@ fn summary(d: &Dossier) -> DossierSummary {
         state: d.state,
         received_at: rfc3339(d.received_at),
         updated_at: rfc3339(d.updated_at),
+        revision: u32::try_from(d.revision).ok(),
+        applicant_name: if for_citizen {
+            row.citizen_name.clone()
+        } else {
+            row.submitter_name.clone()
+        },
+        filed_by: for_citizen.then(|| {
+            row.submitter_name
+                .clone()
+                .unwrap_or_else(|| row.submitter_login.clone())
+        }),
+        filed_for_me: d.citizen_id.as_deref() == Some(caller_id),
+        consent_id: d.consent_id.clone(),
+        consent_basis: basis,
+        href: Some(format!("/v1/dossiers/{}", d.uuid)),
     }
+}
+
+/// A list cursor: the last dossier's `(received_at, uuid)` as `<ms>_<uuid>`.
+fn cursor_of(d: &Dossier) -> String {
+    format!("{}_{}", d.received_at, d.uuid)
+}
+
+fn parse_cursor(s: &str) -> ApiResult<(i64, String)> {
+    s.split_once('_')
+        .and_then(|(at, uuid)| Some((at.parse::<i64>().ok()?, domain::parse_dossier_uuid(uuid)?)))
+        .ok_or_else(|| ApiError::invalid("cursor", "not a cursor from a previous page"))
 }
 
 pub(crate) fn uuid_param(s: &str) -> ApiResult<String> {
@@ -211,8 +243,15 @@ pub async fn submit(
     let (value, m) = parse_manifest(body)?;
     let (canonical, content_hash) = domain::canonical_hash(&value);
     let me = &caller.account;
-    let citizen_id = match (&m.on_behalf_of, me.role) {
-        (None, _) => None,
+    if m.consent_basis.is_some() && (me.role != Role::Volunteer || m.on_behalf_of.is_some()) {
+        return Err(ApiError::invalid(
+            "consent_basis",
+            "a paper consent is for volunteers filing for someone without an account, never \
+             with on_behalf_of",
+        ));
+    }
+    let (citizen_id, consent_id) = match (&m.on_behalf_of, me.role) {
+        (None, _) => (None, None),
         (Some(_), Role::Citizen) => {
             return Err(ApiError::invalid(
                 "on_behalf_of",
@@ -226,20 +265,17 @@ pub async fn submit(
                     "not a Vietnamese mobile number",
                 )
             })?;
-            match st.db.consenting_citizen(&me.id, &phone).await? {
-                Some(id) => Some(id),
-                None => {
+            match consent_for(st, &me.id, &phone, &m.procedure_code).await {
+                Ok(c) => (Some(c.citizen_id), Some(c.id)),
+                Err(refusal) => {
                     // A repeat of an accepted submission gets the same answer even if the consent
-                    // was withdrawn since: the receipt is all the volunteer keeps.
+                    // was withdrawn or expired since: the receipt is all the volunteer keeps.
                     if let Some(d) = st.db.submitted_dossier(&me.id, &uuid).await? {
                         if d.content_hash == content_hash {
                             return Ok(receipt(&d));
                         }
                     }
-                    return Err(ApiError::new(
-                        ErrorCode::ConsentMissing,
-                        "this citizen has not given this volunteer consent",
-                    ));
+                    return Err(refusal);
                 }
             }
         }
@@ -262,6 +298,7 @@ pub async fn submit(
         attachments,
         now,
         day: domain::vn_day(now),
+        consent_id,
     };
     match st.db.submit_dossier(&new).await? {
         SubmitOutcome::Created(d) => {
@@ -293,6 +330,45 @@ pub async fn submit(
             Err(e)
         }
     }
+}
+
+/// The consent under which this volunteer may file `procedure_code` for the citizen with this
+/// phone, or the refusal that says why not (`403.2` none, `403.8` withdrawn, `403.7` expired,
+/// `403.9` another procedure).
+pub async fn consent_for(
+    st: &AppState,
+    volunteer_id: &str,
+    citizen_phone: &str,
+    procedure_code: &str,
+) -> ApiResult<crate::db::Consent> {
+    let now = st.clock.now_ms();
+    let all = st.db.consents_from(volunteer_id, citizen_phone).await?;
+    let field = "on_behalf_of";
+    if let Some(c) = all.iter().find(|c| c.live(now) && c.covers(procedure_code)) {
+        return Ok(c.clone());
+    }
+    // The pair's current consent (at most one is not ended), else what ended the last one.
+    let current = all.iter().find(|c| c.revoked_at.is_none());
+    let withdrawn = all.iter().any(|c| c.ended.as_deref() == Some("withdrawn"));
+    let refusal = match current {
+        Some(c) if !c.live(now) => ApiError::new(
+            ErrorCode::ConsentExpired,
+            "the citizen's consent has expired; ask for it again",
+        ),
+        Some(_) => ApiError::new(
+            ErrorCode::ConsentOutOfScope,
+            "the citizen's consent does not cover this procedure",
+        ),
+        None if withdrawn => ApiError::new(
+            ErrorCode::ConsentWithdrawn,
+            "this citizen withdrew the consent",
+        ),
+        None => ApiError::new(
+            ErrorCode::ConsentMissing,
+            "this citizen has not given this volunteer consent",
+        ),
+    };
+    Err(refusal.with_field(field))
 }
 
 pub(crate) fn reader_roles(caller: &Caller) -> ApiResult<()> {
@@ -359,9 +435,12 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// 1..=200, default 50.
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page: the next, older dossiers.
+    pub cursor: Option<String>,
 }
 
-/// Dossiers the caller may see, newest first.
+/// Dossiers the caller may see, newest first: for a citizen also those a volunteer filed for
+/// them, so a new phone can restore its list (page with `cursor`).
 #[utoipa::path(get, path = "/v1/dossiers", tag = "dossiers", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = DossierList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(account_id = %caller.account.id))]
@@ -382,17 +461,29 @@ pub async fn list(
     if q.q.as_ref().is_some_and(|s| s.len() > 64) {
         return Err(ApiError::invalid("q", "at most 64 characters"));
     }
+    let before = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(parse_cursor(c)?),
+    };
     let filter = DossierFilter {
         state,
         code_query: q.q.filter(|s| !s.is_empty()),
         limit: i64::from(limit),
+        before,
     };
     let rows = st
         .db
         .list_dossiers(&caller.account.scope(), &filter)
         .await?;
+    let next_cursor = (rows.len() == usize::try_from(limit).unwrap_or(usize::MAX))
+        .then(|| rows.last().map(|r| cursor_of(&r.dossier)))
+        .flatten();
     Ok(Json(DossierList {
-        dossiers: rows.iter().map(summary).collect(),
+        dossiers: rows
+            .iter()
+            .map(|r| summary(r, &caller.account.id))
+            .collect(),
+        next_cursor,
     }))
 }
 

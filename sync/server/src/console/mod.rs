@@ -371,6 +371,7 @@ async fn list(
         state,
         code_query: q.clone(),
         limit: 200,
+        before: None,
     };
     let rows = st
         .db
@@ -435,6 +436,10 @@ async fn render_dossier(
         .account_by_id(&d.submitter_id)
         .await
         .map_err(ApiError::from)?;
+    let consent = match &d.consent_id {
+        Some(id) => st.db.consent(id).await.map_err(ApiError::from)?,
+        None => None,
+    };
     let bank = st
         .db
         .agency_bank(&d.agency_code)
@@ -460,6 +465,7 @@ async fn render_dossier(
             events: &events,
             audit: &audit,
             submitter: submitter.as_ref(),
+            consent: consent.as_ref(),
             bank: bank.as_ref(),
             revisions: &manifests,
             rating: rating.as_ref(),

@@ -4,7 +4,7 @@ use dvc_protocol::dossiers::{Delivery, DossierManifest, DossierState, FormValue,
 use dvc_protocol::events::{BankAccount, Event, EventKind, ResultDelivery};
 use maud::{html, Markup, DOCTYPE};
 
-use crate::db::{Account, AuditRow, Dossier, RatingRow, RevisionRow};
+use crate::db::{Account, AuditRow, Consent, Dossier, DossierListRow, RatingRow, RevisionRow};
 use crate::domain::{next_state, Actor};
 
 /// Vietnamese label of a state.
@@ -212,7 +212,7 @@ pub fn list(
     agency_name: &str,
     state: Option<DossierState>,
     q: Option<&str>,
-    rows: &[Dossier],
+    rows: &[DossierListRow],
 ) -> Markup {
     layout(
         "Danh sách hồ sơ",
@@ -237,9 +237,16 @@ pub fn list(
                 table {
                     thead { tr { th { "Mã hồ sơ" } th { "Thủ tục" } th { "Trạng thái" } th { "Ngày nhận" } th { "Cập nhật" } } }
                     tbody {
-                        @for d in rows {
+                        @for row in rows {
+                            @let d = &row.dossier;
                             tr {
-                                td { a href={ "/console/dossiers/" (d.uuid) } { (d.code) } }
+                                td { a href={ "/console/dossiers/" (d.uuid) } { (d.code) }
+                                    @match basis_of(d) {
+                                        Basis::Paper => { " " span.basis.basis-paper { "Nộp hộ — giấy đồng ý" } }
+                                        Basis::Consent => { " " span.basis.basis-consent { "Nộp hộ — có đồng ý điện tử" } }
+                                        Basis::Own => {}
+                                    }
+                                }
                                 td { (d.procedure_code) }
                                 td { span class={ "state state-" (d.state.as_str()) } { (state_label(d.state)) } }
                                 td { (vn_time(d.received_at)) }
@@ -265,6 +272,56 @@ fn form_value(v: &FormValue) -> Markup {
     }
 }
 
+/// On what a dossier was filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// By the applicant's own account.
+    Own,
+    /// By a volunteer for a citizen's account, under a consent.
+    Consent,
+    /// By a volunteer on a paper consent (no account link).
+    Paper,
+}
+
+/// The basis of a stored dossier (its manifest says `paper`; a citizen link means a consent).
+pub fn basis_of(d: &Dossier) -> Basis {
+    if d.citizen_id.is_some() {
+        return Basis::Consent;
+    }
+    let paper = serde_json::from_str::<DossierManifest>(&d.manifest)
+        .ok()
+        .and_then(|m| m.consent_basis)
+        == Some(dvc_protocol::dossiers::ConsentBasis::Paper);
+    if paper {
+        Basis::Paper
+    } else {
+        Basis::Own
+    }
+}
+
+fn consent_row(c: Option<&Consent>) -> Markup {
+    let Some(c) = c else {
+        return html! { "Đồng ý điện tử (không còn tìm thấy bản ghi)" };
+    };
+    let how = match c.method {
+        dvc_protocol::auth::ConsentMethod::Otp => "xác nhận bằng mã gửi tới điện thoại người dân",
+        dvc_protocol::auth::ConsentMethod::App => "người dân cho phép trong ứng dụng",
+    };
+    html! {
+        "Đồng ý điện tử số " code { (c.id) } " — " (how) ". "
+        "Người cho phép: " (c.citizen_name.as_deref().unwrap_or(&c.citizen_login)) " (" (c.citizen_login) "). "
+        "Cấp lúc " (vn_time(c.granted_at))
+        @if let Some(e) = c.expires_at { ", hiệu lực đến " (vn_time(e)) }
+        ". Phạm vi: "
+        @match &c.procedures { None => "mọi thủ tục", Some(p) => (p.join(", ")) }
+        @if let Some(v) = &c.text_version { ". Văn bản đồng ý: " (v) }
+        @if let Some(r) = c.revoked_at {
+            @if c.ended.as_deref() == Some("replaced") { ". Đã được thay bằng đồng ý mới lúc " (vn_time(r)) }
+            @else { ". Người dân đã rút lại đồng ý lúc " (vn_time(r)) }
+        }
+    }
+}
+
 /// What the dossier page shows.
 pub struct DossierPage<'a> {
     /// The officer.
@@ -281,6 +338,8 @@ pub struct DossierPage<'a> {
     pub audit: &'a [AuditRow],
     /// Who submitted it.
     pub submitter: Option<&'a Account>,
+    /// The consent it was filed under (on-behalf dossiers).
+    pub consent: Option<&'a Consent>,
     /// The agency's bank account (prefills the fee form).
     pub bank: Option<&'a BankAccount>,
     /// Every revision with its manifest, oldest first.
@@ -342,6 +401,13 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
                     @if let Some(a) = p.submitter { (a.display_name.as_deref().unwrap_or(&a.login)) " (" (a.login) ")"
                         @if a.role == dvc_protocol::auth::Role::Volunteer { " — tình nguyện viên nộp hộ" } }
                 } }
+                @match basis_of(d) {
+                    Basis::Paper => tr.basis-paper { th { "Cơ sở nộp hộ" } td {
+                        "Giấy đồng ý (bản giấy) do tình nguyện viên lưu bản chụp; người nộp hồ sơ không có tài khoản, hồ sơ không gắn tài khoản người dân."
+                    } },
+                    Basis::Consent => tr.basis-consent { th { "Cơ sở nộp hộ" } td { (consent_row(p.consent)) } },
+                    Basis::Own => {},
+                }
                 tr { th { "Hình thức nhận kết quả" } td {
                     @match &m.delivery {
                         Delivery::Online => "Trực tuyến (tệp PDF)",
@@ -693,6 +759,7 @@ mod tests {
             updated_at: 1_664_334_000_000,
             received_seq: 1,
             revision: 2,
+            consent_id: None,
         };
         let bank = BankAccount {
             bank_bin: "970415".into(),
@@ -712,6 +779,7 @@ mod tests {
             events: &events,
             audit: &[],
             submitter: None,
+            consent: None,
             bank: Some(&bank),
             revisions: &revisions,
             rating: Some(&rating),
@@ -747,6 +815,7 @@ mod tests {
             events: &events[..1],
             audit: &[],
             submitter: None,
+            consent: None,
             bank: Some(&bank),
             revisions: &revisions[..1],
             rating: None,

@@ -52,6 +52,7 @@ fn new_dossier(uuid: &str, submitter: &str, hash: &str, attachments: &[&str]) ->
         attachments: attachments.iter().map(|h| (*h).to_owned()).collect(),
         now: NOW,
         day: DAY.into(),
+        consent_id: None,
     }
 }
 
@@ -140,23 +141,71 @@ async fn scenario(db: Db) {
     assert!(db.revoke_token("o1", "t1", NOW).await.unwrap());
     assert!(!db.revoke_token("o1", "t1", NOW).await.unwrap());
 
-    // consents: a second grant returns the live one; disabled citizens are not found
-    let first = db.grant_consent("c1", &volunteer, NOW).await.unwrap();
-    let again = db.grant_consent("c1", &volunteer, NOW + 5).await.unwrap();
+    // consents: a retried grant returns the live one, a different one replaces it; expiry,
+    // scope and withdrawal are kept; disabled citizens are not found
+    let nc = |cid: &str, procedures: Option<Vec<String>>, now: i64| NewConsent {
+        citizen_id: cid.into(),
+        volunteer_id: volunteer.id.clone(),
+        procedures,
+        expires_at: now + 1000,
+        text_version: "vi-1".into(),
+        method: dvc_protocol::auth::ConsentMethod::App,
+        now,
+    };
+    let first = db.grant_consent(&nc("c1", None, NOW)).await.unwrap();
+    let again = db.grant_consent(&nc("c1", None, NOW + 5)).await.unwrap();
     assert_eq!(
         (again.id.as_str(), again.granted_at),
         (first.id.as_str(), NOW)
     );
-    assert_eq!(db.list_consents("c1").await.unwrap().len(), 1);
+    assert_eq!(first.citizen_login, "0900000001");
+    assert_eq!(first.volunteer_login, "0900000002");
+    assert_eq!(first.expires_at, Some(NOW + 1000));
+    let scoped = Some(vec!["1.001".to_owned(), "2.002".to_owned()]);
+    let narrower = db
+        .grant_consent(&nc("c1", scoped.clone(), NOW + 10))
+        .await
+        .unwrap();
+    assert_ne!(narrower.id, first.id);
+    assert_eq!(narrower.procedures, scoped);
+    assert!(narrower.covers("2.002") && !narrower.covers("3.003"));
+    let old = db.consent(&first.id).await.unwrap().unwrap();
+    assert_eq!(old.ended.as_deref(), Some("replaced"));
+    assert!(!old.live(NOW + 10));
     assert_eq!(
-        db.consenting_citizen("v1", "0900000001").await.unwrap(),
-        Some("c1".into())
+        db.list_consents("c1", false, NOW + 10).await.unwrap().len(),
+        1
     );
-    db.grant_consent("c2", &volunteer, NOW).await.unwrap();
     assert_eq!(
-        db.consenting_citizen("v1", "0900000003").await.unwrap(),
-        None
+        db.list_consents("v1", true, NOW + 10).await.unwrap().len(),
+        1
     );
+    assert!(db
+        .list_consents("c1", false, NOW + 2000)
+        .await
+        .unwrap()
+        .is_empty());
+    let from = db.consents_from("v1", "0900000001").await.unwrap();
+    assert_eq!(
+        from.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        [narrower.id.as_str(), first.id.as_str()]
+    );
+    assert_eq!(db.note_expired_consents(NOW + 1009).await.unwrap(), 0);
+    assert_eq!(db.note_expired_consents(NOW + 1010).await.unwrap(), 1);
+    assert_eq!(db.note_expired_consents(NOW + 5000).await.unwrap(), 0);
+    let audit = db.account_audit("c1").await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["consent_granted", "consent_granted", "consent_expired"]
+    );
+    db.grant_consent(&nc("c2", None, NOW)).await.unwrap();
+    assert!(db
+        .consents_from("v1", "0900000003")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(!db.revoke_consent("c2", &narrower.id, NOW).await.unwrap());
 
     // blobs: lists of hashes, usage as a 64-bit sum
     for h in ["h1", "h2"] {
@@ -239,13 +288,17 @@ async fn scenario(db: Db) {
         state: None,
         code_query: Some(q.into()),
         limit,
+        before: None,
     };
     let found = db
         .list_dossiers(&agency, &search("h23-260315-0002", 50))
         .await
         .unwrap();
     assert_eq!(
-        found.iter().map(|d| d.uuid.as_str()).collect::<Vec<_>>(),
+        found
+            .iter()
+            .map(|d| d.dossier.uuid.as_str())
+            .collect::<Vec<_>>(),
         ["d2"]
     );
     assert_eq!(
@@ -660,6 +713,7 @@ async fn accounts_scenario(db: Db) {
             .await
             .unwrap()
             .iter()
+            .filter(|r| !r.action.starts_with("consent_"))
             .map(|r| (r.actor_login.as_str(), r.action.as_str(), r.at))
             .collect::<Vec<_>>(),
         [

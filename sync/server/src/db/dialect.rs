@@ -126,6 +126,14 @@ macro_rules! migrations {
                     "/0004_retention.sql"
                 )),
             ),
+            (
+                5,
+                include_str!(concat!(
+                    "../../migrations/",
+                    $dialect,
+                    "/0005_consent_scope.sql"
+                )),
+            ),
         ]
     };
 }

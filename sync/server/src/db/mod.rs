@@ -29,7 +29,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use dvc_protocol::auth::{Channel, OtpPurpose, OutboxStatus, Role};
+use dvc_protocol::auth::{Channel, ConsentMethod, OtpPurpose, OutboxStatus, Role};
 use dvc_protocol::dossiers::DossierState;
 use dvc_protocol::events::{BankAccount, EventKind};
 
@@ -299,7 +299,7 @@ pub struct AccountAuditRow {
     pub action: String,
 }
 
-/// A consent row.
+/// A consent row, with both parties' logins and names.
 #[derive(Debug, Clone)]
 pub struct Consent {
     /// Id.
@@ -312,6 +312,91 @@ pub struct Consent {
     pub volunteer_login: String,
     /// Unix ms.
     pub granted_at: i64,
+    /// The volunteer's display name.
+    pub volunteer_name: Option<String>,
+    /// The citizen's login (phone).
+    pub citizen_login: String,
+    /// The citizen's display name.
+    pub citizen_name: Option<String>,
+    /// Only these procedures (`None`: all).
+    pub procedures: Option<Vec<String>>,
+    /// Unix ms from which no new dossier is accepted under it.
+    pub expires_at: Option<i64>,
+    /// The consent text version the citizen read.
+    pub text_version: Option<String>,
+    /// How it was given.
+    pub method: ConsentMethod,
+    /// When it was withdrawn or replaced.
+    pub revoked_at: Option<i64>,
+    /// `withdrawn` or `replaced`.
+    pub ended: Option<String>,
+}
+
+impl Consent {
+    /// Not withdrawn, not replaced, not expired at `now`.
+    pub fn live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+
+    /// Whether it covers `procedure_code`.
+    pub fn covers(&self, procedure_code: &str) -> bool {
+        self.procedures
+            .as_ref()
+            .is_none_or(|p| p.iter().any(|c| c == procedure_code))
+    }
+}
+
+/// A consent to record.
+#[derive(Debug, Clone)]
+pub struct NewConsent {
+    /// The citizen giving it.
+    pub citizen_id: String,
+    /// The volunteer receiving it.
+    pub volunteer_id: String,
+    /// Only these procedures (`None`: all).
+    pub procedures: Option<Vec<String>>,
+    /// Unix ms.
+    pub expires_at: i64,
+    /// The consent text version shown.
+    pub text_version: String,
+    /// How it was given.
+    pub method: ConsentMethod,
+    /// Unix ms.
+    pub now: i64,
+}
+
+/// A consent request (the code confirmed on the volunteer's phone).
+#[derive(Debug, Clone)]
+pub struct ConsentRequestRow {
+    /// Id.
+    pub id: String,
+    /// The volunteer who asked.
+    pub volunteer_id: String,
+    /// The citizen's phone (normalized).
+    pub phone: String,
+    /// The citizen's account, if the phone has one.
+    pub citizen_id: Option<String>,
+    /// SHA-256 of `"<id>:<code>"`.
+    pub code_hash: String,
+    /// Attempts counted so far.
+    pub attempts: i64,
+    /// Only these procedures (`None`: all).
+    pub procedures: Option<Vec<String>>,
+    /// Days the consent will last.
+    pub valid_days: i64,
+    /// The consent text version shown.
+    pub text_version: String,
+    /// Unix ms.
+    pub expires_at: i64,
+}
+
+/// How a consent request ends without a consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestEnd {
+    /// The citizen said no.
+    Refused,
+    /// Too many wrong codes.
+    Failed,
 }
 
 /// An unfinished upload.
@@ -361,6 +446,8 @@ pub struct NewDossier {
     pub now: i64,
     /// `YYMMDD` in Vietnam time.
     pub day: String,
+    /// The consent it is filed under (on-behalf submissions).
+    pub consent_id: Option<String>,
 }
 
 /// A dossier row.
@@ -392,6 +479,21 @@ pub struct Dossier {
     pub received_seq: i64,
     /// The latest revision number (1 until a supplement is resubmitted).
     pub revision: i64,
+    /// The consent it was filed under (on-behalf dossiers).
+    pub consent_id: Option<String>,
+}
+
+/// A dossier in a list, with the names the device shows beside it.
+#[derive(Debug, Clone)]
+pub struct DossierListRow {
+    /// The dossier.
+    pub dossier: Dossier,
+    /// The submitter's login.
+    pub submitter_login: String,
+    /// The submitter's display name.
+    pub submitter_name: Option<String>,
+    /// The linked citizen's display name.
+    pub citizen_name: Option<String>,
 }
 
 /// How a submission went.
@@ -591,6 +693,8 @@ pub struct DossierFilter {
     pub code_query: Option<String>,
     /// At most this many (≤ 500).
     pub limit: i64,
+    /// Only dossiers older than this `(received_at, uuid)` (the last one of the previous page).
+    pub before: Option<(i64, String)>,
 }
 
 /// What the clean-up removes: rows older than these Unix-ms cut-offs.
@@ -860,23 +964,60 @@ pub trait Database: Send + Sync + 'static {
     async fn outbox_counts(&self) -> DbResult<(u64, u64, u64)>;
 
     // ---- consents
-    /// Records a consent (idempotent: an existing live one is returned).
-    async fn grant_consent(
+    /// Records a consent with its `consent_granted` audit row. A live consent of the same pair is
+    /// replaced, unless it has the same scope and text and was given less than a day ago (then it
+    /// is returned: a retried request gives one consent).
+    async fn grant_consent(&self, c: &NewConsent) -> DbResult<Consent>;
+    /// A consent by id.
+    async fn consent(&self, consent_id: &str) -> DbResult<Option<Consent>>;
+    /// Consents live at `now`: given by the citizen (`as_volunteer` false) or received by the
+    /// volunteer.
+    async fn list_consents(
         &self,
-        citizen_id: &str,
-        volunteer: &Account,
+        account_id: &str,
+        as_volunteer: bool,
         now: i64,
-    ) -> DbResult<Consent>;
-    /// Live consents given by a citizen.
-    async fn list_consents(&self, citizen_id: &str) -> DbResult<Vec<Consent>>;
-    /// Withdraws one; `false` if not found for this citizen.
+    ) -> DbResult<Vec<Consent>>;
+    /// Withdraws one, with its audit row; `false` if not found live for this citizen.
     async fn revoke_consent(&self, citizen_id: &str, consent_id: &str, now: i64) -> DbResult<bool>;
-    /// The citizen with this login who has a live consent for this volunteer.
-    async fn consenting_citizen(
+    /// A volunteer's consents (newest first, ended ones too) from the citizen with this login.
+    async fn consents_from(
         &self,
         volunteer_id: &str,
         citizen_login: &str,
-    ) -> DbResult<Option<String>>;
+    ) -> DbResult<Vec<Consent>>;
+    /// Writes a `consent_expired` audit row for every consent that expired since the last call
+    /// (returns how many), and drops consent requests that expired more than 30 days ago.
+    async fn note_expired_consents(&self, now: i64) -> DbResult<u64>;
+    /// Stores a consent request (replacing the volunteer's pending one for the same phone) with
+    /// its `consent_requested` audit row.
+    async fn create_consent_request(&self, r: &ConsentRequestRow, now: i64) -> DbResult<()>;
+    /// Counts one attempt on a pending, unexpired request of this volunteer with attempts left;
+    /// the row (attempts counted) or `None`.
+    async fn consent_request_attempt(
+        &self,
+        request_id: &str,
+        volunteer_id: &str,
+        max_attempts: i64,
+        now: i64,
+    ) -> DbResult<Option<ConsentRequestRow>>;
+    /// Marks the request granted (if still pending with this code hash) and records the consent —
+    /// one transaction. `None` if the request was no longer pending.
+    async fn complete_consent_request(
+        &self,
+        request_id: &str,
+        volunteer_id: &str,
+        code_hash: &str,
+        c: &NewConsent,
+    ) -> DbResult<Option<Consent>>;
+    /// Ends a pending request without a consent, with its audit row; `false` if not pending.
+    async fn end_consent_request(
+        &self,
+        request_id: &str,
+        volunteer_id: &str,
+        how: RequestEnd,
+        now: i64,
+    ) -> DbResult<bool>;
 
     // ---- blobs and uploads
     /// Which of `hashes` this account owns.
@@ -919,8 +1060,12 @@ pub trait Database: Send + Sync + 'static {
     /// A dossier this account submitted, whether or not it may still see it (a volunteer whose
     /// consent was withdrawn keeps the receipt of what it sent, nothing more).
     async fn submitted_dossier(&self, submitter_id: &str, uuid: &str) -> DbResult<Option<Dossier>>;
-    /// Dossiers in scope, newest first.
-    async fn list_dossiers(&self, scope: &Scope, filter: &DossierFilter) -> DbResult<Vec<Dossier>>;
+    /// Dossiers in scope, newest first (older than `filter.before` if set).
+    async fn list_dossiers(
+        &self,
+        scope: &Scope,
+        filter: &DossierFilter,
+    ) -> DbResult<Vec<DossierListRow>>;
     /// Applies a state change with its event and audit row, in one transaction.
     async fn transition(&self, t: &Transition) -> DbResult<TransitionOutcome>;
     /// A dossier's events, oldest first.

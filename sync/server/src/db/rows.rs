@@ -1,14 +1,15 @@
 //! Rows into the storage structs, by column name (the statements in [`super::sql`] name their
 //! columns to match).
 
+use dvc_protocol::auth::ConsentMethod;
 use dvc_protocol::events::BankAccount;
 
 use super::dialect::Row;
 use super::{
     parse_channel, parse_kind, parse_list, parse_outbox_status, parse_purpose, parse_role,
-    parse_state, Account, AccountAuditRow, AuditRow, Blob, Consent, Contact, DbError, DbResult,
-    Dossier, EventRow, Identity, OtpRow, OutboxJob, OutboxRow, RatingRow, Registration,
-    RevisionRow, Token, Upload,
+    parse_state, Account, AccountAuditRow, AuditRow, Blob, Consent, ConsentRequestRow, Contact,
+    DbError, DbResult, Dossier, DossierListRow, EventRow, Identity, OtpRow, OutboxJob, OutboxRow,
+    RatingRow, Registration, RevisionRow, Token, Upload,
 };
 
 impl Account {
@@ -144,12 +145,57 @@ impl AccountAuditRow {
 
 impl Consent {
     pub(crate) fn from_row(r: &mut Row) -> DbResult<Consent> {
+        let procedures = match r.opt_text("procedures")? {
+            None => None,
+            Some(json) => Some(
+                serde_json::from_str::<Vec<String>>(&json)
+                    .map_err(|e| DbError::Corrupt(format!("consent procedures: {e}")))?,
+            ),
+        };
+        let method = match r.text("method")?.as_str() {
+            "app" => ConsentMethod::App,
+            "otp" => ConsentMethod::Otp,
+            other => return Err(DbError::Corrupt(format!("consent method {other:?}"))),
+        };
         Ok(Consent {
             id: r.text("id")?,
             citizen_id: r.text("citizen_id")?,
             volunteer_id: r.text("volunteer_id")?,
             volunteer_login: r.text("volunteer_login")?,
             granted_at: r.int("granted_at")?,
+            volunteer_name: r.opt_text("volunteer_name")?,
+            citizen_login: r.text("citizen_login")?,
+            citizen_name: r.opt_text("citizen_name")?,
+            procedures,
+            expires_at: r.opt_int("expires_at")?,
+            text_version: r.opt_text("text_version")?,
+            method,
+            revoked_at: r.opt_int("revoked_at")?,
+            ended: r.opt_text("ended")?,
+        })
+    }
+}
+
+impl ConsentRequestRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<ConsentRequestRow> {
+        let procedures = match r.opt_text("procedures")? {
+            None => None,
+            Some(json) => Some(
+                serde_json::from_str::<Vec<String>>(&json)
+                    .map_err(|e| DbError::Corrupt(format!("request procedures: {e}")))?,
+            ),
+        };
+        Ok(ConsentRequestRow {
+            id: r.text("id")?,
+            volunteer_id: r.text("volunteer_id")?,
+            phone: r.text("phone")?,
+            citizen_id: r.opt_text("citizen_id")?,
+            code_hash: r.text("code_hash")?,
+            attempts: r.int("attempts")?,
+            procedures,
+            valid_days: r.int("valid_days")?,
+            text_version: r.text("text_version")?,
+            expires_at: r.int("expires_at")?,
         })
     }
 }
@@ -191,6 +237,18 @@ impl Dossier {
             updated_at: r.int("updated_at")?,
             received_seq: r.int("received_seq")?,
             revision: r.int("revision")?,
+            consent_id: r.opt_text("consent_id")?,
+        })
+    }
+}
+
+impl DossierListRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<DossierListRow> {
+        Ok(DossierListRow {
+            dossier: Dossier::from_row(r)?,
+            submitter_login: r.text("submitter_login")?,
+            submitter_name: r.opt_text("submitter_name")?,
+            citizen_name: r.opt_text("citizen_name")?,
         })
     }
 }

@@ -162,10 +162,20 @@ macro_rules! outbox_cols {
     };
 }
 
+macro_rules! consent_select {
+    () => {
+        "SELECT c.id, c.citizen_id, c.volunteer_id, c.granted_at, c.expires_at, c.procedures, \
+         c.text_version, c.method, c.revoked_at, c.ended, va.login AS volunteer_login, \
+         va.display_name AS volunteer_name, ca.login AS citizen_login, \
+         ca.display_name AS citizen_name FROM consents c \
+         JOIN accounts va ON va.id = c.volunteer_id JOIN accounts ca ON ca.id = c.citizen_id"
+    };
+}
+
 macro_rules! dossier_cols {
     () => {
         "uuid, code, agency_code, procedure_code, submitter_id, citizen_id, state, content_hash, \
-         manifest, received_at, updated_at, received_seq, revision"
+         manifest, received_at, updated_at, received_seq, revision, consent_id"
     };
 }
 
@@ -340,23 +350,64 @@ statements! {
         "SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM outbox GROUP BY status";
 
     // ---- consents
-    /// Keeps the live consent if there is one (the partial unique index `consents_active`).
+    /// A consent with both parties' logins and names; `{where}` completes it.
     INSERT_CONSENT = "insert consent",
-        "INSERT INTO consents (id, citizen_id, volunteer_id, granted_at) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (citizen_id, volunteer_id) WHERE revoked_at IS NULL DO NOTHING";
-    LIVE_CONSENT = "find consent",
-        "SELECT id, granted_at FROM consents \
+        "INSERT INTO consents (id, citizen_id, volunteer_id, granted_at, expires_at, procedures, \
+         text_version, method) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    /// The live (not withdrawn or replaced) consent of a pair, expired or not.
+    LIVE_CONSENT = "find consent", concat!(consent_select!(),
+        " WHERE c.citizen_id = ?1 AND c.volunteer_id = ?2 AND c.revoked_at IS NULL");
+    CONSENT_BY_ID = "consent", concat!(consent_select!(), " WHERE c.id = ?1");
+    /// Ends the live consent of a pair (`?3` why).
+    END_LIVE_CONSENT = "end consent",
+        "UPDATE consents SET revoked_at = ?4, ended = ?3 \
          WHERE citizen_id = ?1 AND volunteer_id = ?2 AND revoked_at IS NULL";
-    LIST_CONSENTS = "list consents",
-        "SELECT c.id, c.citizen_id, c.volunteer_id, a.login AS volunteer_login, c.granted_at \
-         FROM consents c JOIN accounts a ON a.id = c.volunteer_id \
-         WHERE c.citizen_id = ?1 AND c.revoked_at IS NULL ORDER BY c.granted_at";
+    LIST_CONSENTS_GIVEN = "list consents given", concat!(consent_select!(),
+        " WHERE c.citizen_id = ?1 AND c.revoked_at IS NULL AND c.expires_at > ?2 \
+         ORDER BY c.granted_at, c.id");
+    LIST_CONSENTS_RECEIVED = "list consents received", concat!(consent_select!(),
+        " WHERE c.volunteer_id = ?1 AND c.revoked_at IS NULL AND c.expires_at > ?2 \
+         AND ca.disabled = FALSE ORDER BY c.granted_at, c.id");
     REVOKE_CONSENT = "revoke consent",
-        "UPDATE consents SET revoked_at = ?3 WHERE id = ?2 AND citizen_id = ?1 AND revoked_at IS NULL";
-    CONSENTING_CITIZEN = "consenting citizen",
-        "SELECT a.id FROM consents c JOIN accounts a ON a.id = c.citizen_id \
-         WHERE c.volunteer_id = ?1 AND a.login = ?2 AND a.role = 'citizen' \
-         AND c.revoked_at IS NULL AND a.disabled = FALSE";
+        "UPDATE consents SET revoked_at = ?3, ended = 'withdrawn' \
+         WHERE id = ?2 AND citizen_id = ?1 AND revoked_at IS NULL";
+    /// Every consent of a volunteer from the citizen account with this login, newest first.
+    CONSENTS_FROM_LOGIN = "consents from login", concat!(consent_select!(),
+        " WHERE c.volunteer_id = ?1 AND ca.login = ?2 AND ca.role = 'citizen' \
+         AND ca.disabled = FALSE ORDER BY c.granted_at DESC, c.id DESC LIMIT 20");
+    /// Live consents that expired and have no `consent_expired` audit row yet.
+    EXPIRED_UNNOTED = "expired consents",
+        "SELECT id, citizen_id, volunteer_id FROM consents \
+         WHERE revoked_at IS NULL AND expiry_noted = FALSE AND expires_at <= ?1 LIMIT 500";
+    /// Finished or expired consent requests a month on (they hold a phone number; the audit rows
+    /// stay).
+    DROP_OLD_CONSENT_REQUESTS = "drop old consent requests",
+        "DELETE FROM consent_requests WHERE expires_at < ?1";
+    NOTE_EXPIRY = "note consent expiry",
+        "UPDATE consents SET expiry_noted = TRUE WHERE id = ?1";
+    INSERT_CONSENT_REQUEST = "insert consent request",
+        "INSERT INTO consent_requests (id, volunteer_id, phone, citizen_id, code_hash, procedures, \
+         valid_days, text_version, expires_at, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    /// A newer request of the same volunteer for the same phone replaces the pending one.
+    REPLACE_CONSENT_REQUESTS = "replace consent requests",
+        "UPDATE consent_requests SET status = 'replaced' \
+         WHERE volunteer_id = ?1 AND phone = ?2 AND status = 'pending'";
+    /// Counts one attempt on a usable request (pending, not expired, attempts left) and returns it.
+    CONSENT_REQUEST_ATTEMPT = "consent request attempt",
+        "UPDATE consent_requests SET attempts = attempts + 1 \
+         WHERE id = ?1 AND volunteer_id = ?2 AND status = 'pending' AND expires_at > ?3 \
+         AND attempts < ?4 RETURNING id, volunteer_id, phone, citizen_id, code_hash, attempts, \
+         procedures, valid_days, text_version, status, expires_at";
+    /// Marks a pending request done (`?3`); `?4` is the code hash it must still have, or NULL.
+    FINISH_CONSENT_REQUEST = "finish consent request",
+        "UPDATE consent_requests SET status = ?3, consent_id = CAST(?5 AS TEXT) \
+         WHERE id = ?1 AND volunteer_id = ?2 AND status = 'pending' \
+         AND (CAST(?4 AS TEXT) IS NULL OR code_hash = ?4)";
+    FINISH_CONSENT_REQUEST_LINK = "link consent request",
+        "UPDATE consent_requests SET consent_id = ?2 WHERE id = ?1";
+    CONSENT_REQUEST_CITIZEN = "consent request citizen",
+        "SELECT citizen_id FROM consent_requests WHERE id = ?1";
 
     // ---- blobs and uploads
     ACCOUNT_USAGE = "usage",
@@ -390,9 +441,10 @@ statements! {
     NEXT_CODE_SEQ = "code counter",
         "INSERT INTO code_counters (agency_code, day, last) VALUES (?1, ?2, 1) \
          ON CONFLICT (agency_code, day) DO UPDATE SET last = code_counters.last + 1 RETURNING last";
-    INSERT_DOSSIER = "insert dossier", concat!(
-        "INSERT INTO dossiers (", dossier_cols!(), ") \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 1)");
+    INSERT_DOSSIER = "insert dossier",
+        "INSERT INTO dossiers (uuid, code, agency_code, procedure_code, submitter_id, citizen_id, \
+         state, content_hash, manifest, received_at, updated_at, received_seq, revision, \
+         consent_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 1, ?12)";
     /// Revision 1 is the submission itself (a new dossier's only event is its `received`).
     INSERT_FIRST_REVISION = "first revision",
         "INSERT INTO dossier_revisions (dossier_uuid, revision, account_id, content_hash, \
@@ -489,11 +541,20 @@ scoped! {
          ORDER BY seq DESC LIMIT 1) AS last_event FROM dossiers d WHERE d.uuid = ?1 AND {scope}");
     STATE_FOR_RATING = "dossier for rating", "d", 2, true,
         "SELECT d.state FROM dossiers d WHERE d.uuid = ?1 AND {scope}";
-    LIST_DOSSIERS = "list dossiers", "d", 1, false, concat!(
-        "SELECT ", dossier_cols!(), " FROM dossiers d WHERE {scope} \
+    /// Newest first; `?5`/`?6`: only dossiers older than this `(received_at, uuid)` (a cursor;
+    /// `?5` is the time as text so that NULL needs no typed integer).
+    LIST_DOSSIERS = "list dossiers", "d", 1, false,
+        "SELECT d.uuid, d.code, d.agency_code, d.procedure_code, d.submitter_id, d.citizen_id, \
+         d.state, d.content_hash, d.manifest, d.received_at, d.updated_at, d.received_seq, \
+         d.revision, d.consent_id, sa.login AS submitter_login, \
+         sa.display_name AS submitter_name, ca.display_name AS citizen_name \
+         FROM dossiers d JOIN accounts sa ON sa.id = d.submitter_id \
+         LEFT JOIN accounts ca ON ca.id = d.citizen_id WHERE {scope} \
          AND (CAST(?2 AS TEXT) IS NULL OR d.state = ?2) \
          AND (CAST(?3 AS TEXT) IS NULL OR lower(d.code) LIKE lower(?3) ESCAPE '\\') \
-         ORDER BY d.received_at DESC, d.uuid DESC LIMIT ?4");
+         AND (CAST(?5 AS TEXT) IS NULL OR d.received_at < CAST(?5 AS BIGINT) \
+              OR (d.received_at = CAST(?5 AS BIGINT) AND d.uuid < ?6)) \
+         ORDER BY d.received_at DESC, d.uuid DESC LIMIT ?4";
     EVENTS_AFTER = "events after", "e", 1, false, concat!(
         "SELECT ", event_cols!(), " FROM events e JOIN dossiers d ON d.uuid = e.dossier_uuid \
          WHERE e.seq > ?2 AND {scope} ORDER BY e.seq LIMIT ?3");

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use async_trait::async_trait;
-use dvc_protocol::auth::{Channel, OtpPurpose, OutboxStatus};
+use dvc_protocol::auth::{Channel, ConsentMethod, OtpPurpose, OutboxStatus};
 use dvc_protocol::dossiers::DossierState;
 use dvc_protocol::events::{BankAccount, EventKind};
 
@@ -273,6 +273,7 @@ pub(crate) async fn insert_dossier(
         updated_at: d.now,
         received_seq: 0,
         revision: 1,
+        consent_id: d.consent_id.clone(),
     };
     let event = EventKind::Received;
     let payload = serialize(&event)?;
@@ -311,7 +312,8 @@ pub(crate) async fn insert_dossier(
                 &new.content_hash,
                 &new.manifest,
                 d.now,
-                d.now
+                d.now,
+                &new.consent_id
             ],
         ),
         (&sql::LINK_ATTACHMENTS, args![&d.uuid, &d.attachments]),
@@ -606,6 +608,75 @@ async fn rows_for<B: Backend, T: Send + 'static>(
     read!(store, |c| all(c, stmt, args![&key], read).await)
 }
 
+/// A procedure list as stored (`None`: every procedure).
+fn procedures_json(p: Option<&[String]>) -> DbResult<Option<String>> {
+    p.map(|p| serde_json::to_string(p).map_err(|e| DbError::Corrupt(e.to_string())))
+        .transpose()
+}
+
+/// Records a consent (see [`Database::grant_consent`]) inside the caller's transaction.
+async fn grant_in(c: &mut dyn Conn, nc: &NewConsent) -> DbResult<Consent> {
+    const DAY_MS: i64 = 86_400_000;
+    let pair = args![&nc.citizen_id, &nc.volunteer_id];
+    if let Some(live) = one(c, &sql::LIVE_CONSENT, pair, Consent::from_row).await? {
+        let same = live.procedures == nc.procedures
+            && live.text_version.as_deref() == Some(nc.text_version.as_str())
+            && live.method == nc.method
+            && live.live(nc.now)
+            && nc.now - live.granted_at < DAY_MS;
+        if same {
+            return Ok(live);
+        }
+        c.execute(
+            &sql::END_LIVE_CONSENT,
+            args![&nc.citizen_id, &nc.volunteer_id, "replaced", nc.now],
+        )
+        .await?;
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let procs = procedures_json(nc.procedures.as_deref())?;
+    let method = match nc.method {
+        ConsentMethod::App => "app",
+        ConsentMethod::Otp => "otp",
+    };
+    c.execute(
+        &sql::INSERT_CONSENT,
+        args![
+            &id,
+            &nc.citizen_id,
+            &nc.volunteer_id,
+            nc.now,
+            nc.expires_at,
+            &procs,
+            &nc.text_version,
+            method
+        ],
+    )
+    .await?;
+    let scope = nc
+        .procedures
+        .as_ref()
+        .map_or_else(|| "all".to_owned(), |p| p.join(","));
+    let detail = format!(
+        "consent {id} to volunteer {} by {method}; procedures: {scope}; text {}; expires_at {}",
+        nc.volunteer_id, nc.text_version, nc.expires_at
+    );
+    c.execute(
+        &sql::INSERT_ACCOUNT_AUDIT,
+        args![
+            nc.now,
+            &nc.citizen_id,
+            "consent_granted",
+            &detail,
+            &nc.citizen_id
+        ],
+    )
+    .await?;
+    one(c, &sql::CONSENT_BY_ID, args![&id], Consent::from_row)
+        .await?
+        .ok_or_else(|| DbError::Corrupt("consent just inserted is missing".into()))
+}
+
 #[async_trait]
 impl<B: Backend> Database for Store<B> {
     fn backend(&self) -> &'static str {
@@ -805,55 +876,217 @@ impl<B: Backend> Database for Store<B> {
             .await)
     }
 
-    async fn grant_consent(
-        &self,
-        citizen_id: &str,
-        volunteer: &Account,
-        now: i64,
-    ) -> DbResult<Consent> {
-        let (cid, vol) = (citizen_id.to_owned(), volunteer.clone());
-        let id = uuid::Uuid::now_v7().to_string();
-        txn!(self, Txn::Plain, |c| {
-            c.execute(&sql::INSERT_CONSENT, args![&id, &cid, &vol.id, now])
-                .await?;
-            let mut live = c
-                .query_one(&sql::LIVE_CONSENT, args![&cid, &vol.id])
-                .await?;
-            Ok(Consent {
-                id: live.text("id")?,
-                citizen_id: cid,
-                volunteer_id: vol.id,
-                volunteer_login: vol.login,
-                granted_at: live.int("granted_at")?,
-            })
-        })
+    async fn grant_consent(&self, nc: &NewConsent) -> DbResult<Consent> {
+        let nc = nc.clone();
+        txn!(self, Txn::Plain, |c| grant_in(c, &nc).await)
     }
 
-    async fn list_consents(&self, citizen_id: &str) -> DbResult<Vec<Consent>> {
-        rows_for(self, &sql::LIST_CONSENTS, citizen_id, Consent::from_row).await
+    async fn consent(&self, consent_id: &str) -> DbResult<Option<Consent>> {
+        row_for(self, &sql::CONSENT_BY_ID, consent_id, Consent::from_row).await
+    }
+
+    async fn list_consents(
+        &self,
+        account_id: &str,
+        as_volunteer: bool,
+        now: i64,
+    ) -> DbResult<Vec<Consent>> {
+        let a = account_id.to_owned();
+        let stmt: &'static sql::Sql = if as_volunteer {
+            &sql::LIST_CONSENTS_RECEIVED
+        } else {
+            &sql::LIST_CONSENTS_GIVEN
+        };
+        read!(self, |c| all(c, stmt, args![&a, now], Consent::from_row)
+            .await)
     }
 
     async fn revoke_consent(&self, citizen_id: &str, consent_id: &str, now: i64) -> DbResult<bool> {
         let (cid, id) = (citizen_id.to_owned(), consent_id.to_owned());
-        txn!(self, Txn::Plain, |c| Ok(c
-            .execute(&sql::REVOKE_CONSENT, args![&cid, &id, now])
-            .await?
-            > 0))
+        txn!(self, Txn::Plain, |c| {
+            if c.execute(&sql::REVOKE_CONSENT, args![&cid, &id, now])
+                .await?
+                == 0
+            {
+                return Ok(false);
+            }
+            let detail = format!("consent {id}");
+            c.execute(
+                &sql::INSERT_ACCOUNT_AUDIT,
+                args![now, &cid, "consent_withdrawn", &detail, &cid],
+            )
+            .await?;
+            Ok(true)
+        })
     }
 
-    async fn consenting_citizen(
+    async fn consents_from(
         &self,
         volunteer_id: &str,
         citizen_login: &str,
-    ) -> DbResult<Option<String>> {
+    ) -> DbResult<Vec<Consent>> {
         let (vid, login) = (volunteer_id.to_owned(), citizen_login.to_owned());
-        read!(self, |c| one(
+        read!(self, |c| all(
             c,
-            &sql::CONSENTING_CITIZEN,
+            &sql::CONSENTS_FROM_LOGIN,
             args![&vid, &login],
-            |r| r.text("id")
+            Consent::from_row
         )
         .await)
+    }
+
+    async fn note_expired_consents(&self, now: i64) -> DbResult<u64> {
+        txn!(self, Txn::Plain, |c| {
+            let due = all(c, &sql::EXPIRED_UNNOTED, args![now], |r| {
+                Ok((
+                    r.text("id")?,
+                    r.text("citizen_id")?,
+                    r.text("volunteer_id")?,
+                ))
+            })
+            .await?;
+            for (id, citizen, volunteer) in &due {
+                let detail = format!("consent {id} to volunteer {volunteer}");
+                c.execute(
+                    &sql::INSERT_ACCOUNT_AUDIT,
+                    args![now, citizen, "consent_expired", &detail, citizen],
+                )
+                .await?;
+                c.execute(&sql::NOTE_EXPIRY, args![id]).await?;
+            }
+            const MONTH_MS: i64 = 30 * 86_400_000;
+            c.execute(
+                &sql::DROP_OLD_CONSENT_REQUESTS,
+                args![now.saturating_sub(MONTH_MS)],
+            )
+            .await?;
+            Ok(u64::try_from(due.len()).unwrap_or(u64::MAX))
+        })
+    }
+
+    async fn create_consent_request(&self, r: &ConsentRequestRow, now: i64) -> DbResult<()> {
+        let r = r.clone();
+        txn!(self, Txn::Plain, |c| {
+            let procs = procedures_json(r.procedures.as_deref())?;
+            c.execute(
+                &sql::REPLACE_CONSENT_REQUESTS,
+                args![&r.volunteer_id, &r.phone],
+            )
+            .await?;
+            c.execute(
+                &sql::INSERT_CONSENT_REQUEST,
+                args![
+                    &r.id,
+                    &r.volunteer_id,
+                    &r.phone,
+                    &r.citizen_id,
+                    &r.code_hash,
+                    &procs,
+                    r.valid_days,
+                    &r.text_version,
+                    r.expires_at,
+                    now
+                ],
+            )
+            .await?;
+            let detail = format!("consent request {}", r.id);
+            c.execute(
+                &sql::INSERT_ACCOUNT_AUDIT,
+                args![
+                    now,
+                    &r.volunteer_id,
+                    "consent_requested",
+                    &detail,
+                    &r.citizen_id
+                ],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    async fn consent_request_attempt(
+        &self,
+        request_id: &str,
+        volunteer_id: &str,
+        max_attempts: i64,
+        now: i64,
+    ) -> DbResult<Option<ConsentRequestRow>> {
+        let (id, vid) = (request_id.to_owned(), volunteer_id.to_owned());
+        txn!(self, Txn::Plain, |c| one(
+            c,
+            &sql::CONSENT_REQUEST_ATTEMPT,
+            args![&id, &vid, now, max_attempts],
+            ConsentRequestRow::from_row
+        )
+        .await)
+    }
+
+    async fn complete_consent_request(
+        &self,
+        request_id: &str,
+        volunteer_id: &str,
+        code_hash: &str,
+        nc: &NewConsent,
+    ) -> DbResult<Option<Consent>> {
+        let (id, vid, hash, nc) = (
+            request_id.to_owned(),
+            volunteer_id.to_owned(),
+            code_hash.to_owned(),
+            nc.clone(),
+        );
+        txn!(self, Txn::Plain, |c| {
+            let done = c
+                .execute(
+                    &sql::FINISH_CONSENT_REQUEST,
+                    args![&id, &vid, "granted", Some(hash.as_str()), None::<&str>],
+                )
+                .await?;
+            if done == 0 {
+                return Ok(None);
+            }
+            let consent = grant_in(c, &nc).await?;
+            c.execute(&sql::FINISH_CONSENT_REQUEST_LINK, args![&id, &consent.id])
+                .await?;
+            Ok(Some(consent))
+        })
+    }
+
+    async fn end_consent_request(
+        &self,
+        request_id: &str,
+        volunteer_id: &str,
+        how: RequestEnd,
+        now: i64,
+    ) -> DbResult<bool> {
+        let (id, vid) = (request_id.to_owned(), volunteer_id.to_owned());
+        txn!(self, Txn::Plain, |c| {
+            let (status, action) = match how {
+                RequestEnd::Refused => ("refused", "consent_refused"),
+                RequestEnd::Failed => ("failed", "consent_request_failed"),
+            };
+            let n = c
+                .execute(
+                    &sql::FINISH_CONSENT_REQUEST,
+                    args![&id, &vid, status, None::<&str>, None::<&str>],
+                )
+                .await?;
+            if n == 0 {
+                return Ok(false);
+            }
+            let citizen = one(c, &sql::CONSENT_REQUEST_CITIZEN, args![&id], |r| {
+                r.opt_text("citizen_id")
+            })
+            .await?
+            .flatten();
+            let detail = format!("consent request {id}");
+            c.execute(
+                &sql::INSERT_ACCOUNT_AUDIT,
+                args![now, &vid, action, &detail, &citizen],
+            )
+            .await?;
+            Ok(true)
+        })
     }
 
     async fn owned_blobs(&self, account_id: &str, hashes: &[String]) -> DbResult<HashSet<String>> {
@@ -981,20 +1214,27 @@ impl<B: Backend> Database for Store<B> {
         )
     }
 
-    async fn list_dossiers(&self, scope: &Scope, filter: &DossierFilter) -> DbResult<Vec<Dossier>> {
+    async fn list_dossiers(
+        &self,
+        scope: &Scope,
+        filter: &DossierFilter,
+    ) -> DbResult<Vec<DossierListRow>> {
         let (scope, f) = (scope.clone(), filter.clone());
         read!(self, |c| {
             let (stmt, scope) = sql::LIST_DOSSIERS.pick(&scope);
             let pattern = f.code_query.as_deref().map(contains_pattern);
             let state = f.state.map(DossierState::as_str);
             let limit = domain::list_limit(f.limit);
+            let before_at = f.before.as_ref().map(|(at, _)| at.to_string());
             let args = [
                 scope,
                 Value::OptText(state),
                 Value::OptText(pattern.as_deref()),
                 Value::Int(limit),
+                Value::OptText(before_at.as_deref()),
+                Value::OptText(f.before.as_ref().map(|(_, uuid)| uuid.as_str())),
             ];
-            all(c, stmt, &args, Dossier::from_row).await
+            all(c, stmt, &args, DossierListRow::from_row).await
         })
     }
 

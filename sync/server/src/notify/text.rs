@@ -32,10 +32,23 @@ pub fn render(body: &Body) -> (String, String) {
             code,
             purpose,
             valid_min,
+        } if *purpose == OtpPurpose::Consent => (
+            format!("{SENDER}: mã đồng ý cho người hỗ trợ"),
+            // No name, no procedure: only what the person holding the phone needs to decide.
+            format!(
+                "{SENDER}: mã {code} để đồng ý cho người hỗ trợ nộp hồ sơ thay bạn, hiệu lực \
+                 {valid_min} phút. Chỉ nhập mã nếu bạn đồng ý."
+            ),
+        ),
+        Body::Otp {
+            code,
+            purpose,
+            valid_min,
         } => {
             let what = match purpose {
                 OtpPurpose::Register => "xác nhận đăng ký",
                 OtpPurpose::PasswordReset => "đặt lại mật khẩu",
+                OtpPurpose::Consent => "đồng ý",
             };
             (
                 format!("{SENDER}: mã {what}"),
@@ -109,6 +122,26 @@ mod tests {
             ascii("DVC Đồng Hành: Cần bổ sung giấy tờ"),
             "DVC Dong Hanh: Can bo sung giay to"
         );
+        assert!(ascii(&text).is_ascii());
+    }
+
+    #[test]
+    fn a_consent_code_says_what_it_allows_and_nothing_more() {
+        let (subject, text) = render(&Body::Otp {
+            code: "530071".into(),
+            purpose: OtpPurpose::Consent,
+            valid_min: 10,
+        });
+        assert!(subject.contains("đồng ý"), "{subject}");
+        assert!(
+            text.contains("530071") && text.contains("10 phút"),
+            "{text}"
+        );
+        assert!(text.contains("nộp hồ sơ thay bạn"), "{text}");
+        // not the warning of the other codes: this one is typed on the volunteer's phone
+        assert!(!text.contains("Không đưa mã"), "{text}");
+        // two Unicode SMS segments at most
+        assert!(text.chars().count() <= 134, "{}", text.chars().count());
         assert!(ascii(&text).is_ascii());
     }
 }

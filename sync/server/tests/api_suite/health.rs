@@ -24,6 +24,21 @@ async fn health_metrics_and_openapi(b: Backend) {
     let (s, doc) = h.json(Method::GET, "/v1/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    // The consent bodies are described (the device half is generated from them).
+    for schema in [
+        "ConsentOtpRequest",
+        "ConsentOtpPending",
+        "ConsentConfirmRequest",
+        "ConsentInfo",
+        "ConsentMethod",
+        "ConsentBasis",
+        "DossierList",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} missing from openapi.json"
+        );
+    }
     // Every path constant of the protocol crate is documented...
     let paths = doc["paths"].as_object().unwrap();
     for p in [
@@ -38,6 +53,9 @@ async fn health_metrics_and_openapi(b: Backend) {
         dvc_protocol::paths::ME,
         dvc_protocol::paths::CONSENTS,
         dvc_protocol::paths::CONSENT,
+        dvc_protocol::paths::CONSENT_REQUESTS,
+        dvc_protocol::paths::CONSENT_REQUEST,
+        dvc_protocol::paths::CONSENT_REQUEST_CONFIRM,
         dvc_protocol::paths::BLOBS_MISSING,
         dvc_protocol::paths::BLOB,
         dvc_protocol::paths::UPLOADS,
@@ -80,7 +98,7 @@ async fn health_metrics_and_openapi(b: Backend) {
     }
     assert_eq!(
         paths.len(),
-        37,
+        40,
         "documented paths changed: update the protocol crate and this test"
     );
 }
