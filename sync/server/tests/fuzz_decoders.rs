@@ -19,6 +19,7 @@ struct Fixture {
     rt: tokio::runtime::Runtime,
     app: axum::Router,
     token: String,
+    vol_token: String,
     dossier: String,
     upload: String,
     _h: common::Harness,
@@ -32,9 +33,10 @@ fn fixture() -> Arc<Fixture> {
             .enable_all()
             .build()
             .unwrap();
-        let (h, token, dossier, upload) = rt.block_on(async {
+        let (h, token, vol_token, dossier, upload) = rt.block_on(async {
             let h = common::Harness::start(common::Backend::Sqlite).await;
             let u = h.user(Role::Citizen).await;
+            let v = h.user(Role::Volunteer).await;
             let r = h
                 .submit_ok(&u.token, &common::manifest(common::AGENCY_X, &[]))
                 .await;
@@ -49,6 +51,7 @@ fn fixture() -> Arc<Fixture> {
             (
                 h,
                 u.token,
+                v.token,
                 r.dossier_uuid,
                 up["upload_id"].as_str().unwrap().to_owned(),
             )
@@ -58,6 +61,7 @@ fn fixture() -> Arc<Fixture> {
             rt,
             app,
             token,
+            vol_token,
             dossier,
             upload,
             _h: h,
@@ -77,6 +81,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(json!("000.30.27.H23")),
         Just(json!("a".repeat(64))),
         Just(json!({"method": "postal"})),
+        Just(json!("paper")),
+        Just(json!(["1.001456"])),
+        Just(json!("DVCVOL1:0193a5c2-7d1e-7000-8000-00000000abcd:00")),
     ];
     leaf.prop_recursive(4, 48, 8, |inner| {
         prop_oneof![
@@ -99,6 +106,12 @@ fn json_value() -> impl Strategy<Value = Value> {
                     Just("otp".to_owned()),
                     Just("volunteer_phone".to_owned()),
                     Just("reason".to_owned()),
+                    Just("citizen_phone".to_owned()),
+                    Just("procedures".to_owned()),
+                    Just("valid_days".to_owned()),
+                    Just("text_version".to_owned()),
+                    Just("volunteer_qr".to_owned()),
+                    Just("consent_basis".to_owned()),
                     "[a-z_]{1,10}",
                 ],
                 inner,
@@ -122,11 +135,11 @@ proptest! {
 
     #[test]
     fn api_never_fails_on_bad_input(
-        route in 0usize..16,
+        route in 0usize..20,
         method in prop_oneof![Just("GET"), Just("POST"), Just("PUT"), Just("PATCH"), Just("HEAD"), Just("DELETE")],
         body in body(),
         ct in prop_oneof![Just("application/json"), Just("application/offset+octet-stream"), Just("text/plain"), Just(""), Just("application/x-www-form-urlencoded")],
-        auth in any::<bool>(),
+        who in 0u8..3,
         offset in prop_oneof![Just("0".to_owned()), "[0-9a-z-]{0,6}".prop_map(String::from)],
         checksum in prop_oneof![Just(String::new()), "sha256 [0-9a-f]{0,64}".prop_map(String::from), "[ -~]{0,20}".prop_map(String::from)],
         query in "[a-z]{0,6}=[0-9a-z%-]{0,8}",
@@ -140,11 +153,17 @@ proptest! {
             "/v1/uploads".to_owned(), format!("/v1/uploads/{}", f.upload), format!("/v1/dossiers/{seg}"),
             format!("/v1/dossiers/{}", f.dossier), format!("/v1/dossiers/{}/cancel", f.dossier),
             format!("/v1/events?{query}"), format!("/v1/dossiers?{query}"),
+            "/v1/consent-requests".to_owned(), format!("/v1/consent-requests/{seg}/confirm"),
+            format!("/v1/consent-requests/{seg}"), format!("/v1/consents/{seg}"),
         ];
         let path = &paths[route];
         let mut req = Request::builder().method(method).uri(path.as_str());
         if !ct.is_empty() { req = req.header("content-type", ct); }
-        if auth { req = req.header("authorization", format!("Bearer {}", f.token)); }
+        match who {
+            1 => req = req.header("authorization", format!("Bearer {}", f.token)),
+            2 => req = req.header("authorization", format!("Bearer {}", f.vol_token)),
+            _ => {}
+        }
         req = req.header("upload-offset", offset.as_str()).header("upload-checksum", checksum.as_str());
         let req = req.body(Body::from(body)).unwrap();
         let (status, bytes) = f.rt.block_on(async {
@@ -168,6 +187,12 @@ proptest! {
         }
         let _ = dvc_sync::extract::parse_json::<dvc_protocol::auth::RegisterRequest>(&raw);
         let _ = dvc_sync::extract::parse_json::<dvc_protocol::blobs::CreateUploadRequest>(&raw);
+        let _ = dvc_sync::extract::parse_json::<dvc_protocol::auth::ConsentRequest>(&raw);
+        let _ = dvc_sync::extract::parse_json::<dvc_protocol::auth::ConsentOtpRequest>(&raw);
+        let _ = dvc_sync::extract::parse_json::<dvc_protocol::auth::ConsentConfirmRequest>(&raw);
+        if let Some(qr) = v.as_str() {
+            let _ = dvc_protocol::auth::parse_volunteer_qr(qr);
+        }
         let (_, h1) = dvc_sync::domain::canonical_hash(&v);
         let (_, h2) = dvc_sync::domain::canonical_hash(&v.clone());
         prop_assert_eq!(h1, h2);

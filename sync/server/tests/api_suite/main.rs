@@ -10,6 +10,7 @@ mod after;
 mod agencies;
 mod auth;
 mod blobs;
+mod consent_flow;
 mod consents;
 mod console;
 mod dossiers;
