@@ -3,9 +3,10 @@
 //! device changes only that one and resubmits (only the new blob is uploaded, the server holds
 //! revision 2) → accepted → fee → "Tôi đã chuyển khoản" (twice, one claim on the server) → paid
 //! → result PDF downloaded through cuts, resumed, hash-checked, stored once in the applicant's
-//! documents → completed → rating saved once. (The server allows a supplement request only
-//! before the fee, so the supplement comes first.) And: cancel before acceptance (idempotent),
-//! refused after; `kill -9` during the result download.
+//! documents → completed → rating saved once. (Here the supplement comes before the fee; the
+//! server also allows one after payment, see `sync/server/tests/supplement_after_payment.rs`.)
+//! And: cancel before acceptance (idempotent), refused after; `kill -9` during the result
+//! download.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::time::Duration;

@@ -414,7 +414,8 @@ pub struct Rating {
     pub rated_at: String,
 }
 
-/// The applicant withdraws a dossier (only while `received` or `supplement_requested`).
+/// The applicant withdraws a dossier (only while `received`, `supplement_requested` or
+/// `fee_requested`: see [`crate::rules::Step::rule`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
