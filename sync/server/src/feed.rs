@@ -71,44 +71,51 @@ impl Feed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
     use std::time::Duration;
+
+    /// Polls `fut` once, without waiting: the tests assert the order of events, not durations.
+    fn ready<F: Future>(fut: &mut std::pin::Pin<&mut F>) -> bool {
+        let mut cx = Context::from_waker(Waker::noop());
+        matches!(fut.as_mut().poll(&mut cx), Poll::Ready(_))
+    }
 
     #[tokio::test]
     async fn wakes_on_publish_and_shutdown() {
-        let f = std::sync::Arc::new(Feed::new(3));
-        let t0 = std::time::Instant::now();
-        f.wait_after(2, Duration::from_secs(5)).await; // already newer
-        assert!(t0.elapsed() < Duration::from_secs(1));
-        let f2 = f.clone();
-        let h = tokio::spawn(async move { f2.wait_after(3, Duration::from_secs(5)).await });
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let f = Feed::new(3);
+        // Already newer: resolves on the first poll, long before its 5 s wait.
+        let already = f.wait_after(2, Duration::from_secs(5));
+        tokio::pin!(already);
+        assert!(ready(&mut already), "an older cursor must not wait");
+
+        // Waits while nothing newer is announced; a re-announce of the same seq does not wake it.
+        let waiter = f.wait_after(3, Duration::from_secs(5));
+        tokio::pin!(waiter);
+        assert!(!ready(&mut waiter), "woke before anything was published");
+        f.published(3);
+        f.published(2);
+        assert!(!ready(&mut waiter), "woke on an old seq");
         f.published(4);
-        tokio::time::timeout(Duration::from_secs(2), h)
-            .await
-            .unwrap()
-            .unwrap();
-        let f3 = f.clone();
-        let h = tokio::spawn(async move { f3.wait_after(10, Duration::from_secs(5)).await });
-        let f4 = f.clone();
-        let down = tokio::spawn(async move { f4.shutting_down().await });
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(
-            !down.is_finished(),
-            "shutting_down resolved before shutdown"
-        );
+        assert!(ready(&mut waiter), "not woken by a newer seq");
+
+        // Shutdown wakes both shutting_down() and a pending wait.
+        let waiter = f.wait_after(10, Duration::from_secs(5));
+        tokio::pin!(waiter);
+        let down = f.shutting_down();
+        tokio::pin!(down);
+        assert!(!ready(&mut waiter));
+        assert!(!ready(&mut down), "shutting_down resolved before shutdown");
         f.shut_down();
-        tokio::time::timeout(Duration::from_secs(2), down)
-            .await
-            .unwrap()
-            .unwrap();
-        // Once shut down, it resolves at once.
-        tokio::time::timeout(Duration::from_millis(100), f.shutting_down())
-            .await
-            .unwrap();
-        tokio::time::timeout(Duration::from_secs(2), h)
-            .await
-            .unwrap()
-            .unwrap();
+        assert!(ready(&mut down), "shutting_down not woken by shutdown");
+        assert!(ready(&mut waiter), "wait not woken by shutdown");
+        // Once shut down, both resolve at once.
+        let again = f.shutting_down();
+        tokio::pin!(again);
+        assert!(ready(&mut again));
+        let late = f.wait_after(10, Duration::from_secs(5));
+        tokio::pin!(late);
+        assert!(ready(&mut late));
         assert_eq!(f.latest(), 4);
     }
 }
