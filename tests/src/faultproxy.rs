@@ -6,6 +6,12 @@
 //! accept. The link itself has one-way latency and a bandwidth cap, applied per direction with
 //! pipelining (bytes in flight are delayed, not serialised behind each other's latency).
 //! Counts bytes on the client side of the proxy: what went over the simulated link.
+//!
+//! A client keeps one keep-alive connection for a whole sync pass, so a fault drawn once per
+//! connection may never fire. [`Schedule::per_request`] draws again at the start of every HTTP
+//! request on a connection, places cuts and stalls inside that request (its head and body, by its
+//! `Content-Length`), and [`Stats`] counts each fault that really fired, by kind, and the cuts that
+//! landed inside an upload body (a `PATCH` of an upload or a `POST /v1/push` stream).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +77,10 @@ pub struct Schedule {
     /// exponential distribution with this mean, so cuts come at a steady rate per byte sent
     /// (memoryless), wherever connections start and end: always mid-stream.
     pub cut_mean_bytes: Option<u64>,
+    /// Draw a fault at the start of every HTTP request, not once per connection.
+    pub per_request: bool,
+    /// The range of a slow accept (or, per request, of the delay before the request is passed on).
+    pub slow: std::ops::Range<Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +123,8 @@ impl Schedule {
             link,
             enabled: true,
             cut_mean_bytes: None,
+            per_request: false,
+            slow: Duration::from_millis(50)..Duration::from_millis(400),
         }
     }
 
@@ -125,7 +137,8 @@ impl Schedule {
         s
     }
 
-    /// A random schedule for `seed`: fault rate 30–80 %, every kind, maybe some latency.
+    /// A random schedule for `seed`: fault rate 30–80 % per request, every kind, maybe some
+    /// latency; slow requests of 0.1–3 s, so some outlast a 1.5 s request timeout.
     pub fn random(seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_F00D);
         let rate = rng.random_range(0.3..0.8);
@@ -141,6 +154,45 @@ impl Schedule {
                 bytes_per_s: None,
             },
         )
+        .per_request(Duration::from_millis(100)..Duration::from_millis(3000))
+    }
+
+    /// Draws per request (see [`Schedule::per_request`]), slow requests within `slow`.
+    pub fn per_request(mut self, slow: std::ops::Range<Duration>) -> Self {
+        self.per_request = true;
+        self.slow = slow;
+        self
+    }
+
+    /// The fault for the next request on a connection, whose head and body together are
+    /// `request_len` bytes if known: cuts and stalls fall inside the request. With `force` (the
+    /// proxy passes it while no fault has fired since its stats were reset) a fault is drawn
+    /// whatever the rate: every schedule fires at least one.
+    pub fn draw_request(&mut self, request_len: Option<u64>, force: bool) -> Fault {
+        if !self.enabled
+            || self.kinds.is_empty()
+            || !(force || self.rng.random_bool(self.fault_rate.clamp(0.0, 1.0)))
+        {
+            return Fault::None;
+        }
+        let kind = self.kinds[self.rng.random_range(0..self.kinds.len())];
+        let within = request_len.unwrap_or(self.max_cut_bytes).max(1);
+        let n = self.rng.random_range(0..within);
+        match kind {
+            FaultKind::CloseOnAccept => Fault::CloseOnAccept,
+            FaultKind::CutUp => Fault::CutUp(n),
+            // Within the answer's status line and first headers: every answer is that long.
+            FaultKind::CutDown => Fault::CutDown(n % 120),
+            FaultKind::Stall => Fault::Stall(n),
+            FaultKind::SlowAccept => Fault::SlowAccept(self.slow_delay()),
+        }
+    }
+
+    fn slow_delay(&mut self) -> Duration {
+        if self.slow.is_empty() {
+            return self.slow.start;
+        }
+        self.rng.random_range(self.slow.clone())
     }
 
     /// The fault for the next connection.
@@ -163,9 +215,7 @@ impl Schedule {
             // Answers are small: cut them within their first few kilobytes.
             FaultKind::CutDown => Fault::CutDown(n % 4_000),
             FaultKind::Stall => Fault::Stall(n),
-            FaultKind::SlowAccept => {
-                Fault::SlowAccept(Duration::from_millis(self.rng.random_range(50..400)))
-            }
+            FaultKind::SlowAccept => Fault::SlowAccept(self.slow_delay()),
         }
     }
 }
@@ -180,6 +230,50 @@ pub struct Stats {
     pub faulted: AtomicU64,
     /// Cuts that really happened (the connection carried enough bytes to reach its cut point).
     pub cuts: AtomicU64,
+    /// Faults that fired, by kind: a connection or request closed before it was passed on …
+    pub fired_close: AtomicU64,
+    /// … cut on the way up …
+    pub fired_cut_up: AtomicU64,
+    /// … cut on the way down …
+    pub fired_cut_down: AtomicU64,
+    /// … stalled (its stall point reached) …
+    pub fired_stall: AtomicU64,
+    /// … or delayed before it was passed on.
+    pub fired_slow: AtomicU64,
+    /// Upward cuts that landed after the head of an upload request (`PATCH` or `POST /v1/push`),
+    /// inside its body.
+    pub body_cuts: AtomicU64,
+    /// HTTP requests seen (per-request schedules only).
+    pub requests: AtomicU64,
+}
+
+/// What fired, read from [`Stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fired {
+    pub close: u64,
+    pub cut_up: u64,
+    pub cut_down: u64,
+    pub stall: u64,
+    pub slow: u64,
+    pub body_cuts: u64,
+    pub requests: u64,
+}
+
+impl Fired {
+    /// Faults of every kind that fired.
+    pub fn total(&self) -> u64 {
+        self.close + self.cut_up + self.cut_down + self.stall + self.slow
+    }
+
+    pub fn add(&mut self, o: &Fired) {
+        self.close += o.close;
+        self.cut_up += o.cut_up;
+        self.cut_down += o.cut_down;
+        self.stall += o.stall;
+        self.slow += o.slow;
+        self.body_cuts += o.body_cuts;
+        self.requests += o.requests;
+    }
 }
 
 impl Stats {
@@ -195,6 +289,31 @@ impl Stats {
         self.connections.store(0, Ordering::Relaxed);
         self.faulted.store(0, Ordering::Relaxed);
         self.cuts.store(0, Ordering::Relaxed);
+        for c in [
+            &self.fired_close,
+            &self.fired_cut_up,
+            &self.fired_cut_down,
+            &self.fired_stall,
+            &self.fired_slow,
+            &self.body_cuts,
+            &self.requests,
+        ] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// The faults that fired since the last reset.
+    pub fn fired(&self) -> Fired {
+        let l = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Fired {
+            close: l(&self.fired_close),
+            cut_up: l(&self.fired_cut_up),
+            cut_down: l(&self.fired_cut_down),
+            stall: l(&self.fired_stall),
+            slow: l(&self.fired_slow),
+            body_cuts: l(&self.body_cuts),
+            requests: l(&self.requests),
+        }
     }
     pub fn cuts(&self) -> u64 {
         self.cuts.load(Ordering::Relaxed)
@@ -234,16 +353,20 @@ impl Proxy {
                 let Ok((client, _)) = listener.accept().await else {
                     continue;
                 };
-                let (fault, link) = {
+                let (fault, link, per_request) = {
                     let mut s = lock(&sc);
-                    (s.draw(), s.link)
+                    if s.per_request {
+                        (Fault::None, s.link, Some(sc.clone()))
+                    } else {
+                        (s.draw(), s.link, None)
+                    }
                 };
                 let to = *lock(&tg);
                 st.connections.fetch_add(1, Ordering::Relaxed);
                 if fault != Fault::None {
                     st.faulted.fetch_add(1, Ordering::Relaxed);
                 }
-                tokio::spawn(handle(client, to, fault, link, st.clone()));
+                tokio::spawn(handle(client, to, fault, link, st.clone(), per_request));
             }
         });
         Ok(Proxy {
@@ -274,10 +397,56 @@ impl Proxy {
     }
 }
 
-async fn handle(client: TcpStream, to: SocketAddr, fault: Fault, link: Link, stats: Arc<Stats>) {
+/// What the two directions of one connection share for per-request faults.
+#[derive(Default)]
+struct Conn {
+    /// Bytes passed on server → client.
+    down_seen: AtomicU64,
+    /// Down bytes were passed on since the last upward read: the next request may start.
+    answered: std::sync::atomic::AtomicBool,
+    /// Cut the connection once `down_seen` reaches this.
+    down_cut: Mutex<Option<u64>>,
+}
+
+/// The head of an HTTP request at the start of `buf`: (head length, body length if it has a
+/// `Content-Length`, whether it uploads blob data).
+fn request_head(buf: &[u8]) -> Option<(u64, Option<u64>, bool)> {
+    const METHODS: [&[u8]; 5] = [b"GET ", b"POST ", b"PUT ", b"PATCH ", b"DELETE "];
+    if !METHODS.iter().any(|m| buf.starts_with(m)) {
+        return None;
+    }
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = std::str::from_utf8(&buf[..end]).ok()?;
+    let first = head.lines().next()?;
+    let upload = first.starts_with("PATCH /v1/uploads/") || first.starts_with("POST /v1/push ");
+    let len = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        if k.eq_ignore_ascii_case("content-length") {
+            v.trim().parse::<u64>().ok()
+        } else {
+            None
+        }
+    });
+    Some((end as u64, len, upload))
+}
+
+async fn handle(
+    client: TcpStream,
+    to: SocketAddr,
+    fault: Fault,
+    link: Link,
+    stats: Arc<Stats>,
+    per_request: Option<Arc<Mutex<Schedule>>>,
+) {
     match fault {
-        Fault::CloseOnAccept => return,
-        Fault::SlowAccept(d) => tokio::time::sleep(d).await,
+        Fault::CloseOnAccept => {
+            stats.fired_close.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        Fault::SlowAccept(d) => {
+            stats.fired_slow.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(d).await
+        }
         _ => {}
     }
     let Ok(server) = TcpStream::connect(to).await else {
@@ -294,6 +463,7 @@ async fn handle(client: TcpStream, to: SocketAddr, fault: Fault, link: Link, sta
         _ => (None, None, None),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let conn = Arc::new(Conn::default());
     let up = pump(
         cr,
         sw,
@@ -304,8 +474,12 @@ async fn handle(client: TcpStream, to: SocketAddr, fault: Fault, link: Link, sta
         true,
         stop_tx.clone(),
         stop_rx.clone(),
+        conn.clone(),
+        per_request,
     );
-    let down = pump(sr, cw, link, cut_down, None, stats, false, stop_tx, stop_rx);
+    let down = pump(
+        sr, cw, link, cut_down, None, stats, false, stop_tx, stop_rx, conn, None,
+    );
     tokio::join!(up, down);
 }
 
@@ -322,7 +496,15 @@ async fn pump(
     upward: bool,
     stop_tx: tokio::sync::watch::Sender<bool>,
     mut stop_rx: tokio::sync::watch::Receiver<bool>,
+    conn: Arc<Conn>,
+    per_request: Option<Arc<Mutex<Schedule>>>,
 ) {
+    let (mut cut, mut stall) = (cut, stall);
+    // Per request (upward only): where the current request started and its head's length, if it
+    // uploads blob data.
+    let mut upload_head: Option<(u64, u64)> = None;
+    // The current request is to be closed before it is passed on (counted as a close).
+    let mut closing = false;
     // Reader → delayed writer, so latency pipelines.
     let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
     let mut writer_stop = stop_rx.clone();
@@ -350,6 +532,7 @@ async fn pump(
         let _ = to.shutdown().await;
     });
     let mut seen: u64 = 0;
+    let mut first = true;
     // Under a bandwidth cap, read in small pieces so pacing is smooth.
     let mut buf = vec![
         0u8;
@@ -364,6 +547,41 @@ async fn pump(
             r = from.read(&mut buf) => match r { Ok(0) | Err(_) => break, Ok(n) => n },
             _ = stop_rx.changed() => break,
         };
+        if upward {
+            let new_request = conn.answered.swap(false, Ordering::Relaxed) || first;
+            first = false;
+            if let (true, Some(sc), Some((head, body, upload))) =
+                (new_request, &per_request, request_head(&buf[..n]))
+            {
+                stats.requests.fetch_add(1, Ordering::Relaxed);
+                let force = stats.fired().total() == 0;
+                let fault = lock(sc).draw_request(body.map(|b| head + b), force);
+                if fault != Fault::None {
+                    stats.faulted.fetch_add(1, Ordering::Relaxed);
+                }
+                upload_head = upload.then_some((seen, head));
+                (cut, stall, closing) = (None, None, false);
+                match fault {
+                    Fault::None => {}
+                    Fault::CloseOnAccept => {
+                        stats.fired_close.fetch_add(1, Ordering::Relaxed);
+                        cut = Some(seen);
+                        closing = true;
+                    }
+                    Fault::SlowAccept(d) => {
+                        stats.fired_slow.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(d).await;
+                    }
+                    Fault::CutUp(k) => cut = Some(seen + k),
+                    Fault::Stall(k) => stall = Some(seen + k),
+                    Fault::CutDown(k) => {
+                        *lock(&conn.down_cut) = Some(conn.down_seen.load(Ordering::Relaxed) + k)
+                    }
+                }
+            }
+        } else if let Some(c) = *lock(&conn.down_cut) {
+            cut = Some(c);
+        }
         let mut n = n as u64;
         let mut end = false;
         if let Some(c) = cut {
@@ -374,6 +592,7 @@ async fn pump(
         }
         let stalled = stall.is_some_and(|s| seen + n > s);
         if stalled {
+            stats.fired_stall.fetch_add(1, Ordering::Relaxed);
             // Forward up to the stall point, then swallow everything until the client gives up.
             let keep = stall.unwrap_or(0).saturating_sub(seen);
             if keep > 0 {
@@ -391,10 +610,27 @@ async fn pump(
         if n > 0 {
             count(&stats, upward, n);
             let _ = tx.send((Instant::now() + link.latency, buf[..n as usize].to_vec()));
+            if !upward {
+                conn.down_seen.fetch_add(n, Ordering::Relaxed);
+                conn.answered.store(true, Ordering::Relaxed);
+            }
         }
         seen += n;
         if end {
             stats.cuts.fetch_add(1, Ordering::Relaxed);
+            let kind = if upward {
+                &stats.fired_cut_up
+            } else {
+                &stats.fired_cut_down
+            };
+            if !closing {
+                kind.fetch_add(1, Ordering::Relaxed);
+            }
+            if let Some((start, head)) = upload_head {
+                if upward && seen > start + head {
+                    stats.body_cuts.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             break;
         }
     }
