@@ -3,9 +3,14 @@
 //! byte-identical attachments while the device shows the right codes.
 //!
 //! The killed process is `sync-client` (this crate's bin): the same `Core::sync_once` passes as
-//! `dvc sync`, on a data directory with the file keystore. `DVC_SYNC_KILLS=n` sets the rounds.
+//! `dvc sync`, on a data directory with the file keystore. It prints its progress, so each kill
+//! is logged with the phase it landed in (before any request, mid-upload, submitting, after a
+//! dossier was sent); the run must have killed mid-upload at least once.
+//! `DVC_SYNC_KILLS=n` sets the rounds.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dvc_tests::faultproxy::{Link, Schedule};
@@ -24,6 +29,21 @@ fn client(dir: &std::path::Path, url: &str) -> tokio::process::Child {
         .kill_on_drop(true)
         .spawn()
         .unwrap()
+}
+
+/// Where a kill landed, from the client's last progress line.
+fn kill_phase(last: &str) -> &'static str {
+    let parts: Vec<&str> = last.split(' ').collect();
+    match parts.as_slice() {
+        ["started"] => "before any request",
+        ["sent", ..] => "after a dossier was sent",
+        ["phase", _, "Uploading", sent, total] if sent != total => "mid-upload",
+        ["phase", _, "Uploading", ..] => "upload complete, before submitting",
+        ["phase", _, "Submitting", ..] => "submitting",
+        ["phase", _, "Sent", ..] => "after a dossier was sent",
+        ["phase", _, "Preparing", ..] => "before any request",
+        _ => "between attempts",
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,7 +77,8 @@ async fn kill_9_while_syncing_loses_nothing_and_duplicates_nothing() {
     let url = env.proxy.url();
     let mut rng = rand::rngs::StdRng::seed_from_u64(0xC0FFEE);
     let mut killed = 0;
-    for _ in 0..rounds {
+    let mut phases: BTreeMap<String, usize> = BTreeMap::new();
+    for round in 0..rounds {
         let mut child = client(dir.path(), &url);
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
@@ -65,6 +86,16 @@ async fn kill_9_while_syncing_loses_nothing_and_duplicates_nothing() {
             .expect("client did not start")
             .unwrap();
         assert_eq!(first.as_deref(), Some("started"));
+        // The last line the client printed: where it stands.
+        let last = Arc::new(Mutex::new(String::from("started")));
+        let reader = {
+            let last = last.clone();
+            tokio::spawn(async move {
+                while let Ok(Some(l)) = lines.next_line().await {
+                    *last.lock().unwrap() = l;
+                }
+            })
+        };
         let kill_after = Duration::from_millis(rng.random_range(20..900));
         let finished = tokio::time::timeout(kill_after, child.wait()).await;
         if let Ok(status) = finished {
@@ -72,13 +103,22 @@ async fn kill_9_while_syncing_loses_nothing_and_duplicates_nothing() {
             assert!(status.unwrap().success());
             break;
         }
+        let seen = last.lock().unwrap().clone();
         child.start_kill().unwrap(); // SIGKILL
         let status = child.wait().await.unwrap();
         assert!(!status.success());
+        let _ = reader.await;
+        let phase = kill_phase(&seen);
+        println!("kill {round}: {phase} (last line: {seen})");
+        *phases.entry(phase.to_owned()).or_default() += 1;
         killed += 1;
     }
-    println!("{killed} kills");
+    println!("{killed} kills: {phases:?}");
     assert!(killed > 0, "no kill landed while syncing");
+    assert!(
+        phases.contains_key("mid-upload"),
+        "no kill landed inside an upload: {phases:?}"
+    );
     // A fresh, uninterrupted sync completes.
     let mut child = client(dir.path(), &url);
     let status = tokio::time::timeout(Duration::from_secs(120), child.wait())

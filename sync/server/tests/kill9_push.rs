@@ -4,13 +4,15 @@
 //! line) is still held, bytes acknowledged past a commit point ([`COMMIT_BYTES`]) are still held,
 //! every interrupted push continues from the server's offset to exactly the
 //! bytes sent, and pushing an interrupted dossier again stores it once (one code per dossier).
+//! The server's dossiers (the event feed read to its end) are compared with the ledger as sets,
+//! before and after the interrupted pushes are repeated, and every blob is hashed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 mod common;
 mod push_support;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -122,6 +124,41 @@ async fn hold_past_a_commit(url: String, token: String, ledger: Ledger, seed: u6
     let _ = p.next_line().await;
 }
 
+/// Every dossier the account has on the server, uuid → code: the event feed read to its end.
+async fn all_dossiers(http: &reqwest::Client, url: &str, token: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut after = String::new();
+    loop {
+        let q = if after.is_empty() {
+            "limit=500".to_owned()
+        } else {
+            format!("after={after}&limit=500")
+        };
+        let page: dvc_protocol::events::EventsPage = http
+            .get(format!("{url}/v1/events?{q}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for e in &page.events {
+            let old = out.insert(e.dossier_uuid.clone(), e.dossier_code.clone());
+            assert!(
+                old.is_none_or(|c| c == e.dossier_code),
+                "{} changed code",
+                e.dossier_uuid
+            );
+        }
+        if !page.more {
+            return out;
+        }
+        assert_ne!(page.next_cursor, after, "the feed did not move on");
+        after = page.next_cursor;
+    }
+}
+
 /// Sends bytes unless the server is gone (then false).
 async fn send(p: &mut RawPush, bytes: &[u8]) -> bool {
     tokio::time::timeout(Duration::from_secs(2), p.send_checked(bytes))
@@ -172,6 +209,24 @@ async fn kill_dash_nine_during_pushes_loses_nothing_acknowledged(b: Backend) {
         acked >= 3 && open >= 3,
         "the workload proves too little ({acked} acknowledged, {open} interrupted)"
     );
+    // Before anything is pushed again: the acknowledged dossiers with their codes, nothing else.
+    let before = all_dossiers(&http, &url, &token).await;
+    for (uuid, code) in &before {
+        let e = ledger
+            .get(uuid)
+            .unwrap_or_else(|| panic!("stray dossier {uuid} on the server"));
+        if let Some(c) = &e.code {
+            assert_eq!(c, code, "dossier {uuid} changed its code");
+        }
+    }
+    for (uuid, e) in &ledger {
+        if e.code.is_some() {
+            assert!(
+                before.contains_key(uuid),
+                "acknowledged dossier {uuid} lost"
+            );
+        }
+    }
     let mut resumed_mid_blob = 0;
     let mut final_codes: Vec<(String, String)> = Vec::new();
     for (uuid, e) in &ledger {
@@ -245,5 +300,12 @@ async fn kill_dash_nine_during_pushes_loses_nothing_acknowledged(b: Backend) {
     codes.sort();
     codes.dedup();
     assert_eq!(codes.len(), ledger.len(), "two dossiers share a code");
+    // The server holds exactly the ledger's dossiers.
+    let after = all_dossiers(&http, &url, &token).await;
+    let want: BTreeMap<String, String> = final_codes.into_iter().collect();
+    assert_eq!(
+        after, want,
+        "the server's dossiers differ from the ledger's"
+    );
     server.kill();
 }

@@ -1,6 +1,8 @@
 //! Test helper for the crash test: the same sync passes `dvc sync` runs, on a data directory with
-//! the file keystore, printing a line when it starts and one per dossier sent. Killed with
-//! SIGKILL at random moments by `tests/tests/sync_crash.rs`.
+//! the file keystore, printing a line when it starts, one per progress step
+//! (`phase <dossier> <Phase> <bytes sent> <bytes total>`, so the crash test knows where its kill
+//! landed) and one per dossier sent. Killed with SIGKILL at random moments by
+//! `tests/tests/sync_crash.rs`.
 //!
 //! Usage: `sync-client <data-dir> <server-url>`; exit 0 when nothing is pending (no dossier,
 //! applicant action or result download).
@@ -38,7 +40,13 @@ fn main() -> ExitCode {
     };
     println!("started");
     for _ in 0..50 {
-        match rt.block_on(core.sync_once(&cfg, &|_| {})) {
+        let progress = |p: &dvc_core::sync::Progress| {
+            println!(
+                "phase {} {:?} {} {}",
+                p.dossier_id, p.phase, p.bytes_sent, p.bytes_total
+            );
+        };
+        match rt.block_on(core.sync_once(&cfg, &progress)) {
             Ok(r) => {
                 for s in &r.sent {
                     println!("sent {} {}", s.dossier_id, s.code);
