@@ -8,6 +8,7 @@ pub mod documents;
 pub mod dossier;
 pub mod error;
 pub mod export;
+pub mod lock;
 pub mod logging;
 pub mod people;
 pub mod photo;
@@ -21,6 +22,7 @@ pub mod sync;
 pub mod test_support;
 pub mod validate;
 pub mod vietqr;
+pub mod wipe;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -171,11 +173,21 @@ impl Core {
     pub fn set_setting(&self, key: &str, value: &str) -> Result<settings::Settings> {
         settings::set(&self.store, key, value)
     }
+
+    /// The app lock of this data directory: the system clock and the phone-sized KDF cost.
+    pub fn lock(&self) -> lock::Gate<'_> {
+        lock::Gate {
+            store: &self.store,
+            secrets: self.secrets.as_ref(),
+            clock: &lock::SystemClock,
+            params: lock::KdfParams::PHONE,
+        }
+    }
 }
 
 /// The OS-keystore account for a data directory: a short hash of its path, so several data
 /// directories (profiles, tests) never share a key and no path appears in the keystore.
-fn keystore_account(data_dir: &Path) -> String {
+pub(crate) fn keystore_account(data_dir: &Path) -> String {
     let canon = data_dir
         .canonicalize()
         .unwrap_or_else(|_| data_dir.to_path_buf());

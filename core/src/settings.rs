@@ -1,4 +1,5 @@
-//! User preferences kept in the store: language, text size, the last screen.
+//! User preferences kept in the store: language, text size, the last screen, the app lock's
+//! timeout and wipe threshold.
 
 use std::str::FromStr;
 
@@ -28,13 +29,35 @@ pub enum TextSize {
 }
 
 /// All preferences, with defaults for anything never set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Settings {
     pub language: Language,
     pub text_size: TextSize,
     /// The screen the user was on (a UI route such as `/people`), restored on start.
     pub last_route: Option<String>,
+    /// Minutes in the background after which the app lock asks for the PIN again (1, 5 or 15).
+    pub lock_timeout_minutes: u32,
+    /// Wrong PINs after which a volunteer is offered the full wipe (3–50).
+    pub lock_wipe_after: u32,
+    /// The first-launch offer to set a PIN was answered (set or skipped).
+    pub lock_prompted: bool,
+}
+
+/// Allowed values of `lock_timeout_minutes`.
+pub const LOCK_TIMEOUTS: [u32; 3] = [1, 5, 15];
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            language: Language::default(),
+            text_size: TextSize::default(),
+            last_route: None,
+            lock_timeout_minutes: 5,
+            lock_wipe_after: 10,
+            lock_prompted: false,
+        }
+    }
 }
 
 /// The keys a caller may set.
@@ -43,6 +66,9 @@ pub enum SettingKey {
     Language,
     TextSize,
     LastRoute,
+    LockTimeoutMinutes,
+    LockWipeAfter,
+    LockPrompted,
 }
 
 impl SettingKey {
@@ -51,6 +77,9 @@ impl SettingKey {
             Self::Language => "language",
             Self::TextSize => "text_size",
             Self::LastRoute => "last_route",
+            Self::LockTimeoutMinutes => "lock_timeout_minutes",
+            Self::LockWipeAfter => "lock_wipe_after",
+            Self::LockPrompted => "lock_prompted",
         }
     }
 }
@@ -62,6 +91,9 @@ impl FromStr for SettingKey {
             "language" => Ok(Self::Language),
             "text_size" => Ok(Self::TextSize),
             "last_route" => Ok(Self::LastRoute),
+            "lock_timeout_minutes" => Ok(Self::LockTimeoutMinutes),
+            "lock_wipe_after" => Ok(Self::LockWipeAfter),
+            "lock_prompted" => Ok(Self::LockPrompted),
             _ => Err(CoreError::invalid(
                 "setting",
                 format!("unknown setting `{}`", truncate(s, 40)),
@@ -106,6 +138,30 @@ fn validate(key: SettingKey, value: &str) -> Result<String> {
                 ))
             }
         }
+        SettingKey::LockTimeoutMinutes => match value.parse::<u32>() {
+            Ok(n) if LOCK_TIMEOUTS.contains(&n) => Ok(n.to_string()),
+            _ => Err(CoreError::invalid(
+                key.as_str(),
+                "the lock timeout is 1, 5 or 15 minutes",
+                "errors.setting_value",
+            )),
+        },
+        SettingKey::LockWipeAfter => match value.parse::<u32>() {
+            Ok(n) if (3..=50).contains(&n) => Ok(n.to_string()),
+            _ => Err(CoreError::invalid(
+                key.as_str(),
+                "the wipe threshold is a number of wrong PINs from 3 to 50",
+                "errors.setting_value",
+            )),
+        },
+        SettingKey::LockPrompted => match value {
+            "true" | "false" => Ok(value.to_string()),
+            _ => Err(CoreError::invalid(
+                key.as_str(),
+                "true or false",
+                "errors.setting_value",
+            )),
+        },
     }
 }
 
@@ -127,6 +183,13 @@ pub fn load(store: &Store) -> Result<Settings> {
             s.text_size = parse_enum(SettingKey::TextSize, &v).unwrap_or_default();
         }
         s.last_route = get(SettingKey::LastRoute)?;
+        if let Some(n) = get(SettingKey::LockTimeoutMinutes)?.and_then(|v| v.parse().ok()) {
+            s.lock_timeout_minutes = n;
+        }
+        if let Some(n) = get(SettingKey::LockWipeAfter)?.and_then(|v| v.parse().ok()) {
+            s.lock_wipe_after = n;
+        }
+        s.lock_prompted = get(SettingKey::LockPrompted)?.as_deref() == Some("true");
         Ok(s)
     })
 }
@@ -162,6 +225,18 @@ mod tests {
         assert_eq!(after.language, Language::En);
         set(&s, "last_route", "/people").unwrap();
         assert_eq!(load(&s).unwrap().last_route.as_deref(), Some("/people"));
+        assert_eq!(load(&s).unwrap().lock_timeout_minutes, 5);
+        assert_eq!(
+            set(&s, "lock_timeout_minutes", "15")
+                .unwrap()
+                .lock_timeout_minutes,
+            15
+        );
+        assert_eq!(
+            set(&s, "lock_wipe_after", "20").unwrap().lock_wipe_after,
+            20
+        );
+        assert!(set(&s, "lock_prompted", "true").unwrap().lock_prompted);
     }
 
     #[test]
@@ -173,6 +248,12 @@ mod tests {
             ("text_size", "huge"),
             ("last_route", "javascript:alert(1)"),
             ("last_route", "/a b"),
+            ("lock_timeout_minutes", "7"),
+            ("lock_timeout_minutes", "-1"),
+            ("lock_wipe_after", "2"),
+            ("lock_wipe_after", "x"),
+            ("lock_prompted", "yes"),
+            ("lock_failures", "0"),
             ("nope", "x"),
         ] {
             let e = set(&s, k, v).unwrap_err();

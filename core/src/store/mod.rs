@@ -133,6 +133,16 @@ impl Store {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Closes the database file for good (the full wipe): the connection is swapped for an empty
+    /// in-memory one, so a later call by a holder of this store fails instead of writing a file.
+    pub fn close(&self) {
+        let mut conn = self.lock();
+        match Connection::open_in_memory() {
+            Ok(empty) => drop(std::mem::replace(&mut *conn, empty)),
+            Err(e) => tracing::warn!(error = %e, "cannot swap the connection before closing"),
+        }
+    }
+
     /// Runs `f` with the connection (reads, or writes that manage their own transaction).
     pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         let conn = self.lock();

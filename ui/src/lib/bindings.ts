@@ -922,6 +922,12 @@ export type Settings = {
 	text_size: TextSize,
 	/**  The screen the user was on (a UI route such as `/people`), restored on start. */
 	last_route: string | null,
+	/**  Minutes in the background after which the app lock asks for the PIN again (1, 5 or 15). */
+	lock_timeout_minutes: number,
+	/**  Wrong PINs after which a volunteer is offered the full wipe (3–50). */
+	lock_wipe_after: number,
+	/**  The first-launch offer to set a PIN was answered (set or skipped). */
+	lock_prompted: boolean,
 };
 
 /**  Sex as printed on the card (`Nam`/`Nữ`); `male`/`female` in JSON. */

@@ -5,7 +5,14 @@ import type { Language, Settings, TextSize } from './bindings';
 
 export const TEXT_SIZES: readonly TextSize[] = ['normal', 'large', 'xlarge'];
 
-export const prefs = $state<Settings>({ language: 'vi', text_size: 'normal', last_route: null });
+export const prefs = $state<Settings>({
+  language: 'vi',
+  text_size: 'normal',
+  last_route: null,
+  lock_timeout_minutes: 5,
+  lock_wipe_after: 10,
+  lock_prompted: false,
+});
 
 export function applyToPage(s: Settings): void {
   setLang(s.language);

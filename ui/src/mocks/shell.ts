@@ -3,7 +3,14 @@
 import { reject, type Handlers } from './util';
 import type { Info, Settings } from '../lib/bindings';
 
-const settings: Settings = { language: 'vi', text_size: 'normal', last_route: null };
+const settings: Settings = {
+  language: 'vi',
+  text_size: 'normal',
+  last_route: null,
+  lock_timeout_minutes: 5,
+  lock_wipe_after: 10,
+  lock_prompted: false,
+};
 
 const info: Info = {
   app_version: '0.1.0',

@@ -18,6 +18,7 @@ mod photo;
 mod settings;
 mod sync;
 mod vietqr;
+mod wipe;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +35,9 @@ struct Cli {
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]
     json: bool,
+    /// The app lock's PIN, on the first line of standard input (needed when a PIN is set).
+    #[arg(long, global = true)]
+    pin_stdin: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -76,6 +80,8 @@ enum Command {
     /// VietQR payment codes: decode a payload, encode one from its fields.
     #[command(subcommand)]
     Vietqr(vietqr::Cmd),
+    /// Delete all data and keys of the data directory (needs --yes; the way out of a lost PIN).
+    Wipe(wipe::WipeArgs),
 }
 
 /// What a command failed with, and so which exit code.
@@ -107,17 +113,25 @@ impl CliError {
 pub struct Ctx {
     data_dir: Option<PathBuf>,
     pub json: bool,
+    pin_stdin: bool,
 }
 
 impl Ctx {
-    pub fn open(&self) -> Result<Core, CliError> {
-        let dir = match &self.data_dir {
-            Some(d) => d.clone(),
+    /// The data directory: `--data-dir`, `DVC_DATA_DIR` or the platform's default.
+    pub fn dir(&self) -> Result<PathBuf, CliError> {
+        match &self.data_dir {
+            Some(d) => Ok(d.clone()),
             None => dvc_core::default_data_dir().ok_or_else(|| {
                 CliError::BadInput("no data directory: pass --data-dir or set DVC_DATA_DIR".into())
-            })?,
-        };
-        Ok(Core::open(&OpenOptions::from_env(dir)?)?)
+            }),
+        }
+    }
+
+    /// Opens the data directory, honouring its app lock (see `wipe.rs`).
+    pub fn open(&self) -> Result<Core, CliError> {
+        let core = Core::open(&OpenOptions::from_env(self.dir()?)?)?;
+        wipe::honour_lock(&core, self.pin_stdin)?;
+        Ok(core)
     }
 }
 
@@ -143,6 +157,7 @@ fn main() -> ExitCode {
     let ctx = Ctx {
         data_dir: cli.data_dir,
         json: cli.json,
+        pin_stdin: cli.pin_stdin,
     };
     let result = match cli.command {
         Command::Info => info::run(&ctx),
@@ -158,6 +173,7 @@ fn main() -> ExitCode {
         Command::Logout => sync::logout(&ctx),
         Command::Dossier(cmd) => dossier::run(&ctx, cmd),
         Command::Vietqr(cmd) => vietqr::run(&ctx, cmd),
+        Command::Wipe(args) => wipe::run(&ctx, args),
     };
     match result {
         Ok(()) | Err(CliError::ReaderGone) => ExitCode::SUCCESS,

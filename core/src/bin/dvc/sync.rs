@@ -82,6 +82,8 @@ pub fn login(ctx: &Ctx, a: LoginArgs) -> Result<(), CliError> {
             "pass --password-stdin and give the password on standard input".into(),
         ));
     }
+    // Opened first: with `--pin-stdin` the PIN is the first line and the password the next.
+    let core = ctx.open()?;
     let mut input = zeroize::Zeroizing::new(String::new());
     std::io::stdin()
         .take(4096)
@@ -94,7 +96,6 @@ pub fn login(ctx: &Ctx, a: LoginArgs) -> Result<(), CliError> {
             "empty password on standard input".into(),
         ));
     }
-    let core = ctx.open()?;
     let signed = runtime()?
         .block_on(core.sync_login(&a.server, &a.phone, &password, a.device_name.as_deref()))
         .map_err(sync_err)?;

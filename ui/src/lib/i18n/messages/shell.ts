@@ -70,6 +70,8 @@ export const vi = {
   'errors.setting_unknown': 'Cài đặt này không tồn tại.',
   'errors.setting_value': 'Giá trị này không hợp lệ.',
   'errors.invalid_input': 'Thông tin chưa đúng. Vui lòng kiểm tra lại.',
+  'errors.lock_pin_form': 'Mã PIN phải gồm đúng 6 chữ số.',
+  'errors.lock_damaged': 'Dữ liệu khóa trên máy bị hỏng. Hãy nhờ người hỗ trợ kỹ thuật.',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -140,4 +142,6 @@ export const en: Record<keyof typeof vi, string> = {
   'errors.setting_unknown': 'This setting does not exist.',
   'errors.setting_value': 'This value is not allowed.',
   'errors.invalid_input': 'Some details are not right. Please check them.',
+  'errors.lock_pin_form': 'A PIN is exactly 6 digits.',
+  'errors.lock_damaged': 'The lock data on this device is damaged. Please ask a support person.',
 };
