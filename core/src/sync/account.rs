@@ -4,7 +4,7 @@
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use dvc_protocol::auth::{LoginRequest, RegisterRequest, RegisterResponse, Role, VerifyRequest};
+use dvc_protocol::auth::{LoginRequest, OtpSent, Role};
 
 use super::client::{check_server_url, Api, Timeouts};
 use super::decide::Failure;
@@ -189,46 +189,6 @@ impl Core {
         })
     }
 
-    /// Starts a registration; the one-time code arrives by SMS.
-    pub async fn sync_register(
-        &self,
-        server: &str,
-        phone: &str,
-        password: &str,
-        volunteer: bool,
-        display_name: Option<&str>,
-    ) -> Result<RegisterResponse, SyncError> {
-        let api = Api::new(server, None, Timeouts::default())?;
-        api.register(&RegisterRequest {
-            phone: phone.trim().to_string(),
-            password: password.to_string(),
-            role: if volunteer {
-                Role::Volunteer
-            } else {
-                Role::Citizen
-            },
-            display_name: display_name.map(str::to_string),
-        })
-        .await
-        .map_err(refused)
-    }
-
-    /// Completes a registration with the code from the SMS.
-    pub async fn sync_verify(
-        &self,
-        server: &str,
-        registration_id: &str,
-        otp: &str,
-    ) -> Result<(), SyncError> {
-        let api = Api::new(server, None, Timeouts::default())?;
-        api.verify(&VerifyRequest {
-            registration_id: registration_id.to_string(),
-            otp: otp.trim().to_string(),
-        })
-        .await
-        .map_err(refused)
-    }
-
     /// Signs out: the token is out of use at once (kept only as a pending revoke in the
     /// keystore), then revoked on the server (`POST /v1/auth/logout`); offline, the revoke goes
     /// at the next connection ([`Core::sync_flush_revokes`]). No account is current afterwards;
@@ -304,5 +264,271 @@ impl Core {
             tracing::info!(revoked = list.len() - left, "pending sign-outs revoked");
         }
         left
+    }
+}
+
+/// What a registration needs (checked on the device with the server's own rules before any
+/// request).
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub phone: String,
+    pub full_name: String,
+    pub id_number: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    pub password: Zeroizing<String>,
+    pub volunteer: bool,
+}
+
+fn bad(field: &str, vi: &str, en: &str, key: &'static str) -> SyncError {
+    SyncError::Core(crate::error::CoreError::invalid(
+        field,
+        format!("{vi} ({en})"),
+        key,
+    ))
+}
+
+/// The phone number in the server's form, or bad input.
+pub fn check_phone(phone: &str) -> Result<String, SyncError> {
+    dvc_protocol::rules::normalize_mobile(phone).ok_or_else(|| {
+        bad(
+            "phone",
+            "Số điện thoại di động không đúng: 10 chữ số, bắt đầu bằng 0 (hoặc +84)",
+            "not a Vietnamese mobile number: 10 digits starting with 0, or +84",
+            "account.error.phone",
+        )
+    })
+}
+
+/// A password by the rule both sides apply.
+pub fn check_password(field: &str, password: &str) -> Result<(), SyncError> {
+    if dvc_protocol::auth::password_ok(password) {
+        Ok(())
+    } else {
+        Err(bad(
+            field,
+            &format!(
+                "Mật khẩu phải có từ {} đến {} ký tự",
+                dvc_protocol::auth::PASSWORD_MIN_CHARS,
+                dvc_protocol::auth::PASSWORD_MAX_CHARS
+            ),
+            &format!(
+                "the password must have {} to {} characters",
+                dvc_protocol::auth::PASSWORD_MIN_CHARS,
+                dvc_protocol::auth::PASSWORD_MAX_CHARS
+            ),
+            "account.error.password",
+        ))
+    }
+}
+
+/// A one-time code: exactly [`dvc_protocol::auth::OTP_DIGITS`] digits.
+pub fn check_code(code: &str) -> Result<String, SyncError> {
+    let c = code.trim();
+    if c.len() == dvc_protocol::auth::OTP_DIGITS && c.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(c.to_string())
+    } else {
+        Err(bad(
+            "code",
+            "Mã xác nhận gồm 6 chữ số",
+            "the code is 6 digits",
+            "account.error.code",
+        ))
+    }
+}
+
+fn identity_vi(e: dvc_protocol::rules::IdentityError) -> &'static str {
+    use dvc_protocol::rules::IdentityError as E;
+    match e {
+        E::IdNumberFormat => "Số định danh cá nhân phải có đúng 12 chữ số",
+        E::IdNumberProvince => "Số định danh bắt đầu bằng mã tỉnh không đúng",
+        E::IdNumberCentury | E::IdNumberYear => "Số định danh không khớp với năm sinh",
+        E::NameEmpty => "Chưa nhập họ và tên",
+        E::NameChars => "Họ và tên chỉ gồm chữ cái, khoảng trắng, dấu nháy, dấu chấm, gạch nối (tối đa 100 ký tự)",
+        E::BirthDateFormat => "Ngày sinh phải là ngày có thật, dạng NĂM-THÁNG-NGÀY (ví dụ 1990-05-31)",
+        E::BirthDateRange => "Ngày sinh phải từ 1900-01-01 đến hôm nay",
+    }
+}
+
+fn identity(e: dvc_protocol::rules::IdentityError) -> SyncError {
+    bad(
+        e.field(),
+        identity_vi(e),
+        &e.to_string(),
+        match e.field() {
+            "id_number" => "account.error.id_number",
+            "full_name" => "account.error.full_name",
+            _ => "account.error.birth_date",
+        },
+    )
+}
+
+impl Registration {
+    /// The request, every field checked with the server's rules (phone, name, date of birth, ID
+    /// number against the birth year, password).
+    pub fn check(&self) -> Result<dvc_protocol::auth::RegistrationRequest, SyncError> {
+        use dvc_protocol::rules;
+        let phone = check_phone(&self.phone)?;
+        let full_name = rules::check_full_name(&self.full_name).map_err(identity)?;
+        let birth =
+            rules::check_birth_date(&self.birth_date, rules::vietnam_today()).map_err(identity)?;
+        let id_number =
+            rules::check_id_number(&self.id_number, Some(birth.year())).map_err(identity)?;
+        check_password("password", &self.password)?;
+        Ok(dvc_protocol::auth::RegistrationRequest {
+            phone,
+            password: self.password.to_string(),
+            role: if self.volunteer {
+                Role::Volunteer
+            } else {
+                Role::Citizen
+            },
+            full_name,
+            id_number,
+            birth_date: self.birth_date.trim().to_string(),
+            display_name: None,
+        })
+    }
+}
+
+/// The signed-in account's API (token and server from this device).
+fn signed_api(core: &Core) -> Result<Api, SyncError> {
+    let Some((server, token)) = token_of(core)? else {
+        return Err(SyncError::NotSignedIn);
+    };
+    Api::new(&server, Some(token), Timeouts::default())
+}
+
+/// A refusal of an authenticated route: a dead token says "sign in again".
+fn refused_signed(f: Failure) -> SyncError {
+    match &f {
+        Failure::Http { status: 401, .. } => SyncError::SessionExpired,
+        _ => refused(f),
+    }
+}
+
+impl Core {
+    /// `dvc account register`: checks every field, then asks the server to send a code.
+    pub async fn account_register(
+        &self,
+        server: &str,
+        r: &Registration,
+    ) -> Result<OtpSent, SyncError> {
+        let req = r.check()?;
+        let api = Api::new(server, None, Timeouts::default())?;
+        api.register_account(&req).await.map_err(refused)
+    }
+
+    /// `dvc account verify`: confirms the registration with the code.
+    pub async fn account_verify(
+        &self,
+        server: &str,
+        phone: &str,
+        code: &str,
+    ) -> Result<dvc_protocol::auth::AccountInfo, SyncError> {
+        let phone = check_phone(phone)?;
+        let otp = check_code(code)?;
+        let api = Api::new(server, None, Timeouts::default())?;
+        api.verify_registration(&dvc_protocol::auth::RegistrationVerifyRequest { phone, otp })
+            .await
+            .map_err(refused)
+    }
+
+    /// A new code for a pending registration or password reset (after the countdown).
+    pub async fn account_resend(
+        &self,
+        server: &str,
+        phone: &str,
+        purpose: dvc_protocol::auth::OtpPurpose,
+    ) -> Result<OtpSent, SyncError> {
+        let phone = check_phone(phone)?;
+        let api = Api::new(server, None, Timeouts::default())?;
+        api.otp_resend(&dvc_protocol::auth::OtpResendRequest { phone, purpose })
+            .await
+            .map_err(refused)
+    }
+
+    /// "Quên mật khẩu", step 1: a code to the phone (the same answer for unknown numbers).
+    pub async fn account_password_reset(
+        &self,
+        server: &str,
+        phone: &str,
+    ) -> Result<OtpSent, SyncError> {
+        let phone = check_phone(phone)?;
+        let api = Api::new(server, None, Timeouts::default())?;
+        api.password_reset(&dvc_protocol::auth::PasswordResetRequest { phone })
+            .await
+            .map_err(refused)
+    }
+
+    /// "Quên mật khẩu", step 2: the new password with the code. Every device of the account is
+    /// signed out on the server.
+    pub async fn account_password_reset_confirm(
+        &self,
+        server: &str,
+        phone: &str,
+        code: &str,
+        new_password: &str,
+    ) -> Result<(), SyncError> {
+        let phone = check_phone(phone)?;
+        let otp = check_code(code)?;
+        check_password("new_password", new_password)?;
+        let api = Api::new(server, None, Timeouts::default())?;
+        api.password_reset_confirm(&dvc_protocol::auth::PasswordResetConfirm {
+            phone,
+            otp,
+            new_password: new_password.to_string(),
+        })
+        .await
+        .map_err(refused)
+    }
+
+    /// Changes the signed-in account's password (other devices are signed out; this one stays).
+    pub async fn account_password_change(
+        &self,
+        old_password: &str,
+        new_password: &str,
+    ) -> Result<(), SyncError> {
+        if old_password.is_empty() {
+            return Err(bad(
+                "old_password",
+                "Chưa nhập mật khẩu hiện tại",
+                "the current password is empty",
+                "account.error.password",
+            ));
+        }
+        check_password("new_password", new_password)?;
+        signed_api(self)?
+            .change_password(&dvc_protocol::auth::PasswordChangeRequest {
+                old_password: old_password.to_string(),
+                new_password: new_password.to_string(),
+            })
+            .await
+            .map_err(refused_signed)
+    }
+
+    /// "Thiết bị đã đăng nhập": the account's devices, this one marked `current`.
+    pub async fn account_devices(&self) -> Result<dvc_protocol::auth::TokenList, SyncError> {
+        signed_api(self)?.tokens().await.map_err(refused_signed)
+    }
+
+    /// Signs out another device of the account (its next sync asks to sign in again).
+    pub async fn account_revoke_device(&self, token_id: &str) -> Result<(), SyncError> {
+        let id = token_id.trim();
+        if id.is_empty()
+            || id.len() > 64
+            || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(bad(
+                "token_id",
+                "Mã thiết bị không đúng",
+                "not a device id from `dvc account devices`",
+                "account.error.device",
+            ));
+        }
+        signed_api(self)?
+            .revoke_token(id)
+            .await
+            .map_err(refused_signed)
     }
 }

@@ -10,7 +10,9 @@ use zeroize::Zeroizing;
 
 use dvc_protocol::agencies::{AgencyInfo, AgencyList};
 use dvc_protocol::auth::{
-    LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, VerifyRequest,
+    AccountInfo, LoginRequest, LoginResponse, OtpResendRequest, OtpSent, PasswordChangeRequest,
+    PasswordResetConfirm, PasswordResetRequest, RegistrationRequest, RegistrationVerifyRequest,
+    TokenList,
 };
 use dvc_protocol::blobs::{
     CreateUploadRequest, MissingBlobsRequest, MissingBlobsResponse, UploadStatus,
@@ -217,13 +219,58 @@ impl Api {
         serde_json::from_slice(&bytes).map_err(|_| Failure::Net(NetFailure::BadBody))
     }
 
-    pub async fn register(&self, req: &RegisterRequest) -> Result<RegisterResponse, Failure> {
+    /// Starts a registration (`202`: a code was sent, or the same answer for a known number).
+    pub async fn register_account(&self, req: &RegistrationRequest) -> Result<OtpSent, Failure> {
         self.json(self.req(Method::POST, paths::REGISTER).json(req))
             .await
     }
 
-    pub async fn verify(&self, req: &VerifyRequest) -> Result<(), Failure> {
-        self.send(self.req(Method::POST, paths::REGISTER_VERIFY).json(req))
+    /// Confirms a registration with the code from the SMS.
+    pub async fn verify_registration(
+        &self,
+        req: &RegistrationVerifyRequest,
+    ) -> Result<AccountInfo, Failure> {
+        self.json(self.req(Method::POST, paths::REGISTER_VERIFY).json(req))
+            .await
+    }
+
+    /// Asks for a new code (after the countdown).
+    pub async fn otp_resend(&self, req: &OtpResendRequest) -> Result<OtpSent, Failure> {
+        self.json(self.req(Method::POST, paths::OTP_RESEND).json(req))
+            .await
+    }
+
+    /// "Quên mật khẩu": a code to the phone, if it has an account.
+    pub async fn password_reset(&self, req: &PasswordResetRequest) -> Result<OtpSent, Failure> {
+        self.json(self.req(Method::POST, paths::PASSWORD_RESET).json(req))
+            .await
+    }
+
+    /// Sets a new password with the code.
+    pub async fn password_reset_confirm(&self, req: &PasswordResetConfirm) -> Result<(), Failure> {
+        self.send(
+            self.req(Method::POST, paths::PASSWORD_RESET_CONFIRM)
+                .json(req),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Changes the signed-in account's password.
+    pub async fn change_password(&self, req: &PasswordChangeRequest) -> Result<(), Failure> {
+        self.send(self.req(Method::POST, paths::PASSWORD).json(req))
+            .await
+            .map(|_| ())
+    }
+
+    /// The account's signed-in devices.
+    pub async fn tokens(&self) -> Result<TokenList, Failure> {
+        self.json(self.req(Method::GET, paths::TOKENS)).await
+    }
+
+    /// Signs out one of the account's devices.
+    pub async fn revoke_token(&self, token_id: &str) -> Result<(), Failure> {
+        self.send(self.req(Method::DELETE, &paths::fill(paths::TOKEN, &[token_id])))
             .await
             .map(|_| ())
     }

@@ -6,6 +6,7 @@
 //! (`passport-domestic`) or its national code (`1.001456`) wherever a command takes one. When the
 //! reader of the output goes away (`dvc … | head -c 1`) the command stops quietly with exit 0.
 
+mod account;
 mod catalog;
 mod cccd;
 mod dossier;
@@ -82,6 +83,9 @@ enum Command {
     Vietqr(vietqr::Cmd),
     /// Delete all data and keys of the data directory (needs --yes; the way out of a lost PIN).
     Wipe(wipe::WipeArgs),
+    /// Accounts on a sync server: register, verify, password reset and change, devices, logout.
+    #[command(subcommand)]
+    Account(account::Cmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -174,6 +178,7 @@ fn main() -> ExitCode {
         Command::Dossier(cmd) => dossier::run(&ctx, cmd),
         Command::Vietqr(cmd) => vietqr::run(&ctx, cmd),
         Command::Wipe(args) => wipe::run(&ctx, args),
+        Command::Account(cmd) => account::run(&ctx, cmd),
     };
     match result {
         Ok(()) | Err(CliError::ReaderGone) => ExitCode::SUCCESS,

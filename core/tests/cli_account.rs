@@ -1,0 +1,303 @@
+//! `dvc account …` through the real binary against a real dvc-sync on loopback (in this process,
+//! SQLite in a temp dir) whose development message sender writes every code to a JSON-lines file
+//! (`--dev-message-file`), read back here as a phone would read its SMS.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use common::{bad_line, dvc, dvc_stdin, json_of};
+use serde_json::Value;
+
+/// Synthetic person: a valid ID number for a woman born in 1990 in Hà Nội (001), a test phone.
+const PHONE: &str = "0900000123";
+const ID: &str = "001190012345";
+const NAME: &str = "Nguyễn Thị Thử";
+const DOB: &str = "1990-05-31";
+
+struct Server {
+    rt: tokio::runtime::Runtime,
+    server: Option<dvc_sync::server::RunningServer>,
+    messages: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let messages = dir.path().join("messages.jsonl");
+        let server = rt.block_on(async {
+            let url = format!("sqlite://{}", dir.path().join("server.db").display());
+            let db = dvc_sync::db::open(&url).await.unwrap();
+            let state = dvc_sync::server::build_state(
+                db,
+                &dir.path().join("blobs"),
+                dvc_sync::config::Config {
+                    secure_cookies: false,
+                    ..Default::default()
+                },
+                Arc::new(dvc_sync::clock::SystemClock),
+                Arc::new(dvc_sync::notify::FileNotifier::new(messages.clone())),
+            )
+            .await
+            .unwrap();
+            dvc_sync::server::spawn("127.0.0.1:0", state).await.unwrap()
+        });
+        Server {
+            rt,
+            server: Some(server),
+            messages,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        self.server.as_ref().unwrap().url()
+    }
+
+    /// The one-time codes the server has written so far, oldest first.
+    fn codes(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.messages).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["kind"] == "otp" && v["phone"].as_str().is_some())
+            .filter_map(|v| v["code"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The `n`-th code (1-based), waiting for the server's background sender to write it.
+    fn code(&self, n: usize) -> String {
+        for _ in 0..600 {
+            if let Some(c) = self.codes().get(n - 1) {
+                return c.clone();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the server wrote no code #{n} to its message file");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            let _ = self.rt.block_on(s.shutdown());
+        }
+    }
+}
+
+fn register(d: &Path, url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut all = vec!["account", "register", "--server", url];
+    all.extend_from_slice(args);
+    dvc_stdin(d, &all, Some(stdin))
+}
+
+#[test]
+fn register_verify_sign_in_change_reset_devices_and_sign_out() {
+    let server = Server::start();
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = [
+        "--phone",
+        PHONE,
+        "--name",
+        NAME,
+        "--id-number",
+        ID,
+        "--dob",
+        DOB,
+        "--password-stdin",
+    ];
+
+    // Bad input is refused on the device (exit 2, one line), before any request: no message.
+    for (field, value) in [
+        ("--phone", "12345"),
+        ("--id-number", "00119001234"),
+        ("--id-number", "001290012345"),
+        ("--name", "Nguyễn 123"),
+        ("--dob", "1990-02-30"),
+    ] {
+        let mut args: Vec<&str> = ok.to_vec();
+        let i = args.iter().position(|a| *a == field).unwrap();
+        args[i + 1] = value;
+        let o = register(d, &url, &args, "mat-khau-dai-1\n");
+        assert_eq!(o.status.code(), Some(2), "{field} {value}");
+        let line = bad_line(&o);
+        assert!(
+            !line.contains(value),
+            "the message does not repeat the value: {line}"
+        );
+    }
+    let o = register(d, &url, &ok, "ngan\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(bad_line(&o).contains("8"));
+    let o = dvc(
+        d,
+        &[
+            "account",
+            "register",
+            "--server",
+            &url,
+            "--phone",
+            PHONE,
+            "--name",
+            NAME,
+            "--id-number",
+            ID,
+            "--dob",
+            DOB,
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "the password never comes from the command line"
+    );
+    assert!(!server.messages.exists(), "nothing was sent for bad input");
+
+    // Register → code → verify.
+    let v = json_of(&register(d, &url, &ok, "mat-khau-dai-1\n"));
+    assert_eq!(v["code_length"], 6);
+    assert!(v["resend_after_s"].as_u64().unwrap() > 0);
+    let o = dvc(
+        d,
+        &[
+            "account", "verify", "--server", &url, "--phone", PHONE, "--code", "12ab56",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let code = server.code(1);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let o = dvc(
+        d,
+        &[
+            "account", "verify", "--server", &url, "--phone", PHONE, "--code", wrong,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(bad_line(&o).contains("Mã xác nhận sai"), "{}", bad_line(&o));
+    let v = json_of(&dvc(
+        d,
+        &[
+            "account", "verify", "--server", &url, "--phone", PHONE, "--code", &code,
+        ],
+    ));
+    assert_eq!(v["role"], "citizen");
+
+    // Sign in, list devices (this one marked), change the password.
+    json_of(&dvc_stdin(
+        d,
+        &[
+            "login",
+            "--server",
+            &url,
+            "--phone",
+            PHONE,
+            "--password-stdin",
+        ],
+        Some("mat-khau-dai-1\n"),
+    ));
+    let v = json_of(&dvc(d, &["account", "devices"]));
+    let tokens = v["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0]["current"], true);
+    let o = dvc_stdin(
+        d,
+        &["account", "password-change", "--password-stdin"],
+        Some("sai-mat-khau-9\nmat-khau-moi-2\n"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(bad_line(&o).contains("Mật khẩu hiện tại không đúng"));
+    json_of(&dvc_stdin(
+        d,
+        &["account", "password-change", "--password-stdin"],
+        Some("mat-khau-dai-1\nmat-khau-moi-2\n"),
+    ));
+
+    // A second device signs in; this one signs it out.
+    let other = tempfile::tempdir().unwrap();
+    json_of(&dvc_stdin(
+        other.path(),
+        &[
+            "login",
+            "--server",
+            &url,
+            "--phone",
+            PHONE,
+            "--password-stdin",
+        ],
+        Some("mat-khau-moi-2\n"),
+    ));
+    let v = json_of(&dvc(d, &["account", "devices"]));
+    let tokens = v["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 2);
+    let theirs = tokens.iter().find(|t| t["current"] == false).unwrap()["token_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json_of(&dvc(d, &["account", "devices", "--revoke", &theirs]));
+    // Its next call says plainly to sign in again.
+    let o = dvc(other.path(), &["account", "devices"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        bad_line(&o).contains("hãy đăng nhập lại"),
+        "{}",
+        bad_line(&o)
+    );
+
+    // Forgotten password: a code, then the new password with it.
+    let v = json_of(&dvc(
+        d,
+        &[
+            "account",
+            "password-reset",
+            "--server",
+            &url,
+            "--phone",
+            PHONE,
+        ],
+    ));
+    assert_eq!(v["code_length"], 6);
+    let code = server.code(2);
+    json_of(&dvc_stdin(
+        d,
+        &[
+            "account",
+            "password-reset",
+            "--server",
+            &url,
+            "--phone",
+            PHONE,
+            "--code",
+            &code,
+            "--password-stdin",
+        ],
+        Some("mat-khau-moi-3\n"),
+    ));
+    // Every device was signed out by the reset: sign in with the new password.
+    json_of(&dvc_stdin(
+        d,
+        &[
+            "login",
+            "--server",
+            &url,
+            "--phone",
+            PHONE,
+            "--password-stdin",
+        ],
+        Some("mat-khau-moi-3\n"),
+    ));
+
+    // Sign out revokes on the server.
+    let v = json_of(&dvc(d, &["account", "logout"]));
+    assert_eq!(v["revoke"], "revoked");
+    let o = dvc(d, &["account", "devices"]);
+    assert_eq!(o.status.code(), Some(2));
+}
