@@ -71,6 +71,12 @@ macro_rules! app_commands {
             after::after_resubmit,
             after::after_result_file,
             after::after_save_receipt,
+            lock::lock_status,
+            lock::lock_unlock,
+            lock::lock_set_pin,
+            lock::lock_disable,
+            lock::lock_now,
+            lock::lock_wipe,
         }
     };
 }

@@ -20,6 +20,15 @@ impl ApiError {
             detail: detail.into(),
         }
     }
+
+    /// The app lock is closed: the UI shows the lock screen.
+    pub fn locked() -> Self {
+        Self {
+            code: "app_locked",
+            message_key: "errors.app_locked",
+            detail: "the app is locked: enter the PIN".into(),
+        }
+    }
 }
 
 impl From<CoreError> for ApiError {

@@ -9,6 +9,7 @@ mod error;
 mod ipc;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -62,11 +63,22 @@ pub const STARTUP_PROBE_ENV: &str = "DVC_STARTUP_PROBE";
 /// command answers with that error and the UI shows it in plain words.
 pub struct AppState {
     core: Result<Arc<Core>, ApiError>,
+    /// The app lock is closed: commands that read or change data ([`Self::with_core`]) refuse
+    /// until the PIN opens it (`commands/lock.rs`). Background sync goes on.
+    locked: AtomicBool,
 }
 
 impl AppState {
     pub fn core(&self) -> Result<Arc<Core>, ApiError> {
         self.core.clone()
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(Ordering::SeqCst)
+    }
+
+    pub fn set_locked(&self, locked: bool) {
+        self.locked.store(locked, Ordering::SeqCst);
     }
 
     /// Runs `f` with the core on the blocking thread pool: the core is synchronous (SQLite, file
@@ -77,6 +89,9 @@ impl AppState {
         F: FnOnce(&Core) -> Result<T, ApiError> + Send + 'static,
     {
         let core = self.core()?;
+        if self.is_locked() {
+            return Err(ApiError::locked());
+        }
         blocking(move || f(&core)).await
     }
 }
@@ -129,7 +144,15 @@ pub fn run() {
                 tracing::info!("local store opened");
             }
             let core_ok = core.is_ok();
-            app.manage(AppState { core });
+            // Locked from the start when a PIN is set (an unreadable lock entry locks too).
+            let locked = match &core {
+                Ok(c) => c.lock().enabled().unwrap_or(true),
+                Err(_) => false,
+            };
+            app.manage(AppState {
+                core,
+                locked: AtomicBool::new(locked),
+            });
             if core_ok && std::env::var_os(STARTUP_PROBE_ENV).is_none() {
                 // Sync on start, then periodically while the app runs.
                 commands::sync::start_background(app.handle().clone());

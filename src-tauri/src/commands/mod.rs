@@ -6,6 +6,7 @@
 pub mod after;
 pub mod catalog;
 pub mod dossier;
+pub mod lock;
 pub mod notify;
 pub mod people;
 pub mod photo;

@@ -15,7 +15,10 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<Info, ApiError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn settings_get(state: State<'_, AppState>) -> Result<Settings, ApiError> {
-    state.with_core(|core| Ok(core.settings()?)).await
+    // Also while the app lock is closed: the lock screen needs the language and text size, and
+    // preferences hold no personal data.
+    let core = state.core()?;
+    crate::blocking(move || Ok(core.settings()?)).await
 }
 
 #[tauri::command]

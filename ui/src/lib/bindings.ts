@@ -98,6 +98,24 @@ export const commands = {
 	after_result_file: (dossierId: string) => __TAURI_INVOKE<ArrayBuffer>("after_result_file", { dossierId }),
 	/**  Saves the receipt picture (raw PNG body, header `x-dossier-id`); answers the file's path. */
 	after_save_receipt: (request: never) => __TAURI_INVOKE<string>("after_save_receipt", { request }),
+	/**  The lock's state; works while locked. */
+	lock_status: () => __TAURI_INVOKE<LockState>("lock_status"),
+	/**  Opens the lock with a PIN (wrong ones count and back off). */
+	lock_unlock: (pin: string) => __TAURI_INVOKE<Unlock>("lock_unlock", { pin }),
+	/**  Sets a PIN (`old` is needed when one is set already). The app must be open. */
+	lock_set_pin: (old: string | null, pin: string) => __TAURI_INVOKE<Unlock>("lock_set_pin", { old, pin }),
+	/**  Turns the lock off (needs the PIN). The app must be open. */
+	lock_disable: (pin: string) => __TAURI_INVOKE<Unlock>("lock_disable", { pin }),
+	/**
+	 *  Closes the lock now (the UI calls it after the background timeout); nothing when no PIN is
+	 *  set.
+	 */
+	lock_now: () => __TAURI_INVOKE<LockState>("lock_now"),
+	/**
+	 *  Deletes all data and keys, then restarts the app as new. Allowed when the app is open, or on
+	 *  the lock screen once the wipe is offered (a volunteer after too many wrong PINs).
+	 */
+	lock_wipe: () => __TAURI_INVOKE<null>("lock_wipe"),
 };
 
 /* Types */
@@ -601,6 +619,24 @@ export type LocalState =
 "queued" | 
 /**  Set aside with a reason; the others keep going. */
 "quarantined";
+
+/**  What the lock screen and the settings section show. */
+export type LockState = {
+	/**  The app is locked now (the lock screen is up). */
+	locked: boolean,
+} & LockStatus;
+
+/**  What the UI and the CLI need to know about the lock. */
+export type LockStatus = {
+	/**  A PIN is set. */
+	enabled: boolean,
+	/**  Wrong tries since the last right one. */
+	failures: number,
+	/**  Seconds to wait before the next try is accepted (0: now). */
+	wait_secs: number,
+	/**  The full wipe is offered (a volunteer after `lock_wipe_after` wrong tries). */
+	wipe_offered: boolean,
+};
 
 /**  Which e-form the app fills for a procedure. */
 export type OnlineForm = {
@@ -1113,6 +1149,15 @@ export type Tracked = {
 	updated_at: string,
 	timeline?: TimelineEntry[],
 };
+
+/**  The answer to a PIN. */
+export type Unlock = 
+/**  The PIN was right; the counter is back to zero. */
+{ outcome: "opened" } | 
+/**  The PIN was wrong (counted). */
+{ outcome: "wrong"; status: LockStatus } | 
+/**  Still waiting: the PIN was not even checked (not counted). */
+{ outcome: "wait"; status: LockStatus };
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
 

@@ -10,9 +10,10 @@ import { handlers as people } from './people';
 import { handlers as dossier } from './dossier';
 import { handlers as sync } from './sync';
 import { handlers as after } from './after';
+import { handlers as lock } from './lock';
 import { reject, type Args, type Handlers } from './util';
 
-const all = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync, ...after } satisfies Required<Handlers>;
+const all = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync, ...after, ...lock } satisfies Required<Handlers>;
 
 function isCommand(cmd: string): cmd is CommandName {
   return Object.prototype.hasOwnProperty.call(all, cmd);

@@ -32,6 +32,8 @@ export const handlers = {
     else if (key === 'text_size' && ['normal', 'large', 'xlarge'].includes(value))
       settings.text_size = value as Settings['text_size'];
     else if (key === 'last_route' && value.startsWith('/')) settings.last_route = value;
+    else if (key === 'lock_timeout_minutes' && ['1', '5', '15'].includes(value)) settings.lock_timeout_minutes = Number(value);
+    else if (key === 'lock_prompted' && (value === 'true' || value === 'false')) settings.lock_prompted = value === 'true';
     else reject('invalid_input', 'errors.setting_value', `bad ${key}`);
     return { ...settings };
   },

@@ -8,6 +8,7 @@ import * as dossier from './messages/dossier';
 import * as sync from './messages/sync';
 import * as after from './messages/after';
 import * as vietqr from './messages/vietqr';
+import * as lock from './messages/lock';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
@@ -18,4 +19,5 @@ export const en: Record<MessageKey, string> = {
   ...sync.en,
   ...after.en,
   ...vietqr.en,
+  ...lock.en,
 };

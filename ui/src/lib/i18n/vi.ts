@@ -8,6 +8,7 @@ import * as dossier from './messages/dossier';
 import * as sync from './messages/sync';
 import * as after from './messages/after';
 import * as vietqr from './messages/vietqr';
+import * as lock from './messages/lock';
 
 export const vi = {
   ...shell.vi,
@@ -18,6 +19,7 @@ export const vi = {
   ...sync.vi,
   ...after.vi,
   ...vietqr.vi,
+  ...lock.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
