@@ -60,6 +60,49 @@ def apply_android(gen: Path) -> list[str]:
 
     if changes:
         tree.write(manifest_path, encoding="utf-8", xml_declaration=True)
+    changes += secure_window(gen)
+    return changes
+
+
+FLAG_LINE = "window.setFlags(WindowManager.LayoutParams.FLAG_SECURE, WindowManager.LayoutParams.FLAG_SECURE)"
+
+
+def secure_window(gen: Path) -> list[str]:
+    """FLAG_SECURE on the app's window: no screenshots, and a blank thumbnail in the app switcher
+    (the app lock's privacy cover; docs/app-lock.md). Patches Tauri's generated MainActivity.kt."""
+    changes: list[str] = []
+    for path in sorted((gen / "app" / "src" / "main").rglob("MainActivity.kt")):
+        text = path.read_text(encoding="utf-8")
+        if "FLAG_SECURE" in text:
+            continue
+        lines = text.splitlines()
+        pkg = next((i for i, l in enumerate(lines) if l.startswith("package ")), None)
+        if pkg is None:
+            raise SystemExit(f"{path}: no package line; cannot add FLAG_SECURE")
+        for imp in ("android.os.Bundle", "android.view.WindowManager"):
+            if f"import {imp}" not in text:
+                lines.insert(pkg + 1, f"import {imp}")
+        text = "\n".join(lines) + "\n"
+        if "override fun onCreate" in text:
+            start = text.index("override fun onCreate")
+            sup = text.index("super.onCreate(savedInstanceState)", start)
+            end = text.index("\n", sup)
+            text = text[: end + 1] + f"    {FLAG_LINE}\n" + text[end + 1 :]
+        else:
+            decl = "class MainActivity : TauriActivity()"
+            if decl not in text:
+                raise SystemExit(f"{path}: unexpected MainActivity; add FLAG_SECURE by hand")
+            body = (
+                " {\n  override fun onCreate(savedInstanceState: Bundle?) {\n"
+                "    super.onCreate(savedInstanceState)\n"
+                f"    {FLAG_LINE}\n  }}\n}}"
+            )
+            rest = text.split(decl, 1)[1]
+            if rest.lstrip().startswith("{"):
+                raise SystemExit(f"{path}: unexpected MainActivity body; add FLAG_SECURE by hand")
+            text = text.replace(decl, decl + body, 1)
+        path.write_text(text, encoding="utf-8")
+        changes.append(f"FLAG_SECURE in {path.name}")
     return changes
 
 

@@ -310,3 +310,49 @@ fn camera_permission_strings_cover_live_scanning() {
         docs.contains("tauri-plugin-barcode-scanner") && docs.contains("capabilities/mobile.json")
     );
 }
+
+#[test]
+fn android_apply_script_sets_flag_secure_on_the_activity_once() {
+    let root = workspace_root();
+    let gen = tempfile::tempdir().unwrap();
+    let main = gen.path().join("app/src/main");
+    let kt_dir = main.join("java/com/example/app");
+    std::fs::create_dir_all(&kt_dir).unwrap();
+    std::fs::copy(
+        root.join("tests/tests/fixtures/tauri-AndroidManifest.xml"),
+        main.join("AndroidManifest.xml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("tests/tests/fixtures/tauri-MainActivity.kt"),
+        kt_dir.join("MainActivity.kt"),
+    )
+    .unwrap();
+    let run = || {
+        let out = Command::new(python())
+            .arg(root.join("android/apply.py"))
+            .arg("--gen")
+            .arg(gen.path())
+            .output()
+            .expect("python3 is needed for the mobile apply scripts");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let first = run();
+    assert!(first.contains("FLAG_SECURE in MainActivity.kt"), "{first}");
+    let kt = std::fs::read_to_string(kt_dir.join("MainActivity.kt")).unwrap();
+    assert!(kt.contains("import android.view.WindowManager"), "{kt}");
+    // Set right after the activity's own onCreate, once.
+    let sup = kt.find("super.onCreate(savedInstanceState)").unwrap();
+    let flag = kt
+        .find("window.setFlags(WindowManager.LayoutParams.FLAG_SECURE")
+        .unwrap();
+    assert!(flag > sup, "{kt}");
+    assert_eq!(kt.matches("FLAG_SECURE,").count(), 1, "{kt}");
+    assert!(kt.contains("enableEdgeToEdge()"), "{kt}");
+    assert_eq!(run().trim(), "already up to date");
+}
