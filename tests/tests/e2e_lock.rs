@@ -106,6 +106,13 @@ async fn pin_set_then_lock_screen_wrong_pin_backoff_and_cover() -> R {
         .js("return window.__TAURI_INTERNALS__.invoke('person_list', {query: null}).then(() => 'answered', e => e.code)")
         .await?;
     assert_eq!(refused, "app_locked");
+    // The lock screen itself is never under the privacy cover (it shows nothing personal).
+    app.js("window.dispatchEvent(new Event('blur')); return true;")
+        .await?;
+    let covered = app
+        .js("return !!document.querySelector(\"[data-testid='privacy-cover']\")")
+        .await?;
+    assert_eq!(covered, false, "the privacy cover hides the lock screen");
     app.screenshot("lock-screen").await?;
     try_pin(&app, "111111").await?;
     wait_text(

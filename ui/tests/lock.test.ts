@@ -74,6 +74,12 @@ describe('app lock in the UI', () => {
     expect(mod.lock.cover).toBe(false);
   });
 
+  it('no cover over the lock screen itself', () => {
+    mod.lock.state = state(true, true);
+    win.dispatchEvent(new Event('blur'));
+    expect(mod.lock.cover).toBe(false);
+  });
+
   it('without a PIN there is neither cover nor lock', async () => {
     mod.lock.state = state(false);
     win.dispatchEvent(new Event('blur'));

@@ -36,13 +36,26 @@ async function backFromBackground(): Promise<void> {
 }
 
 function toBackground(): void {
+  // Only with a PIN set: without one anybody holding the phone opens the app anyway, and a cover
+  // that a stray blur (a test display without a window manager, a dialog of the OS) leaves up
+  // would hide the app from a user who never asked for a lock. Android's FLAG_SECURE keeps the
+  // app switcher's thumbnail blank either way.
+  if (!lock.state?.enabled) return;
+  // The lock screen shows nothing personal: no cover over it (it would hide where to type the PIN).
+  if (lock.state.locked) return;
   // Cover first, at once: the app switcher takes its thumbnail right after.
   lock.cover = true;
   hiddenAt ??= Date.now();
 }
 
-/** Covers the content whenever the window is hidden or loses focus, and locks again after the
- *  background timeout (settings: 1, 5 or 15 minutes). */
+/** A touch or a key means the user is back even if no focus event came: never leave the cover
+ *  over an app in use. */
+function backByHand(): void {
+  if (lock.cover) void backFromBackground();
+}
+
+/** With a PIN set, covers the content whenever the window is hidden or loses focus, and locks
+ *  again after the background timeout (settings: 1, 5 or 15 minutes). */
 export function watchPrivacy(): void {
   if (watching) return;
   watching = true;
@@ -53,6 +66,8 @@ export function watchPrivacy(): void {
   window.addEventListener('blur', toBackground);
   window.addEventListener('focus', () => void backFromBackground());
   window.addEventListener('pagehide', toBackground);
+  window.addEventListener('pointerdown', backByHand, true);
+  window.addEventListener('keydown', backByHand, true);
 }
 
 /** Seconds as "1 phút 30 giây"-style parts for the countdown. */
