@@ -77,6 +77,14 @@ macro_rules! app_commands {
             lock::lock_disable,
             lock::lock_now,
             lock::lock_wipe,
+            consent::consent_request,
+            consent::consent_confirm,
+            consent::consent_grant,
+            consent::consent_withdraw,
+            consent::consent_list,
+            consent::consent_refresh,
+            consent::consent_paper,
+            consent::volunteer_qr,
         }
     };
 }

@@ -150,4 +150,14 @@ screens.push(
   { name: 'after-cancel', path: `/sync/dossiers/${SENT}/cancel`, prepare: async (page) => {
       await page.waitForSelector('[data-testid="cancel-start"]');
     } },
+  // Filing for someone else (issue 18): the consent-by-code screen once the code was sent, and
+  // the citizen's "Người hỗ trợ của tôi".
+  { name: 'consent-request', path: '/people/01a2f000-0000-7000-8000-000000000001/consent', prepare: async (page) => {
+      await page.waitForSelector('[data-testid="consent-send"]:not([disabled])');
+      await page.click('[data-testid="consent-send"]');
+      await page.waitForSelector('[data-testid="consent-text"]');
+    } },
+  { name: 'consent-grant', path: '/sync/consents', prepare: async (page) => {
+      await page.waitForSelector('[data-testid="grant-give"]');
+    } },
 );

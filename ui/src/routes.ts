@@ -26,6 +26,8 @@ import SupplementScreen from './screens/after/SupplementScreen.svelte';
 import ResultScreen from './screens/after/ResultScreen.svelte';
 import CancelScreen from './screens/after/CancelScreen.svelte';
 import RateScreen from './screens/after/RateScreen.svelte';
+import ConsentRequestScreen from './screens/consent/ConsentRequestScreen.svelte';
+import ConsentGrantScreen from './screens/consent/ConsentGrantScreen.svelte';
 
 export interface ScreenProps {
   params: string[];
@@ -50,6 +52,8 @@ export const routes: RouteDef[] = [
   { pattern: /^\/people\/new$/, component: PersonFormScreen },
   { pattern: /^\/people\/households\/([0-9a-f-]{36})$/, component: HouseholdScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})\/edit$/, component: PersonFormScreen },
+  { pattern: /^\/people\/([0-9a-f-]{36})\/consent$/, component: ConsentRequestScreen },
+  { pattern: /^\/sync\/consents$/, component: ConsentGrantScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})$/, component: PersonProfileScreen },
   { pattern: /^\/dossiers\/new\/([a-z0-9-]+)$/, component: DossierNewScreen },
   { pattern: /^\/dossiers\/([0-9a-f-]{36})\/step\/(\d{1,2})$/, component: DossierFormScreen },

@@ -18,6 +18,7 @@ import type { DossierView, FeeView, FormDef, ShownState } from '../src/lib/bindi
 
 const view = (state: ShownState, extra: Partial<DossierView> = {}): DossierView => ({
   dossier_id: 'd1',
+  provenance: { restored: false },
   code: '000.00.00.H00-261123-0007',
   state,
   procedure_id: 'passport-domestic',

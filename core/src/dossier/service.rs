@@ -322,15 +322,19 @@ impl Core {
             };
             let procedure =
                 procedures.and_then(|b| b.procedures.iter().find(|p| p.id == d.procedure_id));
+            let provenance = self
+                .store()
+                .read(|c| crate::sync::db::provenance(c, &s.id))?;
             let applicant_name = match d.applicant_id.as_deref() {
                 Some(p) => self.person(p).ok().map(|p| p.person.full_name),
-                None => None,
+                None => provenance.applicant_name.clone(),
             };
             out.push(DossierOverview {
                 procedure_name: procedure.map(|p| p.name.clone()),
                 procedure_name_en: procedure.map(|p| p.name_en.clone()),
                 applicant_name,
                 percent,
+                provenance,
                 summary: s,
             });
         }
@@ -349,6 +353,8 @@ pub struct DossierOverview {
     pub applicant_name: Option<String>,
     /// How much of what the form requires is done, 0–100.
     pub percent: u8,
+    /// Learned from the server, "nộp hộ bởi …", filed for whom.
+    pub provenance: crate::sync::db::Provenance,
 }
 
 /// How complete a dossier is, 0–100: the share of its requirements (shown required fields and

@@ -195,6 +195,8 @@ pub struct RatingView {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DossierView {
     pub dossier_id: String,
+    /// Learned from the server, "nộp hộ bởi …", filed for whom.
+    pub provenance: crate::sync::db::Provenance,
     /// The dossier code (mã hồ sơ), once the server issued it.
     pub code: Option<String>,
     pub state: ShownState,
@@ -369,6 +371,7 @@ pub fn view_of(
         .server()
         .is_some_and(|s| action_allowed(ActionKind::Cancel, s).is_ok());
     DossierView {
+        provenance: t.provenance,
         code_qr_svg: t.code.as_deref().and_then(|c| qr_svg(c).ok()),
         dossier_id: t.id,
         code: t.code,
@@ -445,6 +448,7 @@ mod tests {
                 attempts: 1,
                 submitted_at: Some("2026-11-23T01:00:00Z".into()),
                 updated_at: "2026-11-23T02:00:00Z".into(),
+                provenance: Default::default(),
                 timeline: vec![TimelineEntry {
                     kind: "received".into(),
                     state: "received".into(),

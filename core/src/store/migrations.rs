@@ -44,4 +44,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "account_binding",
         sql: include_str!("../../migrations/0007_account_binding.sql"),
     },
+    Migration {
+        version: 8,
+        name: "consent_restore",
+        sql: include_str!("../../migrations/0008_consent_restore.sql"),
+    },
 ];

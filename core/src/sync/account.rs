@@ -280,7 +280,7 @@ pub struct Registration {
     pub volunteer: bool,
 }
 
-fn bad(field: &str, vi: &str, en: &str, key: &'static str) -> SyncError {
+pub(super) fn bad(field: &str, vi: &str, en: &str, key: &'static str) -> SyncError {
     SyncError::Core(crate::error::CoreError::invalid(
         field,
         format!("{vi} ({en})"),
@@ -392,7 +392,7 @@ impl Registration {
 }
 
 /// The signed-in account's API (token and server from this device).
-fn signed_api(core: &Core) -> Result<Api, SyncError> {
+pub(super) fn signed_api(core: &Core) -> Result<Api, SyncError> {
     let Some((server, token)) = token_of(core)? else {
         return Err(SyncError::NotSignedIn);
     };
@@ -400,7 +400,7 @@ fn signed_api(core: &Core) -> Result<Api, SyncError> {
 }
 
 /// A refusal of an authenticated route: a dead token says "sign in again".
-fn refused_signed(f: Failure) -> SyncError {
+pub(super) fn refused_signed(f: Failure) -> SyncError {
     match &f {
         Failure::Http { status: 401, .. } => SyncError::SessionExpired,
         _ => refused(f),

@@ -269,6 +269,9 @@ pub fn resubmit(core: &Core, id: &str) -> Result<ActionQueued, SyncError> {
         m.agency_code.clone_from(&p.agency_code);
         m.submitted_on_device_at
             .clone_from(&p.submitted_on_device_at);
+        // Filed for the same citizen, on the same basis, as the first time.
+        m.on_behalf_of.clone_from(&p.on_behalf_of);
+        m.consent_basis = p.consent_basis;
     }
     let (fields, kinds) = match &prev {
         Some(p) => decide::manifest_changes(p, &m),

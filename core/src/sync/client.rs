@@ -10,15 +10,16 @@ use zeroize::Zeroizing;
 
 use dvc_protocol::agencies::{AgencyInfo, AgencyList};
 use dvc_protocol::auth::{
-    AccountInfo, LoginRequest, LoginResponse, OtpResendRequest, OtpSent, PasswordChangeRequest,
-    PasswordResetConfirm, PasswordResetRequest, RegistrationRequest, RegistrationVerifyRequest,
-    TokenList,
+    AccountInfo, ConsentConfirmRequest, ConsentInfo, ConsentList, ConsentOtpPending,
+    ConsentOtpRequest, ConsentRequest, LoginRequest, LoginResponse, OtpResendRequest, OtpSent,
+    PasswordChangeRequest, PasswordResetConfirm, PasswordResetRequest, RegistrationRequest,
+    RegistrationVerifyRequest, TokenList,
 };
 use dvc_protocol::blobs::{
     CreateUploadRequest, MissingBlobsRequest, MissingBlobsResponse, UploadStatus,
     CHUNK_CONTENT_TYPE, UPLOAD_CHECKSUM, UPLOAD_OFFSET,
 };
-use dvc_protocol::dossiers::{DossierReceipt, DossierView, Rating, RevisionReceipt};
+use dvc_protocol::dossiers::{DossierList, DossierReceipt, DossierView, Rating, RevisionReceipt};
 use dvc_protocol::events::EventsPage;
 use dvc_protocol::{paths, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION};
 
@@ -428,6 +429,60 @@ impl Api {
             path.push_str(&query_escape(a));
         }
         self.json(self.req(Method::GET, &path)).await
+    }
+
+    /// `GET /v1/dossiers`: one page of the dossiers the caller filed or that were filed for
+    /// them, newest first.
+    pub async fn dossiers(&self, cursor: Option<&str>, limit: u32) -> Result<DossierList, Failure> {
+        let mut path = format!("{}?limit={limit}", paths::DOSSIERS);
+        if let Some(c) = cursor {
+            path.push_str("&cursor=");
+            path.push_str(&query_escape(c));
+        }
+        self.json(self.req(Method::GET, &path)).await
+    }
+
+    /// `GET /v1/dossiers/{uuid}`: manifest, state and events of one dossier.
+    pub async fn dossier(&self, uuid: &str) -> Result<DossierView, Failure> {
+        self.json(self.req(Method::GET, &paths::fill(paths::DOSSIER, &[uuid])))
+            .await
+    }
+
+    /// `GET /v1/consents`: the live consents the caller gave (citizen) or received (volunteer).
+    pub async fn consents(&self) -> Result<ConsentList, Failure> {
+        self.json(self.req(Method::GET, paths::CONSENTS)).await
+    }
+
+    /// `POST /v1/consents`: a citizen lets a volunteer file for them.
+    pub async fn consent_grant(&self, req: &ConsentRequest) -> Result<ConsentInfo, Failure> {
+        self.json(self.req(Method::POST, paths::CONSENTS).json(req))
+            .await
+    }
+
+    /// `DELETE /v1/consents/{id}`: the citizen withdraws a consent.
+    pub async fn consent_withdraw(&self, consent_id: &str) -> Result<(), Failure> {
+        self.send(self.req(Method::DELETE, &paths::fill(paths::CONSENT, &[consent_id])))
+            .await
+            .map(|_| ())
+    }
+
+    /// `POST /v1/consent-requests`: a code goes to the citizen's phone.
+    pub async fn consent_request(
+        &self,
+        req: &ConsentOtpRequest,
+    ) -> Result<ConsentOtpPending, Failure> {
+        self.json(self.req(Method::POST, paths::CONSENT_REQUESTS).json(req))
+            .await
+    }
+
+    /// `POST /v1/consent-requests/{id}/confirm` with the code the citizen typed.
+    pub async fn consent_confirm(
+        &self,
+        request_id: &str,
+        req: &ConsentConfirmRequest,
+    ) -> Result<ConsentInfo, Failure> {
+        let path = paths::fill(paths::CONSENT_REQUEST_CONFIRM, &[request_id]);
+        self.json(self.req(Method::POST, &path).json(req)).await
     }
 }
 

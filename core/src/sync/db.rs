@@ -170,9 +170,20 @@ pub fn claim(store: &Store, outbox_id: &str, account_id: &str) -> Result<bool> {
 
 /// The account a dossier was sent (or queued) under, from its latest owned outbox entry.
 pub fn dossier_account(c: &Connection, dossier_id: &str) -> Result<Option<String>> {
+    let sent: Option<String> = c
+        .query_row(
+            "SELECT account_id FROM outbox WHERE dossier_id = ?1 AND account_id IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+            [dossier_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if sent.is_some() {
+        return Ok(sent);
+    }
+    // A dossier learned from the server belongs to the account that learned it.
     Ok(c.query_row(
-        "SELECT account_id FROM outbox WHERE dossier_id = ?1 AND account_id IS NOT NULL
-         ORDER BY id DESC LIMIT 1",
+        "SELECT account_id FROM dossier_origin WHERE dossier_id = ?1",
         [dossier_id],
         |r| r.get(0),
     )
@@ -232,6 +243,7 @@ pub fn freeze(
     files: &[FileRef],
     payload_bytes: u64,
     account_id: Option<&str>,
+    filing: &super::consent::Filing,
 ) -> Result<bool> {
     let files_json = serde_json::to_string(files).map_err(|e| {
         CoreError::invalid("files", format!("encode file list: {e}"), "errors.internal")
@@ -253,8 +265,20 @@ pub fn freeze(
                 now()
             ],
         )?;
+        if tx.changes() == 1 {
+            super::consent::record_filing(tx, outbox_dossier(tx, outbox_id)?.as_deref().unwrap_or(""), filing)?;
+        }
         Ok(true)
     })
+}
+
+fn outbox_dossier(c: &Connection, outbox_id: &str) -> Result<Option<String>> {
+    Ok(c.query_row(
+        "SELECT dossier_id FROM outbox WHERE id = ?1",
+        [outbox_id],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 pub fn attempts(store: &Store, outbox_id: &str) -> Result<i64> {
@@ -362,9 +386,10 @@ pub fn mark_sent(
     })
 }
 
-/// Applies one page of events and advances the cursor, in one transaction. Events of dossiers
-/// this device does not hold (sent from another phone) only move the cursor. Returns how many
-/// events changed something here.
+/// Applies one page of events and advances the cursor, in one transaction. An event of a dossier
+/// this device does not hold (sent from another phone, or filed for this citizen by a volunteer)
+/// creates its local row ([`learn`]); its manifest is fetched later. Returns how many events
+/// changed something here.
 pub fn apply_events(store: &Store, page: &EventsPage) -> Result<usize> {
     store.write(|tx| -> Result<usize> {
         let mut applied = 0;
@@ -386,8 +411,24 @@ fn apply_one(tx: &Transaction<'_>, e: &Event) -> Result<bool> {
             |r| r.get(0),
         )
         .optional()?;
-    let Some(dossier_id) = local else {
-        return Ok(false);
+    let dossier_id = match local {
+        Some(id) => id,
+        None => {
+            // Not on this device yet: filed on another phone, or by a volunteer for this citizen.
+            // Nothing is dropped: the event makes the local row, its manifest comes later.
+            let Some(account) = kv_get(tx, KEY_ACCOUNT)? else {
+                return Ok(false);
+            };
+            let learned = learn(
+                tx,
+                &account,
+                &Learned::bare(&e.dossier_uuid, &e.dossier_code, e.state, &e.at),
+            )?;
+            match learned {
+                Some(id) => id,
+                None => return Ok(false),
+            }
+        }
     };
     let kind = serde_json::to_value(&e.event).map_err(|err| {
         CoreError::invalid("event", format!("encode event: {err}"), "errors.internal")
@@ -1099,6 +1140,8 @@ pub struct Tracked {
     pub attempts: i64,
     pub submitted_at: Option<String>,
     pub updated_at: String,
+    /// Where it came from and for whom it was filed ("nộp hộ bởi …").
+    pub provenance: Provenance,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEntry>,
 }
@@ -1115,8 +1158,11 @@ const TRACKED_SQL: &str = "
              WHERE o.id = (SELECT max(o2.id) FROM outbox o2 WHERE o2.dossier_id = d.id)
                AND a.account_id = o.account_id
              ORDER BY a.updated_at DESC LIMIT 1),
-           (SELECT value FROM sync_kv WHERE key = 'account_id')
-    FROM dossiers d LEFT JOIN dossier_remote r ON r.dossier_id = d.id";
+           (SELECT value FROM sync_kv WHERE key = 'account_id'),
+           g.dossier_id, g.filed_by, g.applicant_name, f.basis, f.citizen_label
+    FROM dossiers d LEFT JOIN dossier_remote r ON r.dossier_id = d.id
+         LEFT JOIN dossier_origin g ON g.dossier_id = d.id
+         LEFT JOIN dossier_filing f ON f.dossier_id = d.id";
 
 fn tracked_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tracked> {
     let local: String = r.get(2)?;
@@ -1161,6 +1207,13 @@ fn tracked_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tracked> {
         code: r.get(5)?,
         agency_code: r.get(6)?,
         attempts: r.get::<_, Option<i64>>(10)?.unwrap_or(0),
+        provenance: Provenance {
+            restored: r.get::<_, Option<String>>(14)?.is_some(),
+            filed_by: r.get(15)?,
+            applicant_name: r.get(16)?,
+            filed_as: r.get(17)?,
+            filed_for: r.get(18)?,
+        },
         timeline: vec![],
     })
 }
@@ -1209,5 +1262,286 @@ pub fn outbox_counts(store: &Store) -> Result<(i64, i64, i64)> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?)
+    })
+}
+
+/// What the server says of a dossier this device may not hold yet (a `GET /v1/dossiers` line,
+/// or only an event's uuid, code and state).
+#[derive(Debug)]
+pub struct Learned<'a> {
+    pub uuid: &'a str,
+    pub code: &'a str,
+    pub state: DossierState,
+    pub received_at: &'a str,
+    pub procedure_code: Option<&'a str>,
+    pub agency_code: Option<&'a str>,
+    pub applicant_name: Option<&'a str>,
+    pub filed_by: Option<&'a str>,
+    pub filed_for_me: bool,
+    pub consent_basis: Option<&'a str>,
+}
+
+impl<'a> Learned<'a> {
+    /// Only what an event says.
+    pub fn bare(uuid: &'a str, code: &'a str, state: DossierState, at: &'a str) -> Self {
+        Learned {
+            uuid,
+            code,
+            state,
+            received_at: at,
+            procedure_code: None,
+            agency_code: None,
+            applicant_name: None,
+            filed_by: None,
+            filed_for_me: false,
+            consent_basis: None,
+        }
+    }
+}
+
+/// The catalog id of a national procedure code (the code itself if the catalog lacks it).
+fn procedure_id_of(code: &str) -> String {
+    crate::catalog::bundled()
+        .ok()
+        .and_then(|b| {
+            b.procedures
+                .iter()
+                .find(|p| p.code.as_deref() == Some(code))
+        })
+        .map_or_else(|| code.to_string(), |p| p.id.clone())
+}
+
+/// Makes sure the device holds a row for a dossier the server knows, and returns its local id.
+/// A dossier this device sent (even if its receipt was lost) is matched by its uuid; one it never
+/// held gets a row of its own (state from the server, no applicant on this device) marked to have
+/// its manifest fetched. Known rows get the list's facts ("filed by …") updated. `None`: the uuid
+/// is one of this device's dossiers set aside as a conflict (other content on the server).
+pub fn learn(tx: &Transaction<'_>, account_id: &str, l: &Learned<'_>) -> Result<Option<String>> {
+    let ts = now();
+    let known: Option<String> = tx
+        .query_row(
+            "SELECT dossier_id FROM dossier_remote WHERE remote_uuid = ?1",
+            [l.uuid],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = known {
+        if let Some(agency) = l.agency_code {
+            tx.execute(
+                "UPDATE dossier_remote SET agency_code = ?2 WHERE dossier_id = ?1 AND agency_code = ''",
+                params![id, agency],
+            )?;
+        }
+        tx.execute(
+            "UPDATE dossier_origin SET
+                procedure_code = coalesce(?2, procedure_code),
+                applicant_name = coalesce(?3, applicant_name),
+                filed_by = coalesce(?4, filed_by),
+                filed_for_me = max(filed_for_me, ?5),
+                consent_basis = coalesce(?6, consent_basis)
+             WHERE dossier_id = ?1",
+            params![
+                id,
+                l.procedure_code,
+                l.applicant_name,
+                l.filed_by,
+                i64::from(l.filed_for_me),
+                l.consent_basis
+            ],
+        )?;
+        return Ok(Some(id));
+    }
+    let sent_here: Option<(String, String)> = tx
+        .query_row(
+            "SELECT dossier_id, state FROM outbox WHERE idempotency_key = ?1",
+            [l.uuid],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (id, made_here) = match sent_here {
+        // Ours, its receipt lost on the way: the server's row is this dossier.
+        Some((id, state)) if state != "quarantined" => (id, true),
+        // Set aside as a conflict: the server holds other content under this dossier's key
+        // (the conflict the user sees). It is not this dossier, nor another one to show.
+        Some(_) => return Ok(None),
+        None => (uuid::Uuid::now_v7().to_string(), false),
+    };
+    if !made_here {
+        let procedure_id = l.procedure_code.map(procedure_id_of).unwrap_or_default();
+        tx.execute(
+            "INSERT INTO dossiers (id, procedure_id, form_version, applicant_id, state, revision,
+                                   created_at, updated_at, submitted_at)
+             VALUES (?1, ?2, 0, NULL, 'queued', 0, ?3, ?4, ?3)",
+            params![id, procedure_id, l.received_at, ts],
+        )?;
+        tx.execute(
+            "INSERT INTO dossier_origin (dossier_id, account_id, procedure_code, applicant_name,
+                                         filed_by, filed_for_me, consent_basis)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                id,
+                account_id,
+                l.procedure_code,
+                l.applicant_name,
+                l.filed_by,
+                i64::from(l.filed_for_me),
+                l.consent_basis
+            ],
+        )?;
+        tracing::info!(dossier = %id, "dossier learned from the server");
+    }
+    tx.execute(
+        "INSERT INTO dossier_remote (dossier_id, remote_uuid, code, agency_code, state,
+                                     received_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (dossier_id) DO NOTHING",
+        params![
+            id,
+            l.uuid,
+            l.code,
+            l.agency_code.unwrap_or_default(),
+            l.state.as_str(),
+            l.received_at,
+            ts
+        ],
+    )?;
+    Ok(Some(id))
+}
+
+/// Learned dossiers of `account_id` the dossier list has not described yet (learned from an
+/// event only).
+pub fn unlisted(c: &Connection, account_id: &str) -> Result<i64> {
+    Ok(c.query_row(
+        "SELECT count(*) FROM dossier_origin WHERE account_id = ?1 AND listed = 0",
+        [account_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// After a complete listing: every learned dossier of the account has been described.
+pub fn mark_listed(store: &Store, account_id: &str) -> Result<()> {
+    store.write(|tx| -> Result<()> {
+        tx.execute(
+            "UPDATE dossier_origin SET listed = 1 WHERE account_id = ?1 AND listed = 0",
+            [account_id],
+        )?;
+        Ok(())
+    })
+}
+
+/// Learned dossiers of `account_id` whose manifest is still to be fetched: (local id, uuid).
+pub fn to_fetch(c: &Connection, account_id: &str, limit: u32) -> Result<Vec<(String, String)>> {
+    let mut st = c.prepare(
+        "SELECT o.dossier_id, r.remote_uuid FROM dossier_origin o
+         JOIN dossier_remote r ON r.dossier_id = o.dossier_id
+         WHERE o.account_id = ?1 AND o.fetched_at IS NULL
+         ORDER BY r.received_at DESC LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![account_id, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Stores what `GET /v1/dossiers/{uuid}` said of a learned dossier: its procedure, agency and
+/// form values, and every event (each applied once, as from the feed).
+pub fn fill_learned(
+    store: &Store,
+    dossier_id: &str,
+    view: &dvc_protocol::dossiers::DossierView,
+) -> Result<()> {
+    let ts = now();
+    store.write(|tx| -> Result<()> {
+        let m = &view.manifest;
+        tx.execute(
+            "UPDATE dossiers SET procedure_id = ?2, updated_at = ?3 WHERE id = ?1",
+            params![dossier_id, procedure_id_of(&m.procedure_code), ts],
+        )?;
+        tx.execute(
+            "UPDATE dossier_remote SET agency_code = ?2, code = ?3 WHERE dossier_id = ?1",
+            params![dossier_id, m.agency_code, view.receipt.code],
+        )?;
+        for (field, value) in &m.form {
+            let v = serde_json::to_string(value).map_err(|e| {
+                CoreError::invalid("form", format!("encode value: {e}"), "errors.internal")
+            })?;
+            tx.execute(
+                "INSERT INTO dossier_values (dossier_id, field_id, value, prefilled, updated_at)
+                 VALUES (?1, ?2, ?3, 0, ?4)
+                 ON CONFLICT (dossier_id, field_id) DO UPDATE SET value = excluded.value",
+                params![dossier_id, field, v, ts],
+            )?;
+        }
+        for e in &view.events {
+            apply_one(tx, e)?;
+        }
+        tx.execute(
+            "UPDATE dossier_origin SET procedure_code = ?2, fetched_at = ?3, fetch_error = NULL
+             WHERE dossier_id = ?1",
+            params![dossier_id, m.procedure_code, ts],
+        )?;
+        Ok(())
+    })
+}
+
+/// A learned dossier the server will not show (gone, or no longer ours): kept with what the
+/// device has, not asked for again.
+pub fn learned_unavailable(store: &Store, dossier_id: &str, what: &str) -> Result<()> {
+    store.write(|tx| -> Result<()> {
+        tx.execute(
+            "UPDATE dossier_origin SET fetched_at = ?2, fetch_error = ?3 WHERE dossier_id = ?1",
+            params![dossier_id, now(), what],
+        )?;
+        Ok(())
+    })
+}
+
+/// Where a dossier came from and for whom it was filed, as the lists show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Provenance {
+    /// Learned from the server (not made on this device).
+    pub restored: bool,
+    /// "Nộp hộ bởi …": the volunteer who filed it for this citizen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filed_by: Option<String>,
+    /// The applicant's name as the server has it (learned dossiers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicant_name: Option<String>,
+    /// `on_behalf` or `paper` for a dossier this volunteer filed for someone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filed_as: Option<String>,
+    /// For whom it was filed on their account (masked phone or display name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filed_for: Option<String>,
+}
+
+pub fn provenance(c: &Connection, dossier_id: &str) -> Result<Provenance> {
+    let origin: Option<(Option<String>, Option<String>)> = c
+        .query_row(
+            "SELECT filed_by, applicant_name FROM dossier_origin WHERE dossier_id = ?1",
+            [dossier_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let filing: Option<(String, Option<String>)> = c
+        .query_row(
+            "SELECT basis, citizen_label FROM dossier_filing WHERE dossier_id = ?1",
+            [dossier_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (restored, filed_by, applicant_name) = match origin {
+        Some((f, a)) => (true, f, a),
+        None => (false, None, None),
+    };
+    let (filed_as, filed_for) = match filing {
+        Some((b, l)) => (Some(b), l),
+        None => (None, None),
+    };
+    Ok(Provenance {
+        restored,
+        filed_by,
+        applicant_name,
+        filed_as,
+        filed_for,
     })
 }

@@ -75,6 +75,9 @@ pub mod reason {
     pub const TOO_LARGE: &str = "sync.reason.too_large";
     pub const QUOTA: &str = "sync.reason.quota";
     pub const CONSENT_MISSING: &str = "sync.reason.consent_missing";
+    pub const CONSENT_EXPIRED: &str = "sync.reason.consent_expired";
+    pub const CONSENT_WITHDRAWN: &str = "sync.reason.consent_withdrawn";
+    pub const CONSENT_SCOPE: &str = "sync.reason.consent_scope";
     pub const FORBIDDEN: &str = "sync.reason.forbidden";
     pub const DOCUMENT_MISSING: &str = "sync.reason.document_missing";
     pub const BAD_DOSSIER: &str = "sync.reason.bad_dossier";
@@ -287,6 +290,9 @@ pub fn classify(f: &Failure) -> Disposition {
         }
         Some(ErrorCode::QuotaExceeded) => Disposition::Quarantine(reason::QUOTA),
         Some(ErrorCode::ConsentMissing) => Disposition::Quarantine(reason::CONSENT_MISSING),
+        Some(ErrorCode::ConsentExpired) => Disposition::Quarantine(reason::CONSENT_EXPIRED),
+        Some(ErrorCode::ConsentWithdrawn) => Disposition::Quarantine(reason::CONSENT_WITHDRAWN),
+        Some(ErrorCode::ConsentOutOfScope) => Disposition::Quarantine(reason::CONSENT_SCOPE),
         Some(ErrorCode::Forbidden) => Disposition::Quarantine(reason::FORBIDDEN),
         Some(ErrorCode::NotFound) => retry(None),
         _ => match status {
@@ -735,6 +741,18 @@ mod tests {
         assert_eq!(
             classify(&http(ErrorCode::ConsentMissing)),
             Disposition::Quarantine(reason::CONSENT_MISSING)
+        );
+        assert_eq!(
+            classify(&http(ErrorCode::ConsentExpired)),
+            Disposition::Quarantine(reason::CONSENT_EXPIRED)
+        );
+        assert_eq!(
+            classify(&http(ErrorCode::ConsentWithdrawn)),
+            Disposition::Quarantine(reason::CONSENT_WITHDRAWN)
+        );
+        assert_eq!(
+            classify(&http(ErrorCode::ConsentOutOfScope)),
+            Disposition::Quarantine(reason::CONSENT_SCOPE)
         );
         assert_eq!(
             classify(&http(ErrorCode::Unauthenticated)),

@@ -25,6 +25,7 @@
 pub mod account;
 pub mod actions;
 pub mod client;
+pub mod consent;
 pub mod db;
 pub mod decide;
 pub mod manifest;
@@ -89,6 +90,8 @@ impl SyncError {
             Self::NoAgency => "sync.error.no_agency",
             Self::Refused { code, .. } if code == "401.2" => "sync.error.wrong_password",
             Self::Refused { code, .. } if code == "429.1" => "sync.error.rate_limited",
+            Self::Refused { code, .. } if code == "400.5" => "sync.error.wrong_code",
+            Self::Refused { code, .. } if code == "403.10" => "sync.error.consent_by_code_off",
             Self::Refused { .. } => "sync.error.refused",
             Self::Network(_) => "sync.error.network",
             Self::UpdateApp => "sync.error.update_app",

@@ -422,7 +422,12 @@ fn check_agency(code: &str) -> Result<(), SyncError> {
 impl Pass<'_> {
     /// The pass's work: this account's entries in order, the event feed, the actions, results.
     async fn run(&mut self) -> Result<(), Stop> {
-        for q in db::outbox_for(self.core.store(), &self.account_id)? {
+        let outbox = db::outbox_for(self.core.store(), &self.account_id)?;
+        // A device that never followed this account's feed and has nothing of its own to send
+        // is a new phone for it: its dossier list is restored from the server this pass.
+        let new_phone = outbox.is_empty() && db::cursor(self.core.store())?.is_none();
+        self.refresh_consents(&outbox).await?;
+        for q in outbox {
             self.send_one(&q).await?;
         }
         if self.cfg.pull_events && !self.events_fresh {
@@ -436,7 +441,147 @@ impl Pass<'_> {
                 // Their events (cancelled, resubmitted, …) come back in the same pass.
                 self.pull().await?;
             }
+            self.restore(new_phone).await?;
+            self.fetch_learned().await?;
             self.fetch_results().await?;
+        }
+        Ok(())
+    }
+
+    /// A volunteer about to freeze a dossier's manifest learns the consents given to them first
+    /// (a consent given from the citizen's own phone since the last pass). Best effort: offline,
+    /// the consents known here are used.
+    async fn refresh_consents(&mut self, outbox: &[Queued]) -> Result<(), Stop> {
+        let store = self.core.store();
+        let role = db::get(store, db::KEY_ROLE)?;
+        if role.as_deref() != Some("volunteer") {
+            return Ok(());
+        }
+        let mut unfrozen = false;
+        for q in outbox {
+            if db::frozen(store, &q.outbox_id)?.is_none() {
+                unfrozen = true;
+                break;
+            }
+        }
+        if !unfrozen {
+            return Ok(());
+        }
+        match self.api.consents().await {
+            Ok(l) => {
+                let server = self.api.base().to_string();
+                super::consent::reconcile(
+                    store,
+                    &server,
+                    &self.account_id,
+                    "volunteer",
+                    &l.consents,
+                )?;
+            }
+            Err(e) => match decide::classify(&e) {
+                Disposition::SignInAgain => return Err(Stop::SignIn),
+                Disposition::UpdateApp => return Err(Stop::UpdateApp),
+                _ => self
+                    .report
+                    .errors
+                    .push(format!("consents: {}", e.describe())),
+            },
+        }
+        Ok(())
+    }
+
+    /// Lists every dossier the account filed or that was filed for it (`GET /v1/dossiers`, page
+    /// by page) when this is a new phone for the account (`new_phone`: its whole list, even
+    /// dossiers whose events the server no longer keeps), or when the feed brought dossiers this
+    /// device never held (the list says who filed them: "nộp hộ bởi …"). Otherwise no request:
+    /// a phone sending its own dossiers spends nothing on it.
+    async fn restore(&mut self, new_phone: bool) -> Result<(), Stop> {
+        let store = self.core.store();
+        let flag = format!("restored:{}", self.account_id);
+        let account = self.account_id.clone();
+        let unlisted = store.read(|c| db::unlisted(c, &account))?;
+        let first = new_phone && db::get(store, &flag)?.is_none();
+        if !first && unlisted == 0 {
+            return Ok(());
+        }
+        let mut cursor: Option<String> = None;
+        let mut learned = 0usize;
+        for _ in 0..500 {
+            let page = match self.api.dossiers(cursor.as_deref(), 200).await {
+                Ok(p) => p,
+                Err(e) => {
+                    match decide::classify(&e) {
+                        Disposition::SignInAgain => return Err(Stop::SignIn),
+                        Disposition::UpdateApp => return Err(Stop::UpdateApp),
+                        _ => {}
+                    }
+                    self.report
+                        .errors
+                        .push(format!("restore: {}", e.describe()));
+                    return Ok(());
+                }
+            };
+            store.write(|tx| -> crate::Result<()> {
+                for d in &page.dossiers {
+                    let basis = d.consent_basis.map(|_| "paper");
+                    db::learn(
+                        tx,
+                        &account,
+                        &db::Learned {
+                            uuid: &d.dossier_uuid,
+                            code: &d.code,
+                            state: d.state,
+                            received_at: &d.received_at,
+                            procedure_code: Some(&d.procedure_code),
+                            agency_code: Some(&d.agency_code),
+                            applicant_name: d.applicant_name.as_deref(),
+                            filed_by: if d.filed_for_me {
+                                d.filed_by.as_deref()
+                            } else {
+                                None
+                            },
+                            filed_for_me: d.filed_for_me,
+                            consent_basis: basis,
+                        },
+                    )?;
+                }
+                Ok(())
+            })?;
+            learned += page.dossiers.len();
+            match page.next_cursor {
+                Some(c) if !page.dossiers.is_empty() => cursor = Some(c),
+                _ => break,
+            }
+        }
+        db::set(store, &flag, &crate::dossier::now())?;
+        db::mark_listed(store, &account)?;
+        tracing::info!(listed = learned, "dossier list restored from the server");
+        Ok(())
+    }
+
+    /// Fetches the manifests of dossiers learned from the server (a few per pass, newest first):
+    /// procedure, agency, form values and every event.
+    async fn fetch_learned(&mut self) -> Result<(), Stop> {
+        let store = self.core.store();
+        let todo = store.read(|c| db::to_fetch(c, &self.account_id, LEARNED_PER_PASS))?;
+        for (dossier_id, uuid) in todo {
+            match self.api.dossier(&uuid).await {
+                Ok(view) => db::fill_learned(store, &dossier_id, &view)?,
+                Err(e) => match decide::classify(&e) {
+                    Disposition::SignInAgain => return Err(Stop::SignIn),
+                    Disposition::UpdateApp => return Err(Stop::UpdateApp),
+                    Disposition::Quarantine(why) => {
+                        tracing::warn!(dossier = %dossier_id, reason = why, "learned dossier not readable");
+                        db::learned_unavailable(store, &dossier_id, why)?;
+                    }
+                    _ => {
+                        self.report
+                            .errors
+                            .push(format!("dossier: {}", e.describe()));
+                        return Ok(());
+                    }
+                },
+            }
         }
         Ok(())
     }
@@ -498,7 +643,19 @@ impl Pass<'_> {
             });
             types.push(sniff_media_type(&bytes));
         }
-        let m = manifest::build(&d, &form, agency, &files, &types);
+        let role = db::get(store, db::KEY_ROLE)?;
+        let code = manifest::procedure_code(&d.procedure_id);
+        let filing = store.read(|c| {
+            super::consent::filing_for(
+                c,
+                d.applicant_id.as_deref(),
+                &code,
+                &self.account_id,
+                role.as_deref(),
+            )
+        })?;
+        let mut m = manifest::build(&d, &form, agency, &files, &types);
+        (m.on_behalf_of, m.consent_basis) = filing.manifest_fields();
         let json = serde_json::to_string(&m).map_err(|e| {
             CoreError::invalid("manifest", format!("encode: {e}"), "errors.internal")
         })?;
@@ -510,6 +667,7 @@ impl Pass<'_> {
             &files,
             payload,
             Some(&self.account_id),
+            &filing,
         )? {
             // Claimed by another account since the pass listed it: it waits for that account.
             return Ok(Err(reason::OTHER_ACCOUNT));
@@ -906,6 +1064,9 @@ impl Pass<'_> {
         Ok(())
     }
 }
+
+/// Learned dossiers whose manifest one pass fetches (the rest wait for the next pass).
+const LEARNED_PER_PASS: u32 = 20;
 
 /// Bytes of a result download held in memory before they are committed (a cut loses at most
 /// this much).

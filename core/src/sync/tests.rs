@@ -121,8 +121,26 @@ fn frozen_manifest_is_kept_from_the_first_build() {
         sha256: "cd".repeat(32),
         size: 3,
     }];
-    assert!(db::freeze(&store, &q.outbox_id, "{\"a\":1}", &files, 3, None).unwrap());
-    assert!(db::freeze(&store, &q.outbox_id, "{\"a\":2}", &[], 0, None).unwrap());
+    assert!(db::freeze(
+        &store,
+        &q.outbox_id,
+        "{\"a\":1}",
+        &files,
+        3,
+        None,
+        &super::consent::Filing::Own
+    )
+    .unwrap());
+    assert!(db::freeze(
+        &store,
+        &q.outbox_id,
+        "{\"a\":2}",
+        &[],
+        0,
+        None,
+        &super::consent::Filing::Own
+    )
+    .unwrap());
     let (m, f, p) = db::frozen(&store, &q.outbox_id).unwrap().unwrap();
     assert_eq!(m, "{\"a\":1}");
     assert_eq!(f, files);
@@ -176,8 +194,26 @@ fn entries_wait_for_the_account_they_were_queued_under() {
         .collect();
     assert_eq!(for_b, vec![free.outbox_id.clone()]);
     // Freezing claims it for B in the same transaction; A's entry cannot be frozen by B.
-    assert!(db::freeze(&store, &free.outbox_id, "{}", &[], 0, Some("B")).unwrap());
-    assert!(!db::freeze(&store, &of_a.outbox_id, "{}", &[], 0, Some("B")).unwrap());
+    assert!(db::freeze(
+        &store,
+        &free.outbox_id,
+        "{}",
+        &[],
+        0,
+        Some("B"),
+        &super::consent::Filing::Own
+    )
+    .unwrap());
+    assert!(!db::freeze(
+        &store,
+        &of_a.outbox_id,
+        "{}",
+        &[],
+        0,
+        Some("B"),
+        &super::consent::Filing::Own
+    )
+    .unwrap());
     assert!(db::frozen(&store, &of_a.outbox_id).unwrap().is_none());
     assert!(!db::claim(&store, &of_a.outbox_id, "B").unwrap());
     assert!(db::outbox_for(&store, "A")

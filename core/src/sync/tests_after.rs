@@ -42,7 +42,16 @@ fn sent() -> Fixture {
         "attachments": [],
         "delivery": {"method": "at_agency"}
     });
-    db::freeze(store, &q.outbox_id, &manifest.to_string(), &[], 0, None).unwrap();
+    db::freeze(
+        store,
+        &q.outbox_id,
+        &manifest.to_string(),
+        &[],
+        0,
+        None,
+        &super::consent::Filing::Own,
+    )
+    .unwrap();
     db::mark_sent(
         store,
         &q.outbox_id,

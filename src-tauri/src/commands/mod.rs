@@ -5,6 +5,7 @@
 
 pub mod after;
 pub mod catalog;
+pub mod consent;
 pub mod dossier;
 pub mod lock;
 pub mod notify;

@@ -49,6 +49,16 @@ pub fn manifest(agency: &str, attachments: &[(&str, usize)]) -> Value {
 /// clock, OTPs kept in memory, cookies without `Secure` (plain http). With `seed`, the demo
 /// agency and accounts of [`crate::seed`] are added first; without, the same storage is reopened.
 pub async fn demo_server(dir: &Path, seed: bool) -> RunningServer {
+    demo_server_with(dir, seed, Arc::new(crate::otp::MemoryOtpSender::default())).await
+}
+
+/// [`demo_server`] with its message sender, e.g. a [`crate::notify::FileNotifier`] whose file a
+/// test reads the one-time codes from, as a phone reads its SMS.
+pub async fn demo_server_with(
+    dir: &Path,
+    seed: bool,
+    otp: Arc<dyn crate::notify::Notifier>,
+) -> RunningServer {
     let url = format!("sqlite://{}", dir.join("server.db").display());
     let db = crate::db::open(&url).await.unwrap();
     let clock = Arc::new(crate::clock::SystemClock);
@@ -65,7 +75,7 @@ pub async fn demo_server(dir: &Path, seed: bool) -> RunningServer {
             ..Default::default()
         },
         clock,
-        Arc::new(crate::otp::MemoryOtpSender::default()),
+        otp,
     )
     .await
     .unwrap();

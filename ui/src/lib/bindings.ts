@@ -116,6 +116,22 @@ export const commands = {
 	 *  the lock screen once the wipe is offered (a volunteer after too many wrong PINs).
 	 */
 	lock_wipe: () => __TAURI_INVOKE<null>("lock_wipe"),
+	/**  Volunteer: a one-time code goes to the citizen's phone. */
+	consent_request: (phone: string, procedures: string[] | null, days: number | null) => __TAURI_INVOKE<ConsentPending>("consent_request", { phone, procedures, days }),
+	/**  Volunteer: the code the citizen typed; the consent is kept for `person_id`. */
+	consent_confirm: (requestId: string, code: string, personId: string | null) => __TAURI_INVOKE<ConsentView>("consent_confirm", { requestId, code, personId }),
+	/**  Citizen: "Cho phép người hỗ trợ", by the volunteer's phone number or scanned QR text. */
+	consent_grant: (volunteerPhone: string | null, volunteerQr: string | null, procedures: string[] | null, days: number | null) => __TAURI_INVOKE<ConsentView>("consent_grant", { volunteerPhone, volunteerQr, procedures, days }),
+	/**  Withdraws a consent the citizen gave, or removes a paper consent. */
+	consent_withdraw: (consentId: string) => __TAURI_INVOKE<null>("consent_withdraw", { consentId }),
+	/**  Consents known on this device (one person's with `person_id`). */
+	consent_list: (personId: string | null) => __TAURI_INVOKE<ConsentView[]>("consent_list", { personId }),
+	/**  Asks the server for the signed-in account's consents, then lists them. */
+	consent_refresh: () => __TAURI_INVOKE<ConsentView[]>("consent_refresh"),
+	/**  Volunteer: a signed paper consent, photographed into the person's documents. */
+	consent_paper: (personId: string, documentId: string) => __TAURI_INVOKE<ConsentView>("consent_paper", { personId, documentId }),
+	/**  Volunteer: the text of the QR code a citizen scans to name them. */
+	volunteer_qr: () => __TAURI_INVOKE<string>("volunteer_qr"),
 };
 
 /* Types */
@@ -245,6 +261,40 @@ export type Condition = {
 	any_of?: Value[],
 };
 
+/**  What the consent screen needs after "Gửi mã" (no phone number, no code). */
+export type ConsentPending = {
+	request_id: string,
+	code_length: number,
+	expires_in_s: number,
+	valid_days: number,
+	text_version: string,
+};
+
+/**  A consent as the person's profile, the consent screens and `dvc consent list` show it. */
+export type ConsentView = {
+	id: string,
+	/**  `account` (given on the server) or `paper`. */
+	basis: string,
+	/**  `grantee`: given to this device's volunteer; `grantor`: given by this device's citizen. */
+	role: string,
+	/**  The local person it concerns (volunteer side), when their phone matches. */
+	person_id: string | null,
+	/**  Who gave it: the citizen's display name, else their masked phone number. */
+	citizen_label: string | null,
+	/**  To whom: the volunteer's display name, else their masked phone number. */
+	volunteer_label: string | null,
+	/**  Only these procedure codes; `None`: every procedure. */
+	procedures: string[] | null,
+	granted_at: string,
+	expires_at: string | null,
+	/**  `active`, `expired` or `ended` (withdrawn, or no longer on the server). */
+	status: string,
+	/**  `app` or `otp` for consents on the server. */
+	method: string | null,
+	/**  The photo of a paper consent. */
+	document_id: string | null,
+};
+
 /**  A crop rectangle in the upright photo's full-size pixels. */
 export type Crop = {
 	x: number,
@@ -300,6 +350,8 @@ export type DossierOverview = {
 	applicant_name: string | null,
 	/**  How much of what the form requires is done, 0–100. */
 	percent: number,
+	/**  Learned from the server, "nộp hộ bởi …", filed for whom. */
+	provenance: Provenance,
 } & DossierSummary;
 
 /**  Where a dossier stands. */
@@ -336,6 +388,8 @@ export type DossierSummary = {
 /**  Everything known about one dossier after submission. */
 export type DossierView = {
 	dossier_id: string,
+	/**  Learned from the server, "nộp hộ bởi …", filed for whom. */
+	provenance: Provenance,
 	/**  The dossier code (mã hồ sơ), once the server issued it. */
 	code: string | null,
 	state: ShownState,
@@ -820,6 +874,20 @@ export type Progress = {
 	bytes_total: number,
 };
 
+/**  Where a dossier came from and for whom it was filed, as the lists show it. */
+export type Provenance = {
+	/**  Learned from the server (not made on this device). */
+	restored: boolean,
+	/**  "Nộp hộ bởi …": the volunteer who filed it for this citizen. */
+	filed_by?: string | null,
+	/**  The applicant's name as the server has it (learned dossiers). */
+	applicant_name?: string | null,
+	/**  `on_behalf` or `paper` for a dossier this volunteer filed for someone. */
+	filed_as?: string | null,
+	/**  For whom it was filed on their account (masked phone or display name). */
+	filed_for?: string | null,
+};
+
 /**  One choice of an `options_from: "provinces"` field. */
 export type ProvinceOption = {
 	code: string,
@@ -1147,6 +1215,8 @@ export type Tracked = {
 	attempts: number,
 	submitted_at: string | null,
 	updated_at: string,
+	/**  Where it came from and for whom it was filed ("nộp hộ bởi …"). */
+	provenance: Provenance,
 	timeline?: TimelineEntry[],
 };
 

@@ -15,6 +15,7 @@ export const POSTAL_ID = '0193a1b2-0000-7000-8000-000000000006';
 
 const base = (id: string, state: ShownState, code: string): DossierView => ({
   dossier_id: id,
+  provenance: { restored: false },
   code,
   state,
   procedure_id: 'passport-domestic',
@@ -136,6 +137,7 @@ const tracked = (v: DossierView): Tracked => ({
   attempts: 1,
   submitted_at: '2026-11-23T01:02:00Z',
   updated_at: '2026-11-23T04:00:00Z',
+  provenance: v.provenance,
   timeline: v.timeline,
 });
 

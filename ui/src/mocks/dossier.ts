@@ -139,6 +139,7 @@ function overview(d: Dossier): DossierOverview {
     procedure_name_en: 'Ordinary passport issued in Vietnam',
     applicant_name: 'Nguyễn Thị Mẫu',
     percent: d.state === 'queued' ? 100 : Math.max(0, Math.min(99, 100 - problems * 7)),
+    provenance: { restored: false },
   };
 }
 

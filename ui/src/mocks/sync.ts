@@ -13,6 +13,7 @@ const sentDossier: Tracked = {
   attempts: 1,
   submitted_at: '2026-11-23T01:02:00Z',
   updated_at: '2026-11-23T02:30:00Z',
+  provenance: { restored: true, filed_by: 'Tình nguyện viên Demo' },
   timeline: [
     { kind: 'local', state: 'queued', at: '2026-11-23T01:02:00Z' },
     { kind: 'sent', state: 'submitted', at: '2026-11-23T01:10:00Z' },
@@ -41,6 +42,7 @@ const status: SyncStatusView = {
       attempts: 0,
       submitted_at: '2026-11-23T03:00:00Z',
       updated_at: '2026-11-23T03:00:00Z',
+      provenance: { restored: false },
       procedure_name: 'Cấp hộ chiếu phổ thông ở trong nước',
       procedure_name_en: 'Ordinary passport issuance (in Viet Nam)',
       progress: { dossier_id: '0193a1b2-0000-7000-8000-000000000001', phase: 'uploading', bytes_sent: 393216, bytes_total: 1048576 },
@@ -55,6 +57,7 @@ const status: SyncStatusView = {
       attempts: 1,
       submitted_at: '2026-11-22T03:00:00Z',
       updated_at: '2026-11-22T03:00:00Z',
+      provenance: { restored: false },
       procedure_name: 'Đăng ký khai sinh',
       procedure_name_en: 'Birth registration',
       progress: null,

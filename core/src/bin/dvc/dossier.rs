@@ -11,8 +11,11 @@ use crate::{out, CliError, Ctx};
 
 #[derive(Debug, Subcommand)]
 pub enum DossierCmd {
-    /// Every dossier with its sync state and code.
-    List,
+    /// Every dossier with its sync state and code (--for: one person's, by person id).
+    List {
+        #[arg(long = "for", value_name = "PERSON")]
+        for_person: Option<String>,
+    },
     /// One dossier: code, state, fee, supplement, result, rating, pending actions and timeline.
     Show { id: String },
     /// Put a quarantined dossier (and its set-aside actions) back in the queue.
@@ -49,13 +52,29 @@ pub enum DossierCmd {
 pub fn run(ctx: &Ctx, cmd: DossierCmd) -> Result<(), CliError> {
     let core = ctx.open()?;
     match cmd {
-        DossierCmd::List => {
-            let list = core.tracked_dossiers().map_err(sync_err)?;
+        DossierCmd::List { for_person } => {
+            let mut list = core.tracked_dossiers().map_err(sync_err)?;
+            if let Some(p) = for_person {
+                core.person(&p)?;
+                let theirs: std::collections::HashSet<String> = core
+                    .draft_list()?
+                    .into_iter()
+                    .filter(|d| d.applicant_id.as_deref() == Some(p.as_str()))
+                    .map(|d| d.id)
+                    .collect();
+                list.retain(|d| theirs.contains(&d.id));
+            }
             out::print(ctx, &list, |l| {
                 l.iter()
                     .map(|d| {
+                        let by = d
+                            .provenance
+                            .filed_by
+                            .as_deref()
+                            .map(|b| format!("\tnộp hộ bởi {b}"))
+                            .unwrap_or_default();
                         format!(
-                            "{}\t{}\t{}\t{}",
+                            "{}\t{}\t{}\t{}{by}",
                             d.id,
                             d.procedure_id,
                             d.state,
@@ -210,6 +229,7 @@ mod tests {
 
     fn view() -> DossierView {
         DossierView {
+            provenance: Default::default(),
             dossier_id: "d1".into(),
             code: Some("000.00.00.H00-261123-0001".into()),
             state: ShownState::Server(DossierState::FeeRequested),

@@ -9,6 +9,7 @@
 mod account;
 mod catalog;
 mod cccd;
+mod consent;
 mod dossier;
 mod draft;
 mod household;
@@ -86,6 +87,9 @@ enum Command {
     /// Accounts on a sync server: register, verify, password reset and change, devices, logout.
     #[command(subcommand)]
     Account(account::Cmd),
+    /// Filing for someone else: consent by code, from the citizen's account, or on paper.
+    #[command(subcommand)]
+    Consent(consent::Cmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -179,6 +183,7 @@ fn main() -> ExitCode {
         Command::Vietqr(cmd) => vietqr::run(&ctx, cmd),
         Command::Wipe(args) => wipe::run(&ctx, args),
         Command::Account(cmd) => account::run(&ctx, cmd),
+        Command::Consent(cmd) => consent::run(&ctx, cmd),
     };
     match result {
         Ok(()) | Err(CliError::ReaderGone) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@ import * as sync from './messages/sync';
 import * as after from './messages/after';
 import * as vietqr from './messages/vietqr';
 import * as lock from './messages/lock';
+import * as consent from './messages/consent';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
@@ -20,4 +21,5 @@ export const en: Record<MessageKey, string> = {
   ...after.en,
   ...vietqr.en,
   ...lock.en,
+  ...consent.en,
 };

@@ -9,6 +9,7 @@ import * as sync from './messages/sync';
 import * as after from './messages/after';
 import * as vietqr from './messages/vietqr';
 import * as lock from './messages/lock';
+import * as consent from './messages/consent';
 
 export const vi = {
   ...shell.vi,
@@ -20,6 +21,7 @@ export const vi = {
   ...after.vi,
   ...vietqr.vi,
   ...lock.vi,
+  ...consent.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;

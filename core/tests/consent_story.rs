@@ -1,0 +1,416 @@
+//! Issue 18, the headless story: a volunteer files for a citizen under a consent given by code,
+//! and the citizen follows the dossier on their own phone — against the real dvc-sync (in this
+//! process, SQLite in a temp dir, demo accounts) whose development message sender writes each
+//! code to a JSON-lines file, read back here as the citizen's phone would read its SMS.
+//!
+//! - consent by code: a wrong code is refused and changes nothing; the right one stores the
+//!   consent on the volunteer's device, linked to the person with that phone;
+//! - the volunteer's dossier for that person goes with `on_behalf_of` (the list says for whom);
+//! - the officer asks a fee; the citizen signs in on a second data dir that never held the
+//!   dossier: it is restored there ("nộp hộ bởi …"), with its fee, and the citizen reports the
+//!   transfer; the volunteer's device shows the claim; the officer confirms and posts the result,
+//!   which reaches both;
+//! - a dossier filed later reaches the citizen through the event feed alone (no event dropped);
+//! - once the citizen withdraws the consent, the volunteer's next dossier for them is set aside
+//!   with the precise reason, and a paper consent files it under the volunteer instead.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dvc_core::documents::{DocumentKind, DocumentMeta};
+use dvc_core::secrets::KeystoreKind;
+use dvc_core::sync::decide::reason;
+use dvc_core::sync::{db as syncdb, Backoff, SyncConfig, SyncError, Timeouts};
+use dvc_core::test_support::{applicant, jpeg_like, ReadyPassport};
+use dvc_core::{Core, OpenOptions};
+use dvc_sync::seed::{DEMO_AGENCY, DEMO_CITIZEN, DEMO_VOLUNTEER};
+use dvc_sync::test_support::Console;
+
+struct Server {
+    server: dvc_sync::server::RunningServer,
+    messages: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let messages = dir.path().join("messages.jsonl");
+    let url = format!("sqlite://{}", dir.path().join("server.db").display());
+    let db = dvc_sync::db::open(&url).await.unwrap();
+    let clock = Arc::new(dvc_sync::clock::SystemClock);
+    dvc_sync::seed::demo_seed(&db, dvc_sync::clock::Clock::now_ms(clock.as_ref()))
+        .await
+        .unwrap();
+    let state = dvc_sync::server::build_state(
+        db,
+        &dir.path().join("blobs"),
+        dvc_sync::config::Config {
+            secure_cookies: false,
+            ..Default::default()
+        },
+        clock,
+        Arc::new(dvc_sync::notify::FileNotifier::new(messages.clone())),
+    )
+    .await
+    .unwrap();
+    let server = dvc_sync::server::spawn("127.0.0.1:0", state).await.unwrap();
+    Server {
+        server,
+        messages,
+        _dir: dir,
+    }
+}
+
+impl Server {
+    fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// The codes written for `phone` so far, oldest first.
+    fn codes(&self, phone: &str) -> Vec<String> {
+        std::fs::read_to_string(&self.messages)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["phone"].as_str() == Some(phone))
+            .filter_map(|v| v["code"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The `n`-th code for `phone`, waiting for the server's background sender.
+    async fn code(&self, phone: &str, n: usize) -> String {
+        for _ in 0..200 {
+            if let Some(c) = self.codes(phone).get(n - 1) {
+                return c.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the server wrote no code #{n} for the citizen's phone");
+    }
+}
+
+fn open(dir: &Path) -> Core {
+    let core = Core::open(&OpenOptions {
+        data_dir: dir.to_path_buf(),
+        keystore: KeystoreKind::File,
+    })
+    .unwrap();
+    syncdb::set(core.store(), "agency_code", DEMO_AGENCY).unwrap();
+    core
+}
+
+fn cfg() -> SyncConfig {
+    SyncConfig {
+        timeouts: Timeouts {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(20),
+        },
+        backoff: Backoff {
+            base: Duration::from_millis(20),
+            cap: Duration::from_millis(200),
+        },
+        ..SyncConfig::default()
+    }
+}
+
+fn queue(core: &Core, person: &str) -> String {
+    ReadyPassport::new()
+        .person(person)
+        .queue(core)
+        .unwrap()
+        .queued
+        .dossier_id
+}
+
+fn key_of(core: &Core, dossier_id: &str) -> String {
+    core.store()
+        .read(|c| -> dvc_core::Result<String> {
+            Ok(c.query_row(
+                "SELECT idempotency_key FROM outbox WHERE dossier_id = ?1",
+                [dossier_id],
+                |r| r.get::<_, String>(0),
+            )?)
+        })
+        .unwrap()
+}
+
+fn frozen_manifest(core: &Core, dossier_id: &str) -> serde_json::Value {
+    core.store()
+        .read(|c| -> dvc_core::Result<serde_json::Value> {
+            let m: String = c.query_row(
+                "SELECT m.manifest FROM sync_manifests m JOIN outbox o ON o.id = m.outbox_id
+                 WHERE o.dossier_id = ?1",
+                [dossier_id],
+                |r| r.get(0),
+            )?;
+            Ok(serde_json::from_str(&m).unwrap())
+        })
+        .unwrap()
+}
+
+/// Passes until `done` holds for the dossier (the server's background work is asynchronous).
+async fn sync_until(
+    core: &Core,
+    id: &str,
+    what: &str,
+    done: impl Fn(&dvc_core::sync::Tracked) -> bool,
+) {
+    for _ in 0..40 {
+        core.sync_once(&cfg(), &|_| {}).await.unwrap();
+        if let Ok(t) = core.tracked_dossier(id) {
+            if done(&t) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never reached: {what}");
+}
+
+/// The citizen's local id of the dossier whose server uuid is `uuid`.
+fn local_of(core: &Core, uuid: &str) -> Option<String> {
+    core.store()
+        .read(|c| -> dvc_core::Result<Option<String>> {
+            use rusqlite::OptionalExtension;
+            Ok(c.query_row(
+                "SELECT dossier_id FROM dossier_remote WHERE remote_uuid = ?1",
+                [uuid],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volunteer_files_for_a_citizen_who_follows_it_on_their_own_phone() {
+    let srv = server().await;
+    let url = srv.url();
+
+    // The volunteer's phone: the citizen's profile carries the citizen's account phone.
+    let vdir = tempfile::tempdir().unwrap();
+    let vol = open(vdir.path());
+    let mut input = applicant();
+    input.phone = Some(DEMO_CITIZEN.0.into());
+    let person = vol.add_person(&input).unwrap().id;
+    vol.sync_login(&url, DEMO_VOLUNTEER.0, DEMO_VOLUNTEER.1, None)
+        .await
+        .unwrap();
+
+    // Consent by code: the code goes to the citizen's phone; a wrong one changes nothing.
+    let pending = vol
+        .consent_request(DEMO_CITIZEN.0, None, None)
+        .await
+        .unwrap();
+    assert_eq!(pending.code_length, 6);
+    assert_eq!(pending.valid_days, 90);
+    let code = srv.code(DEMO_CITIZEN.0, 1).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let e = vol
+        .consent_confirm(&pending.request_id, wrong, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, SyncError::Refused { ref code, .. } if code == "400.5"),
+        "{e:?}"
+    );
+    assert_eq!(e.message_key(), "sync.error.wrong_code");
+    assert!(vol.consent_list(None).unwrap().is_empty());
+    // Bad input is refused on the device, before any request.
+    assert!(vol.consent_confirm("../x", &code, None).await.is_err());
+    assert!(vol.consent_request("12345", None, None).await.is_err());
+    assert!(vol
+        .consent_request(DEMO_CITIZEN.0, None, Some(0))
+        .await
+        .is_err());
+
+    let consent = vol
+        .consent_confirm(&pending.request_id, &code, None)
+        .await
+        .unwrap();
+    assert_eq!(consent.basis, "account");
+    assert_eq!(consent.status, "active");
+    assert_eq!(consent.person_id.as_deref(), Some(person.as_str()));
+    assert_eq!(consent.method.as_deref(), Some("otp"));
+    assert!(consent.procedures.is_none());
+    assert_eq!(vol.consent_list(Some(&person)).unwrap().len(), 1);
+
+    // The dossier for that person goes on the citizen's behalf.
+    let d1 = queue(&vol, &person);
+    let r = vol.sync_once(&cfg(), &|_| {}).await.unwrap();
+    assert_eq!(r.sent.len(), 1, "{r:?}");
+    let m = frozen_manifest(&vol, &d1);
+    assert_eq!(m["on_behalf_of"]["citizen_phone"], DEMO_CITIZEN.0);
+    assert!(m.get("consent_basis").is_none());
+    let t = vol.tracked_dossier(&d1).unwrap();
+    assert_eq!(t.provenance.filed_as.as_deref(), Some("on_behalf"));
+    assert!(t.provenance.filed_for.is_some());
+    assert!(!t.provenance.restored);
+    let uuid1 = key_of(&vol, &d1);
+    let code1 = t.code.clone().unwrap();
+
+    // The officer accepts it and asks a fee.
+    let officer = Console::demo_officer(&url).await;
+    officer.act_ok(&uuid1, &[("action", "accept")]).await;
+    officer
+        .act_ok(
+            &uuid1,
+            &[
+                ("action", "fee"),
+                ("amount_vnd", "200000"),
+                ("bank_bin", "970415"),
+                ("account_number", "0000123456789"),
+                ("account_name", "DEMO CO QUAN"),
+            ],
+        )
+        .await;
+
+    // The citizen signs in on another phone that never held the dossier: it is restored there.
+    let cdir = tempfile::tempdir().unwrap();
+    let cit = open(cdir.path());
+    cit.sync_login(&url, DEMO_CITIZEN.0, DEMO_CITIZEN.1, None)
+        .await
+        .unwrap();
+    assert!(cit.tracked_dossiers().unwrap().is_empty());
+    let r = cit.sync_once(&cfg(), &|_| {}).await.unwrap();
+    assert!(
+        r.sent.is_empty(),
+        "nothing is sent from the citizen's phone: {r:?}"
+    );
+    let list = cit.tracked_dossiers().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    let c1 = &list[0];
+    assert!(c1.provenance.restored);
+    assert!(c1.provenance.filed_by.is_some(), "nộp hộ bởi …: {c1:?}");
+    assert_eq!(c1.code.as_deref(), Some(code1.as_str()));
+    assert_eq!(c1.state, "fee_requested");
+    assert_eq!(local_of(&cit, &uuid1).as_deref(), Some(c1.id.as_str()));
+    // Its manifest was fetched: the catalog procedure, the agency and the fee are known.
+    let v = cit.dossier_view(&c1.id).unwrap();
+    assert_eq!(v.procedure_id, vol.draft_show(&d1).unwrap().procedure_id);
+    assert_eq!(v.agency_code.as_deref(), Some(DEMO_AGENCY));
+    assert_eq!(v.fee.as_ref().map(|f| f.amount_vnd), Some(200_000));
+    // The overview the app lists shows whose it is.
+    let over = cit.draft_overview().unwrap();
+    assert_eq!(over.len(), 1);
+    assert!(over[0].provenance.restored);
+    assert!(over[0].applicant_name.is_some());
+
+    // The citizen reports the transfer from their phone; the volunteer's device shows it.
+    cit.dossier_claim_payment(&c1.id).unwrap();
+    let r = cit.sync_once(&cfg(), &|_| {}).await.unwrap();
+    assert_eq!(r.actions_sent.len(), 1, "{r:?}");
+    sync_until(
+        &vol,
+        &d1,
+        "the citizen's payment claim on the volunteer's device",
+        |t| t.timeline.iter().any(|e| e.kind == "payment_claimed"),
+    )
+    .await;
+    // The officer confirms the payment and sends the result by post: both phones see it.
+    officer.act_ok(&uuid1, &[("action", "paid")]).await;
+    officer
+        .act_ok(
+            &uuid1,
+            &[
+                ("action", "postal"),
+                ("carrier", "VNPost"),
+                ("tracking_number", "EB123456789VN"),
+            ],
+        )
+        .await;
+    sync_until(&vol, &d1, "the result on the volunteer's device", |t| {
+        t.state == "result_ready"
+    })
+    .await;
+    sync_until(&cit, &c1.id, "the result on the citizen's device", |t| {
+        t.state == "result_ready"
+    })
+    .await;
+    officer.act_ok(&uuid1, &[("action", "complete")]).await;
+    sync_until(&vol, &d1, "completed on the volunteer's device", |t| {
+        t.state == "completed"
+    })
+    .await;
+    sync_until(&cit, &c1.id, "completed on the citizen's device", |t| {
+        t.state == "completed"
+    })
+    .await;
+
+    // A second dossier reaches the citizen through the event feed alone.
+    let d2 = queue(&vol, &person);
+    vol.sync_once(&cfg(), &|_| {}).await.unwrap();
+    let uuid2 = key_of(&vol, &d2);
+    officer.act_ok(&uuid2, &[("action", "accept")]).await;
+    for _ in 0..40 {
+        cit.sync_once(&cfg(), &|_| {}).await.unwrap();
+        if local_of(&cit, &uuid2).is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let c2 = local_of(&cit, &uuid2).expect("an event for an unknown dossier creates it");
+    let t2 = cit.tracked_dossier(&c2).unwrap();
+    assert!(t2.provenance.restored);
+    assert_eq!(t2.state, "accepted");
+    assert_eq!(cit.tracked_dossiers().unwrap().len(), 2);
+
+    // The citizen withdraws the consent (from their own phone).
+    let given = cit.consent_refresh().await.unwrap();
+    assert_eq!(given.len(), 1, "{given:?}");
+    assert_eq!(given[0].role, "grantor");
+    assert!(given[0].volunteer_label.is_some());
+    cit.consent_withdraw(&given[0].id).await.unwrap();
+    assert_eq!(cit.consent_list(None).unwrap()[0].status, "ended");
+
+    // The volunteer's next dossier for them is set aside with the precise reason …
+    let d3 = queue(&vol, &person);
+    let r = vol.sync_once(&cfg(), &|_| {}).await.unwrap();
+    assert!(r.sent.is_empty(), "{r:?}");
+    let t3 = vol.tracked_dossier(&d3).unwrap();
+    assert_eq!(t3.state, "quarantined");
+    assert_eq!(
+        t3.quarantine_reason.as_deref(),
+        Some(reason::CONSENT_WITHDRAWN),
+        "filed on the citizen's behalf all the same, refused as withdrawn"
+    );
+    assert_eq!(vol.consent_list(Some(&person)).unwrap()[0].status, "ended");
+
+    // … and on a signed paper consent, photographed into the person's papers, a new dossier
+    // goes under the volunteer with `consent_basis: paper`.
+    let doc = vol
+        .store_document(
+            &person,
+            DocumentKind::Other,
+            &jpeg_like(4096, 7),
+            &DocumentMeta::default(),
+        )
+        .unwrap();
+    let stranger = vol.add_person(&dvc_core::people::PersonInput {
+        full_name: "Trần Văn Thử".into(),
+        ..Default::default()
+    });
+    let stranger = stranger.unwrap().id;
+    assert!(
+        vol.consent_paper(&stranger, &doc.0).is_err(),
+        "another person's paper is refused"
+    );
+    let paper = vol.consent_paper(&person, &doc.0).unwrap();
+    assert_eq!(paper.basis, "paper");
+    let d4 = queue(&vol, &person);
+    let r = vol.sync_once(&cfg(), &|_| {}).await.unwrap();
+    assert_eq!(r.sent.len(), 1, "{r:?}");
+    let m = frozen_manifest(&vol, &d4);
+    assert_eq!(m["consent_basis"], "paper");
+    assert!(m.get("on_behalf_of").is_none());
+    assert_eq!(
+        vol.tracked_dossier(&d4)
+            .unwrap()
+            .provenance
+            .filed_as
+            .as_deref(),
+        Some("paper")
+    );
+}

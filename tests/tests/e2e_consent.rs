@@ -1,0 +1,216 @@
+//! Filing for someone else in the real app (issue 18): on the volunteer's phone, the person's
+//! profile shows no consent; "Xin đồng ý bằng mã" sends a code to the citizen's phone (the
+//! server's development sender writes it to a file, read here as the citizen would read the SMS);
+//! the consent text is shown; a wrong code is refused with a clear message; the right one records
+//! the consent, and the profile shows it active. The volunteer's next dossier for that person goes
+//! on the citizen's behalf. On the citizen's own phone (a data dir that never held it), the sync
+//! screen and "Hồ sơ của tôi" show the dossier "Nộp hộ bởi …", and "Người hỗ trợ của tôi" lists the
+//! volunteer. Screenshots at 360 px: `consent-profile-none`, `consent-request`, `consent-text`,
+//! `consent-wrong-code`, `consent-done`, `consent-profile-active`, `consent-helping-bar`, `consent-citizen-sync`,
+//! `consent-citizen-dossiers`, `consent-citizen-volunteers`.
+//!
+//! Run by `./x test` (needs the built app, Xvfb, tauri-driver); ignored by a plain `cargo test`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dvc_core::sync::{db as syncdb, SyncConfig};
+use dvc_core::test_support::{applicant, ReadyPassport};
+use dvc_sync::seed::{DEMO_AGENCY, DEMO_CITIZEN, DEMO_VOLUNTEER};
+use dvc_tests::app::{App, Launch};
+use dvc_tests::syncenv::open_core;
+use serde_json::Value;
+
+type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+async fn type_into(app: &App, css: &str, text: &str) -> R {
+    let el = app.find(css).await?;
+    el.clear().await?;
+    el.send_keys(text).await?;
+    Ok(())
+}
+
+async fn go(app: &App, path: &str, screen: &str) -> R {
+    app.js(&format!("location.hash = '{path}'; return true;"))
+        .await?;
+    app.find(&format!("[data-screen='{screen}']")).await?;
+    Ok(())
+}
+
+async fn wait_for(app: &App, script: &str, what: &str) -> R<Value> {
+    for _ in 0..300 {
+        let v = app.js(script).await?;
+        if !v.is_null() && v != Value::Bool(false) {
+            return Ok(v);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("timed out waiting for {what}").into())
+}
+
+/// The codes the server wrote for `phone`, oldest first.
+fn codes(file: &Path, phone: &str) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["phone"].as_str() == Some(phone))
+        .filter_map(|v| v["code"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn code(file: &Path, phone: &str, n: usize) -> R<String> {
+    for _ in 0..200 {
+        if let Some(c) = codes(file, phone).get(n - 1) {
+            return Ok(c.clone());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("the server wrote no code #{n}").into())
+}
+
+async fn start(dir: &Path) -> R<App> {
+    let app = App::launch(&Launch::new(dir)).await?;
+    assert_eq!(app.wait_ready().await?, "true");
+    app.phone_size().await?;
+    Ok(app)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run through ./x test"]
+async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R {
+    let sdir = tempfile::tempdir()?;
+    let messages: PathBuf = sdir.path().join("messages.jsonl");
+    let server = dvc_sync::test_support::demo_server_with(
+        sdir.path(),
+        true,
+        Arc::new(dvc_sync::notify::FileNotifier::new(messages.clone())),
+    )
+    .await;
+    let url = server.url();
+
+    // The volunteer's phone: signed in, with the citizen's profile (their account's phone).
+    let dir = tempfile::tempdir()?;
+    let vdata = dir.path().join("volunteer");
+    let person = {
+        let core = open_core(&vdata);
+        let mut input = applicant();
+        input.phone = Some(DEMO_CITIZEN.0.into());
+        let p = core.add_person(&input)?.id;
+        core.sync_login(&url, DEMO_VOLUNTEER.0, DEMO_VOLUNTEER.1, None)
+            .await?;
+        syncdb::set(core.store(), "agency_code", DEMO_AGENCY)?;
+        p
+    };
+
+    let app = start(&vdata).await?;
+    go(&app, &format!("/people/{person}"), "person-profile").await?;
+    app.find("[data-testid='consent-none']").await?;
+    app.screenshot("consent-profile-none").await?;
+    app.click("[data-testid='consent-ask']").await?;
+    app.find("[data-screen='consent-request']").await?;
+    // The phone number comes from the profile: nothing to type.
+    let typed = app
+        .js("return document.querySelector(\"[data-testid='consent-phone']\").value")
+        .await?;
+    assert_eq!(typed, DEMO_CITIZEN.0);
+    app.screenshot("consent-request").await?;
+    app.click("[data-testid='consent-send']").await?;
+    app.find("[data-testid='consent-text']").await?;
+    assert!(app
+        .text("[data-testid='consent-text']")
+        .await?
+        .contains("90 ngày"));
+    // The countdown holds the resend button.
+    let resend_disabled = app
+        .js("return document.querySelector(\"[data-testid='consent-resend']\").disabled")
+        .await?;
+    assert_eq!(resend_disabled, true);
+    app.screenshot("consent-text").await?;
+
+    let right = code(&messages, DEMO_CITIZEN.0, 1).await?;
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    type_into(&app, "[data-testid='consent-code']", wrong).await?;
+    app.click("[data-testid='consent-agree']").await?;
+    assert_eq!(
+        app.text("[data-testid='consent-error']").await?,
+        "Mã xác nhận không đúng hoặc đã hết hạn."
+    );
+    app.screenshot("consent-wrong-code").await?;
+    type_into(&app, "[data-testid='consent-code']", &right).await?;
+    app.click("[data-testid='consent-agree']").await?;
+    app.find("[data-testid='consent-done']").await?;
+    app.screenshot("consent-done").await?;
+    go(&app, &format!("/people/{person}"), "person-profile").await?;
+    wait_for(
+        &app,
+        "return !!document.querySelector(\"[data-testid='consent-item'][data-status='active']\")",
+        "the active consent on the profile",
+    )
+    .await?;
+    app.screenshot("consent-profile-active").await?;
+    // "Đang hỗ trợ": the person the volunteer works for now, in the top bar of every screen,
+    // and the dossier list narrowed to them.
+    app.click("[data-testid='help-start']").await?;
+    app.find("[data-testid='helping-bar']").await?;
+    app.click("[data-tab='dossiers']").await?;
+    app.find("[data-testid='helping-bar']").await?;
+    app.screenshot("consent-helping-bar").await?;
+    app.click("[data-testid='helping-end']").await?;
+    let still = app
+        .js("return !!document.querySelector(\"[data-testid='helping-bar']\")")
+        .await?;
+    assert_eq!(still, false);
+    app.quit().await?;
+
+    // The volunteer's dossier for that person goes on the citizen's behalf.
+    {
+        let core = open_core(&vdata);
+        let q = ReadyPassport::new().person(&person).queue(&core)?;
+        let r = core.sync_once(&SyncConfig::default(), &|_| {}).await?;
+        assert_eq!(r.sent.len(), 1, "{r:?}");
+        let t = core.tracked_dossier(&q.queued.dossier_id)?;
+        assert_eq!(t.provenance.filed_as.as_deref(), Some("on_behalf"));
+    }
+
+    // The citizen's own phone, which never held the dossier.
+    let cdata = dir.path().join("citizen");
+    {
+        let core = open_core(&cdata);
+        core.sync_login(&url, DEMO_CITIZEN.0, DEMO_CITIZEN.1, None)
+            .await?;
+    }
+    let app = start(&cdata).await?;
+    app.click("[data-tab='sync']").await?;
+    app.click("[data-testid='sync-now']").await?;
+    wait_for(
+        &app,
+        "return !!document.querySelector(\"[data-testid='sent-filed-by']\")",
+        "the dossier filed for the citizen on the sync screen",
+    )
+    .await?;
+    let by = app.text("[data-testid='sent-filed-by']").await?;
+    assert!(by.starts_with("Nộp hộ bởi "), "{by}");
+    app.screenshot("consent-citizen-sync").await?;
+    app.click("[data-tab='dossiers']").await?;
+    app.find("[data-testid='dossier-filed-by']").await?;
+    app.screenshot("consent-citizen-dossiers").await?;
+    app.click("[data-tab='sync']").await?;
+    app.click("[data-testid='sync-my-volunteers']").await?;
+    app.find("[data-screen='consent-grant']").await?;
+    wait_for(
+        &app,
+        "return document.querySelectorAll(\"[data-testid='consent-item'][data-status='active']\").length === 1",
+        "the volunteer in 'Người hỗ trợ của tôi'",
+    )
+    .await?;
+    app.screenshot("consent-citizen-volunteers").await?;
+    app.quit().await?;
+    Ok(())
+}
