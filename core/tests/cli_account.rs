@@ -26,6 +26,13 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(dvc_sync::config::Config {
+            secure_cookies: false,
+            ..Default::default()
+        })
+    }
+
+    fn start_with(config: dvc_sync::config::Config) -> Server {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -39,10 +46,7 @@ impl Server {
             let state = dvc_sync::server::build_state(
                 db,
                 &dir.path().join("blobs"),
-                dvc_sync::config::Config {
-                    secure_cookies: false,
-                    ..Default::default()
-                },
+                config,
                 Arc::new(dvc_sync::clock::SystemClock),
                 Arc::new(dvc_sync::notify::FileNotifier::new(messages.clone())),
             )
@@ -300,4 +304,103 @@ fn register_verify_sign_in_change_reset_devices_and_sign_out() {
     assert_eq!(v["revoke"], "revoked");
     let o = dvc(d, &["account", "devices"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn resend_replaces_the_code_after_the_countdown() {
+    let mut config = dvc_sync::config::Config {
+        secure_cookies: false,
+        ..Default::default()
+    };
+    // No countdown, so the test need not wait a minute (the countdown itself is the server's
+    // and is tested in its own suite).
+    config.auth.otp_resend_after_ms = 0;
+    let server = Server::start_with(config);
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let resend = |phone: &str, extra: &[&str]| {
+        let mut args = vec!["account", "resend", "--server", &url, "--phone", phone];
+        args.extend_from_slice(extra);
+        dvc(d, &args)
+    };
+
+    // Bad input: exit 2, one line, no request.
+    let o = resend("12345", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!bad_line(&o).contains("12345"));
+    let o = resend(PHONE, &["--purpose", "consent"]);
+    assert_eq!(o.status.code(), Some(2), "only register and password-reset");
+    assert!(!server.messages.exists());
+
+    let o = register(
+        d,
+        &url,
+        &[
+            "--phone",
+            PHONE,
+            "--name",
+            NAME,
+            "--id-number",
+            ID,
+            "--dob",
+            DOB,
+            "--password-stdin",
+        ],
+        "mat-khau-dai-1\n",
+    );
+    json_of(&o);
+    let first = server.code(1);
+    let v = json_of(&resend(PHONE, &[]));
+    assert_eq!(v["code_length"], 6);
+    let second = server.code(2);
+    // The first code no longer works (one code valid at a time) unless the new one is the same.
+    if first != second {
+        let o = dvc(
+            d,
+            &[
+                "account", "verify", "--server", &url, "--phone", PHONE, "--code", &first,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "the replaced code is refused");
+    }
+    let v = json_of(&dvc(
+        d,
+        &[
+            "account", "verify", "--server", &url, "--phone", PHONE, "--code", &second,
+        ],
+    ));
+    assert_eq!(v["role"], "citizen");
+
+    // A password reset's code is resent with --purpose password-reset.
+    json_of(&dvc(
+        d,
+        &[
+            "account",
+            "password-reset",
+            "--server",
+            &url,
+            "--phone",
+            PHONE,
+        ],
+    ));
+    // Wait for the first reset code, so the resent one is the fourth line.
+    server.code(3);
+    json_of(&resend(PHONE, &["--purpose", "password-reset"]));
+    let reset2 = server.code(4);
+    json_of(&dvc_stdin(
+        d,
+        &[
+            "account",
+            "password-reset",
+            "--server",
+            &url,
+            "--phone",
+            PHONE,
+            "--code",
+            &reset2,
+            "--password-stdin",
+        ],
+        Some("mat-khau-moi-3\n"),
+    ));
 }

@@ -49,6 +49,17 @@ pub enum Cmd {
         #[arg(long)]
         code: String,
     },
+    /// A new code for a pending registration (or, with --purpose password-reset, a pending
+    /// password reset), once the countdown of the previous code has run out.
+    Resend {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        phone: String,
+        /// What the code is for.
+        #[arg(long, value_enum, default_value_t = Purpose::Register)]
+        purpose: Purpose,
+    },
     /// Forgotten password: without --code a code is sent to the phone; with --code and
     /// --password-stdin the new password is set (every device is signed out).
     PasswordReset {
@@ -73,6 +84,24 @@ pub enum Cmd {
     },
     /// Sign out: the token is revoked on the server (at the next connection when offline).
     Logout,
+}
+
+/// What a resent code confirms.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Purpose {
+    /// A new account (`dvc account verify`).
+    Register,
+    /// A forgotten password (`dvc account password-reset --code`).
+    PasswordReset,
+}
+
+impl From<Purpose> for dvc_protocol::auth::OtpPurpose {
+    fn from(p: Purpose) -> Self {
+        match p {
+            Purpose::Register => dvc_protocol::auth::OtpPurpose::Register,
+            Purpose::PasswordReset => dvc_protocol::auth::OtpPurpose::PasswordReset,
+        }
+    }
 }
 
 /// Up to `n` lines of standard input (at most 8 KiB), as secrets.
@@ -204,6 +233,23 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
                         .to_string()
                 },
             )
+        }
+        Cmd::Resend {
+            server,
+            phone,
+            purpose,
+        } => {
+            let sent = rt
+                .block_on(core.account_resend(&server, &phone, purpose.into()))
+                .map_err(account_err)?;
+            out::print(ctx, &sent, |s| {
+                format!(
+                    "Nếu còn đăng ký hoặc yêu cầu đang chờ, một mã mới đã được gửi; mã cũ hết hiệu \
+                     lực (gửi lại sau {} giây) (if a request is pending, a new code was sent and the \
+                     old one no longer works; resend after {} s)",
+                    s.resend_after_s, s.resend_after_s
+                )
+            })
         }
         Cmd::PasswordReset {
             server,
