@@ -46,6 +46,7 @@ pub mod events;
 pub mod paths;
 pub mod push;
 pub mod rules;
+pub mod server_qr;
 
 pub use error::{ErrorBody, ErrorCode};
 

@@ -7,6 +7,7 @@
 //! in one transaction (see [`crate::db::Database::transition`]).
 
 mod pages;
+mod server_qr;
 
 use std::collections::HashMap;
 
@@ -54,6 +55,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(result_upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/console/blobs/{sha256}", get(blob))
+        .route("/console/server-qr", get(server_qr::page_handler))
 }
 
 fn session_cookie_name(st: &AppState) -> &'static str {

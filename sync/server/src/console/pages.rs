@@ -143,7 +143,7 @@ fn vn_time_rfc(s: &str) -> String {
         .unwrap_or_else(|_| s.to_owned())
 }
 
-fn layout(title: &str, officer: Option<(&Account, &str)>, body: Markup) -> Markup {
+pub(crate) fn layout(title: &str, officer: Option<(&Account, &str)>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="vi" {
@@ -158,6 +158,7 @@ fn layout(title: &str, officer: Option<(&Account, &str)>, body: Markup) -> Marku
                     span.brand { "DVC Đồng Hành — Cán bộ tiếp nhận" }
                     @if let Some((a, csrf)) = officer {
                         a href="/console/dossiers" { "Danh sách hồ sơ" }
+                        a href="/console/server-qr" { "Mã QR máy chủ" }
                         span { (a.display_name.as_deref().unwrap_or(&a.login)) }
                         form.inline method="post" action="/console/logout" {
                             input type="hidden" name="csrf" value=(csrf);

@@ -10,7 +10,45 @@ use serde_json::json;
 crate::both_backends!(
     console_actions_become_events,
     console_supplement_and_fee_forms,
+    console_shows_the_server_qr_to_officers_only,
 );
+
+/// "Mã QR máy chủ": officers see this server's address as a QR the app scans; others are sent to
+/// the login page or refused.
+async fn console_shows_the_server_qr_to_officers_only(b: Backend) {
+    let h = Harness::start(b).await;
+    let u = h.user(Role::Citizen).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let res = h
+        .http
+        .get(h.url("/console/server-qr"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "not signed in");
+    // A citizen's bearer token is no console session.
+    let res = h
+        .http
+        .get(h.url("/console/server-qr"))
+        .bearer_auth(&u.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let console = h.console(&officer).await;
+    let (status, page) = console.page("/console/server-qr").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<svg") && page.contains("data-testid=\"server-qr\""),
+        "{page}"
+    );
+    // The harness listens on loopback: a development address in http.
+    let base = h.url("").trim_end_matches('/').to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert!(page.contains(&format!(">{base}<")), "{page}");
+    let (_, list) = console.page("/console/dossiers").await;
+    assert!(list.contains("href=\"/console/server-qr\""));
+}
 
 async fn console_actions_become_events(b: Backend) {
     let h = Harness::start(b).await;
