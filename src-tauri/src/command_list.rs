@@ -85,6 +85,19 @@ macro_rules! app_commands {
             consent::consent_refresh,
             consent::consent_paper,
             consent::volunteer_qr,
+            account::account_server,
+            account::account_rules,
+            account::server_qr_parse,
+            account::server_qr_scan_image,
+            account::server_switch,
+            account::account_register,
+            account::account_verify,
+            account::account_resend,
+            account::account_password_reset,
+            account::account_password_reset_confirm,
+            account::account_password_change,
+            account::account_devices,
+            account::account_revoke_device,
         }
     };
 }

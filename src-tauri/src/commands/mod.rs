@@ -3,6 +3,7 @@
 //! A new command is written here and listed once in `command_list.rs`; everything else (invoke
 //! handler, permission, TypeScript bindings) follows from that list.
 
+pub mod account;
 pub mod after;
 pub mod catalog;
 pub mod consent;

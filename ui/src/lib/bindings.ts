@@ -132,9 +132,35 @@ export const commands = {
 	consent_paper: (personId: string, documentId: string) => __TAURI_INVOKE<ConsentView>("consent_paper", { personId, documentId }),
 	/**  Volunteer: the text of the QR code a citizen scans to name them. */
 	volunteer_qr: () => __TAURI_INVOKE<string>("volunteer_qr"),
+	account_server: () => __TAURI_INVOKE<ServerInfo>("account_server"),
+	account_rules: () => __TAURI_INVOKE<AccountRules>("account_rules"),
+	/**  Reads a scanned server QR (the text from the live scanner); nothing changes yet. */
+	server_qr_parse: (text: string) => __TAURI_INVOKE<ServerChoice>("server_qr_parse", { text }),
+	/**  Reads the server QR in a photo (raw body: the image file's bytes); nothing changes yet. */
+	server_qr_scan_image: (request: never) => __TAURI_INVOKE<ServerChoice>("server_qr_scan_image", { request }),
+	/**
+	 *  Switches to the server a scanned QR named (`url`, checked again), or back to the shipped one
+	 *  (`None`). Refused while signed in.
+	 */
+	server_switch: (url: string | null) => __TAURI_INVOKE<ServerInfo>("server_switch", { url }),
+	account_register: (phone: string, fullName: string, idNumber: string, birthDate: string, password: string, volunteer: boolean) => __TAURI_INVOKE<CodeSent>("account_register", { phone, fullName, idNumber, birthDate, password, volunteer }),
+	account_verify: (phone: string, code: string) => __TAURI_INVOKE<null>("account_verify", { phone, code }),
+	account_resend: (phone: string, purpose: CodePurpose) => __TAURI_INVOKE<CodeSent>("account_resend", { phone, purpose }),
+	account_password_reset: (phone: string) => __TAURI_INVOKE<CodeSent>("account_password_reset", { phone }),
+	account_password_reset_confirm: (phone: string, code: string, newPassword: string) => __TAURI_INVOKE<null>("account_password_reset_confirm", { phone, code, newPassword }),
+	account_password_change: (oldPassword: string, newPassword: string) => __TAURI_INVOKE<null>("account_password_change", { oldPassword, newPassword }),
+	account_devices: () => __TAURI_INVOKE<DeviceView[]>("account_devices"),
+	account_revoke_device: (tokenId: string) => __TAURI_INVOKE<null>("account_revoke_device", { tokenId }),
 };
 
 /* Types */
+/**  The rules the forms show before anything is typed. */
+export type AccountRules = {
+	password_min: number,
+	password_max: number,
+	code_digits: number,
+};
+
 /**  What kind of applicant action (the `dossier_actions.kind` column). */
 export type ActionKind = "cancel" | "payment_claim" | "rating" | "revision";
 
@@ -219,6 +245,17 @@ export type Choice = {
 	value: string,
 	label: string,
 	label_en: string,
+};
+
+/**  What a resent code confirms. */
+export type CodePurpose = "register" | "password_reset";
+
+/**  A code was sent (the same answer whether or not the phone has an account). */
+export type CodeSent = {
+	expires_in_s: number,
+	/**  The countdown before "Gửi lại mã". */
+	resend_after_s: number,
+	code_length: number,
 };
 
 export type Component = {
@@ -317,6 +354,16 @@ export type DeleteReport = {
 };
 
 export type Delivery = "online" | "in_person" | "postal";
+
+/**  One device signed in to the account. */
+export type DeviceView = {
+	token_id: string,
+	device_name: string | null,
+	created_at: string,
+	last_seen_at: string | null,
+	/**  This device. */
+	current: boolean,
+};
 
 /**  A document's id (UUIDv7 text). */
 export type DocumentId = string;
@@ -1017,6 +1064,23 @@ export type SentItem = {
 	procedure_name: string | null,
 	procedure_name_en: string | null,
 } & Tracked;
+
+/**  A server named by a scanned QR code, not yet in use. */
+export type ServerChoice = {
+	url: string,
+};
+
+/**  Which server the app uses, as settings and the sign-in form show it (read-only). */
+export type ServerInfo = {
+	/**  The server signing in (and syncing) goes to. */
+	url: string,
+	/**  The address this build ships with. */
+	shipped_url: string,
+	/**  `url` came from a scanned QR code rather than the build. */
+	switched: boolean,
+	/**  Signed in: the server cannot be switched now. */
+	signed_in: boolean,
+};
 
 export type ServiceLevel = "full" | "partial";
 

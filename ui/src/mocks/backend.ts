@@ -12,9 +12,10 @@ import { handlers as sync } from './sync';
 import { handlers as after } from './after';
 import { handlers as lock } from './lock';
 import { handlers as consent } from './consent';
+import { handlers as account } from './account';
 import { reject, type Args, type Handlers } from './util';
 
-const all = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync, ...after, ...lock, ...consent } satisfies Required<Handlers>;
+const all = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync, ...after, ...lock, ...consent, ...account } satisfies Required<Handlers>;
 
 function isCommand(cmd: string): cmd is CommandName {
   return Object.prototype.hasOwnProperty.call(all, cmd);

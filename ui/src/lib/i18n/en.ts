@@ -10,6 +10,7 @@ import * as after from './messages/after';
 import * as vietqr from './messages/vietqr';
 import * as lock from './messages/lock';
 import * as consent from './messages/consent';
+import * as account from './messages/account';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
@@ -22,4 +23,5 @@ export const en: Record<MessageKey, string> = {
   ...vietqr.en,
   ...lock.en,
   ...consent.en,
+  ...account.en,
 };

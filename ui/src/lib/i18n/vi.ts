@@ -10,6 +10,7 @@ import * as after from './messages/after';
 import * as vietqr from './messages/vietqr';
 import * as lock from './messages/lock';
 import * as consent from './messages/consent';
+import * as account from './messages/account';
 
 export const vi = {
   ...shell.vi,
@@ -22,6 +23,7 @@ export const vi = {
   ...vietqr.vi,
   ...lock.vi,
   ...consent.vi,
+  ...account.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
