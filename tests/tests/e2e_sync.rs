@@ -85,10 +85,31 @@ async fn an_offline_dossier_syncs_and_an_officer_action_comes_back() -> R {
     // 2. The server starts; sign in from the app; the dossier uploads over a slow link.
     let env = ServerEnv::start().await;
     env.proxy.set_schedule(slow_link());
-    app.find("[data-testid=sync-server]")
-        .await?
-        .send_keys(env.proxy.url())
+    // Nobody types a server address: the test chooses the server the way a scanned console QR
+    // does (`server_switch`; the scan itself is covered by e2e_account), then reopens the screen.
+    let switched = app
+        .js(&format!(
+            "return window.__TAURI_INTERNALS__.invoke('server_switch', {{ url: '{}' }}).then(s => s.url);",
+            env.proxy.url()
+        ))
         .await?;
+    assert_eq!(
+        switched.as_str(),
+        Some(env.proxy.url().trim_end_matches('/'))
+    );
+    app.js("location.hash = '/procedures'; return true;")
+        .await?;
+    app.find("[data-screen=procedures]").await?;
+    app.js("location.hash = '/sync'; return true;").await?;
+    wait_for(
+        &app,
+        &format!(
+            "const s = document.querySelector('[data-testid=sync-server-shown]'); return s && s.textContent.includes('{}') ? true : null;",
+            env.proxy.url()
+        ),
+        "the sign-in form names the chosen server",
+    )
+    .await?;
     app.find("[data-testid=sync-phone]")
         .await?
         .send_keys(DEMO_CITIZEN.0)

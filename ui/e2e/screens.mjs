@@ -161,3 +161,61 @@ screens.push(
       await page.waitForSelector('[data-testid="grant-give"]');
     } },
 );
+
+// ---- accounts: sign-in (signed out), register, code entry with its countdown, forgotten and
+// changed passwords, devices, switching server by QR (mocks/account.ts).
+screens.push(
+  { name: 'account-register', path: '/sync/register', prepare: async (page) => {
+      await page.waitForSelector('[data-testid="password-rules"]');
+      await page.fill('[data-testid="reg-phone"]', '0900000123');
+      await page.fill('[data-testid="reg-id-number"]', '001190012345');
+      await page.fill('[data-testid="reg-full-name"]', 'Nguyễn Thị Thử');
+      await page.fill('[data-testid="reg-birth-date"]', '31/05/1990');
+      // Too short: refused on the device, before any request.
+      await page.fill('[data-testid="reg-password"]', 'ngan');
+      await page.click('[data-testid="reg-submit"]');
+      await page.waitForSelector('[data-testid="reg-error"]');
+    } },
+  { name: 'account-otp', path: '/sync/verify', prepare: async (page) => {
+      await page.evaluate(() => (location.hash = '/sync/register'));
+      await page.fill('[data-testid="reg-phone"]', '0900000123');
+      await page.fill('[data-testid="reg-id-number"]', '001190012345');
+      await page.fill('[data-testid="reg-full-name"]', 'Nguyễn Thị Thử');
+      await page.fill('[data-testid="reg-birth-date"]', '31/05/1990');
+      await page.fill('[data-testid="reg-password"]', 'mat-khau-dai-1');
+      await page.click('[data-testid="reg-submit"]');
+      await page.waitForSelector('[data-testid="otp-intro"]');
+      await page.waitForSelector('[data-testid="otp-resend"]:disabled');
+      const mode = await page.getAttribute('[data-testid="otp-code"]', 'inputmode');
+      if (mode !== 'numeric') throw new Error(`code field inputmode ${mode}`);
+      await page.fill('[data-testid="otp-code"]', '12-345');
+      const v = await page.inputValue('[data-testid="otp-code"]');
+      if (v !== '12345') throw new Error(`code field keeps "${v}"`);
+    } },
+  { name: 'account-forgot', path: '/sync/forgot', prepare: async (page) => {
+      await page.fill('[data-testid="forgot-phone"]', '0900000123');
+      await page.click('[data-testid="forgot-send"]');
+      await page.waitForSelector('[data-testid="forgot-notice"]');
+    } },
+  { name: 'account-password', path: '/sync/password' },
+  { name: 'account-devices', path: '/sync/devices', prepare: async (page) => {
+      await page.waitForSelector('[data-current="true"]');
+      await page.waitForSelector('[data-testid="device-sign-out"]');
+    } },
+  { name: 'account-server', path: '/sync/server', prepare: async (page) => {
+      await page.waitForSelector('[data-testid="server-current"]');
+      // Sign out on the sync screen (the mock starts signed in), for the sign-in form next.
+      await page.evaluate(() => (location.hash = '/sync'));
+      await page.click('[data-testid="sync-logout"]');
+      await page.waitForSelector('[data-testid="sign-in"]');
+      await page.evaluate(() => (location.hash = '/sync/server'));
+      await page.waitForSelector('[data-testid="server-current"]');
+    } },
+  { name: 'account-sign-in', path: '/sync', prepare: async (page) => {
+      await page.waitForSelector('[data-testid="account-register"]');
+      await page.waitForSelector('[data-testid="account-forgot"]');
+      const shown = await page.textContent('[data-testid="sync-server-shown"]');
+      if (!shown?.includes('https://dvc.example.vn')) throw new Error(`server shows "${shown}"`);
+      if (await page.$('input[type="url"]')) throw new Error('the sign-in form asks for a server address');
+    } },
+);

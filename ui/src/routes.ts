@@ -28,6 +28,12 @@ import CancelScreen from './screens/after/CancelScreen.svelte';
 import RateScreen from './screens/after/RateScreen.svelte';
 import ConsentRequestScreen from './screens/consent/ConsentRequestScreen.svelte';
 import ConsentGrantScreen from './screens/consent/ConsentGrantScreen.svelte';
+import RegisterScreen from './screens/account/RegisterScreen.svelte';
+import OtpScreen from './screens/account/OtpScreen.svelte';
+import ForgotScreen from './screens/account/ForgotScreen.svelte';
+import PasswordScreen from './screens/account/PasswordScreen.svelte';
+import DevicesScreen from './screens/account/DevicesScreen.svelte';
+import ServerScreen from './screens/account/ServerScreen.svelte';
 
 export interface ScreenProps {
   params: string[];
@@ -66,6 +72,12 @@ export const routes: RouteDef[] = [
   { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})\/result$/, component: ResultScreen },
   { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})\/cancel$/, component: CancelScreen },
   { pattern: /^\/sync\/dossiers\/([0-9a-zA-Z-]{1,64})\/rate$/, component: RateScreen },
+  { pattern: /^\/sync\/register$/, component: RegisterScreen },
+  { pattern: /^\/sync\/verify$/, component: OtpScreen },
+  { pattern: /^\/sync\/forgot$/, component: ForgotScreen },
+  { pattern: /^\/sync\/password$/, component: PasswordScreen },
+  { pattern: /^\/sync\/devices$/, component: DevicesScreen },
+  { pattern: /^\/sync\/server$/, component: ServerScreen },
 ];
 
 const TAB_SCREENS: Record<Tab, Component<ScreenProps>> = {
