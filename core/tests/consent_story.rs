@@ -296,6 +296,7 @@ async fn a_volunteer_files_for_a_citizen_who_follows_it_on_their_own_phone() {
     let over = cit.draft_overview().unwrap();
     assert_eq!(over.len(), 1);
     assert!(over[0].provenance.restored);
+    assert_eq!(over[0].server_state.as_deref(), Some("fee_requested"));
     assert!(over[0].applicant_name.is_some());
 
     // The citizen reports the transfer from their phone; the volunteer's device shows it.

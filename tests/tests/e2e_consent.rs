@@ -71,6 +71,16 @@ async fn code(file: &Path, phone: &str, n: usize) -> R<String> {
     Err(format!("the server wrote no code #{n}").into())
 }
 
+/// Scrolls an element to the middle of the screen (for a screenshot of what matters there).
+async fn show(app: &App, css: &str) -> R {
+    app.find(css).await?;
+    app.js(&format!(
+        "document.querySelector(\"{css}\").scrollIntoView({{block: 'center'}}); return true;"
+    ))
+    .await?;
+    Ok(())
+}
+
 async fn start(dir: &Path) -> R<App> {
     let app = App::launch(&Launch::new(dir)).await?;
     assert_eq!(app.wait_ready().await?, "true");
@@ -107,6 +117,7 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
 
     let app = start(&vdata).await?;
     go(&app, &format!("/people/{person}"), "person-profile").await?;
+    show(&app, "[data-testid='consent-card']").await?;
     app.find("[data-testid='consent-none']").await?;
     app.screenshot("consent-profile-none").await?;
     app.click("[data-testid='consent-ask']").await?;
@@ -142,6 +153,7 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
         app.text("[data-testid='consent-error']").await?,
         "Mã xác nhận không đúng hoặc đã hết hạn."
     );
+    show(&app, "[data-testid='consent-error']").await?;
     app.screenshot("consent-wrong-code").await?;
     type_into(&app, "[data-testid='consent-code']", &right).await?;
     app.click("[data-testid='consent-agree']").await?;
@@ -154,6 +166,7 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
         "the active consent on the profile",
     )
     .await?;
+    show(&app, "[data-testid='consent-card']").await?;
     app.screenshot("consent-profile-active").await?;
     // "Đang hỗ trợ": the person the volunteer works for now, in the top bar of every screen,
     // and the dossier list narrowed to them.
@@ -197,9 +210,15 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
     .await?;
     let by = app.text("[data-testid='sent-filed-by']").await?;
     assert!(by.starts_with("Nộp hộ bởi "), "{by}");
+    show(&app, "[data-testid='sent-filed-by']").await?;
     app.screenshot("consent-citizen-sync").await?;
     app.click("[data-tab='dossiers']").await?;
     app.find("[data-testid='dossier-filed-by']").await?;
+    // What the server says of it, not "waiting to be sent".
+    let chip = app
+        .js("return document.querySelector('[data-dossier] [data-chip]').dataset.chip")
+        .await?;
+    assert_eq!(chip, "received");
     app.screenshot("consent-citizen-dossiers").await?;
     app.click("[data-tab='sync']").await?;
     app.click("[data-testid='sync-my-volunteers']").await?;

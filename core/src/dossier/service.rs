@@ -325,6 +325,10 @@ impl Core {
             let provenance = self
                 .store()
                 .read(|c| crate::sync::db::provenance(c, &s.id))?;
+            let server_state = self
+                .store()
+                .read(|c| crate::sync::db::remote_state(c, &s.id))?
+                .map(|(st, _)| st.as_str().to_string());
             let applicant_name = match d.applicant_id.as_deref() {
                 Some(p) => self.person(p).ok().map(|p| p.person.full_name),
                 None => provenance.applicant_name.clone(),
@@ -335,6 +339,7 @@ impl Core {
                 applicant_name,
                 percent,
                 provenance,
+                server_state,
                 summary: s,
             });
         }
@@ -355,6 +360,9 @@ pub struct DossierOverview {
     pub percent: u8,
     /// Learned from the server, "nộp hộ bởi …", filed for whom.
     pub provenance: crate::sync::db::Provenance,
+    /// The server's state once it has the dossier (received … cancelled): the list shows that,
+    /// not "waiting to be sent".
+    pub server_state: Option<String>,
 }
 
 /// How complete a dossier is, 0–100: the share of its requirements (shown required fields and

@@ -399,6 +399,11 @@ export type DossierOverview = {
 	percent: number,
 	/**  Learned from the server, "nộp hộ bởi …", filed for whom. */
 	provenance: Provenance,
+	/**
+	 *  The server's state once it has the dossier (received … cancelled): the list shows that,
+	 *  not "waiting to be sent".
+	 */
+	server_state: string | null,
 } & DossierSummary;
 
 /**  Where a dossier stands. */

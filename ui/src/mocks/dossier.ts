@@ -140,6 +140,7 @@ function overview(d: Dossier): DossierOverview {
     applicant_name: 'Nguyễn Thị Mẫu',
     percent: d.state === 'queued' ? 100 : Math.max(0, Math.min(99, 100 - problems * 7)),
     provenance: { restored: false },
+    server_state: null,
   };
 }
 
