@@ -77,6 +77,8 @@ macro_rules! app_commands {
             lock::lock_disable,
             lock::lock_now,
             lock::lock_wipe,
+            lock::lock_biometric_available,
+            lock::lock_unlock_biometric,
             consent::consent_request,
             consent::consent_confirm,
             consent::consent_grant,

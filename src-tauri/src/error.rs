@@ -21,6 +21,15 @@ impl ApiError {
         }
     }
 
+    /// No fingerprint/face unlock on this device (desktop, or none enrolled): the PIN opens it.
+    pub fn biometric_unavailable() -> Self {
+        Self {
+            code: "biometric_unavailable",
+            message_key: "lock.biometric_unavailable",
+            detail: "biometric unlock is not available on this device".into(),
+        }
+    }
+
     /// The app lock is closed: the UI shows the lock screen.
     pub fn locked() -> Self {
         Self {

@@ -134,6 +134,9 @@ pub fn run() {
     // decoder (`cccd_scan_image`). Granted by capabilities/mobile.json.
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
+    // Fingerprint/face unlock of the app lock on phones, asked from Rust (commands/lock.rs).
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_biometric::init());
     // System notifications for pulled status changes (commands/notify.rs).
     let builder = builder.plugin(tauri_plugin_notification::init());
     let result = builder

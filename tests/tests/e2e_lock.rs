@@ -113,6 +113,15 @@ async fn pin_set_then_lock_screen_wrong_pin_backoff_and_cover() -> R {
         .js("return !!document.querySelector(\"[data-testid='privacy-cover']\")")
         .await?;
     assert_eq!(covered, false, "the privacy cover hides the lock screen");
+    // No fingerprint unlock on desktop: no button, and the command refuses rather than opening.
+    let bio = app
+        .js("return !!document.querySelector(\"[data-testid='lock-biometric']\")")
+        .await?;
+    assert_eq!(bio, false);
+    let refused = app
+        .js("return window.__TAURI_INTERNALS__.invoke('lock_unlock_biometric').then(() => 'opened', e => e.code)")
+        .await?;
+    assert_eq!(refused, "biometric_unavailable");
     app.screenshot("lock-screen").await?;
     try_pin(&app, "111111").await?;
     wait_text(

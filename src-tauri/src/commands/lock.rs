@@ -98,3 +98,78 @@ pub async fn lock_wipe(app: AppHandle, state: State<'_, AppState>) -> Result<(),
     );
     app.restart()
 }
+
+/// Whether the lock can also be opened with the phone's fingerprint or face (a PIN is set and the
+/// OS reports enrolled biometrics). Never on desktop. Works while locked.
+#[tauri::command]
+#[specta::specta]
+pub async fn lock_biometric_available(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<bool, ApiError> {
+    let current = state_of(&state).await?;
+    Ok(current.status.enabled && biometric::available(&app))
+}
+
+/// Opens the lock with the OS's biometric prompt, asked from Rust (the webview cannot answer it
+/// for the user). `false`: the user cancelled or was not recognised (nothing counted; the PIN
+/// still works). A wrong-PIN count already reached stays as it is.
+#[tauri::command]
+#[specta::specta]
+pub async fn lock_unlock_biometric(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<bool, ApiError> {
+    let current = state_of(&state).await?;
+    if !current.status.enabled {
+        return Ok(true);
+    }
+    if !biometric::available(&app) {
+        return Err(ApiError::biometric_unavailable());
+    }
+    let prompt = app.clone();
+    let ok = tauri::async_runtime::spawn_blocking(move || biometric::authenticate(&prompt))
+        .await
+        .map_err(|e| ApiError::internal(format!("biometric prompt: {e}")))?;
+    if ok {
+        state.set_locked(false);
+        tracing::info!("unlocked with biometrics");
+    }
+    Ok(ok)
+}
+
+/// The OS biometric prompt: `tauri-plugin-biometric` on Android/iOS (configured, not verifiable
+/// here: no Android SDK or iOS toolchain on the build machine); nothing on desktop.
+mod biometric {
+    use tauri::AppHandle;
+
+    #[cfg(mobile)]
+    pub fn available(app: &AppHandle) -> bool {
+        use tauri_plugin_biometric::BiometricExt;
+        app.biometric()
+            .status()
+            .map(|s| s.is_available)
+            .unwrap_or(false)
+    }
+
+    #[cfg(mobile)]
+    pub fn authenticate(app: &AppHandle) -> bool {
+        use tauri_plugin_biometric::BiometricExt;
+        app.biometric()
+            .authenticate(
+                "Mở khóa DVC Đồng Hành".to_string(),
+                tauri_plugin_biometric::AuthOptions::default(),
+            )
+            .is_ok()
+    }
+
+    #[cfg(not(mobile))]
+    pub fn available(_app: &AppHandle) -> bool {
+        false
+    }
+
+    #[cfg(not(mobile))]
+    pub fn authenticate(_app: &AppHandle) -> bool {
+        false
+    }
+}

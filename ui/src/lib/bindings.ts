@@ -116,6 +116,17 @@ export const commands = {
 	 *  the lock screen once the wipe is offered (a volunteer after too many wrong PINs).
 	 */
 	lock_wipe: () => __TAURI_INVOKE<null>("lock_wipe"),
+	/**
+	 *  Whether the lock can also be opened with the phone's fingerprint or face (a PIN is set and the
+	 *  OS reports enrolled biometrics). Never on desktop. Works while locked.
+	 */
+	lock_biometric_available: () => __TAURI_INVOKE<boolean>("lock_biometric_available"),
+	/**
+	 *  Opens the lock with the OS's biometric prompt, asked from Rust (the webview cannot answer it
+	 *  for the user). `false`: the user cancelled or was not recognised (nothing counted; the PIN
+	 *  still works). A wrong-PIN count already reached stays as it is.
+	 */
+	lock_unlock_biometric: () => __TAURI_INVOKE<boolean>("lock_unlock_biometric"),
 	/**  Volunteer: a one-time code goes to the citizen's phone. */
 	consent_request: (phone: string, procedures: string[] | null, days: number | null) => __TAURI_INVOKE<ConsentPending>("consent_request", { phone, procedures, days }),
 	/**  Volunteer: the code the citizen typed; the consent is kept for `person_id`. */

@@ -63,4 +63,7 @@ export const handlers = {
     locked = false;
     return null;
   },
+  // Desktop and the Chromium lane have no fingerprint unlock.
+  lock_biometric_available: () => false,
+  lock_unlock_biometric: () => reject('biometric_unavailable', 'lock.biometric_unavailable', 'no biometrics'),
 } satisfies Handlers;

@@ -3,6 +3,9 @@
 
 export const vi = {
   'lock.title': 'Ứng dụng đang khóa',
+  'lock.biometric': 'Mở bằng vân tay hoặc khuôn mặt',
+  'lock.biometric_failed': 'Chưa nhận ra. Hãy thử lại hoặc nhập mã PIN.',
+  'lock.biometric_unavailable': 'Máy này không mở khóa bằng vân tay được. Hãy nhập mã PIN.',
   'lock.enter_pin': 'Nhập mã PIN 6 số để mở',
   'lock.pin_label': 'Mã PIN',
   'lock.open': 'Mở khóa',
@@ -49,6 +52,9 @@ export const vi = {
 
 export const en: Record<keyof typeof vi, string> = {
   'lock.title': 'The app is locked',
+  'lock.biometric': 'Open with fingerprint or face',
+  'lock.biometric_failed': 'Not recognised. Try again or enter the PIN.',
+  'lock.biometric_unavailable': 'This phone cannot unlock with a fingerprint. Enter the PIN.',
   'lock.enter_pin': 'Enter your 6-digit PIN to open it',
   'lock.pin_label': 'PIN',
   'lock.open': 'Unlock',
