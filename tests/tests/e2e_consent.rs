@@ -6,7 +6,7 @@
 //! on the citizen's behalf. On the citizen's own phone (a data dir that never held it), the sync
 //! screen and "Hồ sơ của tôi" show the dossier "Nộp hộ bởi …", and "Người hỗ trợ của tôi" lists the
 //! volunteer. Screenshots at 360 px: `consent-profile-none`, `consent-request`, `consent-text`,
-//! `consent-wrong-code`, `consent-done`, `consent-profile-active`, `consent-helping-bar`, `consent-citizen-sync`,
+//! `consent-wrong-code`, `consent-done`, `consent-profile-active`, `consent-helping-bar`, `consent-volunteer-qr`, `consent-citizen-sync`,
 //! `consent-citizen-dossiers`, `consent-citizen-volunteers`.
 //!
 //! Run by `./x test` (needs the built app, Xvfb, tauri-driver); ignored by a plain `cargo test`.
@@ -180,6 +180,19 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
         .js("return !!document.querySelector(\"[data-testid='helping-bar']\")")
         .await?;
     assert_eq!(still, false);
+    // Choosing whose dossier it is, the person with a consent is marked so.
+    go(&app, "/dossiers/new/passport-domestic", "dossier-new").await?;
+    app.find(&format!(
+        "[data-person='{person}'] [data-testid='person-consented']"
+    ))
+    .await?;
+    // The volunteer's QR, for a citizen to name them from their own phone.
+    app.click("[data-tab='sync']").await?;
+    app.click("[data-testid='sync-volunteer-qr']").await?;
+    app.find("[data-testid='volunteer-qr'] svg").await?;
+    let text = app.text("[data-testid='volunteer-qr-text']").await?;
+    assert!(text.starts_with("DVCVOL1:"), "{text}");
+    app.screenshot("consent-volunteer-qr").await?;
     app.quit().await?;
 
     // The volunteer's dossier for that person goes on the citizen's behalf.

@@ -160,6 +160,9 @@ screens.push(
   { name: 'consent-grant', path: '/sync/consents', prepare: async (page) => {
       await page.waitForSelector('[data-testid="grant-give"]');
     } },
+  { name: 'volunteer-qr', path: '/sync/volunteer-qr', prepare: async (page) => {
+      await page.waitForSelector('[data-testid="volunteer-qr"] svg');
+    } },
 );
 
 // ---- accounts: sign-in (signed out), register, code entry with its countdown, forgotten and

@@ -28,6 +28,7 @@ import CancelScreen from './screens/after/CancelScreen.svelte';
 import RateScreen from './screens/after/RateScreen.svelte';
 import ConsentRequestScreen from './screens/consent/ConsentRequestScreen.svelte';
 import ConsentGrantScreen from './screens/consent/ConsentGrantScreen.svelte';
+import VolunteerQrScreen from './screens/consent/VolunteerQrScreen.svelte';
 import RegisterScreen from './screens/account/RegisterScreen.svelte';
 import OtpScreen from './screens/account/OtpScreen.svelte';
 import ForgotScreen from './screens/account/ForgotScreen.svelte';
@@ -60,6 +61,7 @@ export const routes: RouteDef[] = [
   { pattern: /^\/people\/([0-9a-f-]{36})\/edit$/, component: PersonFormScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})\/consent$/, component: ConsentRequestScreen },
   { pattern: /^\/sync\/consents$/, component: ConsentGrantScreen },
+  { pattern: /^\/sync\/volunteer-qr$/, component: VolunteerQrScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})$/, component: PersonProfileScreen },
   { pattern: /^\/dossiers\/new\/([a-z0-9-]+)$/, component: DossierNewScreen },
   { pattern: /^\/dossiers\/([0-9a-f-]{36})\/step\/(\d{1,2})$/, component: DossierFormScreen },

@@ -134,10 +134,22 @@ pub async fn consent_paper(
         .await
 }
 
-/// Volunteer: the text of the QR code a citizen scans to name them.
+/// The volunteer's QR code: its text (`DVCVOL1:…`, no name, no phone number) and the code drawn
+/// on the phone as SVG.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct VolunteerQr {
+    pub text: String,
+    pub svg: String,
+}
+
+/// Volunteer: the QR code a citizen scans (or whose text they paste) to name them in "Cho phép
+/// người hỗ trợ".
 #[tauri::command]
 #[specta::specta]
-pub async fn volunteer_qr(state: State<'_, AppState>) -> Result<String, ApiError> {
+pub async fn volunteer_qr(state: State<'_, AppState>) -> Result<VolunteerQr, ApiError> {
     let core = open_core(&state)?;
-    Ok(core.volunteer_qr()?)
+    let text = core.volunteer_qr()?;
+    let svg = dvc_core::vietqr::qr_svg(&text)
+        .map_err(|e| ApiError::internal(format!("volunteer QR: {e}")))?;
+    Ok(VolunteerQr { text, svg })
 }

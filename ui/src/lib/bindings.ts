@@ -141,8 +141,11 @@ export const commands = {
 	consent_refresh: () => __TAURI_INVOKE<ConsentView[]>("consent_refresh"),
 	/**  Volunteer: a signed paper consent, photographed into the person's documents. */
 	consent_paper: (personId: string, documentId: string) => __TAURI_INVOKE<ConsentView>("consent_paper", { personId, documentId }),
-	/**  Volunteer: the text of the QR code a citizen scans to name them. */
-	volunteer_qr: () => __TAURI_INVOKE<string>("volunteer_qr"),
+	/**
+	 *  Volunteer: the QR code a citizen scans (or whose text they paste) to name them in "Cho phép
+	 *  người hỗ trợ".
+	 */
+	volunteer_qr: () => __TAURI_INVOKE<VolunteerQr>("volunteer_qr"),
 	account_server: () => __TAURI_INVOKE<ServerInfo>("account_server"),
 	account_rules: () => __TAURI_INVOKE<AccountRules>("account_rules"),
 	/**  Reads a scanned server QR (the text from the live scanner); nothing changes yet. */
@@ -1310,4 +1313,13 @@ export type Unlock =
 { outcome: "wait"; status: LockStatus };
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
+
+/**
+ *  The volunteer's QR code: its text (`DVCVOL1:…`, no name, no phone number) and the code drawn
+ *  on the phone as SVG.
+ */
+export type VolunteerQr = {
+	text: string,
+	svg: string,
+};
 
