@@ -87,6 +87,7 @@ macro_rules! app_commands {
             consent::consent_refresh,
             consent::consent_paper,
             consent::volunteer_qr,
+            consent::consent_qr_scan_image,
             account::account_server,
             account::account_rules,
             account::server_qr_parse,

@@ -7,7 +7,7 @@
 //! screen and "Hồ sơ của tôi" show the dossier "Nộp hộ bởi …", and "Người hỗ trợ của tôi" lists the
 //! volunteer. Screenshots at 360 px: `consent-profile-none`, `consent-request`, `consent-text`,
 //! `consent-wrong-code`, `consent-done`, `consent-profile-active`, `consent-helping-bar`, `consent-volunteer-qr`, `consent-citizen-sync`,
-//! `consent-citizen-dossiers`, `consent-citizen-volunteers`.
+//! `consent-citizen-dossiers`, `consent-citizen-volunteers`, `consent-citizen-qr-read`.
 //!
 //! Run by `./x test` (needs the built app, Xvfb, tauri-driver); ignored by a plain `cargo test`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -190,9 +190,10 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
     app.click("[data-tab='sync']").await?;
     app.click("[data-testid='sync-volunteer-qr']").await?;
     app.find("[data-testid='volunteer-qr'] svg").await?;
-    let text = app.text("[data-testid='volunteer-qr-text']").await?;
-    assert!(text.starts_with("DVCVOL1:"), "{text}");
-    app.screenshot("consent-volunteer-qr").await?;
+    let volunteer_qr = app.text("[data-testid='volunteer-qr-text']").await?;
+    assert!(volunteer_qr.starts_with("DVCVOL1:"), "{volunteer_qr}");
+    // The citizen will photograph this screen.
+    let qr_photo = app.screenshot("consent-volunteer-qr").await?;
     app.quit().await?;
 
     // The volunteer's dossier for that person goes on the citizen's behalf.
@@ -243,6 +244,32 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
     )
     .await?;
     app.screenshot("consent-citizen-volunteers").await?;
+    // Naming a volunteer by photographing their QR: a photo with no volunteer QR is refused and
+    // changes nothing; the volunteer's screen fills in the code.
+    let profile_photo = app.screenshot("consent-citizen-no-qr").await?;
+    app.find("[data-testid='grant-scan']")
+        .await?
+        .send_keys(profile_photo.to_string_lossy().to_string())
+        .await?;
+    app.find("[data-testid='grant-error']").await?;
+    let filled = app
+        .js("return document.querySelector(\"[data-testid='grant-qr']\").value")
+        .await?;
+    assert_eq!(filled, "");
+    app.find("[data-testid='grant-scan']")
+        .await?
+        .send_keys(qr_photo.to_string_lossy().to_string())
+        .await?;
+    wait_for(
+        &app,
+        &format!(
+            "return document.querySelector(\"[data-testid='grant-qr']\").value === '{volunteer_qr}'"
+        ),
+        "the volunteer's QR read from the photo",
+    )
+    .await?;
+    app.find("[data-testid='grant-notice']").await?;
+    app.screenshot("consent-citizen-qr-read").await?;
     app.quit().await?;
     Ok(())
 }

@@ -5,13 +5,16 @@
 
 use std::sync::Arc;
 
+use dvc_core::qrscan;
 use dvc_core::sync::consent::{ConsentView, Volunteer};
-use dvc_core::Core;
+use dvc_core::{Core, CoreError};
 use dvc_protocol::auth::ConsentOtpPending;
 use serde::Serialize;
+use tauri::ipc::InvokeBody;
 use tauri::State;
 
-use crate::{ApiError, AppState};
+use crate::ipc::RawRequest;
+use crate::{blocking, ApiError, AppState};
 
 /// The core, refused while the app is locked.
 fn open_core(state: &AppState) -> Result<Arc<Core>, ApiError> {
@@ -152,4 +155,35 @@ pub async fn volunteer_qr(state: State<'_, AppState>) -> Result<VolunteerQr, Api
     let svg = dvc_core::vietqr::qr_svg(&text)
         .map_err(|e| ApiError::internal(format!("volunteer QR: {e}")))?;
     Ok(VolunteerQr { text, svg })
+}
+
+fn not_volunteer_qr(detail: &str) -> ApiError {
+    ApiError {
+        code: "volunteer_qr_invalid",
+        message_key: "consent.error.qr",
+        detail: detail.to_string(),
+    }
+}
+
+/// Citizen: reads the volunteer's QR code in a photo (raw body: the image file's bytes) and
+/// answers its text for "Cho phép người hỗ trợ". Nothing is given yet; any other QR (a CCCD, a
+/// VietQR, a server's) is refused and changes nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn consent_qr_scan_image(request: RawRequest<'_>) -> Result<String, ApiError> {
+    let bytes = match request.body() {
+        InvokeBody::Raw(bytes) => bytes.clone(),
+        InvokeBody::Json(_) => return Err(not_volunteer_qr("expected the image as raw bytes")),
+    };
+    blocking(move || {
+        let scan = qrscan::decode_qr(&bytes, qrscan::DEFAULT_BUDGET).map_err(CoreError::from)?;
+        let text = String::from_utf8(scan.payload)
+            .map_err(|_| not_volunteer_qr("the QR text is not UTF-8"))?;
+        let text = text.trim().to_string();
+        if dvc_protocol::auth::parse_volunteer_qr(&text).is_none() {
+            return Err(not_volunteer_qr("not a volunteer QR code (DVCVOL1:…)"));
+        }
+        Ok(text)
+    })
+    .await
 }

@@ -146,6 +146,12 @@ export const commands = {
 	 *  người hỗ trợ".
 	 */
 	volunteer_qr: () => __TAURI_INVOKE<VolunteerQr>("volunteer_qr"),
+	/**
+	 *  Citizen: reads the volunteer's QR code in a photo (raw body: the image file's bytes) and
+	 *  answers its text for "Cho phép người hỗ trợ". Nothing is given yet; any other QR (a CCCD, a
+	 *  VietQR, a server's) is refused and changes nothing.
+	 */
+	consent_qr_scan_image: (request: never) => __TAURI_INVOKE<string>("consent_qr_scan_image", { request }),
 	account_server: () => __TAURI_INVOKE<ServerInfo>("account_server"),
 	account_rules: () => __TAURI_INVOKE<AccountRules>("account_rules"),
 	/**  Reads a scanned server QR (the text from the live scanner); nothing changes yet. */

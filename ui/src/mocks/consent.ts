@@ -50,6 +50,7 @@ export const handlers = {
   consent_list: (args) => structuredClone(consents.filter((c) => !args.personId || c.person_id === args.personId)),
   consent_refresh: () => structuredClone(consents),
   consent_paper: (args) => structuredClone(add('grantee', String(args.personId), 'paper')),
+  consent_qr_scan_image: () => 'DVCVOL1:0193c0de-0000-7000-8000-00000000000a:42',
   volunteer_qr: () => ({
     text: 'DVCVOL1:0193c0de-0000-7000-8000-00000000000a:42',
     svg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><rect width="29" height="29" fill="#fff"/><path d="M4 4h7v7H4zM18 4h7v7h-7zM4 18h7v7H4z"/></svg>',
