@@ -37,25 +37,12 @@ struct Server {
 async fn server() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let messages = dir.path().join("messages.jsonl");
-    let url = format!("sqlite://{}", dir.path().join("server.db").display());
-    let db = dvc_sync::db::open(&url).await.unwrap();
-    let clock = Arc::new(dvc_sync::clock::SystemClock);
-    dvc_sync::seed::demo_seed(&db, dvc_sync::clock::Clock::now_ms(clock.as_ref()))
-        .await
-        .unwrap();
-    let state = dvc_sync::server::build_state(
-        db,
-        &dir.path().join("blobs"),
-        dvc_sync::config::Config {
-            secure_cookies: false,
-            ..Default::default()
-        },
-        clock,
+    let server = dvc_sync::test_support::demo_server_with(
+        dir.path(),
+        true,
         Arc::new(dvc_sync::notify::FileNotifier::new(messages.clone())),
     )
-    .await
-    .unwrap();
-    let server = dvc_sync::server::spawn("127.0.0.1:0", state).await.unwrap();
+    .await;
     Server {
         server,
         messages,
