@@ -162,6 +162,20 @@ impl Api {
         }
     }
 
+    /// Learns the server's protocol version from `/healthz` (one small request), when no
+    /// answer told it yet. A push sent to a 1.0 server can die with the connection instead of
+    /// its 404 (the server closes while the body is still going up), and without this the next
+    /// attempt would push again and could die the same way. Errors are left to the next attempt.
+    pub async fn learn_version(&self) {
+        if self.speaks_push().is_some() {
+            return;
+        }
+        match self.req(Method::GET, paths::HEALTHZ).send().await {
+            Ok(res) => self.note_version(&res),
+            Err(e) => tracing::debug!(error = %e, "protocol version not learned"),
+        }
+    }
+
     pub fn base(&self) -> &str {
         &self.base
     }

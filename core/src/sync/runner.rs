@@ -786,6 +786,10 @@ impl Pass<'_> {
                         Disposition::ResumeAt(_) | Disposition::UploadMissing(_) => None,
                     };
                     tracing::debug!(dossier = %f.dossier_id, attempt, error = %what, "attempt failed");
+                    if matches!(failure, Failure::Net(_)) {
+                        // A push that died without an answer may have met a 1.0 server.
+                        self.api.learn_version().await;
+                    }
                     db::record_failure(self.core.store(), &f.outbox_id, &what)?;
                     self.report.failed_attempts += 1;
                     self.report.errors.push(what);
