@@ -192,6 +192,25 @@ impl Browser {
         Ok(())
     }
 
+    /// The addresses of everything the current page loaded (the Resource Timing entries).
+    pub async fn resources(&self) -> Result<Vec<String>> {
+        let v = self
+            .driver
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name);",
+                Vec::new(),
+            )
+            .await?;
+        Ok(v.json()
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     pub async fn current_url(&self) -> Result<String> {
         Ok(self.driver.current_url().await?.to_string())
     }

@@ -133,6 +133,38 @@ async fn console_story(engine: Engine) {
     assert!(list.contains(&code), "the list shows the new dossier");
     b.screenshot(&shot("list")).await.unwrap();
 
+    // "Mã QR máy chủ" from the header: the app's scanner reads the code the browser drew, and it
+    // says the address the officer used. Nothing on the page came from elsewhere.
+    b.click("a[href='/console/server-qr']").await.unwrap();
+    assert!(b
+        .current_url()
+        .await
+        .unwrap()
+        .ends_with("/console/server-qr"));
+    assert_eq!(b.text("main h1").await.unwrap(), "Mã QR máy chủ");
+    assert_eq!(b.text("[data-testid=server-url]").await.unwrap(), base);
+    let qr = b.find("[data-testid=server-qr]").await.unwrap();
+    qr.scroll_into_view().await.unwrap();
+    // (The whole viewport: WebKitWebDriver's snapshots need the page nudged, which
+    // `Browser::screenshot` does.)
+    let drawn = std::fs::read(b.screenshot(&shot("server-qr")).await.unwrap()).unwrap();
+    let scan = dvc_core::qrscan::decode_qr(&drawn, std::time::Duration::from_secs(10))
+        .expect("the QR as the browser drew it is readable");
+    let text = String::from_utf8(scan.payload).unwrap();
+    assert_eq!(
+        dvc_protocol::server_qr::parse(&text).as_deref(),
+        Ok(base.as_str())
+    );
+    let foreign: Vec<String> = b
+        .resources()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| !u.starts_with(&base))
+        .collect();
+    assert!(foreign.is_empty(), "fetched from elsewhere: {foreign:?}");
+    b.goto(&format!("{base}/console/dossiers")).await.unwrap();
+
     // Open the dossier from the list.
     b.click(&format!("a[href='/console/dossiers/{uuid}']"))
         .await
