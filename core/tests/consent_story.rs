@@ -344,6 +344,128 @@ async fn a_volunteer_files_for_a_citizen_who_follows_it_on_their_own_phone() {
     assert!(t2.provenance.restored);
     assert_eq!(t2.state, "accepted");
     assert_eq!(cit.tracked_dossiers().unwrap().len(), 2);
+    // Learning it cost no photo: its files wait until the agency asks for something.
+    assert!(cit.draft_show(&c2).unwrap().attachments.is_empty());
+    // Its applicant is a person on this phone now: the one the volunteer filed for.
+    let applicant = cit
+        .draft_show(&c2)
+        .unwrap()
+        .applicant_id
+        .expect("the restored dossier's applicant is a person here");
+    assert_eq!(
+        cit.person(&applicant).unwrap().person.id_number,
+        vol.person(&person).unwrap().person.id_number
+    );
+
+    // The agency asks for a new portrait. The citizen answers from this phone, which never held
+    // the dossier's files: they are fetched now, byte for byte what the volunteer's phone sent.
+    officer
+        .act_ok(
+            &uuid2,
+            &[
+                ("action", "supplement"),
+                ("item_attachment", "portrait"),
+                ("note", "Ảnh chân dung bị mờ, đề nghị chụp lại."),
+            ],
+        )
+        .await;
+    for _ in 0..40 {
+        cit.sync_once(&cfg(), &|_| {}).await.unwrap();
+        if !cit.draft_show(&c2).unwrap().attachments.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        cit.tracked_dossier(&c2).unwrap().state,
+        "supplement_requested"
+    );
+    let shas = |core: &Core, id: &str| {
+        let mut v: Vec<(String, String)> = core
+            .draft_show(id)
+            .unwrap()
+            .attachments
+            .iter()
+            .map(|a| (a.component.clone(), a.sha256.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        shas(&cit, &c2),
+        shas(&vol, &d2),
+        "the files as they were sent"
+    );
+    for a in &cit.draft_show(&c2).unwrap().attachments {
+        let bytes = cit
+            .read_document(&dvc_core::documents::DocumentId(a.document_id.clone()))
+            .unwrap();
+        assert_eq!(dvc_sync::test_support::sha(&bytes), a.sha256);
+    }
+    let new_portrait = jpeg_like(24_000, 91);
+    let doc = cit
+        .store_document(
+            &applicant,
+            DocumentKind::Portrait,
+            &new_portrait,
+            &DocumentMeta::default(),
+        )
+        .unwrap();
+    // Only what the agency named may change.
+    assert_eq!(
+        cit.draft_detach(&c2, "cccd_front", 0)
+            .unwrap_err()
+            .message_key(),
+        "dossier.supplement_only"
+    );
+    cit.draft_detach(&c2, "portrait", 0).unwrap();
+    cit.draft_attach_document(&c2, "portrait", &doc.0).unwrap();
+    cit.dossier_resubmit(&c2).unwrap();
+    let r = cit.sync_once(&cfg(), &|_| {}).await.unwrap();
+    // Accepted by the server: the same procedure, agency, citizen and consent basis as the
+    // volunteer's filing (the server refuses a revision that changes them).
+    assert_eq!(r.actions_sent.len(), 1, "{r:?}");
+    assert!(r.actions_quarantined.is_empty(), "{r:?}");
+    sync_until(
+        &vol,
+        &d2,
+        "the citizen's answer on the volunteer's device",
+        |t| t.timeline.iter().any(|e| e.kind == "resubmitted"),
+    )
+    .await;
+    let (_, page) = officer.page(&format!("/console/dossiers/{uuid2}")).await;
+    assert!(
+        page.contains(&dvc_sync::test_support::sha(&new_portrait)),
+        "the officer sees the new portrait"
+    );
+
+    // The agency accepts it and issues the result online: it lands in the applicant's papers on
+    // the citizen's phone as on the volunteer's.
+    officer.act_ok(&uuid2, &[("action", "accept")]).await;
+    let res = officer
+        .upload_result(
+            &uuid2,
+            b"%PDF-1.4\n% ket qua thu nghiem, du lieu gia\n".to_vec(),
+            "ketqua.pdf",
+            "application/pdf",
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    let mut stored = false;
+    for _ in 0..40 {
+        cit.sync_once(&cfg(), &|_| {}).await.unwrap();
+        stored = cit
+            .person(&applicant)
+            .unwrap()
+            .documents
+            .iter()
+            .any(|d| d.kind == DocumentKind::Result);
+        if stored {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(stored, "the online result is in the applicant's papers");
 
     // The citizen withdraws the consent (from their own phone).
     let given = cit.consent_refresh().await.unwrap();

@@ -9,6 +9,7 @@ pub mod check;
 pub mod form;
 pub mod generated;
 mod service;
+pub(crate) use service::document_kind;
 pub use service::{progress, AttachedPhoto, DossierOverview};
 pub mod values;
 pub mod view;

@@ -29,7 +29,7 @@ pub struct AttachedPhoto {
 }
 
 /// The document kind a component's photo is kept as in the applicant's store.
-fn document_kind(c: &form::ComponentDef) -> DocumentKind {
+pub(crate) fn document_kind(c: &form::ComponentDef) -> DocumentKind {
     match c.prefill.as_deref().or(c.photo_profile.as_deref()) {
         Some("document.portrait" | "portrait_4x6") => DocumentKind::Portrait,
         Some("document.cccd_front" | "cccd_front") => DocumentKind::CccdFront,

@@ -49,4 +49,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "consent_restore",
         sql: include_str!("../../migrations/0008_consent_restore.sql"),
     },
+    Migration {
+        version: 9,
+        name: "restored_papers",
+        sql: include_str!("../../migrations/0009_restored_papers.sql"),
+    },
 ];

@@ -205,13 +205,25 @@ fn previous_manifest(c: &Connection, id: &str) -> Result<Option<String>, SyncErr
     if rev.is_some() {
         return Ok(rev);
     }
-    Ok(c.query_row(
-        "SELECT m.manifest FROM sync_manifests m JOIN outbox o ON o.id = m.outbox_id
+    let sent: Option<String> = c
+        .query_row(
+            "SELECT m.manifest FROM sync_manifests m JOIN outbox o ON o.id = m.outbox_id
              WHERE o.dossier_id = ?1 AND o.state = 'done' ORDER BY o.id DESC LIMIT 1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if sent.is_some() {
+        return Ok(sent);
+    }
+    // A dossier restored from the server: the manifest the server gave.
+    Ok(c.query_row(
+        "SELECT manifest FROM dossier_origin WHERE dossier_id = ?1",
         [id],
         |r| r.get(0),
     )
-    .optional()?)
+    .optional()?
+    .flatten())
 }
 
 /// Sends the corrected dossier after a supplement request ("Nộp bổ sung"): checks it, builds the

@@ -1473,10 +1473,14 @@ pub fn fill_learned(
         for e in &view.events {
             apply_one(tx, e)?;
         }
+        let manifest = serde_json::to_string(m).map_err(|e| {
+            CoreError::invalid("manifest", format!("encode: {e}"), "errors.internal")
+        })?;
         tx.execute(
-            "UPDATE dossier_origin SET procedure_code = ?2, fetched_at = ?3, fetch_error = NULL
+            "UPDATE dossier_origin SET procedure_code = ?2, fetched_at = ?3, fetch_error = NULL,
+               manifest = ?4
              WHERE dossier_id = ?1",
-            params![dossier_id, m.procedure_code, ts],
+            params![dossier_id, m.procedure_code, ts, manifest],
         )?;
         Ok(())
     })

@@ -30,6 +30,7 @@ pub mod db;
 pub mod decide;
 pub mod manifest;
 pub mod push;
+pub mod restore;
 pub mod runner;
 
 use serde::Serialize;

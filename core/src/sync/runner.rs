@@ -13,6 +13,7 @@ use super::client::{Api, Timeouts};
 use super::db::{self, FileRef, Frozen};
 use super::decide::{self, reason, Backoff, Disposition, Failure, NetFailure};
 use super::manifest;
+use super::restore;
 use super::SyncError;
 use crate::documents::{sniff_media_type, DocumentId};
 use crate::dossier::{self, form, Queued};
@@ -443,6 +444,7 @@ impl Pass<'_> {
             }
             self.restore(new_phone).await?;
             self.fetch_learned().await?;
+            self.fetch_learned_papers().await?;
             self.fetch_results().await?;
         }
         Ok(())
@@ -566,7 +568,10 @@ impl Pass<'_> {
         let todo = store.read(|c| db::to_fetch(c, &self.account_id, LEARNED_PER_PASS))?;
         for (dossier_id, uuid) in todo {
             match self.api.dossier(&uuid).await {
-                Ok(view) => db::fill_learned(store, &dossier_id, &view)?,
+                Ok(view) => {
+                    db::fill_learned(store, &dossier_id, &view)?;
+                    restore::adopt_applicant(self.core, &dossier_id, &view.manifest)?;
+                }
                 Err(e) => match decide::classify(&e) {
                     Disposition::SignInAgain => return Err(Stop::SignIn),
                     Disposition::UpdateApp => return Err(Stop::UpdateApp),
@@ -582,6 +587,58 @@ impl Pass<'_> {
                     }
                 },
             }
+        }
+        Ok(())
+    }
+
+    /// Fetches the attachments of restored dossiers the agency asked a supplement for (see
+    /// [`restore`]): all of a dossier's files or none of them; a failure waits for the next pass.
+    async fn fetch_learned_papers(&mut self) -> Result<(), Stop> {
+        let todo = self
+            .core
+            .store()
+            .read(|c| restore::papers_to_fetch(c, &self.account_id))?;
+        'dossiers: for t in todo {
+            let mut blobs = Vec::with_capacity(t.attachments.len());
+            for a in &t.attachments {
+                if a.size == 0 || a.size > crate::documents::MAX_DOCUMENT_BYTES as u64 {
+                    restore::papers_failed(
+                        self.core,
+                        &t.dossier_id,
+                        "attachment size out of bounds",
+                    )?;
+                    continue 'dossiers;
+                }
+                match self.download(&a.sha256, a.size).await {
+                    Ok(bytes) => blobs.push(bytes),
+                    Err(f) => {
+                        let what = format!("attachments: {}", f.describe());
+                        restore::papers_failed(self.core, &t.dossier_id, &what)?;
+                        self.report.errors.push(what);
+                        match decide::classify(&f) {
+                            Disposition::SignInAgain => return Err(Stop::SignIn),
+                            Disposition::UpdateApp => return Err(Stop::UpdateApp),
+                            _ => return Ok(()),
+                        }
+                    }
+                }
+            }
+            match restore::keep_papers(self.core, &t, &blobs) {
+                Ok(_) => {}
+                // A file that does not match its manifest entry, or one the paper store refuses
+                // (empty, too large, unknown person): not kept, said, and tried again next pass.
+                Err(e) if matches!(e.code(), "invalid_input" | "not_found") => {
+                    tracing::warn!(dossier = %t.dossier_id, error = %e, "attachments of a restored dossier not kept");
+                    restore::papers_failed(self.core, &t.dossier_id, "attachments: not kept")?;
+                }
+                Err(e) => return Err(Stop::Core(e)),
+            }
+            self.core.store().write(|tx| -> Result<(), CoreError> {
+                for a in &t.attachments {
+                    db::discard_download(tx, &a.sha256)?;
+                }
+                Ok(())
+            })?;
         }
         Ok(())
     }
