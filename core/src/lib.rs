@@ -13,6 +13,7 @@ pub mod logging;
 pub mod people;
 pub mod photo;
 pub mod qrscan;
+pub mod retention;
 pub mod running;
 pub mod secrets;
 pub mod settings;

@@ -42,10 +42,16 @@ pub struct Settings {
     pub lock_wipe_after: u32,
     /// The first-launch offer to set a PIN was answered (set or skipped).
     pub lock_prompted: bool,
+    /// Volunteers: days after a citizen's last dossier ended (completed, rejected, cancelled)
+    /// when that citizen's profile, papers and dossiers leave this phone (7, 30 or 90).
+    pub retention_days: u32,
 }
 
 /// Allowed values of `lock_timeout_minutes`.
 pub const LOCK_TIMEOUTS: [u32; 3] = [1, 5, 15];
+
+/// Allowed values of `retention_days`.
+pub const RETENTION_DAYS: [u32; 3] = [7, 30, 90];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -56,6 +62,7 @@ impl Default for Settings {
             lock_timeout_minutes: 5,
             lock_wipe_after: 10,
             lock_prompted: false,
+            retention_days: 30,
         }
     }
 }
@@ -69,6 +76,7 @@ pub enum SettingKey {
     LockTimeoutMinutes,
     LockWipeAfter,
     LockPrompted,
+    RetentionDays,
 }
 
 impl SettingKey {
@@ -80,6 +88,7 @@ impl SettingKey {
             Self::LockTimeoutMinutes => "lock_timeout_minutes",
             Self::LockWipeAfter => "lock_wipe_after",
             Self::LockPrompted => "lock_prompted",
+            Self::RetentionDays => "retention_days",
         }
     }
 }
@@ -94,6 +103,7 @@ impl FromStr for SettingKey {
             "lock_timeout_minutes" => Ok(Self::LockTimeoutMinutes),
             "lock_wipe_after" => Ok(Self::LockWipeAfter),
             "lock_prompted" => Ok(Self::LockPrompted),
+            "retention_days" => Ok(Self::RetentionDays),
             _ => Err(CoreError::invalid(
                 "setting",
                 format!("unknown setting `{}`", truncate(s, 40)),
@@ -154,6 +164,14 @@ fn validate(key: SettingKey, value: &str) -> Result<String> {
                 "errors.setting_value",
             )),
         },
+        SettingKey::RetentionDays => match value.parse::<u32>() {
+            Ok(n) if RETENTION_DAYS.contains(&n) => Ok(n.to_string()),
+            _ => Err(CoreError::invalid(
+                key.as_str(),
+                "citizens' data is kept 7, 30 or 90 days after their last dossier ended",
+                "errors.setting_value",
+            )),
+        },
         SettingKey::LockPrompted => match value {
             "true" | "false" => Ok(value.to_string()),
             _ => Err(CoreError::invalid(
@@ -190,6 +208,12 @@ pub fn load(store: &Store) -> Result<Settings> {
             s.lock_wipe_after = n;
         }
         s.lock_prompted = get(SettingKey::LockPrompted)?.as_deref() == Some("true");
+        if let Some(n) = get(SettingKey::RetentionDays)?
+            .and_then(|v| v.parse().ok())
+            .filter(|n| RETENTION_DAYS.contains(n))
+        {
+            s.retention_days = n;
+        }
         Ok(s)
     })
 }
@@ -237,6 +261,8 @@ mod tests {
             20
         );
         assert!(set(&s, "lock_prompted", "true").unwrap().lock_prompted);
+        assert_eq!(load(&s).unwrap().retention_days, 30);
+        assert_eq!(set(&s, "retention_days", "7").unwrap().retention_days, 7);
     }
 
     #[test]
@@ -253,6 +279,9 @@ mod tests {
             ("lock_wipe_after", "2"),
             ("lock_wipe_after", "x"),
             ("lock_prompted", "yes"),
+            ("retention_days", "0"),
+            ("retention_days", "31"),
+            ("retention_days", "x"),
             ("lock_failures", "0"),
             ("nope", "x"),
         ] {

@@ -143,8 +143,20 @@ pub fn run() {
         .invoke_handler(bindings_builder().invoke_handler())
         .setup(|app| {
             let core = open_core(app).map(Arc::new);
-            if core.is_ok() {
+            if let Ok(c) = &core {
                 tracing::info!("local store opened");
+                // A volunteer's phone lets go of citizens whose dossiers ended long enough ago
+                // (`retention_days`), off the main thread; a failure is logged, never fatal.
+                let c = Arc::clone(c);
+                tauri::async_runtime::spawn_blocking(move || match c.apply_retention() {
+                    Ok(r) if r.people_deleted > 0 => tracing::info!(
+                        people = r.people_deleted,
+                        dossiers = r.dossiers_deleted,
+                        "retention applied at start-up"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(code = e.code(), error = %e, "retention not applied"),
+                });
             }
             let core_ok = core.is_ok();
             // Locked from the start when a PIN is set (an unreadable lock entry locks too).

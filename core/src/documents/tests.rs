@@ -57,7 +57,8 @@ fn store_read_roundtrip_is_encrypted_and_content_addressed() {
         r,
         crate::people::DeleteReport {
             documents_deleted: 1,
-            files_deleted: 0
+            files_deleted: 0,
+            dossiers_deleted: 0,
         }
     );
     assert_eq!(core.read_document(&id2).unwrap(), bytes);

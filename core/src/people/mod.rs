@@ -104,6 +104,8 @@ pub struct PersonDetail {
 pub struct DeleteReport {
     pub documents_deleted: usize,
     pub files_deleted: usize,
+    /// The person's dossiers (drafts and sent ones, with their timelines and manifests).
+    pub dossiers_deleted: usize,
 }
 
 /// Validated, normalised values ready to store.
@@ -467,10 +469,13 @@ impl Core {
         list(self.store(), query)
     }
 
-    /// Deletes a person, their memberships and their documents (rows, then the encrypted files no
-    /// other row uses). `confirmed` must be true: the UI asks first.
+    /// Deletes a person and everything this phone keeps of them: their dossiers (drafts and
+    /// sent ones, with timelines, manifests and actions), memberships, and their documents (rows, then the encrypted files no other row uses). Freed
+    /// database pages are zeroed (`secure_delete`) and the WAL is truncated, so nothing of them
+    /// stays readable even with the key. A dossier still waiting to go to the server (or an
+    /// action on one) keeps the person: `people.delete_pending`, nothing deleted. `confirmed`
+    /// must be true: the UI asks first.
     pub fn delete_person(&self, id: &str, confirmed: bool) -> Result<DeleteReport> {
-        let id = parse_id(id, "person")?;
         if !confirmed {
             return Err(CoreError::invalid(
                 "confirm",
@@ -478,25 +483,67 @@ impl Core {
                 "people.delete_needs_confirmation",
             ));
         }
-        let shas = self.store().write(|tx| {
+        self.delete_person_with(id, false)
+    }
+
+    /// [`Core::delete_person`], and with `empty_households` also the households this person
+    /// leaves without members (retention: a citizen's household address goes with them).
+    pub(crate) fn delete_person_with(
+        &self,
+        id: &str,
+        empty_households: bool,
+    ) -> Result<DeleteReport> {
+        let id = parse_id(id, "person")?;
+        let (shas, dossiers) = self.store().write(|tx| {
+            let pending: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM outbox o JOIN dossiers d ON d.id = o.dossier_id
+                   WHERE d.applicant_id = ?1 AND o.state = 'pending')
+                 OR EXISTS(SELECT 1 FROM dossier_actions a JOIN dossiers d ON d.id = a.dossier_id
+                   WHERE d.applicant_id = ?1 AND a.state = 'pending')",
+                [&id],
+                |r| r.get(0),
+            )?;
+            if pending {
+                return Err(CoreError::invalid(
+                    "person",
+                    "a dossier of this person is still waiting to be sent",
+                    "people.delete_pending",
+                ));
+            }
             let shas = {
                 let mut st = tx.prepare("SELECT sha256 FROM documents WHERE person_id = ?1")?;
                 let rows = st.query_map([&id], |r| r.get::<_, String>(0))?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             };
+            let households = {
+                let mut st =
+                    tx.prepare("SELECT household_id FROM household_members WHERE person_id = ?1")?;
+                let rows = st.query_map([&id], |r| r.get::<_, String>(0))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            let dossiers = tx.execute("DELETE FROM dossiers WHERE applicant_id = ?1", [&id])?;
             let n = tx.execute("DELETE FROM people WHERE id = ?1", [&id])?;
             if n == 0 {
                 return Err(CoreError::NotFound {
                     what: "person".into(),
                 });
             }
-            Ok(shas)
+            for h in households.iter().filter(|_| empty_households) {
+                tx.execute(
+                    "DELETE FROM households WHERE id = ?1
+                       AND NOT EXISTS (SELECT 1 FROM household_members WHERE household_id = ?1)",
+                    [h],
+                )?;
+            }
+            Ok((shas, dossiers))
         })?;
         let files_deleted = documents::remove_unreferenced(self, &shas)?;
-        tracing::info!(person_id = %id, documents = shas.len(), files_deleted, "person deleted");
+        self.store().truncate_wal()?;
+        tracing::info!(person_id = %id, documents = shas.len(), dossiers, files_deleted, "person deleted");
         Ok(DeleteReport {
             documents_deleted: shas.len(),
             files_deleted,
+            dossiers_deleted: dossiers,
         })
     }
 }

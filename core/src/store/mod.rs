@@ -116,8 +116,12 @@ impl Store {
                 tracing::warn!(mode, "journal mode is not WAL");
             }
         }
+        // secure_delete: a deleted row's bytes are overwritten with zeros, so what a user deleted
+        // (a citizen's profile on a volunteer's phone) is not left in free pages, readable to
+        // anyone holding the key.
         conn.execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
+             PRAGMA secure_delete = ON;",
         )?;
         let store = Self {
             conn: Mutex::new(conn),
@@ -125,6 +129,23 @@ impl Store {
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Copies the write-ahead log into the database and empties it (after a deletion: the log
+    /// would still hold the deleted rows' old pages).
+    pub fn truncate_wal(&self) -> Result<()> {
+        if self.path.is_none() {
+            return Ok(());
+        }
+        let conn = self.lock();
+        let (busy, _, _): (i64, i64, i64) =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        if busy != 0 {
+            tracing::warn!("WAL checkpoint blocked; the log is emptied at the next one");
+        }
+        Ok(())
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {

@@ -371,6 +371,8 @@ export type DateRule =
 export type DeleteReport = {
 	documents_deleted: number,
 	files_deleted: number,
+	/**  The person's dossiers (drafts and sent ones, with their timelines and manifests). */
+	dossiers_deleted: number,
 };
 
 export type Delivery = "online" | "in_person" | "postal";
@@ -1121,6 +1123,11 @@ export type Settings = {
 	lock_wipe_after: number,
 	/**  The first-launch offer to set a PIN was answered (set or skipped). */
 	lock_prompted: boolean,
+	/**
+	 *  Volunteers: days after a citizen's last dossier ended (completed, rejected, cancelled)
+	 *  when that citizen's profile, papers and dossiers leave this phone (7, 30 or 90).
+	 */
+	retention_days: number,
 };
 
 /**  Sex as printed on the card (`Nam`/`Nữ`); `male`/`female` in JSON. */

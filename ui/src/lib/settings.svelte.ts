@@ -12,6 +12,7 @@ export const prefs = $state<Settings>({
   lock_timeout_minutes: 5,
   lock_wipe_after: 10,
   lock_prompted: false,
+  retention_days: 30,
 });
 
 export function applyToPage(s: Settings): void {

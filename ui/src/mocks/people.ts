@@ -122,7 +122,7 @@ export const handlers = {
     const i = people.findIndex((p) => p.id === args.id);
     if (i < 0) reject('not_found', 'errors.not_found', 'person');
     people.splice(i, 1);
-    return { documents_deleted: 0, files_deleted: 0 };
+    return { documents_deleted: 0, files_deleted: 0, dossiers_deleted: 0 };
   },
   cccd_parse: () => scan,
   cccd_scan_image: () => scan,

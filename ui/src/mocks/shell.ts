@@ -10,6 +10,7 @@ const settings: Settings = {
   lock_timeout_minutes: 5,
   lock_wipe_after: 10,
   lock_prompted: false,
+  retention_days: 30,
 };
 
 const info: Info = {
@@ -34,6 +35,7 @@ export const handlers = {
     else if (key === 'last_route' && value.startsWith('/')) settings.last_route = value;
     else if (key === 'lock_timeout_minutes' && ['1', '5', '15'].includes(value)) settings.lock_timeout_minutes = Number(value);
     else if (key === 'lock_prompted' && (value === 'true' || value === 'false')) settings.lock_prompted = value === 'true';
+    else if (key === 'retention_days' && ['7', '30', '90'].includes(value)) settings.retention_days = Number(value);
     else reject('invalid_input', 'errors.setting_value', `bad ${key}`);
     return { ...settings };
   },

@@ -17,6 +17,7 @@ mod info;
 mod out;
 mod person;
 mod photo;
+mod retention;
 mod settings;
 mod sync;
 mod vietqr;
@@ -84,6 +85,9 @@ enum Command {
     Vietqr(vietqr::Cmd),
     /// Delete all data and keys of the data directory (needs --yes; the way out of a lost PIN).
     Wipe(wipe::WipeArgs),
+    /// Volunteers: delete citizens whose last dossier ended more than `retention_days` ago.
+    #[command(subcommand)]
+    Retention(retention::Cmd),
     /// Accounts on a sync server: register, verify, password reset and change, devices, logout.
     #[command(subcommand)]
     Account(account::Cmd),
@@ -182,6 +186,7 @@ fn main() -> ExitCode {
         Command::Dossier(cmd) => dossier::run(&ctx, cmd),
         Command::Vietqr(cmd) => vietqr::run(&ctx, cmd),
         Command::Wipe(args) => wipe::run(&ctx, args),
+        Command::Retention(cmd) => retention::run(&ctx, cmd),
         Command::Account(cmd) => account::run(&ctx, cmd),
         Command::Consent(cmd) => consent::run(&ctx, cmd),
     };

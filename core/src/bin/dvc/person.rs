@@ -98,7 +98,8 @@ pub enum Cmd {
         #[command(flatten)]
         fields: Fields,
     },
-    /// Delete a person and their documents (needs --yes).
+    /// Delete a person with their documents and dossiers (needs --yes; refused while one of
+    /// their dossiers still waits to be sent).
     Delete {
         id: String,
         #[arg(long)]
@@ -203,8 +204,8 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
             let r = core.delete_person(&id, true)?;
             out::print(ctx, &r, |r| {
                 format!(
-                    "deleted; documents: {}, files: {}",
-                    r.documents_deleted, r.files_deleted
+                    "deleted; documents: {}, files: {}, dossiers: {}",
+                    r.documents_deleted, r.files_deleted, r.dossiers_deleted
                 )
             })
         }

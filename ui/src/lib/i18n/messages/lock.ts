@@ -42,6 +42,10 @@ export const vi = {
   'lock.offer_later': 'Để sau',
 
   'lock.wipe': 'Xóa toàn bộ dữ liệu',
+  'retention.title': 'Tự xóa dữ liệu người dân',
+  'retention.body': 'Hồ sơ, giấy tờ và thông tin của người dân bạn đã hỗ trợ được xóa khỏi máy này sau khi hồ sơ cuối cùng của họ đã xong (hoàn thành, bị từ chối hoặc đã hủy). Việc xóa chạy khi mở ứng dụng.',
+  'retention.after': 'Xóa sau',
+  'retention.days': '{n} ngày',
   'lock.wipe_body': 'Xóa hết người dân, giấy tờ, hồ sơ, tài khoản và khóa trên máy này. Không thể hoàn tác. Ứng dụng sẽ mở lại như mới cài.',
   'lock.wipe_confirm': 'Tôi hiểu, xóa hết',
 
@@ -91,6 +95,10 @@ export const en: Record<keyof typeof vi, string> = {
   'lock.offer_later': 'Later',
 
   'lock.wipe': 'Delete all data',
+  'retention.title': 'Delete citizens\' data automatically',
+  'retention.body': 'The dossiers, papers and details of people you helped leave this device once their last dossier is over (completed, rejected or cancelled). This runs when the app opens.',
+  'retention.after': 'Delete after',
+  'retention.days': '{n} days',
   'lock.wipe_body': 'Deletes every person, paper, dossier, account and key on this device. This cannot be undone. The app starts again as newly installed.',
   'lock.wipe_confirm': 'I understand, delete everything',
 
