@@ -5,8 +5,10 @@
 //! the consent, and the profile shows it active. The volunteer's next dossier for that person goes
 //! on the citizen's behalf. On the citizen's own phone (a data dir that never held it), the sync
 //! screen and "Hồ sơ của tôi" show the dossier "Nộp hộ bởi …", and "Người hỗ trợ của tôi" lists the
-//! volunteer. Screenshots at 360 px: `consent-profile-none`, `consent-request`, `consent-text`,
-//! `consent-wrong-code`, `consent-done`, `consent-profile-active`, `consent-helping-bar`, `consent-volunteer-qr`, `consent-citizen-sync`,
+//! volunteer. The volunteer's settings offer how long citizens' data stays on the phone.
+//! Screenshots at 360 px: `consent-profile-none`, `consent-request`, `consent-text`,
+//! `consent-wrong-code`, `consent-done`, `consent-profile-active`, `consent-helping-bar`,
+//! `consent-volunteer-qr`, `settings-retention`, `consent-citizen-sync`,
 //! `consent-citizen-dossiers`, `consent-citizen-volunteers`, `consent-citizen-qr-read`.
 //!
 //! Run by `./x test` (needs the built app, Xvfb, tauri-driver); ignored by a plain `cargo test`.
@@ -194,7 +196,23 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
     assert!(volunteer_qr.starts_with("DVCVOL1:"), "{volunteer_qr}");
     // The citizen will photograph this screen.
     let qr_photo = app.screenshot("consent-volunteer-qr").await?;
+    // Settings: how long the citizens' data stays on the volunteer's phone (7, 30 or 90 days).
+    app.click("[data-tab='settings']").await?;
+    app.find("[data-screen='settings']").await?;
+    show(&app, "[data-testid='retention-settings']").await?;
+    let chosen = "return document.querySelector(\"[data-testid='retention-30']\").checked";
+    assert_eq!(app.js(chosen).await?, true, "30 days by default");
+    app.js("document.querySelector(\"[data-testid='retention-7']\").click(); return true;")
+        .await?;
+    wait_for(
+        &app,
+        "return document.querySelector(\"[data-testid='retention-7']\").closest('label').classList.contains('selected')",
+        "7 days chosen",
+    )
+    .await?;
+    app.screenshot("settings-retention").await?;
     app.quit().await?;
+    assert_eq!(open_core(&vdata).settings()?.retention_days, 7, "kept");
 
     // The volunteer's dossier for that person goes on the citizen's behalf.
     {
