@@ -26,6 +26,40 @@ pub struct Config {
     pub metrics_token: Option<MetricsToken>,
     /// What the periodic clean-up removes, and when.
     pub retention: Retention,
+    /// The address phones use to reach this server (`https://…`, or `http://` to this machine),
+    /// for the console's "Mã QR máy chủ". Without it the page uses the address the officer's
+    /// browser used, which is wrong behind a proxy that rewrites `Host`.
+    pub public_url: Option<String>,
+}
+
+/// Checks a `--public-url`: what the app's server-QR parser accepts, https unless the host is
+/// this machine (the app refuses plain http elsewhere). Returns it normalised (no trailing `/`).
+pub fn check_public_url(url: &str) -> Result<String, String> {
+    let parsed = dvc_protocol::server_qr::parse(&dvc_protocol::server_qr::encode(url.trim()))
+        .map_err(|e| format!("--public-url: {e:?}"))?;
+    if parsed.starts_with("https://") {
+        return Ok(parsed);
+    }
+    let host = parsed
+        .strip_prefix("http://")
+        .map(|h| h.split('/').next().unwrap_or(""))
+        .unwrap_or("");
+    let name = match host.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    let loopback = name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback());
+    if loopback {
+        Ok(parsed)
+    } else {
+        Err(format!(
+            "--public-url must be https:// (plain http only for this machine): {parsed}"
+        ))
+    }
 }
 
 /// Timeouts and the connection limit: a client that stalls never holds a connection (or an upload
@@ -113,6 +147,7 @@ impl Default for Config {
             http: HttpLimits::default(),
             metrics_token: None,
             retention: Retention::default(),
+            public_url: None,
         }
     }
 }
@@ -149,6 +184,30 @@ impl std::fmt::Debug for MetricsToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_public_url_is_https_or_this_machine() {
+        assert_eq!(
+            check_public_url("https://dvc.example.vn/").as_deref(),
+            Ok("https://dvc.example.vn")
+        );
+        assert_eq!(
+            check_public_url(" http://127.0.0.1:8787 ").as_deref(),
+            Ok("http://127.0.0.1:8787")
+        );
+        assert!(check_public_url("http://localhost:8787").is_ok());
+        for bad in [
+            "http://10.0.0.5:8787",
+            "http://dvc.example.vn",
+            "ftp://dvc.example.vn",
+            "dvc.example.vn",
+            "",
+            "https://",
+            "javascript:alert(1)",
+        ] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn metrics_token_is_long_compared_whole_and_never_printed() {

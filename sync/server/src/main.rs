@@ -56,6 +56,11 @@ enum Cmd {
         /// (at least 24 characters; prefer the environment variable). Without it `/metrics` is off.
         #[arg(long, env = "DVC_SYNC_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        /// The address phones use to reach this server (e.g. `https://dvc.example.vn`), shown as
+        /// the console's "Mã QR máy chủ". Set it behind a proxy that rewrites `Host`; without it
+        /// the page uses the address the officer's browser used.
+        #[arg(long, env = "DVC_SYNC_PUBLIC_URL")]
+        public_url: Option<String>,
         #[command(flatten)]
         accounts: Box<dvc_sync::notify::setup::AccountArgs>,
     },
@@ -211,8 +216,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             insecure_cookies,
             limits,
             metrics_token,
+            public_url,
             accounts,
         } => {
+            let public_url = match public_url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(u) => Some(dvc_sync::config::check_public_url(u)?),
+            };
             let metrics_token = match metrics_token.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(t) => Some(dvc_sync::config::MetricsToken::new(t).ok_or_else(|| {
@@ -227,6 +237,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 account_quota_bytes: quota_mb * 1024 * 1024,
                 secure_cookies: !insecure_cookies,
                 metrics_token,
+                public_url,
                 ..Config::default()
             };
             limits.apply(&mut cfg);

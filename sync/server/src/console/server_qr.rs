@@ -1,18 +1,21 @@
 //! "Mã QR máy chủ": a console page with a QR code of this server's address (payload
 //! [`dvc_protocol::server_qr`]), which a volunteer's or tester's app scans to use this server.
 //!
-//! The address is the one the officer's browser used (its `Host`), with `http` for a loopback
+//! The address is `--public-url` when the server was given one; otherwise the one the officer's
+//! browser used (its `Host`), with `http` for a loopback
 //! host (a development server on this machine) and `https` otherwise (dvc-sync itself speaks
 //! plain HTTP; anywhere else it stands behind a TLS proxy). A `Host` that does not make a valid
 //! address gives a page saying so, never a QR. The QR is inline SVG drawn here from the `qrcode`
 //! crate's module matrix: no image request, no network.
 
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use maud::{html, Markup, PreEscaped};
 use qrcode::{Color, EcLevel, QrCode};
 
 use super::{html as page, pages, Officer};
+use crate::state::AppState;
 
 /// Light modules around the code (the QR standard's 4).
 const QUIET_ZONE: usize = 4;
@@ -102,9 +105,13 @@ fn body(url: Option<&str>) -> Markup {
     }
 }
 
-/// `GET /console/server-qr`.
-pub async fn page_handler(officer: Officer, headers: HeaderMap) -> Response {
-    let url = public_url(&headers);
+/// `GET /console/server-qr`: the configured `--public-url`, else the browser's address.
+pub async fn page_handler(
+    State(st): State<AppState>,
+    officer: Officer,
+    headers: HeaderMap,
+) -> Response {
+    let url = st.cfg.public_url.clone().or_else(|| public_url(&headers));
     page(
         StatusCode::OK,
         pages::layout(

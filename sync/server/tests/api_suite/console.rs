@@ -11,6 +11,7 @@ crate::both_backends!(
     console_actions_become_events,
     console_supplement_and_fee_forms,
     console_shows_the_server_qr_to_officers_only,
+    console_server_qr_uses_the_public_url_when_given,
 );
 
 /// "Mã QR máy chủ": officers see this server's address as a QR the app scans; others are sent to
@@ -48,6 +49,30 @@ async fn console_shows_the_server_qr_to_officers_only(b: Backend) {
     assert!(page.contains(&format!(">{base}<")), "{page}");
     let (_, list) = console.page("/console/dossiers").await;
     assert!(list.contains("href=\"/console/server-qr\""));
+}
+
+/// Behind a proxy that rewrites `Host`, the browser's address is not the phones' one: with
+/// `--public-url` the QR says the configured address whatever `Host` the request carries.
+async fn console_server_qr_uses_the_public_url_when_given(b: Backend) {
+    let public = "https://dvc.example.vn";
+    let h = Harness::start_with(
+        b,
+        dvc_sync::config::Config {
+            public_url: Some(dvc_sync::config::check_public_url(&format!("{public}/")).unwrap()),
+            secure_cookies: false,
+            ..dvc_sync::config::Config::default()
+        },
+    )
+    .await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let console = h.console(&officer).await;
+    let (status, page) = console.page("/console/server-qr").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!(">{public}<")), "{page}");
+    assert!(
+        !page.contains("127.0.0.1"),
+        "not the browser's address: {page}"
+    );
 }
 
 async fn console_actions_become_events(b: Backend) {
