@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::{bad_line, dvc, dvc_stdin, json_of};
-use serde_json::Value;
 
 /// Synthetic person: a valid ID number for a woman born in 1990 in Hà Nội (001), a test phone.
 const PHONE: &str = "0900000123";
@@ -66,25 +65,9 @@ impl Server {
         self.server.as_ref().unwrap().url()
     }
 
-    /// The one-time codes the server has written so far, oldest first.
-    fn codes(&self) -> Vec<String> {
-        let text = std::fs::read_to_string(&self.messages).unwrap_or_default();
-        text.lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| v["kind"] == "otp" && v["phone"].as_str().is_some())
-            .filter_map(|v| v["code"].as_str().map(str::to_owned))
-            .collect()
-    }
-
     /// The `n`-th code (1-based), waiting for the server's background sender to write it.
     fn code(&self, n: usize) -> String {
-        for _ in 0..600 {
-            if let Some(c) = self.codes().get(n - 1) {
-                return c.clone();
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("the server wrote no code #{n} to its message file");
+        dvc_sync::test_support::wait_code_blocking(&self.messages, None, n)
     }
 }
 

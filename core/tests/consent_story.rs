@@ -55,26 +55,9 @@ impl Server {
         self.server.url()
     }
 
-    /// The codes written for `phone` so far, oldest first.
-    fn codes(&self, phone: &str) -> Vec<String> {
-        std::fs::read_to_string(&self.messages)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v["phone"].as_str() == Some(phone))
-            .filter_map(|v| v["code"].as_str().map(str::to_owned))
-            .collect()
-    }
-
     /// The `n`-th code for `phone`, waiting for the server's background sender.
     async fn code(&self, phone: &str, n: usize) -> String {
-        for _ in 0..200 {
-            if let Some(c) = self.codes(phone).get(n - 1) {
-                return c.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("the server wrote no code #{n} for the citizen's phone");
+        dvc_sync::test_support::wait_code(&self.messages, Some(phone), n).await
     }
 }
 

@@ -20,11 +20,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use dvc_tests::app::{App, Launch};
 use dvc_tests::flows::wait_for;
-use serde_json::Value;
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -79,20 +77,7 @@ impl Server {
 
     /// The `n`-th one-time code (1-based) the server wrote, waiting for its background sender.
     async fn code(&self, n: usize) -> String {
-        for _ in 0..400 {
-            let text = std::fs::read_to_string(&self.messages).unwrap_or_default();
-            let codes: Vec<String> = text
-                .lines()
-                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-                .filter(|v| v["kind"] == "otp")
-                .filter_map(|v| v["code"].as_str().map(str::to_owned))
-                .collect();
-            if let Some(c) = codes.get(n - 1) {
-                return c.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server wrote no code #{n}");
+        dvc_sync::test_support::wait_code(&self.messages, None, n).await
     }
 }
 

@@ -52,25 +52,8 @@ async fn wait_for(app: &App, script: &str, what: &str) -> R<Value> {
     Err(format!("timed out waiting for {what}").into())
 }
 
-/// The codes the server wrote for `phone`, oldest first.
-fn codes(file: &Path, phone: &str) -> Vec<String> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["phone"].as_str() == Some(phone))
-        .filter_map(|v| v["code"].as_str().map(str::to_owned))
-        .collect()
-}
-
 async fn code(file: &Path, phone: &str, n: usize) -> R<String> {
-    for _ in 0..200 {
-        if let Some(c) = codes(file, phone).get(n - 1) {
-            return Ok(c.clone());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Err(format!("the server wrote no code #{n}").into())
+    Ok(dvc_sync::test_support::wait_code(file, Some(phone), n).await)
 }
 
 /// Scrolls an element to the middle of the screen (for a screenshot of what matters there).

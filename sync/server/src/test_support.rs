@@ -19,6 +19,42 @@ use sha2::{Digest, Sha256};
 
 use crate::server::RunningServer;
 
+/// The one-time codes the development file sender ([`crate::notify::FileNotifier`]) wrote to
+/// `file`, oldest first: all of them, or those for `phone`.
+pub fn codes_in(file: &Path, phone: Option<&str>) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["kind"] == "otp")
+        .filter(|v| phone.is_none_or(|p| v["phone"].as_str() == Some(p)))
+        .filter_map(|v| v["code"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The `n`-th code (1-based) of [`codes_in`], waiting up to 20 s for the server's background
+/// sender to write it; panics when it never comes.
+pub async fn wait_code(file: &Path, phone: Option<&str>, n: usize) -> String {
+    for _ in 0..400 {
+        if let Some(c) = codes_in(file, phone).get(n - 1) {
+            return c.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server wrote no code #{n} to its message file");
+}
+
+/// [`wait_code`] for a test without an async runtime of its own (it sleeps the thread).
+pub fn wait_code_blocking(file: &Path, phone: Option<&str>, n: usize) -> String {
+    for _ in 0..600 {
+        if let Some(c) = codes_in(file, phone).get(n - 1) {
+            return c.clone();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the server wrote no code #{n} to its message file");
+}
+
 /// Hex SHA-256 of `data`, as blob ids and manifests name files.
 pub fn sha(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
