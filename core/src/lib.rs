@@ -23,6 +23,7 @@ pub mod sync;
 pub mod test_support;
 pub mod validate;
 pub mod vietqr;
+pub mod visits;
 pub mod wipe;
 
 use std::collections::BTreeMap;

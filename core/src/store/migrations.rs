@@ -54,4 +54,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "restored_papers",
         sql: include_str!("../../migrations/0009_restored_papers.sql"),
     },
+    Migration {
+        version: 10,
+        name: "visits",
+        sql: include_str!("../../migrations/0010_visits.sql"),
+    },
 ];

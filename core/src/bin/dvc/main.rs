@@ -21,6 +21,7 @@ mod retention;
 mod settings;
 mod sync;
 mod vietqr;
+mod visit;
 mod wipe;
 
 use std::path::PathBuf;
@@ -85,6 +86,11 @@ enum Command {
     Vietqr(vietqr::Cmd),
     /// Delete all data and keys of the data directory (needs --yes; the way out of a lost PIN).
     Wipe(wipe::WipeArgs),
+    /// Volunteers: visits to households and the six tasks done there.
+    #[command(subcommand)]
+    Visit(visit::Cmd),
+    /// Volunteers: the week's or month's work in counts (text, --json or --csv).
+    Report(visit::ReportArgs),
     /// Volunteers: delete citizens whose last dossier ended more than `retention_days` ago.
     #[command(subcommand)]
     Retention(retention::Cmd),
@@ -187,6 +193,8 @@ fn main() -> ExitCode {
         Command::Vietqr(cmd) => vietqr::run(&ctx, cmd),
         Command::Wipe(args) => wipe::run(&ctx, args),
         Command::Retention(cmd) => retention::run(&ctx, cmd),
+        Command::Visit(cmd) => visit::run(&ctx, cmd),
+        Command::Report(args) => visit::report(&ctx, args),
         Command::Account(cmd) => account::run(&ctx, cmd),
         Command::Consent(cmd) => consent::run(&ctx, cmd),
     };

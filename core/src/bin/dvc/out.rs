@@ -28,6 +28,11 @@ pub fn print<T: Serialize>(
     write_line(&mut io::stdout().lock(), &text)
 }
 
+/// Prints `text` as it is (a CSV export), whatever `--json` says.
+pub fn print_raw(text: &str) -> Result<(), CliError> {
+    write_line(&mut io::stdout().lock(), text.trim_end_matches('\n'))
+}
+
 /// Writes `text` and a line break, and flushes: a vanished reader is [`CliError::ReaderGone`].
 fn write_line(out: &mut impl Write, text: &str) -> Result<(), CliError> {
     match writeln!(out, "{text}").and_then(|()| out.flush()) {

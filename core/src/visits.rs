@@ -1,0 +1,572 @@
+//! Volunteer field work (issue 19): visits to households with the six tasks of the community
+//! digital tech teams (Tổ công nghệ số cộng đồng), and the week/month report that adds them up.
+//!
+//! A visit belongs to a household; tasks are ticked per person met (or for the household), each
+//! once per visit, with a short outcome; ending a visit keeps notes and a follow-up date. All of it
+//! works offline, in the encrypted store. The report holds counts only — no name, no ID number.
+//! Periods are calendar weeks (Monday) and months in Vietnam's time (UTC+7).
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use crate::error::{CoreError, Result};
+use crate::people::{new_id, parse_id};
+use crate::validate;
+use crate::Core;
+
+/// The six tasks of a visit, as the teams' guidance lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    /// Hướng dẫn dịch vụ công trực tuyến.
+    PublicServices,
+    /// Cài đặt, sử dụng VNeID.
+    Vneid,
+    /// Tạo tài khoản (dịch vụ công, ngân hàng…).
+    Accounts,
+    /// Thanh toán không dùng tiền mặt.
+    Cashless,
+    /// Thương mại điện tử.
+    Ecommerce,
+    /// An toàn trên mạng.
+    OnlineSafety,
+}
+
+impl Task {
+    pub const ALL: [Task; 6] = [
+        Task::PublicServices,
+        Task::Vneid,
+        Task::Accounts,
+        Task::Cashless,
+        Task::Ecommerce,
+        Task::OnlineSafety,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Task::PublicServices => "public_services",
+            Task::Vneid => "vneid",
+            Task::Accounts => "accounts",
+            Task::Cashless => "cashless",
+            Task::Ecommerce => "ecommerce",
+            Task::OnlineSafety => "online_safety",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Task> {
+        Task::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s.trim())
+            .ok_or_else(|| {
+                CoreError::invalid(
+                    "task",
+                    "task must be public_services, vneid, accounts, cashless, ecommerce or \
+                     online_safety",
+                    "visits.task_invalid",
+                )
+            })
+    }
+}
+
+/// One task done during a visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct VisitTask {
+    pub task: Task,
+    /// The person helped; `None` for the household as a whole.
+    pub person_id: Option<String>,
+    pub outcome: Option<String>,
+    pub at: String,
+}
+
+/// A visit to a household.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Visit {
+    pub id: String,
+    pub household_id: String,
+    pub commune: Option<String>,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub notes: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub follow_up_on: Option<String>,
+    pub tasks: Vec<VisitTask>,
+}
+
+/// Week or month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Week,
+    Month,
+}
+
+impl Period {
+    pub fn parse(s: &str) -> Result<Period> {
+        match s.trim() {
+            "week" => Ok(Period::Week),
+            "month" => Ok(Period::Month),
+            _ => Err(CoreError::invalid(
+                "period",
+                "period must be week or month",
+                "visits.period_invalid",
+            )),
+        }
+    }
+}
+
+/// What a volunteer did in a period, in counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Report {
+    pub period: Period,
+    /// Start (inclusive) and end (exclusive), RFC 3339 UTC.
+    pub from: String,
+    pub to: String,
+    pub visits: u32,
+    pub households_visited: u32,
+    /// Different people a task was done for.
+    pub people_helped: u32,
+    /// Times each task was done (every task present, 0 when none).
+    pub tasks: BTreeMap<String, u32>,
+    /// Accounts created (the `accounts` task).
+    pub accounts_created: u32,
+    /// Dossiers the agency received in the period, by catalog procedure and by their state now.
+    pub dossiers_filed: u32,
+    pub dossiers_by_procedure: BTreeMap<String, u32>,
+    pub dossiers_by_state: BTreeMap<String, u32>,
+    /// Visits with a follow-up date and no later visit to that household yet.
+    pub follow_ups_open: u32,
+}
+
+impl Report {
+    /// The report as CSV: `metric,key,value`, one line per number.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("metric,key,value\n");
+        let mut line = |m: &str, k: &str, v: u32| {
+            out.push_str(&format!("{m},{},{v}\n", csv_field(k)));
+        };
+        line("visits", "", self.visits);
+        line("households_visited", "", self.households_visited);
+        line("people_helped", "", self.people_helped);
+        for (k, v) in &self.tasks {
+            line("task", k, *v);
+        }
+        line("accounts_created", "", self.accounts_created);
+        line("dossiers_filed", "", self.dossiers_filed);
+        for (k, v) in &self.dossiers_by_procedure {
+            line("dossiers_by_procedure", k, *v);
+        }
+        for (k, v) in &self.dossiers_by_state {
+            line("dossiers_by_state", k, *v);
+        }
+        line("follow_ups_open", "", self.follow_ups_open);
+        out
+    }
+}
+
+/// A CSV field, quoted when it needs it; a leading `=`, `+`, `-` or `@` is neutralised so a
+/// spreadsheet never runs it as a formula.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Vietnam's time (no daylight saving).
+const ICT: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// The period containing `now`: [start, now + 1 ns), start at 00:00 ICT on Monday or on the 1st.
+pub fn period_bounds(period: Period, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+    let local = now.to_offset(ICT);
+    let day = local.date();
+    let first = match period {
+        Period::Week => {
+            day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()))
+        }
+        Period::Month => day.replace_day(1).unwrap_or(day),
+    };
+    let start = first
+        .midnight()
+        .assume_offset(ICT)
+        .to_offset(UtcOffset::UTC);
+    (
+        start,
+        now.to_offset(UtcOffset::UTC) + time::Duration::nanoseconds(1),
+    )
+}
+
+fn rfc3339(t: OffsetDateTime) -> Result<String> {
+    t.to_offset(UtcOffset::UTC)
+        .format(&Rfc3339)
+        .map_err(|e| CoreError::invalid("time", format!("format: {e}"), "errors.internal"))
+}
+
+fn now() -> String {
+    crate::dossier::now()
+}
+
+fn load(c: &Connection, id: &str) -> Result<Visit> {
+    let mut v = c
+        .query_row(
+            "SELECT id, household_id, commune, started_at, ended_at, notes, follow_up_on
+             FROM visits WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(Visit {
+                    id: r.get(0)?,
+                    household_id: r.get(1)?,
+                    commune: r.get(2)?,
+                    started_at: r.get(3)?,
+                    ended_at: r.get(4)?,
+                    notes: r.get(5)?,
+                    follow_up_on: r.get(6)?,
+                    tasks: vec![],
+                })
+            },
+        )
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound {
+            what: "visit".into(),
+        })?;
+    let mut st = c.prepare(
+        "SELECT task, person_id, outcome, at FROM visit_tasks WHERE visit_id = ?1
+         ORDER BY at, task",
+    )?;
+    let rows = st.query_map([id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (task, person_id, outcome, at) = row?;
+        // The CHECK constraint keeps only the six names.
+        if let Ok(task) = Task::parse(&task) {
+            v.tasks.push(VisitTask {
+                task,
+                person_id,
+                outcome,
+                at,
+            });
+        }
+    }
+    Ok(v)
+}
+
+impl Core {
+    /// "Bắt đầu thăm hộ": a new visit to the household, or the one already open there.
+    pub fn visit_start(&self, household_id: &str, commune: Option<&str>) -> Result<Visit> {
+        let hid = parse_id(household_id, "household")?;
+        let commune = commune
+            .map(|c| validate::text(c, "commune", 100).map_err(|e| e.for_field("commune")))
+            .transpose()?
+            .filter(|c| !c.is_empty());
+        let ts = now();
+        let id = self.store().write(|tx| -> Result<String> {
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM households WHERE id = ?1)",
+                [&hid],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                return Err(CoreError::NotFound {
+                    what: "household".into(),
+                });
+            }
+            let open: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM visits WHERE household_id = ?1 AND ended_at IS NULL
+                     ORDER BY started_at DESC LIMIT 1",
+                    [&hid],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(open) = open {
+                return Ok(open);
+            }
+            let id = new_id();
+            tx.execute(
+                "INSERT INTO visits (id, household_id, commune, started_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![id, hid, commune, ts],
+            )?;
+            Ok(id)
+        })?;
+        tracing::info!(visit_id = %id, "visit started");
+        self.visit(&id)
+    }
+
+    pub fn visit(&self, id: &str) -> Result<Visit> {
+        let id = parse_id(id, "visit")?;
+        self.store().read(|c| load(c, &id))
+    }
+
+    /// Ticks a task for a person of the household (or the household when `person` is `None`),
+    /// with a short outcome; ticking it again replaces the outcome. `undo` removes the tick.
+    pub fn visit_task(
+        &self,
+        visit_id: &str,
+        task: Task,
+        person: Option<&str>,
+        outcome: Option<&str>,
+        undo: bool,
+    ) -> Result<Visit> {
+        let vid = parse_id(visit_id, "visit")?;
+        let person = person.map(|p| parse_id(p, "person")).transpose()?;
+        let outcome = outcome
+            .map(|o| validate::text(o, "outcome", 200).map_err(|e| e.for_field("outcome")))
+            .transpose()?
+            .filter(|o| !o.is_empty());
+        let ts = now();
+        self.store().write(|tx| -> Result<()> {
+            let v = load(tx, &vid)?;
+            if v.ended_at.is_some() {
+                return Err(CoreError::invalid(
+                    "visit",
+                    "the visit has ended",
+                    "visits.ended",
+                ));
+            }
+            if let Some(p) = &person {
+                let member: bool = tx.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM household_members
+                       WHERE household_id = ?1 AND person_id = ?2)",
+                    params![v.household_id, p],
+                    |r| r.get(0),
+                )?;
+                if !member {
+                    return Err(CoreError::invalid(
+                        "person",
+                        "the person is not a member of the visited household",
+                        "visits.not_member",
+                    ));
+                }
+            }
+            tx.execute(
+                "DELETE FROM visit_tasks WHERE visit_id = ?1 AND task = ?2
+                   AND ifnull(person_id, '') = ifnull(?3, '')",
+                params![vid, task.as_str(), person],
+            )?;
+            if !undo {
+                tx.execute(
+                    "INSERT INTO visit_tasks (visit_id, task, person_id, outcome, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![vid, task.as_str(), person, outcome, ts],
+                )?;
+            }
+            tx.execute(
+                "UPDATE visits SET updated_at = ?2 WHERE id = ?1",
+                params![vid, ts],
+            )?;
+            Ok(())
+        })?;
+        self.visit(&vid)
+    }
+
+    /// Ends a visit with notes and, if one is planned, the follow-up date (not in the past).
+    pub fn visit_end(
+        &self,
+        visit_id: &str,
+        notes: Option<&str>,
+        follow_up_on: Option<&str>,
+    ) -> Result<Visit> {
+        let vid = parse_id(visit_id, "visit")?;
+        let notes = notes
+            .map(|n| validate::text(n, "notes", 2000).map_err(|e| e.for_field("notes")))
+            .transpose()?
+            .filter(|n| !n.is_empty());
+        let follow = match follow_up_on.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => {
+                let fmt = time::macros::format_description!("[year]-[month]-[day]");
+                let d = Date::parse(s, &fmt).map_err(|_| {
+                    CoreError::invalid(
+                        "follow_up_on",
+                        "the follow-up date is YYYY-MM-DD",
+                        "visits.follow_up_invalid",
+                    )
+                })?;
+                let today = OffsetDateTime::now_utc().to_offset(ICT).date();
+                if d < today {
+                    return Err(CoreError::invalid(
+                        "follow_up_on",
+                        "the follow-up date is in the past",
+                        "visits.follow_up_past",
+                    ));
+                }
+                Some(d.to_string())
+            }
+        };
+        let ts = now();
+        self.store().write(|tx| -> Result<()> {
+            let v = load(tx, &vid)?;
+            if v.ended_at.is_some() {
+                return Err(CoreError::invalid(
+                    "visit",
+                    "the visit has ended",
+                    "visits.ended",
+                ));
+            }
+            tx.execute(
+                "UPDATE visits SET ended_at = ?2, notes = ?3, follow_up_on = ?4, updated_at = ?2
+                 WHERE id = ?1",
+                params![vid, ts, notes, follow],
+            )?;
+            Ok(())
+        })?;
+        tracing::info!(visit_id = %vid, "visit ended");
+        self.visit(&vid)
+    }
+
+    /// Visits, newest first: all, or a household's.
+    pub fn visit_list(&self, household: Option<&str>) -> Result<Vec<Visit>> {
+        let hid = household.map(|h| parse_id(h, "household")).transpose()?;
+        self.store().read(|c| -> Result<Vec<Visit>> {
+            let ids: Vec<String> = {
+                let mut st = c.prepare(
+                    "SELECT id FROM visits WHERE ?1 IS NULL OR household_id = ?1
+                     ORDER BY started_at DESC, id DESC",
+                )?;
+                let rows = st.query_map([&hid], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            ids.iter().map(|id| load(c, id)).collect()
+        })
+    }
+
+    /// The volunteer's report for the period containing `now` (counts only).
+    pub fn report_at(&self, period: Period, now: OffsetDateTime) -> Result<Report> {
+        let (from, to) = period_bounds(period, now);
+        let (from, to) = (rfc3339(from)?, rfc3339(to)?);
+        self.store().read(|c| -> Result<Report> {
+            let one = |sql: &str| -> Result<u32> {
+                Ok(c.query_row(sql, params![from, to], |r| r.get::<_, u32>(0))?)
+            };
+            let in_period = "v.started_at >= ?1 AND v.started_at < ?2";
+            let visits = one(&format!("SELECT count(*) FROM visits v WHERE {in_period}"))?;
+            let households_visited = one(&format!(
+                "SELECT count(DISTINCT household_id) FROM visits v WHERE {in_period}"
+            ))?;
+            let people_helped = one(&format!(
+                "SELECT count(DISTINCT t.person_id) FROM visit_tasks t
+                 JOIN visits v ON v.id = t.visit_id WHERE {in_period}"
+            ))?;
+            let mut tasks: BTreeMap<String, u32> = Task::ALL
+                .iter()
+                .map(|t| (t.as_str().to_string(), 0))
+                .collect();
+            {
+                let mut st = c.prepare(&format!(
+                    "SELECT t.task, count(*) FROM visit_tasks t JOIN visits v ON v.id = t.visit_id
+                     WHERE {in_period} GROUP BY t.task"
+                ))?;
+                let rows =
+                    st.query_map(params![from, to], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+                for row in rows {
+                    let (k, n) = row?;
+                    tasks.insert(k, n);
+                }
+            }
+            let accounts_created = tasks.get("accounts").copied().unwrap_or(0);
+            let grouped = |col: &str| -> Result<BTreeMap<String, u32>> {
+                let mut st = c.prepare(&format!(
+                    "SELECT {col}, count(*) FROM dossier_remote r JOIN dossiers d ON d.id = r.dossier_id
+                     WHERE r.received_at >= ?1 AND r.received_at < ?2 GROUP BY {col}"
+                ))?;
+                let rows =
+                    st.query_map(params![from, to], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            };
+            let dossiers_by_procedure = grouped("d.procedure_id")?;
+            let dossiers_by_state = grouped("r.state")?;
+            let dossiers_filed = dossiers_by_state.values().sum();
+            let follow_ups_open = c.query_row(
+                "SELECT count(*) FROM visits v WHERE v.follow_up_on IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM visits w WHERE w.household_id = v.household_id
+                                   AND w.started_at > v.started_at)",
+                [],
+                |r| r.get::<_, u32>(0),
+            )?;
+            Ok(Report {
+                period,
+                from: from.clone(),
+                to: to.clone(),
+                visits,
+                households_visited,
+                people_helped,
+                tasks,
+                accounts_created,
+                dossiers_filed,
+                dossiers_by_procedure,
+                dossiers_by_state,
+                follow_ups_open,
+            })
+        })
+    }
+
+    /// [`Core::report_at`] now.
+    pub fn report(&self, period: Period) -> Result<Report> {
+        self.report_at(period, OffsetDateTime::now_utc())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn weeks_start_on_monday_and_months_on_the_first_in_vietnam_time() {
+        // Sunday 2026-12-06 20:00 UTC is Monday 03:00 in Vietnam: a new week there.
+        let now = datetime!(2026-12-06 20:00 UTC);
+        let (from, to) = period_bounds(Period::Week, now);
+        assert_eq!(from, datetime!(2026-12-06 17:00 UTC));
+        assert!(to > now);
+        let (from, _) = period_bounds(Period::Week, datetime!(2026-12-06 16:59 UTC));
+        assert_eq!(from, datetime!(2026-11-29 17:00 UTC));
+        // 30 Nov 18:00 UTC is 1 Dec 01:00 in Vietnam: December's report.
+        let (from, _) = period_bounds(Period::Month, datetime!(2026-11-30 18:00 UTC));
+        assert_eq!(from, datetime!(2026-11-30 17:00 UTC));
+        let (from, _) = period_bounds(Period::Month, datetime!(2026-11-30 16:00 UTC));
+        assert_eq!(from, datetime!(2026-10-31 17:00 UTC));
+    }
+
+    #[test]
+    fn tasks_and_periods_parse_only_their_names() {
+        for t in Task::ALL {
+            assert_eq!(Task::parse(t.as_str()).unwrap(), t);
+        }
+        assert!(Task::parse("vneid2").is_err());
+        assert!(Task::parse("").is_err());
+        assert!(Period::parse("year").is_err());
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_never_formulas() {
+        assert_eq!(csv_field("passport-domestic"), "passport-domestic");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}
