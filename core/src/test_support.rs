@@ -81,6 +81,23 @@ pub fn passport_values() -> Vec<(String, Value)> {
     .collect()
 }
 
+/// A sync configuration for tests against a server on this machine: short connect and request
+/// timeouts and a 20–200 ms backoff, so a retried attempt does not make a test wait for seconds.
+pub fn quick_sync_config() -> crate::sync::SyncConfig {
+    use std::time::Duration;
+    crate::sync::SyncConfig {
+        timeouts: crate::sync::Timeouts {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(20),
+        },
+        backoff: crate::sync::Backoff {
+            base: Duration::from_millis(20),
+            cap: Duration::from_millis(200),
+        },
+        ..crate::sync::SyncConfig::default()
+    }
+}
+
 /// `len` bytes that start like a JPEG file; `tag` makes different files of the same length.
 pub fn jpeg_like(len: usize, tag: u8) -> Vec<u8> {
     let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];

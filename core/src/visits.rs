@@ -223,6 +223,18 @@ fn now() -> String {
     crate::dossier::now()
 }
 
+/// A visit takes ticks and its end only while it is open.
+fn still_open(v: &Visit) -> Result<()> {
+    if v.ended_at.is_some() {
+        return Err(CoreError::invalid(
+            "visit",
+            "the visit has ended",
+            "visits.ended",
+        ));
+    }
+    Ok(())
+}
+
 fn load(c: &Connection, id: &str) -> Result<Visit> {
     let mut v = c
         .query_row(
@@ -340,13 +352,7 @@ impl Core {
         let ts = now();
         self.store().write(|tx| -> Result<()> {
             let v = load(tx, &vid)?;
-            if v.ended_at.is_some() {
-                return Err(CoreError::invalid(
-                    "visit",
-                    "the visit has ended",
-                    "visits.ended",
-                ));
-            }
+            still_open(&v)?;
             if let Some(p) = &person {
                 let member: bool = tx.query_row(
                     "SELECT EXISTS(SELECT 1 FROM household_members
@@ -420,13 +426,7 @@ impl Core {
         let ts = now();
         self.store().write(|tx| -> Result<()> {
             let v = load(tx, &vid)?;
-            if v.ended_at.is_some() {
-                return Err(CoreError::invalid(
-                    "visit",
-                    "the visit has ended",
-                    "visits.ended",
-                ));
-            }
+            still_open(&v)?;
             tx.execute(
                 "UPDATE visits SET ended_at = ?2, notes = ?3, follow_up_on = ?4, updated_at = ?2
                  WHERE id = ?1",

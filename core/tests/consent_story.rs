@@ -22,7 +22,7 @@ use std::time::Duration;
 use dvc_core::documents::{DocumentKind, DocumentMeta};
 use dvc_core::secrets::KeystoreKind;
 use dvc_core::sync::decide::reason;
-use dvc_core::sync::{db as syncdb, Backoff, SyncConfig, SyncError, Timeouts};
+use dvc_core::sync::{db as syncdb, SyncConfig, SyncError};
 use dvc_core::test_support::{applicant, jpeg_like, ReadyPassport};
 use dvc_core::{Core, OpenOptions};
 use dvc_sync::seed::{DEMO_AGENCY, DEMO_CITIZEN, DEMO_VOLUNTEER};
@@ -72,17 +72,7 @@ fn open(dir: &Path) -> Core {
 }
 
 fn cfg() -> SyncConfig {
-    SyncConfig {
-        timeouts: Timeouts {
-            connect: Duration::from_secs(5),
-            request: Duration::from_secs(20),
-        },
-        backoff: Backoff {
-            base: Duration::from_millis(20),
-            cap: Duration::from_millis(200),
-        },
-        ..SyncConfig::default()
-    }
+    dvc_core::test_support::quick_sync_config()
 }
 
 fn queue(core: &Core, person: &str) -> String {

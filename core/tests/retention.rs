@@ -12,7 +12,7 @@ use std::time::Duration;
 use dvc_core::documents::{DocumentKind, DocumentMeta};
 use dvc_core::people::{PersonInput, Relation};
 use dvc_core::secrets::KeystoreKind;
-use dvc_core::sync::{db as syncdb, Backoff, SyncConfig, Timeouts};
+use dvc_core::sync::{db as syncdb, SyncConfig};
 use dvc_core::test_support::{applicant, jpeg_like, ReadyPassport};
 use dvc_core::{Core, OpenOptions};
 use dvc_sync::seed::{DEMO_AGENCY, DEMO_VOLUNTEER};
@@ -30,17 +30,7 @@ fn open(dir: &Path) -> Core {
 }
 
 fn cfg() -> SyncConfig {
-    SyncConfig {
-        timeouts: Timeouts {
-            connect: Duration::from_secs(5),
-            request: Duration::from_secs(20),
-        },
-        backoff: Backoff {
-            base: Duration::from_millis(20),
-            cap: Duration::from_millis(200),
-        },
-        ..SyncConfig::default()
-    }
+    dvc_core::test_support::quick_sync_config()
 }
 
 /// Every file under `dir` (recursively) that contains `needle` as bytes.

@@ -32,6 +32,20 @@ pub struct Config {
     pub public_url: Option<String>,
 }
 
+/// Whether `host` (`name[:port]`, IPv6 in brackets) is this machine: `localhost` or a loopback
+/// address. Plain http is fine only there.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((h, port)) if !h.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
 /// Checks a `--public-url`: what the app's server-QR parser accepts, https unless the host is
 /// this machine (the app refuses plain http elsewhere). Returns it normalised (no trailing `/`).
 pub fn check_public_url(url: &str) -> Result<String, String> {
@@ -44,16 +58,7 @@ pub fn check_public_url(url: &str) -> Result<String, String> {
         .strip_prefix("http://")
         .map(|h| h.split('/').next().unwrap_or(""))
         .unwrap_or("");
-    let name = match host.rsplit_once(':') {
-        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => host,
-    };
-    let name = name.trim_start_matches('[').trim_end_matches(']');
-    let loopback = name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_loopback());
-    if loopback {
+    if is_loopback_host(host) {
         Ok(parsed)
     } else {
         Err(format!(

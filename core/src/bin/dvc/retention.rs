@@ -17,17 +17,22 @@ pub enum Cmd {
     },
 }
 
-pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
-    let Cmd::Apply { at } = cmd;
-    let now = match at.as_deref() {
-        None => OffsetDateTime::now_utc(),
+/// The moment an `--at` flag names (RFC 3339), or now.
+pub fn moment(at: Option<&str>) -> Result<OffsetDateTime, CliError> {
+    match at {
+        None => Ok(OffsetDateTime::now_utc()),
         Some(s) => OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
             CliError::BadInput(format!(
                 "--at must be an RFC 3339 time such as 2026-12-31T00:00:00Z, not `{}`",
                 s.chars().take(40).collect::<String>()
             ))
-        })?,
-    };
+        }),
+    }
+}
+
+pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
+    let Cmd::Apply { at } = cmd;
+    let now = moment(at.as_deref())?;
     let core = ctx.open()?;
     let r = core.apply_retention_at(now)?;
     out::print(ctx, &r, |r| {

@@ -2,8 +2,6 @@
 
 use clap::{Args, Subcommand};
 use dvc_core::visits::{Period, Task, Visit};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::{out, CliError, Ctx};
 
@@ -129,15 +127,7 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
 
 pub fn report(ctx: &Ctx, args: ReportArgs) -> Result<(), CliError> {
     let period = Period::parse(&args.period)?;
-    let now = match args.at.as_deref() {
-        None => OffsetDateTime::now_utc(),
-        Some(s) => OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
-            CliError::BadInput(format!(
-                "--at must be an RFC 3339 time such as 2026-12-31T00:00:00Z, not `{}`",
-                s.chars().take(40).collect::<String>()
-            ))
-        })?,
-    };
+    let now = crate::retention::moment(args.at.as_deref())?;
     let core = ctx.open()?;
     let r = core.report_at(period, now)?;
     if args.csv {

@@ -27,16 +27,11 @@ pub fn public_url(headers: &HeaderMap) -> Option<String> {
     if host.is_empty() || host.len() > 255 {
         return None;
     }
-    let name = match host.rsplit_once(':') {
-        Some((h, port)) if !h.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => host,
+    let scheme = if crate::config::is_loopback_host(host) {
+        "http"
+    } else {
+        "https"
     };
-    let name = name.trim_start_matches('[').trim_end_matches(']');
-    let loopback = name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_loopback());
-    let scheme = if loopback { "http" } else { "https" };
     // The payload parser is the judge of what the app will accept.
     dvc_protocol::server_qr::parse(&dvc_protocol::server_qr::encode(&format!(
         "{scheme}://{host}"
