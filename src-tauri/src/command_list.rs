@@ -54,6 +54,7 @@ macro_rules! app_commands {
             dossier::draft_list,
             dossier::draft_show,
             dossier::draft_delete,
+            visits::report_get,
             sync::sync_account,
             sync::sync_login,
             sync::sync_logout,

@@ -5,10 +5,11 @@
 //! the consent, and the profile shows it active. The volunteer's next dossier for that person goes
 //! on the citizen's behalf. On the citizen's own phone (a data dir that never held it), the sync
 //! screen and "Hồ sơ của tôi" show the dossier "Nộp hộ bởi …", and "Người hỗ trợ của tôi" lists the
-//! volunteer. The volunteer's settings offer how long citizens' data stays on the phone.
+//! volunteer. The volunteer's settings offer how long citizens' data stays on the phone, and the
+//! week's report counts a visit made on the phone.
 //! Screenshots at 360 px: `consent-profile-none`, `consent-request`, `consent-text`,
 //! `consent-wrong-code`, `consent-done`, `consent-profile-active`, `consent-helping-bar`,
-//! `consent-volunteer-qr`, `settings-retention`, `consent-citizen-sync`,
+//! `consent-volunteer-qr`, `settings-retention`, `report-week`, `consent-citizen-sync`,
 //! `consent-citizen-dossiers`, `consent-citizen-volunteers`, `consent-citizen-qr-read`.
 //!
 //! Run by `./x test` (needs the built app, Xvfb, tauri-driver); ignored by a plain `cargo test`.
@@ -18,8 +19,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use dvc_core::people::Relation;
 use dvc_core::sync::{db as syncdb, SyncConfig};
 use dvc_core::test_support::{applicant, ReadyPassport};
+use dvc_core::visits::Task;
 use dvc_sync::seed::{DEMO_AGENCY, DEMO_CITIZEN, DEMO_VOLUNTEER};
 use dvc_tests::app::{App, Launch};
 use dvc_tests::syncenv::open_core;
@@ -94,6 +97,18 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
         let mut input = applicant();
         input.phone = Some(DEMO_CITIZEN.0.into());
         let p = core.add_person(&input)?.id;
+        // A visit to the citizen's household, for the volunteer's report.
+        let h = core.add_household("Hộ Thử Nghiệm", None)?;
+        core.set_household_member(&h.id, &p, Relation::Head)?;
+        let v = core.visit_start(&h.id, Some("Phường Thử"))?;
+        core.visit_task(
+            &v.id,
+            Task::Vneid,
+            Some(&p),
+            Some("Đã kích hoạt mức 2"),
+            false,
+        )?;
+        core.visit_task(&v.id, Task::Accounts, Some(&p), None, false)?;
         core.sync_login(&url, DEMO_VOLUNTEER.0, DEMO_VOLUNTEER.1, None)
             .await?;
         syncdb::set(core.store(), "agency_code", DEMO_AGENCY)?;
@@ -194,6 +209,19 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
     )
     .await?;
     app.screenshot("settings-retention").await?;
+    // The week's report counts the visit made on this phone.
+    app.click("[data-tab='sync']").await?;
+    app.click("[data-testid='sync-report']").await?;
+    app.find("[data-screen='report']").await?;
+    wait_for(
+        &app,
+        "return document.querySelector(\"[data-testid='report-visits']\")?.textContent === '1'",
+        "the week's visit counted",
+    )
+    .await?;
+    assert_eq!(app.text("[data-testid='report-task-vneid']").await?, "1");
+    assert_eq!(app.text("[data-testid='report-task-cashless']").await?, "0");
+    app.screenshot("report-week").await?;
     app.quit().await?;
     assert_eq!(open_core(&vdata).settings()?.retention_days, 7, "kept");
 

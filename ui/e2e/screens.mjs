@@ -163,6 +163,12 @@ screens.push(
   { name: 'volunteer-qr', path: '/sync/volunteer-qr', prepare: async (page) => {
       await page.waitForSelector('[data-testid="volunteer-qr"] svg');
     } },
+  // The volunteer's report (mocks/visits.ts): this month's counts and the six tasks' bars.
+  { name: 'report', path: '/sync/report', prepare: async (page) => {
+      await page.waitForSelector('[data-testid="report-visits"]');
+      await page.click('[data-testid="report-month"]');
+      await page.waitForFunction(() => document.querySelector('[data-testid="report-visits"]')?.textContent === '14');
+    } },
 );
 
 // ---- accounts: sign-in (signed out), register, code entry with its countdown, forgotten and

@@ -35,6 +35,7 @@ import ForgotScreen from './screens/account/ForgotScreen.svelte';
 import PasswordScreen from './screens/account/PasswordScreen.svelte';
 import DevicesScreen from './screens/account/DevicesScreen.svelte';
 import ServerScreen from './screens/account/ServerScreen.svelte';
+import ReportScreen from './screens/visits/ReportScreen.svelte';
 
 export interface ScreenProps {
   params: string[];
@@ -62,6 +63,7 @@ export const routes: RouteDef[] = [
   { pattern: /^\/people\/([0-9a-f-]{36})\/consent$/, component: ConsentRequestScreen },
   { pattern: /^\/sync\/consents$/, component: ConsentGrantScreen },
   { pattern: /^\/sync\/volunteer-qr$/, component: VolunteerQrScreen },
+  { pattern: /^\/sync\/report$/, component: ReportScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})$/, component: PersonProfileScreen },
   { pattern: /^\/dossiers\/new\/([a-z0-9-]+)$/, component: DossierNewScreen },
   { pattern: /^\/dossiers\/([0-9a-f-]{36})\/step\/(\d{1,2})$/, component: DossierFormScreen },

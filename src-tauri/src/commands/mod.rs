@@ -14,3 +14,4 @@ pub mod people;
 pub mod photo;
 pub mod shell;
 pub mod sync;
+pub mod visits;

@@ -67,6 +67,11 @@ export const commands = {
 	draft_list: () => __TAURI_INVOKE<DossierOverview[]>("draft_list"),
 	draft_show: (id: string) => __TAURI_INVOKE<DraftView>("draft_show", { id }),
 	draft_delete: (id: string) => __TAURI_INVOKE<null>("draft_delete", { id }),
+	/**
+	 *  "Báo cáo công việc": `period` is `week` (from Monday) or `month` (from the 1st), in Vietnam's
+	 *  time.
+	 */
+	report_get: (period: string) => __TAURI_INVOKE<Report>("report_get", { period }),
 	sync_account: () => __TAURI_INVOKE<SyncAccount>("sync_account"),
 	sync_login: (server: string, phone: string, password: string) => __TAURI_INVOKE<SyncAccount>("sync_login", { server, phone, password }),
 	sync_logout: () => __TAURI_INVOKE<SyncAccount>("sync_logout"),
@@ -797,6 +802,9 @@ export type PendingAction = {
 /**  An action not done yet: waiting to be sent, or set aside with its reason. */
 export type PendingState = "pending" | "quarantined";
 
+/**  Week or month. */
+export type Period = "week" | "month";
+
 /**  A stored person. */
 export type Person = {
 	id: string,
@@ -1019,6 +1027,28 @@ export type RatingView = {
 
 /**  A member's relation to the head of the household. */
 export type Relation = "head" | "spouse" | "child" | "parent" | "grandchild" | "sibling" | "other";
+
+/**  What a volunteer did in a period, in counts. */
+export type Report = {
+	period: Period,
+	/**  Start (inclusive) and end (exclusive), RFC 3339 UTC. */
+	from: string,
+	to: string,
+	visits: number,
+	households_visited: number,
+	/**  Different people a task was done for. */
+	people_helped: number,
+	/**  Times each task was done (every task present, 0 when none). */
+	tasks: { [key in string]: number },
+	/**  Accounts created (the `accounts` task). */
+	accounts_created: number,
+	/**  Dossiers the agency received in the period, by catalog procedure and by their state now. */
+	dossiers_filed: number,
+	dossiers_by_procedure: { [key in string]: number },
+	dossiers_by_state: { [key in string]: number },
+	/**  Visits with a follow-up date and no later visit to that household yet. */
+	follow_ups_open: number,
+};
 
 /**  The result of the procedure. */
 export type ResultView = 

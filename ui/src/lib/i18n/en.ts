@@ -11,6 +11,7 @@ import * as vietqr from './messages/vietqr';
 import * as lock from './messages/lock';
 import * as consent from './messages/consent';
 import * as account from './messages/account';
+import * as visits from './messages/visits';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
@@ -24,4 +25,5 @@ export const en: Record<MessageKey, string> = {
   ...lock.en,
   ...consent.en,
   ...account.en,
+  ...visits.en,
 };

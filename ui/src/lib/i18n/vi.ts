@@ -11,6 +11,7 @@ import * as vietqr from './messages/vietqr';
 import * as lock from './messages/lock';
 import * as consent from './messages/consent';
 import * as account from './messages/account';
+import * as visits from './messages/visits';
 
 export const vi = {
   ...shell.vi,
@@ -24,6 +25,7 @@ export const vi = {
   ...lock.vi,
   ...consent.vi,
   ...account.vi,
+  ...visits.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
