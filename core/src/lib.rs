@@ -8,6 +8,7 @@ pub mod documents;
 pub mod dossier;
 pub mod error;
 pub mod export;
+pub mod handoff;
 pub mod lock;
 pub mod logging;
 pub mod people;

@@ -105,6 +105,58 @@ pub fn jpeg_like(len: usize, tag: u8) -> Vec<u8> {
     v
 }
 
+/// Every file under `dir` (recursively) that contains `needle` as bytes: what a deletion must
+/// leave nowhere (the database and documents are encrypted, so a hit is plaintext on disk).
+pub fn files_containing(dir: &std::path::Path, needle: &[u8]) -> std::io::Result<Vec<String>> {
+    let mut hits = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    hits.push(p.display().to_string());
+                }
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// Every live text value in the database (read through the store, with the key) that contains
+/// `needle`, as `table.column`.
+pub fn rows_containing(core: &Core, needle: &str) -> Result<Vec<String>> {
+    core.store().read(|c| -> Result<Vec<String>> {
+        let tables: Vec<String> = {
+            let mut st = c.prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table'
+                 AND name NOT LIKE 'sqlite_%'",
+            )?;
+            let rows = st.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut hits = vec![];
+        for t in tables {
+            // Table names come from the schema, not from input.
+            let mut st = c.prepare(&format!("SELECT * FROM \"{t}\""))?;
+            let names: Vec<String> = st.column_names().map(str::to_string).collect();
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                for (i, n) in names.iter().enumerate() {
+                    if let Ok(Some(v)) = r.get::<_, Option<String>>(i) {
+                        if v.contains(needle) {
+                            hits.push(format!("{t}.{n}"));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(hits)
+    })
+}
+
 /// A dossier queued by [`ReadyPassport::queue`].
 #[derive(Debug, Clone)]
 pub struct QueuedPassport {

@@ -13,7 +13,9 @@ use dvc_core::documents::{DocumentKind, DocumentMeta};
 use dvc_core::people::{PersonInput, Relation};
 use dvc_core::secrets::KeystoreKind;
 use dvc_core::sync::{db as syncdb, SyncConfig};
-use dvc_core::test_support::{applicant, jpeg_like, ReadyPassport};
+use dvc_core::test_support::{
+    applicant, files_containing, jpeg_like, rows_containing, ReadyPassport,
+};
 use dvc_core::{Core, OpenOptions};
 use dvc_sync::seed::{DEMO_AGENCY, DEMO_VOLUNTEER};
 use dvc_sync::test_support::Console;
@@ -31,58 +33,6 @@ fn open(dir: &Path) -> Core {
 
 fn cfg() -> SyncConfig {
     dvc_core::test_support::quick_sync_config()
-}
-
-/// Every file under `dir` (recursively) that contains `needle` as bytes.
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut hits = vec![];
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                if bytes.windows(needle.len()).any(|w| w == needle) {
-                    hits.push(p.display().to_string());
-                }
-            }
-        }
-    }
-    hits
-}
-
-/// Every live text value in the database (read through the store, with the key) that contains
-/// `needle`, as `table.column`.
-fn rows_containing(core: &Core, needle: &str) -> Vec<String> {
-    core.store()
-        .read(|c| -> dvc_core::Result<Vec<String>> {
-            let tables: Vec<String> = {
-                let mut st = c.prepare(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'
-                     AND name NOT LIKE 'sqlite_%'",
-                )?;
-                let rows = st.query_map([], |r| r.get(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
-            let mut hits = vec![];
-            for t in tables {
-                let mut st = c.prepare(&format!("SELECT * FROM \"{t}\""))?;
-                let names: Vec<String> = st.column_names().map(str::to_string).collect();
-                let mut rows = st.query([])?;
-                while let Some(r) = rows.next()? {
-                    for (i, n) in names.iter().enumerate() {
-                        if let Ok(Some(v)) = r.get::<_, Option<String>>(i) {
-                            if v.contains(needle) {
-                                hits.push(format!("{t}.{n}"));
-                            }
-                        }
-                    }
-                }
-            }
-            Ok(hits)
-        })
-        .unwrap()
 }
 
 fn count(core: &Core, sql: &str) -> i64 {
@@ -211,14 +161,14 @@ async fn a_citizens_data_leaves_the_volunteers_phone_after_the_retention_days() 
     assert!(vol.person(&citizen.id).is_err());
     assert!(vol.tracked_dossier(&filed.queued.dossier_id).is_err());
     assert!(
-        rows_containing(&vol, &id_number).is_empty(),
+        rows_containing(&vol, &id_number).unwrap().is_empty(),
         "{:?}",
-        rows_containing(&vol, &id_number)
+        rows_containing(&vol, &id_number).unwrap()
     );
     assert!(
-        rows_containing(&vol, &name).is_empty(),
+        rows_containing(&vol, &name).unwrap().is_empty(),
         "{:?}",
-        rows_containing(&vol, &name)
+        rows_containing(&vol, &name).unwrap()
     );
     // Freed pages are zeroed on delete, and the WAL was emptied.
     assert_eq!(count(&vol, "PRAGMA secure_delete"), 1);
@@ -228,7 +178,7 @@ async fn a_citizens_data_leaves_the_volunteers_phone_after_the_retention_days() 
     }
     // No file of the data directory holds the name or the ID number in the clear.
     for needle in [id_number.as_bytes(), name.as_bytes()] {
-        assert!(files_containing(vdir.path(), needle).is_empty());
+        assert!(files_containing(vdir.path(), needle).unwrap().is_empty());
     }
     // The citizen's papers' encrypted files are gone; the mother's stay.
     assert!(!paper_file.exists(), "the paper consent's encrypted file");

@@ -447,7 +447,9 @@ fn check_date(v: Option<&str>, field: &'static str) -> Result<Option<PartialDate
 
 /// Checks a document's optional issue and expiry dates (ISO, possibly partial; expiry not before
 /// issue).
-fn check_dates(meta: &DocumentMeta) -> Result<(Option<PartialDate>, Option<PartialDate>)> {
+pub(crate) fn check_dates(
+    meta: &DocumentMeta,
+) -> Result<(Option<PartialDate>, Option<PartialDate>)> {
     let issue = check_date(meta.issue_date.as_deref(), "issue_date")?;
     let expiry = check_date(meta.expiry_date.as_deref(), "expiry_date")?;
     if let (Some(i), Some(e)) = (issue, expiry) {
@@ -460,6 +462,88 @@ fn check_dates(meta: &DocumentMeta) -> Result<(Option<PartialDate>, Option<Parti
         }
     }
     Ok((issue, expiry))
+}
+
+/// A document's encrypted file, written and fsynced, waiting for its row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Written {
+    pub sha256: String,
+    pub size: i64,
+    pub media_type: &'static str,
+}
+
+/// The bytes a new document keeps: refused when empty or too large; a paper without its
+/// metadata (a result file stays exactly as the agency issued it).
+pub(crate) fn clean(kind: DocumentKind, bytes: &[u8]) -> Result<Cow<'_, [u8]>> {
+    if bytes.is_empty() {
+        return Err(CoreError::invalid(
+            "document",
+            "the document is empty",
+            "documents.empty",
+        ));
+    }
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(CoreError::invalid(
+            "document",
+            format!("the document is larger than {MAX_DOCUMENT_BYTES} bytes"),
+            "documents.too_large",
+        ));
+    }
+    let cleaned = if kind == DocumentKind::Result {
+        Cow::Borrowed(bytes)
+    } else {
+        metadata::strip(bytes)
+    };
+    if cleaned.len() != bytes.len() {
+        tracing::info!(
+            removed = bytes.len() - cleaned.len(),
+            "metadata removed from document"
+        );
+    }
+    Ok(cleaned)
+}
+
+/// Encrypts and durably writes a document's (cleaned) bytes; its row comes next, in the
+/// caller's transaction ([`insert_row`]). A crash in between leaves at most an orphan file.
+pub(crate) fn write_file(core: &Core, bytes: &[u8]) -> Result<Written> {
+    let sha256 = Vault::open(core)?.put(bytes)?;
+    Ok(Written {
+        sha256,
+        size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        media_type: sniff_media_type(bytes),
+    })
+}
+
+/// The row of a document whose file [`write_file`] wrote (`created_at`: now when not given).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_row(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    person_id: &str,
+    kind: DocumentKind,
+    w: &Written,
+    issue: Option<PartialDate>,
+    expiry: Option<PartialDate>,
+    created_at: Option<&str>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO documents (id, person_id, kind, sha256, size, media_type, issue_date,
+           expiry_date, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                 coalesce(?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+        params![
+            id,
+            person_id,
+            kind.as_str(),
+            w.sha256,
+            w.size,
+            w.media_type,
+            issue.map(|d| d.to_string()),
+            expiry.map(|d| d.to_string()),
+            created_at,
+        ],
+    )?;
+    Ok(())
 }
 
 impl Core {
@@ -509,66 +593,24 @@ impl Core {
         F: FnOnce(&rusqlite::Transaction<'_>, &DocumentId) -> Result<bool>,
     {
         let pid = parse_id(person_id, "person")?;
-        if bytes.is_empty() {
-            return Err(CoreError::invalid(
-                "document",
-                "the document is empty",
-                "documents.empty",
-            ));
-        }
-        if bytes.len() > MAX_DOCUMENT_BYTES {
-            return Err(CoreError::invalid(
-                "document",
-                format!("the document is larger than {MAX_DOCUMENT_BYTES} bytes"),
-                "documents.too_large",
-            ));
-        }
+        let cleaned = clean(kind, bytes)?;
         let (issue, expiry) = check_dates(meta)?;
-        // Papers lose their metadata; a result file stays exactly as the agency issued it.
-        let cleaned = if kind == DocumentKind::Result {
-            Cow::Borrowed(bytes)
-        } else {
-            metadata::strip(bytes)
-        };
-        if cleaned.len() != bytes.len() {
-            tracing::info!(
-                removed = bytes.len() - cleaned.len(),
-                "metadata removed from document"
-            );
-        }
-        let bytes: &[u8] = &cleaned;
         // The person must exist before we write a file for them.
         crate::people::get(self.store(), &pid)?;
-        let vault = Vault::open(self)?;
-        let sha = vault.put(bytes)?;
+        let written = write_file(self, &cleaned)?;
         let id = new_id();
-        let media_type = sniff_media_type(bytes);
-        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
         let doc_id = DocumentId(id.clone());
         let stored = self.store().write(|tx| -> Result<bool> {
             if !claim(tx, &doc_id)? {
                 return Ok(false);
             }
-            tx.execute(
-                "INSERT INTO documents (id, person_id, kind, sha256, size, media_type, issue_date,
-                   expiry_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    id,
-                    pid,
-                    kind.as_str(),
-                    sha,
-                    size,
-                    media_type,
-                    issue.map(|d| d.to_string()),
-                    expiry.map(|d| d.to_string()),
-                ],
-            )?;
+            insert_row(tx, &id, &pid, kind, &written, issue, expiry, None)?;
             Ok(true)
         })?;
         if !stored {
             return Ok(None);
         }
-        tracing::info!(document_id = %id, person_id = %pid, kind = kind.as_str(), bytes = bytes.len(), "document stored");
+        tracing::info!(document_id = %id, person_id = %pid, kind = kind.as_str(), bytes = written.size, "document stored");
         Ok(Some(doc_id))
     }
 

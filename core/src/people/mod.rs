@@ -126,6 +126,13 @@ pub struct ValidPerson {
     nationality: Option<String>,
 }
 
+impl ValidPerson {
+    /// The ID number as the rules normalised it.
+    pub(crate) fn id_number(&self) -> Option<&str> {
+        self.id_number.as_deref()
+    }
+}
+
 fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -311,36 +318,43 @@ fn map_write_err(e: rusqlite::Error) -> CoreError {
     }
 }
 
+/// Inserts a validated person under `id`, in the caller's transaction (a new person here, or one
+/// handed over from another phone under the id it had there).
+pub(crate) fn insert_valid(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    v: &ValidPerson,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO people (id, full_name, sex, date_of_birth, place_of_birth, id_number,
+           old_id_number, id_issue_date, phone, email, permanent_address, current_address,
+           ethnicity, nationality)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            id,
+            v.full_name,
+            v.sex.map(Sex::as_str),
+            v.date_of_birth.map(|d| d.to_string()),
+            v.place_of_birth,
+            v.id_number,
+            v.old_id_number,
+            v.id_issue_date.map(|d| d.to_string()),
+            v.phone,
+            v.email,
+            v.permanent_address,
+            v.current_address,
+            v.ethnicity,
+            v.nationality,
+        ],
+    )?;
+    Ok(())
+}
+
 /// Stores a new person (validated).
 pub fn add(store: &Store, input: &PersonInput) -> Result<Person> {
     let v = check(input, validate::today()).map_err(first_error)?;
     let id = new_id();
-    store.write(|tx| {
-        tx.execute(
-            "INSERT INTO people (id, full_name, sex, date_of_birth, place_of_birth, id_number,
-               old_id_number, id_issue_date, phone, email, permanent_address, current_address,
-               ethnicity, nationality)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
-                id,
-                v.full_name,
-                v.sex.map(Sex::as_str),
-                v.date_of_birth.map(|d| d.to_string()),
-                v.place_of_birth,
-                v.id_number,
-                v.old_id_number,
-                v.id_issue_date.map(|d| d.to_string()),
-                v.phone,
-                v.email,
-                v.permanent_address,
-                v.current_address,
-                v.ethnicity,
-                v.nationality,
-            ],
-        )
-        .map_err(map_write_err)?;
-        Ok::<_, CoreError>(())
-    })?;
+    store.write(|tx| insert_valid(tx, &id, &v).map_err(map_write_err))?;
     tracing::info!(person_id = %id, "person added");
     get(store, &id)
 }

@@ -59,4 +59,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "visits",
         sql: include_str!("../../migrations/0010_visits.sql"),
     },
+    Migration {
+        version: 11,
+        name: "handoff",
+        sql: include_str!("../../migrations/0011_handoff.sql"),
+    },
 ];

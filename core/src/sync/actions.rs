@@ -192,8 +192,9 @@ pub fn rate(
     queue(core, id, ActionKind::Rating, &body)
 }
 
-/// The manifest the server holds for the dossier's latest revision (as this device sent it).
-fn previous_manifest(c: &Connection, id: &str) -> Result<Option<String>, SyncError> {
+/// The manifest the server holds for the dossier's latest revision (as this device sent it,
+/// the server gave it, or a hand-off carried it).
+pub(crate) fn previous_manifest(c: &Connection, id: &str) -> Result<Option<String>, SyncError> {
     let rev: Option<String> = c
         .query_row(
             "SELECT body FROM dossier_actions WHERE dossier_id = ?1 AND kind = 'revision'
@@ -217,8 +218,20 @@ fn previous_manifest(c: &Connection, id: &str) -> Result<Option<String>, SyncErr
         return Ok(sent);
     }
     // A dossier restored from the server: the manifest the server gave.
+    let restored: Option<String> = c
+        .query_row(
+            "SELECT manifest FROM dossier_origin WHERE dossier_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    if restored.is_some() {
+        return Ok(restored);
+    }
+    // A dossier handed over from another phone (a volunteer's): the manifest it carried.
     Ok(c.query_row(
-        "SELECT manifest FROM dossier_origin WHERE dossier_id = ?1",
+        "SELECT manifest FROM handoff_dossiers WHERE dossier_id = ?1",
         [id],
         |r| r.get(0),
     )

@@ -12,6 +12,7 @@ mod cccd;
 mod consent;
 mod dossier;
 mod draft;
+mod handoff;
 mod household;
 mod info;
 mod out;
@@ -100,6 +101,10 @@ enum Command {
     /// Filing for someone else: consent by code, from the citizen's account, or on paper.
     #[command(subcommand)]
     Consent(consent::Cmd),
+    /// Hand a person's profile, papers and dossiers over to their own phone (encrypted bundle
+    /// and key), import one, confirm it.
+    #[command(subcommand)]
+    Handoff(handoff::Cmd),
 }
 
 /// What a command failed with, and so which exit code.
@@ -197,6 +202,7 @@ fn main() -> ExitCode {
         Command::Report(args) => visit::report(&ctx, args),
         Command::Account(cmd) => account::run(&ctx, cmd),
         Command::Consent(cmd) => consent::run(&ctx, cmd),
+        Command::Handoff(cmd) => handoff::run(&ctx, cmd),
     };
     match result {
         Ok(()) | Err(CliError::ReaderGone) => ExitCode::SUCCESS,
