@@ -18,59 +18,28 @@ use crate::people::{new_id, parse_id};
 use crate::validate;
 use crate::Core;
 
-/// The six tasks of a visit, as the teams' guidance lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum Task {
-    /// Hướng dẫn dịch vụ công trực tuyến.
-    PublicServices,
-    /// Cài đặt, sử dụng VNeID.
-    Vneid,
-    /// Tạo tài khoản (dịch vụ công, ngân hàng…).
-    Accounts,
-    /// Thanh toán không dùng tiền mặt.
-    Cashless,
-    /// Thương mại điện tử.
-    Ecommerce,
-    /// An toàn trên mạng.
-    OnlineSafety,
+pub use dvc_protocol::visits::{Period, Task};
+
+/// A task by its name (`public_services`, `vneid`, …), or `visits.task_invalid`.
+pub fn parse_task(s: &str) -> Result<Task> {
+    Task::from_name(s).ok_or_else(|| {
+        CoreError::invalid(
+            "task",
+            "task must be public_services, vneid, accounts, cashless, ecommerce or online_safety",
+            "visits.task_invalid",
+        )
+    })
 }
 
-impl Task {
-    pub const ALL: [Task; 6] = [
-        Task::PublicServices,
-        Task::Vneid,
-        Task::Accounts,
-        Task::Cashless,
-        Task::Ecommerce,
-        Task::OnlineSafety,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Task::PublicServices => "public_services",
-            Task::Vneid => "vneid",
-            Task::Accounts => "accounts",
-            Task::Cashless => "cashless",
-            Task::Ecommerce => "ecommerce",
-            Task::OnlineSafety => "online_safety",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Task> {
-        Task::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s.trim())
-            .ok_or_else(|| {
-                CoreError::invalid(
-                    "task",
-                    "task must be public_services, vneid, accounts, cashless, ecommerce or \
-                     online_safety",
-                    "visits.task_invalid",
-                )
-            })
-    }
+/// `week` or `month`, or `visits.period_invalid`.
+pub fn parse_period(s: &str) -> Result<Period> {
+    Period::from_name(s).ok_or_else(|| {
+        CoreError::invalid(
+            "period",
+            "period must be week or month",
+            "visits.period_invalid",
+        )
+    })
 }
 
 /// One task done during a visit.
@@ -97,29 +66,6 @@ pub struct Visit {
     /// `YYYY-MM-DD`.
     pub follow_up_on: Option<String>,
     pub tasks: Vec<VisitTask>,
-}
-
-/// Week or month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum Period {
-    Week,
-    Month,
-}
-
-impl Period {
-    pub fn parse(s: &str) -> Result<Period> {
-        match s.trim() {
-            "week" => Ok(Period::Week),
-            "month" => Ok(Period::Month),
-            _ => Err(CoreError::invalid(
-                "period",
-                "period must be week or month",
-                "visits.period_invalid",
-            )),
-        }
-    }
 }
 
 /// What a volunteer did in a period, in counts.
@@ -151,7 +97,7 @@ impl Report {
     pub fn to_csv(&self) -> String {
         let mut out = String::from("metric,key,value\n");
         let mut line = |m: &str, k: &str, v: u32| {
-            out.push_str(&format!("{m},{},{v}\n", csv_field(k)));
+            out.push_str(&format!("{m},{},{v}\n", dvc_protocol::visits::csv_field(k)));
         };
         line("visits", "", self.visits);
         line("households_visited", "", self.households_visited);
@@ -172,46 +118,9 @@ impl Report {
     }
 }
 
-/// A CSV field, quoted when it needs it; a leading `=`, `+`, `-` or `@` is neutralised so a
-/// spreadsheet never runs it as a formula.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-/// Vietnam's time (no daylight saving).
-const ICT: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
-
-/// The period containing `now`: [start, now + 1 ns), start at 00:00 ICT on Monday or on the 1st.
-pub fn period_bounds(period: Period, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
-    let local = now.to_offset(ICT);
-    let day = local.date();
-    let first = match period {
-        Period::Week => {
-            day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()))
-        }
-        Period::Month => day.replace_day(1).unwrap_or(day),
-    };
-    let start = first
-        .midnight()
-        .assume_offset(ICT)
-        .to_offset(UtcOffset::UTC);
-    (
-        start,
-        now.to_offset(UtcOffset::UTC) + time::Duration::nanoseconds(1),
-    )
-}
+/// The period containing `now`: [start, now + 1 ns), start at 00:00 in Vietnam on Monday or on
+/// the 1st (the protocol's rule, shared with the server's reports).
+pub use dvc_protocol::visits::period_bounds;
 
 fn rfc3339(t: OffsetDateTime) -> Result<String> {
     t.to_offset(UtcOffset::UTC)
@@ -273,7 +182,7 @@ fn load(c: &Connection, id: &str) -> Result<Visit> {
     for row in rows {
         let (task, person_id, outcome, at) = row?;
         // The CHECK constraint keeps only the six names.
-        if let Ok(task) = Task::parse(&task) {
+        if let Ok(task) = parse_task(&task) {
             v.tasks.push(VisitTask {
                 task,
                 person_id,
@@ -283,6 +192,81 @@ fn load(c: &Connection, id: &str) -> Result<Visit> {
         }
     }
     Ok(v)
+}
+
+/// An ended visit as the server takes it (protocol 1.2): no notes, no outcomes, no names — the
+/// household and the people are this phone's random ids.
+fn upload_of(v: &Visit) -> Option<dvc_protocol::visits::VisitUpload> {
+    let ended_at = v.ended_at.clone()?;
+    Some(dvc_protocol::visits::VisitUpload {
+        household_id: v.household_id.clone(),
+        commune: v.commune.clone(),
+        started_at: v.started_at.clone(),
+        ended_at,
+        follow_up_on: v.follow_up_on.clone(),
+        tasks: v
+            .tasks
+            .iter()
+            .map(|t| dvc_protocol::visits::VisitTaskItem {
+                task: t.task,
+                person_id: t.person_id.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// An ended visit waiting to be sent: its id, the JSON body and the body's SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingVisit {
+    pub id: String,
+    pub body: String,
+    pub sha256: String,
+}
+
+/// Ended visits not yet taken (or refused) by the server under any account, oldest first.
+///
+/// A visit is sent once: after its end nothing on the phone adds to it, and what deletion takes
+/// away later (a person's data leaving the phone after hand-off or retention) must not take the
+/// visit out of the team's counts, so a sent visit is never sent again.
+pub fn pending_uploads(c: &Connection) -> Result<Vec<PendingVisit>> {
+    use sha2::{Digest, Sha256};
+    let ids: Vec<String> = {
+        let mut st = c.prepare(
+            "SELECT v.id FROM visits v WHERE v.ended_at IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM visit_sync s WHERE s.visit_id = v.id)
+             ORDER BY v.started_at, v.id",
+        )?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        let v = load(c, &id)?;
+        let Some(up) = upload_of(&v) else { continue };
+        let body = serde_json::to_string(&up)
+            .map_err(|e| CoreError::invalid("visit", format!("encode: {e}"), "errors.internal"))?;
+        let sha256 = hex::encode(Sha256::digest(body.as_bytes()));
+        out.push(PendingVisit { id, body, sha256 });
+    }
+    Ok(out)
+}
+
+/// Records that `sha256` of the visit was taken by the server (or refused, with its reason).
+pub fn mark_sent(
+    c: &Connection,
+    visit_id: &str,
+    account_id: &str,
+    sha256: &str,
+    refused: Option<&str>,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO visit_sync (visit_id, account_id, body_sha256, refused, at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (visit_id) DO UPDATE SET account_id = excluded.account_id,
+           body_sha256 = excluded.body_sha256, refused = excluded.refused, at = excluded.at",
+        params![visit_id, account_id, sha256, refused, now()],
+    )?;
+    Ok(())
 }
 
 impl Core {
@@ -412,7 +396,7 @@ impl Core {
                         "visits.follow_up_invalid",
                     )
                 })?;
-                let today = OffsetDateTime::now_utc().to_offset(ICT).date();
+                let today = dvc_protocol::rules::vietnam_today();
                 if d < today {
                     return Err(CoreError::invalid(
                         "follow_up_on",
@@ -534,39 +518,14 @@ impl Core {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn weeks_start_on_monday_and_months_on_the_first_in_vietnam_time() {
-        // Sunday 2026-12-06 20:00 UTC is Monday 03:00 in Vietnam: a new week there.
-        let now = datetime!(2026-12-06 20:00 UTC);
-        let (from, to) = period_bounds(Period::Week, now);
-        assert_eq!(from, datetime!(2026-12-06 17:00 UTC));
-        assert!(to > now);
-        let (from, _) = period_bounds(Period::Week, datetime!(2026-12-06 16:59 UTC));
-        assert_eq!(from, datetime!(2026-11-29 17:00 UTC));
-        // 30 Nov 18:00 UTC is 1 Dec 01:00 in Vietnam: December's report.
-        let (from, _) = period_bounds(Period::Month, datetime!(2026-11-30 18:00 UTC));
-        assert_eq!(from, datetime!(2026-11-30 17:00 UTC));
-        let (from, _) = period_bounds(Period::Month, datetime!(2026-11-30 16:00 UTC));
-        assert_eq!(from, datetime!(2026-10-31 17:00 UTC));
-    }
 
     #[test]
     fn tasks_and_periods_parse_only_their_names() {
         for t in Task::ALL {
-            assert_eq!(Task::parse(t.as_str()).unwrap(), t);
+            assert_eq!(parse_task(t.as_str()).unwrap(), t);
         }
-        assert!(Task::parse("vneid2").is_err());
-        assert!(Task::parse("").is_err());
-        assert!(Period::parse("year").is_err());
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_and_never_formulas() {
-        assert_eq!(csv_field("passport-domestic"), "passport-domestic");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("=1+1"), "'=1+1");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert!(parse_task("vneid2").is_err());
+        assert!(parse_task("").is_err());
+        assert!(parse_period("year").is_err());
     }
 }

@@ -71,9 +71,7 @@ impl Browser {
                 )?;
                 let mut caps = Capabilities::new();
                 caps.set("browserName", "chrome")?;
-                caps.set(
-                    "goog:chromeOptions",
-                    serde_json::json!({
+                let mut options = serde_json::json!({
                         "binary": chromium.to_string_lossy(),
                         // Without the background-networking flags Chromium stalls on a closed
                         // network; the profile is fresh for every session.
@@ -85,8 +83,15 @@ impl Browser {
                             format!("--window-size={width},{height}"),
                             format!("--user-data-dir={}", profile.path().display()),
                         ],
-                    }),
-                )?;
+                });
+                // Headless windows are never narrower than 500 px: a phone's width needs the
+                // device metrics of mobile emulation.
+                if width < 500 {
+                    options["mobileEmulation"] = serde_json::json!({
+                        "deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0},
+                    });
+                }
+                caps.set("goog:chromeOptions", options)?;
                 (guard, None, caps)
             }
             Engine::WebKit => {
@@ -190,6 +195,11 @@ impl Browser {
         }
         self.find("body").await?;
         Ok(())
+    }
+
+    /// The value of a script (`return …;`) run in the page.
+    pub async fn script(&self, js: &str) -> Result<serde_json::Value> {
+        Ok(self.driver.execute(js, Vec::new()).await?.json().clone())
     }
 
     /// The addresses of everything the current page loaded (the Resource Timing entries).

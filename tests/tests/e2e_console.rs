@@ -264,10 +264,115 @@ async fn console_story(engine: Engine) {
     );
 }
 
+/// The team report at a phone's width (a commune officer on their phone): the demo team's month
+/// with one visit the demo volunteer's phone sent, its chart, its numbers, no sideways scrolling,
+/// nothing fetched from elsewhere, and the CSV link.
+async fn team_report(engine: Engine) {
+    let env = ServerEnv::start().await;
+    let base = env.direct();
+    let http = reqwest::Client::new();
+    let (vol, pass) = dvc_sync::seed::DEMO_VOLUNTEER;
+    let token = dvc_sync::test_support::login_token(&http, &base, vol, pass).await;
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let body = serde_json::json!({
+        "household_id": uuid::Uuid::now_v7().to_string(),
+        "started_at": now, "ended_at": now,
+        "tasks": [{"task": "vneid", "person_id": uuid::Uuid::now_v7().to_string()},
+                  {"task": "accounts", "person_id": uuid::Uuid::now_v7().to_string()},
+                  {"task": "online_safety"}],
+    });
+    let res = http
+        .put(format!("{base}/v1/visits/{}", uuid::Uuid::now_v7()))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let b = Browser::launch(engine, 360, 740).await.unwrap();
+    b.goto(&format!("{base}/console/login")).await.unwrap();
+    let (login, password) = dvc_sync::seed::DEMO_OFFICER;
+    b.type_into("#login", login).await.unwrap();
+    b.type_into("#password", password).await.unwrap();
+    b.submit("form[action='/console/login'] button[type=submit]")
+        .await
+        .unwrap();
+    // (`submit` waits for the next page: a link is followed the same way.)
+    b.submit("header a[href='/console/reports']").await.unwrap();
+    assert_eq!(b.text("main h1").await.unwrap(), "Báo cáo tổ công nghệ số");
+    b.submit("[data-testid=team] a[href$='period=month']")
+        .await
+        .unwrap();
+    assert_eq!(b.text("main h1").await.unwrap(), dvc_sync::seed::DEMO_TEAM);
+    let numbers = b.text("[data-testid=report-numbers]").await.unwrap();
+    // (Engines lay the text out differently: compare without the spaces.)
+    let numbers: String = numbers.split_whitespace().collect();
+    assert!(numbers.starts_with("1Lượtthămhộ1Hộđãthăm2"), "{numbers:?}");
+    let chart = b.text("[data-testid=report-chart]").await.unwrap();
+    assert!(chart.contains("Cài đặt, sử dụng VNeID") && chart.contains("An toàn trên mạng"));
+    b.screenshot(&format!("console-{}-team-report-360", engine.name()))
+        .await
+        .unwrap();
+    // A phone's width, and nothing wider than the screen.
+    let widths = b
+        .script("return [document.documentElement.scrollWidth, window.innerWidth];")
+        .await
+        .unwrap();
+    let (wide, inner) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+    assert!(
+        inner <= 360 || engine == Engine::WebKit,
+        "{}: the page is {inner} px wide",
+        engine.name()
+    );
+    assert!(
+        wide <= inner,
+        "{}: {wide} px of content in {inner} px",
+        engine.name()
+    );
+    let foreign: Vec<String> = b
+        .resources()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| !u.starts_with(&base))
+        .collect();
+    assert!(foreign.is_empty(), "fetched from elsewhere: {foreign:?}");
+    b.find("[data-testid=report-chart]")
+        .await
+        .unwrap()
+        .scroll_into_view()
+        .await
+        .unwrap();
+    b.screenshot(&format!("console-{}-team-report-chart-360", engine.name()))
+        .await
+        .unwrap();
+    let href = b
+        .script("return document.querySelector('[data-testid=report-csv]').getAttribute('href');")
+        .await
+        .unwrap();
+    assert!(href.as_str().unwrap().ends_with("format=csv"), "{href}");
+    b.quit().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium + chromium-driver; run through ./x test"]
 async fn e2e_console_in_chromium() {
     console_story(Engine::Chromium).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromium-driver; run through ./x test"]
+async fn e2e_console_team_report_in_chromium() {
+    team_report(Engine::Chromium).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs webkit2gtk-driver, MiniBrowser and Xvfb; run through ./x test"]
+async fn e2e_console_team_report_in_webkit() {
+    team_report(Engine::WebKit).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

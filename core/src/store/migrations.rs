@@ -64,4 +64,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "handoff",
         sql: include_str!("../../migrations/0011_handoff.sql"),
     },
+    Migration {
+        version: 12,
+        name: "visit_sync",
+        sql: include_str!("../../migrations/0012_visit_sync.sql"),
+    },
 ];

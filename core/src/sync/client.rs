@@ -162,6 +162,14 @@ impl Api {
         }
     }
 
+    /// Whether the server takes protocol 1.2's visits: `None` until it answered once.
+    pub fn speaks_visits(&self) -> Option<bool> {
+        match self.server_minor.load(std::sync::atomic::Ordering::Relaxed) {
+            u32::MAX => None,
+            m => Some(m >= 2),
+        }
+    }
+
     /// Learns the server's protocol version from `/healthz` (one small request), when no
     /// answer told it yet. A push sent to a 1.0 server can die with the connection instead of
     /// its 404 (the server closes while the body is still going up), and without this the next
@@ -359,6 +367,16 @@ impl Api {
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(manifest_json.to_string());
         self.json(r).await
+    }
+
+    /// `PUT /v1/visits/{id}` with an ended visit's body (idempotent on the id and body).
+    pub async fn put_visit(
+        &self,
+        visit_id: &str,
+        body_json: &str,
+    ) -> Result<dvc_protocol::visits::VisitReceipt, Failure> {
+        let path = paths::fill(paths::VISIT, &[visit_id]);
+        self.json(self.body(Method::PUT, &path, body_json)).await
     }
 
     /// `POST /v1/dossiers/{uuid}/cancel` with the frozen request body.

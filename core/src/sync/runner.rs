@@ -163,6 +163,10 @@ pub struct SyncReport {
     pub results_pending: i64,
     /// Outbox entries of other accounts, waiting for their account to sign in here.
     pub waiting_other_account: i64,
+    /// Ended visits the server took in this pass (volunteers, protocol 1.2).
+    pub visits_sent: u32,
+    /// Ended visits still to send after the pass (a server older than 1.2 keeps them waiting).
+    pub visits_pending: i64,
 }
 
 impl SyncReport {
@@ -354,6 +358,11 @@ impl Core {
             })?;
         report.actions_pending = actions_pending;
         report.results_pending = results_pending;
+        if db::get(self.store(), db::KEY_ROLE)?.as_deref() == Some("volunteer") {
+            report.visits_pending =
+                i64::try_from(self.store().read(crate::visits::pending_uploads)?.len())
+                    .unwrap_or(0);
+        }
         if report.errors.is_empty() {
             db::set(self.store(), db::KEY_LAST_SYNC, &dossier::now())?;
         }
@@ -368,6 +377,8 @@ impl Core {
             actions_pending = report.actions_pending,
             results_stored = report.results_stored.len(),
             results_pending = report.results_pending,
+            visits_sent = report.visits_sent,
+            visits_pending = report.visits_pending,
             "sync pass done"
         );
         Ok(report)
@@ -437,6 +448,7 @@ impl Pass<'_> {
             self.pull().await?;
         }
         self.send_actions().await?;
+        self.send_visits().await?;
         if self.cfg.pull_events {
             if !self.report.actions_sent.is_empty() {
                 // Their events (cancelled, resubmitted, …) come back in the same pass.
@@ -1164,6 +1176,60 @@ impl Pass<'_> {
             };
             if !self.send_action(&a, &uuid).await? {
                 held.insert(a.dossier_id.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the volunteer's ended visits, each body once (the server's `PUT` is idempotent on
+    /// the id and body): a network failure leaves the rest for the next pass, a refusal is kept
+    /// with its reason so the same body is not sent again, and a server older than protocol 1.2
+    /// keeps them all waiting.
+    async fn send_visits(&mut self) -> Result<(), Stop> {
+        let store = self.core.store();
+        if db::get(store, db::KEY_ROLE)?.as_deref() != Some("volunteer")
+            || self.api.speaks_visits() == Some(false)
+        {
+            return Ok(());
+        }
+        let pending = store.read(crate::visits::pending_uploads)?;
+        for v in pending {
+            match self.api.put_visit(&v.id, &v.body).await {
+                Ok(_) => {
+                    store.write(|tx| {
+                        crate::visits::mark_sent(tx, &v.id, &self.account_id, &v.sha256, None)
+                    })?;
+                    self.report.visits_sent += 1;
+                }
+                Err(f) => {
+                    if self.api.speaks_visits() == Some(false) {
+                        tracing::info!("the server predates visits (protocol 1.2): they wait");
+                        return Ok(());
+                    }
+                    let what = f.describe();
+                    match decide::classify_action(&f, false) {
+                        Disposition::SignInAgain => return Err(Stop::SignIn),
+                        Disposition::UpdateApp => return Err(Stop::UpdateApp),
+                        Disposition::Quarantine(why) => {
+                            tracing::warn!(visit = %v.id, reason = why, error = %what, "visit refused by the server");
+                            store.write(|tx| {
+                                crate::visits::mark_sent(
+                                    tx,
+                                    &v.id,
+                                    &self.account_id,
+                                    &v.sha256,
+                                    Some(why),
+                                )
+                            })?;
+                        }
+                        _ => {
+                            tracing::debug!(visit = %v.id, error = %what, "visit not sent");
+                            self.report.failed_attempts += 1;
+                            self.report.errors.push(what);
+                            return Ok(());
+                        }
+                    }
+                }
             }
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! A volunteer's field work: the week's or month's report (counts only; `dvc_core::visits`).
 
-use dvc_core::visits::{Period, Report};
+use dvc_core::visits::Report;
 use tauri::State;
 
 use crate::{ApiError, AppState};
@@ -11,6 +11,6 @@ use crate::{ApiError, AppState};
 #[specta::specta]
 pub async fn report_get(state: State<'_, AppState>, period: String) -> Result<Report, ApiError> {
     state
-        .with_core(move |core| Ok(core.report(Period::parse(&period)?)?))
+        .with_core(move |core| Ok(core.report(dvc_core::visits::parse_period(&period)?)?))
         .await
 }

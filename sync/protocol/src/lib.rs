@@ -28,6 +28,8 @@
 //! The version is `major.minor`. A server refuses only another major version; a minor version
 //! adds routes and never changes an old one. A 1.1 client talking to a 1.0 server gets `404.1`
 //! from `POST /v1/push` and falls back to the 1.0 routes, which 1.1 servers keep for 1.0 clients.
+//! Protocol 1.2 adds volunteers' visits, teams, campaigns and reports ([`visits`]); a 1.2 client
+//! keeps its visits waiting while its server answers `404.1` to them.
 //!
 //! Every error body is an [`ErrorBody`] whose `code` is one of [`ErrorCode`]'s stable codes
 //! (`"409.1"`); clients branch on the code, never on the message.
@@ -47,12 +49,13 @@ pub mod paths;
 pub mod push;
 pub mod rules;
 pub mod server_qr;
+pub mod visits;
 
 pub use error::{ErrorBody, ErrorCode};
 
 /// Protocol version. A client sends it in [`PROTOCOL_HEADER`]; the server rejects a different
 /// major version with [`ErrorCode::ProtocolUnsupported`] and answers with its own in the same header.
-pub const PROTOCOL_VERSION: &str = "1.1";
+pub const PROTOCOL_VERSION: &str = "1.2";
 
 /// Request/response header carrying [`PROTOCOL_VERSION`].
 pub const PROTOCOL_HEADER: &str = "x-dvc-protocol";
@@ -86,7 +89,7 @@ mod tests {
         assert_eq!(major_version("1.7"), "1");
         assert_eq!(major_version(" 2 "), "2");
         assert_eq!(major_version(PROTOCOL_VERSION), "1");
-        assert_eq!(minor_version(PROTOCOL_VERSION), 1);
+        assert_eq!(minor_version(PROTOCOL_VERSION), 2);
         assert_eq!(minor_version("1"), 0);
         assert_eq!(minor_version("1.x"), 0);
     }

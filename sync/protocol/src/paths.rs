@@ -149,6 +149,25 @@ pub fn fill(template: &str, values: &[&str]) -> String {
 /// Any signed-in account; the app picks the agency of a dossier from it.
 pub const AGENCIES: &str = "/v1/agencies";
 
+/// `PUT` [`crate::visits::VisitUpload`] → `201`/`200` [`crate::visits::VisitReceipt`]. Volunteers
+/// only: an ended visit, idempotent on the id (protocol 1.2). Another account's visit id is `404.1`.
+pub const VISIT: &str = "/v1/visits/{visit_id}";
+/// `GET ?period=week|month[&at=RFC3339][&team=ID|&campaign=ID][&format=csv]` → `200`
+/// [`crate::visits::VisitReport`] (or CSV): a volunteer's own report; a team leader's team or
+/// campaign (protocol 1.2). Another team's is `404.1`.
+pub const REPORTS: &str = "/v1/reports";
+/// `GET` → `200` [`crate::visits::TeamList`]: the caller's team (volunteers), every team
+/// (admins) (protocol 1.2).
+pub const TEAMS: &str = "/v1/teams";
+/// `POST` [`crate::visits::CreateTeamRequest`] → `201` [`crate::visits::Team`]. Admins only.
+pub const ADMIN_TEAMS: &str = "/v1/admin/teams";
+/// `POST` [`crate::visits::TeamMemberRequest`] → `200` [`crate::visits::Team`]: a volunteer joins
+/// the team (and leaves any other). Admins only.
+pub const ADMIN_TEAM_MEMBERS: &str = "/v1/admin/teams/{team_id}/members";
+/// `POST` [`crate::visits::CreateCampaignRequest`] → `201` [`crate::visits::Campaign`]. Admins
+/// only.
+pub const ADMIN_CAMPAIGNS: &str = "/v1/admin/campaigns";
+
 #[cfg(test)]
 mod tests {
     use super::*;

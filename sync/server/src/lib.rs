@@ -18,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod feed;
+pub mod field_work;
 pub mod limits;
 pub mod metrics;
 pub mod notify;

@@ -5,7 +5,7 @@
 
 use dvc_protocol::auth::Role;
 
-use crate::db::{Account, Db, DbResult};
+use crate::db::{Account, CampaignRow, Db, DbResult, TeamRow};
 
 /// Demo agency code (deliberately not a real unit's code).
 pub const DEMO_AGENCY: &str = "000.00.00.H00";
@@ -20,6 +20,9 @@ pub const DEMO_OFFICER: (&str, &str) = ("canbo.demo", "canbo-demo-2026");
 pub const DEMO_CITIZEN: (&str, &str) = ("0900000001", "congdan-demo-2026");
 /// Demo volunteer phone and password.
 pub const DEMO_VOLUNTEER: (&str, &str) = ("0900000002", "tinhnguyen-demo-2026");
+
+/// Demo team name: the demo volunteer leads it, it reports to the demo agency.
+pub const DEMO_TEAM: &str = "Tổ công nghệ số cộng đồng (thử nghiệm)";
 
 /// What was seeded.
 #[derive(Debug, Clone)]
@@ -158,9 +161,52 @@ pub async fn demo_seed(db: &Db, now: i64) -> DbResult<Seeded> {
         now,
     )
     .await?;
+    seed_team(db, now).await?;
     Ok(Seeded {
         accounts: demo_accounts(),
     })
+}
+
+/// The demo team (the demo volunteer leads it) and a campaign over the month of `now` in Vietnam,
+/// unless the volunteer is in a team already.
+async fn seed_team(db: &Db, now: i64) -> DbResult<()> {
+    let Some(vol) = db.account_by_login(DEMO_VOLUNTEER.0).await? else {
+        return Ok(());
+    };
+    if db.team_of(&vol.id).await?.is_some() {
+        return Ok(());
+    }
+    let team = TeamRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: DEMO_TEAM.to_owned(),
+        agency_code: DEMO_AGENCY.to_owned(),
+        leader_id: Some(vol.id),
+    };
+    db.create_team(&team, now).await?;
+    let today = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now) * 1_000_000)
+        .map(dvc_protocol::rules::vietnam_date)
+        .unwrap_or_else(|_| dvc_protocol::rules::vietnam_today());
+    let first = today.replace_day(1).unwrap_or(today);
+    let last = (1..=31)
+        .rev()
+        .find_map(|d| today.replace_day(d).ok())
+        .unwrap_or(today);
+    db.create_campaign(
+        &CampaignRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            team_id: team.id,
+            name: format!(
+                "Đi từng ngõ, gõ từng nhà — tháng {}/{}",
+                u8::from(today.month()),
+                today.year()
+            ),
+            starts_on: first.to_string(),
+            ends_on: last.to_string(),
+            targets: r#"{"households":40,"dossiers":20,"accounts":30}"#.to_owned(),
+        },
+        now,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -172,6 +172,19 @@ async fn authorization_matrix(b: Backend) {
     let victim = h.user(Role::Citizen).await;
     let fresh = || uuid::Uuid::now_v7().to_string();
     let m_a = manifest(AGENCY_X, &[(&h_a, photo.len())]);
+    // T_V: a team of agency X led by V, with a campaign.
+    let (s, t) = h
+        .json(
+            Method::POST,
+            "/v1/admin/teams",
+            Some(&admin.token),
+            Some(json!({"name": "Tổ 1", "agency_code": AGENCY_X, "leader_login": v.phone})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let t_v = t["id"].as_str().unwrap().to_owned();
+    let visit = json!({"household_id": fresh(), "started_at": "2026-12-01T01:00:00Z",
+                       "ended_at": "2026-12-01T02:00:00Z", "tasks": [{"task": "vneid"}]});
 
     use Who::*;
     let _ = (
@@ -592,6 +605,58 @@ async fn authorization_matrix(b: Backend) {
             path: "/v1/admin/outbox".into(),
             body: None,
             expect: [401, 403, 403, 403, 403, 403, 200],
+        },
+        Row {
+            method: Method::PUT,
+            template: "/v1/visits/{visit_id}",
+            path: format!("/v1/visits/{}", fresh()),
+            body: Some(visit.clone()),
+            expect: [401, 403, 403, 201, 403, 403, 403],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/reports",
+            path: format!("/v1/reports?team={t_v}"),
+            body: None,
+            // the leader, the team's agency's officers and admins; another agency: as if none
+            expect: [401, 403, 403, 200, 200, 404, 200],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/teams",
+            path: "/v1/teams".into(),
+            body: None,
+            expect: [401, 403, 403, 200, 200, 200, 200],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/admin/teams",
+            path: "/v1/admin/teams".into(),
+            body: Some(json!({"name": "Tổ 2", "agency_code": AGENCY_Y})),
+            expect: [401, 403, 403, 403, 403, 403, 201],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/admin/teams/{team_id}/members",
+            path: format!("/v1/admin/teams/{t_v}/members"),
+            body: Some(json!({"login": v.phone})),
+            expect: [401, 403, 403, 403, 403, 403, 200],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/admin/teams/{team_id}/members",
+            path: format!("/v1/admin/teams/{}/members", fresh()),
+            body: Some(json!({"login": v.phone})),
+            expect: [401, 403, 403, 403, 403, 403, 404],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/admin/campaigns",
+            path: "/v1/admin/campaigns".into(),
+            body: Some(
+                json!({"team_id": t_v, "name": "Tháng 12", "starts_on": "2026-12-01", "ends_on": "2026-12-31"}),
+            ),
+            expect: [401, 403, 403, 403, 403, 403, 201],
         },
     ];
     // The matrix covers every documented operation.

@@ -802,8 +802,12 @@ export type PendingAction = {
 /**  An action not done yet: waiting to be sent, or set aside with its reason. */
 export type PendingState = "pending" | "quarantined";
 
-/**  Week or month. */
-export type Period = "week" | "month";
+/**  A report's period: the calendar week (from Monday) or month (from the 1st), in Vietnam's time. */
+export type Period = 
+/**  From Monday 00:00 in Vietnam. */
+"week" | 
+/**  From the 1st, 00:00 in Vietnam. */
+"month";
 
 /**  A stored person. */
 export type Person = {
@@ -1274,6 +1278,10 @@ export type SyncReport = {
 	results_pending: number,
 	/**  Outbox entries of other accounts, waiting for their account to sign in here. */
 	waiting_other_account: number,
+	/**  Ended visits the server took in this pass (volunteers, protocol 1.2). */
+	visits_sent: number,
+	/**  Ended visits still to send after the pass (a server older than 1.2 keeps them waiting). */
+	visits_pending: number,
 };
 
 /**  The sync settings. */

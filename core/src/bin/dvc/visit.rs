@@ -1,7 +1,7 @@
 //! `dvc visit start|task|end|list|show` and `dvc report` — a volunteer's field work.
 
 use clap::{Args, Subcommand};
-use dvc_core::visits::{Period, Task, Visit};
+use dvc_core::visits::Visit;
 
 use crate::{out, CliError, Ctx};
 
@@ -99,7 +99,7 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
             outcome,
             undo,
         } => {
-            let task = Task::parse(&task)?;
+            let task = dvc_core::visits::parse_task(&task)?;
             let v =
                 core.visit_task(&visit_id, task, person.as_deref(), outcome.as_deref(), undo)?;
             out::print(ctx, &v, line)
@@ -126,7 +126,7 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
 }
 
 pub fn report(ctx: &Ctx, args: ReportArgs) -> Result<(), CliError> {
-    let period = Period::parse(&args.period)?;
+    let period = dvc_core::visits::parse_period(&args.period)?;
     let now = crate::retention::moment(args.at.as_deref())?;
     let core = ctx.open()?;
     let r = core.report_at(period, now)?;

@@ -12,6 +12,7 @@ pub mod events;
 pub mod health;
 pub mod push;
 pub mod uploads;
+pub mod visits;
 
 use std::time::Instant;
 
@@ -34,7 +35,7 @@ use crate::state::AppState;
     info(title = "DVC Đồng Hành sync API", description = "Dossier submission, resumable blob uploads and status events for the DVC Đồng Hành app. Every error is an ErrorBody with a stable code."),
     modifiers(&BearerAuth),
     components(schemas(dvc_protocol::ErrorBody, dvc_protocol::events::EventKind, dvc_protocol::events::ResultDelivery, dvc_protocol::push::PushHead)),
-    tags((name = "auth"), (name = "consents"), (name = "blobs"), (name = "dossiers"), (name = "events"), (name = "admin"), (name = "ops"))
+    tags((name = "auth"), (name = "consents"), (name = "blobs"), (name = "dossiers"), (name = "events"), (name = "visits"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -93,6 +94,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(after::list_revisions))
         .routes(routes!(after::payment_claim))
         .routes(routes!(after::put_rating))
+        .routes(routes!(visits::put_visit))
+        .routes(routes!(visits::reports))
+        .routes(routes!(visits::teams))
+        .routes(routes!(visits::create_team))
+        .routes(routes!(visits::add_member))
+        .routes(routes!(visits::create_campaign))
         .split_for_parts()
 }
 

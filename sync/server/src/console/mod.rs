@@ -7,6 +7,7 @@
 //! in one transaction (see [`crate::db::Database::transition`]).
 
 mod pages;
+mod reports;
 mod server_qr;
 
 use std::collections::HashMap;
@@ -56,6 +57,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/console/blobs/{sha256}", get(blob))
         .route("/console/server-qr", get(server_qr::page_handler))
+        .route("/console/reports", get(reports::index))
+        .route("/console/reports/teams/{team_id}", get(reports::team))
+        .route(
+            "/console/reports/campaigns/{campaign_id}",
+            get(reports::campaign),
+        )
 }
 
 fn session_cookie_name(st: &AppState) -> &'static str {

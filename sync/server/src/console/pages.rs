@@ -158,6 +158,7 @@ pub(crate) fn layout(title: &str, officer: Option<(&Account, &str)>, body: Marku
                     span.brand { "DVC Đồng Hành — Cán bộ tiếp nhận" }
                     @if let Some((a, csrf)) = officer {
                         a href="/console/dossiers" { "Danh sách hồ sơ" }
+                        a href="/console/reports" { "Báo cáo tổ công nghệ số" }
                         a href="/console/server-qr" { "Mã QR máy chủ" }
                         span { (a.display_name.as_deref().unwrap_or(&a.login)) }
                         form.inline method="post" action="/console/logout" {

@@ -134,6 +134,14 @@ macro_rules! migrations {
                     "/0005_consent_scope.sql"
                 )),
             ),
+            (
+                6,
+                include_str!(concat!(
+                    "../../migrations/",
+                    $dialect,
+                    "/0006_field_work.sql"
+                )),
+            ),
         ]
     };
 }

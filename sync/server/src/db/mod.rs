@@ -769,6 +769,111 @@ pub struct FileDeletion {
     pub in_use: bool,
 }
 
+/// A visit as stored (times Unix ms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitRow {
+    /// The phone's visit id (UUID).
+    pub id: String,
+    /// The volunteer who sent it.
+    pub volunteer_id: String,
+    /// The phone's household id (UUID).
+    pub household_id: String,
+    /// Commune name.
+    pub commune: Option<String>,
+    /// Start.
+    pub started_at: i64,
+    /// End.
+    pub ended_at: i64,
+    /// `YYYY-MM-DD`.
+    pub follow_up_on: Option<String>,
+    /// SHA-256 hex of the canonical body.
+    pub body_sha256: String,
+}
+
+/// One task row of a visit: the task name and the person (`""` for the household).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct VisitTaskRow {
+    /// The visit.
+    pub visit_id: String,
+    /// One of the six names.
+    pub task: String,
+    /// The phone's person id, or `""`.
+    pub person_id: String,
+}
+
+/// What [`Database::put_visit`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutVisitOutcome {
+    /// New visit.
+    Created,
+    /// Same body as stored.
+    Unchanged,
+    /// Body replaced.
+    Updated,
+    /// The id belongs to another volunteer's visit.
+    Taken,
+}
+
+/// A team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRow {
+    /// UUIDv7.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The agency it reports to.
+    pub agency_code: String,
+    /// The leader's account.
+    pub leader_id: Option<String>,
+}
+
+/// A team member with their display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamMemberRow {
+    /// Account.
+    pub account_id: String,
+    /// Display name.
+    pub display_name: Option<String>,
+}
+
+/// A campaign (`targets` as JSON text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignRow {
+    /// UUIDv7.
+    pub id: String,
+    /// Team.
+    pub team_id: String,
+    /// Name.
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub starts_on: String,
+    /// `YYYY-MM-DD`.
+    pub ends_on: String,
+    /// JSON [`dvc_protocol::visits::Targets`].
+    pub targets: String,
+}
+
+/// Whose work a report counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportWho {
+    /// One volunteer.
+    Volunteer(String),
+    /// A team's current members.
+    Team(String),
+}
+
+/// The rows a report is computed from: visits started from `from` on (later ones close
+/// follow-ups), their tasks, and the dossiers received in the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportRows {
+    /// Visits, with `body_sha256` empty.
+    pub visits: Vec<VisitRow>,
+    /// Their tasks.
+    pub tasks: Vec<VisitTaskRow>,
+    /// `(submitter, procedure code, state)` of each dossier received in the period.
+    pub dossiers: Vec<(String, String, String)>,
+}
+
 /// The storage interface of the server.
 #[async_trait]
 pub trait Database: Send + Sync + 'static {
@@ -1104,6 +1209,36 @@ pub trait Database: Send + Sync + 'static {
     async fn file_deletion_done(&self, kind: FileKind, name: &str) -> DbResult<()>;
     /// Queues the deletion of a file again, stamped `now` (its file was newer than its removal).
     async fn requeue_file_deletion(&self, kind: FileKind, name: &str, now: i64) -> DbResult<()>;
+
+    // ---- field work (teams, campaigns, visits)
+
+    /// Stores an ended visit of `v.volunteer_id` with its tasks (replacing older ones).
+    async fn put_visit(
+        &self,
+        v: &VisitRow,
+        tasks: &[VisitTaskRow],
+        now: i64,
+    ) -> DbResult<PutVisitOutcome>;
+    /// Creates a team; its leader (if any) becomes a member, leaving any other team.
+    async fn create_team(&self, t: &TeamRow, now: i64) -> DbResult<()>;
+    /// A team.
+    async fn team(&self, id: &str) -> DbResult<Option<TeamRow>>;
+    /// Teams, by name: all, or an agency's.
+    async fn teams(&self, agency_code: Option<&str>) -> DbResult<Vec<TeamRow>>;
+    /// The team an account belongs to.
+    async fn team_of(&self, account_id: &str) -> DbResult<Option<TeamRow>>;
+    /// A team's members, by join time.
+    async fn team_members(&self, team_id: &str) -> DbResult<Vec<TeamMemberRow>>;
+    /// Puts an account into a team (out of any other).
+    async fn add_team_member(&self, team_id: &str, account_id: &str, now: i64) -> DbResult<()>;
+    /// Creates a campaign.
+    async fn create_campaign(&self, c: &CampaignRow, now: i64) -> DbResult<()>;
+    /// A campaign.
+    async fn campaign(&self, id: &str) -> DbResult<Option<CampaignRow>>;
+    /// A team's campaigns, newest start first.
+    async fn campaigns(&self, team_id: &str) -> DbResult<Vec<CampaignRow>>;
+    /// What a report of `who` over `[from, to)` is computed from.
+    async fn report_rows(&self, who: &ReportWho, from: i64, to: i64) -> DbResult<ReportRows>;
 }
 
 /// Shared handle.

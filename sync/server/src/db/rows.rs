@@ -11,6 +11,7 @@ use super::{
     DbError, DbResult, Dossier, DossierListRow, EventRow, Identity, OtpRow, OutboxJob, OutboxRow,
     RatingRow, Registration, RevisionRow, Token, Upload,
 };
+use super::{CampaignRow, TeamMemberRow, TeamRow, VisitRow, VisitTaskRow};
 
 impl Account {
     pub(crate) fn from_row(r: &mut Row) -> DbResult<Account> {
@@ -319,6 +320,65 @@ pub(crate) fn bank_account(r: &mut Row) -> DbResult<Option<BankAccount>> {
             account_number,
             account_name,
         }))
+}
+
+impl VisitRow {
+    /// A visit without its body hash (report statements).
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<VisitRow> {
+        Ok(VisitRow {
+            id: r.text("id")?,
+            volunteer_id: r.text("volunteer_id")?,
+            household_id: r.text("household_id")?,
+            commune: r.opt_text("commune")?,
+            started_at: r.int("started_at")?,
+            ended_at: r.int("ended_at")?,
+            follow_up_on: r.opt_text("follow_up_on")?,
+            body_sha256: String::new(),
+        })
+    }
+}
+
+impl VisitTaskRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<VisitTaskRow> {
+        Ok(VisitTaskRow {
+            visit_id: r.text("visit_id")?,
+            task: r.text("task")?,
+            person_id: r.text("person_id")?,
+        })
+    }
+}
+
+impl TeamRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<TeamRow> {
+        Ok(TeamRow {
+            id: r.text("id")?,
+            name: r.text("name")?,
+            agency_code: r.text("agency_code")?,
+            leader_id: r.opt_text("leader_id")?,
+        })
+    }
+}
+
+impl TeamMemberRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<TeamMemberRow> {
+        Ok(TeamMemberRow {
+            account_id: r.text("account_id")?,
+            display_name: r.opt_text("display_name")?,
+        })
+    }
+}
+
+impl CampaignRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<CampaignRow> {
+        Ok(CampaignRow {
+            id: r.text("id")?,
+            team_id: r.text("team_id")?,
+            name: r.text("name")?,
+            starts_on: r.text("starts_on")?,
+            ends_on: r.text("ends_on")?,
+            targets: r.text("targets")?,
+        })
+    }
 }
 
 #[cfg(test)]

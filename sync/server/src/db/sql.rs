@@ -618,3 +618,90 @@ mod tests {
         assert_eq!(contains_pattern(""), "%%");
     }
 }
+
+macro_rules! visit_cols {
+    () => {
+        "id, volunteer_id, household_id, commune, started_at, ended_at, follow_up_on"
+    };
+}
+
+macro_rules! team_cols {
+    () => {
+        "t.id, t.name, t.agency_code, t.leader_id"
+    };
+}
+
+macro_rules! campaign_cols {
+    () => {
+        "id, team_id, name, starts_on, ends_on, targets"
+    };
+}
+
+/// The members of team `?1` (for report statements).
+macro_rules! team_volunteers {
+    () => {
+        "(SELECT account_id FROM team_members WHERE team_id = ?1)"
+    };
+}
+
+statements! {
+    // ---- field work: visits, teams, campaigns, reports
+    VISIT_OWNER = "visit owner", "SELECT volunteer_id, body_sha256 FROM visits WHERE id = ?1";
+    INSERT_VISIT = "insert visit",
+        "INSERT INTO visits (id, volunteer_id, household_id, commune, started_at, ended_at, \
+         follow_up_on, body_sha256, received_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)";
+    UPDATE_VISIT = "update visit",
+        "UPDATE visits SET household_id = ?2, commune = ?3, started_at = ?4, ended_at = ?5, \
+         follow_up_on = ?6, body_sha256 = ?7, updated_at = ?8 WHERE id = ?1";
+    DELETE_VISIT_TASKS = "delete visit tasks", "DELETE FROM visit_tasks WHERE visit_id = ?1";
+    INSERT_VISIT_TASK = "insert visit task",
+        "INSERT INTO visit_tasks (visit_id, task, person_id) VALUES (?1, ?2, ?3) \
+         ON CONFLICT DO NOTHING";
+    INSERT_TEAM = "insert team",
+        "INSERT INTO teams (id, name, agency_code, leader_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5)";
+    TEAM_BY_ID = "team", concat!("SELECT ", team_cols!(), " FROM teams t WHERE t.id = ?1");
+    TEAMS_ALL = "teams", concat!("SELECT ", team_cols!(), " FROM teams t ORDER BY t.name, t.id");
+    TEAMS_OF_AGENCY = "teams of agency", concat!("SELECT ", team_cols!(),
+        " FROM teams t WHERE t.agency_code = ?1 ORDER BY t.name, t.id");
+    TEAM_OF_ACCOUNT = "team of account", concat!("SELECT ", team_cols!(),
+        " FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.account_id = ?1");
+    TEAM_MEMBERS = "team members",
+        "SELECT m.account_id, a.display_name FROM team_members m \
+         JOIN accounts a ON a.id = m.account_id WHERE m.team_id = ?1 \
+         ORDER BY m.joined_at, m.account_id";
+    /// Puts `?1` into team `?2` (out of any other); joining the same team again changes nothing.
+    UPSERT_TEAM_MEMBER = "upsert team member",
+        "INSERT INTO team_members (account_id, team_id, joined_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (account_id) DO UPDATE SET team_id = excluded.team_id, \
+         joined_at = excluded.joined_at WHERE team_members.team_id <> excluded.team_id";
+    INSERT_CAMPAIGN = "insert campaign",
+        "INSERT INTO campaigns (id, team_id, name, starts_on, ends_on, targets, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    CAMPAIGN_BY_ID = "campaign", concat!("SELECT ", campaign_cols!(), " FROM campaigns WHERE id = ?1");
+    CAMPAIGNS_OF_TEAM = "campaigns of team", concat!("SELECT ", campaign_cols!(),
+        " FROM campaigns WHERE team_id = ?1 ORDER BY starts_on DESC, id DESC");
+    /// A volunteer's visits started at or after `?2`.
+    REPORT_VISITS_OF_VOLUNTEER = "report visits (volunteer)", concat!("SELECT ", visit_cols!(),
+        " FROM visits WHERE volunteer_id = ?1 AND started_at >= ?2 ORDER BY started_at, id");
+    REPORT_VISITS_OF_TEAM = "report visits (team)", concat!("SELECT ", visit_cols!(),
+        " FROM visits WHERE volunteer_id IN ", team_volunteers!(),
+        " AND started_at >= ?2 ORDER BY started_at, id");
+    /// Tasks of the visits started in `[?2, ?3)`.
+    REPORT_TASKS_OF_VOLUNTEER = "report tasks (volunteer)",
+        "SELECT t.visit_id, t.task, t.person_id FROM visit_tasks t \
+         JOIN visits v ON v.id = t.visit_id \
+         WHERE v.volunteer_id = ?1 AND v.started_at >= ?2 AND v.started_at < ?3";
+    REPORT_TASKS_OF_TEAM = "report tasks (team)", concat!(
+        "SELECT t.visit_id, t.task, t.person_id FROM visit_tasks t \
+         JOIN visits v ON v.id = t.visit_id WHERE v.volunteer_id IN ", team_volunteers!(),
+        " AND v.started_at >= ?2 AND v.started_at < ?3");
+    /// Dossiers received in `[?2, ?3)`.
+    REPORT_DOSSIERS_OF_VOLUNTEER = "report dossiers (volunteer)",
+        "SELECT submitter_id, procedure_code, state FROM dossiers \
+         WHERE submitter_id = ?1 AND received_at >= ?2 AND received_at < ?3";
+    REPORT_DOSSIERS_OF_TEAM = "report dossiers (team)", concat!(
+        "SELECT submitter_id, procedure_code, state FROM dossiers WHERE submitter_id IN ",
+        team_volunteers!(), " AND received_at >= ?2 AND received_at < ?3");
+}

@@ -1331,6 +1331,184 @@ impl<B: Backend> Database for Store<B> {
             .map(drop))
     }
 
+    async fn put_visit(
+        &self,
+        v: &VisitRow,
+        tasks: &[VisitTaskRow],
+        now: i64,
+    ) -> DbResult<PutVisitOutcome> {
+        let (v, tasks) = (v.clone(), tasks.to_vec());
+        txn!(self, Txn::Plain, |c| {
+            let stored = one(c, &sql::VISIT_OWNER, args![&v.id], |r| {
+                Ok((r.text("volunteer_id")?, r.text("body_sha256")?))
+            })
+            .await?;
+            let outcome = match stored {
+                Some((owner, _)) if owner != v.volunteer_id => return Ok(PutVisitOutcome::Taken),
+                Some((_, hash)) if hash == v.body_sha256 => return Ok(PutVisitOutcome::Unchanged),
+                Some(_) => {
+                    c.execute(
+                        &sql::UPDATE_VISIT,
+                        args![
+                            &v.id,
+                            &v.household_id,
+                            &v.commune,
+                            v.started_at,
+                            v.ended_at,
+                            &v.follow_up_on,
+                            &v.body_sha256,
+                            now
+                        ],
+                    )
+                    .await?;
+                    c.execute(&sql::DELETE_VISIT_TASKS, args![&v.id]).await?;
+                    PutVisitOutcome::Updated
+                }
+                None => {
+                    c.execute(
+                        &sql::INSERT_VISIT,
+                        args![
+                            &v.id,
+                            &v.volunteer_id,
+                            &v.household_id,
+                            &v.commune,
+                            v.started_at,
+                            v.ended_at,
+                            &v.follow_up_on,
+                            &v.body_sha256,
+                            now
+                        ],
+                    )
+                    .await?;
+                    PutVisitOutcome::Created
+                }
+            };
+            for t in &tasks {
+                c.execute(&sql::INSERT_VISIT_TASK, args![&v.id, &t.task, &t.person_id])
+                    .await?;
+            }
+            Ok(outcome)
+        })
+    }
+
+    async fn create_team(&self, t: &TeamRow, now: i64) -> DbResult<()> {
+        let t = t.clone();
+        txn!(self, Txn::Plain, |c| {
+            c.execute(
+                &sql::INSERT_TEAM,
+                args![&t.id, &t.name, &t.agency_code, &t.leader_id, now],
+            )
+            .await?;
+            if let Some(leader) = &t.leader_id {
+                c.execute(&sql::UPSERT_TEAM_MEMBER, args![leader, &t.id, now])
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn team(&self, id: &str) -> DbResult<Option<TeamRow>> {
+        row_for(self, &sql::TEAM_BY_ID, id, TeamRow::from_row).await
+    }
+
+    async fn teams(&self, agency_code: Option<&str>) -> DbResult<Vec<TeamRow>> {
+        match agency_code {
+            Some(a) => rows_for(self, &sql::TEAMS_OF_AGENCY, a, TeamRow::from_row).await,
+            None => read!(self, |c| all(
+                c,
+                &sql::TEAMS_ALL,
+                args![],
+                TeamRow::from_row
+            )
+            .await),
+        }
+    }
+
+    async fn team_of(&self, account_id: &str) -> DbResult<Option<TeamRow>> {
+        row_for(self, &sql::TEAM_OF_ACCOUNT, account_id, TeamRow::from_row).await
+    }
+
+    async fn team_members(&self, team_id: &str) -> DbResult<Vec<TeamMemberRow>> {
+        rows_for(self, &sql::TEAM_MEMBERS, team_id, TeamMemberRow::from_row).await
+    }
+
+    async fn add_team_member(&self, team_id: &str, account_id: &str, now: i64) -> DbResult<()> {
+        let (t, a) = (team_id.to_owned(), account_id.to_owned());
+        txn!(self, Txn::Plain, |c| c
+            .execute(&sql::UPSERT_TEAM_MEMBER, args![&a, &t, now])
+            .await
+            .map(drop))
+    }
+
+    async fn create_campaign(&self, k: &CampaignRow, now: i64) -> DbResult<()> {
+        let k = k.clone();
+        txn!(self, Txn::Plain, |c| c
+            .execute(
+                &sql::INSERT_CAMPAIGN,
+                args![
+                    &k.id,
+                    &k.team_id,
+                    &k.name,
+                    &k.starts_on,
+                    &k.ends_on,
+                    &k.targets,
+                    now
+                ],
+            )
+            .await
+            .map(drop))
+    }
+
+    async fn campaign(&self, id: &str) -> DbResult<Option<CampaignRow>> {
+        row_for(self, &sql::CAMPAIGN_BY_ID, id, CampaignRow::from_row).await
+    }
+
+    async fn campaigns(&self, team_id: &str) -> DbResult<Vec<CampaignRow>> {
+        rows_for(
+            self,
+            &sql::CAMPAIGNS_OF_TEAM,
+            team_id,
+            CampaignRow::from_row,
+        )
+        .await
+    }
+
+    async fn report_rows(&self, who: &ReportWho, from: i64, to: i64) -> DbResult<ReportRows> {
+        let (key, visits, tasks, dossiers): (
+            String,
+            &'static sql::Sql,
+            &'static sql::Sql,
+            &'static sql::Sql,
+        ) = match who {
+            ReportWho::Volunteer(id) => (
+                id.clone(),
+                &sql::REPORT_VISITS_OF_VOLUNTEER,
+                &sql::REPORT_TASKS_OF_VOLUNTEER,
+                &sql::REPORT_DOSSIERS_OF_VOLUNTEER,
+            ),
+            ReportWho::Team(id) => (
+                id.clone(),
+                &sql::REPORT_VISITS_OF_TEAM,
+                &sql::REPORT_TASKS_OF_TEAM,
+                &sql::REPORT_DOSSIERS_OF_TEAM,
+            ),
+        };
+        read!(self, |c| {
+            Ok(ReportRows {
+                visits: all(c, visits, args![&key, from], VisitRow::from_row).await?,
+                tasks: all(c, tasks, args![&key, from, to], VisitTaskRow::from_row).await?,
+                dossiers: all(c, dossiers, args![&key, from, to], |r| {
+                    Ok((
+                        r.text("submitter_id")?,
+                        r.text("procedure_code")?,
+                        r.text("state")?,
+                    ))
+                })
+                .await?,
+            })
+        })
+    }
+
     async fn requeue_file_deletion(&self, kind: FileKind, name: &str, now: i64) -> DbResult<()> {
         let name = name.to_owned();
         txn!(self, Txn::Plain, |c| c

@@ -71,6 +71,12 @@ async fn health_metrics_and_openapi(b: Backend) {
         dvc_protocol::paths::DOSSIER_REVISIONS,
         dvc_protocol::paths::DOSSIER_PAYMENT_CLAIM,
         dvc_protocol::paths::DOSSIER_RATING,
+        dvc_protocol::paths::VISIT,
+        dvc_protocol::paths::REPORTS,
+        dvc_protocol::paths::TEAMS,
+        dvc_protocol::paths::ADMIN_TEAMS,
+        dvc_protocol::paths::ADMIN_TEAM_MEMBERS,
+        dvc_protocol::paths::ADMIN_CAMPAIGNS,
     ] {
         assert!(paths.contains_key(p), "{p} missing from openapi.json");
     }
@@ -83,7 +89,9 @@ async fn health_metrics_and_openapi(b: Backend) {
             .replace("{token_id}", "x")
             .replace("{consent_id}", "x")
             .replace("{account_id}", "x")
-            .replace("{revision}", "2");
+            .replace("{revision}", "2")
+            .replace("{visit_id}", &uuid::Uuid::now_v7().to_string())
+            .replace("{team_id}", "x");
         for method in ops.as_object().unwrap().keys() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let res = h.req(m.clone(), &concrete, None).send().await.unwrap();
@@ -98,7 +106,7 @@ async fn health_metrics_and_openapi(b: Backend) {
     }
     assert_eq!(
         paths.len(),
-        40,
+        46,
         "documented paths changed: update the protocol crate and this test"
     );
 }

@@ -18,6 +18,7 @@ mod errors;
 mod events;
 mod health;
 mod uploads;
+mod visits;
 
 use common::Harness;
 use dvc_protocol::dossiers::DossierView;
