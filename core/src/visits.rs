@@ -68,6 +68,20 @@ pub struct Visit {
     pub tasks: Vec<VisitTask>,
 }
 
+/// "Cần quay lại": a household whose latest visit ended with a follow-up date that has come.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FollowUp {
+    pub visit_id: String,
+    pub household_id: String,
+    pub household_name: String,
+    pub household_address: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub follow_up_on: String,
+    /// When that visit ended (RFC 3339 UTC).
+    pub ended_at: String,
+}
+
 /// What a volunteer did in a period, in counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -93,6 +107,20 @@ pub struct Report {
 }
 
 impl Report {
+    /// A file name for the CSV: `bao-cao-tuan-YYYY-MM-DD.csv` (the Monday) or
+    /// `bao-cao-thang-YYYY-MM.csv`, the period's start in Vietnam's time.
+    pub fn file_name(&self) -> String {
+        let start = OffsetDateTime::parse(&self.from, &Rfc3339)
+            .map(|t| dvc_protocol::rules::vietnam_date(t).to_string())
+            .unwrap_or_default();
+        match self.period {
+            Period::Week if start.len() == 10 => format!("bao-cao-tuan-{start}.csv"),
+            Period::Month if start.len() == 10 => format!("bao-cao-thang-{}.csv", &start[..7]),
+            Period::Week => "bao-cao-tuan.csv".into(),
+            Period::Month => "bao-cao-thang.csv".into(),
+        }
+    }
+
     /// The report as CSV: `metric,key,value`, one line per number.
     pub fn to_csv(&self) -> String {
         let mut out = String::from("metric,key,value\n");
@@ -121,6 +149,11 @@ impl Report {
 /// The period containing `now`: [start, now + 1 ns), start at 00:00 in Vietnam on Monday or on
 /// the 1st (the protocol's rule, shared with the server's reports).
 pub use dvc_protocol::visits::period_bounds;
+
+/// Today's date in Vietnam.
+pub fn today() -> Date {
+    dvc_protocol::rules::vietnam_today()
+}
 
 fn rfc3339(t: OffsetDateTime) -> Result<String> {
     t.to_offset(UtcOffset::UTC)
@@ -396,8 +429,7 @@ impl Core {
                         "visits.follow_up_invalid",
                     )
                 })?;
-                let today = dvc_protocol::rules::vietnam_today();
-                if d < today {
+                if d < today() {
                     return Err(CoreError::invalid(
                         "follow_up_on",
                         "the follow-up date is in the past",
@@ -435,6 +467,36 @@ impl Core {
                 rows.collect::<rusqlite::Result<_>>()?
             };
             ids.iter().map(|id| load(c, id)).collect()
+        })
+    }
+
+    /// "Cần quay lại" on `today`: each household whose latest visit has ended with a follow-up
+    /// date on or before `today` (a later visit, even one still open, answers the follow-up).
+    /// Newest follow-up date first, then the newest visit.
+    pub fn follow_ups_due(&self, today: Date) -> Result<Vec<FollowUp>> {
+        let today = today.to_string();
+        self.store().read(|c| -> Result<Vec<FollowUp>> {
+            let mut st = c.prepare(
+                "SELECT v.id, v.household_id, h.name, h.address, v.follow_up_on, v.ended_at
+                 FROM visits v JOIN households h ON h.id = v.household_id
+                 WHERE v.ended_at IS NOT NULL AND v.follow_up_on IS NOT NULL
+                   AND v.follow_up_on <= ?1
+                   AND NOT EXISTS (SELECT 1 FROM visits w WHERE w.household_id = v.household_id
+                                   AND (w.started_at > v.started_at
+                                        OR (w.started_at = v.started_at AND w.id > v.id)))
+                 ORDER BY v.follow_up_on DESC, v.started_at DESC, v.id DESC",
+            )?;
+            let rows = st.query_map([&today], |r| {
+                Ok(FollowUp {
+                    visit_id: r.get(0)?,
+                    household_id: r.get(1)?,
+                    household_name: r.get(2)?,
+                    household_address: r.get(3)?,
+                    follow_up_on: r.get(4)?,
+                    ended_at: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 
@@ -527,5 +589,110 @@ mod tests {
         assert!(parse_task("vneid2").is_err());
         assert!(parse_task("").is_err());
         assert!(parse_period("year").is_err());
+    }
+
+    fn core() -> (tempfile::TempDir, Core) {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::open_with(
+            dir.path().into(),
+            Box::new(crate::secrets::MemorySecrets::default()),
+        )
+        .unwrap();
+        (dir, core)
+    }
+
+    /// A visit to `household` started at `started`, ended with `follow_up` (set directly: the
+    /// app refuses past dates, and these tests need them).
+    fn ended_visit(core: &Core, household: &str, started: &str, follow_up: Option<&str>) -> String {
+        let v = core.visit_start(household, None).unwrap();
+        core.visit_end(&v.id, None, None).unwrap();
+        core.store()
+            .write(|tx| -> Result<()> {
+                tx.execute(
+                    "UPDATE visits SET started_at = ?2, follow_up_on = ?3 WHERE id = ?1",
+                    params![v.id, started, follow_up],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        v.id
+    }
+
+    #[test]
+    fn follow_ups_due_are_the_households_whose_latest_visit_asked_for_one() {
+        let (_d, core) = core();
+        let a = core
+            .add_household("Hộ bà An", Some("Số 1 Ngõ Thử"))
+            .unwrap();
+        let b = core.add_household("Hộ ông Bình", None).unwrap();
+        let c = core.add_household("Hộ chị Chi", None).unwrap();
+        let e = core.add_household("Hộ anh Em", None).unwrap();
+        let day = |s: &str| {
+            Date::parse(
+                s,
+                &time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .unwrap()
+        };
+        // A: due on the 10th. B: due on the 12th. C: due on the 20th (not yet on the 15th).
+        let va = ended_visit(&core, &a.id, "2026-12-01T02:00:00Z", Some("2026-12-10"));
+        let vb = ended_visit(&core, &b.id, "2026-12-02T02:00:00Z", Some("2026-12-12"));
+        ended_visit(&core, &c.id, "2026-12-03T02:00:00Z", Some("2026-12-20"));
+        // E: an older visit asked for a follow-up, a later one did not: answered.
+        ended_visit(&core, &e.id, "2026-11-01T02:00:00Z", Some("2026-11-05"));
+        ended_visit(&core, &e.id, "2026-11-06T02:00:00Z", None);
+
+        let due = core.follow_ups_due(day("2026-12-15")).unwrap();
+        let ids: Vec<&str> = due.iter().map(|f| f.visit_id.as_str()).collect();
+        assert_eq!(ids, [vb.as_str(), va.as_str()], "newest first: {due:?}");
+        assert_eq!(due[1].household_name, "Hộ bà An");
+        assert_eq!(due[1].household_address.as_deref(), Some("Số 1 Ngõ Thử"));
+        assert_eq!(due[1].follow_up_on, "2026-12-10");
+        // On the day itself it is due; the day before, not.
+        assert_eq!(core.follow_ups_due(day("2026-12-10")).unwrap().len(), 1);
+        assert!(core.follow_ups_due(day("2026-12-09")).unwrap().is_empty());
+        // Going back (a visit started, even not ended yet) answers it.
+        core.visit_start(&a.id, None).unwrap();
+        let due = core.follow_ups_due(day("2026-12-31")).unwrap();
+        let names: Vec<&str> = due.iter().map(|f| f.household_name.as_str()).collect();
+        assert_eq!(names, ["Hộ chị Chi", "Hộ ông Bình"]);
+    }
+
+    #[test]
+    fn a_tick_can_be_undone_and_an_ended_visit_takes_no_more() {
+        let (_d, core) = core();
+        let h = core.add_household("Hộ Thử", None).unwrap();
+        let v = core.visit_start(&h.id, None).unwrap();
+        let v = core
+            .visit_task(&v.id, Task::Cashless, None, Some("Đã cài ví"), false)
+            .unwrap();
+        assert_eq!(v.tasks.len(), 1);
+        assert_eq!(v.tasks[0].outcome.as_deref(), Some("Đã cài ví"));
+        let v = core
+            .visit_task(&v.id, Task::Cashless, None, None, true)
+            .unwrap();
+        assert!(v.tasks.is_empty());
+        let tomorrow = (today() + time::Duration::days(1)).to_string();
+        let v = core
+            .visit_end(&v.id, Some("Hẹn tuần sau"), Some(&tomorrow))
+            .unwrap();
+        assert_eq!(v.follow_up_on.as_deref(), Some(tomorrow.as_str()));
+        let e = core
+            .visit_task(&v.id, Task::Vneid, None, None, false)
+            .unwrap_err();
+        assert_eq!(e.message_key(), "visits.ended");
+    }
+
+    #[test]
+    fn report_file_names_start_on_the_periods_first_day_in_vietnam() {
+        let (_d, core) = core();
+        let week = core
+            .report_at(Period::Week, time::macros::datetime!(2026-12-06 20:00 UTC))
+            .unwrap();
+        assert_eq!(week.file_name(), "bao-cao-tuan-2026-12-07.csv");
+        let month = core
+            .report_at(Period::Month, time::macros::datetime!(2026-11-30 18:00 UTC))
+            .unwrap();
+        assert_eq!(month.file_name(), "bao-cao-thang-2026-12.csv");
     }
 }

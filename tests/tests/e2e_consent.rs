@@ -5,11 +5,12 @@
 //! the consent, and the profile shows it active. The volunteer's next dossier for that person goes
 //! on the citizen's behalf. On the citizen's own phone (a data dir that never held it), the sync
 //! screen and "Hồ sơ của tôi" show the dossier "Nộp hộ bởi …", and "Người hỗ trợ của tôi" lists the
-//! volunteer. The volunteer's settings offer how long citizens' data stays on the phone, and the
-//! week's report counts a visit made on the phone.
+//! volunteer. The volunteer's settings offer how long citizens' data stays on the phone; from a
+//! household the volunteer starts a visit, ticks two tasks for a member and ends it with a
+//! follow-up date; the week's report counts both visits made on the phone.
 //! Screenshots at 360 px: `consent-profile-none`, `consent-request`, `consent-text`,
 //! `consent-wrong-code`, `consent-done`, `consent-profile-active`, `consent-helping-bar`,
-//! `consent-volunteer-qr`, `settings-retention`, `report-week`, `consent-citizen-sync`,
+//! `consent-volunteer-qr`, `settings-retention`, `visit-tasks`, `report-week`, `consent-citizen-sync`,
 //! `consent-citizen-dossiers`, `consent-citizen-volunteers`, `consent-citizen-qr-read`.
 //!
 //! Run by `./x test` (needs the built app, Xvfb, tauri-driver); ignored by a plain `cargo test`.
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dvc_core::people::Relation;
+use dvc_core::people::{PersonInput, Relation};
 use dvc_core::sync::{db as syncdb, SyncConfig};
 use dvc_core::test_support::{applicant, ReadyPassport};
 use dvc_core::visits::Task;
@@ -92,7 +93,7 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
     // The volunteer's phone: signed in, with the citizen's profile (their account's phone).
     let dir = tempfile::tempdir()?;
     let vdata = dir.path().join("volunteer");
-    let person = {
+    let (person, visited, member) = {
         let core = open_core(&vdata);
         let mut input = applicant();
         input.phone = Some(DEMO_CITIZEN.0.into());
@@ -109,10 +110,19 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
             false,
         )?;
         core.visit_task(&v.id, Task::Accounts, Some(&p), None, false)?;
+        // A household the volunteer visits from the app, below.
+        let visited = core.add_household("Hộ bà Thăm", Some("Số 5 Ngõ Thử"))?;
+        let member = core
+            .add_person(&PersonInput {
+                full_name: "Lê Thị Thăm".into(),
+                ..PersonInput::default()
+            })?
+            .id;
+        core.set_household_member(&visited.id, &member, Relation::Head)?;
         core.sync_login(&url, DEMO_VOLUNTEER.0, DEMO_VOLUNTEER.1, None)
             .await?;
         syncdb::set(core.store(), "agency_code", DEMO_AGENCY)?;
-        p
+        (p, visited.id, member)
     };
 
     let app = start(&vdata).await?;
@@ -209,21 +219,93 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
     )
     .await?;
     app.screenshot("settings-retention").await?;
-    // The week's report counts the visit made on this phone.
+    // "Bắt đầu thăm hộ" from the household: two tasks ticked for its member (each tap saved at
+    // once), then "Kết thúc thăm hộ" with notes and a follow-up a week away.
+    go(&app, &format!("/people/households/{visited}"), "household").await?;
+    app.click("[data-testid='household-visit-start'][data-open='false']")
+        .await?;
+    app.find("[data-screen='visit'] [data-testid='visit-tasks']")
+        .await?;
+    app.click(&format!(
+        "[data-testid='visit-who'] [data-person='{member}']"
+    ))
+    .await?;
+    app.find(&format!("[data-testid='visit-tasks'][data-who='{member}']"))
+        .await?;
+    app.click("[data-testid='visit-task-cashless']").await?;
+    app.click("[data-testid='visit-task-online_safety']")
+        .await?;
+    wait_for(
+        &app,
+        "return document.querySelectorAll(\"[data-testid='visit-tasks'] [aria-pressed='true']\").length === 2 \
+           && document.querySelector(\"[data-testid='visit-save']\").dataset.save === 'saved'",
+        "two tasks ticked and saved",
+    )
+    .await?;
+    show(&app, "[data-testid='visit-tasks']").await?;
+    app.screenshot("visit-tasks").await?;
+    type_into(
+        &app,
+        "[data-testid='visit-notes']",
+        "Hẹn hướng dẫn thanh toán tiền điện.",
+    )
+    .await?;
+    app.click("[data-testid='visit-follow-up-7']").await?;
+    app.click("[data-testid='visit-end']").await?;
+    app.click("[data-testid='visit-end-yes']").await?;
+    app.find("[data-testid='visit-ended']").await?;
+    app.find("[data-testid='visit-follow-up-shown']").await?;
+    // The week's report counts both visits made on this phone.
     app.click("[data-tab='sync']").await?;
     app.click("[data-testid='sync-report']").await?;
     app.find("[data-screen='report']").await?;
     wait_for(
         &app,
-        "return document.querySelector(\"[data-testid='report-visits']\")?.textContent === '1'",
-        "the week's visit counted",
+        "return document.querySelector(\"[data-testid='report-visits']\")?.textContent === '2'",
+        "the week's visits counted",
     )
     .await?;
     assert_eq!(app.text("[data-testid='report-task-vneid']").await?, "1");
-    assert_eq!(app.text("[data-testid='report-task-cashless']").await?, "0");
+    assert_eq!(app.text("[data-testid='report-task-cashless']").await?, "1");
+    assert_eq!(
+        app.text("[data-testid='report-task-ecommerce']").await?,
+        "0"
+    );
     app.screenshot("report-week").await?;
     app.quit().await?;
     assert_eq!(open_core(&vdata).settings()?.retention_days, 7, "kept");
+    // The visit made in the app: ended, its two ticks for the member, the follow-up ahead.
+    {
+        let core = open_core(&vdata);
+        let visits = core.visit_list(Some(visited.as_str()))?;
+        assert_eq!(visits.len(), 1, "{visits:?}");
+        let v = &visits[0];
+        assert!(v.ended_at.is_some(), "{v:?}");
+        let mut ticks: Vec<(Task, Option<&str>)> = v
+            .tasks
+            .iter()
+            .map(|t| (t.task, t.person_id.as_deref()))
+            .collect();
+        ticks.sort();
+        assert_eq!(
+            ticks,
+            [
+                (Task::Cashless, Some(member.as_str())),
+                (Task::OnlineSafety, Some(member.as_str()))
+            ]
+        );
+        assert_eq!(
+            v.notes.as_deref(),
+            Some("Hẹn hướng dẫn thanh toán tiền điện.")
+        );
+        let today = dvc_core::visits::today().to_string();
+        assert!(
+            v.follow_up_on
+                .as_deref()
+                .is_some_and(|d| d > today.as_str()),
+            "{v:?}"
+        );
+    }
 
     // The volunteer's dossier for that person goes on the citizen's behalf.
     {

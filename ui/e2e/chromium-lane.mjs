@@ -92,7 +92,8 @@ try {
 
     for (const s of screens) {
       await page.evaluate((p) => (location.hash = p), s.path);
-      await page.waitForSelector(`[data-screen="${s.name}"]`);
+      // `screen`: the screen's data-screen when the screenshot's name differs (a second view of it).
+      await page.waitForSelector(`[data-screen="${s.screen ?? s.name}"]`);
       if (s.prepare) await s.prepare(page);
       await page.evaluate(() => document.fonts.ready);
       const file = join(outDir, `${s.name}-${textSize}.png`);

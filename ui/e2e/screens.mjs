@@ -1,5 +1,6 @@
 // Every screen the Chromium lane visits (and screenshots, and checks with axe-core).
-// Later features add their screens here. `prepare(page)` may click through to reach the screen.
+// Later features add their screens here. `prepare(page)` may click through to reach the screen;
+// `screen` names the data-screen to wait for when it is not `name` (another view of a screen).
 export const screens = [
   { name: 'procedures', path: '/procedures' },
   { name: 'dossiers', path: '/dossiers' },
@@ -226,5 +227,72 @@ screens.push(
       const shown = await page.textContent('[data-testid="sync-server-shown"]');
       if (!shown?.includes('https://dvc.example.vn')) throw new Error(`server shows "${shown}"`);
       if (await page.$('input[type="url"]')) throw new Error('the sign-in form asks for a server address');
+    } },
+);
+
+// ---- a volunteer's field work (issue 19, mocks/visits.ts): signed in as the demo volunteer,
+// "Cần quay lại" on the home screen, the household's visit button and past visits, a visit with
+// ticks per person and an outcome, ending it with a follow-up date, and the report's CSV.
+const HOUSEHOLD = '01a2f000-0000-7000-8000-0000000000a1';
+/** Scrolls so the top of `css` sits just under the fixed top bar. */
+const under = (page, css) =>
+  page.evaluate((css) => {
+    const bar = document.querySelector('header.top-bar')?.getBoundingClientRect().height ?? 80;
+    window.scrollBy(0, document.querySelector(css).getBoundingClientRect().top - bar - 12);
+  }, css);
+screens.push(
+  { name: 'volunteer-sync', screen: 'sync', path: '/sync', prepare: async (page) => {
+      if (await page.$('[data-testid="sync-logout"]')) {
+        await page.click('[data-testid="sync-logout"]');
+      }
+      await page.waitForSelector('[data-testid="sync-login"]:not([disabled])');
+      await page.fill('[data-testid="sync-phone"]', '0900000002');
+      await page.fill('[data-testid="sync-password"]', 'tinhnguyen-demo-2026');
+      await page.click('[data-testid="sync-login"]');
+      await page.waitForSelector('[data-testid="sync-report"]');
+    } },
+  { name: 'follow-ups', screen: 'procedures', path: '/procedures', prepare: async (page) => {
+      await page.waitForSelector(`[data-testid="follow-ups"] [data-household="${HOUSEHOLD}"]`);
+      const text = await page.textContent('[data-testid="follow-ups"]');
+      if (!text?.includes('Hộ bà Mẫu') || !text.includes('27/11/2026')) throw new Error(`follow-ups show "${text}"`);
+    } },
+  { name: 'household-visits', screen: 'household', path: `/people/households/${HOUSEHOLD}`, prepare: async (page) => {
+      await page.waitForSelector('[data-testid="household-visit-start"][data-open="false"]');
+      await page.waitForSelector('[data-testid="household-visits"] [data-visit]');
+      await under(page, '[data-screen="household-visits"]');
+    } },
+  // Started from the household: the second visit of the mock (…e2).
+  { name: 'visit-tasks', screen: 'household', path: `/people/households/${HOUSEHOLD}`, prepare: async (page) => {
+      await page.click('[data-testid="household-visit-start"]');
+      await page.waitForSelector('[data-screen="visit"] [data-testid="visit-tasks"]');
+      await page.click('[data-testid="visit-who"] [data-person="01a2f000-0000-7000-8000-000000000001"]');
+      await page.waitForSelector('[data-testid="visit-tasks"][data-who="01a2f000-0000-7000-8000-000000000001"]');
+      await page.click('[data-testid="visit-task-vneid"]');
+      await page.click('[data-testid="visit-task-cashless"]');
+      await page.fill('[data-testid="visit-outcome-vneid"]', 'Đã kích hoạt mức 2');
+      await page.$eval('[data-testid="visit-outcome-vneid"]', (el) => el.blur());
+      await page.waitForSelector('[data-testid="visit-save"][data-save="saved"]');
+      const pressed = await page.$$('[data-testid="visit-tasks"] [aria-pressed="true"]');
+      if (pressed.length !== 2) throw new Error(`${pressed.length} tasks ticked`);
+      await under(page, '#visit-who-h');
+    } },
+  { name: 'visit-end', screen: 'visit', path: '/people/visits/01a2f000-0000-7000-8000-0000000000e2', prepare: async (page) => {
+      await page.waitForSelector('[data-testid="visit-end"]');
+      await page.fill('[data-testid="visit-notes"]', 'Hẹn hướng dẫn bà nộp hồ sơ cấp đổi CCCD.');
+      await page.click('[data-testid="visit-follow-up-7"]');
+      await page.waitForSelector('[data-testid="visit-follow-up-7"][aria-pressed="true"]');
+      await page.click('[data-testid="visit-end"]');
+      await page.waitForSelector('[data-testid="visit-end-yes"]');
+      await under(page, 'label[for="visit-follow-up"]');
+    } },
+  { name: 'visit-ended', screen: 'visit', path: '/people/visits/01a2f000-0000-7000-8000-0000000000e2', prepare: async (page) => {
+      await page.click('[data-testid="visit-end-yes"]');
+      await page.waitForSelector('[data-testid="visit-ended"]');
+      await page.waitForSelector('[data-testid="visit-follow-up-shown"]');
+    } },
+  { name: 'report-csv', screen: 'report', path: '/sync/report', prepare: async (page) => {
+      await page.click('[data-testid="report-csv"]');
+      await page.waitForSelector('[data-testid="report-csv-saved"]');
+      await under(page, '[data-testid="report-csv"]');
     } },
 );

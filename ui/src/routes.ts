@@ -36,6 +36,7 @@ import PasswordScreen from './screens/account/PasswordScreen.svelte';
 import DevicesScreen from './screens/account/DevicesScreen.svelte';
 import ServerScreen from './screens/account/ServerScreen.svelte';
 import ReportScreen from './screens/visits/ReportScreen.svelte';
+import VisitScreen from './screens/visits/VisitScreen.svelte';
 
 export interface ScreenProps {
   params: string[];
@@ -59,6 +60,7 @@ export const routes: RouteDef[] = [
   { pattern: /^\/people\/scan$/, component: PeopleScanScreen },
   { pattern: /^\/people\/new$/, component: PersonFormScreen },
   { pattern: /^\/people\/households\/([0-9a-f-]{36})$/, component: HouseholdScreen },
+  { pattern: /^\/people\/visits\/([0-9a-f-]{36})$/, component: VisitScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})\/edit$/, component: PersonFormScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})\/consent$/, component: ConsentRequestScreen },
   { pattern: /^\/sync\/consents$/, component: ConsentGrantScreen },

@@ -68,10 +68,34 @@ export const commands = {
 	draft_show: (id: string) => __TAURI_INVOKE<DraftView>("draft_show", { id }),
 	draft_delete: (id: string) => __TAURI_INVOKE<null>("draft_delete", { id }),
 	/**
+	 *  "Bắt đầu thăm hộ": a new visit to the household, or the one already open there ("Tiếp tục
+	 *  thăm hộ").
+	 */
+	visit_start: (householdId: string, commune: string | null) => __TAURI_INVOKE<Visit>("visit_start", { householdId, commune }),
+	/**  One visit with its ticked tasks. */
+	visit_get: (id: string) => __TAURI_INVOKE<Visit>("visit_get", { id }),
+	/**
+	 *  Ticks one of the six tasks (`public_services`, `vneid`, `accounts`, `cashless`, `ecommerce`,
+	 *  `online_safety`) for a person of the household, or for the household when `person_id` is
+	 *  null, with a short outcome (ticking again replaces it); `undo` removes the tick.
+	 */
+	visit_task: (visitId: string, task: string, personId: string | null, outcome: string | null, undo: boolean) => __TAURI_INVOKE<Visit>("visit_task", { visitId, task, personId, outcome, undo }),
+	/**  "Kết thúc thăm hộ", with notes and a follow-up date (`YYYY-MM-DD`, not in the past). */
+	visit_end: (visitId: string, notes: string | null, followUpOn: string | null) => __TAURI_INVOKE<Visit>("visit_end", { visitId, notes, followUpOn }),
+	/**  Visits, newest first: a household's, or all when `household_id` is null. */
+	visit_list: (householdId: string | null) => __TAURI_INVOKE<Visit[]>("visit_list", { householdId }),
+	/**  "Cần quay lại": households whose follow-up date has come (today in Vietnam), newest first. */
+	follow_ups_due: () => __TAURI_INVOKE<FollowUp[]>("follow_ups_due"),
+	/**
 	 *  "Báo cáo công việc": `period` is `week` (from Monday) or `month` (from the 1st), in Vietnam's
 	 *  time.
 	 */
 	report_get: (period: string) => __TAURI_INVOKE<Report>("report_get", { period }),
+	/**
+	 *  "Xuất CSV": writes the period's report as CSV (`metric,key,value`, counts only) into the app's
+	 *  `reports/` folder as a new file; answers the file's path.
+	 */
+	report_export_csv: (period: string) => __TAURI_INVOKE<string>("report_export_csv", { period }),
 	sync_account: () => __TAURI_INVOKE<SyncAccount>("sync_account"),
 	sync_login: (server: string, phone: string, password: string) => __TAURI_INVOKE<SyncAccount>("sync_login", { server, phone, password }),
 	sync_logout: () => __TAURI_INVOKE<SyncAccount>("sync_logout"),
@@ -633,6 +657,18 @@ export type FieldFilter = {
 };
 
 export type FieldKind = "text" | "number" | "date" | "select" | "multi_select" | "checkbox" | "phone" | "email" | "id_number" | "address" | "bank_account" | "person_ref";
+
+/**  "Cần quay lại": a household whose latest visit ended with a follow-up date that has come. */
+export type FollowUp = {
+	visit_id: string,
+	household_id: string,
+	household_name: string,
+	household_address: string | null,
+	/**  `YYYY-MM-DD`. */
+	follow_up_on: string,
+	/**  When that visit ended (RFC 3339 UTC). */
+	ended_at: string,
+};
 
 export type Form = "original" | "copy" | "certified_copy" | "original_or_copy" | "electronic";
 
@@ -1322,6 +1358,21 @@ export type SyncStatusView = {
 	sent: SentItem[],
 };
 
+/**  The six tasks of a visit, as the community tech teams' guidance lists them. */
+export type Task = 
+/**  Hướng dẫn dịch vụ công trực tuyến. */
+"public_services" | 
+/**  Cài đặt, sử dụng VNeID. */
+"vneid" | 
+/**  Tạo tài khoản (dịch vụ công, ngân hàng…). */
+"accounts" | 
+/**  Thanh toán không dùng tiền mặt. */
+"cashless" | 
+/**  Thương mại điện tử. */
+"ecommerce" | 
+/**  An toàn trên mạng. */
+"online_safety";
+
 export type TextSize = "normal" | "large" | "xlarge";
 
 /**  One line of a dossier's timeline. */
@@ -1364,6 +1415,28 @@ export type Unlock =
 { outcome: "wait"; status: LockStatus };
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
+
+/**  A visit to a household. */
+export type Visit = {
+	id: string,
+	household_id: string,
+	commune: string | null,
+	started_at: string,
+	ended_at: string | null,
+	notes: string | null,
+	/**  `YYYY-MM-DD`. */
+	follow_up_on: string | null,
+	tasks: VisitTask[],
+};
+
+/**  One task done during a visit. */
+export type VisitTask = {
+	task: Task,
+	/**  The person helped; `None` for the household as a whole. */
+	person_id: string | null,
+	outcome: string | null,
+	at: string,
+};
 
 /**
  *  The volunteer's QR code: its text (`DVCVOL1:…`, no name, no phone number) and the code drawn

@@ -71,7 +71,9 @@ export const handlers = {
   sync_login: (args) => {
     if (!String(args.server ?? '').startsWith('https://'))
       reject('sync_bad_url', 'sync.error.bad_url', 'mock: https required');
-    status.account = { server: String(args.server), signed_in: true, role: 'citizen' };
+    // The demo volunteer's phone (sync/server/src/seed.rs) signs in as a volunteer.
+    const role = args.phone === '0900000002' ? 'volunteer' : 'citizen';
+    status.account = { server: String(args.server), signed_in: true, role };
     return { ...status.account };
   },
   sync_logout: () => {

@@ -1,7 +1,42 @@
-// Mock handler for the report command (src-tauri/src/commands/visits.rs): a week and a month of
-// a volunteer's work, counts only.
+// Mock handlers for a volunteer's field work (src-tauri/src/commands/visits.rs): visits to the
+// mock household (one ended with a follow-up that has come), ticks, "Cần quay lại", and a week
+// and a month of the report, counts only.
 import { reject, type Handlers } from './util';
-import type { Report } from '../lib/bindings';
+import type { FollowUp, Report, Task, Visit } from '../lib/bindings';
+import { TASKS, todayVn } from '../lib/visits/logic';
+
+const HID = '01a2f000-0000-7000-8000-0000000000a1';
+const HOUSEHOLD = { name: 'Hộ bà Mẫu', address: 'Số 1 Ngõ Thử' };
+/** The mock's "today" for follow-ups (the report's mock week ends the same day). */
+const TODAY = '2026-12-06';
+
+const visits: Visit[] = [
+  {
+    id: '01a2f000-0000-7000-8000-0000000000e1',
+    household_id: HID,
+    commune: 'Phường Mẫu',
+    started_at: '2026-11-20T02:00:00Z',
+    ended_at: '2026-11-20T03:10:00Z',
+    notes: 'Bà cần học thêm cách nộp hồ sơ trên điện thoại.',
+    follow_up_on: '2026-11-27',
+    tasks: [
+      { task: 'vneid', person_id: '01a2f000-0000-7000-8000-000000000001', outcome: 'Đã kích hoạt mức 2', at: '2026-11-20T02:20:00Z' },
+      { task: 'online_safety', person_id: null, outcome: null, at: '2026-11-20T02:50:00Z' },
+    ],
+  },
+];
+
+function find(id: unknown): Visit {
+  return visits.find((v) => v.id === id) ?? reject('not_found', 'errors.not_found', `visit ${String(id)}`);
+}
+
+function open(id: unknown): Visit {
+  const v = find(id);
+  if (v.ended_at) reject('invalid_input', 'visits.ended', 'the visit has ended');
+  return v;
+}
+
+const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
 
 function report(period: 'week' | 'month'): Report {
   const month = period === 'month';
@@ -28,10 +63,65 @@ function report(period: 'week' | 'month'): Report {
   };
 }
 
+function period(args: Record<string, unknown>): 'week' | 'month' {
+  const p = String(args.period);
+  if (p !== 'week' && p !== 'month') reject('invalid_input', 'visits.period_invalid', `bad period ${p}`);
+  return p === 'month' ? 'month' : 'week';
+}
+
 export const handlers = {
-  report_get: (args) => {
-    const p = String(args.period);
-    if (p !== 'week' && p !== 'month') reject('invalid_input', 'errors.internal', `bad period ${p}`);
-    return report(p === 'month' ? 'month' : 'week');
+  visit_start: (args) => {
+    if (args.householdId !== HID) reject('not_found', 'errors.not_found', 'household');
+    const already = visits.find((v) => v.household_id === HID && !v.ended_at);
+    if (already) return structuredClone(already);
+    const v: Visit = {
+      id: `01a2f000-0000-7000-8000-0000000000e${visits.length + 1}`,
+      household_id: HID,
+      commune: text(args.commune),
+      started_at: new Date().toISOString(),
+      ended_at: null,
+      notes: null,
+      follow_up_on: null,
+      tasks: [],
+    };
+    visits.unshift(v);
+    return structuredClone(v);
   },
+  visit_get: (args) => structuredClone(find(args.id)),
+  visit_task: (args) => {
+    const v = open(args.visitId);
+    const task = String(args.task) as Task;
+    if (!TASKS.includes(task)) reject('invalid_input', 'visits.task_invalid', `task ${task}`);
+    const person = text(args.personId);
+    v.tasks = v.tasks.filter((x) => !(x.task === task && x.person_id === person));
+    if (!args.undo) v.tasks.push({ task, person_id: person, outcome: text(args.outcome), at: new Date().toISOString() });
+    return structuredClone(v);
+  },
+  visit_end: (args) => {
+    const v = open(args.visitId);
+    const follow = text(args.followUpOn);
+    if (follow && !/^\d{4}-\d{2}-\d{2}$/.test(follow)) reject('invalid_input', 'visits.follow_up_invalid', follow);
+    if (follow && follow < todayVn()) reject('invalid_input', 'visits.follow_up_past', follow);
+    v.ended_at = new Date().toISOString();
+    v.notes = text(args.notes);
+    v.follow_up_on = follow;
+    return structuredClone(v);
+  },
+  visit_list: (args) => structuredClone(visits.filter((v) => !args.householdId || v.household_id === args.householdId)),
+  follow_ups_due: () => {
+    const latest = visits.find((v) => v.household_id === HID);
+    if (!latest?.ended_at || !latest.follow_up_on || latest.follow_up_on > TODAY) return [];
+    const due: FollowUp = {
+      visit_id: latest.id,
+      household_id: HID,
+      household_name: HOUSEHOLD.name,
+      household_address: HOUSEHOLD.address,
+      follow_up_on: latest.follow_up_on,
+      ended_at: latest.ended_at,
+    };
+    return [due];
+  },
+  report_get: (args) => report(period(args)),
+  report_export_csv: (args) =>
+    `/home/nguoidung/.local/share/vn.dvc.donghanh/reports/bao-cao-${period(args) === 'month' ? 'thang-2026-12' : 'tuan-2026-11-30'}.csv`,
 } satisfies Handlers;
