@@ -123,26 +123,26 @@ impl Report {
 
     /// The report as CSV: `metric,key,value`, one line per number.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("metric,key,value\n");
-        let mut line = |m: &str, k: &str, v: u32| {
-            out.push_str(&format!("{m},{},{v}\n", dvc_protocol::visits::csv_field(k)));
-        };
-        line("visits", "", self.visits);
-        line("households_visited", "", self.households_visited);
-        line("people_helped", "", self.people_helped);
-        for (k, v) in &self.tasks {
-            line("task", k, *v);
+        // The server's report of one volunteer has the same lines: one writer, in the protocol.
+        dvc_protocol::visits::VisitReport {
+            scope: dvc_protocol::visits::ReportScope::Volunteer,
+            scope_id: None,
+            scope_name: None,
+            from: self.from.clone(),
+            to: self.to.clone(),
+            visits: self.visits,
+            households_visited: self.households_visited,
+            people_helped: self.people_helped,
+            tasks: self.tasks.clone(),
+            accounts_created: self.accounts_created,
+            dossiers_filed: self.dossiers_filed,
+            dossiers_by_procedure: self.dossiers_by_procedure.clone(),
+            dossiers_by_state: self.dossiers_by_state.clone(),
+            follow_ups_open: self.follow_ups_open,
+            volunteers: vec![],
+            targets: None,
         }
-        line("accounts_created", "", self.accounts_created);
-        line("dossiers_filed", "", self.dossiers_filed);
-        for (k, v) in &self.dossiers_by_procedure {
-            line("dossiers_by_procedure", k, *v);
-        }
-        for (k, v) in &self.dossiers_by_state {
-            line("dossiers_by_state", k, *v);
-        }
-        line("follow_ups_open", "", self.follow_ups_open);
-        out
+        .to_csv()
     }
 }
 
