@@ -45,6 +45,7 @@ pub mod blobs;
 pub mod dossiers;
 pub mod error;
 pub mod events;
+pub mod handoffs;
 pub mod paths;
 pub mod push;
 pub mod rules;
@@ -55,7 +56,7 @@ pub use error::{ErrorBody, ErrorCode};
 
 /// Protocol version. A client sends it in [`PROTOCOL_HEADER`]; the server rejects a different
 /// major version with [`ErrorCode::ProtocolUnsupported`] and answers with its own in the same header.
-pub const PROTOCOL_VERSION: &str = "1.2";
+pub const PROTOCOL_VERSION: &str = "1.3";
 
 /// Request/response header carrying [`PROTOCOL_VERSION`].
 pub const PROTOCOL_HEADER: &str = "x-dvc-protocol";
@@ -89,7 +90,7 @@ mod tests {
         assert_eq!(major_version("1.7"), "1");
         assert_eq!(major_version(" 2 "), "2");
         assert_eq!(major_version(PROTOCOL_VERSION), "1");
-        assert_eq!(minor_version(PROTOCOL_VERSION), 2);
+        assert_eq!(minor_version(PROTOCOL_VERSION), 3);
         assert_eq!(minor_version("1"), 0);
         assert_eq!(minor_version("1.x"), 0);
     }

@@ -168,6 +168,21 @@ pub const ADMIN_TEAM_MEMBERS: &str = "/v1/admin/teams/{team_id}/members";
 /// only.
 pub const ADMIN_CAMPAIGNS: &str = "/v1/admin/campaigns";
 
+/// `GET` → `200` [`crate::handoffs::HandoffList`]: the hand-offs the caller offered that have not
+/// expired (protocol 1.3).
+pub const HANDOFFS: &str = "/v1/handoffs";
+/// `PUT` [`crate::handoffs::HandoffOffer`] → `201` (new) or `200` (the same again)
+/// [`crate::handoffs::HandoffState`]: offer a blob the caller uploaded as this bundle. Another
+/// account's bundle id, or a different blob under it, is `409.1`. Citizens and volunteers.
+pub const HANDOFF: &str = "/v1/handoffs/{bundle_id}";
+/// `POST` → `200` [`crate::handoffs::HandoffState`]: the receiver (who scanned the QR) claims the
+/// bundle; from then on only that account may read its blob. Unknown, expired or claimed by
+/// another account: `404.1`. Citizens and volunteers.
+pub const HANDOFF_CLAIM: &str = "/v1/handoffs/{bundle_id}/claim";
+/// `POST` → `200` [`crate::handoffs::HandoffState`]: the receiver has opened the bundle; the server
+/// drops its copy. Only the account that claimed it (else `404.1`); repeating it is fine.
+pub const HANDOFF_RECEIVED: &str = "/v1/handoffs/{bundle_id}/received";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,6 +110,7 @@ pub async fn run_periodically(st: AppState, mut stop: tokio::sync::watch::Receiv
                 counters = r.expired.counters,
                 messages = r.expired.messages,
                 blobs = r.expired.blobs,
+                handoffs = r.expired.handoffs,
                 files_removed = r.files_removed,
                 files_kept = r.files_kept,
                 "clean-up pass"

@@ -14,6 +14,9 @@ use serde_json::{json, Value};
 
 both_backends!(authorization_matrix);
 
+/// A hand-off bundle id (16 bytes, base64url).
+const HANDOFF_ID: &str = "abcdefghijklmnop-_012Q";
+
 /// Who calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -657,6 +660,38 @@ async fn authorization_matrix(b: Backend) {
                 json!({"team_id": t_v, "name": "Tháng 12", "starts_on": "2026-12-01", "ends_on": "2026-12-31"}),
             ),
             expect: [401, 403, 403, 403, 403, 403, 201],
+        },
+        // The hand-off relay: citizen A offers its own blob (the one D_A also uses, so the
+        // blob stays when the hand-off is received), claims it, receives it.
+        Row {
+            method: Method::PUT,
+            template: "/v1/handoffs/{bundle_id}",
+            path: format!("/v1/handoffs/{HANDOFF_ID}"),
+            body: Some(json!({"sha256": h_a, "size": photo.len()})),
+            // once A offered it, anyone else's offer under the id conflicts
+            expect: [401, 201, 409, 409, 403, 403, 403],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/handoffs",
+            path: "/v1/handoffs".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 403, 403, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/handoffs/{bundle_id}/claim",
+            path: format!("/v1/handoffs/{HANDOFF_ID}/claim"),
+            body: None,
+            // the first to claim holds it; everyone else: as if none
+            expect: [401, 200, 404, 404, 403, 403, 403],
+        },
+        Row {
+            method: Method::POST,
+            template: "/v1/handoffs/{bundle_id}/received",
+            path: format!("/v1/handoffs/{HANDOFF_ID}/received"),
+            body: None,
+            expect: [401, 200, 404, 404, 403, 403, 403],
         },
     ];
     // The matrix covers every documented operation.

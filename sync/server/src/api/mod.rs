@@ -9,6 +9,7 @@ pub mod blobs;
 pub mod consents;
 pub mod dossiers;
 pub mod events;
+pub mod handoffs;
 pub mod health;
 pub mod push;
 pub mod uploads;
@@ -35,7 +36,7 @@ use crate::state::AppState;
     info(title = "DVC Đồng Hành sync API", description = "Dossier submission, resumable blob uploads and status events for the DVC Đồng Hành app. Every error is an ErrorBody with a stable code."),
     modifiers(&BearerAuth),
     components(schemas(dvc_protocol::ErrorBody, dvc_protocol::events::EventKind, dvc_protocol::events::ResultDelivery, dvc_protocol::push::PushHead)),
-    tags((name = "auth"), (name = "consents"), (name = "blobs"), (name = "dossiers"), (name = "events"), (name = "visits"), (name = "admin"), (name = "ops"))
+    tags((name = "auth"), (name = "consents"), (name = "blobs"), (name = "dossiers"), (name = "events"), (name = "visits"), (name = "handoffs"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -100,6 +101,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(visits::create_team))
         .routes(routes!(visits::add_member))
         .routes(routes!(visits::create_campaign))
+        .routes(routes!(handoffs::list))
+        .routes(routes!(handoffs::offer))
+        .routes(routes!(handoffs::claim))
+        .routes(routes!(handoffs::received))
         .split_for_parts()
 }
 

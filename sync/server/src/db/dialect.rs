@@ -142,6 +142,10 @@ macro_rules! migrations {
                     "/0006_field_work.sql"
                 )),
             ),
+            (
+                7,
+                include_str!(concat!("../../migrations/", $dialect, "/0007_handoffs.sql")),
+            ),
         ]
     };
 }

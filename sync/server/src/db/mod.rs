@@ -735,6 +735,8 @@ pub struct Expired {
     pub messages: u64,
     /// Blob rows with their links and owners (their files are queued for deletion).
     pub blobs: u64,
+    /// Hand-offs past their keep time (their blobs go with them unless a dossier uses them).
+    pub handoffs: u64,
 }
 
 /// Which file a queued deletion is about.
@@ -812,6 +814,40 @@ pub enum PutVisitOutcome {
     Updated,
     /// The id belongs to another volunteer's visit.
     Taken,
+}
+
+/// A hand-off bundle offered through the server (protocol 1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandoffRow {
+    /// The bundle's random id (base64url).
+    pub bundle_id: String,
+    /// The account that offered it.
+    pub sender_id: String,
+    /// The blob holding its ciphertext.
+    pub sha256: String,
+    /// Bytes.
+    pub size: i64,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms: forgotten after this.
+    pub expires_at: i64,
+    /// The account that claimed it.
+    pub claimed_by: Option<String>,
+    /// Unix ms: the receiver has it; the blob went.
+    pub received_at: Option<i64>,
+}
+
+/// What [`Database::offer_handoff`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OfferOutcome {
+    /// A new hand-off.
+    Created(HandoffRow),
+    /// The same offer again: the stored row.
+    Unchanged(HandoffRow),
+    /// The id is another account's, or holds another blob.
+    Conflict,
+    /// The caller has not uploaded that blob (or its size differs).
+    BlobMissing,
 }
 
 /// A team.
@@ -1239,6 +1275,30 @@ pub trait Database: Send + Sync + 'static {
     async fn campaigns(&self, team_id: &str) -> DbResult<Vec<CampaignRow>>;
     /// What a report of `who` over `[from, to)` is computed from.
     async fn report_rows(&self, who: &ReportWho, from: i64, to: i64) -> DbResult<ReportRows>;
+
+    /// Offers the blob `h.sha256` (which `h.sender_id` must have uploaded, of `h.size` bytes) as
+    /// hand-off bundle `h.bundle_id`; idempotent for the same sender and blob.
+    async fn offer_handoff(&self, h: &HandoffRow) -> DbResult<OfferOutcome>;
+    /// A hand-off, whoever offered it.
+    async fn handoff(&self, bundle_id: &str) -> DbResult<Option<HandoffRow>>;
+    /// Claims a hand-off for `account_id`: the row if it is unexpired, not received and unclaimed
+    /// (it becomes the caller's) or already the caller's; `None` otherwise.
+    async fn claim_handoff(
+        &self,
+        bundle_id: &str,
+        account_id: &str,
+        now: i64,
+    ) -> DbResult<Option<HandoffRow>>;
+    /// The claimer has the bundle: marks it received (once) and drops its blob unless a dossier
+    /// or another hand-off uses the same bytes. `None` unless `account_id` claimed it.
+    async fn receive_handoff(
+        &self,
+        bundle_id: &str,
+        account_id: &str,
+        now: i64,
+    ) -> DbResult<Option<HandoffRow>>;
+    /// The unexpired hand-offs `sender_id` offered, newest first.
+    async fn handoffs_of(&self, sender_id: &str, now: i64) -> DbResult<Vec<HandoffRow>>;
 }
 
 /// Shared handle.

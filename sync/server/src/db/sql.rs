@@ -511,6 +511,8 @@ statements! {
          AND NOT EXISTS (SELECT 1 FROM dossier_blobs x JOIN dossiers y ON y.uuid = x.dossier_uuid \
          WHERE x.sha256 = b.sha256 AND (x.role = 'result' \
          OR y.state NOT IN ('completed', 'rejected', 'cancelled') OR y.updated_at >= ?1)) \
+         AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.sha256 = b.sha256 \
+         AND h.received_at IS NULL) \
          ORDER BY b.sha256 LIMIT ?2";
     DROP_BLOB_LINKS = "drop blob links",
         "DELETE FROM dossier_blobs WHERE sha256 = ?1 AND role = 'attachment'";
@@ -562,7 +564,9 @@ scoped! {
         "SELECT b.sha256, b.size FROM blobs b WHERE b.sha256 = ?1 AND ( \
          EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = b.sha256 AND o.account_id = ?2) \
          OR EXISTS (SELECT 1 FROM dossier_blobs db JOIN dossiers d ON d.uuid = db.dossier_uuid \
-         WHERE db.sha256 = b.sha256 AND {scope}))";
+         WHERE db.sha256 = b.sha256 AND {scope}) \
+         OR EXISTS (SELECT 1 FROM handoffs h WHERE h.sha256 = b.sha256 \
+         AND h.claimed_by = ?2 AND h.received_at IS NULL))";
 }
 
 /// Which of a list of hashes an account owns (`?1` account, `?2` the list).
@@ -635,6 +639,45 @@ macro_rules! campaign_cols {
     () => {
         "id, team_id, name, starts_on, ends_on, targets"
     };
+}
+
+macro_rules! handoff_cols {
+    () => {
+        "bundle_id, sender_id, sha256, size, created_at, expires_at, claimed_by, received_at"
+    };
+}
+
+statements! {
+    // ---- the hand-off relay (protocol 1.3)
+    HANDOFF_BY_ID = "handoff", concat!("SELECT ", handoff_cols!(),
+        " FROM handoffs WHERE bundle_id = ?1");
+    INSERT_HANDOFF = "insert handoff",
+        "INSERT INTO handoffs (bundle_id, sender_id, sha256, size, created_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    /// Whether account `?1` uploaded blob `?2` of `?3` bytes.
+    OWNS_BLOB_OF_SIZE = "owns blob of size",
+        "SELECT b.sha256 FROM blobs b JOIN blob_owners o ON o.sha256 = b.sha256 \
+         WHERE o.account_id = ?1 AND b.sha256 = ?2 AND b.size = ?3";
+    CLAIM_HANDOFF = "claim handoff",
+        "UPDATE handoffs SET claimed_by = ?2, claimed_at = ?3 WHERE bundle_id = ?1 \
+         AND claimed_by IS NULL AND received_at IS NULL AND expires_at > ?3";
+    RECEIVE_HANDOFF = "receive handoff",
+        "UPDATE handoffs SET received_at = ?3 WHERE bundle_id = ?1 AND claimed_by = ?2 \
+         AND received_at IS NULL";
+    HANDOFFS_OF_SENDER = "handoffs of sender", concat!("SELECT ", handoff_cols!(),
+        " FROM handoffs WHERE sender_id = ?1 AND expires_at > ?2 \
+         ORDER BY created_at DESC, bundle_id");
+    EXPIRED_HANDOFFS = "expired handoffs",
+        "SELECT bundle_id, sha256 FROM handoffs WHERE expires_at <= ?1 \
+         ORDER BY expires_at, bundle_id LIMIT ?2";
+    DELETE_HANDOFF = "delete handoff", "DELETE FROM handoffs WHERE bundle_id = ?1";
+    /// Whether blob `?1` is still needed once hand-off `?2` no longer needs it: a dossier links
+    /// it, or another hand-off not yet received holds it.
+    BLOB_NEEDED_BEYOND_HANDOFF = "blob needed beyond handoff",
+        "SELECT b.sha256 FROM blobs b WHERE b.sha256 = ?1 AND ( \
+         EXISTS (SELECT 1 FROM dossier_blobs x WHERE x.sha256 = ?1) \
+         OR EXISTS (SELECT 1 FROM handoffs h WHERE h.sha256 = ?1 AND h.bundle_id <> ?2 \
+         AND h.received_at IS NULL))";
 }
 
 /// The members of team `?1` (for report statements).

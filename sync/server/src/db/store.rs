@@ -513,6 +513,44 @@ async fn rate_in(
     Ok(RateOutcome::Saved(rating))
 }
 
+impl HandoffRow {
+    fn from_row(r: &mut dialect::Row) -> DbResult<HandoffRow> {
+        Ok(HandoffRow {
+            bundle_id: r.text("bundle_id")?,
+            sender_id: r.text("sender_id")?,
+            sha256: r.text("sha256")?,
+            size: r.int("size")?,
+            created_at: r.int("created_at")?,
+            expires_at: r.int("expires_at")?,
+            claimed_by: r.opt_text("claimed_by")?,
+            received_at: r.opt_int("received_at")?,
+        })
+    }
+}
+
+/// Drops the blob of hand-off `bundle_id` (rows now, the file queued) unless a dossier or another
+/// hand-off still needs the same bytes.
+async fn drop_handoff_blob(c: &mut dyn Conn, bundle_id: &str, sha: &str, now: i64) -> DbResult<()> {
+    let needed = one(
+        c,
+        &sql::BLOB_NEEDED_BEYOND_HANDOFF,
+        args![sha, bundle_id],
+        |r| r.text("sha256"),
+    )
+    .await?;
+    if needed.is_none() {
+        c.execute(&sql::DROP_BLOB_OWNERS, args![sha]).await?;
+        if c.execute(&sql::DROP_BLOB, args![sha]).await? > 0 {
+            c.execute(
+                &sql::QUEUE_FILE_DELETION,
+                args![FileKind::Blob.as_str(), sha, now],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 async fn expire_in(c: &mut dyn Conn, cut: &Cutoffs, now: i64) -> DbResult<Expired> {
     let mut out = Expired::default();
     let parts = all(
@@ -548,6 +586,15 @@ async fn expire_in(c: &mut dyn Conn, cut: &Cutoffs, now: i64) -> DbResult<Expire
     out.messages = c
         .execute(&sql::EXPIRE_SENT_MESSAGES, args![cut.messages_sent_before])
         .await?;
+    let gone = all(c, &sql::EXPIRED_HANDOFFS, args![now, cut.blob_limit], |r| {
+        Ok((r.text("bundle_id")?, r.text("sha256")?))
+    })
+    .await?;
+    for (bundle_id, sha) in &gone {
+        drop_handoff_blob(c, bundle_id, sha, now).await?;
+        c.execute(&sql::DELETE_HANDOFF, args![bundle_id]).await?;
+    }
+    out.handoffs = gone.len() as u64;
     if let Some(since) = cut.blobs_unused_since {
         let blobs = sha256s(c, &sql::EXPIRED_BLOBS, args![since, cut.blob_limit]).await?;
         for sha in &blobs {
@@ -1471,6 +1518,109 @@ impl<B: Backend> Database for Store<B> {
             CampaignRow::from_row,
         )
         .await
+    }
+
+    async fn offer_handoff(&self, h: &HandoffRow) -> DbResult<OfferOutcome> {
+        let h = h.clone();
+        txn!(self, Txn::Plain, |c| {
+            if let Some(stored) = one(
+                c,
+                &sql::HANDOFF_BY_ID,
+                args![&h.bundle_id],
+                HandoffRow::from_row,
+            )
+            .await?
+            {
+                let same = stored.sender_id == h.sender_id
+                    && stored.sha256 == h.sha256
+                    && stored.size == h.size;
+                return Ok(if same {
+                    OfferOutcome::Unchanged(stored)
+                } else {
+                    OfferOutcome::Conflict
+                });
+            }
+            let owned = one(
+                c,
+                &sql::OWNS_BLOB_OF_SIZE,
+                args![&h.sender_id, &h.sha256, h.size],
+                |r| r.text("sha256"),
+            )
+            .await?;
+            if owned.is_none() {
+                return Ok(OfferOutcome::BlobMissing);
+            }
+            c.execute(
+                &sql::INSERT_HANDOFF,
+                args![
+                    &h.bundle_id,
+                    &h.sender_id,
+                    &h.sha256,
+                    h.size,
+                    h.created_at,
+                    h.expires_at
+                ],
+            )
+            .await?;
+            Ok(OfferOutcome::Created(HandoffRow {
+                claimed_by: None,
+                received_at: None,
+                ..h
+            }))
+        })
+    }
+
+    async fn handoff(&self, bundle_id: &str) -> DbResult<Option<HandoffRow>> {
+        row_for(self, &sql::HANDOFF_BY_ID, bundle_id, HandoffRow::from_row).await
+    }
+
+    async fn claim_handoff(
+        &self,
+        bundle_id: &str,
+        account_id: &str,
+        now: i64,
+    ) -> DbResult<Option<HandoffRow>> {
+        let (b, a) = (bundle_id.to_owned(), account_id.to_owned());
+        txn!(self, Txn::Plain, |c| {
+            c.execute(&sql::CLAIM_HANDOFF, args![&b, &a, now]).await?;
+            let row = one(c, &sql::HANDOFF_BY_ID, args![&b], HandoffRow::from_row).await?;
+            Ok(row.filter(|h| {
+                h.claimed_by.as_deref() == Some(a.as_str())
+                    && h.expires_at > now
+                    && h.received_at.is_none()
+            }))
+        })
+    }
+
+    async fn receive_handoff(
+        &self,
+        bundle_id: &str,
+        account_id: &str,
+        now: i64,
+    ) -> DbResult<Option<HandoffRow>> {
+        let (b, a) = (bundle_id.to_owned(), account_id.to_owned());
+        txn!(self, Txn::Plain, |c| {
+            if c.execute(&sql::RECEIVE_HANDOFF, args![&b, &a, now]).await? > 0 {
+                if let Some(h) =
+                    one(c, &sql::HANDOFF_BY_ID, args![&b], HandoffRow::from_row).await?
+                {
+                    drop_handoff_blob(c, &b, &h.sha256, now).await?;
+                }
+            }
+            let row = one(c, &sql::HANDOFF_BY_ID, args![&b], HandoffRow::from_row).await?;
+            Ok(row.filter(|h| h.claimed_by.as_deref() == Some(a.as_str())))
+        })
+    }
+
+    async fn handoffs_of(&self, sender_id: &str, now: i64) -> DbResult<Vec<HandoffRow>> {
+        let a = sender_id.to_owned();
+        read!(self, |c| all(
+            c,
+            &sql::HANDOFFS_OF_SENDER,
+            args![&a, now],
+            HandoffRow::from_row
+        )
+        .await)
     }
 
     async fn report_rows(&self, who: &ReportWho, from: i64, to: i64) -> DbResult<ReportRows> {

@@ -77,6 +77,10 @@ async fn health_metrics_and_openapi(b: Backend) {
         dvc_protocol::paths::ADMIN_TEAMS,
         dvc_protocol::paths::ADMIN_TEAM_MEMBERS,
         dvc_protocol::paths::ADMIN_CAMPAIGNS,
+        dvc_protocol::paths::HANDOFFS,
+        dvc_protocol::paths::HANDOFF,
+        dvc_protocol::paths::HANDOFF_CLAIM,
+        dvc_protocol::paths::HANDOFF_RECEIVED,
     ] {
         assert!(paths.contains_key(p), "{p} missing from openapi.json");
     }
@@ -91,7 +95,8 @@ async fn health_metrics_and_openapi(b: Backend) {
             .replace("{account_id}", "x")
             .replace("{revision}", "2")
             .replace("{visit_id}", &uuid::Uuid::now_v7().to_string())
-            .replace("{team_id}", "x");
+            .replace("{team_id}", "x")
+            .replace("{bundle_id}", "abcdefghijklmnop-_012Q");
         for method in ops.as_object().unwrap().keys() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let res = h.req(m.clone(), &concrete, None).send().await.unwrap();
@@ -106,7 +111,7 @@ async fn health_metrics_and_openapi(b: Backend) {
     }
     assert_eq!(
         paths.len(),
-        46,
+        50,
         "documented paths changed: update the protocol crate and this test"
     );
 }

@@ -16,6 +16,7 @@ mod console;
 mod dossiers;
 mod errors;
 mod events;
+mod handoffs;
 mod health;
 mod uploads;
 mod visits;
