@@ -211,9 +211,18 @@ fn a_citizen_moves_to_their_own_phone_and_leaves_the_volunteers() {
     );
     assert_eq!(ok_json(c, &["draft", "show", &draft_id]), draft_there);
 
-    // Again: nothing changes, and it says so.
+    // The citizen's phone remembers the arrival (for the server, which may hold a copy).
+    let inc = ok_json(c, &["handoff", "incoming"]);
+    assert_eq!(inc[0]["state"], "imported", "{inc}");
+    assert_eq!(inc[0]["person_id"], person.as_str());
+
+    // Again (the key on standard input this time): nothing changes, and it says so.
     let imported = snapshot(c, &person);
-    let again = ok_json(c, &["handoff", "import", b, "--key", &key]);
+    let again = common::json_of(&common::dvc_stdin(
+        c,
+        &["handoff", "import", b, "--key-stdin"],
+        Some(&format!("{key}\n")),
+    ));
     assert_eq!(again["already_imported"], true);
     assert_eq!(again["imported"], false);
     assert_eq!(snapshot(c, &person), imported);
@@ -237,6 +246,13 @@ fn a_citizen_moves_to_their_own_phone_and_leaves_the_volunteers() {
         &["handoff", "confirm", "0190a0a0-0000-7000-8000-000000000000"],
     );
     assert!(bad.contains("not found"), "{bad}");
+    // No server here: the latest bundle's copy for the relay is still waiting.
+    let st = ok_json(v, &["handoff", "status", &person]);
+    assert_eq!(
+        (&st["bundle_id"], st["relay"].as_str()),
+        (&e2["bundle_id"], Some("pending"))
+    );
+    assert_eq!(st["confirmed_at"], Value::Null);
     let conf = ok_json(v, &["handoff", "confirm", &person]);
     assert_eq!(conf["person_id"], person.as_str());
     assert_eq!(conf["bundle_id"], e2["bundle_id"]);
@@ -285,4 +301,17 @@ fn bad_requests_exit_2_with_one_line() {
     assert!(line.contains("not found"), "{line}");
     let line = bad_input(d, &["handoff", "import", o]);
     assert!(line.contains("required"), "{line}");
+    let line = bad_input(d, &["handoff", "import", o, "--key", "x", "--key-stdin"]);
+    assert!(line.contains("cannot be used with"), "{line}");
+    // Receiving: a malformed key, on the line or on standard input, changes nothing.
+    let line = bad_input(d, &["handoff", "receive", "--key", "DVCH1.nope"]);
+    assert!(line.contains("not a hand-off key"), "{line}");
+    let o = common::dvc_stdin(d, &["handoff", "receive", "--key-stdin"], Some("hello\n"));
+    assert_eq!(o.status.code(), Some(2));
+    let line = bad_input(d, &["handoff", "receive"]);
+    assert!(line.contains("required"), "{line}");
+    assert_eq!(ok_json(d, &["handoff", "incoming"]), serde_json::json!([]));
+    // A person with no hand-off has no status.
+    let p = ok_json(d, &["person", "add", "--name", "Lê Văn Khác"]);
+    assert_eq!(ok_json(d, &["handoff", "status", s(&p["id"])]), Value::Null);
 }

@@ -84,6 +84,7 @@
 
 pub mod bundle;
 pub mod payload;
+pub mod relay;
 
 use std::collections::BTreeMap;
 
@@ -96,6 +97,7 @@ use payload::{
     CarriedAttachment, CarriedDossier, CarriedFee, CarriedResult, CarriedRevision, CarriedState,
     CarriedSupplement, CarriedValue, Paper, Payload, Remote, TimelineLine,
 };
+pub use relay::{HandoffStatus, IncomingHandoff};
 
 use crate::documents::{self, DocumentMeta, Vault, Written};
 use crate::dossier::now;
@@ -835,21 +837,36 @@ impl Core {
             documents: payload.papers.len(),
             dossiers: payload.dossiers.len(),
         };
-        self.store().write(|tx| {
+        // A copy for the relay (see `relay`): the next sync pass offers it through the server.
+        // Without it the file still goes by hand.
+        let relay_sha = match relay::keep_copy(self, &summary.bundle_id, &file) {
+            Ok(sha) => Some(sha),
+            Err(e) => {
+                tracing::warn!(error = e.code(), "hand-off copy for the server not kept");
+                None
+            }
+        };
+        let stored = self.store().write(|tx| {
             tx.execute(
                 "INSERT INTO handoffs (bundle_id, person_id, documents, dossiers, bytes,
-                                       created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                       created_at, relay, relay_sha256)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     summary.bundle_id,
                     pid,
                     i64::try_from(summary.documents).unwrap_or(i64::MAX),
                     i64::try_from(summary.dossiers).unwrap_or(i64::MAX),
                     i64::try_from(summary.bytes).unwrap_or(i64::MAX),
-                    now()
+                    now(),
+                    relay_sha.as_ref().map(|_| "pending"),
+                    relay_sha
                 ],
             )
-        })?;
+        });
+        if let Err(e) = stored {
+            relay::remove_copy(self, &summary.bundle_id);
+            return Err(e.into());
+        }
         tracing::info!(
             person_id = %pid,
             bundle = %summary.bundle_id,
@@ -912,7 +929,7 @@ impl Core {
             .read(|c| already_here(c, &bundle_id, &payload.person_id))?
         {
             tracing::info!(bundle = %bundle_id, person_id = %payload.person_id, "hand-off bundle already imported");
-            return Ok(already());
+            return Ok(self.noted(already()));
         }
         let person = people::check(&payload.person, validate::today()).map_err(|errors| {
             let field = errors.first().map_or("person", |e| e.field);
@@ -944,8 +961,23 @@ impl Core {
             Ok(())
         };
         let outcome = write_files().and_then(|()| {
-            self.store()
-                .write(|tx| insert_all(tx, &bundle_id, &payload, &person, &stored))
+            self.store().write(|tx| -> Result<Option<usize>> {
+                let n = insert_all(tx, &bundle_id, &payload, &person, &stored)?;
+                if let Some(n) = n {
+                    relay::note_imported(
+                        tx,
+                        &HandoffImported {
+                            bundle_id: bundle_id.clone(),
+                            person_id: payload.person_id.clone(),
+                            imported: true,
+                            already_imported: false,
+                            documents: stored.len(),
+                            dossiers: n,
+                        },
+                    )?;
+                }
+                Ok(n)
+            })
         });
         let dossiers = match outcome {
             Ok(Some(n)) => n,
@@ -955,7 +987,7 @@ impl Core {
                     tracing::warn!(error = e.code(), "files of a refused hand-off not removed");
                 }
                 match other {
-                    Ok(_) => return Ok(already()),
+                    Ok(_) => return Ok(self.noted(already())),
                     Err(e) => {
                         tracing::info!(bundle = %bundle_id, error = e.message_key(), "hand-off bundle not imported");
                         return Err(e);
@@ -978,6 +1010,15 @@ impl Core {
             documents: stored.len(),
             dossiers,
         })
+    }
+
+    /// Records a bundle found already here as arrived (see [`relay`]): best effort, the same
+    /// bundle opened again records it too.
+    fn noted(&self, got: HandoffImported) -> HandoffImported {
+        if let Err(e) = self.store().write(|tx| relay::note_imported(tx, &got)) {
+            tracing::warn!(error = e.code(), "hand-off arrival not recorded");
+        }
+        got
     }
 
     /// Marks the hand-offs of a person confirmed (the citizen's phone shows them); the app then

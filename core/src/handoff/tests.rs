@@ -800,3 +800,42 @@ fn a_person_with_no_papers_and_no_dossiers_travels_too() {
         "Phạm Văn Mẫu"
     );
 }
+
+#[test]
+fn the_copy_for_the_server_lives_until_offered_or_deleted() {
+    let v = volunteer();
+    let b = v.core.handoff_export(&v.person).unwrap();
+    let copy = relay::out_path(&v.core, &b.summary.bundle_id);
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        b.file,
+        "the exact ciphertext"
+    );
+    let st = v.core.handoff_status(&v.person).unwrap().unwrap();
+    assert_eq!(
+        (st.bundle_id.as_str(), st.relay.as_deref()),
+        (b.summary.bundle_id.as_str(), Some("pending"))
+    );
+    // A stray file in the folder goes; the waiting copy stays.
+    let stray = copy.with_file_name("stray.dvch");
+    std::fs::write(&stray, b"x").unwrap();
+    assert_eq!(v.core.handoff_sweep().unwrap(), 1);
+    assert!(copy.exists() && !stray.exists());
+    // Deleting the person takes the copy with it.
+    v.core.delete_person(&v.person, true).unwrap();
+    assert!(!copy.exists());
+    assert!(
+        v.core.handoff_status(&v.person).is_err(),
+        "gone with the person"
+    );
+}
+
+#[test]
+fn a_scanned_key_waits_for_the_keep_time_and_no_longer() {
+    assert!(!relay::waited_too_long(&crate::dossier::now()));
+    let old = (time::OffsetDateTime::now_utc() - time::Duration::days(relay::WAIT_DAYS + 1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    assert!(relay::waited_too_long(&old));
+    assert!(!relay::waited_too_long("not a time"));
+}

@@ -553,6 +553,10 @@ impl Core {
         })?;
         let files_deleted = documents::remove_unreferenced(self, &shas)?;
         self.store().truncate_wal()?;
+        // A hand-off copy waiting for the server went with the person's rows: its file too.
+        if let Err(e) = self.handoff_sweep() {
+            tracing::warn!(error = e.code(), "hand-off copies not swept");
+        }
         tracing::info!(person_id = %id, documents = shas.len(), dossiers, files_deleted, "person deleted");
         Ok(DeleteReport {
             documents_deleted: shas.len(),

@@ -69,4 +69,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "visit_sync",
         sql: include_str!("../../migrations/0012_visit_sync.sql"),
     },
+    Migration {
+        version: 13,
+        name: "handoff_relay",
+        sql: include_str!("../../migrations/0013_handoff_relay.sql"),
+    },
 ];

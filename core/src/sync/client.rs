@@ -170,6 +170,14 @@ impl Api {
         }
     }
 
+    /// Whether the server takes protocol 1.3's hand-off relay: `None` until it answered once.
+    pub fn speaks_handoffs(&self) -> Option<bool> {
+        match self.server_minor.load(std::sync::atomic::Ordering::Relaxed) {
+            u32::MAX => None,
+            m => Some(m >= 3),
+        }
+    }
+
     /// Learns the server's protocol version from `/healthz` (one small request), when no
     /// answer told it yet. A push sent to a 1.0 server can die with the connection instead of
     /// its 404 (the server closes while the body is still going up), and without this the next
@@ -377,6 +385,39 @@ impl Api {
     ) -> Result<dvc_protocol::visits::VisitReceipt, Failure> {
         let path = paths::fill(paths::VISIT, &[visit_id]);
         self.json(self.body(Method::PUT, &path, body_json)).await
+    }
+
+    /// `PUT /v1/handoffs/{bundle_id}`: offers an uploaded blob as a hand-off bundle.
+    pub async fn offer_handoff(
+        &self,
+        bundle_id: &str,
+        offer: &dvc_protocol::handoffs::HandoffOffer,
+    ) -> Result<dvc_protocol::handoffs::HandoffState, Failure> {
+        let path = paths::fill(paths::HANDOFF, &[bundle_id]);
+        self.json(self.req(Method::PUT, &path).json(offer)).await
+    }
+
+    /// `GET /v1/handoffs`: this account's offered hand-offs.
+    pub async fn handoffs(&self) -> Result<dvc_protocol::handoffs::HandoffList, Failure> {
+        self.json(self.req(Method::GET, paths::HANDOFFS)).await
+    }
+
+    /// `POST /v1/handoffs/{bundle_id}/claim`.
+    pub async fn claim_handoff(
+        &self,
+        bundle_id: &str,
+    ) -> Result<dvc_protocol::handoffs::HandoffState, Failure> {
+        let path = paths::fill(paths::HANDOFF_CLAIM, &[bundle_id]);
+        self.json(self.req(Method::POST, &path)).await
+    }
+
+    /// `POST /v1/handoffs/{bundle_id}/received`.
+    pub async fn handoff_received(
+        &self,
+        bundle_id: &str,
+    ) -> Result<dvc_protocol::handoffs::HandoffState, Failure> {
+        let path = paths::fill(paths::HANDOFF_RECEIVED, &[bundle_id]);
+        self.json(self.req(Method::POST, &path)).await
     }
 
     /// `POST /v1/dossiers/{uuid}/cancel` with the frozen request body.

@@ -167,6 +167,14 @@ pub struct SyncReport {
     pub visits_sent: u32,
     /// Ended visits still to send after the pass (a server older than 1.2 keeps them waiting).
     pub visits_pending: i64,
+    /// Hand-off bundles uploaded and offered through the server this pass.
+    pub handoffs_offered: u32,
+    /// Offered hand-offs the citizen's phone received (learned this pass).
+    pub handoffs_received: u32,
+    /// Scanned hand-offs brought from the server and imported this pass.
+    pub handoffs_imported: u32,
+    /// Scanned hand-offs still waiting for their bundle after the pass.
+    pub handoffs_waiting: u32,
 }
 
 impl SyncReport {
@@ -449,6 +457,7 @@ impl Pass<'_> {
         }
         self.send_actions().await?;
         self.send_visits().await?;
+        self.relay_handoffs().await?;
         if self.cfg.pull_events {
             if !self.report.actions_sent.is_empty() {
                 // Their events (cancelled, resubmitted, …) come back in the same pass.
@@ -1040,15 +1049,25 @@ impl Pass<'_> {
     }
 
     /// Uploads one blob from wherever the server's copy ends. Returns the dossier's bytes done.
-    async fn upload(
+    async fn upload(&mut self, f: &Frozen, file: &FileRef, done: u64) -> Result<u64, AttemptError> {
+        let bytes = self.read_checked(file)?;
+        let progress = (f.dossier_id.clone(), f.payload_bytes);
+        self.upload_bytes(&file.sha256, &bytes, Some(&progress), done)
+            .await
+    }
+
+    /// Uploads `bytes` (whose SHA-256 is `sha256`) with the resumable protocol, from the
+    /// server's offset; `progress` (dossier id, total bytes) is told how far it got, counting
+    /// `done` bytes of that total sent before. Returns `done` plus this blob's length.
+    async fn upload_bytes(
         &mut self,
-        f: &Frozen,
-        file: &FileRef,
+        sha256: &str,
+        bytes: &[u8],
+        progress: Option<&(String, u64)>,
         mut done: u64,
     ) -> Result<u64, AttemptError> {
-        let bytes = self.read_checked(file)?;
         let len = bytes.len() as u64;
-        let status = self.api.create_upload(&file.sha256, len).await?;
+        let status = self.api.create_upload(sha256, len).await?;
         if status.complete {
             return Ok(done + len);
         }
@@ -1058,12 +1077,9 @@ impl Pass<'_> {
         }
         let mut offset = status.offset;
         let mut progress_base = done + offset;
-        self.emit(
-            &f.dossier_id,
-            Phase::Uploading,
-            progress_base,
-            f.payload_bytes,
-        );
+        if let Some((id, total)) = progress {
+            self.emit(id, Phase::Uploading, progress_base, *total);
+        }
         // Chunks only grow within one upload (a break ends it): at most one round per chunk of
         // the current size plus a few offset corrections.
         let mut budget = len / self.chunks.size().max(1) + 8;
@@ -1101,12 +1117,9 @@ impl Pass<'_> {
                 },
             }
             progress_base = done + offset.min(len);
-            self.emit(
-                &f.dossier_id,
-                Phase::Uploading,
-                progress_base,
-                f.payload_bytes,
-            );
+            if let Some((id, total)) = progress {
+                self.emit(id, Phase::Uploading, progress_base, *total);
+            }
         }
         done += len;
         Ok(done)
@@ -1575,6 +1588,9 @@ impl From<CoreError> for ActionError {
         ActionError::Core(e)
     }
 }
+
+#[path = "relay.rs"]
+mod relay;
 
 #[cfg(test)]
 mod tests {

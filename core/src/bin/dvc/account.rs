@@ -105,7 +105,7 @@ impl From<Purpose> for dvc_protocol::auth::OtpPurpose {
 }
 
 /// Up to `n` lines of standard input (at most 8 KiB), as secrets.
-fn stdin_lines(n: usize) -> Result<Vec<Zeroizing<String>>, CliError> {
+pub(crate) fn stdin_lines(n: usize) -> Result<Vec<Zeroizing<String>>, CliError> {
     let mut input = Zeroizing::new(String::new());
     std::io::stdin()
         .take(8192)

@@ -1,5 +1,6 @@
-//! `dvc handoff export|import|confirm` — a person's profile, papers and dossiers moved to the
-//! citizen's own phone in an encrypted bundle (see `dvc_core::handoff` for the format).
+//! `dvc handoff export|import|confirm|status|receive|incoming` — a person's profile, papers and
+//! dossiers moved to the citizen's own phone in an encrypted bundle (see `dvc_core::handoff` for
+//! the format), by file or through the sync server (`dvc_core::handoff::relay`).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -24,12 +25,47 @@ pub enum Cmd {
     /// Import a bundle with its key; a bundle (or person) already here imports nothing.
     Import {
         file: PathBuf,
-        /// The key string `DVCH1.<bundle id>.<key>`.
-        #[arg(long)]
-        key: String,
+        #[command(flatten)]
+        key: KeyArg,
     },
     /// Mark a person's hand-off confirmed (their phone shows them); then `dvc person delete`.
     Confirm { person_id: String },
+    /// The latest hand-off of a person on this phone: its relay state (pending, offered,
+    /// received, …) and whether it was confirmed; `null` when none was made.
+    Status { person_id: String },
+    /// The citizen's side of the relay: keep the scanned key until `dvc sync` brings the bundle
+    /// from the server and imports it. Scanning the same key again changes nothing.
+    Receive {
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// The scanned hand-offs on this phone and where each stands.
+    Incoming,
+}
+
+/// The key string `DVCH1.<bundle id>.<key>`, on the command line or (better: it stays out of
+/// the shell history and the process list) on standard input.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct KeyArg {
+    /// The key string.
+    #[arg(long)]
+    key: Option<String>,
+    /// Read the key string from the first line of standard input.
+    #[arg(long)]
+    key_stdin: bool,
+}
+
+impl KeyArg {
+    fn get(self) -> Result<zeroize::Zeroizing<String>, CliError> {
+        match self.key {
+            Some(k) => Ok(zeroize::Zeroizing::new(k)),
+            None => crate::account::stdin_lines(1)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| CliError::BadInput("no key on standard input".into())),
+        }
+    }
 }
 
 /// `dvc handoff export --json`.
@@ -103,6 +139,7 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
             })
         }
         Cmd::Import { file, key } => {
+            let key = key.get()?;
             let bytes = read_bundle(&file)?;
             let core = ctx.open()?;
             let r = core.handoff_import(&bytes, &key)?;
@@ -131,6 +168,62 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
                         ""
                     }
                 )
+            })
+        }
+        Cmd::Status { person_id } => {
+            let core = ctx.open()?;
+            let st = core.handoff_status(&person_id)?;
+            out::print(ctx, &st, |st| match st {
+                None => "no hand-off made for this person".to_string(),
+                Some(h) => format!(
+                    "bundle {} made {}: server copy {}{}{}",
+                    h.bundle_id,
+                    h.created_at,
+                    h.relay.as_deref().unwrap_or("none (file only)"),
+                    h.received_at
+                        .as_deref()
+                        .map(|a| format!(", received {a}"))
+                        .unwrap_or_default(),
+                    h.confirmed_at
+                        .as_deref()
+                        .map(|a| format!(", confirmed {a}"))
+                        .unwrap_or_default()
+                ),
+            })
+        }
+        Cmd::Receive { key } => {
+            let key = key.get()?;
+            let core = ctx.open()?;
+            let r = core.handoff_receive(&key)?;
+            out::print(ctx, &r, |r| match r.state.as_str() {
+                "waiting" => format!(
+                    "bundle {}: waiting — `dvc sync` brings it from the server",
+                    r.bundle_id
+                ),
+                state => format!("bundle {}: {state}", r.bundle_id),
+            })
+        }
+        Cmd::Incoming => {
+            let core = ctx.open()?;
+            let list = core.handoff_incoming()?;
+            out::print(ctx, &list, |l| {
+                if l.is_empty() {
+                    return "no hand-off scanned".to_string();
+                }
+                l.iter()
+                    .map(|i| {
+                        format!(
+                            "{}  {}{}",
+                            i.bundle_id,
+                            i.state,
+                            i.error
+                                .as_deref()
+                                .map(|e| format!(" ({e})"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })
         }
     }
