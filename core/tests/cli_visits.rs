@@ -131,7 +131,32 @@ fn a_visit_with_its_tasks_and_the_weeks_report() {
     assert!(lines.contains(&"task,vneid,1"), "{csv}");
     assert!(lines.contains(&"follow_ups_open,,1"), "{csv}");
 
+    // "Cần quay lại": due on its day, not the day before.
+    assert_eq!(
+        ok_json(d, &["visit", "due", "--on", "2098-12-31"]),
+        serde_json::json!([])
+    );
+    let due = ok_json(d, &["visit", "due", "--on", "2099-01-01"]);
+    assert_eq!(due.as_array().unwrap().len(), 1, "{due}");
+    assert_eq!(
+        (due[0]["visit_id"].as_str(), due[0]["household_id"].as_str()),
+        (Some(id.as_str()), Some(h))
+    );
+    assert_eq!(
+        ok_json(d, &["visit", "due"]),
+        serde_json::json!([]),
+        "not yet today"
+    );
+    for bad in ["01/01/2099", "2099-13-01", "soon"] {
+        let line = bad_input(d, &["visit", "due", "--on", bad]);
+        assert!(line.contains("--on"), "{line}");
+    }
+
     // A new visit to the household closes the follow-up.
     ok_json(d, &["visit", "start", h]);
     assert_eq!(ok_json(d, &["report"])["follow_ups_open"], 0);
+    assert_eq!(
+        ok_json(d, &["visit", "due", "--on", "2099-01-01"]),
+        serde_json::json!([])
+    );
 }

@@ -44,6 +44,12 @@ pub enum Cmd {
     Show {
         visit_id: String,
     },
+    /// "Cần quay lại": households whose latest visit asked to come back by today (in Vietnam),
+    /// or by --on YYYY-MM-DD; newest date first.
+    Due {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+    },
 }
 
 /// `dvc report`.
@@ -121,6 +127,35 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
         Cmd::Show { visit_id } => {
             let v = core.visit(&visit_id)?;
             out::print(ctx, &v, line)
+        }
+        Cmd::Due { on } => {
+            let day = match on.as_deref() {
+                None => dvc_core::visits::today(),
+                Some(s) => {
+                    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+                        .map_err(|_| {
+                            CliError::BadInput(format!(
+                                "--on must be a date such as 2026-12-31, not `{}`",
+                                s.chars().take(40).collect::<String>()
+                            ))
+                        })?
+                }
+            };
+            let due = core.follow_ups_due(day)?;
+            out::print(ctx, &due, |due| {
+                if due.is_empty() {
+                    return "no household to come back to".to_string();
+                }
+                due.iter()
+                    .map(|f| {
+                        format!(
+                            "{}  {}  (visit {})",
+                            f.follow_up_on, f.household_name, f.visit_id
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
         }
     }
 }
