@@ -406,7 +406,32 @@ impl Core {
         self.visit(&vid)
     }
 
-    /// Ends a visit with notes and, if one is planned, the follow-up date (not in the past).
+    /// Saves the notes and the follow-up date of an open visit as they are typed, so a phone
+    /// that kills the app loses nothing; [`Core::visit_end`] takes them as they stand (or
+    /// new ones). Same rules as at the end.
+    pub fn visit_note(
+        &self,
+        visit_id: &str,
+        notes: Option<&str>,
+        follow_up_on: Option<&str>,
+    ) -> Result<Visit> {
+        let vid = parse_id(visit_id, "visit")?;
+        let (notes, follow) = checked_notes(notes, follow_up_on)?;
+        self.store().write(|tx| -> Result<()> {
+            let v = load(tx, &vid)?;
+            still_open(&v)?;
+            tx.execute(
+                "UPDATE visits SET notes = ?2, follow_up_on = ?3, updated_at = ?4 WHERE id = ?1",
+                params![vid, notes, follow, now()],
+            )?;
+            Ok(())
+        })?;
+        tracing::debug!(visit_id = %vid, "visit notes saved");
+        self.visit(&vid)
+    }
+
+    /// Ends a visit with notes and, if one is planned, the follow-up date (not in the past). A
+    /// `None` keeps what [`Core::visit_note`] saved.
     pub fn visit_end(
         &self,
         visit_id: &str,
@@ -414,37 +439,14 @@ impl Core {
         follow_up_on: Option<&str>,
     ) -> Result<Visit> {
         let vid = parse_id(visit_id, "visit")?;
-        let notes = notes
-            .map(|n| validate::text(n, "notes", 2000).map_err(|e| e.for_field("notes")))
-            .transpose()?
-            .filter(|n| !n.is_empty());
-        let follow = match follow_up_on.map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => {
-                let fmt = time::macros::format_description!("[year]-[month]-[day]");
-                let d = Date::parse(s, &fmt).map_err(|_| {
-                    CoreError::invalid(
-                        "follow_up_on",
-                        "the follow-up date is YYYY-MM-DD",
-                        "visits.follow_up_invalid",
-                    )
-                })?;
-                if d < today() {
-                    return Err(CoreError::invalid(
-                        "follow_up_on",
-                        "the follow-up date is in the past",
-                        "visits.follow_up_past",
-                    ));
-                }
-                Some(d.to_string())
-            }
-        };
+        let (notes, follow) = checked_notes(notes, follow_up_on)?;
         let ts = now();
         self.store().write(|tx| -> Result<()> {
             let v = load(tx, &vid)?;
             still_open(&v)?;
             tx.execute(
-                "UPDATE visits SET ended_at = ?2, notes = ?3, follow_up_on = ?4, updated_at = ?2
+                "UPDATE visits SET ended_at = ?2, notes = coalesce(?3, notes),
+                        follow_up_on = coalesce(?4, follow_up_on), updated_at = ?2
                  WHERE id = ?1",
                 params![vid, ts, notes, follow],
             )?;
@@ -576,6 +578,40 @@ impl Core {
     }
 }
 
+/// A visit's notes (at most 2000 characters; blank is none) and follow-up date (`YYYY-MM-DD`,
+/// not before today in Vietnam), checked.
+fn checked_notes(
+    notes: Option<&str>,
+    follow_up_on: Option<&str>,
+) -> Result<(Option<String>, Option<String>)> {
+    let notes = notes
+        .map(|n| validate::text(n, "notes", 2000).map_err(|e| e.for_field("notes")))
+        .transpose()?
+        .filter(|n| !n.is_empty());
+    let follow = match follow_up_on.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            let fmt = time::macros::format_description!("[year]-[month]-[day]");
+            let d = Date::parse(s, &fmt).map_err(|_| {
+                CoreError::invalid(
+                    "follow_up_on",
+                    "the follow-up date is YYYY-MM-DD",
+                    "visits.follow_up_invalid",
+                )
+            })?;
+            if d < today() {
+                return Err(CoreError::invalid(
+                    "follow_up_on",
+                    "the follow-up date is in the past",
+                    "visits.follow_up_past",
+                ));
+            }
+            Some(d.to_string())
+        }
+    };
+    Ok((notes, follow))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -680,6 +716,43 @@ mod tests {
         let e = core
             .visit_task(&v.id, Task::Vneid, None, None, false)
             .unwrap_err();
+        assert_eq!(e.message_key(), "visits.ended");
+    }
+
+    #[test]
+    fn notes_typed_before_the_end_are_kept_and_checked() {
+        let (_d, core) = core();
+        let h = core.add_household("Hộ Thử", None).unwrap();
+        let v = core.visit_start(&h.id, None).unwrap();
+        let tomorrow = (today() + time::Duration::days(1)).to_string();
+        let saved = core
+            .visit_note(&v.id, Some("Đang hướng dẫn cài VNeID"), Some(&tomorrow))
+            .unwrap();
+        assert_eq!(saved.notes.as_deref(), Some("Đang hướng dẫn cài VNeID"));
+        assert!(
+            saved.ended_at.is_none(),
+            "saving notes does not end the visit"
+        );
+        // Read back as a restarted app would.
+        let again = core.visit(&v.id).unwrap();
+        assert_eq!(again.follow_up_on.as_deref(), Some(tomorrow.as_str()));
+        // A bad date changes nothing.
+        let yesterday = (today() - time::Duration::days(1)).to_string();
+        for (bad, key) in [
+            ("31/12/2099", "visits.follow_up_invalid"),
+            (yesterday.as_str(), "visits.follow_up_past"),
+        ] {
+            let e = core.visit_note(&v.id, Some("x"), Some(bad)).unwrap_err();
+            assert_eq!(e.message_key(), key);
+        }
+        assert_eq!(core.visit(&v.id).unwrap(), again);
+        let long = "a".repeat(2001);
+        assert!(core.visit_note(&v.id, Some(&long), None).is_err());
+        // Ending without new notes keeps the saved ones.
+        let ended = core.visit_end(&v.id, None, None).unwrap();
+        assert_eq!(ended.notes.as_deref(), Some("Đang hướng dẫn cài VNeID"));
+        assert_eq!(ended.follow_up_on.as_deref(), Some(tomorrow.as_str()));
+        let e = core.visit_note(&v.id, Some("muộn"), None).unwrap_err();
         assert_eq!(e.message_key(), "visits.ended");
     }
 

@@ -62,6 +62,7 @@ fn a_visit_with_its_tasks_and_the_weeks_report() {
         vec!["visit", "start", "00000000-0000-7000-8000-000000000000"],
         vec!["visit", "end", id.as_str(), "--follow-up", "2020-01-01"],
         vec!["visit", "end", id.as_str(), "--follow-up", "31/12/2099"],
+        vec!["visit", "note", id.as_str(), "--follow-up", "2020-01-01"],
         vec!["report", "--period", "year"],
         vec!["report", "--at", "yesterday"],
     ] {
@@ -75,11 +76,13 @@ fn a_visit_with_its_tasks_and_the_weeks_report() {
         3
     );
 
-    let v = ok_json(
+    // Notes typed before the end are saved as they are (a killed app loses nothing) and the
+    // end without new ones keeps them.
+    let n = ok_json(
         d,
         &[
             "visit",
-            "end",
+            "note",
             &id,
             "--notes",
             "Hẹn tuần sau hướng dẫn thanh toán.",
@@ -87,6 +90,12 @@ fn a_visit_with_its_tasks_and_the_weeks_report() {
             "2099-01-01",
         ],
     );
+    assert_eq!(
+        (n["ended_at"].is_null(), n["follow_up_on"].as_str()),
+        (true, Some("2099-01-01"))
+    );
+    let v = ok_json(d, &["visit", "end", &id]);
+    assert_eq!(v["notes"], "Hẹn tuần sau hướng dẫn thanh toán.");
     assert!(v["ended_at"].is_string());
     assert_eq!(v["follow_up_on"], "2099-01-01");
     // An ended visit takes no more ticks.

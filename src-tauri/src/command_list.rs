@@ -57,6 +57,7 @@ macro_rules! app_commands {
             visits::visit_start,
             visits::visit_get,
             visits::visit_task,
+            visits::visit_note,
             visits::visit_end,
             visits::visit_list,
             visits::follow_ups_due,

@@ -59,6 +59,22 @@ pub async fn visit_task(
         .await
 }
 
+/// The notes and follow-up date of an open visit, saved as they are typed.
+#[tauri::command]
+#[specta::specta]
+pub async fn visit_note(
+    state: State<'_, AppState>,
+    visit_id: String,
+    notes: Option<String>,
+    follow_up_on: Option<String>,
+) -> Result<Visit, ApiError> {
+    state
+        .with_core(move |core| {
+            Ok(core.visit_note(&visit_id, notes.as_deref(), follow_up_on.as_deref())?)
+        })
+        .await
+}
+
 /// "Kết thúc thăm hộ", with notes and a follow-up date (`YYYY-MM-DD`, not in the past).
 #[tauri::command]
 #[specta::specta]

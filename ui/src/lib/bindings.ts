@@ -80,6 +80,8 @@ export const commands = {
 	 *  null, with a short outcome (ticking again replaces it); `undo` removes the tick.
 	 */
 	visit_task: (visitId: string, task: string, personId: string | null, outcome: string | null, undo: boolean) => __TAURI_INVOKE<Visit>("visit_task", { visitId, task, personId, outcome, undo }),
+	/**  The notes and follow-up date of an open visit, saved as they are typed. */
+	visit_note: (visitId: string, notes: string | null, followUpOn: string | null) => __TAURI_INVOKE<Visit>("visit_note", { visitId, notes, followUpOn }),
 	/**  "Kết thúc thăm hộ", with notes and a follow-up date (`YYYY-MM-DD`, not in the past). */
 	visit_end: (visitId: string, notes: string | null, followUpOn: string | null) => __TAURI_INVOKE<Visit>("visit_end", { visitId, notes, followUpOn }),
 	/**  Visits, newest first: a household's, or all when `household_id` is null. */
@@ -1318,6 +1320,14 @@ export type SyncReport = {
 	visits_sent: number,
 	/**  Ended visits still to send after the pass (a server older than 1.2 keeps them waiting). */
 	visits_pending: number,
+	/**  Hand-off bundles uploaded and offered through the server this pass. */
+	handoffs_offered: number,
+	/**  Offered hand-offs the citizen's phone received (learned this pass). */
+	handoffs_received: number,
+	/**  Scanned hand-offs brought from the server and imported this pass. */
+	handoffs_imported: number,
+	/**  Scanned hand-offs still waiting for their bundle after the pass. */
+	handoffs_waiting: number,
 };
 
 /**  The sync settings. */

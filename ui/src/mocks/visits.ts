@@ -30,6 +30,12 @@ function find(id: unknown): Visit {
   return visits.find((v) => v.id === id) ?? reject('not_found', 'errors.not_found', `visit ${String(id)}`);
 }
 
+function checkedFollowUp(follow: string | null): string | null {
+  if (follow && !/^\d{4}-\d{2}-\d{2}$/.test(follow)) reject('invalid_input', 'visits.follow_up_invalid', follow);
+  if (follow && follow < todayVn()) reject('invalid_input', 'visits.follow_up_past', follow);
+  return follow;
+}
+
 function open(id: unknown): Visit {
   const v = find(id);
   if (v.ended_at) reject('invalid_input', 'visits.ended', 'the visit has ended');
@@ -97,14 +103,20 @@ export const handlers = {
     if (!args.undo) v.tasks.push({ task, person_id: person, outcome: text(args.outcome), at: new Date().toISOString() });
     return structuredClone(v);
   },
-  visit_end: (args) => {
+  visit_note: (args) => {
     const v = open(args.visitId);
-    const follow = text(args.followUpOn);
-    if (follow && !/^\d{4}-\d{2}-\d{2}$/.test(follow)) reject('invalid_input', 'visits.follow_up_invalid', follow);
-    if (follow && follow < todayVn()) reject('invalid_input', 'visits.follow_up_past', follow);
-    v.ended_at = new Date().toISOString();
+    const follow = checkedFollowUp(text(args.followUpOn));
     v.notes = text(args.notes);
     v.follow_up_on = follow;
+    return structuredClone(v);
+  },
+  visit_end: (args) => {
+    const v = open(args.visitId);
+    const follow = checkedFollowUp(text(args.followUpOn));
+    v.ended_at = new Date().toISOString();
+    // As in Rust: none given keeps what visit_note saved.
+    v.notes = text(args.notes) ?? v.notes;
+    v.follow_up_on = follow ?? v.follow_up_on;
     return structuredClone(v);
   },
   visit_list: (args) => structuredClone(visits.filter((v) => !args.householdId || v.household_id === args.householdId)),

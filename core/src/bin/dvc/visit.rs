@@ -28,7 +28,16 @@ pub enum Cmd {
         #[arg(long)]
         undo: bool,
     },
-    /// End a visit, with notes and a follow-up date (YYYY-MM-DD).
+    /// Save the notes and follow-up date of an open visit without ending it (blank clears).
+    Note {
+        visit_id: String,
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(long)]
+        follow_up: Option<String>,
+    },
+    /// End a visit, with notes and a follow-up date (YYYY-MM-DD); without them, what
+    /// `visit note` saved stays.
     End {
         visit_id: String,
         #[arg(long)]
@@ -116,6 +125,14 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
             follow_up,
         } => {
             let v = core.visit_end(&visit_id, notes.as_deref(), follow_up.as_deref())?;
+            out::print(ctx, &v, line)
+        }
+        Cmd::Note {
+            visit_id,
+            notes,
+            follow_up,
+        } => {
+            let v = core.visit_note(&visit_id, notes.as_deref(), follow_up.as_deref())?;
             out::print(ctx, &v, line)
         }
         Cmd::List { household } => {
