@@ -110,6 +110,14 @@ macro_rules! app_commands {
             account::account_password_change,
             account::account_devices,
             account::account_revoke_device,
+            handoff::handoff_export,
+            handoff::handoff_key_check,
+            handoff::handoff_key_scan_image,
+            handoff::handoff_import,
+            handoff::handoff_confirm,
+            handoff::handoff_status,
+            handoff::handoff_receive,
+            handoff::handoff_incoming,
         }
     };
 }

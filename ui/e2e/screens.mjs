@@ -27,6 +27,18 @@ export const screens = [
       });
     } },
   { name: 'sync-timeline', path: '/sync/dossiers/0193a1b2-0000-7000-8000-000000000003' },
+  { name: 'handoff', path: '/people/01a2f000-0000-7000-8000-000000000001/handoff' },
+  { name: 'handoff-qr', screen: 'handoff', path: '/people/01a2f000-0000-7000-8000-000000000001/handoff', prepare: async (page) => {
+      await page.click('[data-testid="handoff-make"]');
+      await page.waitForSelector('[data-testid="handoff-qr"] svg');
+    } },
+  { name: 'handoff-receive', path: '/people/receive' },
+  { name: 'handoff-received', screen: 'handoff-receive', path: '/people/receive', prepare: async (page) => {
+      await page.fill('[data-testid="receive-key"]', 'DVCH1.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB');
+      await page.click('[data-testid="receive-key-use"]');
+      await page.setInputFiles('[data-testid="receive-file"]', { name: 'ban-giao.dvch', mimeType: 'application/octet-stream', buffer: Buffer.from('DVCHAND') });
+      await page.waitForSelector('[data-testid="receive-summary"]');
+    } },
 ];
 
 // ---- photo tool: a generated portrait-shaped PNG is chosen, the checks show.

@@ -37,6 +37,8 @@ import DevicesScreen from './screens/account/DevicesScreen.svelte';
 import ServerScreen from './screens/account/ServerScreen.svelte';
 import ReportScreen from './screens/visits/ReportScreen.svelte';
 import VisitScreen from './screens/visits/VisitScreen.svelte';
+import HandoffScreen from './screens/handoff/HandoffScreen.svelte';
+import HandoffReceiveScreen from './screens/handoff/HandoffReceiveScreen.svelte';
 
 export interface ScreenProps {
   params: string[];
@@ -63,6 +65,8 @@ export const routes: RouteDef[] = [
   { pattern: /^\/people\/visits\/([0-9a-f-]{36})$/, component: VisitScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})\/edit$/, component: PersonFormScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})\/consent$/, component: ConsentRequestScreen },
+  { pattern: /^\/people\/([0-9a-f-]{36})\/handoff$/, component: HandoffScreen },
+  { pattern: /^\/people\/receive$/, component: HandoffReceiveScreen },
   { pattern: /^\/sync\/consents$/, component: ConsentGrantScreen },
   { pattern: /^\/sync\/volunteer-qr$/, component: VolunteerQrScreen },
   { pattern: /^\/sync\/report$/, component: ReportScreen },

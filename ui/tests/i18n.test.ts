@@ -36,7 +36,7 @@ describe('dictionaries', () => {
     const keys = new Set<string>();
     for (const root of roots) {
       for (const f of rustFiles(root)) {
-        for (const m of readFileSync(f, 'utf8').matchAll(/"((?:errors|validation|cccd|people|documents|photo|catalog|dossier|draft|form|sync|account|payment|vietqr|result|visits|consent|lock)\.[a-z0-9_.]+)"/g)) {
+        for (const m of readFileSync(f, 'utf8').matchAll(/"((?:errors|validation|cccd|people|documents|photo|catalog|dossier|draft|form|sync|account|payment|vietqr|result|visits|consent|lock|handoff)\.[a-z0-9_.]+)"/g)) {
           keys.add(m[1]!);
         }
       }

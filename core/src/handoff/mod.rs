@@ -85,6 +85,7 @@
 pub mod bundle;
 pub mod payload;
 pub mod relay;
+pub mod status;
 
 use std::collections::BTreeMap;
 

@@ -8,6 +8,7 @@ pub mod after;
 pub mod catalog;
 pub mod consent;
 pub mod dossier;
+pub mod handoff;
 pub mod lock;
 pub mod notify;
 pub mod people;

@@ -202,6 +202,43 @@ export const commands = {
 	account_password_change: (oldPassword: string, newPassword: string) => __TAURI_INVOKE<null>("account_password_change", { oldPassword, newPassword }),
 	account_devices: () => __TAURI_INVOKE<DeviceView[]>("account_devices"),
 	account_revoke_device: (tokenId: string) => __TAURI_INVOKE<null>("account_revoke_device", { tokenId }),
+	/**
+	 *  Volunteer: makes the person's encrypted bundle, writes it to `handoff/` in the app's data
+	 *  folder and answers the key with its QR code. Refused while one of their dossiers waits to be
+	 *  sent (`handoff.pending`).
+	 */
+	handoff_export: (personId: string) => __TAURI_INVOKE<HandoffMade>("handoff_export", { personId }),
+	/**  Checks a typed, pasted or live-scanned key before the file is chosen; answers it trimmed. */
+	handoff_key_check: (key: string) => __TAURI_INVOKE<string>("handoff_key_check", { key }),
+	/**
+	 *  Citizen: reads the hand-off key in a photo of the volunteer's screen (raw body: the image
+	 *  file's bytes). Any other QR code is refused; nothing changes.
+	 */
+	handoff_key_scan_image: (request: never) => __TAURI_INVOKE<string>("handoff_key_scan_image", { request }),
+	/**
+	 *  Citizen: imports a bundle (raw body: the file's bytes; header `x-handoff-key`: the key).
+	 *  Verified and checked before anything is stored; a second import changes nothing.
+	 */
+	handoff_import: (request: never) => __TAURI_INVOKE<HandoffReceived>("handoff_import", { request }),
+	/**
+	 *  Volunteer: "Người dân đã nhận đủ" — the person's hand-offs are confirmed and their files
+	 *  removed from `handoff/`; the screen then offers to delete the person from this phone.
+	 */
+	handoff_confirm: (personId: string) => __TAURI_INVOKE<HandoffConfirmed>("handoff_confirm", { personId }),
+	/**
+	 *  Volunteer: the latest bundle made for the person, where its copy for the server stands and
+	 *  whether it was confirmed (none made: null), for the hand-off screen opened again after the
+	 *  key was forgotten.
+	 */
+	handoff_status: (personId: string) => __TAURI_INVOKE<HandoffStatus | null>("handoff_status", { personId }),
+	/**
+	 *  Citizen: keep the scanned key until a sync pass brings the bundle from the server (the relay,
+	 *  `dvc_core::handoff::relay`); the screen then starts a pass and watches
+	 *  [`handoff_incoming`]. Scanning the same key again changes nothing.
+	 */
+	handoff_receive: (key: string) => __TAURI_INVOKE<IncomingHandoff>("handoff_receive", { key }),
+	/**  Citizen: every scanned hand-off and where it stands (waiting, imported, failed, expired). */
+	handoff_incoming: () => __TAURI_INVOKE<IncomingHandoff[]>("handoff_incoming"),
 };
 
 /* Types */
@@ -745,6 +782,73 @@ export type GuideView = {
 	images: { [key in string]: string },
 } & Guide;
 
+/**  A hand-off confirmed on the volunteer's phone. */
+export type HandoffConfirmed = {
+	person_id: string,
+	/**  The latest bundle made for the person. */
+	bundle_id: string,
+	created_at: string,
+	confirmed_at: string,
+	/**  It was confirmed before: nothing changed. */
+	already_confirmed: boolean,
+};
+
+/**  A bundle made: what the screen shows (the key and its QR only while it is open). */
+export type HandoffMade = {
+	/**  `DVCH1.<bundle id>.<key>`: the secret the QR carries. */
+	key: string,
+	/**  The key's QR code, as SVG. */
+	svg: string,
+	bundle_id: string,
+	/**  Size of the bundle file. */
+	bytes: number,
+	/**  Papers in the bundle. */
+	documents: number,
+	/**  Dossiers in the bundle. */
+	dossiers: number,
+	/**  Where the file was written. */
+	path: string,
+	/**  The file's name (for the steps the screen shows). */
+	file_name: string,
+};
+
+/**  What importing a bundle did, with the person's name for "Đã nhận hồ sơ của …". */
+export type HandoffReceived = {
+	bundle_id: string,
+	person_id: string,
+	/**  This import stored the person. */
+	imported: boolean,
+	/**  The bundle (or the same person) was received before: nothing changed. */
+	already_imported: boolean,
+	/**  Papers stored by this import. */
+	documents: number,
+	/**  Dossiers stored by this import. */
+	dossiers: number,
+	/**  The person's name as this phone now holds it (none if they are not here). */
+	full_name: string | null,
+};
+
+/**  The latest hand-off of a person, as the volunteer's phone knows it. */
+export type HandoffStatus = {
+	bundle_id: string,
+	person_id: string,
+	created_at: string,
+	documents: number,
+	dossiers: number,
+	bytes: number,
+	/**
+	 *  Where its copy for the server stands: `pending`, `offered`, `received`, `expired`,
+	 *  `refused`, or none (a file hand-off only).
+	 */
+	relay: string | null,
+	/**  Why the server would not take it (a message key). */
+	relay_error: string | null,
+	offered_at: string | null,
+	/**  The citizen's phone has it (the server said so). */
+	received_at: string | null,
+	confirmed_at: string | null,
+};
+
 export type Household = {
 	id: string,
 	name: string,
@@ -762,6 +866,21 @@ export type HouseholdMember = {
 	person_id: string,
 	full_name: string,
 	relation: Relation,
+};
+
+/**  A scanned hand-off on the receiving phone. */
+export type IncomingHandoff = {
+	bundle_id: string,
+	/**  `waiting`, `imported`, `failed` or `expired`. */
+	state: string,
+	/**  The person it brought (once imported). */
+	person_id: string | null,
+	documents: number,
+	dossiers: number,
+	/**  Why it failed (a message key such as `handoff.wrong_key`). */
+	error: string | null,
+	added_at: string,
+	updated_at: string,
 };
 
 /**  What `dvc info` and the settings screen show. */

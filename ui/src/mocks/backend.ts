@@ -14,9 +14,10 @@ import { handlers as lock } from './lock';
 import { handlers as consent } from './consent';
 import { handlers as account } from './account';
 import { handlers as visits } from './visits';
+import { handlers as handoff } from './handoff';
 import { reject, type Args, type Handlers } from './util';
 
-const all = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync, ...after, ...lock, ...consent, ...account, ...visits } satisfies Required<Handlers>;
+const all = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync, ...after, ...lock, ...consent, ...account, ...visits, ...handoff } satisfies Required<Handlers>;
 
 function isCommand(cmd: string): cmd is CommandName {
   return Object.prototype.hasOwnProperty.call(all, cmd);

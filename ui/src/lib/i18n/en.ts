@@ -12,6 +12,7 @@ import * as lock from './messages/lock';
 import * as consent from './messages/consent';
 import * as account from './messages/account';
 import * as visits from './messages/visits';
+import * as handoff from './messages/handoff';
 
 export const en: Record<MessageKey, string> = {
   ...shell.en,
@@ -26,4 +27,5 @@ export const en: Record<MessageKey, string> = {
   ...consent.en,
   ...account.en,
   ...visits.en,
+  ...handoff.en,
 };

@@ -12,6 +12,7 @@ import * as lock from './messages/lock';
 import * as consent from './messages/consent';
 import * as account from './messages/account';
 import * as visits from './messages/visits';
+import * as handoff from './messages/handoff';
 
 export const vi = {
   ...shell.vi,
@@ -26,6 +27,7 @@ export const vi = {
   ...consent.vi,
   ...account.vi,
   ...visits.vi,
+  ...handoff.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
