@@ -135,7 +135,8 @@ async fn console_story(engine: Engine) {
 
     // "Mã QR máy chủ" from the header: the app's scanner reads the code the browser drew, and it
     // says the address the officer used. Nothing on the page came from elsewhere.
-    b.click("a[href='/console/server-qr']").await.unwrap();
+    // (`submit` waits for the next page: a bare click raced the navigation in WebKit.)
+    b.submit("a[href='/console/server-qr']").await.unwrap();
     assert!(b
         .current_url()
         .await
@@ -379,4 +380,288 @@ async fn e2e_console_team_report_in_webkit() {
 #[ignore = "needs webkit2gtk-driver, MiniBrowser and Xvfb; run through ./x test"]
 async fn e2e_console_in_webkit() {
     console_story(Engine::WebKit).await;
+}
+
+// ------------------------------------------------------------- deadlines and the dashboard
+
+/// Unix ms of a Vietnam local time `YYYY-MM-DD HH:MM`.
+fn vn_ms(s: &str) -> i64 {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let t = time::PrimitiveDateTime::parse(s, &fmt)
+        .unwrap()
+        .assume_offset(time::macros::offset!(+7));
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap()
+}
+
+/// The demo agency's week: dossiers of several procedures received on two Mondays, some acted
+/// on, seen on Thursday 10/12/2026 (the server's manual clock): one overdue, one due soon, one
+/// waiting for a supplement, one finished late and one on time.
+async fn busy_agency() -> (
+    dvc_sync::server::RunningServer,
+    std::sync::Arc<dvc_sync::clock::ManualClock>,
+    tempfile::TempDir,
+    Vec<(String, String)>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(dvc_sync::clock::ManualClock::default());
+    clock.set(vn_ms("2026-11-30 08:00"));
+    let server = dvc_sync::test_support::demo_server_at(dir.path(), clock.clone()).await;
+    let base = server.url();
+    let http = reqwest::Client::new();
+    let agency = dvc_sync::seed::DEMO_AGENCY;
+    let submit = |procedure: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let (login, pass) = dvc_sync::seed::DEMO_CITIZEN;
+            let token = dvc_sync::test_support::login_token(&http, &base, login, pass).await;
+            let mut m = dvc_sync::test_support::manifest(agency, &[]);
+            m["procedure_code"] = serde_json::json!(procedure);
+            m["form"] = serde_json::json!({
+                "full_name": "NGUYỄN VĂN THỬ", "sex": "male", "date_of_birth": "01/01/1990",
+                "phone": "0912345678"
+            });
+            let uuid = uuid::Uuid::now_v7().to_string();
+            let res = http
+                .put(format!("{base}/v1/dossiers/{uuid}"))
+                .bearer_auth(&token)
+                .json(&m)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+            let v: serde_json::Value = res.json().await.unwrap();
+            (uuid, v["code"].as_str().unwrap().to_owned())
+        }
+    };
+    // Monday 30/11: a birth registration (1 working day) and a temporary residence (3).
+    clock.set(vn_ms("2026-11-30 09:00"));
+    let late_done = submit("1.001193").await;
+    let on_time = submit("1.004194").await;
+    // The temporary residence is finished the same day: on time.
+    let officer = dvc_sync::test_support::Console::demo_officer(&base).await;
+    officer.act_ok(&on_time.0, &[("action", "accept")]).await;
+    officer
+        .act_ok(
+            &on_time.0,
+            &[
+                ("action", "postal"),
+                ("carrier", "VNPost"),
+                ("tracking_number", "EN000000001VN"),
+            ],
+        )
+        .await;
+    // Monday 7/12: birth registration (due 8/12), temporary residence (due 10/12), passport
+    // (8 working days, due 17/12) and a permanent residence waiting for a supplement.
+    clock.set(vn_ms("2026-12-07 09:00"));
+    let overdue = submit("1.001193").await;
+    let due_soon = submit("1.004194").await;
+    let on_track = submit("1.001456").await;
+    let waiting = submit("1.004222").await;
+    let officer = dvc_sync::test_support::Console::demo_officer(&base).await;
+    officer
+        .act_ok(
+            &waiting.0,
+            &[
+                ("action", "supplement"),
+                ("note", "Thiếu giấy tờ chứng minh chỗ ở."),
+            ],
+        )
+        .await;
+    clock.set(vn_ms("2026-12-10 09:00"));
+    let officer = dvc_sync::test_support::Console::demo_officer(&base).await;
+    officer.act_ok(&late_done.0, &[("action", "accept")]).await;
+    officer
+        .act_ok(
+            &late_done.0,
+            &[
+                ("action", "postal"),
+                ("carrier", "VNPost"),
+                ("tracking_number", "EN000000002VN"),
+            ],
+        )
+        .await;
+    let codes = vec![overdue, due_soon, on_track, waiting, late_done, on_time];
+    (server, clock, dir, codes)
+}
+
+async fn sign_in(b: &Browser, base: &str) {
+    b.goto(&format!("{base}/console/login")).await.unwrap();
+    let (login, password) = dvc_sync::seed::DEMO_OFFICER;
+    b.type_into("#login", login).await.unwrap();
+    b.type_into("#password", password).await.unwrap();
+    b.submit("form[action='/console/login'] button[type=submit]")
+        .await
+        .unwrap();
+}
+
+async fn no_sideways_scroll(b: &Browser, what: &str) {
+    let widths = b
+        .script("return [document.documentElement.scrollWidth, window.innerWidth];")
+        .await
+        .unwrap();
+    let (wide, inner) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+    assert!(
+        wide <= inner,
+        "{} {what}: {wide} px of content in {inner} px",
+        b.engine.name()
+    );
+}
+
+/// The overdue list, the dashboard and a dossier with its due date and labelled form, at tablet
+/// widths (1024 and 768 px), reached with the keyboard as well as the mouse.
+async fn workload_pages(engine: Engine) {
+    let (server, _clock, _dir, codes) = busy_agency().await;
+    let base = server.url();
+    let [overdue, due_soon, on_track, waiting, late_done, _on_time] =
+        <[(String, String); 6]>::try_from(codes).unwrap();
+    for width in [1024u32, 768] {
+        let b = Browser::launch(engine, width, 900).await.unwrap();
+        let shot = |name: &str| format!("console-{}-{name}-{width}", engine.name());
+        sign_in(&b, &base).await;
+
+        // The list: sorted by due date, the badges say it in words.
+        let rows: Vec<String> = b
+            .script("return [...document.querySelectorAll('main tbody tr')].map(r => r.innerText);")
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        let at = |code: &str| rows.iter().position(|r| r.contains(code)).unwrap();
+        assert!(at(&overdue.1) < at(&due_soon.1) && at(&due_soon.1) < at(&on_track.1));
+        assert!(rows[at(&overdue.1)].contains("Quá hạn"), "{rows:?}");
+        assert!(rows[at(&due_soon.1)].contains("Sắp đến hạn"), "{rows:?}");
+        assert!(rows[at(&waiting.1)].contains("Chờ người nộp"), "{rows:?}");
+        assert!(rows[at(&late_done.1)].contains("Xong trễ hạn"), "{rows:?}");
+        // Procedures by name.
+        assert!(rows[at(&on_track.1)].contains("hộ chiếu"), "{rows:?}");
+        b.screenshot(&shot("list")).await.unwrap();
+        no_sideways_scroll(&b, "list").await;
+
+        // The keyboard: Tab from the top reaches the header links first, with a visible focus
+        // ring, and Enter on "Quá hạn" opens the overdue list.
+        // (A fresh page: sequential focus starts at the top of the document.)
+        b.goto(&format!("{base}/console/dossiers")).await.unwrap();
+        let mut reached = Vec::new();
+        for _ in 0..6 {
+            b.driver
+                .action_chain()
+                .send_keys(thirtyfour::Key::Tab)
+                .perform()
+                .await
+                .unwrap();
+            let info = b
+                .script("const e = document.activeElement; const s = getComputedStyle(e); return [e.getAttribute('href') || e.tagName, s.outlineStyle, s.outlineWidth];")
+                .await
+                .unwrap();
+            reached.push(info);
+        }
+        let hrefs: Vec<&str> = reached.iter().map(|i| i[0].as_str().unwrap()).collect();
+        assert_eq!(
+            &hrefs[..2],
+            ["/console/dossiers", "/console/dashboard"],
+            "{}: tab order {reached:?}",
+            engine.name()
+        );
+        assert!(
+            reached.iter().all(|i| i[1] != "none" && i[2] != "0px"),
+            "{}: focus is visible: {reached:?}",
+            engine.name()
+        );
+        b.goto(&format!("{base}/console/dossiers")).await.unwrap();
+        let tab = b.find("[data-testid=tab-overdue]").await.unwrap();
+        tab.focus().await.unwrap();
+        let before = b.find("html").await.unwrap();
+        b.driver
+            .action_chain()
+            .send_keys(thirtyfour::Key::Enter)
+            .perform()
+            .await
+            .unwrap();
+        for _ in 0..100 {
+            if before.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(b.current_url().await.unwrap().ends_with("?due=overdue"));
+        let list = b.text("main tbody").await.unwrap();
+        assert!(
+            list.contains(&overdue.1) && !list.contains(&due_soon.1),
+            "{list}"
+        );
+        b.screenshot(&shot("overdue")).await.unwrap();
+        no_sideways_scroll(&b, "overdue list").await;
+
+        // The dashboard: numbers, the chart, the tables, CSV; nothing from elsewhere.
+        b.submit("header a[href='/console/dashboard']")
+            .await
+            .unwrap();
+        let numbers: String = b
+            .text("[data-testid=dashboard-numbers]")
+            .await
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        // 6 received: in progress 3 (due soon, on track, waiting), on time 1, late 2.
+        assert_eq!(
+            numbers,
+            "6Đãnhận3Đangxửlý1Xongđúnghạn2Trễhạn",
+            "{}",
+            engine.name()
+        );
+        let procs = b.text("[data-testid=dashboard-procedures]").await.unwrap();
+        assert!(procs.contains("Đăng ký khai sinh"), "{procs}");
+        b.screenshot(&shot("dashboard")).await.unwrap();
+        no_sideways_scroll(&b, "dashboard").await;
+        b.find("[data-testid=dashboard-chart]")
+            .await
+            .unwrap()
+            .scroll_into_view()
+            .await
+            .unwrap();
+        b.screenshot(&shot("dashboard-chart")).await.unwrap();
+        let foreign: Vec<String> = b
+            .resources()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|u| !u.starts_with(&base))
+            .collect();
+        assert!(foreign.is_empty(), "fetched from elsewhere: {foreign:?}");
+
+        // A dossier: its due date and how it was counted; the form by its labels.
+        b.goto(&format!("{base}/console/dossiers/{}", waiting.0))
+            .await
+            .unwrap();
+        let due = b.text("[data-testid=dossier-due]").await.unwrap();
+        assert!(
+            due.contains("Chờ người nộp") && due.contains("chờ người nộp bổ sung"),
+            "{due}"
+        );
+        let form = b.text("[data-testid=form-values]").await.unwrap();
+        assert!(
+            form.contains("Họ, chữ đệm và tên")
+                && form.contains("Nam")
+                && !form.contains("full_name"),
+            "{form}"
+        );
+        b.screenshot(&shot("dossier-due")).await.unwrap();
+        no_sideways_scroll(&b, "dossier").await;
+        b.quit().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium + chromium-driver; run through ./x test"]
+async fn e2e_console_workload_in_chromium() {
+    workload_pages(Engine::Chromium).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs webkit2gtk-driver, MiniBrowser and Xvfb; run through ./x test"]
+async fn e2e_console_workload_in_webkit() {
+    workload_pages(Engine::WebKit).await;
 }

@@ -42,6 +42,7 @@
 pub mod agencies;
 pub mod auth;
 pub mod blobs;
+pub mod calendar;
 pub mod dossiers;
 pub mod error;
 pub mod events;

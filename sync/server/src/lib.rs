@@ -8,12 +8,14 @@
 pub mod api;
 pub mod auth;
 pub mod blobstore;
+pub mod catalog;
 pub mod cleanup;
 pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod console;
 pub mod db;
+pub mod deadlines;
 pub mod domain;
 pub mod error;
 pub mod extract;

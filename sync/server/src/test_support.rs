@@ -118,6 +118,29 @@ pub async fn demo_server_with(
     crate::server::spawn("127.0.0.1:0", state).await.unwrap()
 }
 
+/// [`demo_server`] (seeded) on a clock the test sets by hand: due dates and the console's
+/// dashboard at a chosen day, without waiting.
+pub async fn demo_server_at(dir: &Path, clock: Arc<crate::clock::ManualClock>) -> RunningServer {
+    let url = format!("sqlite://{}", dir.join("server.db").display());
+    let db = crate::db::open(&url).await.unwrap();
+    crate::seed::demo_seed(&db, crate::clock::Clock::now_ms(clock.as_ref()))
+        .await
+        .unwrap();
+    let state = crate::server::build_state(
+        db,
+        &dir.join("blobs"),
+        crate::config::Config {
+            secure_cookies: false,
+            ..Default::default()
+        },
+        clock,
+        Arc::new(crate::otp::MemoryOtpSender::default()),
+    )
+    .await
+    .unwrap();
+    crate::server::spawn("127.0.0.1:0", state).await.unwrap()
+}
+
 /// `dvc-sync demo-seed --db <db>` with the binary at `bin` (a test's
 /// `env!("CARGO_BIN_EXE_dvc-sync")`).
 pub fn demo_seed_with(bin: &Path, db: &str) {

@@ -9,6 +9,7 @@
 mod pages;
 mod reports;
 mod server_qr;
+mod work;
 
 use std::collections::HashMap;
 
@@ -49,6 +50,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/login", get(login_page).post(login_submit))
         .route("/console/logout", post(logout))
         .route("/console/dossiers", get(list))
+        .route("/console/dashboard", get(work::dashboard))
         .route("/console/dossiers/{dossier_uuid}", get(dossier_page))
         .route("/console/dossiers/{dossier_uuid}/action", post(action))
         .route(
@@ -361,6 +363,8 @@ async fn logout(
 struct ListParams {
     state: Option<String>,
     q: Option<String>,
+    /// `overdue` or `soon`: only dossiers past or near their due date.
+    due: Option<String>,
 }
 
 async fn list(
@@ -371,22 +375,45 @@ async fn list(
     let p = params.map(|q| q.0).unwrap_or(ListParams {
         state: None,
         q: None,
+        due: None,
     });
     let state = p.state.as_deref().and_then(DossierState::parse);
     let q =
         p.q.map(|s| s.trim().chars().take(64).collect::<String>())
             .filter(|s| !s.is_empty());
-    let filter = DossierFilter {
-        state,
-        code_query: q.clone(),
-        limit: 200,
-        before: None,
+    let due = match p.due.as_deref() {
+        Some("overdue") => Some("overdue"),
+        Some("soon") => Some("soon"),
+        _ => None,
     };
-    let rows = st
-        .db
-        .list_dossiers(&officer.scope(), &filter)
-        .await
-        .map_err(ApiError::from)?;
+    // Sorted by due date across every matching dossier, then the first 200 shown.
+    let mut rows = if q.is_some() {
+        let filter = DossierFilter {
+            state,
+            code_query: q.clone(),
+            limit: 500,
+            before: None,
+        };
+        st.db
+            .list_dossiers(&officer.scope(), &filter)
+            .await
+            .map_err(ApiError::from)?
+    } else {
+        let mut all = work::all_dossiers(&st, &officer.scope()).await?;
+        all.retain(|r| state.is_none_or(|s| r.dossier.state == s));
+        all
+    };
+    let deadlines = work::deadlines_for(&st, &officer.scope(), &rows).await?;
+    if let Some(due) = due {
+        rows.retain(|r| {
+            deadlines.get(&r.dossier.uuid).is_some_and(|d| match due {
+                "overdue" => d.status == crate::deadlines::Status::Overdue,
+                _ => d.status == crate::deadlines::Status::DueSoon,
+            })
+        });
+    }
+    work::sort_for_work(&mut rows, &deadlines);
+    rows.truncate(200);
     let agency_name = st
         .db
         .agency_name(&officer.agency())
@@ -399,9 +426,13 @@ async fn list(
             &officer.account,
             &officer.csrf,
             &agency_name,
-            state,
-            q.as_deref(),
+            pages::ListFilters {
+                state,
+                q: q.as_deref(),
+                due,
+            },
             &rows,
+            &deadlines,
         ),
     ))
 }
@@ -434,8 +465,14 @@ async fn render_dossier(
         .map_err(ApiError::from)?
         .ok_or_else(ApiError::not_found)?;
     let manifest = crate::api::dossiers::manifest(&d)?;
-    let events = st.db.dossier_events(uuid).await.map_err(ApiError::from)?;
-    let events = events
+    let event_rows = st.db.dossier_events(uuid).await.map_err(ApiError::from)?;
+    let deadline = crate::deadlines::for_dossier(
+        crate::catalog::bundled(),
+        &d,
+        &event_rows,
+        st.clock.now_ms(),
+    );
+    let events = event_rows
         .iter()
         .map(crate::api::dossiers::event)
         .collect::<Result<Vec<_>, _>>()?;
@@ -478,6 +515,7 @@ async fn render_dossier(
             bank: bank.as_ref(),
             revisions: &manifests,
             rating: rating.as_ref(),
+            deadline: Some(&deadline),
             ok,
             err,
         }),

@@ -4,7 +4,12 @@ use dvc_protocol::dossiers::{Delivery, DossierManifest, DossierState, FormValue,
 use dvc_protocol::events::{BankAccount, Event, EventKind, ResultDelivery};
 use maud::{html, Markup, DOCTYPE};
 
+use std::collections::HashMap;
+
+use super::work::{day_text, due_cell};
+use crate::catalog::Catalog;
 use crate::db::{Account, AuditRow, Consent, Dossier, DossierListRow, RatingRow, RevisionRow};
+use crate::deadlines::Deadline;
 use crate::domain::{next_state, Actor};
 
 /// Vietnamese label of a state.
@@ -158,6 +163,7 @@ pub(crate) fn layout(title: &str, officer: Option<(&Account, &str)>, body: Marku
                     span.brand { "DVC Đồng Hành — Cán bộ tiếp nhận" }
                     @if let Some((a, csrf)) = officer {
                         a href="/console/dossiers" { "Danh sách hồ sơ" }
+                        a href="/console/dashboard" { "Tình hình giải quyết" }
                         a href="/console/reports" { "Báo cáo tổ công nghệ số" }
                         a href="/console/server-qr" { "Mã QR máy chủ" }
                         span { (a.display_name.as_deref().unwrap_or(&a.login)) }
@@ -207,22 +213,37 @@ pub fn error_page(msg: &str) -> Markup {
     )
 }
 
+/// The filters of the dossier list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilters<'a> {
+    /// Only this state.
+    pub state: Option<DossierState>,
+    /// Code search.
+    pub q: Option<&'a str>,
+    /// `overdue` or `soon`.
+    pub due: Option<&'a str>,
+}
+
 /// The agency's dossiers.
 pub fn list(
     officer: &Account,
     csrf: &str,
     agency_name: &str,
-    state: Option<DossierState>,
-    q: Option<&str>,
+    filters: ListFilters<'_>,
     rows: &[DossierListRow],
+    deadlines: &HashMap<String, Deadline>,
 ) -> Markup {
+    let ListFilters { state, q, due } = filters;
+    let catalog = crate::catalog::bundled();
     layout(
         "Danh sách hồ sơ",
         Some((officer, csrf)),
         html! {
             h1 { "Hồ sơ của " (agency_name) }
             nav.tabs aria-label="Lọc theo trạng thái" {
-                a href="/console/dossiers" class=@if state.is_none() { "on" } { "Tất cả" }
+                a href="/console/dossiers" class=@if state.is_none() && due.is_none() { "on" } { "Tất cả" }
+                a href="/console/dossiers?due=overdue" class=@if due == Some("overdue") { "on" } data-testid="tab-overdue" { "Quá hạn" }
+                a href="/console/dossiers?due=soon" class=@if due == Some("soon") { "on" } data-testid="tab-due-soon" { "Sắp đến hạn" }
                 @for s in DossierState::ALL {
                     a href={ "/console/dossiers?state=" (s.as_str()) } class=@if state == Some(*s) { "on" } { (state_label(*s)) }
                 }
@@ -237,7 +258,7 @@ pub fn list(
                 p.muted { "Không có hồ sơ nào." }
             } @else {
                 table {
-                    thead { tr { th { "Mã hồ sơ" } th { "Thủ tục" } th { "Trạng thái" } th { "Ngày nhận" } th { "Cập nhật" } } }
+                    thead { tr { th { "Mã hồ sơ" } th { "Thủ tục" } th { "Trạng thái" } th { "Hạn giải quyết" } th { "Ngày nhận" } th { "Cập nhật" } } }
                     tbody {
                         @for row in rows {
                             @let d = &row.dossier;
@@ -249,8 +270,9 @@ pub fn list(
                                         Basis::Own => {}
                                     }
                                 }
-                                td { (d.procedure_code) }
+                                td { (procedure_name(catalog, &d.procedure_code)) }
                                 td { span class={ "state state-" (d.state.as_str()) } { (state_label(d.state)) } }
+                                td data-testid="due" { (due_cell(deadlines.get(&d.uuid))) }
                                 td { (vn_time(d.received_at)) }
                                 td { (vn_time(d.updated_at)) }
                             }
@@ -260,6 +282,30 @@ pub fn list(
             }
         },
     )
+}
+
+/// A procedure's name from the catalog, with its code; the bare code when the catalog does not
+/// know it.
+pub fn procedure_name(c: &Catalog, code: &str) -> Markup {
+    match c.procedure(code) {
+        Some(p) => html! { (p.name) " " span.muted { "(" (code) ")" } },
+        None => html! { (code) },
+    }
+}
+
+/// A field's Vietnamese label from the procedure's form; the key when unknown.
+fn field_name<'a>(c: &'a Catalog, procedure: &str, key: &'a str) -> &'a str {
+    c.field_label(procedure, key).unwrap_or(key)
+}
+
+/// A top-level form value, with a select's choice shown by its label.
+fn labelled_value(c: &Catalog, procedure: &str, key: &str, v: &FormValue) -> Markup {
+    if let FormValue::Text(t) = v {
+        if let Some(l) = c.choice_label(procedure, key, t) {
+            return html! { (l) };
+        }
+    }
+    form_value(v)
 }
 
 fn form_value(v: &FormValue) -> Markup {
@@ -348,6 +394,8 @@ pub struct DossierPage<'a> {
     pub revisions: &'a [(RevisionRow, DossierManifest)],
     /// The applicant's rating.
     pub rating: Option<&'a RatingRow>,
+    /// Its due date.
+    pub deadline: Option<&'a Deadline>,
     /// Success flash (the new state).
     pub ok: Option<&'a str>,
     /// Error message.
@@ -362,6 +410,7 @@ fn can(state: DossierState, e: &EventKind) -> bool {
 pub fn dossier(p: &DossierPage<'_>) -> Markup {
     let d = p.dossier;
     let m = p.manifest;
+    let catalog = crate::catalog::bundled();
     let s = d.state;
     let action_url = format!("/console/dossiers/{}/action", d.uuid);
     let result_url = format!("/console/dossiers/{}/result", d.uuid);
@@ -396,9 +445,24 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
             @if let Some(e) = p.err { div.msg.err role="alert" { (e) } }
             table {
                 tr { th { "Mã hồ sơ" } td { (d.code) } }
-                tr { th { "Thủ tục" } td { (m.procedure_code) } }
+                tr { th { "Thủ tục" } td { (procedure_name(catalog, &m.procedure_code)) } }
                 tr { th { "Cơ quan tiếp nhận" } td { (d.agency_code) } }
                 tr { th { "Ngày nhận" } td { (vn_time(d.received_at)) } }
+                tr { th { "Hạn giải quyết" } td data-testid="dossier-due" {
+                    (due_cell(p.deadline))
+                    @if let Some(dl) = p.deadline {
+                        @if let Some(n) = dl.working_days {
+                            br; span.muted {
+                                (n) " ngày làm việc kể từ ngày nhận"
+                                @if dl.paused_days > 0 { ", cộng " (dl.paused_days) " ngày làm việc chờ người nộp bổ sung hoặc nộp phí" }
+                                @if let Some(f) = dl.finished { ". Xong ngày " (day_text(f)) }
+                                "."
+                            }
+                        } @else {
+                            br; span.muted { "Danh mục thủ tục không ghi thời hạn theo ngày làm việc cho thủ tục này." }
+                        }
+                    }
+                } }
                 tr { th { "Người nộp" } td {
                     @if let Some(a) = p.submitter { (a.display_name.as_deref().unwrap_or(&a.login)) " (" (a.login) ")"
                         @if a.role == dvc_protocol::auth::Role::Volunteer { " — tình nguyện viên nộp hộ" } }
@@ -420,7 +484,7 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
             }
             h2 { "Thông tin tờ khai" }
             @if m.form.is_empty() { p.muted { "Không có trường nào." } } @else {
-                table { @for (k, v) in &m.form { tr { th { (k) } td { (form_value(v)) } } } }
+                table data-testid="form-values" { @for (k, v) in &m.form { tr { th { (field_name(catalog, &m.procedure_code, k)) } td { (labelled_value(catalog, &m.procedure_code, k, v)) } } } }
             }
             h2 { "Thành phần hồ sơ" }
             @if m.attachments.is_empty() { p.muted { "Không có tệp đính kèm." } } @else {
@@ -428,11 +492,11 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
                     @for a in &m.attachments {
                         figure {
                             @if a.content_type.starts_with("image/") {
-                                a href={ "/console/blobs/" (a.sha256) } { img src={ "/console/blobs/" (a.sha256) } alt=(a.kind); }
+                                a href={ "/console/blobs/" (a.sha256) } { img src={ "/console/blobs/" (a.sha256) } alt=(catalog.attachment_label(&m.procedure_code, &a.kind).unwrap_or(&a.kind)); }
                             } @else {
                                 a href={ "/console/blobs/" (a.sha256) } { "Mở tệp" }
                             }
-                            figcaption { (a.kind) " · " (a.size / 1024) " KB" }
+                            figcaption { (catalog.attachment_label(&m.procedure_code, &a.kind).unwrap_or(&a.kind)) " · " (a.size / 1024) " KB" }
                         }
                     }
                 }
@@ -455,13 +519,13 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
                             @for (i, k) in m.form.keys().enumerate() {
                                 label.check for={ "itf" (i) } {
                                     input id={ "itf" (i) } type="checkbox" name="item_field" value=(k);
-                                    " Trường: " (k)
+                                    " Trường: " (field_name(catalog, &m.procedure_code, k))
                                 }
                             }
                             @for (i, kind) in attachment_kinds(m).into_iter().enumerate() {
                                 label.check for={ "ita" (i) } {
                                     input id={ "ita" (i) } type="checkbox" name="item_attachment" value=(kind);
-                                    " Tệp: " (kind)
+                                    " Tệp: " (catalog.attachment_label(&m.procedure_code, kind).unwrap_or(kind))
                                 }
                             }
                         }
@@ -785,6 +849,7 @@ mod tests {
             bank: Some(&bank),
             revisions: &revisions,
             rating: Some(&rating),
+            deadline: None,
             ok: None,
             err: None,
         })
@@ -821,6 +886,7 @@ mod tests {
             bank: Some(&bank),
             revisions: &revisions[..1],
             rating: None,
+            deadline: None,
             ok: None,
             err: None,
         })

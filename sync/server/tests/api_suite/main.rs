@@ -13,6 +13,7 @@ mod blobs;
 mod consent_flow;
 mod consents;
 mod console;
+mod deadlines;
 mod dossiers;
 mod errors;
 mod events;
