@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { svelteTesting } from '@testing-library/svelte/vite';
 
 // Everything the app shows is bundled: no CDN, no runtime fetches (the CSP forbids them).
 export default defineConfig({
-  plugins: [svelte()],
+  // svelteTesting: only under vitest (Svelte's browser build for component tests, DOM cleanup).
+  plugins: [svelte(), svelteTesting()],
   clearScreen: false,
   server: { port: 5173, strictPort: true },
   build: {

@@ -17,6 +17,11 @@ export const screens = [
   { name: 'people-scan', path: '/people/scan' },
   { name: 'person-form', path: '/people/new' },
   { name: 'person-profile', path: '/people/01a2f000-0000-7000-8000-000000000001' },
+  { name: 'person-edit', screen: 'person-form', path: '/people/01a2f000-0000-7000-8000-000000000001/edit', prepare: async (page) => {
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="field-full_name"]')?.value === 'Nguyễn Thị Mẫu',
+      );
+    } },
   { name: 'household', path: '/people/households/01a2f000-0000-7000-8000-0000000000a1' },
   { name: 'catalog-filters', path: '/procedures?f=1', prepare: async (page) => {
       await page.click('[data-testid="field-chips"] [data-field="civil-status"]');
@@ -38,6 +43,13 @@ export const screens = [
       await page.click('[data-testid="receive-key-use"]');
       await page.setInputFiles('[data-testid="receive-file"]', { name: 'ban-giao.dvch', mimeType: 'application/octet-stream', buffer: Buffer.from('DVCHAND') });
       await page.waitForSelector('[data-testid="receive-summary"]');
+    } },
+  // After "Nhận hồ sơ khác" on the same screen: the key read, step 2 offers the network or a file.
+  { name: 'handoff-receive-key', screen: 'handoff-receive', path: '/people/receive', prepare: async (page) => {
+      await page.click('[data-testid="receive-again"]');
+      await page.fill('[data-testid="receive-key"]', 'DVCH1.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB');
+      await page.click('[data-testid="receive-key-use"]');
+      await page.waitForSelector('[data-testid="receive-online"]');
     } },
 ];
 

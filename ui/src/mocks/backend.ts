@@ -17,7 +17,8 @@ import { handlers as visits } from './visits';
 import { handlers as handoff } from './handoff';
 import { reject, type Args, type Handlers } from './util';
 
-const all = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync, ...after, ...lock, ...consent, ...account, ...visits, ...handoff } satisfies Required<Handlers>;
+/** Every command's mock handler (exported for the contract test, tests/mock-contract.test.ts). */
+export const all = { ...shell, ...catalog, ...photo, ...people, ...dossier, ...sync, ...after, ...lock, ...consent, ...account, ...visits, ...handoff } satisfies Required<Handlers>;
 
 function isCommand(cmd: string): cmd is CommandName {
   return Object.prototype.hasOwnProperty.call(all, cmd);
