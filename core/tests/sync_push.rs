@@ -173,12 +173,16 @@ async fn handle(mut client: TcpStream, target: SocketAddr, c: Arc<Counts>) {
             };
             let mut data = buf[..n].to_vec();
             if legacy {
-                // The same length: "x-dvc-protocol: 1.1" → "1.0".
-                let from = b"x-dvc-protocol: 1.1";
+                // The same length: "x-dvc-protocol: 1.<minor>" → "1.0", whatever today's
+                // minor version (a one-digit minor; `1.1` once, then `1.2`, `1.3`: matching only
+                // "1.1" let a later server's `/healthz` say it spoke push after all).
+                let from = b"x-dvc-protocol: 1.";
                 let mut i = 0;
-                while i + from.len() <= data.len() {
-                    if data[i..i + from.len()].eq_ignore_ascii_case(from) {
-                        data[i + from.len() - 1] = b'0';
+                while i + from.len() < data.len() {
+                    if data[i..i + from.len()].eq_ignore_ascii_case(from)
+                        && data[i + from.len()].is_ascii_digit()
+                    {
+                        data[i + from.len()] = b'0';
                     }
                     i += 1;
                 }
