@@ -169,3 +169,74 @@ fn a_visit_with_its_tasks_and_the_weeks_report() {
         serde_json::json!([])
     );
 }
+
+/// `dvc team list` and `dvc report --team|--campaign` as the demo team's leader against the demo
+/// server; bad ids and distances are exit 2 before anything is asked.
+#[test]
+fn a_leader_reads_the_team_report() {
+    let srv = common::DemoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Not signed in yet: exit 2, saying what to do.
+    let o = dvc(d, &["team", "list"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("dvc login"));
+
+    let (phone, password) = dvc_sync::seed::DEMO_VOLUNTEER;
+    let o = common::dvc_stdin(
+        d,
+        &[
+            "login",
+            "--server",
+            &srv.url(),
+            "--phone",
+            phone,
+            "--password-stdin",
+        ],
+        Some(&format!("{password}\n")),
+    );
+    common::json_of(&o);
+
+    let t = ok_json(d, &["team", "list"]);
+    assert_eq!(t["teams"][0]["name"], dvc_sync::seed::DEMO_TEAM);
+    assert_eq!(t["teams"][0]["i_lead"], true);
+    assert_eq!(t["stale"], false);
+    let team = t["teams"][0]["id"].as_str().unwrap();
+    let campaign = t["campaigns"][0]["id"].as_str().unwrap();
+
+    let r = ok_json(d, &["report", "--team", team, "--period", "month"]);
+    assert_eq!(r["report"]["scope"], "team");
+    assert_eq!(r["report"]["visits"], 0);
+    assert!(r["report"]["tasks"].as_object().unwrap().len() == 6, "{r}");
+    let r = ok_json(d, &["report", "--campaign", campaign]);
+    assert_eq!(r["report"]["scope"], "campaign");
+    let csv = dvc(d, &["report", "--team", team, "--back", "1", "--csv"]);
+    assert!(csv.status.success());
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.starts_with("metric,key,value\nvisits,,0\n"), "{csv}");
+
+    for args in [
+        &["report", "--team", "a&b=c"][..],
+        &["report", "--team", team, "--back", "25"],
+        &["report", "--campaign", ""],
+    ] {
+        let line = bad_input(d, args);
+        assert!(!line.is_empty(), "{args:?}");
+    }
+    // --back without --team, --team with --campaign: clap refuses (exit 2).
+    for args in [
+        &["report", "--back", "1"][..],
+        &["report", "--team", team, "--campaign", campaign],
+    ] {
+        assert_eq!(dvc(d, args).status.code(), Some(2), "{args:?}");
+    }
+
+    // With the server gone, the kept answer and a line on stderr saying from when.
+    let mut srv = srv;
+    srv.stop();
+    let o = dvc(d, &["report", "--team", team, "--period", "month"]);
+    assert!(o.status.success(), "{o:?}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["stale"], true);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Không kết nối được máy chủ"));
+}

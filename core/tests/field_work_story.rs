@@ -13,10 +13,11 @@ use std::path::Path;
 use dvc_core::people::Relation;
 use dvc_core::secrets::KeystoreKind;
 use dvc_core::sync::db as syncdb;
+use dvc_core::sync::team::TeamScope;
 use dvc_core::test_support::{
     applicant, files_containing, rows_containing, ReadyPassport, ID_NUMBER, NAME,
 };
-use dvc_core::visits::Task;
+use dvc_core::visits::{Period, Task};
 use dvc_core::{Core, OpenOptions};
 use dvc_sync::seed::{DEMO_AGENCY, DEMO_TEAM, DEMO_VOLUNTEER};
 use dvc_sync::test_support::{login_token, Console};
@@ -97,18 +98,19 @@ async fn a_visit_offline_reaches_the_team_report_once() {
         "sent once"
     );
 
-    // The leader (the demo volunteer leads the demo team) reads the team's week.
+    // The leader (the demo volunteer leads the demo team) reads the team's week on the phone.
     let http = reqwest::Client::new();
     let token = login_token(&http, &url, DEMO_VOLUNTEER.0, DEMO_VOLUNTEER.1).await;
-    let teams = get(&http, format!("{url}/v1/teams"), &token).await;
-    assert_eq!(teams["teams"][0]["name"], DEMO_TEAM);
-    let team = teams["teams"][0]["id"].as_str().unwrap().to_owned();
-    let r = get(
-        &http,
-        format!("{url}/v1/reports?period=week&team={team}"),
-        &token,
-    )
-    .await;
+    let teams = vol.team_list().await.unwrap();
+    assert_eq!(teams.teams[0].name, DEMO_TEAM);
+    assert!(teams.teams[0].i_lead);
+    let team = teams.teams[0].id.clone();
+    let week = TeamScope::Team {
+        id: team.clone(),
+        period: Period::Week,
+        back: 0,
+    };
+    let r = serde_json::to_value(vol.team_report(&week).await.unwrap().report).unwrap();
     assert_eq!(r["visits"], 1, "{r}");
     assert_eq!(r["households_visited"], 1);
     assert_eq!(r["people_helped"], 2);
@@ -127,7 +129,7 @@ async fn a_visit_offline_reaches_the_team_report_once() {
         assert!(!text.contains(private), "{private} in the report");
     }
     // The campaign of this month counts the same visit.
-    let campaign = teams["campaigns"][0]["id"].as_str().unwrap();
+    let campaign = teams.campaigns[0].id.as_str();
     let c = get(
         &http,
         format!("{url}/v1/reports?campaign={campaign}"),

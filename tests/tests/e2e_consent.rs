@@ -7,10 +7,12 @@
 //! screen and "Hồ sơ của tôi" show the dossier "Nộp hộ bởi …", and "Người hỗ trợ của tôi" lists the
 //! volunteer. The volunteer's settings offer how long citizens' data stays on the phone; from a
 //! household the volunteer starts a visit, ticks two tasks for a member and ends it with a
-//! follow-up date; the week's report counts both visits made on the phone.
+//! follow-up date; the week's report counts both visits made on the phone. Once synced, the
+//! leader's "Báo cáo của tổ" shows the team's week from the server and the month's campaign.
 //! Screenshots at 360 px: `consent-profile-none`, `consent-request`, `consent-text`,
 //! `consent-wrong-code`, `consent-done`, `consent-profile-active`, `consent-helping-bar`,
-//! `consent-volunteer-qr`, `settings-retention`, `visit-tasks`, `report-week`, `consent-citizen-sync`,
+//! `consent-volunteer-qr`, `settings-retention`, `visit-tasks`, `report-week`, `team-report-week`,
+//! `team-report-members`, `team-report-campaign`, `consent-citizen-sync`,
 //! `consent-citizen-dossiers`, `consent-citizen-volunteers`, `consent-citizen-qr-read`.
 //!
 //! Run by `./x test` (needs the built app, Xvfb, tauri-driver); ignored by a plain `cargo test`.
@@ -315,7 +317,44 @@ async fn consent_by_code_then_the_citizen_sees_the_dossier_filed_for_them() -> R
         assert_eq!(r.sent.len(), 1, "{r:?}");
         let t = core.tracked_dossier(&q.queued.dossier_id)?;
         assert_eq!(t.provenance.filed_as.as_deref(), Some("on_behalf"));
+        // The ended visit is on the server now (the app's own pass may have sent it already).
+        assert_eq!(r.visits_pending, 0, "{r:?}");
     }
+
+    // The demo volunteer leads the demo team: "Báo cáo của tổ" shows what the server added up —
+    // the visit ended in the app (the other is still open, so it stays on the phone) and the
+    // dossier — with the member's line.
+    let app = start(&vdata).await?;
+    app.click("[data-tab='sync']").await?;
+    app.click("[data-testid='sync-report']").await?;
+    app.click("[data-testid='report-team']").await?;
+    app.find("[data-screen='team-report']").await?;
+    wait_for(
+        &app,
+        "return document.querySelector(\"[data-testid='team-visits']\")?.textContent === '1' \
+           && document.querySelector(\"[data-testid='team-dossiers']\")?.textContent === '1'",
+        "the team's week from the server",
+    )
+    .await?;
+    assert_eq!(
+        app.text("[data-testid='team-name']").await?,
+        dvc_sync::seed::DEMO_TEAM
+    );
+    let stale = app
+        .js("return String(!!document.querySelector(\"[data-testid='team-stale']\"))")
+        .await?;
+    assert_eq!(stale, "false", "fresh from the server");
+    assert_eq!(app.text("[data-testid='report-task-cashless']").await?, "1");
+    assert_eq!(app.text("[data-testid='report-task-vneid']").await?, "0");
+    app.screenshot("team-report-week").await?;
+    show(&app, "[data-testid='team-volunteers']").await?;
+    app.screenshot("team-report-members").await?;
+    // The campaign of this month, with its targets.
+    app.click("[data-testid='team-campaign']").await?;
+    app.find("[data-testid='team-targets']").await?;
+    show(&app, "[data-testid='team-targets']").await?;
+    app.screenshot("team-report-campaign").await?;
+    app.quit().await?;
 
     // The citizen's own phone, which never held the dossier.
     let cdata = dir.path().join("citizen");

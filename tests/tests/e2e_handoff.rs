@@ -10,7 +10,8 @@
 //! the person, and deleting removes them.
 //! Screenshots at 360 px: `handoff-explain`, `handoff-qr`, `handoff-steps`, `handoff-pending`,
 //! `handoff-receive`, `handoff-key-read`, `handoff-damaged`, `handoff-imported`,
-//! `handoff-already`, `handoff-delete-offer`.
+//! `handoff-already`, `handoff-delete-offer`. The same over the network (the relay) is the second
+//! test below.
 //!
 //! Run by `./x test` (needs the built app, Xvfb and tauri-driver); ignored by a plain `cargo test`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -302,5 +303,106 @@ async fn the_volunteer_hands_a_person_over_and_the_citizen_receives_them() -> R 
         Vec::<String>::new(),
         "no plaintext ID number on disk"
     );
+    Ok(())
+}
+
+/// Over the network: the volunteer's phone makes the bundle and its own sync pass hands the
+/// ciphertext to the server; on the citizen's phone, signed in, the key alone
+/// — typed, as when the QR will not scan — brings the person with "Nhận qua mạng"; the
+/// volunteer's next pass learns that the citizen has it.
+/// Screenshots at 360 px: `handoff-relay-key`, `handoff-relay-offered`, `handoff-relay-received`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run through ./x test"]
+async fn over_the_network_the_key_alone_brings_the_person() -> R {
+    use dvc_sync::seed::{DEMO_AGENCY, DEMO_CITIZEN, DEMO_VOLUNTEER};
+    let sdir = tempfile::tempdir()?;
+    let server = dvc_sync::test_support::demo_server(sdir.path(), true).await;
+    let url = server.url();
+    let cfg = test_support::quick_sync_config();
+
+    let dir = tempfile::tempdir()?;
+    let vdata = dir.path().join("volunteer");
+    let person = {
+        let core = open_core(&vdata);
+        dvc_core::sync::db::set(core.store(), "agency_code", DEMO_AGENCY)?;
+        core.sync_login(&url, DEMO_VOLUNTEER.0, DEMO_VOLUNTEER.1, None)
+            .await?;
+        let p = core.add_person(&applicant())?.id;
+        core.store_document(
+            &p,
+            DocumentKind::CccdFront,
+            &synth::jpeg(&synth::card(320, 200, 0.5), 80, None),
+            &DocumentMeta::default(),
+        )?;
+        p
+    };
+    let app = start(&vdata).await?;
+    go(&app, &format!("/people/{person}"), "person-profile").await?;
+    app.click("[data-testid='profile-handoff']").await?;
+    make_ready(&app).await?;
+    app.click("[data-testid='handoff-make']").await?;
+    app.find("[data-testid='handoff-qr'] svg").await?;
+    app.js("window.scrollTo(0, 0); return true;").await?;
+    let key = qr_text(&app.screenshot("handoff-relay-key").await?)?;
+    assert!(key.starts_with("DVCH1."), "{key}");
+    // The app's own sync pass hands the ciphertext to the server; the screen says so.
+    wait_for(
+        &app,
+        "return !!document.querySelector(\"[data-testid='handoff-relay'][data-relay='offered']\")",
+        "the bundle's copy on the server",
+    )
+    .await?;
+    show(&app, "[data-testid='handoff-relay']").await?;
+    app.screenshot("handoff-relay-offered").await?;
+    app.quit().await?;
+    {
+        let core = open_core(&vdata);
+        let st = core.handoff_status(&person)?.expect("a hand-off");
+        assert_eq!(st.relay.as_deref(), Some("offered"));
+    }
+
+    // The citizen's own phone, signed in to the same server, with no file at all.
+    let cdata = dir.path().join("citizen");
+    {
+        let core = open_core(&cdata);
+        core.sync_login(&url, DEMO_CITIZEN.0, DEMO_CITIZEN.1, None)
+            .await?;
+    }
+    let app = start(&cdata).await?;
+    app.click("[data-tab='people']").await?;
+    app.click("[data-testid='people-receive']").await?;
+    app.find("[data-screen='handoff-receive']").await?;
+    app.find("[data-testid='receive-key']")
+        .await?
+        .send_keys(key.clone())
+        .await?;
+    app.click("[data-testid='receive-key-use']").await?;
+    app.find("[data-testid='receive-key-ok']").await?;
+    app.click("[data-testid='receive-online']").await?;
+    wait_for(
+        &app,
+        "return !!document.querySelector(\"[data-testid='receive-summary']\")",
+        "the person brought over the network",
+    )
+    .await?;
+    let summary = app.text("[data-testid='receive-summary']").await?;
+    assert!(summary.contains(test_support::NAME), "{summary}");
+    app.screenshot("handoff-relay-received").await?;
+    app.quit().await?;
+    {
+        let core = open_core(&cdata);
+        let p = core.person(&person)?;
+        assert_eq!(p.person.id_number.as_deref(), Some(test_support::ID_NUMBER));
+        assert_eq!(core.list_documents(&person)?.len(), 1);
+    }
+    // The volunteer's next pass hears that the citizen has it.
+    {
+        let core = open_core(&vdata);
+        core.sync_once(&cfg, &|_| {}).await?;
+        let st = core.handoff_status(&person)?.expect("a hand-off");
+        assert_eq!(st.relay.as_deref(), Some("received"), "{st:?}");
+        assert!(st.received_at.is_some());
+    }
+    server.shutdown().await?;
     Ok(())
 }

@@ -194,6 +194,18 @@ screens.push(
       await page.click('[data-testid="report-month"]');
       await page.waitForFunction(() => document.querySelector('[data-testid="report-visits"]')?.textContent === '14');
     } },
+  // The leader's team report (mocks/visits.ts): the team's week with each member's line, and a
+  // campaign with its targets.
+  { name: 'team-report', path: '/sync/report/team', prepare: async (page) => {
+      await page.click('[data-testid="team-week"]');
+      await page.waitForFunction(() => document.querySelector('[data-testid="team-visits"]')?.textContent === '15');
+      await page.waitForSelector('[data-testid="team-volunteers"]');
+    } },
+  { name: 'team-report-campaign', screen: 'team-report', path: '/sync/report/team', prepare: async (page) => {
+      await page.click('[data-testid="team-campaign"]');
+      await page.waitForSelector('[data-testid="team-targets"]');
+      await page.waitForFunction(() => document.querySelector('[data-testid="team-visits"]')?.textContent === '42');
+    } },
 );
 
 // ---- accounts: sign-in (signed out), register, code entry with its countdown, forgotten and

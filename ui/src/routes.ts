@@ -36,6 +36,7 @@ import PasswordScreen from './screens/account/PasswordScreen.svelte';
 import DevicesScreen from './screens/account/DevicesScreen.svelte';
 import ServerScreen from './screens/account/ServerScreen.svelte';
 import ReportScreen from './screens/visits/ReportScreen.svelte';
+import TeamReportScreen from './screens/visits/TeamReportScreen.svelte';
 import VisitScreen from './screens/visits/VisitScreen.svelte';
 import HandoffScreen from './screens/handoff/HandoffScreen.svelte';
 import HandoffReceiveScreen from './screens/handoff/HandoffReceiveScreen.svelte';
@@ -70,6 +71,7 @@ export const routes: RouteDef[] = [
   { pattern: /^\/sync\/consents$/, component: ConsentGrantScreen },
   { pattern: /^\/sync\/volunteer-qr$/, component: VolunteerQrScreen },
   { pattern: /^\/sync\/report$/, component: ReportScreen },
+  { pattern: /^\/sync\/report\/team$/, component: TeamReportScreen },
   { pattern: /^\/people\/([0-9a-f-]{36})$/, component: PersonProfileScreen },
   { pattern: /^\/dossiers\/new\/([a-z0-9-]+)$/, component: DossierNewScreen },
   { pattern: /^\/dossiers\/([0-9a-f-]{36})\/step\/(\d{1,2})$/, component: DossierFormScreen },

@@ -3,6 +3,10 @@ import type { Visit } from '../src/lib/bindings';
 import {
   TASKS,
   addDays,
+  progress,
+  reportDays,
+  vnDate,
+  vnWhen,
   isVolunteer,
   openVisit,
   serial,
@@ -129,5 +133,30 @@ describe('dates in Vietnam', () => {
     expect(addDays('2026-12-28', 7)).toBe('2027-01-04');
     expect(addDays('2028-02-25', 5)).toBe('2028-03-01');
     expect(addDays('06/12/2026', 7)).toBe('');
+  });
+});
+
+describe('team report dates and targets', () => {
+  it('shows a report’s days in Vietnam, its end exclusive', () => {
+    // Monday 7 December 00:00 in Vietnam to the next Monday.
+    expect(reportDays('2026-12-06T17:00:00Z', '2026-12-13T17:00:00Z')).toBe('07/12 – 13/12/2026');
+    // Across a new year, both years are written.
+    expect(reportDays('2026-12-27T17:00:00Z', '2027-01-03T17:00:00Z')).toBe('28/12/2026 – 03/01/2027');
+    // A report that has only just begun is one day.
+    expect(reportDays('2026-12-06T17:00:00Z', '2026-12-06T17:00:00.001Z')).toBe('07/12/2026');
+    expect(reportDays('not a time', '2026-12-13T17:00:00Z')).toBe('');
+  });
+
+  it('writes an instant as a time and date in Vietnam', () => {
+    expect(vnWhen('2026-12-06T17:30:00Z')).toBe('00:30 07/12/2026');
+    expect(vnDate('2026-12-06T16:59:59Z')).toBe('2026-12-06');
+    expect(vnWhen('')).toBe('');
+  });
+
+  it('measures progress toward a target, capped, and none without one', () => {
+    expect(progress(33, 60)).toBe(55);
+    expect(progress(70, 60)).toBe(100);
+    expect(progress(5, 0)).toBeNull();
+    expect(progress(5, null)).toBeNull();
   });
 });

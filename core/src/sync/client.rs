@@ -420,6 +420,18 @@ impl Api {
         self.json(self.req(Method::POST, &path)).await
     }
 
+    /// `GET /v1/teams`: the caller's team (volunteers) and its campaigns.
+    pub async fn teams(&self) -> Result<dvc_protocol::visits::TeamList, Failure> {
+        self.json(self.req(Method::GET, paths::TEAMS)).await
+    }
+
+    /// `GET /v1/reports?…`: a report; `query` is the query string without `?`, built by the
+    /// caller from checked values.
+    pub async fn report(&self, query: &str) -> Result<dvc_protocol::visits::VisitReport, Failure> {
+        let path = format!("{}?{query}", paths::REPORTS);
+        self.json(self.req(Method::GET, &path)).await
+    }
+
     /// `POST /v1/dossiers/{uuid}/cancel` with the frozen request body.
     pub async fn cancel(&self, uuid: &str, body_json: &str) -> Result<DossierView, Failure> {
         self.json(self.body(

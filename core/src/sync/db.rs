@@ -82,6 +82,11 @@ pub fn signed_out(store: &Store) -> Result<()> {
             "DELETE FROM sync_kv WHERE key IN (?1, ?2, ?3)",
             params![KEY_ACCOUNT, KEY_ROLE, KEY_SESSION_EXPIRED],
         )?;
+        // Reports kept for offline reading belong to the account that fetched them.
+        tx.execute(
+            "DELETE FROM sync_kv WHERE substr(key, 1, length(?1)) = ?1",
+            [super::team::CACHE_PREFIX],
+        )?;
         Ok(())
     })
 }

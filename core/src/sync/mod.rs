@@ -32,6 +32,7 @@ pub mod manifest;
 pub mod push;
 pub mod restore;
 pub mod runner;
+pub mod team;
 
 use serde::Serialize;
 

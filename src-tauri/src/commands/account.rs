@@ -175,7 +175,7 @@ async fn current_server(state: &AppState) -> Result<(std::sync::Arc<Core>, Strin
     Ok((core, info.url))
 }
 
-fn check_unlocked(state: &AppState) -> Result<std::sync::Arc<Core>, ApiError> {
+pub(crate) fn check_unlocked(state: &AppState) -> Result<std::sync::Arc<Core>, ApiError> {
     if state.is_locked() {
         return Err(ApiError::locked());
     }

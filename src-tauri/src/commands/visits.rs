@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use dvc_core::sync::team::{TeamReport, TeamScope, Teams};
 use dvc_core::visits::{self, FollowUp, Report, Visit};
 use tauri::{AppHandle, Manager, State};
 
@@ -123,16 +124,18 @@ pub async fn report_get(state: State<'_, AppState>, period: String) -> Result<Re
 }
 
 fn write_csv(dir: &Path, report: &Report) -> Result<String, ApiError> {
-    let path =
-        dvc_core::export::write_new_file(dir, &report.file_name(), report.to_csv().as_bytes())
-            .map_err(|e| {
-                tracing::warn!(error = %e, "cannot save the report");
-                ApiError {
-                    code: "io",
-                    message_key: "visits.export_failed",
-                    detail: e.to_string(),
-                }
-            })?;
+    write_csv_named(dir, &report.file_name(), &report.to_csv())
+}
+
+fn write_csv_named(dir: &Path, name: &str, csv: &str) -> Result<String, ApiError> {
+    let path = dvc_core::export::write_new_file(dir, name, csv.as_bytes()).map_err(|e| {
+        tracing::warn!(error = %e, "cannot save the report");
+        ApiError {
+            code: "io",
+            message_key: "visits.export_failed",
+            detail: e.to_string(),
+        }
+    })?;
     Ok(path.display().to_string())
 }
 
@@ -145,11 +148,7 @@ pub async fn report_export_csv(
     state: State<'_, AppState>,
     period: String,
 ) -> Result<String, ApiError> {
-    let dir = app
-        .path()
-        .app_data_dir()
-        .map(|d| d.join("reports"))
-        .map_err(|e| ApiError::internal(format!("no folder to save in: {e}")))?;
+    let dir = reports_dir(&app)?;
     state
         .with_core(move |core| {
             let report = core.report(visits::parse_period(&period)?)?;
@@ -158,6 +157,84 @@ pub async fn report_export_csv(
             Ok(path)
         })
         .await
+}
+
+fn reports_dir(app: &AppHandle) -> Result<std::path::PathBuf, ApiError> {
+    app.path()
+        .app_data_dir()
+        .map(|d| d.join("reports"))
+        .map_err(|e| ApiError::internal(format!("no folder to save in: {e}")))
+}
+
+/// Which team report: a campaign (`campaign_id`) or a team's week or month (`team_id`,
+/// `period`, `back` periods before the current one).
+fn team_scope(
+    team_id: Option<String>,
+    campaign_id: Option<String>,
+    period: &str,
+    back: u32,
+) -> Result<TeamScope, ApiError> {
+    Ok(match (team_id, campaign_id) {
+        (_, Some(id)) => TeamScope::Campaign { id },
+        (Some(id), None) => TeamScope::Team {
+            id,
+            period: visits::parse_period(period)?,
+            back,
+        },
+        (None, None) => {
+            return Err(ApiError::from(dvc_core::error::CoreError::invalid(
+                "team",
+                "no team or campaign chosen",
+                "team.error.id",
+            )))
+        }
+    })
+}
+
+/// "Báo cáo của tổ": the teams this account is in (or leads) and their campaigns, from the
+/// server — or, with no connection, as they were last fetched (`stale`).
+#[tauri::command]
+#[specta::specta]
+pub async fn team_list(state: State<'_, AppState>) -> Result<Teams, ApiError> {
+    let core = crate::commands::account::check_unlocked(&state)?;
+    Ok(core.team_list().await?)
+}
+
+/// A team's week or month, or a campaign, as the server adds it up (counts only; the leader
+/// only) — or the one kept from the last time it was asked, when offline (`stale`).
+#[tauri::command]
+#[specta::specta]
+pub async fn team_report(
+    state: State<'_, AppState>,
+    team_id: Option<String>,
+    campaign_id: Option<String>,
+    period: String,
+    back: u32,
+) -> Result<TeamReport, ApiError> {
+    let core = crate::commands::account::check_unlocked(&state)?;
+    let scope = team_scope(team_id, campaign_id, &period, back)?;
+    Ok(core.team_report(&scope).await?)
+}
+
+/// "Xuất CSV" of a team report: the same question asked again (kept answer when offline),
+/// written into `reports/` as a new file; answers the file's path.
+#[tauri::command]
+#[specta::specta]
+pub async fn team_report_export_csv(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    team_id: Option<String>,
+    campaign_id: Option<String>,
+    period: String,
+    back: u32,
+) -> Result<String, ApiError> {
+    let dir = reports_dir(&app)?;
+    let core = crate::commands::account::check_unlocked(&state)?;
+    let scope = team_scope(team_id, campaign_id, &period, back)?;
+    let r = core.team_report(&scope).await?;
+    let path = write_csv_named(&dir, &r.file_name(), &r.report.to_csv())?;
+    tracing::info!(stale = r.stale, "team report saved as CSV");
+    Ok(path)
 }
 
 #[cfg(test)]

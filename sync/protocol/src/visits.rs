@@ -251,6 +251,7 @@ pub struct TeamList {
 
 /// Targets of a campaign (absent: none set).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
@@ -303,6 +304,7 @@ pub struct Campaign {
 
 /// What a report covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportScope {
@@ -316,6 +318,7 @@ pub enum ReportScope {
 
 /// One volunteer's line in a team report (counts only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VolunteerLine {
     /// Account id.
@@ -335,6 +338,7 @@ pub struct VolunteerLine {
 
 /// `GET /v1/reports`: counts of visits, tasks and dossiers — no personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitReport {
     /// What it covers.

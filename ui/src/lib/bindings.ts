@@ -98,6 +98,21 @@ export const commands = {
 	 *  `reports/` folder as a new file; answers the file's path.
 	 */
 	report_export_csv: (period: string) => __TAURI_INVOKE<string>("report_export_csv", { period }),
+	/**
+	 *  "Báo cáo của tổ": the teams this account is in (or leads) and their campaigns, from the
+	 *  server — or, with no connection, as they were last fetched (`stale`).
+	 */
+	team_list: () => __TAURI_INVOKE<Teams>("team_list"),
+	/**
+	 *  A team's week or month, or a campaign, as the server adds it up (counts only; the leader
+	 *  only) — or the one kept from the last time it was asked, when offline (`stale`).
+	 */
+	team_report: (teamId: string | null, campaignId: string | null, period: string, back: number) => __TAURI_INVOKE<TeamReport>("team_report", { teamId, campaignId, period, back }),
+	/**
+	 *  "Xuất CSV" of a team report: the same question asked again (kept answer when offline),
+	 *  written into `reports/` as a new file; answers the file's path.
+	 */
+	team_report_export_csv: (teamId: string | null, campaignId: string | null, period: string, back: number) => __TAURI_INVOKE<string>("team_report_export_csv", { teamId, campaignId, period, back }),
 	sync_account: () => __TAURI_INVOKE<SyncAccount>("sync_account"),
 	sync_login: (server: string, phone: string, password: string) => __TAURI_INVOKE<SyncAccount>("sync_login", { server, phone, password }),
 	sync_logout: () => __TAURI_INVOKE<SyncAccount>("sync_logout"),
@@ -288,6 +303,16 @@ export type Attachment = {
 };
 
 export type Audience = "citizen" | "volunteer";
+
+/**  A campaign of one of those teams. */
+export type CampaignChoice = {
+	id: string,
+	team_id: string,
+	name: string,
+	/**  `YYYY-MM-DD`. */
+	starts_on: string,
+	ends_on: string,
+};
 
 /**
  *  The parsed card. JSON is the CLI contract: dates `YYYY-MM-DD` (or `YYYY`/`YYYY-MM`), sex
@@ -1211,6 +1236,15 @@ export type Report = {
 	follow_ups_open: number,
 };
 
+/**  What a report covers. */
+export type ReportScope = 
+/**  The caller's own work. */
+"volunteer" | 
+/**  A team's members. */
+"team" | 
+/**  A team's members during a campaign's dates. */
+"campaign";
+
 /**  The result of the procedure. */
 export type ResultView = 
 /**  A file (usually a PDF) downloaded into the applicant's documents. */
@@ -1487,6 +1521,16 @@ export type SyncStatusView = {
 	sent: SentItem[],
 };
 
+/**  Targets of a campaign (absent: none set). */
+export type Targets = {
+	/**  Households to visit. */
+	households?: number | null,
+	/**  Dossiers filed online. */
+	dossiers?: number | null,
+	/**  Accounts created (e.g. VNeID level 2). */
+	accounts?: number | null,
+};
+
 /**  The six tasks of a visit, as the community tech teams' guidance lists them. */
 export type Task = 
 /**  Hướng dẫn dịch vụ công trực tuyến. */
@@ -1501,6 +1545,41 @@ export type Task =
 "ecommerce" | 
 /**  An toàn trên mạng. */
 "online_safety";
+
+/**
+ *  A team as the phone shows it: whether this account leads it decides whether its report can be
+ *  read (the server answers a member's request with `404`).
+ */
+export type TeamChoice = {
+	id: string,
+	name: string,
+	/**  The agency (commune) it reports to. */
+	agency_code: string,
+	members: number,
+	/**  This account leads the team. */
+	i_lead: boolean,
+};
+
+/**  A team's or a campaign's report and where it came from. */
+export type TeamReport = {
+	report: VisitReport,
+	/**  The week or month asked for (absent for a campaign). */
+	period: Period | null,
+	/**  When the server answered, RFC 3339. */
+	fetched_at: string,
+	/**  The server could not be reached: this is the answer kept from `fetched_at`. */
+	stale: boolean,
+};
+
+/**  The caller's teams and their campaigns, newest first. */
+export type Teams = {
+	teams: TeamChoice[],
+	campaigns: CampaignChoice[],
+	/**  When the server said so, RFC 3339. */
+	fetched_at: string,
+	/**  The server could not be reached: this is the answer kept from `fetched_at`. */
+	stale: boolean,
+};
 
 export type TextSize = "normal" | "large" | "xlarge";
 
@@ -1558,6 +1637,42 @@ export type Visit = {
 	tasks: VisitTask[],
 };
 
+/**  `GET /v1/reports`: counts of visits, tasks and dossiers — no personal data. */
+export type VisitReport = {
+	/**  What it covers. */
+	scope: ReportScope,
+	/**  The team or campaign id (absent for the caller's own report). */
+	scope_id?: string | null,
+	/**  The team's or campaign's name. */
+	scope_name?: string | null,
+	/**  Start (inclusive), RFC 3339 UTC. */
+	from: string,
+	/**  End (exclusive), RFC 3339 UTC. */
+	to: string,
+	/**  Visits started in the period. */
+	visits: number,
+	/**  Different households visited. */
+	households_visited: number,
+	/**  Different people a task was done for. */
+	people_helped: number,
+	/**  Times each task was done (all six present). */
+	tasks: { [key in string]: number },
+	/**  The `accounts` task's count. */
+	accounts_created: number,
+	/**  Dossiers the agencies received in the period from the volunteers in scope. */
+	dossiers_filed: number,
+	/**  By procedure code. */
+	dossiers_by_procedure: { [key in string]: number },
+	/**  By their state now. */
+	dossiers_by_state: { [key in string]: number },
+	/**  Visits in the period with a follow-up date and no later visit to that household. */
+	follow_ups_open: number,
+	/**  Per volunteer (team and campaign reports), by visits then id. */
+	volunteers?: VolunteerLine[],
+	/**  The campaign's targets (campaign reports). */
+	targets?: Targets | null,
+};
+
 /**  One task done during a visit. */
 export type VisitTask = {
 	task: Task,
@@ -1565,6 +1680,22 @@ export type VisitTask = {
 	person_id: string | null,
 	outcome: string | null,
 	at: string,
+};
+
+/**  One volunteer's line in a team report (counts only). */
+export type VolunteerLine = {
+	/**  Account id. */
+	account_id: string,
+	/**  Display name, if given. */
+	display_name?: string | null,
+	/**  Visits. */
+	visits: number,
+	/**  Different households visited. */
+	households_visited: number,
+	/**  Dossiers filed. */
+	dossiers_filed: number,
+	/**  Accounts created. */
+	accounts_created: number,
 };
 
 /**

@@ -2,7 +2,7 @@
 // mock household (one ended with a follow-up that has come), ticks, "Cần quay lại", and a week
 // and a month of the report, counts only.
 import { reject, type Handlers } from './util';
-import type { FollowUp, Report, Task, Visit } from '../lib/bindings';
+import type { FollowUp, Report, Task, TeamReport, Teams, Visit } from '../lib/bindings';
 import { TASKS, todayVn } from '../lib/visits/logic';
 
 const HID = '01a2f000-0000-7000-8000-0000000000a1';
@@ -75,6 +75,58 @@ function period(args: Record<string, unknown>): 'week' | 'month' {
   return p === 'month' ? 'month' : 'week';
 }
 
+const TEAM = '01a2f000-0000-7000-8000-0000000000f1';
+const CAMPAIGN = '01a2f000-0000-7000-8000-0000000000f2';
+
+const teams: Teams = {
+  teams: [{ id: TEAM, name: 'Tổ công nghệ số cộng đồng khu phố 3', agency_code: '000.00.00.H00', members: 3, i_lead: true }],
+  campaigns: [
+    { id: CAMPAIGN, team_id: TEAM, name: 'Đi từng ngõ, gõ từng nhà — tháng 12', starts_on: '2026-12-01', ends_on: '2026-12-31' },
+  ],
+  fetched_at: '2026-12-06T03:00:00Z',
+  stale: false,
+};
+
+/** The team's numbers: three members' weeks (or months, or the campaign), counts only. */
+function teamReport(args: Record<string, unknown>): TeamReport {
+  const campaign = args.campaignId === CAMPAIGN;
+  if (!campaign && args.teamId !== TEAM) reject('invalid_input', 'team.error.not_leader', 'mock: not this team');
+  const back = Number(args.back ?? 0);
+  if (!Number.isInteger(back) || back < 0 || back > 24) reject('invalid_input', 'team.error.back', `back ${back}`);
+  const p = campaign ? 'month' : period(args);
+  const mine = report(p);
+  const scale = back === 0 ? 3 : 2;
+  const x = (n: number) => n * scale;
+  const tasks = Object.fromEntries(Object.entries(mine.tasks).map(([k, v]) => [k, x(v ?? 0)]));
+  return {
+    report: {
+      scope: campaign ? 'campaign' : 'team',
+      scope_id: campaign ? CAMPAIGN : TEAM,
+      scope_name: campaign ? teams.campaigns[0]!.name : teams.teams[0]!.name,
+      from: campaign ? '2026-11-30T17:00:00Z' : back ? '2026-11-22T17:00:00Z' : mine.from,
+      to: campaign ? '2026-12-31T17:00:00Z' : back ? '2026-11-29T17:00:00Z' : mine.to,
+      visits: x(mine.visits),
+      households_visited: x(mine.households_visited),
+      people_helped: x(mine.people_helped),
+      tasks,
+      accounts_created: x(mine.accounts_created),
+      dossiers_filed: x(mine.dossiers_filed),
+      dossiers_by_procedure: { 'passport-domestic': x(1), 'birth-registration': x(1) },
+      dossiers_by_state: { received: x(1), accepted: x(1) },
+      follow_ups_open: x(1),
+      volunteers: [
+        { account_id: 'a1', display_name: 'Nguyễn Thị Tổ Trưởng', visits: x(2), households_visited: x(2), dossiers_filed: x(1), accounts_created: x(1) },
+        { account_id: 'a2', display_name: 'Trần Văn Tình Nguyện', visits: x(2), households_visited: x(1), dossiers_filed: x(1), accounts_created: 0 },
+        { account_id: 'a3', display_name: null, visits: x(1), households_visited: x(1), dossiers_filed: 0, accounts_created: x(1) },
+      ],
+      targets: campaign ? { households: 60, dossiers: 20, accounts: 6 } : null,
+    },
+    period: campaign ? null : p,
+    fetched_at: '2026-12-06T03:00:00Z',
+    stale: false,
+  };
+}
+
 export const handlers = {
   visit_start: (args) => {
     if (args.householdId !== HID) reject('not_found', 'errors.not_found', 'household');
@@ -136,4 +188,10 @@ export const handlers = {
   report_get: (args) => report(period(args)),
   report_export_csv: (args) =>
     `/home/nguoidung/.local/share/vn.dvc.donghanh/reports/bao-cao-${period(args) === 'month' ? 'thang-2026-12' : 'tuan-2026-11-30'}.csv`,
+  team_list: () => structuredClone(teams),
+  team_report: (args) => teamReport(args),
+  team_report_export_csv: (args) => {
+    const r = teamReport(args);
+    return `/home/nguoidung/.local/share/vn.dvc.donghanh/reports/bao-cao-${r.period ? `to-${r.period === 'month' ? 'thang' : 'tuan'}` : 'chien-dich'}-2026-12.csv`;
+  },
 } satisfies Handlers;

@@ -92,6 +92,9 @@ enum Command {
     Visit(visit::Cmd),
     /// Volunteers: the week's or month's work in counts (text, --json or --csv).
     Report(visit::ReportArgs),
+    /// Team leaders: the teams and campaigns of this account on the sync server.
+    #[command(subcommand)]
+    Team(visit::TeamCmd),
     /// Volunteers: delete citizens whose last dossier ended more than `retention_days` ago.
     #[command(subcommand)]
     Retention(retention::Cmd),
@@ -200,6 +203,7 @@ fn main() -> ExitCode {
         Command::Retention(cmd) => retention::run(&ctx, cmd),
         Command::Visit(cmd) => visit::run(&ctx, cmd),
         Command::Report(args) => visit::report(&ctx, args),
+        Command::Team(cmd) => visit::team(&ctx, cmd),
         Command::Account(cmd) => account::run(&ctx, cmd),
         Command::Consent(cmd) => consent::run(&ctx, cmd),
         Command::Handoff(cmd) => handoff::run(&ctx, cmd),

@@ -1,8 +1,11 @@
-//! `dvc visit start|task|end|list|show` and `dvc report` — a volunteer's field work.
+//! `dvc visit start|task|end|list|show`, `dvc report` and `dvc team list` — a volunteer's
+//! field work and a team leader's report.
 
 use clap::{Args, Subcommand};
+use dvc_core::sync::team::TeamScope;
 use dvc_core::visits::Visit;
 
+use crate::sync::{runtime, sync_err};
 use crate::{out, CliError, Ctx};
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +76,15 @@ pub struct ReportArgs {
     /// Print CSV (metric,key,value) instead of text or JSON.
     #[arg(long)]
     csv: bool,
+    /// Team leaders: the team's report from the sync server (`dvc team list` gives the id).
+    #[arg(long, value_name = "TEAM_ID", conflicts_with_all = ["campaign", "at"])]
+    team: Option<String>,
+    /// With --team: this many periods before the current one (0 to 24).
+    #[arg(long, default_value_t = 0, requires = "team")]
+    back: u32,
+    /// Team leaders: a campaign's report (its own dates are the period).
+    #[arg(long, value_name = "CAMPAIGN_ID", conflicts_with_all = ["team", "at"])]
+    campaign: Option<String>,
 }
 
 fn line(v: &Visit) -> String {
@@ -179,6 +191,18 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<(), CliError> {
 
 pub fn report(ctx: &Ctx, args: ReportArgs) -> Result<(), CliError> {
     let period = dvc_core::visits::parse_period(&args.period)?;
+    let scope = match (args.team, args.campaign) {
+        (Some(id), _) => Some(TeamScope::Team {
+            id,
+            period,
+            back: args.back,
+        }),
+        (None, Some(id)) => Some(TeamScope::Campaign { id }),
+        (None, None) => None,
+    };
+    if let Some(scope) = scope {
+        return team_report(ctx, &scope, args.csv);
+    }
     let now = crate::retention::moment(args.at.as_deref())?;
     let core = ctx.open()?;
     let r = core.report_at(period, now)?;
@@ -199,4 +223,104 @@ pub fn report(ctx: &Ctx, args: ReportArgs) -> Result<(), CliError> {
         ));
         s
     })
+}
+
+/// `dvc report --team|--campaign`: the server's report, or the one kept from the last time with
+/// no connection (`stale`: true, and a line on standard error saying from when).
+fn team_report(ctx: &Ctx, scope: &TeamScope, csv: bool) -> Result<(), CliError> {
+    let core = ctx.open()?;
+    let r = runtime()?
+        .block_on(core.team_report(scope))
+        .map_err(sync_err)?;
+    if r.stale {
+        out::error_line(&format!(
+            "Không kết nối được máy chủ: số liệu lúc {} (offline: figures from {})",
+            r.fetched_at, r.fetched_at
+        ));
+    }
+    if csv {
+        return out::print_raw(&r.report.to_csv());
+    }
+    out::print(ctx, &r, |r| {
+        let x = &r.report;
+        let mut s = format!(
+            "{}\n{} → {}\nvisits: {}\nhouseholds visited: {}\npeople helped: {}",
+            x.scope_name.as_deref().unwrap_or("-"),
+            x.from,
+            x.to,
+            x.visits,
+            x.households_visited,
+            x.people_helped
+        );
+        for (k, v) in &x.tasks {
+            s.push_str(&format!("\n  {k}: {v}"));
+        }
+        s.push_str(&format!(
+            "\ndossiers filed: {}\nfollow-ups open: {}",
+            x.dossiers_filed, x.follow_ups_open
+        ));
+        for v in &x.volunteers {
+            s.push_str(&format!(
+                "\n{}\t{} visits\t{} households\t{} dossiers",
+                v.display_name.as_deref().unwrap_or(&v.account_id),
+                v.visits,
+                v.households_visited,
+                v.dossiers_filed
+            ));
+        }
+        s
+    })
+}
+
+/// `dvc team`.
+#[derive(Debug, Subcommand)]
+pub enum TeamCmd {
+    /// The teams of this account on the sync server and their campaigns (ids for `dvc report
+    /// --team|--campaign`).
+    List,
+}
+
+pub fn team(ctx: &Ctx, cmd: TeamCmd) -> Result<(), CliError> {
+    match cmd {
+        TeamCmd::List => {
+            let core = ctx.open()?;
+            let t = runtime()?.block_on(core.team_list()).map_err(sync_err)?;
+            if t.stale {
+                out::error_line(&format!(
+                    "Không kết nối được máy chủ: danh sách lúc {} (offline: list from {})",
+                    t.fetched_at, t.fetched_at
+                ));
+            }
+            out::print(ctx, &t, |t| {
+                let mut lines: Vec<String> = t
+                    .teams
+                    .iter()
+                    .map(|x| {
+                        format!(
+                            "team\t{}\t{}\t{} members{}",
+                            x.id,
+                            x.name,
+                            x.members,
+                            if x.i_lead {
+                                "\t(tổ trưởng / leader)"
+                            } else {
+                                ""
+                            }
+                        )
+                    })
+                    .collect();
+                lines.extend(t.campaigns.iter().map(|c| {
+                    format!(
+                        "campaign\t{}\t{}\t{} → {}",
+                        c.id, c.name, c.starts_on, c.ends_on
+                    )
+                }));
+                if lines.is_empty() {
+                    "Tài khoản này chưa thuộc tổ nào (this account is in no team)".into()
+                } else {
+                    lines.join("\n")
+                }
+            })
+        }
+    }
 }

@@ -85,3 +85,38 @@ export function addDays(iso: string, days: number): string {
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days));
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
+
+/** The date in Vietnam (`YYYY-MM-DD`) of an RFC 3339 instant; '' when it is not one. */
+export function vnDate(rfc: string): string {
+  const ms = Date.parse(rfc);
+  return Number.isNaN(ms) ? '' : todayVn(new Date(ms));
+}
+
+/** "14:05 07/12/2026": an instant as a clock time and date in Vietnam; '' when it is not one. */
+export function vnWhen(rfc: string): string {
+  const ms = Date.parse(rfc);
+  if (Number.isNaN(ms)) return '';
+  const d = new Date(ms + VN_OFFSET_MS);
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} ${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
+}
+
+/**
+ * A report's days in Vietnam, "07/12 – 13/12/2026" (one day: "07/12/2026"); `to` is exclusive,
+ * so its last day is the one before the instant just before it. '' when either is not an instant.
+ */
+export function reportDays(from: string, to: string): string {
+  const a = vnDate(from);
+  const endMs = Date.parse(to);
+  if (!a || Number.isNaN(endMs)) return '';
+  const b = todayVn(new Date(endMs - 1));
+  const dm = (iso: string) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}`;
+  if (b <= a) return `${dm(a)}/${a.slice(0, 4)}`;
+  const first = a.slice(0, 4) === b.slice(0, 4) ? dm(a) : `${dm(a)}/${a.slice(0, 4)}`;
+  return `${first} – ${dm(b)}/${b.slice(0, 4)}`;
+}
+
+/** How far toward a target, 0–100 (a target met or passed is 100); `null` without a target. */
+export function progress(done: number, target: number | null | undefined): number | null {
+  if (target === null || target === undefined || target <= 0) return null;
+  return Math.min(100, Math.round((done / target) * 100));
+}
