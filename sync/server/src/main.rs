@@ -2,7 +2,6 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::BufRead;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -38,9 +37,11 @@ enum Cmd {
         listen: String,
         #[command(flatten)]
         db: DbArgs,
-        /// Directory for blob bytes.
+        /// Where blob bytes live: a directory, or `s3://bucket/prefix` in S3-compatible storage
+        /// (endpoint, region and credentials from AWS_ENDPOINT_URL, AWS_REGION,
+        /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
         #[arg(long, env = "DVC_SYNC_BLOBS", default_value = "dvc-sync-data/blobs")]
-        blobs: PathBuf,
+        blobs: String,
         /// Largest blob in MiB.
         #[arg(long, env = "DVC_SYNC_MAX_BLOB_MB", default_value_t = 10)]
         max_blob_mb: u64,
@@ -219,6 +220,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             public_url,
             accounts,
         } => {
+            let blobs = dvc_sync::blobstore::BlobLocation::parse(&blobs)?;
             let public_url = match public_url.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(u) => Some(dvc_sync::config::check_public_url(u)?),
@@ -249,9 +251,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             let database = dvc_sync::db::open(&db.db)
                 .await
                 .map_err(|e| e.to_string())?;
-            let state = dvc_sync::server::build_state_with(
+            let store = blobs
+                .open()
+                .await
+                .map_err(|e| format!("blob storage {blobs}: {e}"))?;
+            tracing::info!(blobs = %blobs, "blob storage opened");
+            let state = dvc_sync::server::build_state_on(
                 database,
-                &blobs,
+                store,
                 cfg,
                 Arc::new(SystemClock),
                 setup.notifiers,

@@ -19,7 +19,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutBody;
 use tower_http::trace::TraceLayer;
 
-use crate::blobstore::FsBlobStore;
+use crate::blobstore::{BlobStore, FsBlobStore};
 use crate::clock::Clock;
 use crate::config::{Config, HttpLimits};
 use crate::db::{Db, DbError};
@@ -63,13 +63,25 @@ pub async fn build_state_with(
     clock: Arc<dyn Clock>,
     notify: Notifiers,
 ) -> Result<AppState, StartError> {
-    db.migrate().await?;
     let blobs = FsBlobStore::open(blobs_dir).map_err(|source| StartError::Io {
         context: format!("blob directory {}", blobs_dir.display()),
         source,
     })?;
+    build_state_on(db, Arc::new(blobs), cfg, clock, notify).await
+}
+
+/// Migrates and builds the state on an opened blob store (the filesystem or S3: see
+/// [`crate::blobstore::BlobLocation::open`]).
+pub async fn build_state_on(
+    db: Db,
+    blobs: Arc<dyn BlobStore>,
+    cfg: Config,
+    clock: Arc<dyn Clock>,
+    notify: Notifiers,
+) -> Result<AppState, StartError> {
+    db.migrate().await?;
     let seq = db.max_event_seq().await?;
-    Ok(AppState::new(db, Arc::new(blobs), cfg, clock, notify, seq))
+    Ok(AppState::new(db, blobs, cfg, clock, notify, seq))
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

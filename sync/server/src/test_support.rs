@@ -472,3 +472,121 @@ impl Console {
             .unwrap()
     }
 }
+
+// ---------------------------------------------------------------- S3 (a local moto server)
+
+/// The environment variable naming a Python interpreter that has `moto[server]` (`./x` installs
+/// one into `target/moto-s3` and sets it).
+pub const MOTO_PYTHON_ENV: &str = "DVC_TEST_MOTO_PYTHON";
+
+/// A local S3-compatible server: Python's `moto` on `127.0.0.1:<free port>`, one per test binary,
+/// started on first use. It reads its standard input until end of file, then exits, so it goes
+/// away with the test process however that ends (its pipe closes); [`MotoS3`]'s `Drop` also kills
+/// it for a handle that is not the shared one.
+pub struct MotoS3 {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+}
+
+const MOTO_SERVER_PY: &str = r#"
+import os, sys
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()
+os._exit(0)
+"#;
+
+/// The interpreter with moto: `DVC_TEST_MOTO_PYTHON`, else `target/moto-s3` of this workspace if
+/// it is there; otherwise the S3 tests fail, loudly — they never pass by not running.
+pub fn moto_python() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os(MOTO_PYTHON_ENV).filter(|p| !p.is_empty()) {
+        return p.into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/moto-s3/bin/python");
+    if venv.exists() {
+        return venv;
+    }
+    panic!(
+        "{MOTO_PYTHON_ENV} is not set and target/moto-s3 is missing: the S3 blob-store tests need \
+         a local S3 server. Run them through `./x test` or `./x check` (they install moto into \
+         target/moto-s3), or set {MOTO_PYTHON_ENV} to a Python that has `moto[server]`"
+    );
+}
+
+impl MotoS3 {
+    /// Starts a moto server (see [`moto_python`]) and waits until it answers.
+    pub fn start() -> MotoS3 {
+        let python = moto_python();
+        let mut child = Command::new(&python)
+            .args(["-c", MOTO_SERVER_PY])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start moto with {}: {e}", python.display()));
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let Ok(port) = line.trim().parse::<u16>() else {
+            let _ = child.kill();
+            panic!(
+                "moto did not start with {} (it printed {line:?}); check that it has \
+                 `moto[server]`: {} -c 'from moto.server import ThreadedMotoServer'",
+                python.display(),
+                python.display()
+            );
+        };
+        MotoS3 {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// The moto server of this test binary, started on first use and shared by its tests (each
+    /// takes a bucket of its own).
+    pub fn shared() -> &'static MotoS3 {
+        static MOTO: std::sync::OnceLock<MotoS3> = std::sync::OnceLock::new();
+        MOTO.get_or_init(MotoS3::start)
+    }
+
+    /// Creates a new, empty bucket with a unique name and returns it.
+    pub async fn new_bucket(&self) -> String {
+        let bucket = format!("dvc-test-{}", uuid::Uuid::now_v7().simple());
+        // moto accepts unsigned requests: a plain PUT makes the bucket.
+        let res = reqwest::Client::new()
+            .put(format!("{}/{bucket}", self.endpoint))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "create bucket: {}", res.status());
+        bucket
+    }
+
+    /// A blob store in a new bucket of this server, under the prefix `dvc/blobs`.
+    pub async fn store(&self) -> crate::blobstore::S3BlobStore {
+        let bucket = self.new_bucket().await;
+        let loc = crate::blobstore::S3Location::parse(&format!("{bucket}/dvc/blobs")).unwrap();
+        let store = crate::blobstore::S3BlobStore::with_builder(
+            &loc,
+            object_store::aws::AmazonS3Builder::new()
+                .with_endpoint(&self.endpoint)
+                .with_region("us-east-1")
+                .with_access_key_id("testing")
+                .with_secret_access_key("testing"),
+        )
+        .unwrap();
+        store.check().await.unwrap();
+        store
+    }
+}
+
+impl Drop for MotoS3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

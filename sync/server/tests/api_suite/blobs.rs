@@ -6,6 +6,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 crate::both_backends!(blob_ranges);
+// the same story with the server's blobs in S3
+crate::on_s3_blobs!(blob_ranges);
 
 async fn blob_ranges(b: Backend) {
     let h = Harness::start(b).await;

@@ -13,6 +13,8 @@ crate::both_backends!(
     console_shows_the_server_qr_to_officers_only,
     console_server_qr_uses_the_public_url_when_given,
 );
+// the same story with the server's blobs in S3
+crate::on_s3_blobs!(console_actions_become_events);
 
 /// "Mã QR máy chủ": officers see this server's address as a QR the app scans; others are sent to
 /// the login page or refused.

@@ -6,6 +6,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 crate::both_backends!(resumable_upload, upload_limits_and_hash_mismatch);
+// the same story with the server's blobs in S3
+crate::on_s3_blobs!(resumable_upload);
 
 async fn resumable_upload(b: Backend) {
     let h = Harness::start(b).await;

@@ -1,5 +1,6 @@
 //! Test harness: a real server on 127.0.0.1:0 over SQLite (temp file) or PostgreSQL (a fresh
-//! database per test on the cluster named by `DVC_TEST_POSTGRES_URL`, which `./x test` starts).
+//! database per test on the cluster named by `DVC_TEST_POSTGRES_URL`, which `./x test` starts),
+//! blobs in a directory or, for the stories of [`on_s3_blobs!`], in S3 (a local moto server).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // test support: a panic is the failure report
 
 use std::sync::Arc;
@@ -36,6 +37,25 @@ macro_rules! both_backends {
         mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $name() { super::$name($crate::common::Backend::Sqlite).await } )* }
         mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $name() { super::$name($crate::common::Backend::Postgres).await } )* }
     };
+}
+
+/// Runs stories once more on SQLite with the server's blobs in S3 (a bucket of a local moto
+/// server, see `dvc_sync::test_support::MotoS3`): `<module>::s3::<story>`.
+#[macro_export]
+macro_rules! on_s3_blobs {
+    ($($name:ident),* $(,)?) => {
+        mod s3 { $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $name() { $crate::common::with_s3_blobs(super::$name($crate::common::Backend::Sqlite)).await } )* }
+    };
+}
+
+tokio::task_local! {
+    /// Set by [`with_s3_blobs`]: [`Harness::start_with`] puts the server's blobs in S3.
+    static S3_BLOBS: bool;
+}
+
+/// Runs `story` with every [`Harness`] it starts keeping its blobs in S3 rather than a directory.
+pub async fn with_s3_blobs<F: std::future::Future>(story: F) -> F::Output {
+    S3_BLOBS.scope(true, story).await
 }
 
 /// The PostgreSQL admin URL, or a loud failure explaining how to get one.
@@ -99,15 +119,28 @@ impl Harness {
         let db = dvc_sync::db::open(&url).await.unwrap();
         let clock = Arc::new(ManualClock::default());
         let otp = Arc::new(MemoryOtpSender::default());
-        let state = dvc_sync::server::build_state(
-            db.clone(),
-            &dir.path().join("blobs"),
-            cfg,
-            clock.clone(),
-            otp.clone(),
-        )
-        .await
-        .unwrap();
+        let state = if S3_BLOBS.try_with(|on| *on).unwrap_or(false) {
+            let blobs = dvc_sync::test_support::MotoS3::shared().store().await;
+            dvc_sync::server::build_state_on(
+                db.clone(),
+                Arc::new(blobs),
+                cfg,
+                clock.clone(),
+                dvc_sync::notify::Notifiers::otp_only(otp.clone()),
+            )
+            .await
+            .unwrap()
+        } else {
+            dvc_sync::server::build_state(
+                db.clone(),
+                &dir.path().join("blobs"),
+                cfg,
+                clock.clone(),
+                otp.clone(),
+            )
+            .await
+            .unwrap()
+        };
         let now = clock.now();
         db.upsert_agency(AGENCY_X, "Công an xã X (thử nghiệm)", now)
             .await

@@ -1,4 +1,4 @@
-//! Blob bytes on the filesystem, behind a trait (S3-compatible storage can implement it later).
+//! Filesystem blob storage (the default).
 //!
 //! Layout under the root: `uploads/<upload id>.part` while an upload is open, and
 //! `sha256/<first two hex>/<hash>` once verified. Every write is fsynced before the server
@@ -13,82 +13,13 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
+use super::{bad_name, valid_name, BlobStore, Finalize, Removal};
 use crate::db::FileKind;
-
-/// How finishing an upload went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Finalize {
-    /// The bytes hash to the declared value and are now stored under it (the part file stays
-    /// until [`BlobStore::discard`]).
-    Stored {
-        /// Size in bytes.
-        size: u64,
-    },
-    /// The bytes hash to something else; nothing was stored (the part file stays until
-    /// [`BlobStore::discard`], so the caller can forget the upload first).
-    Mismatch,
-    /// There is no part file: this upload's bytes are not on disk.
-    NoPart,
-}
-
-/// What became of a file the clean-up asked to delete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Removal {
-    /// Deleted.
-    Removed,
-    /// Kept: it was written after the deletion was queued (a fresh copy of the same bytes).
-    Newer,
-    /// There was no such file.
-    Missing,
-}
-
-/// Blob storage.
-#[async_trait]
-pub trait BlobStore: Send + Sync + 'static {
-    /// Writes `data` at `offset` of the upload's part file, dropping anything after `offset`
-    /// first (bytes a crash left behind unacknowledged), and syncs it.
-    async fn write_chunk(
-        &self,
-        upload_id: &str,
-        offset: u64,
-        data: bytes::Bytes,
-    ) -> std::io::Result<()>;
-    /// Verifies the part file against `sha256` and, if it matches, stores it under the hash
-    /// (keeping the part file). Safe to repeat.
-    async fn finalize(&self, upload_id: &str, sha256: &str) -> std::io::Result<Finalize>;
-    /// Deletes an upload's part file, if any.
-    async fn discard(&self, upload_id: &str) -> std::io::Result<()>;
-    /// The stored blob's size, if present.
-    async fn stored_size(&self, sha256: &str) -> std::io::Result<Option<u64>>;
-    /// Reads a stored blob.
-    async fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>>;
-    /// Stores `data` directly (small files such as console result PDFs); returns its hash.
-    async fn put(&self, data: bytes::Bytes) -> std::io::Result<String>;
-    /// Deletes a stored blob or an upload's part file if it was last written before `before`
-    /// (the clean-up: a file written since is a new copy and stays).
-    async fn remove_if_older(
-        &self,
-        kind: FileKind,
-        name: &str,
-        before: std::time::SystemTime,
-    ) -> std::io::Result<Removal>;
-}
 
 /// Filesystem blob storage.
 #[derive(Debug, Clone)]
 pub struct FsBlobStore {
     root: PathBuf,
-}
-
-fn valid_name(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-fn bad_name() -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::InvalidInput,
-        "invalid blob or upload name",
-    )
 }
 
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
@@ -297,21 +228,6 @@ impl BlobStore for FsBlobStore {
     }
 }
 
-/// A MIME type from the first bytes (JPEG, PNG, WebP, PDF), for serving blobs safely.
-pub fn sniff_content_type(data: &[u8]) -> &'static str {
-    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "image/jpeg"
-    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else if data.len() >= 12 && &data[..4] == b"RIFF" && &data[8..12] == b"WEBP" {
-        "image/webp"
-    } else if data.starts_with(b"%PDF-") {
-        "application/pdf"
-    } else {
-        "application/octet-stream"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,12 +296,5 @@ mod tests {
             store.put(bytes::Bytes::from(data.clone())).await.unwrap(),
             sha
         );
-    }
-
-    #[test]
-    fn sniffing() {
-        assert_eq!(sniff_content_type(b"%PDF-1.7"), "application/pdf");
-        assert_eq!(sniff_content_type(&[0xFF, 0xD8, 0xFF, 0xE0]), "image/jpeg");
-        assert_eq!(sniff_content_type(b"<html>"), "application/octet-stream");
     }
 }
