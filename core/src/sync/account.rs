@@ -101,7 +101,7 @@ pub struct SignedIn {
 }
 
 /// A failed call of an account route as an error the user can act on.
-fn refused(f: Failure) -> SyncError {
+pub(super) fn refused(f: Failure) -> SyncError {
     match f {
         Failure::Net(n) => SyncError::Network(format!("{n:?}").to_lowercase()),
         Failure::Http { status, body, .. } => match body {

@@ -318,6 +318,15 @@ impl Api {
             .map(|_| ())
     }
 
+    /// "Tra cứu hồ sơ": a dossier by its code and a second factor (no token needed).
+    pub async fn lookup(
+        &self,
+        req: &dvc_protocol::lookup::LookupRequest,
+    ) -> Result<dvc_protocol::lookup::LookupResult, Failure> {
+        self.json(self.req(Method::POST, paths::DOSSIER_LOOKUP).json(req))
+            .await
+    }
+
     /// The receiving agencies the server serves.
     pub async fn agencies(&self) -> Result<Vec<AgencyInfo>, Failure> {
         let r: AgencyList = self.json(self.req(Method::GET, paths::AGENCIES)).await?;

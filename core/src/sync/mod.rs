@@ -28,6 +28,7 @@ pub mod client;
 pub mod consent;
 pub mod db;
 pub mod decide;
+pub mod lookup;
 pub mod manifest;
 pub mod push;
 pub mod restore;

@@ -47,6 +47,7 @@ pub mod dossiers;
 pub mod error;
 pub mod events;
 pub mod handoffs;
+pub mod lookup;
 pub mod paths;
 pub mod push;
 pub mod rules;

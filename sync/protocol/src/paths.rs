@@ -90,6 +90,11 @@ pub const DOSSIER: &str = "/v1/dossiers/{dossier_uuid}";
 /// `POST` [`crate::dossiers::CancelRequest`] → `200` [`crate::dossiers::DossierView`]: the
 /// submitter (or linked citizen) withdraws a dossier that is not yet being handled.
 pub const DOSSIER_CANCEL: &str = "/v1/dossiers/{dossier_uuid}/cancel";
+/// `POST` [`crate::lookup::LookupRequest`] → `200` [`crate::lookup::LookupResult`]: "Tra cứu hồ
+/// sơ" by code and a second factor. No auth needed (a bearer token only sets `mine`); an unknown
+/// code and a wrong factor both answer `404.1` with the same body; rate-limited per client
+/// address and per code (`429.1`). Protocol 1.3 servers without it answer `404.1` as well.
+pub const DOSSIER_LOOKUP: &str = "/v1/dossiers/lookup";
 
 /// `PUT` [`crate::dossiers::RevisionRequest`] → `200` [`crate::dossiers::RevisionReceipt`]: a
 /// corrected dossier after `supplement_requested` (idempotent by uuid + revision).

@@ -55,6 +55,10 @@ pub struct AuthConfig {
     pub otp_check_per_ip: Budget,
     /// Current-password checks per account (password change).
     pub password_check_per_account: Budget,
+    /// Dossier lookups ("Tra cứu hồ sơ") per client address bucket.
+    pub lookup_per_ip: Budget,
+    /// Dossier lookups per dossier code, from anywhere (bounds guessing one code's factor).
+    pub lookup_per_code: Budget,
     /// Wrong codes before a code is dead.
     pub otp_max_attempts: i64,
     /// Code lifetime, ms.
@@ -79,6 +83,8 @@ impl Default for AuthConfig {
             otp_send_global: Budget::per_minutes(600, 60),
             otp_check_per_ip: Budget::per_minutes(30, 15),
             password_check_per_account: Budget::per_minutes(5, 15),
+            lookup_per_ip: Budget::per_minutes(20, 15),
+            lookup_per_code: Budget::per_minutes(10, 15),
             otp_max_attempts: 5,
             otp_ttl_ms: 10 * 60_000,
             otp_resend_after_ms: 60_000,

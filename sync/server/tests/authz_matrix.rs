@@ -175,6 +175,8 @@ async fn authorization_matrix(b: Backend) {
     let victim = h.user(Role::Citizen).await;
     let fresh = || uuid::Uuid::now_v7().to_string();
     let m_a = manifest(AGENCY_X, &[(&h_a, photo.len())]);
+    // L_A: a dossier of A's to look up by code and A's ID number's last 4 digits.
+    let l_a = h.submit_ok(&a.token, &manifest(AGENCY_X, &[])).await.code;
     // T_V: a team of agency X led by V, with a campaign.
     let (s, t) = h
         .json(
@@ -440,6 +442,14 @@ async fn authorization_matrix(b: Backend) {
             path: format!("/v1/dossiers/{d_a}/cancel"),
             body: Some(json!({})),
             expect: [401, 0, 404, 404, 403, 403, 403],
+        },
+        // "Tra cứu hồ sơ": anyone holding the code and the second factor, signed in or not.
+        Row {
+            method: Method::POST,
+            template: "/v1/dossiers/lookup",
+            path: "/v1/dossiers/lookup".into(),
+            body: Some(json!({"code": l_a, "factor": "0321"})),
+            expect: [200, 200, 200, 200, 200, 200, 200],
         },
         // D_A is `received`: its own applicant reaches the state check (409.3); nobody else may.
         Row {

@@ -1,4 +1,4 @@
-//! `dvc dossier list|show|retry|pay-qr|cancel|pay-claim|rate|resubmit` — sent dossiers and what
+//! `dvc dossier list|show|retry|pay-qr|cancel|pay-claim|rate|resubmit|lookup` — sent dossiers and what
 //! the applicant does after submission. `show` prints the same view the app's screens show
 //! ([`dvc_core::dossier::view`]); the actions are queued on this device and sent by `dvc sync`.
 
@@ -47,6 +47,17 @@ pub enum DossierCmd {
     },
     /// Send the dossier corrected after a supplement request as its next revision.
     Resubmit { id: String },
+    /// "Tra cứu hồ sơ": any dossier's state and timeline by its code, signed in or not.
+    Lookup {
+        /// The dossier code from the receipt, e.g. 000.30.27.H23-260101-0001.
+        code: String,
+        /// The last 4 digits of the applicant's ID number, or the phone it was filed with.
+        #[arg(long)]
+        factor: String,
+        /// The sync server to ask (default: the one this device uses).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: DossierCmd) -> Result<(), CliError> {
@@ -121,7 +132,62 @@ pub fn run(ctx: &Ctx, cmd: DossierCmd) -> Result<(), CliError> {
             })
         }
         DossierCmd::PayQr { id, svg } => crate::vietqr::pay_qr(ctx, &core, &id, svg),
+        DossierCmd::Lookup {
+            code,
+            factor,
+            server,
+        } => {
+            let rt = crate::sync::runtime()?;
+            let found = rt
+                .block_on(core.dossier_lookup(server.as_deref(), &code, &factor))
+                .map_err(lookup_err)?;
+            out::print(ctx, &found, lookup_human)
+        }
     }
+}
+
+/// A failed lookup in plain words (Vietnamese, then English); "not found" and "wait" exit 1.
+fn lookup_err(e: dvc_core::sync::SyncError) -> CliError {
+    use dvc_core::sync::lookup::{NOT_FOUND, RATE_LIMITED};
+    use dvc_core::sync::SyncError;
+    match &e {
+        SyncError::Refused { code, .. } if code == NOT_FOUND => CliError::Failed(format!(
+            "Không tìm thấy hồ sơ với mã và thông tin xác minh này \
+             (no dossier with this code and second factor) [{code}]"
+        )),
+        SyncError::Refused { code, .. } if code == RATE_LIMITED => CliError::Failed(format!(
+            "Bạn tra cứu quá nhiều lần; hãy đợi rồi thử lại \
+             (too many lookups: wait and try again) [{code}]"
+        )),
+        SyncError::NotSignedIn => CliError::BadInput(
+            "Chưa có địa chỉ máy chủ: thêm --server URL (no sync server configured: pass --server)"
+                .into(),
+        ),
+        _ => sync_err(e),
+    }
+}
+
+/// The human text of `dvc dossier lookup`: the header, then one line per step.
+fn lookup_human(r: &dvc_protocol::lookup::LookupResult) -> String {
+    let state = serde_json::to_value(r.state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut s = format!(
+        "{}\t{}\t{}\t{}{}",
+        r.code,
+        r.procedure_code,
+        r.agency_code,
+        state,
+        if r.mine { "\tcủa tôi (mine)" } else { "" }
+    );
+    for step in &r.timeline {
+        s.push_str(&format!("\n  {}\t{}", step.at, step.kind));
+        if let Some(a) = step.amount_vnd {
+            s.push_str(&format!("\t{a} VND"));
+        }
+    }
+    s
 }
 
 /// The human text of `dvc dossier show`: one header line, then one line per part.

@@ -11,6 +11,7 @@ pub mod dossiers;
 pub mod events;
 pub mod handoffs;
 pub mod health;
+pub mod lookup;
 pub mod push;
 pub mod uploads;
 pub mod visits;
@@ -82,6 +83,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(dossiers::list))
         .routes(routes!(dossiers::put, dossiers::get))
         .routes(routes!(dossiers::cancel))
+        .routes(routes!(lookup::lookup))
         .routes(routes!(events::list))
         .routes(routes!(admin::create))
         .routes(routes!(admin::revoke_tokens))

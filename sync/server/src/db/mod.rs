@@ -1201,6 +1201,8 @@ pub trait Database: Send + Sync + 'static {
     /// A dossier this account submitted, whether or not it may still see it (a volunteer whose
     /// consent was withdrawn keeps the receipt of what it sent, nothing more).
     async fn submitted_dossier(&self, submitter_id: &str, uuid: &str) -> DbResult<Option<Dossier>>;
+    /// Any dossier by its code, whoever filed it ("Tra cứu hồ sơ" checks a second factor first).
+    async fn dossier_by_code(&self, code: &str) -> DbResult<Option<Dossier>>;
     /// Dossiers in scope, newest first (older than `filter.before` if set).
     async fn list_dossiers(
         &self,

@@ -436,6 +436,9 @@ statements! {
     // ---- dossiers
     DOSSIER_BY_UUID = "find dossier",
         concat!("SELECT ", dossier_cols!(), " FROM dossiers d WHERE d.uuid = ?1");
+    /// "Tra cứu hồ sơ": any dossier by its (unique) code; the caller checks the second factor.
+    DOSSIER_BY_CODE = "find dossier by code",
+        concat!("SELECT ", dossier_cols!(), " FROM dossiers d WHERE d.code = ?1");
     AGENCY_EXISTS = "agency", "SELECT 1 AS one FROM agencies WHERE code = ?1";
     /// The day's next number for the agency (gap-free: it runs under the event order).
     NEXT_CODE_SEQ = "code counter",

@@ -1261,6 +1261,10 @@ impl<B: Backend> Database for Store<B> {
         )
     }
 
+    async fn dossier_by_code(&self, code: &str) -> DbResult<Option<Dossier>> {
+        row_for(self, &sql::DOSSIER_BY_CODE, code, Dossier::from_row).await
+    }
+
     async fn list_dossiers(
         &self,
         scope: &Scope,

@@ -63,6 +63,7 @@ async fn health_metrics_and_openapi(b: Backend) {
         dvc_protocol::paths::DOSSIERS,
         dvc_protocol::paths::DOSSIER,
         dvc_protocol::paths::DOSSIER_CANCEL,
+        dvc_protocol::paths::DOSSIER_LOOKUP,
         dvc_protocol::paths::EVENTS,
         dvc_protocol::paths::ADMIN_ACCOUNTS,
         dvc_protocol::paths::ADMIN_REVOKE_TOKENS,
@@ -111,7 +112,7 @@ async fn health_metrics_and_openapi(b: Backend) {
     }
     assert_eq!(
         paths.len(),
-        50,
+        51,
         "documented paths changed: update the protocol crate and this test"
     );
 }

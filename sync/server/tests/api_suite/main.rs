@@ -19,6 +19,7 @@ mod errors;
 mod events;
 mod handoffs;
 mod health;
+mod lookup;
 mod uploads;
 mod visits;
 
