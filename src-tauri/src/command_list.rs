@@ -66,6 +66,7 @@ macro_rules! app_commands {
             visits::team_list,
             visits::team_report,
             visits::team_report_export_csv,
+            lookup::dossier_lookup,
             sync::sync_account,
             sync::sync_login,
             sync::sync_logout,

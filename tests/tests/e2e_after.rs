@@ -6,8 +6,10 @@
 //! applicant re-takes it in the app and sends the correction (revision 2 on the server, only the
 //! portrait changed) → the officer accepts and attaches a result PDF → the result is downloaded
 //! into the applicant's documents and shown → the officer completes → the rating reaches the
-//! server.
-//! Screenshots at 360 px: `after-receipt`, `after-supplement`, `after-fee-qr`, `after-result`.
+//! server. "Tra cứu hồ sơ" finds it by its code and the ID number's last 4 digits (a wrong
+//! factor is the plain "not found").
+//! Screenshots at 360 px: `after-receipt`, `after-supplement`, `after-fee-qr`, `after-result`,
+//! `lookup-not-found`, `lookup-found`.
 //!
 //! Run by `./x test` (needs the built app, Xvfb and tauri-driver); ignored by a plain `cargo test`.
 
@@ -342,6 +344,44 @@ async fn after_submission_fee_supplement_result_rating() -> R {
         .ok_or("no rating on the server")?;
     assert_eq!(rating.stars, 5);
     assert_eq!(rating.comment.as_deref(), Some("Cán bộ hướng dẫn rõ ràng"));
+
+    // 7. "Tra cứu hồ sơ" from the dossiers tab: the code and a wrong second factor are the one
+    // plain "not found"; the last 4 digits of the ID number show the state, the steps and that it
+    // is this account's own.
+    app.click("[data-tab='dossiers']").await?;
+    app.click("[data-testid='dossiers-lookup']").await?;
+    app.find("[data-screen='dossier-lookup']").await?;
+    app.find("[data-testid='lookup-code']")
+        .await?
+        .send_keys(code.clone())
+        .await?;
+    app.find("[data-testid='lookup-factor']")
+        .await?
+        .send_keys("0000")
+        .await?;
+    app.click("[data-testid='lookup-go']").await?;
+    let said = app.text("[data-testid='lookup-error']").await?;
+    assert!(said.starts_with("Không tìm thấy hồ sơ"), "{said}");
+    app.screenshot("lookup-not-found").await?;
+    let last4 = &dvc_core::test_support::ID_NUMBER[dvc_core::test_support::ID_NUMBER.len() - 4..];
+    app.find("[data-testid='lookup-factor']")
+        .await?
+        .clear()
+        .await?;
+    app.find("[data-testid='lookup-factor']")
+        .await?
+        .send_keys(last4)
+        .await?;
+    app.click("[data-testid='lookup-go']").await?;
+    app.find("[data-testid='lookup-found'][data-state='completed']")
+        .await?;
+    assert_eq!(app.text("[data-testid='lookup-found-code']").await?, code);
+    app.find("[data-testid='lookup-mine']").await?;
+    let steps = app
+        .js("return document.querySelectorAll(\"[data-testid='timeline'] li\").length")
+        .await?;
+    assert!(steps.as_u64().unwrap_or(0) >= 5, "the steps: {steps}");
+    app.screenshot("lookup-found").await?;
     app.quit().await?;
 
     // The result file is the applicant's document, byte for byte.

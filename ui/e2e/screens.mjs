@@ -194,6 +194,17 @@ screens.push(
       await page.click('[data-testid="report-month"]');
       await page.waitForFunction(() => document.querySelector('[data-testid="report-visits"]')?.textContent === '14');
     } },
+  // "Tra cứu hồ sơ" (mocks/dossier.ts): a wrong second factor is the plain "not found"; the right
+  // one shows the state and the steps.
+  { name: 'dossier-lookup', path: '/dossiers/lookup', prepare: async (page) => {
+      await page.fill('[data-testid="lookup-code"]', '000.00.00.H00-261130-0007');
+      await page.fill('[data-testid="lookup-factor"]', '1234');
+      await page.click('[data-testid="lookup-go"]');
+      await page.waitForSelector('[data-testid="lookup-error"]');
+      await page.fill('[data-testid="lookup-factor"]', '6789');
+      await page.click('[data-testid="lookup-go"]');
+      await page.waitForSelector('[data-testid="lookup-found"][data-state="fee_requested"]');
+    } },
   // The leader's team report (mocks/visits.ts): the team's week with each member's line, and a
   // campaign with its targets.
   { name: 'team-report', path: '/sync/report/team', prepare: async (page) => {

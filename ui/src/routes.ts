@@ -19,6 +19,7 @@ import HouseholdScreen from './screens/people/HouseholdScreen.svelte';
 import DossierNewScreen from './screens/dossiers/DossierNewScreen.svelte';
 import DossierFormScreen from './screens/dossiers/DossierFormScreen.svelte';
 import DossierCheckScreen from './screens/dossiers/DossierCheckScreen.svelte';
+import LookupScreen from './screens/dossiers/LookupScreen.svelte';
 import SyncTimelineScreen from './screens/sync/SyncTimelineScreen.svelte';
 import ReceiptScreen from './screens/after/ReceiptScreen.svelte';
 import FeeScreen from './screens/after/FeeScreen.svelte';
@@ -60,6 +61,7 @@ export const routes: RouteDef[] = [
   { pattern: /^\/procedures\/guides\/([a-z0-9-]+)$/, component: GuideScreen },
   { pattern: /^\/procedures\/([a-z0-9-]+)$/, component: ProcedureScreen },
   { pattern: /^\/dossiers\/photo$/, component: PhotoToolScreen },
+  { pattern: /^\/dossiers\/lookup$/, component: LookupScreen },
   { pattern: /^\/people\/scan$/, component: PeopleScanScreen },
   { pattern: /^\/people\/new$/, component: PersonFormScreen },
   { pattern: /^\/people\/households\/([0-9a-f-]{36})$/, component: HouseholdScreen },

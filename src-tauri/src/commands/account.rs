@@ -166,7 +166,9 @@ fn server_info(core: &Core) -> Result<ServerInfo, ApiError> {
 }
 
 /// The server sign-in and registration go to.
-async fn current_server(state: &AppState) -> Result<(std::sync::Arc<Core>, String), ApiError> {
+pub(crate) async fn current_server(
+    state: &AppState,
+) -> Result<(std::sync::Arc<Core>, String), ApiError> {
     if state.is_locked() {
         return Err(ApiError::locked());
     }

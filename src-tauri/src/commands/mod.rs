@@ -10,6 +10,7 @@ pub mod consent;
 pub mod dossier;
 pub mod handoff;
 pub mod lock;
+pub mod lookup;
 pub mod notify;
 pub mod people;
 pub mod photo;

@@ -87,7 +87,7 @@ pub struct SentItem {
 }
 
 /// The procedure's (Vietnamese, English) name from the bundled catalog.
-fn procedure_names(procedure_id: &str) -> (Option<String>, Option<String>) {
+pub(crate) fn procedure_names(procedure_id: &str) -> (Option<String>, Option<String>) {
     dvc_core::catalog::bundled()
         .ok()
         .and_then(|b| {

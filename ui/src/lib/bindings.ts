@@ -113,6 +113,12 @@ export const commands = {
 	 *  written into `reports/` as a new file; answers the file's path.
 	 */
 	team_report_export_csv: (teamId: string | null, campaignId: string | null, period: string, back: number) => __TAURI_INVOKE<string>("team_report_export_csv", { teamId, campaignId, period, back }),
+	/**
+	 *  Looks a dossier up by its code (as on the receipt) and the last 4 digits of the applicant's
+	 *  ID number or the phone it was filed with. An unknown code and a wrong second factor are the
+	 *  same answer (`lookup.not_found`): the server does not say which.
+	 */
+	dossier_lookup: (code: string, factor: string) => __TAURI_INVOKE<LookupView>("dossier_lookup", { code, factor }),
 	sync_account: () => __TAURI_INVOKE<SyncAccount>("sync_account"),
 	sync_login: (server: string, phone: string, password: string) => __TAURI_INVOKE<SyncAccount>("sync_login", { server, phone, password }),
 	sync_logout: () => __TAURI_INVOKE<SyncAccount>("sync_logout"),
@@ -952,6 +958,47 @@ export type LockStatus = {
 	/**  The full wipe is offered (a volunteer after `lock_wipe_after` wrong tries). */
 	wipe_offered: boolean,
 };
+
+/**  The answer to a lookup: what the portal's "Tra cứu hồ sơ" shows. */
+export type LookupResult = {
+	/**  The dossier code. */
+	code: string,
+	/**  National procedure code. */
+	procedure_code: string,
+	/**  Receiving agency's code. */
+	agency_code: string,
+	/**  Current state. */
+	state: DossierState,
+	/**  RFC 3339 UTC. */
+	received_at: string,
+	/**  RFC 3339 UTC of the last change. */
+	updated_at: string,
+	/**  Its events, oldest first, without officers' notes or payment details. */
+	timeline: LookupStep[],
+	/**
+	 *  The signed-in caller is its applicant (or filed it for themself): it can be added to
+	 *  "Hồ sơ của tôi".
+	 */
+	mine: boolean,
+};
+
+/**  One step of a looked-up dossier's timeline. */
+export type LookupStep = {
+	/**  RFC 3339 UTC. */
+	at: string,
+	/**  What happened: the event's name (`received`, `accepted`, `supplement_requested`, …). */
+	kind: string,
+	/**  The dossier's state after it. */
+	state: DossierState,
+	/**  For `fee_requested` and `payment_claimed`: the amount in đồng. */
+	amount_vnd?: number | null,
+};
+
+/**  A looked-up dossier with its procedure's name from the bundled catalog. */
+export type LookupView = {
+	procedure_name: string | null,
+	procedure_name_en: string | null,
+} & LookupResult;
 
 /**  Which e-form the app fills for a procedure. */
 export type OnlineForm = {

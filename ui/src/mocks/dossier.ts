@@ -5,10 +5,12 @@ import passportForm from '../../../assets/catalog/forms/passport-domestic.json';
 import type { FieldValue } from '../lib/dossier/types';
 import { componentVisible, fieldVisible, isEmpty } from '../lib/dossier/steps';
 import { reject, type Handlers } from './util';
-import type { Attachment, Dossier, DossierOverview, Field, FormDef, Problem, Section } from '../lib/bindings';
+import type { Attachment, Dossier, DossierOverview, Field, FormDef, LookupView, Problem, Section } from '../lib/bindings';
 
 const now = '2026-11-23T10:00:00.000Z';
 const P1 = '01a2f000-0000-7000-8000-000000000001';
+/** The dossier "Tra cứu hồ sơ" finds (filed at the counter). */
+export const LOOKUP_CODE = '000.00.00.H00-261130-0007';
 export const DRAFT_ID = '01a2f000-0000-7000-8000-0000000000d1';
 export const QUEUED_ID = '01a2f000-0000-7000-8000-0000000000d2';
 
@@ -215,5 +217,32 @@ export const handlers = {
     editable(args.id);
     dossiers.splice(dossiers.findIndex((d) => d.id === args.id), 1);
     return null;
+  },
+  // "Tra cứu hồ sơ": one dossier filed at the counter, found with the last 4 digits 6789 or the
+  // phone 0912345678; anything else is the one "not found" answer, as the server gives it.
+  dossier_lookup: (args): LookupView => {
+    const code = String(args.code ?? '').trim().toUpperCase();
+    const factor = String(args.factor ?? '').replace(/\s/g, '');
+    if (!/^[0-9A-Z.]{5,20}-\d{6}-\d{4}$/.test(code)) reject('invalid_input', 'lookup.error.code', `mock: code ${code}`);
+    if (!/^(\d{4}|0\d{9}|\+84\d{9})$/.test(factor)) reject('invalid_input', 'lookup.error.factor', 'mock: factor');
+    if (code !== LOOKUP_CODE || (factor !== '6789' && factor !== '0912345678')) {
+      reject('lookup_refused', 'lookup.not_found', 'mock: 404.1');
+    }
+    return {
+      code: LOOKUP_CODE,
+      procedure_code: 'passport-domestic',
+      agency_code: '000.00.00.H00',
+      state: 'fee_requested',
+      received_at: '2026-11-30T02:10:00Z',
+      updated_at: '2026-12-02T08:30:00Z',
+      timeline: [
+        { at: '2026-11-30T02:10:00Z', kind: 'received', state: 'received' },
+        { at: '2026-12-01T03:00:00Z', kind: 'accepted', state: 'accepted' },
+        { at: '2026-12-02T08:30:00Z', kind: 'fee_requested', state: 'fee_requested', amount_vnd: 200000 },
+      ],
+      mine: false,
+      procedure_name: 'Cấp hộ chiếu phổ thông ở trong nước',
+      procedure_name_en: 'Ordinary passport issued in Vietnam',
+    };
   },
 } satisfies Handlers;
