@@ -6,8 +6,8 @@
 //! applicant re-takes it in the app and sends the correction (revision 2 on the server, only the
 //! portrait changed) → the officer accepts and attaches a result PDF → the result is downloaded
 //! into the applicant's documents and shown → the officer completes → the rating reaches the
-//! server. "Tra cứu hồ sơ" finds it by its code and the ID number's last 4 digits (a wrong
-//! factor is the plain "not found").
+//! server. "Tra cứu hồ sơ" finds it by its code, read from a photo of the receipt's QR, and the
+//! ID number's last 4 digits (a wrong factor is the plain "not found").
 //! Screenshots at 360 px: `after-receipt`, `after-supplement`, `after-fee-qr`, `after-result`,
 //! `lookup-not-found`, `lookup-found`.
 //!
@@ -167,7 +167,8 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     assert_eq!(app.text("[data-testid=receipt-code]").await?, code);
     app.find("[data-testid=receipt-qr] svg").await?;
     app.find("[data-testid=receipt-expected-how]").await?;
-    app.screenshot("after-receipt").await?;
+    // The receipt as a citizen would photograph it: read back by the lookup screen in step 7.
+    let receipt_photo = app.screenshot("after-receipt").await?;
 
     let console = Officer::login(&env).await;
     // 2. A fee: the VietQR the app shows decodes to the amount, account and transfer content.
@@ -345,16 +346,25 @@ async fn after_submission_fee_supplement_result_rating() -> R {
     assert_eq!(rating.stars, 5);
     assert_eq!(rating.comment.as_deref(), Some("Cán bộ hướng dẫn rõ ràng"));
 
-    // 7. "Tra cứu hồ sơ" from the dossiers tab: the code and a wrong second factor are the one
-    // plain "not found"; the last 4 digits of the ID number show the state, the steps and that it
-    // is this account's own.
+    // 7. "Tra cứu hồ sơ" from the dossiers tab: a photo of the receipt's QR code fills in the
+    // code; the code and a wrong second factor are the one plain "not found"; the last 4 digits
+    // of the ID number show the state, the steps and that it is this account's own.
     app.click("[data-tab='dossiers']").await?;
     app.click("[data-testid='dossiers-lookup']").await?;
     app.find("[data-screen='dossier-lookup']").await?;
-    app.find("[data-testid='lookup-code']")
+    app.find("[data-testid='lookup-scan']")
         .await?
-        .send_keys(code.clone())
+        .send_keys(receipt_photo.to_string_lossy().to_string())
         .await?;
+    app.find("[data-testid='lookup-scanned']").await?;
+    let filled = app
+        .js("return document.querySelector(\"[data-testid='lookup-code']\").value")
+        .await?;
+    assert_eq!(
+        filled.as_str(),
+        Some(code.as_str()),
+        "the code read from the receipt"
+    );
     app.find("[data-testid='lookup-factor']")
         .await?
         .send_keys("0000")

@@ -11,14 +11,12 @@
 //! Every input is checked on the device with the server's own rules before any request (the core's
 //! validators). Logs carry no phone number, ID number, name, code or password.
 
-use dvc_core::qrscan;
 use dvc_core::sync::account::Registration;
 use dvc_core::sync::client::check_server_url;
 use dvc_core::sync::db as sync_db;
 use dvc_core::sync::SyncError;
-use dvc_core::{Core, CoreError};
+use dvc_core::Core;
 use serde::{Deserialize, Serialize};
-use tauri::ipc::InvokeBody;
 use tauri::State;
 use zeroize::Zeroizing;
 
@@ -216,19 +214,14 @@ pub async fn server_qr_parse(text: String) -> Result<ServerChoice, ApiError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn server_qr_scan_image(request: RawRequest<'_>) -> Result<ServerChoice, ApiError> {
-    let bytes = match request.body() {
-        InvokeBody::Raw(bytes) => bytes.clone(),
-        InvokeBody::Json(_) => return Err(bad_qr("expected the image as raw bytes".into())),
-    };
-    blocking(move || {
-        let scan = qrscan::decode_qr(&bytes, qrscan::DEFAULT_BUDGET).map_err(CoreError::from)?;
-        let text = String::from_utf8(scan.payload)
-            .map_err(|_| bad_qr("the QR text is not UTF-8".into()))?;
-        Ok(ServerChoice {
-            url: server_from_text(&text)?,
-        })
+    let payload = super::qr_in_photo(&request, || {
+        bad_qr("expected the image as raw bytes".into())
     })
-    .await
+    .await?;
+    let text = super::qr_text(payload, || bad_qr("the QR text is not UTF-8".into()))?;
+    Ok(ServerChoice {
+        url: server_from_text(&text)?,
+    })
 }
 
 /// Switches to the server a scanned QR named (`url`, checked again), or back to the shipped one

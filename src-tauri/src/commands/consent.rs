@@ -5,16 +5,14 @@
 
 use std::sync::Arc;
 
-use dvc_core::qrscan;
 use dvc_core::sync::consent::{ConsentView, Volunteer};
-use dvc_core::{Core, CoreError};
+use dvc_core::Core;
 use dvc_protocol::auth::ConsentOtpPending;
 use serde::Serialize;
-use tauri::ipc::InvokeBody;
 use tauri::State;
 
 use crate::ipc::RawRequest;
-use crate::{blocking, ApiError, AppState};
+use crate::{ApiError, AppState};
 
 /// The core, refused while the app is locked.
 fn open_core(state: &AppState) -> Result<Arc<Core>, ApiError> {
@@ -171,19 +169,14 @@ fn not_volunteer_qr(detail: &str) -> ApiError {
 #[tauri::command]
 #[specta::specta]
 pub async fn consent_qr_scan_image(request: RawRequest<'_>) -> Result<String, ApiError> {
-    let bytes = match request.body() {
-        InvokeBody::Raw(bytes) => bytes.clone(),
-        InvokeBody::Json(_) => return Err(not_volunteer_qr("expected the image as raw bytes")),
-    };
-    blocking(move || {
-        let scan = qrscan::decode_qr(&bytes, qrscan::DEFAULT_BUDGET).map_err(CoreError::from)?;
-        let text = String::from_utf8(scan.payload)
-            .map_err(|_| not_volunteer_qr("the QR text is not UTF-8"))?;
-        let text = text.trim().to_string();
-        if dvc_protocol::auth::parse_volunteer_qr(&text).is_none() {
-            return Err(not_volunteer_qr("not a volunteer QR code (DVCVOL1:…)"));
-        }
-        Ok(text)
+    let payload = super::qr_in_photo(&request, || {
+        not_volunteer_qr("expected the image as raw bytes")
     })
-    .await
+    .await?;
+    let text = super::qr_text(payload, || not_volunteer_qr("the QR text is not UTF-8"))?;
+    let text = text.trim().to_string();
+    if dvc_protocol::auth::parse_volunteer_qr(&text).is_none() {
+        return Err(not_volunteer_qr("not a volunteer QR code (DVCVOL1:…)"));
+    }
+    Ok(text)
 }

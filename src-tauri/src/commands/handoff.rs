@@ -12,13 +12,13 @@ use std::path::Path;
 
 use dvc_core::handoff::{BundleKey, HandoffConfirmed, HandoffImported};
 use dvc_core::handoff::{HandoffStatus, IncomingHandoff};
-use dvc_core::{qrscan, CoreError};
+use dvc_core::CoreError;
 use serde::Serialize;
 use tauri::ipc::InvokeBody;
 use tauri::State;
 
 use crate::ipc::RawRequest;
-use crate::{blocking, ApiError, AppState};
+use crate::{ApiError, AppState};
 
 /// The request header that carries the key with the bundle file (`handoff_import`).
 pub const KEY_HEADER: &str = "x-handoff-key";
@@ -201,29 +201,19 @@ pub async fn handoff_key_check(key: String) -> Result<String, ApiError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn handoff_key_scan_image(request: RawRequest<'_>) -> Result<String, ApiError> {
-    let bytes = match request.body() {
-        InvokeBody::Raw(bytes) => bytes.clone(),
-        InvokeBody::Json(_) => {
-            return Err(CoreError::invalid(
-                "image",
-                "expected the image as raw bytes",
-                "cccd.scan.not_image",
-            )
-            .into())
-        }
-    };
-    blocking(move || {
-        let scan = qrscan::decode_qr(&bytes, qrscan::DEFAULT_BUDGET).map_err(CoreError::from)?;
-        let text = String::from_utf8(scan.payload).map_err(|_| {
-            ApiError::from(CoreError::invalid(
-                "key",
-                "the QR text is not UTF-8",
-                "handoff.key_invalid",
-            ))
-        })?;
-        check_key(&text)
+    let payload = super::qr_in_photo(&request, || {
+        CoreError::invalid(
+            "image",
+            "expected the image as raw bytes",
+            "cccd.scan.not_image",
+        )
+        .into()
     })
-    .await
+    .await?;
+    let text = super::qr_text(payload, || {
+        CoreError::invalid("key", "the QR text is not UTF-8", "handoff.key_invalid").into()
+    })?;
+    check_key(&text)
 }
 
 /// Citizen: imports a bundle (raw body: the file's bytes; header `x-handoff-key`: the key).

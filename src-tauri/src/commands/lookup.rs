@@ -9,6 +9,7 @@ use dvc_protocol::lookup::LookupResult;
 use serde::Serialize;
 use tauri::State;
 
+use crate::ipc::RawRequest;
 use crate::{ApiError, AppState};
 
 /// A looked-up dossier with its procedure's name from the bundled catalog.
@@ -66,9 +67,59 @@ pub async fn dossier_lookup(
     })
 }
 
+fn not_a_receipt_qr(detail: &str) -> ApiError {
+    ApiError {
+        code: "receipt_qr_invalid",
+        message_key: "lookup.error.qr",
+        detail: detail.to_string(),
+    }
+}
+
+/// The dossier code in a receipt QR's text (the live camera's answer). Any other QR code — an
+/// ID card's, a VietQR, a volunteer's — is refused and nothing changes.
+#[tauri::command]
+#[specta::specta]
+pub async fn dossier_lookup_code_from_qr(text: String) -> Result<String, ApiError> {
+    dvc_protocol::lookup::code_from_qr(&text)
+        .ok_or_else(|| not_a_receipt_qr("no single dossier code in the QR text"))
+}
+
+/// The dossier code in a photo of a receipt's QR code (raw body: the image file's bytes).
+#[tauri::command]
+#[specta::specta]
+pub async fn dossier_lookup_scan_image(request: RawRequest<'_>) -> Result<String, ApiError> {
+    let payload = super::qr_in_photo(&request, || {
+        not_a_receipt_qr("expected the image as raw bytes")
+    })
+    .await?;
+    let text = super::qr_text(payload, || not_a_receipt_qr("the QR text is not UTF-8"))?;
+    dvc_protocol::lookup::code_from_qr(&text)
+        .ok_or_else(|| not_a_receipt_qr("no single dossier code in the QR text"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_receipt_qr_text_gives_the_code_and_anything_else_is_refused() {
+        let run = |text: String| tauri::async_runtime::block_on(dossier_lookup_code_from_qr(text));
+        let code = "000.30.27.H23-220928-0001";
+        assert_eq!(
+            run(format!("https://x.example/tra-cuu?ma={code}"))
+                .ok()
+                .as_deref(),
+            Some(code)
+        );
+        for other in ["DVCVOL1:abc", "001099012345|Nguyễn Văn A|01011990", ""] {
+            let e = run(other.into()).err();
+            assert_eq!(
+                e.map(|e| e.message_key),
+                Some("lookup.error.qr"),
+                "{other:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_two_refusals_have_their_own_words() {

@@ -25,7 +25,6 @@ use dvc_core::documents::{Document, DocumentId, DocumentKind, DocumentMeta};
 use dvc_core::people::{
     self, FieldError, Household, HouseholdDetail, Person, PersonDetail, PersonInput, Relation,
 };
-use dvc_core::qrscan;
 use dvc_core::CoreError;
 use serde::Serialize;
 use tauri::ipc::InvokeBody;
@@ -34,14 +33,18 @@ use tauri::State;
 use crate::ipc::{Bytes, RawRequest};
 use crate::{blocking, ApiError, AppState};
 
+fn not_image() -> ApiError {
+    ApiError::from(CoreError::invalid(
+        "body",
+        "expected the image as raw bytes",
+        "cccd.scan.not_image",
+    ))
+}
+
 fn raw_body(request: &RawRequest<'_>) -> Result<Vec<u8>, ApiError> {
     match request.body() {
         InvokeBody::Raw(bytes) => Ok(bytes.clone()),
-        InvokeBody::Json(_) => Err(ApiError::from(CoreError::invalid(
-            "body",
-            "expected the image as raw bytes",
-            "cccd.scan.not_image",
-        ))),
+        InvokeBody::Json(_) => Err(not_image()),
     }
 }
 
@@ -79,14 +82,10 @@ pub async fn cccd_parse(payload: String) -> Result<ScanResult, ApiError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn cccd_scan_image(request: RawRequest<'_>) -> Result<ScanResult, ApiError> {
-    let bytes = raw_body(&request)?;
-    blocking(move || {
-        let scan = qrscan::decode_qr(&bytes, qrscan::DEFAULT_BUDGET).map_err(CoreError::from)?;
-        Ok(scan_result(
-            cccd::parse_bytes(&scan.payload).map_err(CoreError::from)?,
-        ))
-    })
-    .await
+    let payload = super::qr_in_photo(&request, not_image).await?;
+    Ok(scan_result(
+        cccd::parse_bytes(&payload).map_err(CoreError::from)?,
+    ))
 }
 
 #[tauri::command]

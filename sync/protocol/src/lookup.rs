@@ -94,6 +94,29 @@ pub fn parse_code(input: &str) -> Option<String> {
     (agency_ok && day_ok && seq_ok).then(|| s.to_owned())
 }
 
+/// The dossier code in the text of a receipt's QR code: the code itself (the app's receipt and
+/// the server's print the bare code), or a link or a line that carries exactly one code among
+/// its words (e.g. `https://…/tra-cuu?ma=000.30.27.H23-220928-0001`). `None` when there is no
+/// code or more than one different code, so a scanned text is never guessed at.
+pub fn code_from_qr(text: &str) -> Option<String> {
+    if text.len() > 2048 {
+        return None;
+    }
+    if let Some(code) = parse_code(text) {
+        return Some(code);
+    }
+    let mut found: Option<String> = None;
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')) {
+        if let Some(code) = parse_code(word.trim_matches('.')) {
+            match &found {
+                Some(f) if *f != code => return None,
+                _ => found = Some(code),
+            }
+        }
+    }
+    found
+}
+
 /// The second factor: exactly four digits (spaces ignored) are the ID number's last four;
 /// anything else must be a Vietnamese mobile number. `None` otherwise.
 pub fn parse_factor(input: &str) -> Option<Factor> {
@@ -133,6 +156,31 @@ mod tests {
             &format!("{}-220928-0001", "A".repeat(41)),
         ] {
             assert_eq!(parse_code(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_receipt_qr_gives_its_one_code() {
+        let code = "000.30.27.H23-220928-0001";
+        for text in [
+            code.to_string(),
+            format!(" {code}\n"),
+            format!("https://dichvucong.example/tra-cuu-ho-so?ma={code}&lang=vi"),
+            format!("https://portal.example/ho-so/{code}"),
+            format!("Mã hồ sơ: {code}. Ngày hẹn trả: 30/12/2026"),
+            format!("{code} {code}"),
+        ] {
+            assert_eq!(code_from_qr(&text).as_deref(), Some(code), "{text:?}");
+        }
+        for text in [
+            "",
+            "DVCVOL1:abc",
+            "https://dichvucong.example/tra-cuu-ho-so",
+            "000.30.27.H23-220928-0001 000.30.27.H23-220928-0002",
+            "001099012345|Nguyễn Văn A|01011990|Nam|Hà Nội|01012021",
+            &"9".repeat(5000),
+        ] {
+            assert_eq!(code_from_qr(text), None, "{text:?}");
         }
     }
 

@@ -119,6 +119,13 @@ export const commands = {
 	 *  same answer (`lookup.not_found`): the server does not say which.
 	 */
 	dossier_lookup: (code: string, factor: string) => __TAURI_INVOKE<LookupView>("dossier_lookup", { code, factor }),
+	/**
+	 *  The dossier code in a receipt QR's text (the live camera's answer). Any other QR code — an
+	 *  ID card's, a VietQR, a volunteer's — is refused and nothing changes.
+	 */
+	dossier_lookup_code_from_qr: (text: string) => __TAURI_INVOKE<string>("dossier_lookup_code_from_qr", { text }),
+	/**  The dossier code in a photo of a receipt's QR code (raw body: the image file's bytes). */
+	dossier_lookup_scan_image: (request: never) => __TAURI_INVOKE<string>("dossier_lookup_scan_image", { request }),
 	sync_account: () => __TAURI_INVOKE<SyncAccount>("sync_account"),
 	sync_login: (server: string, phone: string, password: string) => __TAURI_INVOKE<SyncAccount>("sync_login", { server, phone, password }),
 	sync_logout: () => __TAURI_INVOKE<SyncAccount>("sync_logout"),

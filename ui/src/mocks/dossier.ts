@@ -245,4 +245,11 @@ export const handlers = {
       procedure_name_en: 'Ordinary passport issued in Vietnam',
     };
   },
+  // A receipt's QR holds its code (or a link with it); the mock's photo is always that receipt.
+  dossier_lookup_code_from_qr: (args): string => {
+    const m = /[0-9A-Za-z.]{1,40}-\d{6}-\d{4,9}/.exec(String(args.text ?? ''));
+    if (!m) reject('receipt_qr_invalid', 'lookup.error.qr', 'mock: no code in the QR text');
+    return m![0];
+  },
+  dossier_lookup_scan_image: (): string => LOOKUP_CODE,
 } satisfies Handlers;

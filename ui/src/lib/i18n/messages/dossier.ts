@@ -96,6 +96,11 @@ export const vi = {
   'lookup.rate_limited': 'Đã tra cứu quá nhiều lần. Hãy thử lại sau 15 phút.',
   'lookup.error.code': 'Mã hồ sơ chưa đúng dạng. Mã có dạng như 000.00.00.H00-261207-0001, in trên giấy biên nhận.',
   'lookup.error.factor': 'Hãy nhập 4 số cuối của số căn cước, hoặc số điện thoại đã dùng khi nộp hồ sơ.',
+  'lookup.scan_live': 'Quét mã QR trên giấy biên nhận',
+  'lookup.scan_photo': 'Chụp mã QR trên giấy biên nhận',
+  'lookup.camera_denied': 'Ứng dụng chưa được phép dùng máy ảnh. Hãy cho phép trong Cài đặt, hoặc chụp ảnh mã QR ở nút bên dưới.',
+  'lookup.scanned': 'Đã đọc mã hồ sơ. Hãy nhập thêm 4 số cuối căn cước hoặc số điện thoại.',
+  'lookup.error.qr': 'Mã QR này không có mã hồ sơ. Hãy chụp mã QR in trên giấy biên nhận, hoặc gõ mã hồ sơ.',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -193,4 +198,9 @@ export const en: Record<keyof typeof vi, string> = {
   'lookup.rate_limited': 'Too many lookups. Try again in 15 minutes.',
   'lookup.error.code': 'The dossier code is not in the right form. It looks like 000.00.00.H00-261207-0001, printed on the receipt.',
   'lookup.error.factor': 'Enter the last 4 digits of the ID number, or the phone number used to file the dossier.',
+  'lookup.scan_live': 'Scan the QR code on the receipt',
+  'lookup.scan_photo': 'Take a photo of the QR code on the receipt',
+  'lookup.camera_denied': 'The app may not use the camera yet. Allow it in Settings, or take a photo of the QR code with the button below.',
+  'lookup.scanned': 'Dossier code read. Now enter the last 4 digits of the ID number or the phone number.',
+  'lookup.error.qr': 'This QR code has no dossier code. Take a photo of the QR code printed on the receipt, or type the dossier code.',
 };
