@@ -8,6 +8,7 @@ pub mod app;
 pub mod browser;
 pub mod faultproxy;
 pub mod flows;
+pub mod powerloss;
 pub mod procs;
 pub mod syncenv;
 

@@ -39,6 +39,8 @@ pub enum StoreError {
     },
     #[error("SQLCipher is not active in this build (PRAGMA cipher_version is empty)")]
     NoCipher,
+    #[error("database {path} would not survive a power cut: {detail}")]
+    NotDurable { path: PathBuf, detail: String },
     #[error("database {path}: {source}")]
     Open {
         path: PathBuf,
@@ -123,6 +125,17 @@ impl Store {
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
              PRAGMA secure_delete = ON;",
         )?;
+        if let Some(path) = &path {
+            // Read back: a saved change must survive a power cut (tests/tests/power_loss.rs).
+            let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") || sync != 2 {
+                return Err(StoreError::NotDurable {
+                    path: path.clone(),
+                    detail: format!("journal_mode = {mode}, synchronous = {sync}"),
+                });
+            }
+        }
         let store = Self {
             conn: Mutex::new(conn),
             path,

@@ -162,10 +162,21 @@ pub struct ServeProcess {
 
 impl ServeProcess {
     pub fn spawn(bin: &Path, db: &str, blobs: &Path) -> ServeProcess {
+        Self::spawn_with_env(bin, db, blobs, &[])
+    }
+
+    /// As [`ServeProcess::spawn`], with more environment (e.g. the power-loss shim's).
+    pub fn spawn_with_env(
+        bin: &Path,
+        db: &str,
+        blobs: &Path,
+        env: &[(String, String)],
+    ) -> ServeProcess {
         let mut child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--db", db, "--blobs"])
             .arg(blobs)
             .env("DVC_LOG", "warn")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -26,11 +26,31 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
+/// `create_dir_all`, durable: each directory it creates is fsynced into its parent, so a power cut
+/// cannot take away a directory (and every blob in it) that writes below it were synced into.
+fn create_dir_all_synced(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_dir_all_synced(parent)?;
+    }
+    match std::fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => sync_dir(parent),
+        _ => Ok(()),
+    }
+}
+
 impl FsBlobStore {
     /// Creates the directories under `root`.
     pub fn open(root: &Path) -> std::io::Result<FsBlobStore> {
-        std::fs::create_dir_all(root.join("uploads"))?;
-        std::fs::create_dir_all(root.join("sha256"))?;
+        create_dir_all_synced(&root.join("uploads"))?;
+        create_dir_all_synced(&root.join("sha256"))?;
         Ok(FsBlobStore {
             root: root.to_owned(),
         })
@@ -55,7 +75,7 @@ impl FsBlobStore {
     fn install_copy(&self, from: &Path, sha256: &str) -> std::io::Result<()> {
         let to = self.final_path(sha256)?;
         let dir = to.parent().ok_or_else(bad_name)?;
-        std::fs::create_dir_all(dir)?;
+        create_dir_all_synced(dir)?;
         match std::fs::hard_link(from, &to) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
@@ -76,7 +96,7 @@ impl FsBlobStore {
     fn install(&self, from: &Path, sha256: &str) -> std::io::Result<()> {
         let to = self.final_path(sha256)?;
         let dir = to.parent().ok_or_else(bad_name)?;
-        std::fs::create_dir_all(dir)?;
+        create_dir_all_synced(dir)?;
         std::fs::rename(from, &to)?;
         sync_dir(dir)?;
         if let Some(from_dir) = from.parent() {
@@ -120,6 +140,12 @@ impl BlobStore for FsBlobStore {
             f.seek(SeekFrom::Start(offset))?;
             f.write_all(&data)?;
             f.sync_all()?;
+            if len == 0 {
+                // A new part file: its name is durable only once its directory is synced.
+                if let Some(dir) = path.parent() {
+                    sync_dir(dir)?;
+                }
+            }
             Ok(())
         })
         .await

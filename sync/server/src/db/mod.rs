@@ -68,6 +68,9 @@ pub enum DbError {
     /// The database URL is not usable.
     #[error("database url: {0}")]
     Url(String),
+    /// The database would not promise that an acknowledged write survives a power cut.
+    #[error("database durability: {0}")]
+    NotDurable(String),
     /// A migration failed.
     #[error("migration {version}: {message}")]
     Migration {

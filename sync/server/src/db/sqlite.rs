@@ -120,8 +120,27 @@ fn open_conn(path: &Path) -> DbResult<Connection> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
     )
     .map_err(e("pragmas"))?;
+    check_durable(&conn)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
+}
+
+/// Reads the durability settings back: a commit the server acknowledges must survive a power
+/// cut (WAL with `synchronous = FULL`, tested by `tests/power_loss.rs`). A build or a file where
+/// they did not take (e.g. a read-only or in-memory database, a changed default) refuses to serve.
+fn check_durable(conn: &Connection) -> DbResult<()> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .map_err(e("journal_mode"))?;
+    let sync: i64 = conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .map_err(e("synchronous"))?;
+    if !mode.eq_ignore_ascii_case("wal") || sync != 2 {
+        return Err(DbError::NotDurable(format!(
+            "journal_mode = {mode}, synchronous = {sync}; need wal and 2 (FULL)"
+        )));
+    }
+    Ok(())
 }
 
 impl Store<Sqlite> {
