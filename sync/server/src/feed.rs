@@ -1,10 +1,16 @@
 //! Wakes long-polling event readers when new events commit, and on shutdown.
 //!
-//! This is in-process: with several server processes on one PostgreSQL, a waiter on another
-//! process notices new events only when its wait times out (clients then poll again). A
-//! LISTEN/NOTIFY bridge can feed [`Feed::published`] later.
+//! A handler that commits events announces them here at once ([`Feed::published`]). With several
+//! server processes on one PostgreSQL, every transaction that appends events also sends
+//! `NOTIFY dvc_events` (see [`crate::db::postgres::EVENTS_CHANNEL`]), and each process runs one
+//! [`listen`] task that feeds what it hears into its own `Feed`: a long-poll on one replica wakes
+//! for an event written through another. SQLite is one process: the in-process path is complete.
+
+use std::time::Duration;
 
 use tokio::sync::watch;
+
+use crate::db::{Db, Listened};
 
 /// The latest committed event seq, and a shutdown flag.
 pub struct Feed {
@@ -65,6 +71,47 @@ impl Feed {
             }
         };
         let _ = tokio::time::timeout(timeout, wait).await;
+    }
+}
+
+/// First pause before listening again after the listener's connection failed.
+const RETRY_FIRST: Duration = Duration::from_millis(500);
+/// Longest pause between attempts.
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// Feeds `feed` with the event commits of every process on `db` until `stop` turns true:
+/// listens, and after a failure listens again with a doubling pause (the listener re-reads the
+/// highest seq each time it starts, so commits made while it was away still wake waiters).
+/// Returns at once on a backend with one process (SQLite).
+pub async fn listen(
+    db: Db,
+    feed: impl std::ops::Deref<Target = Feed> + Send + Sync,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut pause = RETRY_FIRST;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let seen = |seq: i64| feed.published(seq);
+        let ended = tokio::select! {
+            r = db.listen_events(&seen) => r,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        match ended {
+            Ok(Listened::Unsupported) => return,
+            Ok(Listened::Ended) => {
+                tracing::warn!("event listener: connection closed; listening again");
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, retry_in_ms = pause.as_millis() as u64, "event listener failed; listening again");
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        pause = (pause * 2).min(RETRY_MAX);
     }
 }
 

@@ -251,6 +251,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             let database = dvc_sync::db::open(&db.db)
                 .await
                 .map_err(|e| e.to_string())?;
+            // One `serve` per SQLite file (held until this process ends); PostgreSQL takes many.
+            let _claim = match database.backend() {
+                "sqlite" => Some(
+                    dvc_sync::db::sqlite::claim_for_server(std::path::Path::new(
+                        db.db.strip_prefix("sqlite://").unwrap_or(&db.db),
+                    ))
+                    .map_err(|e| e.to_string())?,
+                ),
+                _ => None,
+            };
             let store = blobs
                 .open()
                 .await

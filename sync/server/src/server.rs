@@ -185,6 +185,15 @@ pub async fn serve(
         state.clone(),
         stop_rx.clone(),
     ));
+    // Event commits of the other processes on the same PostgreSQL wake this one's long-polls.
+    let events_listener = {
+        let st = state.clone();
+        tokio::spawn(crate::feed::listen(
+            state.db.clone(),
+            FeedOf(st),
+            stop_rx.clone(),
+        ))
+    };
     let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -224,7 +233,18 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     while connections.join_next().await.is_some() {}
     let _ = cleanup.await;
+    let _ = events_listener.await;
     Ok(())
+}
+
+/// The state's feed, owned (for the listener task).
+struct FeedOf(AppState);
+
+impl std::ops::Deref for FeedOf {
+    type Target = crate::feed::Feed;
+    fn deref(&self) -> &crate::feed::Feed {
+        &self.0.feed
+    }
 }
 
 /// One HTTP/1.1 connection, until the client leaves, a timeout fires or the server stops (then

@@ -31,7 +31,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Message senders: one-time codes and the outbox's channels.
     pub notify: Notifiers,
-    /// One lock per upload id, so two PATCHes of the same upload never interleave.
+    /// One lock per upload (in this process; see [`AppState::lock_upload`] for the one shared
+    /// with the other processes on the database).
     pub upload_locks: KeyedLocks,
 }
 
@@ -68,6 +69,20 @@ impl AppState {
 }
 
 impl AppState {
+    /// Locks an account's upload of a hash (`key` from `api::uploads::lock_key`) against every
+    /// request of every server process on this database: first this process's lock (cheap, and
+    /// it keeps this process's waiters off the database), then the database's shared lock
+    /// (PostgreSQL: an advisory lock; SQLite: nothing more, one process by nature). Two
+    /// replicas PATCHing one upload can then never interleave chunks, in the S3 store or on disk.
+    pub async fn lock_upload(&self, key: &str) -> Result<UploadLock, crate::db::DbError> {
+        let local = self.upload_locks.lock(key).await;
+        let shared = self.db.shared_lock(key).await?;
+        Ok(UploadLock {
+            _shared: shared,
+            _local: local,
+        })
+    }
+
     /// A handle that does not keep the state alive (background tasks stop when it is gone).
     pub fn downgrade(&self) -> std::sync::Weak<Inner> {
         Arc::downgrade(&self.0)
@@ -77,6 +92,13 @@ impl AppState {
     pub fn upgrade(weak: &std::sync::Weak<Inner>) -> Option<AppState> {
         weak.upgrade().map(AppState)
     }
+}
+
+/// Both locks of an upload ([`AppState::lock_upload`]); the shared one is released first.
+#[must_use = "the upload is unlocked when this is dropped"]
+pub struct UploadLock {
+    _shared: crate::db::SharedLock,
+    _local: tokio::sync::OwnedMutexGuard<()>,
 }
 
 /// Async mutexes by key, dropped when unused.

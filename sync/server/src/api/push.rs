@@ -498,9 +498,8 @@ async fn commit(st: &AppState, account_id: &str, slot: &mut Slot) -> ApiResult<(
         return Ok(());
     };
     let _guard = st
-        .upload_locks
-        .lock(&uploads::lock_key(account_id, &slot.sha256))
-        .await;
+        .lock_upload(&uploads::lock_key(account_id, &slot.sha256))
+        .await?;
     let Some(mut row) = st.db.upload(account_id, &upload.id).await? else {
         // Finished or discarded by another request.
         slot.buf.clear();

@@ -47,8 +47,9 @@ fn with_offset(mut res: Response, offset: i64, length: i64) -> Response {
 }
 
 /// The lock every route takes before it reads or changes an account's upload of a hash: create,
-/// `PATCH` and the push stream all use this key, so a blob's upload is verified, recorded or
-/// discarded by one request at a time.
+/// `PATCH` and the push stream all use this key (with [`AppState::lock_upload`], shared by every
+/// server process on the database), so a blob's upload is verified, recorded or discarded by one
+/// request at a time.
 pub(crate) fn lock_key(account_id: &str, sha256: &str) -> String {
     format!("{account_id}:{sha256}")
 }
@@ -155,7 +156,7 @@ pub(crate) async fn open(
     sha256: &str,
     length: i64,
 ) -> ApiResult<Opened> {
-    let _guard = st.upload_locks.lock(&lock_key(account_id, sha256)).await;
+    let _guard = st.lock_upload(&lock_key(account_id, sha256)).await?;
     if !st
         .db
         .owned_blobs(account_id, &[sha256.to_owned()])
@@ -370,9 +371,8 @@ pub async fn patch(
     }
     // The same lock as create and the push stream; the row is read again under it.
     let _guard = st
-        .upload_locks
-        .lock(&lock_key(&caller.account.id, &found.sha256))
-        .await;
+        .lock_upload(&lock_key(&caller.account.id, &found.sha256))
+        .await?;
     let mut u = st
         .db
         .upload(&caller.account.id, &id)

@@ -905,6 +905,140 @@ mod sqlite {
 
 mod postgres {
     use std::str::FromStr;
+    use std::time::Duration;
+
+    use crate::db::{Database, Listened};
+
+    /// A fresh database; its config and an admin connection to the cluster.
+    async fn fresh(prefix: &str) -> (tokio_postgres::Config, tokio_postgres::Client, String) {
+        let url = std::env::var("DVC_TEST_POSTGRES_URL")
+            .expect("DVC_TEST_POSTGRES_URL is not set: the PostgreSQL half needs a server (`./x test` starts one)");
+        let mut cfg = tokio_postgres::Config::from_str(&url).unwrap();
+        let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+        let (admin, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        cfg.dbname(&name);
+        (cfg, admin, name)
+    }
+
+    /// Two stores on one database stand for two server processes: a shared lock taken through
+    /// one makes the other wait for the same key (PostgreSQL shows it waiting), not for another
+    /// key, and dropping the guard lets it through.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shared_locks_hold_across_processes() {
+        let (cfg, admin, name) = fresh("dvc_locks").await;
+        let a = crate::db::postgres::PgDb::with_config(cfg.clone())
+            .await
+            .unwrap();
+        let b = std::sync::Arc::new(
+            crate::db::postgres::PgDb::with_config(cfg.clone())
+                .await
+                .unwrap(),
+        );
+        let held = a.shared_lock("account:hash-1").await.unwrap();
+        assert!(held.is_held());
+        // Another key is free.
+        drop(b.shared_lock("account:hash-2").await.unwrap());
+        let got = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let waiter = {
+            let (b, got) = (std::sync::Arc::clone(&b), std::sync::Arc::clone(&got));
+            tokio::spawn(async move {
+                let guard = b.shared_lock("account:hash-1").await.unwrap();
+                got.store(true, std::sync::atomic::Ordering::SeqCst);
+                drop(guard);
+            })
+        };
+        // Until PostgreSQL shows the second store's request waiting for the advisory lock.
+        let (probe, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        loop {
+            let waiting: i64 = probe
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
+                     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if waiting > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            !got.load(std::sync::atomic::Ordering::SeqCst),
+            "the second process got a held lock"
+        );
+        drop(held);
+        waiter.await.unwrap();
+        assert!(got.load(std::sync::atomic::Ordering::SeqCst));
+        drop(probe);
+        drop((a, b));
+        admin
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
+
+    /// The event listener reports the highest seq when it starts, then every `dvc_events`
+    /// notification; a payload that is not a seq makes it read the highest seq again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_event_listener_hears_notifications() {
+        let (cfg, admin, name) = fresh("dvc_listen").await;
+        let db = std::sync::Arc::new(
+            crate::db::postgres::PgDb::with_config(cfg.clone())
+                .await
+                .unwrap(),
+        );
+        db.migrate().await.unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let listener = {
+            let db = std::sync::Arc::clone(&db);
+            tokio::spawn(async move {
+                let seen = move |seq: i64| {
+                    let _ = tx.send(seq);
+                };
+                db.listen_events(&seen).await
+            })
+        };
+        assert_eq!(
+            rx.recv().await,
+            Some(0),
+            "the highest seq of an empty feed, first"
+        );
+        let (other, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        other
+            .batch_execute("NOTIFY dvc_events, '42'")
+            .await
+            .unwrap();
+        assert_eq!(rx.recv().await, Some(42));
+        other.batch_execute("NOTIFY dvc_events, 'x'").await.unwrap();
+        assert_eq!(rx.recv().await, Some(0), "re-read after a foreign payload");
+        // The connection killed: the listener ends (the server's task listens again).
+        other
+            .batch_execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND application_name = 'dvc-sync events'",
+            )
+            .await
+            .unwrap();
+        let ended = listener.await.unwrap();
+        assert!(
+            matches!(ended, Ok(Listened::Ended) | Err(_)),
+            "the listener must end with its connection: {ended:?}"
+        );
+        drop((other, db));
+        admin
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
 
     #[tokio::test]
     async fn both_backends_answer_alike() {

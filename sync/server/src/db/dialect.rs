@@ -13,7 +13,7 @@ use async_trait::async_trait;
 
 use super::sql::Sql;
 use super::store::OutboxChannels;
-use super::{DbError, DbResult, NewDossier, SubmitOutcome};
+use super::{DbError, DbResult, Listened, NewDossier, SharedLock, SubmitOutcome};
 
 /// A boxed future that may borrow the connection for `'c`.
 pub(crate) type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
@@ -321,4 +321,19 @@ pub(crate) trait Backend: Send + Sync + 'static {
         d: NewDossier,
         channels: OutboxChannels,
     ) -> impl Future<Output = DbResult<SubmitOutcome>> + Send;
+
+    /// See [`Database::shared_lock`](super::Database::shared_lock). Default: nothing to lock (one
+    /// process).
+    fn shared_lock(&self, _key: &str) -> impl Future<Output = DbResult<SharedLock>> + Send {
+        async { Ok(SharedLock::default()) }
+    }
+
+    /// See [`Database::listen_events`](super::Database::listen_events). Default: nobody else
+    /// writes.
+    fn listen_events(
+        &self,
+        _seen: &(dyn Fn(i64) + Send + Sync),
+    ) -> impl Future<Output = DbResult<Listened>> + Send {
+        async { Ok(Listened::Unsupported) }
+    }
 }

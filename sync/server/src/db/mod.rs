@@ -71,6 +71,9 @@ pub enum DbError {
     /// The database would not promise that an acknowledged write survives a power cut.
     #[error("database durability: {0}")]
     NotDurable(String),
+    /// Another server process holds a database that takes only one (SQLite).
+    #[error("{0}")]
+    InUse(String),
     /// A migration failed.
     #[error("migration {version}: {message}")]
     Migration {
@@ -1222,6 +1225,16 @@ pub trait Database: Send + Sync + 'static {
     async fn dossier_audit(&self, uuid: &str) -> DbResult<Vec<AuditRow>>;
     /// The highest event seq (0 if none).
     async fn max_event_seq(&self) -> DbResult<i64>;
+    /// Takes a lock on `key` that every server process on this database respects, held until the
+    /// guard is dropped. PostgreSQL: a transaction-scoped advisory lock (64-bit key from the
+    /// SHA-256 of `key`) on a connection of a separate small pool, so holders can still use the
+    /// main pool; SQLite: nothing (one process by nature).
+    async fn shared_lock(&self, key: &str) -> DbResult<SharedLock>;
+    /// Hears event commits of every process on this database: calls `seen` with the highest
+    /// committed seq once listening has started (so nothing committed meanwhile is missed), for
+    /// each notification, and now and then as a check. Returns when the connection ends.
+    /// PostgreSQL: `LISTEN` on a connection of its own; SQLite: [`Listened::Unsupported`] at once.
+    async fn listen_events(&self, seen: &(dyn Fn(i64) + Send + Sync)) -> DbResult<Listened>;
 
     // ---- after submission
     /// Stores the next revision, links its blobs, appends `resubmitted` and an audit row — one
@@ -1304,6 +1317,39 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<Option<HandoffRow>>;
     /// The unexpired hand-offs `sender_id` offered, newest first.
     async fn handoffs_of(&self, sender_id: &str, now: i64) -> DbResult<Vec<HandoffRow>>;
+}
+
+/// A lock held across every server process on one database (see [`Database::shared_lock`]);
+/// released when dropped.
+#[must_use = "the lock is released when the guard is dropped"]
+#[derive(Default)]
+pub struct SharedLock(Option<Box<dyn std::any::Any + Send>>);
+
+impl SharedLock {
+    /// A guard that releases what it holds when dropped.
+    pub(crate) fn holding(guard: impl std::any::Any + Send) -> SharedLock {
+        SharedLock(Some(Box::new(guard)))
+    }
+
+    /// Whether the backend took a lock (PostgreSQL) or had nothing to do (SQLite: one process).
+    pub fn is_held(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl std::fmt::Debug for SharedLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SharedLock").field(&self.is_held()).finish()
+    }
+}
+
+/// How [`Database::listen_events`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listened {
+    /// The backend has no other processes to hear from (SQLite): the in-process feed is complete.
+    Unsupported,
+    /// The connection ended; listen again (after a pause).
+    Ended,
 }
 
 /// Shared handle.

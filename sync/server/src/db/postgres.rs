@@ -4,6 +4,13 @@
 //! sequence numbers are assigned and committed in the same order and the feed never skips one.
 //! The same lock makes the per-agency-per-day code counter gap-free and unique. Submissions are
 //! committed in groups by one writer task (one WAL flush for many).
+//!
+//! Several server processes may share one database: every transaction that appends events also
+//! sends `NOTIFY dvc_events` (heard by each process's [`Database::listen_events`] task), and
+//! per-upload locks are advisory locks ([`Database::shared_lock`]) on a second, small pool.
+//!
+//! [`Database::listen_events`]: super::Database::listen_events
+//! [`Database::shared_lock`]: super::Database::shared_lock
 
 use std::error::Error;
 use std::sync::Arc;
@@ -19,10 +26,22 @@ use tokio_postgres::NoTls;
 use super::dialect::{migrations, Backend, BoxFut, Cell, Conn, Row, Txn, Value};
 use super::sql::Sql;
 use super::store::{insert_dossier, OutboxChannels, Store};
-use super::{DbError, DbResult, NewDossier, SubmitOutcome};
+use super::{DbError, DbResult, Listened, NewDossier, SharedLock, SubmitOutcome};
 
 /// PostgreSQL storage.
 pub type PgDb = Store<Postgres>;
+
+/// The channel event commits are announced on (payload: the highest committed seq), heard by
+/// every server process's listener so a long-poll on one replica wakes for an event written
+/// through another.
+pub const EVENTS_CHANNEL: &str = "dvc_events";
+/// Sent in every transaction that appends events, after the inserts (delivered at commit).
+const NOTIFY_EVENTS: &str =
+    "SELECT pg_notify('dvc_events', (SELECT COALESCE(MAX(seq), 0) FROM events)::TEXT)";
+/// Connections of the shared-lock pool (each held lock keeps one).
+const LOCK_POOL_SIZE: usize = 32;
+/// How often an idle listener checks its connection (and re-reads the highest seq).
+const LISTEN_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Which hashes of a list an account owns.
 pub(super) const OWNED_BLOBS: &str =
@@ -43,6 +62,30 @@ const MAX_BATCH: usize = 64;
 pub struct Postgres {
     pool: Pool,
     writer: tokio::sync::mpsc::Sender<SubmitJob>,
+    /// Connections that hold [`SharedLock`]s: separate from `pool`, so a request holding a lock
+    /// can always get a connection for its work (no deadlock when many wait for locks).
+    locks: Pool,
+    /// How to open a connection of our own (the event listener).
+    connect: Connect,
+}
+
+/// Connection settings and TLS, to open connections outside the pools.
+#[derive(Clone)]
+struct Connect {
+    config: tokio_postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+}
+
+impl Connect {
+    fn manager(&self) -> Manager {
+        let mc = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        match &self.tls {
+            Some(tls) => Manager::from_config(self.config.clone(), tls.clone(), mc),
+            None => Manager::from_config(self.config.clone(), NoTls, mc),
+        }
+    }
 }
 
 /// A submission waiting for the writer task.
@@ -123,8 +166,20 @@ async fn run_batch(
     for (d, channels) in dossiers {
         out.push(insert_dossier(&mut Pg(&tx), d, *channels).await?);
     }
+    notify_events(&tx).await?;
     tx.commit().await.map_err(e("commit dossiers"))?;
     Ok(out)
+}
+
+/// Announces the transaction's events to every listener (see [`EVENTS_CHANNEL`]); PostgreSQL
+/// delivers it only if and when the transaction commits.
+async fn notify_events(tx: &deadpool_postgres::Transaction<'_>) -> DbResult<()> {
+    let st = tx
+        .prepare_cached(NOTIFY_EVENTS)
+        .await
+        .map_err(e("prepare notify"))?;
+    tx.execute(&st, &[]).await.map_err(e("notify events"))?;
+    Ok(())
 }
 
 /// Takes the advisory lock `txn` needs, held until the transaction ends.
@@ -147,40 +202,41 @@ impl Store<Postgres> {
     /// [`super::pgtls`]: required by default for hosts other than this machine).
     pub async fn connect(url: &str) -> DbResult<PgDb> {
         let plan = super::pgtls::plan(url)?;
-        let manager = ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        };
-        let mgr = match super::pgtls::client_config(&plan)? {
-            Some(tls) => Manager::from_config(
-                plan.config,
-                tokio_postgres_rustls::MakeRustlsConnect::new(tls),
-                manager,
-            ),
-            None => Manager::from_config(plan.config, NoTls, manager),
-        };
-        Self::with_manager(mgr).await
+        let tls =
+            super::pgtls::client_config(&plan)?.map(tokio_postgres_rustls::MakeRustlsConnect::new);
+        Self::with_connect(Connect {
+            config: plan.config,
+            tls,
+        })
+        .await
     }
 
     /// Connects a pool (16 connections) as `cfg` says, without TLS.
     pub async fn with_config(cfg: tokio_postgres::Config) -> DbResult<PgDb> {
-        let mgr = Manager::from_config(
-            cfg,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        Self::with_manager(mgr).await
+        Self::with_connect(Connect {
+            config: cfg,
+            tls: None,
+        })
+        .await
     }
 
-    async fn with_manager(mgr: Manager) -> DbResult<PgDb> {
-        let pool = Pool::builder(mgr)
+    async fn with_connect(connect: Connect) -> DbResult<PgDb> {
+        let pool = Pool::builder(connect.manager())
             .max_size(16)
+            .build()
+            .map_err(pool_error)?;
+        let locks = Pool::builder(connect.manager())
+            .max_size(LOCK_POOL_SIZE)
             .build()
             .map_err(pool_error)?;
         let (writer, rx) = tokio::sync::mpsc::channel(1024);
         tokio::spawn(writer_loop(pool.clone(), rx));
-        let db = Store::new(Postgres { pool, writer });
+        let db = Store::new(Postgres {
+            pool,
+            writer,
+            locks,
+            connect,
+        });
         super::Database::ping(&db).await?;
         Ok(db)
     }
@@ -218,6 +274,9 @@ impl Backend for Postgres {
         let tx = client.transaction().await.map_err(e("begin"))?;
         lock(&tx, txn).await?;
         let out = work(&mut Pg(&tx)).await?;
+        if txn == Txn::Events {
+            notify_events(&tx).await?;
+        }
         tx.commit().await.map_err(e("commit"))?;
         Ok(out)
     }
@@ -232,6 +291,145 @@ impl Backend for Postgres {
         rx.await
             .map_err(|_| DbError::Worker("a PostgreSQL write job was dropped".into()))?
     }
+
+    /// `pg_advisory_xact_lock` in a transaction opened for it on a connection of the lock pool;
+    /// the transaction (and with it the lock) ends when the guard is dropped.
+    async fn shared_lock(&self, key: &str) -> DbResult<SharedLock> {
+        let client = self.locks.get().await.map_err(pool_error)?;
+        // From here on a drop (a cancelled request) rolls back, or closes the connection.
+        let guard = LockGuard(Some(client));
+        let Some(c) = guard.0.as_ref() else {
+            return Err(DbError::Worker("lock connection vanished".into()));
+        };
+        let st = c
+            .prepare_cached("SELECT pg_advisory_xact_lock($1)")
+            .await
+            .map_err(e("prepare shared lock"))?;
+        c.batch_execute("BEGIN")
+            .await
+            .map_err(e("begin shared lock"))?;
+        c.execute(&st, &[&lock_id(key)])
+            .await
+            .map_err(e("shared lock"))?;
+        Ok(SharedLock::holding(guard))
+    }
+
+    /// `LISTEN` on a connection of its own, outside the pools.
+    async fn listen_events(&self, seen: &(dyn Fn(i64) + Send + Sync)) -> DbResult<Listened> {
+        // Named, so operators can tell it from the pooled connections in `pg_stat_activity`.
+        let mut config = self.connect.config.clone();
+        config.application_name("dvc-sync events");
+        match &self.connect.tls {
+            Some(tls) => {
+                let (client, conn) = config
+                    .connect(tls.clone())
+                    .await
+                    .map_err(e("listener connect"))?;
+                listen_on(client, conn, seen).await
+            }
+            None => {
+                let (client, conn) = config.connect(NoTls).await.map_err(e("listener connect"))?;
+                listen_on(client, conn, seen).await
+            }
+        }
+    }
+}
+
+/// The advisory lock key of a [`SharedLock`] key: the first 8 bytes of its SHA-256 (the fixed
+/// event and migration keys are small numbers; a collision would only make two unrelated holders
+/// wait for each other).
+fn lock_id(key: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("dvc-lock:{key}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// A lock-pool connection inside the transaction that holds an advisory lock.
+struct LockGuard(Option<deadpool_postgres::Client>);
+
+impl Drop for LockGuard {
+    /// Ends the transaction (releasing the lock) in the background; the connection goes back to
+    /// the pool only if that worked, and is closed otherwise (which releases the lock as well).
+    fn drop(&mut self) {
+        let Some(client) = self.0.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if let Err(err) = client.batch_execute("ROLLBACK").await {
+                        tracing::warn!(error = %err, "postgres: could not release a shared lock; closing its connection");
+                        drop(deadpool_postgres::Object::take(client));
+                    }
+                });
+            }
+            Err(_) => drop(deadpool_postgres::Object::take(client)),
+        }
+    }
+}
+
+/// Runs the listener on one connection: `LISTEN`, then the highest seq, then every notification
+/// (and a check every [`LISTEN_CHECK`] without one), until the connection fails.
+async fn listen_on<S, T>(
+    client: tokio_postgres::Client,
+    mut conn: tokio_postgres::Connection<S, T>,
+    seen: &(dyn Fn(i64) + Send + Sync),
+) -> DbResult<Listened>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use futures_util::StreamExt;
+    use tokio_postgres::AsyncMessage;
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(m) = messages.next().await {
+            match m {
+                Ok(AsyncMessage::Notification(n)) => {
+                    if tx.send(Ok(n.payload().to_owned())).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    let _ = tx.send(Err(err));
+                    break;
+                }
+            }
+        }
+    });
+    let result = async {
+        client
+            .batch_execute(&format!("LISTEN {EVENTS_CHANNEL}"))
+            .await
+            .map_err(e("listen"))?;
+        loop {
+            let latest: i64 = client
+                .query_one("SELECT COALESCE(MAX(seq), 0) FROM events", &[])
+                .await
+                .map_err(e("listener max seq"))?
+                .get(0);
+            seen(latest);
+            loop {
+                match tokio::time::timeout(LISTEN_CHECK, rx.recv()).await {
+                    Err(_) => break, // quiet for a while: check the connection, re-read the seq
+                    Ok(None) => return Ok(Listened::Ended),
+                    Ok(Some(Err(err))) => return Err(e("listener connection")(err)),
+                    Ok(Some(Ok(payload))) => match payload.parse::<i64>() {
+                        Ok(seq) => seen(seq),
+                        Err(_) => break, // not ours: read the seq instead
+                    },
+                }
+            }
+        }
+    }
+    .await;
+    driver.abort();
+    result
 }
 
 type BoxError = Box<dyn Error + Sync + Send>;

@@ -175,6 +175,53 @@ impl Store<Sqlite> {
     }
 }
 
+/// A `serve` process's claim on its SQLite file (see [`claim_for_server`]); released when dropped
+/// or when the process ends, however it ends.
+pub struct ServerClaim {
+    _conn: Connection,
+}
+
+impl std::fmt::Debug for ServerClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerClaim")
+    }
+}
+
+/// Claims the SQLite database at `db_path` for one `serve` process: SQLite is one server process
+/// by nature (upload locks and long-poll wake-ups live in the process), so a second `serve` on
+/// the same file is refused instead of silently accepting two writers of one upload. The claim
+/// is an exclusive lock on the side file `<db_path>.serve-lock` held by an open transaction (the
+/// operating system drops it when the process dies, even by `kill -9`); the CLI's other commands
+/// do not take it and may run beside the server.
+pub fn claim_for_server(db_path: &Path) -> DbResult<ServerClaim> {
+    let mut lock_path = db_path.as_os_str().to_owned();
+    lock_path.push(".serve-lock");
+    let lock_path = std::path::PathBuf::from(lock_path);
+    let conn = Connection::open(&lock_path).map_err(e("open the server lock"))?;
+    conn.busy_timeout(std::time::Duration::ZERO)
+        .map_err(e("server lock busy_timeout"))?;
+    match conn.execute_batch(
+        "PRAGMA locking_mode = EXCLUSIVE; CREATE TABLE IF NOT EXISTS claim (pid INTEGER); \
+         BEGIN EXCLUSIVE;",
+    ) {
+        Ok(()) => Ok(ServerClaim { _conn: conn }),
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            Err(DbError::InUse(format!(
+                "{} is in use by another `dvc-sync serve` (it holds {}): SQLite is one server \
+                 process; run one server per SQLite file, or PostgreSQL for several",
+                db_path.display(),
+                lock_path.display()
+            )))
+        }
+        Err(err) => Err(e("take the server lock")(err)),
+    }
+}
+
 /// Drives work that never waits to its end.
 fn run_now<T>(work: impl Future<Output = DbResult<T>>) -> DbResult<T> {
     match pin!(work).poll(&mut Context::from_waker(Waker::noop())) {

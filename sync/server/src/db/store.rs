@@ -1318,6 +1318,14 @@ impl<B: Backend> Database for Store<B> {
             .int("seq"))
     }
 
+    async fn shared_lock(&self, key: &str) -> DbResult<SharedLock> {
+        self.backend.shared_lock(key).await
+    }
+
+    async fn listen_events(&self, seen: &(dyn Fn(i64) + Send + Sync)) -> DbResult<Listened> {
+        self.backend.listen_events(seen).await
+    }
+
     async fn submit_revision(&self, r: &NewRevision) -> DbResult<RevisionOutcome> {
         let r = r.clone();
         txn!(self, Txn::Events, |c| revise(c, &r).await)
