@@ -1,4 +1,5 @@
-//! How-to guides (`assets/guides/**`), served straight from the embedded files.
+//! How-to guides (`assets/guides/**`): the embedded files, or the set a catalog update stored
+//! (`catalog_guide_file`; [`crate::Core::catalog_guides_list`]).
 
 use serde::Serialize;
 
@@ -36,11 +37,18 @@ fn guide_file(name: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
-fn parse<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
-    let text = guide_file(name).ok_or_else(|| CatalogError::Missing {
+/// Where guide files come from: the embedded ones, or those a catalog update stored.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn embedded(name: &str) -> Option<String> {
+    guide_file(name).map(str::to_owned)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(look: Lookup<'_>, name: &str) -> Result<T> {
+    let text = look(name).ok_or_else(|| CatalogError::Missing {
         file: format!("guides/{name}"),
     })?;
-    serde_json::from_str(text).map_err(|source| {
+    serde_json::from_str(&text).map_err(|source| {
         CoreError::from(CatalogError::Parse {
             file: format!("guides/{name}"),
             source,
@@ -50,12 +58,17 @@ fn parse<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
 
 /// All guides in display order.
 pub fn guides_list() -> Result<Vec<GuideSummary>> {
-    let index: GuideIndex = parse("index.json")?;
+    guides_list_with(&embedded)
+}
+
+/// [`guides_list`] from the given files (`index.json`, `<id>.json`, `img/*.svg`).
+pub(crate) fn guides_list_with(look: Lookup<'_>) -> Result<Vec<GuideSummary>> {
+    let index: GuideIndex = parse(look, "index.json")?;
     index
         .guides
         .iter()
         .map(|id| {
-            let g: Guide = parse(&format!("{id}.json"))?;
+            let g: Guide = parse(look, &format!("{id}.json"))?;
             Ok(GuideSummary {
                 id: g.id,
                 title: g.title,
@@ -71,6 +84,11 @@ pub fn guides_list() -> Result<Vec<GuideSummary>> {
 
 /// One guide with the SVG text of every illustration it uses.
 pub fn guide_show(id: &str) -> Result<GuideView> {
+    guide_show_with(&embedded, id)
+}
+
+/// [`guide_show`] from the given files.
+pub(crate) fn guide_show_with(look: Lookup<'_>, id: &str) -> Result<GuideView> {
     if !is_slug(id) || id == "index" {
         return Err(CoreError::invalid(
             "guide",
@@ -79,37 +97,46 @@ pub fn guide_show(id: &str) -> Result<GuideView> {
         ));
     }
     let name = format!("{id}.json");
-    if guide_file(&name).is_none() {
+    if look(&name).is_none() {
         return Err(CoreError::NotFound {
             what: format!("guide `{id}`"),
         });
     }
-    let guide: Guide = parse(&name)?;
+    let guide: Guide = parse(look, &name)?;
     let mut images = std::collections::BTreeMap::new();
     let paths = guide
         .cover
         .iter()
         .chain(guide.steps.iter().filter_map(|s| s.image.as_ref()));
     for path in paths {
-        let svg = guide_image(path)?;
-        images.insert(path.clone(), svg.to_string());
+        check_image_path(path)?;
+        let svg = look(path).ok_or_else(|| CoreError::NotFound {
+            what: format!("illustration `{path}`"),
+        })?;
+        images.insert(path.clone(), svg);
     }
     Ok(GuideView { guide, images })
 }
 
-/// The SVG text of an illustration (`img/<name>.svg`).
-pub fn guide_image(path: &str) -> Result<&'static str> {
+fn check_image_path(path: &str) -> Result<()> {
     let ok = path
         .strip_prefix("img/")
         .and_then(|n| n.strip_suffix(".svg"))
         .is_some_and(is_slug);
-    if !ok {
-        return Err(CoreError::invalid(
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(
             "image",
             "expected img/<name>.svg",
             "catalog.id_invalid",
-        ));
+        ))
     }
+}
+
+/// The SVG text of an illustration (`img/<name>.svg`).
+pub fn guide_image(path: &str) -> Result<&'static str> {
+    check_image_path(path)?;
     guide_file(path).ok_or_else(|| CoreError::NotFound {
         what: format!("illustration `{path}`"),
     })

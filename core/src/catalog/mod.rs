@@ -11,7 +11,9 @@ mod index;
 pub mod model;
 mod resolve;
 mod search;
+pub mod signed;
 pub mod text;
+mod update;
 
 use std::cmp::Ordering;
 
@@ -27,6 +29,7 @@ pub use guides::{guide_image, guide_show, guides_list, GuideSummary, GuideView};
 pub use model::*;
 pub use resolve::resolve_procedure;
 pub use search::{plain_fts, search, SearchHit, SearchParams};
+pub use update::{apply_bundle, last_update, record_refusal, UpdateOutcome, UpdateStatus};
 
 /// What went wrong with catalog data (bundled or from a delta). Mapped to [`CoreError`].
 #[derive(Debug, thiserror::Error)]
@@ -57,24 +60,7 @@ impl From<CatalogError> for CoreError {
 }
 
 /// Compares dotted-integer versions ("2026.11.23.1") part by part; `None` if either is malformed.
-pub fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
-    let parse = |s: &str| -> Option<Vec<u64>> {
-        s.split('.')
-            .map(|p| {
-                if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-                    None
-                } else {
-                    p.parse().ok()
-                }
-            })
-            .collect()
-    };
-    let (mut a, mut b) = (parse(a)?, parse(b)?);
-    let n = a.len().max(b.len());
-    a.resize(n, 0);
-    b.resize(n, 0);
-    Some(a.cmp(&b))
-}
+pub use dvc_protocol::catalog::compare_versions;
 
 /// Whether `s` is a stable ascii slug (`passport-domestic`).
 pub fn is_slug(s: &str) -> bool {
@@ -200,7 +186,7 @@ fn ensure_search_generation(store: &Store) -> Result<()> {
     Ok(())
 }
 
-fn check_update(u: &CatalogUpdate) -> Result<(), CatalogError> {
+pub(crate) fn check_update(u: &CatalogUpdate) -> Result<(), CatalogError> {
     let bad = |reason: String| CatalogError::Inconsistent { reason };
     if compare_versions(&u.version, &u.version).is_none() {
         return Err(bad(format!(
@@ -257,7 +243,13 @@ fn check_fee_dates(p: &Procedure) -> std::result::Result<(), String> {
 /// Applies a catalog update in one transaction: nothing changes if any part fails.
 pub fn apply_update(store: &Store, u: &CatalogUpdate) -> Result<()> {
     check_update(u)?;
-    store.write(|tx| {
+    store.write(|tx| apply_update_in(tx, u))
+}
+
+/// [`apply_update`] inside the caller's transaction (a signed bundle also writes its forms,
+/// guides and draft migrations in the same one). The caller has run [`check_update`].
+pub(crate) fn apply_update_in(tx: &Transaction<'_>, u: &CatalogUpdate) -> Result<()> {
+    {
         if u.replace_all {
             tx.execute_batch("DELETE FROM catalog_procedure; DELETE FROM catalog_fts;")?;
         }
@@ -292,8 +284,13 @@ pub fn apply_update(store: &Store, u: &CatalogUpdate) -> Result<()> {
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [],
         )?;
-        Ok::<_, CoreError>(())
-    })
+        if u.source == "bundle" {
+            // The app's own catalog is now the newest: forms and guides an earlier server
+            // update brought are older than the embedded ones.
+            tx.execute_batch("DELETE FROM catalog_form; DELETE FROM catalog_guide_file;")?;
+        }
+        Ok(())
+    }
 }
 
 fn delete_procedure(tx: &Transaction<'_>, id: &str) -> Result<()> {
@@ -583,6 +580,59 @@ impl Core {
     pub fn catalog_fields(&self) -> Result<Vec<Field>> {
         fields(self.store())
     }
+
+    /// The stored catalog version.
+    pub fn catalog_version(&self) -> Result<Option<String>> {
+        stored_version(self.store())
+    }
+
+    /// Verifies a signed catalog bundle with the keys this build trusts and applies it in one
+    /// transaction (see [`apply_bundle`]).
+    pub fn catalog_apply_bundle(&self, bytes: &[u8]) -> Result<UpdateOutcome> {
+        Ok(apply_bundle(self.store(), bytes, &signed::trusted_keys())?)
+    }
+
+    /// [`Core::catalog_apply_bundle`] with the given keys (tests, and the demo server's key).
+    pub fn catalog_apply_bundle_with_keys(
+        &self,
+        bytes: &[u8],
+        keys: &[ed25519_dalek::VerifyingKey],
+    ) -> std::result::Result<UpdateOutcome, signed::BundleError> {
+        apply_bundle(self.store(), bytes, keys)
+    }
+
+    /// The guides: the set the last catalog update brought, else the embedded one.
+    pub fn catalog_guides_list(&self) -> Result<Vec<GuideSummary>> {
+        match stored_guide_files(self.store())? {
+            Some(files) => guides::guides_list_with(&|n| files.get(n).cloned()),
+            None => guides_list(),
+        }
+    }
+
+    /// One guide, from the same set as [`Core::catalog_guides_list`].
+    pub fn catalog_guide_show(&self, id: &str) -> Result<GuideView> {
+        match stored_guide_files(self.store())? {
+            Some(files) => guides::guide_show_with(&|n| files.get(n).cloned(), id),
+            None => guide_show(id),
+        }
+    }
+
+    /// The last catalog update attempt (applied or refused, and why).
+    pub fn catalog_last_update(&self) -> Result<Option<UpdateStatus>> {
+        last_update(self.store())
+    }
+}
+
+/// The guide files a catalog update stored (`None`: none, the embedded ones apply).
+fn stored_guide_files(store: &Store) -> Result<Option<std::collections::BTreeMap<String, String>>> {
+    let rows: Vec<(String, String)> = store.read(|c| -> Result<Vec<(String, String)>> {
+        let mut st = c.prepare("SELECT path, body FROM catalog_guide_file")?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    })?;
+    Ok((!rows.is_empty()).then(|| rows.into_iter().collect()))
 }
 
 /// Called when the core opens: brings the stored catalog up to the bundled version. A failure is

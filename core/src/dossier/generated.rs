@@ -37,13 +37,47 @@ const MAX_SLOT_ID: usize = 48;
 /// one generated from the entry. A procedure without `online_form` uses its hand-written form if
 /// one is bundled, else a generated one. An unknown procedure is `dossier.no_form`.
 pub fn procedure_form(store: &Store, procedure: &str) -> Result<FormDef> {
-    let Some(p) = find_procedure(store, procedure)? else {
+    let p = find_procedure(store, procedure)?;
+    resolve_form(p.as_ref(), procedure, &|id| stored_form(store, id))
+}
+
+/// The form a catalog update brought for this procedure id (with the common section): it wins
+/// over the embedded one.
+pub(crate) fn stored_form(store: &Store, id: &str) -> Result<Option<FormDef>> {
+    let body: Option<String> = store.read(|c| -> Result<Option<String>> {
+        Ok(c.query_row(
+            "SELECT body FROM catalog_form WHERE procedure_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
+    })?;
+    match body {
+        Some(b) => Ok(Some(form::parse_form(&b)?.with_common())),
+        None => Ok(None),
+    }
+}
+
+/// [`procedure_form`] for a given procedure entry (`None`: the catalog does not list it) and a
+/// source of update-delivered forms (`stored`, asked before the embedded forms).
+pub(crate) fn resolve_form(
+    p: Option<&Procedure>,
+    procedure: &str,
+    stored: &dyn Fn(&str) -> Result<Option<FormDef>>,
+) -> Result<FormDef> {
+    let hand_written = |id: &str| -> Result<FormDef> {
+        match stored(id)? {
+            Some(f) => Ok(f),
+            None => form::bundled_form(id),
+        }
+    };
+    let Some(p) = p else {
         // A dossier of a procedure the catalog no longer lists still opens with its form.
-        return form::bundled_form(procedure).map_err(|_| no_form(procedure));
+        return hand_written(procedure).map_err(|_| no_form(procedure));
     };
     match p.online_form.as_ref().map(|f| (f.kind, f.form.as_str())) {
         Some((OnlineFormKind::Bundled, id)) => {
-            let f = form::bundled_form(id)?;
+            let f = hand_written(id)?;
             if f.procedure != p.id {
                 return Err(CoreError::invalid(
                     "form",
@@ -56,9 +90,12 @@ pub fn procedure_form(store: &Store, procedure: &str) -> Result<FormDef> {
             }
             Ok(f)
         }
-        Some((OnlineFormKind::Generated, _)) => generated_form(&p),
-        None if form::form_ids().any(|id| id == p.id) => form::bundled_form(&p.id),
-        None => generated_form(&p),
+        Some((OnlineFormKind::Generated, _)) => generated_form(p),
+        None => match stored(&p.id)? {
+            Some(f) => Ok(f),
+            None if form::form_ids().any(|id| id == p.id) => form::bundled_form(&p.id),
+            None => generated_form(p),
+        },
     }
 }
 

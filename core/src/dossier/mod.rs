@@ -587,6 +587,61 @@ pub fn delete(store: &Store, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// A field a catalog update removed from a draft's form; its value was dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RemovedField {
+    pub field_id: String,
+    pub label: String,
+    pub label_en: String,
+    /// The catalog version whose form no longer has it.
+    pub catalog_version: String,
+}
+
+/// Message key of a removed-field notice in a draft's check list.
+pub const FIELD_REMOVED_KEY: &str = "dossier.field_removed";
+/// Path prefix of a removed-field notice (`removed.<field id>`).
+pub const REMOVED_PREFIX: &str = "removed.";
+
+impl RemovedField {
+    /// The check-list line for it ("Trường … đã bỏ trong mẫu mới").
+    pub fn notice(&self) -> Problem {
+        Problem {
+            path: format!("{REMOVED_PREFIX}{}", self.field_id),
+            message_key: FIELD_REMOVED_KEY,
+            section: "removed".into(),
+        }
+    }
+}
+
+impl Problem {
+    /// A notice (a field removed by a catalog update) rather than something to fix.
+    pub fn is_notice(&self) -> bool {
+        self.path.starts_with(REMOVED_PREFIX)
+    }
+}
+
+/// The fields catalog updates removed from a draft's form, in field order of removal.
+pub fn removed_fields(store: &Store, id: &str) -> Result<Vec<RemovedField>> {
+    store.read(|c| -> Result<Vec<RemovedField>> {
+        let mut st = c.prepare(
+            "SELECT field_id, label, label_en, catalog_version FROM dossier_removed_fields
+             WHERE dossier_id = ?1 ORDER BY removed_at, field_id",
+        )?;
+        let rows = st
+            .query_map([id], |r| {
+                Ok(RemovedField {
+                    field_id: r.get(0)?,
+                    label: r.get(1)?,
+                    label_en: r.get(2)?,
+                    catalog_version: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    })
+}
+
 /// The check context for today with the given province codes.
 pub fn context(provinces: BTreeSet<String>) -> CheckContext {
     CheckContext {
@@ -624,6 +679,11 @@ pub fn submit(store: &Store, form: &FormDef, id: &str, ctx: &CheckContext) -> Re
         tx.execute(
             "UPDATE dossiers SET state = 'queued', submitted_at = ?2 WHERE id = ?1",
             params![id, ts],
+        )?;
+        // The notices of fields a catalog update removed have been seen; the dossier is sent.
+        tx.execute(
+            "DELETE FROM dossier_removed_fields WHERE dossier_id = ?1",
+            [id],
         )?;
         let outbox_id = new_id();
         let key = uuid::Builder::from_random_bytes(rand::random())

@@ -235,14 +235,24 @@ impl Core {
         super::set_fields(self.store(), &form, id, changes)
     }
 
+    /// The draft's check list: what to fix (see [`super::problems`]), then one notice per field a
+    /// catalog update removed from its form (path `removed.<field id>`, message
+    /// `dossier.field_removed`; a notice does not stop the submission).
     pub fn draft_check(&self, id: &str) -> Result<Vec<Problem>> {
         let d = super::get(self.store(), id)?;
         let form = self.procedure_form(&d.procedure_id)?;
-        Ok(super::problems(
-            &d,
-            &form,
-            &super::context(self.province_codes()),
-        ))
+        let mut out = super::problems(&d, &form, &super::context(self.province_codes()));
+        out.extend(
+            super::removed_fields(self.store(), id)?
+                .into_iter()
+                .map(|r| r.notice()),
+        );
+        Ok(out)
+    }
+
+    /// Fields a catalog update removed from this draft's form (their values were dropped).
+    pub fn draft_removed_fields(&self, id: &str) -> Result<Vec<super::RemovedField>> {
+        super::removed_fields(self.store(), id)
     }
 
     pub fn draft_submit(&self, id: &str) -> Result<Queued> {

@@ -74,4 +74,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "handoff_relay",
         sql: include_str!("../../migrations/0013_handoff_relay.sql"),
     },
+    Migration {
+        version: 14,
+        name: "catalog_updates",
+        sql: include_str!("../../migrations/0014_catalog_updates.sql"),
+    },
 ];

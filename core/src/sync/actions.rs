@@ -264,7 +264,8 @@ pub fn resubmit(core: &Core, id: &str) -> Result<ActionQueued, SyncError> {
         )
     })?;
     check_allowed(ActionKind::Revision, Some(state), id)?;
-    let problems = core.draft_check(id)?;
+    let mut problems = core.draft_check(id)?;
+    problems.retain(|p| !p.is_notice());
     if let Some(first) = problems.first() {
         return Err(refused(
             "dossier",

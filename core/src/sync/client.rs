@@ -483,7 +483,32 @@ impl Api {
         sha256: &str,
         from: u64,
     ) -> Result<(u16, Option<u64>, Option<Response>), Failure> {
-        let mut r = self.req(Method::GET, &paths::fill(paths::BLOB, &[sha256]));
+        self.get_from(&paths::fill(paths::BLOB, &[sha256]), from)
+            .await
+    }
+
+    /// `GET /v1/catalog/latest`: the newest published catalog bundle; `None` when the server has
+    /// none (or predates catalog updates: `404`).
+    pub async fn catalog_latest(
+        &self,
+    ) -> Result<Option<dvc_protocol::catalog::CatalogLatest>, Failure> {
+        match self
+            .json(self.req(Method::GET, paths::CATALOG_LATEST))
+            .await
+        {
+            Ok(l) => Ok(Some(l)),
+            Err(Failure::Http { status: 404, .. }) => Ok(None),
+            Err(f) => Err(f),
+        }
+    }
+
+    /// A ranged `GET` of `path` from byte `from`, as [`Api::blob_from`].
+    pub async fn get_from(
+        &self,
+        path: &str,
+        from: u64,
+    ) -> Result<(u16, Option<u64>, Option<Response>), Failure> {
+        let mut r = self.req(Method::GET, path);
         if from > 0 {
             r = r.header(reqwest::header::RANGE, format!("bytes={from}-"));
         }

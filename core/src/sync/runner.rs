@@ -65,6 +65,14 @@ pub struct SyncConfig {
     pub push: bool,
     /// Blob bytes per push data frame.
     pub push_frame_bytes: usize,
+    /// Ask the server for a newer catalog bundle after the rest of the pass (off by default: the
+    /// app and `dvc sync` turn it on; the protocol-cost tests count requests without it).
+    pub catalog_updates: bool,
+    /// At most one catalog check per this long (a download under way always continues).
+    pub catalog_check_every: Duration,
+    /// Public keys a catalog bundle may be signed with; `None`: the keys this build trusts
+    /// ([`crate::catalog::signed::trusted_keys`]). Tests give their own.
+    pub catalog_keys: Option<Vec<[u8; 32]>>,
 }
 
 impl Default for SyncConfig {
@@ -83,6 +91,9 @@ impl Default for SyncConfig {
             pull_events: true,
             push: true,
             push_frame_bytes: PUSH_FRAME_BYTES,
+            catalog_updates: false,
+            catalog_check_every: Duration::from_secs(6 * 3600),
+            catalog_keys: None,
         }
     }
 }
@@ -467,6 +478,9 @@ impl Pass<'_> {
             self.fetch_learned().await?;
             self.fetch_learned_papers().await?;
             self.fetch_results().await?;
+        }
+        if self.cfg.catalog_updates {
+            self.fetch_catalog().await?;
         }
         Ok(())
     }
@@ -1509,6 +1523,17 @@ impl Pass<'_> {
     /// Fetches the rest of a blob after what is held, committing every few tens of KiB, and
     /// returns the whole content once the size is reached.
     async fn download(&mut self, sha: &str, size: u64) -> Result<Vec<u8>, Failure> {
+        let path = dvc_protocol::paths::fill(dvc_protocol::paths::BLOB, &[sha]);
+        self.download_from(&path, sha, size).await
+    }
+
+    /// [`Pass::download`] of any ranged route (`path`), the partial bytes kept under `sha`.
+    async fn download_from(
+        &mut self,
+        path: &str,
+        sha: &str,
+        size: u64,
+    ) -> Result<Vec<u8>, Failure> {
         let store = self.core.store();
         let local = |e: CoreError| {
             tracing::error!(error = %e, "result download: local store");
@@ -1520,7 +1545,7 @@ impl Pass<'_> {
             if held >= size {
                 return db::downloaded(store, sha).map_err(local);
             }
-            let (status, start, res) = self.api.blob_from(sha, held).await?;
+            let (status, start, res) = self.api.get_from(path, held).await?;
             let mut offset = match decide::range_answer(status, held, start) {
                 decide::RangeAnswer::Append => {
                     if held > 0 {
@@ -1591,6 +1616,9 @@ impl From<CoreError> for ActionError {
 
 #[path = "relay.rs"]
 mod relay;
+
+#[path = "catalog_fetch.rs"]
+mod catalog_fetch;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@
 
 use dvc_core::dossier::check::Problem;
 use dvc_core::dossier::form::FormDef;
-use dvc_core::dossier::{AttachedPhoto, Dossier, DossierOverview, Queued};
+use dvc_core::dossier::{AttachedPhoto, Dossier, DossierOverview, Queued, RemovedField};
 use dvc_core::photo::Crop;
 use dvc_core::{Core, CoreError};
 use serde::{Deserialize, Serialize};
@@ -40,9 +40,22 @@ pub struct DraftView {
     pub dossier: Dossier,
     pub form: FormDef,
     pub provinces: Vec<ProvinceOption>,
+    /// What to fix before sending (notices excluded).
     pub problems: Vec<Problem>,
+    /// Fields a catalog update removed from the form (their values were dropped): said once on
+    /// the check list, never a reason not to send.
+    pub removed_fields: Vec<RemovedField>,
     pub applicant_name: Option<String>,
     pub procedure_name: Option<String>,
+}
+
+/// The check list without its notices (fields a catalog update removed: shown apart).
+fn to_fix(core: &Core, id: &str) -> Result<Vec<Problem>, ApiError> {
+    Ok(core
+        .draft_check(id)?
+        .into_iter()
+        .filter(|p| !p.is_notice())
+        .collect())
 }
 
 #[derive(Debug, Serialize, specta::Type)]
@@ -92,7 +105,8 @@ fn procedure_name(procedure_id: &str) -> Option<String> {
 fn view(core: &Core, id: &str) -> Result<DraftView, ApiError> {
     let dossier = core.draft_show(id)?;
     let form = core.dossier_form(id)?;
-    let problems = core.draft_check(id)?;
+    let problems = to_fix(core, id)?;
+    let removed_fields = core.draft_removed_fields(id)?;
     let applicant_name = match dossier.applicant_id.as_deref() {
         Some(p) => Some(core.person(p)?.person.full_name),
         None => None,
@@ -103,6 +117,7 @@ fn view(core: &Core, id: &str) -> Result<DraftView, ApiError> {
         form,
         provinces: provinces(),
         problems,
+        removed_fields,
         applicant_name,
     })
 }
@@ -227,7 +242,7 @@ pub async fn draft_detach(
 pub async fn draft_check(state: State<'_, AppState>, id: String) -> Result<CheckResult, ApiError> {
     state
         .with_core(move |core| {
-            let problems = core.draft_check(&id)?;
+            let problems = to_fix(core, &id)?;
             Ok(CheckResult {
                 complete: problems.is_empty(),
                 problems,

@@ -434,7 +434,15 @@ async fn run_pass(app: &AppHandle) -> SyncDone {
             tracing::debug!(error = %e, "cannot emit sync progress");
         }
     };
-    let result = core.sync_once(&SyncConfig::default(), &on_progress).await;
+    let result = core
+        .sync_once(
+            &SyncConfig {
+                catalog_updates: true,
+                ..SyncConfig::default()
+            },
+            &on_progress,
+        )
+        .await;
     let changes = status_changes(core, &before);
     if !changes.is_empty() {
         let n = unread(core).saturating_add(u32::try_from(changes.len()).unwrap_or(u32::MAX));

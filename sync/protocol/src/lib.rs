@@ -43,6 +43,7 @@ pub mod agencies;
 pub mod auth;
 pub mod blobs;
 pub mod calendar;
+pub mod catalog;
 pub mod dossiers;
 pub mod error;
 pub mod events;

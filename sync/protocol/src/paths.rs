@@ -188,6 +188,15 @@ pub const HANDOFF_CLAIM: &str = "/v1/handoffs/{bundle_id}/claim";
 /// drops its copy. Only the account that claimed it (else `404.1`); repeating it is fine.
 pub const HANDOFF_RECEIVED: &str = "/v1/handoffs/{bundle_id}/received";
 
+/// `GET` → `200` [`crate::catalog::CatalogLatest`]: the newest published catalog bundle, or
+/// `404.1` while none is. No auth; `ETag` (quoted SHA-256) and `If-None-Match` → `304`.
+pub const CATALOG_LATEST: &str = "/v1/catalog/latest";
+/// `GET` → the bytes of a published catalog bundle (`application/octet-stream`). No auth.
+/// `Range: bytes=<start>-` / `bytes=<start>-<end>` → `206` with `Content-Range`, a start at or
+/// past the end → `416` (`416.1`), as for [`BLOB`]; `ETag` is the quoted SHA-256. Unknown
+/// version: `404.1`.
+pub const CATALOG_BUNDLE: &str = "/v1/catalog/bundles/{version}";
+
 #[cfg(test)]
 mod tests {
     use super::*;

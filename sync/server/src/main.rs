@@ -1,4 +1,5 @@
-//! `dvc-sync` command line: `serve`, `migrate`, `agency add`, `user add`, `demo-seed`.
+//! `dvc-sync` command line: `serve`, `migrate`, `agency add`, `user add`, `demo-seed`,
+//! `catalog keygen`, `catalog publish`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::BufRead;
@@ -80,6 +81,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: UserCmd,
     },
+    /// Signed catalog bundles for the phones.
+    Catalog {
+        #[command(subcommand)]
+        cmd: CatalogCmd,
+    },
     /// Create the demo agency, officer, citizen and volunteer (synthetic) in an empty database.
     DemoSeed {
         #[command(flatten)]
@@ -155,6 +161,41 @@ enum AgencyCmd {
         /// Account holder's name as the bank shows it (e.g. `CONG AN XA X`).
         #[arg(long, requires_all = ["bank_bin", "account_number"])]
         account_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCmd {
+    /// Make a catalog signing key: writes the private key to FILE (created, never overwritten,
+    /// owner-only) and prints the public key the app must trust.
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Sign a catalog folder and publish it as the newest bundle (refused unless its version is
+    /// greater than every published one). Check the folder first with `dvc catalog bundle`, the
+    /// phone's own parser; this checks file names, JSON and ids only.
+    Publish {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Where blob bytes live (as for `serve`).
+        #[arg(long, env = "DVC_SYNC_BLOBS", default_value = "dvc-sync-data/blobs")]
+        blobs: String,
+        /// The catalog folder (like `assets/catalog`).
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        /// The guides folder (default: `guides` next to `--dir`, when there is one).
+        #[arg(long)]
+        guides: Option<std::path::PathBuf>,
+        /// The private key file made by `catalog keygen`.
+        #[arg(long, value_name = "FILE")]
+        key: std::path::PathBuf,
+        /// Publish under this version instead of the one in `manifest.json`.
+        #[arg(long)]
+        version: Option<String>,
+        /// Also write the signed bundle to this file.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
 }
 
@@ -396,6 +437,77 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{} {} created (id {})", a.role.as_str(), a.login, a.id);
             Ok(())
         }
+        Cmd::Catalog {
+            cmd: CatalogCmd::Keygen { out },
+        } => {
+            use dvc_protocol::catalog::bundle as signed;
+            let key = signed::generate_signing_key();
+            write_new_private(&out, signed::signing_key_text(&key).as_bytes())
+                .map_err(|e| format!("key file {}: {e}", out.display()))?;
+            println!("{}", hex::encode(key.verifying_key().as_bytes()));
+            eprintln!(
+                "private key written to {}: keep it offline; the app trusts the public key above",
+                out.display()
+            );
+            Ok(())
+        }
+        Cmd::Catalog {
+            cmd:
+                CatalogCmd::Publish {
+                    db,
+                    blobs,
+                    dir,
+                    guides,
+                    key,
+                    version,
+                    out,
+                },
+        } => {
+            use dvc_protocol::catalog::bundle as signed;
+            let key_text = zeroize::Zeroizing::new(
+                std::fs::read_to_string(&key)
+                    .map_err(|e| format!("key file {}: {e}", key.display()))?,
+            );
+            let signing = signed::signing_key_from_text(&key_text)
+                .map_err(|e| format!("key file {}: {e}", key.display()))?;
+            let guides = guides.or_else(|| {
+                let g = dir.join("..").join("guides");
+                g.join("index.json").is_file().then_some(g)
+            });
+            let mut files = signed::read_dirs(&dir, guides.as_deref())
+                .map_err(|e| format!("catalog folder {}: {e}", dir.display()))?;
+            if let Some(v) = &version {
+                relabel(&mut files, v)?;
+            }
+            let now = system_now_ms();
+            let bytes = signed::pack(&files, &signing, &dvc_sync::domain::rfc3339(now))
+                .map_err(|e| e.to_string())?;
+            if let Some(path) = &out {
+                std::fs::write(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            let database = dvc_sync::db::open(&db.db)
+                .await
+                .map_err(|e| e.to_string())?;
+            database.migrate().await.map_err(|e| e.to_string())?;
+            let store = dvc_sync::blobstore::BlobLocation::parse(&blobs)?
+                .open()
+                .await
+                .map_err(|e| format!("blob storage {blobs}: {e}"))?;
+            let row = dvc_sync::api::catalog::publish_bundle(
+                &database,
+                &store,
+                bytes,
+                &signing.verifying_key(),
+                now,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            println!(
+                "catalog {} published: {} bytes, sha256 {}",
+                row.version, row.size, row.sha256
+            );
+            Ok(())
+        }
         Cmd::DemoSeed { db, force } => {
             use dvc_sync::seed::SeedPlan;
             let database = dvc_sync::db::open(&db.db)
@@ -432,6 +544,39 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Sets `manifest.json`'s catalog version.
+fn relabel(
+    files: &mut std::collections::BTreeMap<String, String>,
+    version: &str,
+) -> Result<(), String> {
+    if !dvc_protocol::catalog::is_version(version) {
+        return Err(format!(
+            "--version {version:?}: expected dotted digits like 2026.12.20.1"
+        ));
+    }
+    let text = files
+        .get("manifest.json")
+        .ok_or("the catalog folder has no manifest.json")?;
+    let mut m: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("manifest.json: {e}"))?;
+    m["catalog_version"] = serde_json::Value::String(version.to_owned());
+    let text = serde_json::to_string_pretty(&m).map_err(|e| format!("manifest.json: {e}"))?;
+    files.insert("manifest.json".into(), text);
+    Ok(())
+}
+
+/// Creates `path` (never overwriting) readable by its owner only, and writes `bytes`.
+fn write_new_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 fn main() -> ExitCode {

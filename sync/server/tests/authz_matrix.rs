@@ -89,6 +89,25 @@ async fn status(h: &Harness, token: Option<&str>, row: &Row) -> u16 {
 
 async fn authorization_matrix(b: Backend) {
     let h = Harness::start(b).await;
+    // A published catalog bundle (public to everyone).
+    let catalog_key = dvc_protocol::catalog::bundle::generate_signing_key();
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+    let mut files =
+        dvc_protocol::catalog::bundle::read_dirs(&assets.join("catalog"), None).unwrap();
+    let mut m: Value = serde_json::from_str(&files["manifest.json"]).unwrap();
+    m["catalog_version"] = "2026.12.7.1".into();
+    files.insert("manifest.json".into(), m.to_string());
+    let bundle =
+        dvc_protocol::catalog::bundle::pack(&files, &catalog_key, "2026-12-07T10:00:00Z").unwrap();
+    dvc_sync::api::catalog::publish_bundle(
+        &h.db,
+        &h.server.state.blobs,
+        bundle,
+        &catalog_key.verifying_key(),
+        dvc_sync::clock::Clock::now_ms(&*h.clock),
+    )
+    .await
+    .unwrap();
     let a = h.user(Role::Citizen).await;
     let bb = h.user(Role::Citizen).await;
     let v = h.user(Role::Volunteer).await;
@@ -203,6 +222,28 @@ async fn authorization_matrix(b: Backend) {
             path: "/healthz".into(),
             body: None,
             expect: [200, 200, 200, 200, 200, 200, 200],
+        },
+        // Catalog bundles: public reference data (the phone checks the signature).
+        Row {
+            method: Method::GET,
+            template: "/v1/catalog/latest",
+            path: "/v1/catalog/latest".into(),
+            body: None,
+            expect: [200, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/catalog/bundles/{version}",
+            path: "/v1/catalog/bundles/2026.12.7.1".into(),
+            body: None,
+            expect: [200, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: Method::GET,
+            template: "/v1/catalog/bundles/{version}",
+            path: "/v1/catalog/bundles/2026.1.1".into(),
+            body: None,
+            expect: [404, 404, 404, 404, 404, 404, 404],
         },
         // No metrics token configured: the route does not exist for anyone (metrics_access.rs).
         Row {

@@ -208,3 +208,71 @@ async fn staff_and_agencies_from_the_command_line() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn catalog_keygen_and_publish() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let blobs = dir.path().join("blobs");
+    let blobs = blobs.to_str().unwrap();
+    let key = dir.path().join("catalog.key");
+    let key = key.to_str().unwrap();
+    let (ok, out, err) = dvc(&["catalog", "keygen", "--out", key], None);
+    assert!(ok, "{err}");
+    let public = out.trim();
+    let public = dvc_protocol::catalog::bundle::public_key_from_hex(public).unwrap();
+    let text = std::fs::read_to_string(key).unwrap();
+    assert!(!err.contains(text.trim()) && !out.contains(text.trim()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Never overwritten.
+    let (ok, _, _) = dvc(&["catalog", "keygen", "--out", key], None);
+    assert!(!ok);
+
+    let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/catalog");
+    let bundle = dir.path().join("out.dvccat");
+    let publish = |version: &str| {
+        dvc(
+            &[
+                "catalog",
+                "publish",
+                "--db",
+                &db,
+                "--blobs",
+                blobs,
+                "--dir",
+                catalog,
+                "--key",
+                key,
+                "--version",
+                version,
+                "--out",
+                bundle.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let (ok, out, err) = publish("2026.12.7.1");
+    assert!(
+        ok && out.contains("catalog 2026.12.7.1 published"),
+        "{out}{err}"
+    );
+    assert!(!err.contains(text.trim()) && !out.contains(text.trim()));
+    // The file is signed by the new key and carries the guides.
+    let bytes = std::fs::read(&bundle).unwrap();
+    let opened = dvc_protocol::catalog::bundle::open(&bytes, &[public]).unwrap();
+    assert_eq!(opened.header.catalog_version, "2026.12.7.1");
+    assert!(opened.files.contains_key("guides/index.json"));
+    assert!(opened.files.contains_key("forms/passport-domestic.json"));
+    // Not newer: refused.
+    let (ok, _, err) = publish("2026.12.7.1");
+    assert!(!ok && err.contains("not greater"), "{err}");
+    let (ok, _, err) = publish("2026.1.1");
+    assert!(!ok && err.contains("not greater"), "{err}");
+    let (ok, _, err) = publish("v2");
+    assert!(!ok && err.contains("--version"), "{err}");
+}

@@ -615,7 +615,13 @@ export type DraftView = {
 	dossier: Dossier,
 	form: FormDef,
 	provinces: ProvinceOption[],
+	/**  What to fix before sending (notices excluded). */
 	problems: Problem[],
+	/**
+	 *  Fields a catalog update removed from the form (their values were dropped): said once on
+	 *  the check list, never a reason not to send.
+	 */
+	removed_fields: RemovedField[],
 	applicant_name: string | null,
 	procedure_name: string | null,
 };
@@ -1267,6 +1273,15 @@ export type RatingView = {
 
 /**  A member's relation to the head of the household. */
 export type Relation = "head" | "spouse" | "child" | "parent" | "grandchild" | "sibling" | "other";
+
+/**  A field a catalog update removed from a draft's form; its value was dropped. */
+export type RemovedField = {
+	field_id: string,
+	label: string,
+	label_en: string,
+	/**  The catalog version whose form no longer has it. */
+	catalog_version: string,
+};
 
 /**  What a volunteer did in a period, in counts. */
 export type Report = {

@@ -209,6 +209,7 @@ export const handlers = {
       form,
       provinces,
       problems: check(d),
+      removed_fields: [],
       applicant_name: 'Nguyễn Thị Mẫu',
       procedure_name: 'Cấp hộ chiếu phổ thông ở trong nước',
     };

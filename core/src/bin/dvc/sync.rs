@@ -173,6 +173,7 @@ pub fn sync(ctx: &Ctx, a: SyncArgs) -> Result<(), CliError> {
             cap: Duration::from_secs(60),
         },
         attempts_per_dossier: a.attempts.max(1),
+        catalog_updates: true,
         ..SyncConfig::default()
     };
     let rt = runtime()?;

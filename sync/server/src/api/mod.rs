@@ -6,6 +6,7 @@ pub mod after;
 pub mod agencies;
 pub mod auth;
 pub mod blobs;
+pub mod catalog;
 pub mod consents;
 pub mod dossiers;
 pub mod events;
@@ -37,7 +38,7 @@ use crate::state::AppState;
     info(title = "DVC Đồng Hành sync API", description = "Dossier submission, resumable blob uploads and status events for the DVC Đồng Hành app. Every error is an ErrorBody with a stable code."),
     modifiers(&BearerAuth),
     components(schemas(dvc_protocol::ErrorBody, dvc_protocol::events::EventKind, dvc_protocol::events::ResultDelivery, dvc_protocol::push::PushHead)),
-    tags((name = "auth"), (name = "consents"), (name = "blobs"), (name = "dossiers"), (name = "events"), (name = "visits"), (name = "handoffs"), (name = "admin"), (name = "ops"))
+    tags((name = "auth"), (name = "consents"), (name = "blobs"), (name = "dossiers"), (name = "events"), (name = "visits"), (name = "handoffs"), (name = "admin"), (name = "ops"), (name = "catalog"))
 )]
 struct ApiDoc;
 
@@ -107,6 +108,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(handoffs::offer))
         .routes(routes!(handoffs::claim))
         .routes(routes!(handoffs::received))
+        .routes(routes!(catalog::latest))
+        .routes(routes!(catalog::bundle))
         .split_for_parts()
 }
 

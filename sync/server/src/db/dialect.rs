@@ -146,6 +146,14 @@ macro_rules! migrations {
                 7,
                 include_str!(concat!("../../migrations/", $dialect, "/0007_handoffs.sql")),
             ),
+            (
+                8,
+                include_str!(concat!(
+                    "../../migrations/",
+                    $dialect,
+                    "/0008_catalog_bundles.sql"
+                )),
+            ),
         ]
     };
 }

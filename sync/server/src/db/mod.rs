@@ -1317,6 +1317,28 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<Option<HandoffRow>>;
     /// The unexpired hand-offs `sender_id` offered, newest first.
     async fn handoffs_of(&self, sender_id: &str, now: i64) -> DbResult<Vec<HandoffRow>>;
+
+    // ---- published catalog bundles
+    /// Records a published bundle (its bytes are already in the blob store). `false`: that
+    /// version exists already (nothing changed).
+    async fn insert_catalog_bundle(&self, b: &CatalogBundleRow) -> DbResult<bool>;
+    /// The newest published bundle.
+    async fn latest_catalog_bundle(&self) -> DbResult<Option<CatalogBundleRow>>;
+    /// A published bundle by version.
+    async fn catalog_bundle(&self, version: &str) -> DbResult<Option<CatalogBundleRow>>;
+}
+
+/// A published catalog bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogBundleRow {
+    /// Dotted catalog version.
+    pub version: String,
+    /// The bundle file's blob (hex SHA-256).
+    pub sha256: String,
+    /// Bytes.
+    pub size: i64,
+    /// Unix ms.
+    pub published_at: i64,
 }
 
 /// A lock held across every server process on one database (see [`Database::shared_lock`]);

@@ -683,6 +683,16 @@ statements! {
          AND h.received_at IS NULL))";
 }
 
+statements! {
+    // ---- published catalog bundles
+    INSERT_CATALOG_BUNDLE = "insert catalog bundle",
+        "INSERT INTO catalog_bundles (version, sha256, size, published_at) VALUES (?1, ?2, ?3, ?4)";
+    LATEST_CATALOG_BUNDLE = "latest catalog bundle",
+        "SELECT version, sha256, size, published_at FROM catalog_bundles ORDER BY seq DESC LIMIT 1";
+    CATALOG_BUNDLE = "catalog bundle",
+        "SELECT version, sha256, size, published_at FROM catalog_bundles WHERE version = ?1";
+}
+
 /// The members of team `?1` (for report statements).
 macro_rules! team_volunteers {
     () => {

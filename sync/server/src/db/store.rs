@@ -513,6 +513,17 @@ async fn rate_in(
     Ok(RateOutcome::Saved(rating))
 }
 
+impl CatalogBundleRow {
+    fn from_row(r: &mut dialect::Row) -> DbResult<CatalogBundleRow> {
+        Ok(CatalogBundleRow {
+            version: r.text("version")?,
+            sha256: r.text("sha256")?,
+            size: r.int("size")?,
+            published_at: r.int("published_at")?,
+        })
+    }
+}
+
 impl HandoffRow {
     fn from_row(r: &mut dialect::Row) -> DbResult<HandoffRow> {
         Ok(HandoffRow {
@@ -1622,6 +1633,49 @@ impl<B: Backend> Database for Store<B> {
             let row = one(c, &sql::HANDOFF_BY_ID, args![&b], HandoffRow::from_row).await?;
             Ok(row.filter(|h| h.claimed_by.as_deref() == Some(a.as_str())))
         })
+    }
+
+    async fn insert_catalog_bundle(&self, b: &CatalogBundleRow) -> DbResult<bool> {
+        let b = b.clone();
+        txn!(self, Txn::Plain, |c| {
+            if one(
+                c,
+                &sql::CATALOG_BUNDLE,
+                args![&b.version],
+                CatalogBundleRow::from_row,
+            )
+            .await?
+            .is_some()
+            {
+                return Ok(false);
+            }
+            c.execute(
+                &sql::INSERT_CATALOG_BUNDLE,
+                args![&b.version, &b.sha256, b.size, b.published_at],
+            )
+            .await?;
+            Ok(true)
+        })
+    }
+
+    async fn latest_catalog_bundle(&self) -> DbResult<Option<CatalogBundleRow>> {
+        read!(self, |c| one(
+            c,
+            &sql::LATEST_CATALOG_BUNDLE,
+            &[],
+            CatalogBundleRow::from_row
+        )
+        .await)
+    }
+
+    async fn catalog_bundle(&self, version: &str) -> DbResult<Option<CatalogBundleRow>> {
+        row_for(
+            self,
+            &sql::CATALOG_BUNDLE,
+            version,
+            CatalogBundleRow::from_row,
+        )
+        .await
     }
 
     async fn handoffs_of(&self, sender_id: &str, now: i64) -> DbResult<Vec<HandoffRow>> {

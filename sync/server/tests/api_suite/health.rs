@@ -82,6 +82,8 @@ async fn health_metrics_and_openapi(b: Backend) {
         dvc_protocol::paths::HANDOFF,
         dvc_protocol::paths::HANDOFF_CLAIM,
         dvc_protocol::paths::HANDOFF_RECEIVED,
+        dvc_protocol::paths::CATALOG_LATEST,
+        dvc_protocol::paths::CATALOG_BUNDLE,
     ] {
         assert!(paths.contains_key(p), "{p} missing from openapi.json");
     }
@@ -97,7 +99,8 @@ async fn health_metrics_and_openapi(b: Backend) {
             .replace("{revision}", "2")
             .replace("{visit_id}", &uuid::Uuid::now_v7().to_string())
             .replace("{team_id}", "x")
-            .replace("{bundle_id}", "abcdefghijklmnop-_012Q");
+            .replace("{bundle_id}", "abcdefghijklmnop-_012Q")
+            .replace("{version}", "2026.1.1");
         for method in ops.as_object().unwrap().keys() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let res = h.req(m.clone(), &concrete, None).send().await.unwrap();
@@ -112,7 +115,7 @@ async fn health_metrics_and_openapi(b: Backend) {
     }
     assert_eq!(
         paths.len(),
-        51,
+        53,
         "documented paths changed: update the protocol crate and this test"
     );
 }

@@ -10,6 +10,7 @@ mod after;
 mod agencies;
 mod auth;
 mod blobs;
+mod catalog;
 mod consent_flow;
 mod consents;
 mod console;
