@@ -1,5 +1,5 @@
-//! `dvc-sync` command line: `serve`, `migrate`, `agency add`, `user add`, `demo-seed`,
-//! `catalog keygen`, `catalog publish`.
+//! `dvc-sync` command line: `serve`, `migrate`, `agency add`, `user add`, `demo-seed`, `backup`,
+//! `restore`, `catalog keygen`, `catalog publish`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::BufRead;
@@ -95,6 +95,45 @@ enum Cmd {
         #[arg(long)]
         force: bool,
     },
+    /// Write a consistent copy of the SQLite database to a new file while the server runs (then
+    /// copy the blob folder: see the README, "Backup and restore"). PostgreSQL: use `pg_dump -Fc`.
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The new file (never overwritten).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Put a backup made by `backup` in place of the SQLite database; the server must be
+    /// stopped. PostgreSQL: use `pg_restore`.
+    Restore {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup file.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
+}
+
+/// The file of a `sqlite://` URL (or bare path); PostgreSQL has its own tools.
+fn sqlite_path(url: &str, pg_tool: &str) -> Result<std::path::PathBuf, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(format!(
+            "this command is for SQLite; for PostgreSQL use {pg_tool} (README: \"Backup and restore\")"
+        ));
+    }
+    let path = url.strip_prefix("sqlite://").unwrap_or(url);
+    if path.is_empty() {
+        return Err("empty sqlite path".into());
+    }
+    Ok(path.into())
+}
+
+fn print_summary(what: &str, s: &dvc_sync::db::backup::Summary) {
+    println!(
+        "{what}: {} dossiers, {} blobs named, events up to {}",
+        s.dossiers, s.blobs, s.last_event
+    );
 }
 
 #[derive(clap::Args, Clone)]
@@ -329,6 +368,36 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             tracing::info!("stopped");
+            Ok(())
+        }
+        Cmd::Backup { db, out } => {
+            let path = sqlite_path(&db.db, "pg_dump -Fc")?;
+            let summary = tokio::task::spawn_blocking(move || {
+                dvc_sync::db::backup::backup(&path, &out)
+                    .map(|s| (s, out))
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            print_summary(
+                &format!("backup written to {}", summary.1.display()),
+                &summary.0,
+            );
+            Ok(())
+        }
+        Cmd::Restore { db, from } => {
+            let path = sqlite_path(&db.db, "pg_restore")?;
+            let summary = tokio::task::spawn_blocking(move || {
+                dvc_sync::db::backup::restore(&from, &path)
+                    .map(|s| (s, path))
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            print_summary(
+                &format!("restored into {}", summary.1.display()),
+                &summary.0,
+            );
             Ok(())
         }
         Cmd::Migrate { db } => {

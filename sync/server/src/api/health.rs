@@ -33,8 +33,10 @@ pub async fn healthz(State(st): State<AppState>) -> ApiResult<Json<Health>> {
 
 /// Prometheus metrics, for a scraper holding the metrics token (`--metrics-token`). Without a
 /// configured token the route does not exist (`404.1`); with one, a missing or wrong token is
-/// `401.1`. Counters carry no personal data, but they tell an outsider how busy the service is and
-/// when it fails.
+/// `401.1`. Counters, and gauges read from the database at each scrape (queues by agency and
+/// state, due-soon and overdue dossiers, the outbox and its lag, open uploads; see
+/// [`crate::metrics::render_ops`]), carry no personal data, but they tell an outsider how busy the
+/// service is and when it fails.
 #[utoipa::path(get, path = "/metrics", tag = "ops", security(("bearer" = [])),
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain"),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -50,7 +52,19 @@ pub async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Response
         return ApiError::new(ErrorCode::Unauthenticated, "the metrics token is required")
             .into_response();
     }
-    let body = st.metrics.render(st.feed.latest(), st.db.backend());
+    let mut body = st.metrics.render(st.feed.latest(), st.db.backend());
+    let now = st.clock.now_ms();
+    match st.db.ops_figures(now).await {
+        Ok(fig) => body.push_str(&crate::metrics::render_ops(
+            &fig,
+            crate::catalog::bundled(),
+            now,
+        )),
+        Err(err) => {
+            tracing::warn!(error = %err, "metrics: the database figures could not be read");
+            body.push_str(&crate::metrics::render_ops_down());
+        }
+    }
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -15,6 +15,7 @@
 //! transaction-scoped advisory lock taken before the event insert), so a feed reader that has seen
 //! cursor N never later finds an event below N.
 
+pub mod backup;
 #[cfg(test)]
 mod conformance;
 mod dialect;
@@ -677,6 +678,36 @@ pub struct EventRow {
     pub payload: String,
 }
 
+/// What `/metrics` reads from the database ([`Database::ops_figures`]): counts and times only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpsFigures {
+    /// `(agency code, state, dossiers)`.
+    pub dossiers: Vec<(String, DossierState, u64)>,
+    /// Outbox messages not yet sent or given up.
+    pub outbox_pending: u64,
+    /// Pending messages whose next attempt is due.
+    pub outbox_due: u64,
+    /// The earliest next-attempt time (unix ms) among the due messages.
+    pub outbox_oldest_due: Option<i64>,
+    /// Resumable uploads started and not finished.
+    pub uploads_open: u64,
+    /// Every open dossier (not finished or cancelled) with its history, for its due date.
+    pub open: Vec<OpenDossier>,
+}
+
+/// An open dossier as its due date needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenDossier {
+    /// Agency code.
+    pub agency_code: String,
+    /// Procedure code (the catalog's).
+    pub procedure_code: String,
+    /// Unix ms.
+    pub received_at: i64,
+    /// `(unix ms, state after, whether the step is the applicant reporting a transfer)`, in order.
+    pub steps: Vec<(i64, DossierState, bool)>,
+}
+
 /// An audit row.
 #[derive(Debug, Clone)]
 pub struct AuditRow {
@@ -1109,6 +1140,8 @@ pub trait Database: Send + Sync + 'static {
     async fn outbox(&self, status: Option<OutboxStatus>, limit: i64) -> DbResult<Vec<OutboxRow>>;
     /// `(pending, sent, failed)` over the whole outbox.
     async fn outbox_counts(&self) -> DbResult<(u64, u64, u64)>;
+    /// The figures `/metrics` shows that live in the database, read in one go at `now`.
+    async fn ops_figures(&self, now: i64) -> DbResult<OpsFigures>;
 
     // ---- consents
     /// Records a consent with its `consent_granted` audit row. A live consent of the same pair is

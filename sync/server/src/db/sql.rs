@@ -348,6 +348,27 @@ statements! {
          WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2");
     OUTBOX_COUNTS = "outbox counts",
         "SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM outbox GROUP BY status";
+    /// For `/metrics`: pending messages, those due at `?1`, the oldest due time among them, and
+    /// the uploads still open.
+    OPS_SCALARS = "ops figures",
+        "SELECT \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE status = 'pending') AS outbox_pending, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM outbox \
+          WHERE status = 'pending' AND next_attempt_at <= ?1) AS outbox_due, \
+         (SELECT MIN(next_attempt_at) FROM outbox \
+          WHERE status = 'pending' AND next_attempt_at <= ?1) AS outbox_oldest_due, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM uploads) AS uploads_open";
+    /// For `/metrics`: dossiers by agency and state.
+    OPS_DOSSIER_COUNTS = "ops dossier counts",
+        "SELECT agency_code, state, CAST(COUNT(*) AS BIGINT) AS n FROM dossiers \
+         GROUP BY agency_code, state ORDER BY agency_code, state";
+    /// For `/metrics`: the history of every open dossier (not finished or cancelled), for its
+    /// due date; one row per event, in order. Only codes and times: no personal data.
+    OPS_OPEN_STEPS = "ops open dossier steps",
+        "SELECT d.uuid, d.agency_code, d.procedure_code, d.received_at, e.at, e.state, e.kind \
+         FROM dossiers d JOIN events e ON e.dossier_uuid = d.uuid \
+         WHERE d.state NOT IN ('result_ready', 'rejected', 'completed', 'cancelled') \
+         ORDER BY d.uuid, e.seq";
 
     // ---- consents
     /// A consent with both parties' logins and names; `{where}` completes it.

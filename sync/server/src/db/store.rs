@@ -2120,6 +2120,58 @@ impl<B: Backend> Database for Store<B> {
         .await)
     }
 
+    async fn ops_figures(&self, now: i64) -> DbResult<OpsFigures> {
+        read!(self, |c| {
+            let count = |n: i64| u64::try_from(n).unwrap_or(0);
+            let mut scalars = c.query_one(&sql::OPS_SCALARS, args![now]).await?;
+            let mut out = OpsFigures {
+                outbox_pending: count(scalars.int("outbox_pending")?),
+                outbox_due: count(scalars.int("outbox_due")?),
+                outbox_oldest_due: scalars.opt_int("outbox_oldest_due")?,
+                uploads_open: count(scalars.int("uploads_open")?),
+                ..OpsFigures::default()
+            };
+            out.dossiers = all(c, &sql::OPS_DOSSIER_COUNTS, &[], |r| {
+                Ok((
+                    r.text("agency_code")?,
+                    parse_state(&r.text("state")?)?,
+                    u64::try_from(r.int("n")?).unwrap_or(0),
+                ))
+            })
+            .await?;
+            let steps = all(c, &sql::OPS_OPEN_STEPS, &[], |r| {
+                Ok((
+                    r.text("uuid")?,
+                    r.text("agency_code")?,
+                    r.text("procedure_code")?,
+                    r.int("received_at")?,
+                    (
+                        r.int("at")?,
+                        parse_state(&r.text("state")?)?,
+                        r.text("kind")? == "payment_claimed",
+                    ),
+                ))
+            })
+            .await?;
+            let mut last_uuid: Option<String> = None;
+            for (uuid, agency_code, procedure_code, received_at, step) in steps {
+                match out.open.last_mut() {
+                    Some(d) if last_uuid.as_deref() == Some(uuid.as_str()) => d.steps.push(step),
+                    _ => {
+                        out.open.push(OpenDossier {
+                            agency_code,
+                            procedure_code,
+                            received_at,
+                            steps: vec![step],
+                        });
+                        last_uuid = Some(uuid);
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
     async fn outbox_counts(&self) -> DbResult<(u64, u64, u64)> {
         read!(self, |c| {
             let rows = all(c, &sql::OUTBOX_COUNTS, &[], |r| {
