@@ -43,15 +43,86 @@ fn stalled(err: &axum::Error) -> bool {
     false
 }
 
+/// Whether a field name the client sent is a plain identifier (`ho_ten`), safe to name back;
+/// anything else (digits, spaces, unicode) may be a phone number or a name.
+fn plain_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A serde error message without the values the client sent: serde quotes them (`unknown variant
+/// `0912345678``, `invalid type: string "Nguyễn Văn A"`), and an error body or log line must
+/// never carry personal data. Field names stay when they are [`plain_name`]s; the expected names
+/// (ours) stay.
+pub fn redact_serde_message(msg: &str) -> String {
+    let mut out = msg.to_owned();
+    for marker in ["unknown field `", "unknown variant `"] {
+        if let Some(i) = out.find(marker) {
+            let start = i + marker.len();
+            if let Some(len) = out[start..].find('`') {
+                let value = &out[start..start + len];
+                if marker.starts_with("unknown variant") || !plain_name(value) {
+                    out.replace_range(start..start + len, "…");
+                }
+            }
+        }
+    }
+    for marker in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some(i) = out.find(marker) {
+            let start = i + marker.len();
+            if let Some(len) = out[start..].rfind(", expected") {
+                // keep the kind (`string`, `integer`), drop the value after it
+                let unexpected = &out[start..start + len];
+                if let Some(cut) = unexpected.find([' ', '`', '"']) {
+                    out.replace_range(start + cut..start + len, "");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// [`redact_serde_message`] for axum's query rejection, whose text names the offending key first
+/// (`Failed to deserialize query string: 0912345678: unknown field …`).
+fn redact_query_message(msg: &str) -> String {
+    const PREFIX: &str = "Failed to deserialize query string: ";
+    let Some(rest) = msg.strip_prefix(PREFIX) else {
+        return redact_serde_message(msg);
+    };
+    let rest = match rest.split_once(": ") {
+        Some((key, tail)) if !key.contains(' ') && !plain_name(key) => format!("…: {tail}"),
+        _ => rest.to_owned(),
+    };
+    format!("{PREFIX}{}", redact_serde_message(&rest))
+}
+
 /// `400.1` from a serde error, naming the field (`form.ho_ten`, `attachments[0].sha256`).
 pub fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = err.path().to_string();
     let inner = err.into_inner();
-    let msg = inner.to_string();
-    let mut field = if path == "." { String::new() } else { path };
+    let msg = redact_serde_message(&inner.to_string());
+    // A map key in the path is the client's text (`form.0912345678`): named only when plain.
+    let path = path
+        .split('.')
+        .map(|seg| {
+            let name = seg.split('[').next().unwrap_or_default();
+            if name.is_empty() || plain_name(name) {
+                seg
+            } else {
+                "…"
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".");
+    let mut field = if path == "." || path.is_empty() {
+        String::new()
+    } else {
+        path
+    };
     for marker in ["missing field `", "unknown field `"] {
         if let Some(rest) = msg.split(marker).nth(1) {
-            if let Some(name) = rest.split('`').next() {
+            if let Some(name) = rest.split('`').next().filter(|n| plain_name(n)) {
                 if field.is_empty() {
                     field = name.to_owned();
                 } else if !(field == name || field.ends_with(&format!(".{name}"))) {
@@ -67,8 +138,31 @@ pub fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiErro
     e
 }
 
-/// Parses JSON bytes into `T`.
+/// Whether JSON text holds a string with a NUL character (the `\u0000` escape: a raw NUL byte is
+/// no JSON). PostgreSQL's text cannot hold one, and no field of ours has a use for it.
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1) == Some(&b'u') && bytes.get(i + 2..i + 6) == Some(b"0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Parses JSON bytes into `T`; a NUL character in any string is `400.1`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_nul_escape(bytes) {
+        return Err(ApiError::new(
+            ErrorCode::MalformedJson,
+            "malformed JSON: text must not contain the NUL character (\\u0000)",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(de).map_err(json_error)?;
     Ok(value)
@@ -133,6 +227,12 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
+        if has_encoded_nul(q) {
+            return Err(ApiError::invalid(
+                "query",
+                "the NUL character (%00) is not allowed",
+            ));
+        }
         let de = serde_urlencoded_de(q)?;
         Ok(ApiQuery(de))
     }
@@ -146,11 +246,12 @@ fn serde_urlencoded_de<T: DeserializeOwned>(q: &str) -> Result<T, ApiError> {
     )
     .map(|axum::extract::Query(v)| v)
     .map_err(|e| {
-        let msg = e.body_text();
+        let msg = redact_query_message(&e.body_text());
         let field = msg
             .split("field `")
             .nth(1)
             .and_then(|r| r.split('`').next())
+            .filter(|n| plain_name(n))
             .unwrap_or("query")
             .to_owned();
         ApiError::invalid(field, msg)
@@ -175,7 +276,13 @@ pub fn int_param(
     }
 }
 
-/// One path parameter as a string (axum's rejection turned into `400.2`).
+/// Whether a URL part holds an encoded NUL character (`%00`).
+fn has_encoded_nul(s: &str) -> bool {
+    s.as_bytes().windows(3).any(|w| w == b"%00")
+}
+
+/// One path parameter as a string (axum's rejection turned into `400.2`; one with a NUL
+/// character, which no id has and PostgreSQL's text cannot hold, is `404.1`).
 #[derive(Debug)]
 pub struct ApiPath(pub String);
 
@@ -185,8 +292,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
-            .map(|axum::extract::Path(s)| ApiPath(s))
             .map_err(|e| ApiError::invalid("path", e.body_text()))
+            .and_then(|axum::extract::Path(s)| {
+                if s.contains('\0') {
+                    Err(ApiError::not_found())
+                } else {
+                    Ok(ApiPath(s))
+                }
+            })
     }
 }
 
@@ -209,5 +322,74 @@ mod tests {
         assert_eq!(e.body.field.as_deref(), Some("attachments[0].sha256"));
         let e = parse_json::<DossierManifest>(b"{").unwrap_err();
         assert_eq!(e.code(), ErrorCode::MalformedJson);
+    }
+
+    /// Found by tests/fuzz_openapi.rs: serde quoted the values and unknown keys the client sent
+    /// (a phone number as a role, an ID number as a key) into the error body.
+    #[test]
+    fn json_errors_do_not_echo_what_was_sent() {
+        use dvc_protocol::auth::{LoginRequest, RegisterRequest};
+        for body in [
+            r#"{"phone":"0912345678","password":"x","role":"0912345678"}"#,
+            r#"{"phone":"0912345678","password":"x","role":"citizen","079185000321":1}"#,
+            r#"{"phone":0912345678}"#,
+            r#"{"phone":912345678,"password":"x","role":"citizen"}"#,
+            r#"{"phone":["0912345678"],"password":"x","role":"citizen"}"#,
+            r#"{"phone":"p","password":"x","role":"citizen","full_name":{"Nguyễn Văn A":1}}"#,
+        ] {
+            let e = parse_json::<RegisterRequest>(body.as_bytes()).unwrap_err();
+            let text = serde_json::to_string(&*e.body).unwrap();
+            for secret in ["0912345678", "912345678", "079185000321", "Nguyễn"] {
+                assert!(!text.contains(secret), "{body} → {text}");
+            }
+            assert_eq!(e.code(), ErrorCode::MalformedJson);
+        }
+        let e =
+            parse_json::<LoginRequest>(br#"{"login":"a","password":"b","extra":1}"#).unwrap_err();
+        assert_eq!(
+            e.body.field.as_deref(),
+            Some("extra"),
+            "plain names are still named"
+        );
+        assert!(e.body.message.contains("`extra`"), "{}", e.body.message);
+        let e = parse_json::<RegisterRequest>(br#"{"phone":1}"#).unwrap_err();
+        assert!(
+            e.body.message.contains("invalid type: integer, expected"),
+            "{}",
+            e.body.message
+        );
+        for q in ["state=0912345678", "0912345678=1", "state=a&079185000321=x"] {
+            let r: Result<ListQ, _> = serde_urlencoded_de(q);
+            let text = serde_json::to_string(&*r.unwrap_err().body).unwrap();
+            assert!(
+                !text.contains("0912345678") && !text.contains("079185000321"),
+                "{q} → {text}"
+            );
+        }
+    }
+
+    /// Found by tests/fuzz_openapi.rs on PostgreSQL: a NUL character in a JSON string reached a
+    /// text column and the server answered 500.
+    #[test]
+    fn nul_characters_are_refused() {
+        let e = parse_json::<serde_json::Value>(br#"{"name":"a\u0000b"}"#).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedJson);
+        let e = parse_json::<serde_json::Value>(br#"["\u0000"]"#).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedJson);
+        // an escaped backslash followed by the text `u0000` is no NUL
+        let v = parse_json::<serde_json::Value>(br#"{"name":"a\\u0000b"}"#).unwrap();
+        assert_eq!(v["name"], "a\\u0000b");
+        let v = parse_json::<serde_json::Value>(br#"{"name":"a\u0001b"}"#).unwrap();
+        assert_eq!(v["name"], "a\u{1}b");
+        let q: Result<ListQ, _> = serde_urlencoded_de("state=citizen");
+        assert!(q.is_ok());
+        assert!(has_encoded_nul("q=a%00b") && !has_encoded_nul("q=a%2500"));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct ListQ {
+        state: Option<dvc_protocol::auth::Role>,
     }
 }

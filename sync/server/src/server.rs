@@ -93,6 +93,28 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .into_response()
 }
 
+fn is_console(uri: &axum::http::Uri) -> bool {
+    uri.path() == "/console" || uri.path().starts_with("/console/")
+}
+
+/// No route: a console page under `/console`, else the API's `404.1`.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if is_console(&uri) {
+        crate::console::unrouted(StatusCode::NOT_FOUND)
+    } else {
+        crate::api::not_found().await.into_response()
+    }
+}
+
+/// A known path with another method: a console page under `/console`, else the API's `405.1`.
+async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    if is_console(&uri) {
+        crate::console::unrouted(StatusCode::METHOD_NOT_ALLOWED)
+    } else {
+        crate::api::method_not_allowed().await.into_response()
+    }
+}
+
 /// The whole HTTP app.
 pub fn app(state: AppState) -> Router {
     let (api, _) = crate::api::router();
@@ -119,8 +141,8 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .merge(console)
-        .fallback(crate::api::not_found)
-        .method_not_allowed_fallback(crate::api::method_not_allowed)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             request_timeout,

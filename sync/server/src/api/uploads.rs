@@ -213,7 +213,7 @@ pub(crate) async fn open(
 
 /// Creates an upload, resumes an open one, or reports the blob complete.
 #[utoipa::path(post, path = "/v1/uploads", tag = "blobs", security(("bearer" = [])), request_body = CreateUploadRequest,
-    responses((status = 201, body = UploadStatus), (status = 200, body = UploadStatus), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 201, body = UploadStatus), (status = 200, body = UploadStatus), (status = 400, body = ErrorBody), (status = 409, description = "409.5: an upload of this hash with another length is open", body = ErrorBody), (status = 413, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(account_id = %caller.account.id))]
 pub async fn create(
     State(st): State<AppState>,

@@ -65,6 +65,41 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/console/reports/campaigns/{campaign_id}",
             get(reports::campaign),
         )
+        .layer(axum::middleware::from_fn(refuse_nul))
+}
+
+/// The most a urlencoded console form may hold (axum's default body limit).
+const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A urlencoded form with a NUL character (`%00`, or the raw byte) is refused with a page: no
+/// console field has a use for one, and PostgreSQL's text cannot hold it. (Query parameters fall
+/// back to their defaults instead; the search text drops them: see [`list`].)
+async fn refuse_nul(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let nul = |b: &[u8]| b.contains(&0) || b.windows(3).any(|w| w == b"%00");
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    if !form {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match crate::extract::read_body(body, FORM_LIMIT).await {
+        Ok(b) => b,
+        Err(e) => return ConsoleError::from(e).into_response(),
+    };
+    if nul(&bytes) {
+        return error_page(StatusCode::BAD_REQUEST);
+    }
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
 }
 
 fn session_cookie_name(st: &AppState) -> &'static str {
@@ -378,9 +413,16 @@ async fn list(
         due: None,
     });
     let state = p.state.as_deref().and_then(DossierState::parse);
+    // NUL characters dropped: PostgreSQL's text cannot hold one (a 500 there before).
     let q =
-        p.q.map(|s| s.trim().chars().take(64).collect::<String>())
-            .filter(|s| !s.is_empty());
+        p.q.map(|s| {
+            s.replace('\0', "")
+                .trim()
+                .chars()
+                .take(64)
+                .collect::<String>()
+        })
+        .filter(|s| !s.is_empty());
     let due = match p.due.as_deref() {
         Some("overdue") => Some("overdue"),
         Some("soon") => Some("soon"),
@@ -884,6 +926,46 @@ async fn blob(
 /// Security headers for every console response.
 pub async fn headers_layer(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut res = next.run(req).await;
+    let page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if !page && (res.status().is_client_error() || res.status().is_server_error()) {
+        // An extractor's rejection (the API's JSON for a path parameter that is not UTF-8,
+        // axum's plain text for a query with a repeated key): the console answers with pages.
+        let retry = res.headers().get(header::RETRY_AFTER).cloned();
+        res = error_page(res.status());
+        if let Some(v) = retry {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    secure_headers(&mut res);
+    res
+}
+
+/// The console's page for an error answer with this status.
+fn error_page(status: StatusCode) -> Response {
+    let msg = match status {
+        StatusCode::NOT_FOUND => "Không tìm thấy trang, hồ sơ hoặc tệp.",
+        StatusCode::METHOD_NOT_ALLOWED => "Không tìm thấy trang này.",
+        StatusCode::PAYLOAD_TOO_LARGE => "Tệp quá lớn.",
+        StatusCode::TOO_MANY_REQUESTS => "Quá nhiều lần thử. Vui lòng đợi một lúc rồi thử lại.",
+        s if s.is_client_error() => "Dữ liệu chưa hợp lệ.",
+        _ => "Đã có lỗi xảy ra. Vui lòng thử lại sau.",
+    };
+    ConsoleError::Page(status, msg.into()).into_response()
+}
+
+/// The answer for a path under `/console` that no route takes (or not with this method): a
+/// console page, not the API's JSON.
+pub fn unrouted(status: StatusCode) -> Response {
+    let mut res = error_page(status);
+    secure_headers(&mut res);
+    res
+}
+
+fn secure_headers(res: &mut Response) {
     let h = res.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
@@ -903,7 +985,6 @@ pub async fn headers_layer(req: axum::extract::Request, next: axum::middleware::
         // origin (and referrer) only to the console itself.
         HeaderValue::from_static("same-origin"),
     );
-    res
 }
 
 #[cfg(test)]

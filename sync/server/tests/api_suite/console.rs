@@ -12,6 +12,7 @@ crate::both_backends!(
     console_supplement_and_fee_forms,
     console_shows_the_server_qr_to_officers_only,
     console_server_qr_uses_the_public_url_when_given,
+    console_errors_are_pages,
 );
 // the same story with the server's blobs in S3
 crate::on_s3_blobs!(console_actions_become_events);
@@ -497,4 +498,66 @@ async fn console_supplement_and_fee_forms(b: Backend) {
         kinds(&view_of(&h, &u.token, &r_y.dossier_uuid).await),
         ["received", "accepted"]
     );
+}
+
+/// Found by tests/fuzz_openapi.rs: under `/console`, a path no route takes, a wrong method and a
+/// path parameter that is not UTF-8 were answered with the API's JSON error, a repeated query key
+/// with axum's plain text; the console answers with its HTML pages (and its security headers),
+/// while the API keeps its JSON.
+async fn console_errors_are_pages(b: Backend) {
+    let h = Harness::start(b).await;
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let c = h.console(&officer).await;
+    for (method, path, status) in [
+        (Method::GET, "/console/nothing-here", 404),
+        (Method::GET, "/console/", 404),
+        (Method::PUT, "/console/login", 405),
+        (Method::GET, "/console/dossiers/%ff%fe", 400),
+        (Method::GET, "/console/blobs/%ff", 400),
+        (
+            Method::GET,
+            "/console/reports/teams/01a25058-71b1-7546-ab16-5eaf7c1157ed?period=a&period=b",
+            400,
+        ),
+    ] {
+        let res = h
+            .http
+            .request(method.clone(), h.url(path))
+            .header("cookie", &c.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), status, "{method} {path}");
+        let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(ct.starts_with("text/html"), "{method} {path}: {ct}");
+        assert!(res.headers().contains_key("content-security-policy"));
+        let page = res.text().await.unwrap();
+        assert!(page.contains("<html"), "{page}");
+    }
+    // A search for a NUL character, which PostgreSQL's text cannot hold (a 500 there): dropped.
+    for q in ["%00", "a%00b"] {
+        let (status, page) = c.page(&format!("/console/dossiers?q={q}")).await;
+        assert_eq!(status, StatusCode::OK, "{q}: {page}");
+    }
+    // A form with one: refused before it reaches the dossier.
+    let d = h
+        .submit_ok(&h.user(Role::Citizen).await.token, &manifest(AGENCY_X, &[]))
+        .await;
+    let res = c
+        .act(&d.dossier_uuid, &[("action", "reject"), ("reason", "a\0b")])
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("<html"));
+    // the same form without it goes through
+    c.act_ok(
+        &d.dossier_uuid,
+        &[("action", "reject"), ("reason", "Thiếu giấy tờ")],
+    )
+    .await;
+    let (s, v) = h.json(Method::GET, "/v1/nothing-here", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(v["code"], "404.1");
+    let (s, v) = h.json(Method::PUT, "/healthz", None, None).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(v["code"], "405.1");
 }
