@@ -93,6 +93,10 @@ pub struct Info {
     pub keystore: KeystoreKind,
     pub cipher_version: String,
     pub counts: BTreeMap<String, i64>,
+    /// The procedure catalog in use (`None` before the bundled one was imported).
+    pub catalog_version: Option<String>,
+    /// The last catalog update from the sync server: applied or refused, and why.
+    pub catalog_update: Option<catalog::UpdateStatus>,
 }
 
 impl Core {
@@ -166,6 +170,8 @@ impl Core {
             keystore: self.secrets.kind(),
             cipher_version: self.store.cipher_version()?,
             counts: self.store.counts()?,
+            catalog_version: self.catalog_version()?,
+            catalog_update: self.catalog_last_update()?,
         })
     }
 
@@ -283,6 +289,19 @@ mod tests {
             info.cipher_version
         );
         assert_eq!(info.keystore, KeystoreKind::Memory);
+        // Opening imports the bundled catalog; no update has come from a server yet.
+        let bundled = catalog::bundled().unwrap().manifest.catalog_version.clone();
+        assert_eq!(info.catalog_version.as_deref(), Some(bundled.as_str()));
+        assert_eq!(info.catalog_update, None);
+
+        // A refused update is reported with its reason, and the catalog in use stays.
+        let err = core.catalog_apply_bundle(b"not a bundle").unwrap_err();
+        assert_eq!(err.message_key(), "catalog.update_invalid");
+        let info = core.info().unwrap();
+        assert_eq!(info.catalog_version.as_deref(), Some(bundled.as_str()));
+        let status = info.catalog_update.unwrap();
+        assert_eq!(status.outcome, "refused");
+        assert_eq!(status.reason.as_deref(), Some("wrong_magic"));
     }
 
     #[test]

@@ -21,6 +21,8 @@ const info: Info = {
   keystore: 'memory',
   cipher_version: '4.x (mock)',
   counts: {},
+  catalog_version: '2026.12.6.1',
+  catalog_update: null,
 };
 
 export const handlers = {

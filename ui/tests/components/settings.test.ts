@@ -58,4 +58,38 @@ describe('settings', () => {
     expect(banner.textContent?.trim()).toBe('Giá trị này không hợp lệ.');
     expect(backend.argsOf('settings_set')).toEqual([{ key: 'text_size', value: 'large' }]);
   });
+
+  it('shows the catalog in use and what became of the last update', async () => {
+    const info = await Promise.resolve(shell.app_info());
+    const cases = [
+      { update: null, text: 'Chưa nhận bản cập nhật nào từ máy chủ' },
+      {
+        update: { at: '2026-12-01T01:30:00Z', outcome: 'applied', version: '2026.12.7.1', reason: null, detail: null },
+        text: '(bản 2026.12.7.1)',
+      },
+      {
+        update: { at: '2026-12-01T01:30:00Z', outcome: 'refused', version: '2026.11.1.1', reason: 'stale', detail: 'x' },
+        text: 'cũ hơn bản đang có',
+      },
+      {
+        update: { at: '2026-12-01T01:30:00Z', outcome: 'refused', version: null, reason: 'tampered', detail: 'x' },
+        text: 'không có chữ ký hợp lệ',
+      },
+      {
+        update: { at: '2026-12-01T01:30:00Z', outcome: 'refused', version: null, reason: 'truncated', detail: 'x' },
+        text: 'bị hỏng hoặc chưa tải xong',
+      },
+    ];
+    for (const c of cases) {
+      backend = fakeBackend({ ...base, app_info: () => ({ ...info, catalog_version: '2026.12.6.1', catalog_update: c.update }) });
+      const view = render(SettingsScreen, { props: { params: [] } });
+      const version = await screen.findByTestId('catalog-version');
+      expect(version.textContent?.trim()).toBe('Bản 2026.12.6.1');
+      const line = screen.getByTestId('catalog-update').textContent ?? '';
+      expect(line).toContain(c.text);
+      if (c.update?.outcome === 'refused') expect(line).toContain('không dùng được');
+      else expect(line).not.toContain('không dùng được');
+      view.unmount();
+    }
+  });
 });

@@ -14,6 +14,22 @@ pub fn run(ctx: &Ctx) -> Result<(), CliError> {
             i.keystore,
             i.cipher_version
         );
+        s.push_str(&format!(
+            "\ncatalog: {}",
+            i.catalog_version.as_deref().unwrap_or("(none)")
+        ));
+        if let Some(u) = &i.catalog_update {
+            s.push_str(&format!(
+                "\nlast catalog update: {} {} {}{}",
+                u.at,
+                u.outcome,
+                u.version.as_deref().unwrap_or("?"),
+                u.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ));
+        }
         for (table, n) in &i.counts {
             s.push_str(&format!("\n{table}: {n}"));
         }
