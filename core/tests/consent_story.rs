@@ -482,7 +482,14 @@ async fn a_volunteer_files_for_a_citizen_who_follows_it_on_their_own_phone() {
     );
     let paper = vol.consent_paper(&person, &doc.0).unwrap();
     assert_eq!(paper.basis, "paper");
-    let d4 = queue(&vol, &person);
+    // (The form's phone is the person's: the citizen's account phone.)
+    let d4 = ReadyPassport::new()
+        .person(&person)
+        .value("phone", serde_json::json!(DEMO_CITIZEN.0))
+        .queue(&vol)
+        .unwrap()
+        .queued
+        .dossier_id;
     let r = vol.sync_once(&cfg(), &|_| {}).await.unwrap();
     assert_eq!(r.sent.len(), 1, "{r:?}");
     let m = frozen_manifest(&vol, &d4);
@@ -495,5 +502,47 @@ async fn a_volunteer_files_for_a_citizen_who_follows_it_on_their_own_phone() {
             .filed_as
             .as_deref(),
         Some("paper")
+    );
+
+    // The citizen finds that paper dossier with "Tra cứu hồ sơ" and adds it to their own list
+    // ("Thêm vào Hồ sơ của tôi"): the form carries their phone. It shows at once, filed for them
+    // by the volunteer, and its form and events come with the next pass.
+    let code4 = vol.tracked_dossier(&d4).unwrap().code.unwrap();
+    let uuid4 = key_of(&vol, &d4);
+    let found = cit
+        .dossier_lookup(None, &code4, DEMO_CITIZEN.0)
+        .await
+        .unwrap();
+    assert!(!found.mine, "not linked to the account yet");
+    assert_eq!(local_of(&cit, &uuid4), None);
+    let claimed = cit.dossier_claim(&code4, DEMO_CITIZEN.0).await.unwrap();
+    assert!(claimed.added);
+    assert!(claimed.dossier.filed_for_me);
+    let local4 = local_of(&cit, &uuid4).expect("kept on the citizen's phone at once");
+    let t4 = cit.tracked_dossier(&local4).unwrap();
+    assert_eq!(t4.code.as_deref(), Some(code4.as_str()));
+    assert!(t4.provenance.filed_by.is_some(), "nộp hộ bởi …: {t4:?}");
+    sync_until(&cit, &local4, "the added dossier's form", |_| {
+        cit.dossier_view(&local4)
+            .is_ok_and(|v| v.agency_code.as_deref() == Some(DEMO_AGENCY))
+    })
+    .await;
+    assert!(
+        cit.dossier_lookup(None, &code4, DEMO_CITIZEN.0)
+            .await
+            .unwrap()
+            .mine
+    );
+    // Adding it again changes nothing; the volunteer cannot add it to an account.
+    assert!(
+        !cit.dossier_claim(&code4, DEMO_CITIZEN.0)
+            .await
+            .unwrap()
+            .added
+    );
+    let e = vol.dossier_claim(&code4, DEMO_CITIZEN.0).await.unwrap_err();
+    assert!(
+        matches!(e, SyncError::Refused { ref code, .. } if code == "403.1"),
+        "{e:?}"
     );
 }

@@ -67,6 +67,7 @@ macro_rules! app_commands {
             visits::team_report,
             visits::team_report_export_csv,
             lookup::dossier_lookup,
+            lookup::dossier_lookup_claim,
             lookup::dossier_lookup_code_from_qr,
             lookup::dossier_lookup_scan_image,
             sync::sync_account,

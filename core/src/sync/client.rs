@@ -327,6 +327,15 @@ impl Api {
             .await
     }
 
+    /// "Thêm vào Hồ sơ của tôi" (`POST /v1/dossiers/claim`, signed in).
+    pub async fn claim(
+        &self,
+        req: &dvc_protocol::lookup::LookupRequest,
+    ) -> Result<dvc_protocol::lookup::ClaimResult, Failure> {
+        self.json(self.req(Method::POST, paths::DOSSIER_CLAIM).json(req))
+            .await
+    }
+
     /// The receiving agencies the server serves.
     pub async fn agencies(&self) -> Result<Vec<AgencyInfo>, Failure> {
         let r: AgencyList = self.json(self.req(Method::GET, paths::AGENCIES)).await?;

@@ -3,7 +3,7 @@
 //! signed out; signed in to the same server, the answer says whether the dossier is the
 //! account's own (`mine`).
 
-use dvc_protocol::lookup::{self, LookupRequest, LookupResult};
+use dvc_protocol::lookup::{self, ClaimResult, LookupRequest, LookupResult};
 use zeroize::Zeroizing;
 
 use super::account::{bad, token};
@@ -16,6 +16,8 @@ use crate::Core;
 pub const NOT_FOUND: &str = "404.1";
 /// The server asks to wait: too many lookups from here or for this code (`429.1`).
 pub const RATE_LIMITED: &str = "429.1";
+/// The looked-up dossier does not name the signed-in account, or is another account's (`403.11`).
+pub const NOT_YOURS: &str = "403.11";
 
 /// The dossier code, trimmed, or bad input.
 pub fn check_lookup_code(code: &str) -> Result<String, SyncError> {
@@ -75,5 +77,61 @@ impl Core {
                 Failure::Http { status: 401, .. } => SyncError::SessionExpired,
                 f => super::account::refused(f),
             })
+    }
+
+    /// "Thêm vào Hồ sơ của tôi": asks the configured server, as the signed-in citizen, to add a
+    /// looked-up dossier (code + second factor) to the account's own list, and keeps it on this
+    /// device at once (the next sync pass fetches its form and events, like a restored dossier).
+    ///
+    /// Refusals: [`NOT_FOUND`], [`RATE_LIMITED`], [`NOT_YOURS`] as [`SyncError::Refused`];
+    /// [`SyncError::NotSignedIn`] without an account on this device.
+    pub async fn dossier_claim(&self, code: &str, factor: &str) -> Result<ClaimResult, SyncError> {
+        let code = check_lookup_code(code)?;
+        let factor = check_lookup_factor(factor)?;
+        let (Some(server), Some(token), Some(account)) = (
+            db::get(self.store(), db::KEY_SERVER)?,
+            token(self)?,
+            db::current_account(self.store())?,
+        ) else {
+            return Err(SyncError::NotSignedIn);
+        };
+        let server = check_server_url(&server)?;
+        let api = Api::new(&server, Some(token), Timeouts::default())?;
+        let result = api
+            .claim(&LookupRequest { code, factor })
+            .await
+            .map_err(|f| match f {
+                Failure::Http { status: 401, .. } => SyncError::SessionExpired,
+                f => super::account::refused(f),
+            })?;
+        let d = &result.dossier;
+        self.store().write(|tx| -> crate::Result<()> {
+            db::learn(
+                tx,
+                &account,
+                &db::Learned {
+                    uuid: &d.dossier_uuid,
+                    code: &d.code,
+                    state: d.state,
+                    received_at: &d.received_at,
+                    procedure_code: Some(&d.procedure_code),
+                    agency_code: Some(&d.agency_code),
+                    applicant_name: d.applicant_name.as_deref(),
+                    filed_by: if d.filed_for_me {
+                        d.filed_by.as_deref()
+                    } else {
+                        None
+                    },
+                    filed_for_me: d.filed_for_me,
+                    consent_basis: d.consent_basis.map(|_| "paper"),
+                },
+            )?;
+            Ok(())
+        })?;
+        tracing::info!(
+            added = result.added,
+            "looked-up dossier kept in the account's list"
+        );
+        Ok(result)
     }
 }

@@ -3,7 +3,8 @@
 //! volunteer, or on another phone. The server is the one sign-in goes to (the session's, the one
 //! chosen by QR, or the one this build ships with).
 
-use dvc_core::sync::lookup::{NOT_FOUND, RATE_LIMITED};
+use dvc_core::sync::db as sync_db;
+use dvc_core::sync::lookup::{NOT_FOUND, NOT_YOURS, RATE_LIMITED};
 use dvc_core::sync::SyncError;
 use dvc_protocol::lookup::LookupResult;
 use serde::Serialize;
@@ -19,6 +20,9 @@ pub struct LookupView {
     pub result: LookupResult,
     pub procedure_name: Option<String>,
     pub procedure_name_en: Option<String>,
+    /// Signed in as a citizen on the server asked, and not `mine` yet: the screen offers
+    /// "Thêm vào Hồ sơ của tôi".
+    pub can_claim: bool,
 }
 
 /// The two refusals the screen words itself; the rest as every sync command says them.
@@ -26,6 +30,7 @@ fn lookup_error(e: SyncError) -> ApiError {
     let key = match &e {
         SyncError::Refused { code, .. } if code == NOT_FOUND => Some("lookup.not_found"),
         SyncError::Refused { code, .. } if code == RATE_LIMITED => Some("lookup.rate_limited"),
+        SyncError::Refused { code, .. } if code == NOT_YOURS => Some("lookup.not_yours"),
         _ => None,
     };
     match key {
@@ -60,10 +65,54 @@ pub async fn dossier_lookup(
         .resolve_procedure(&result.procedure_code)
         .map(|id| crate::commands::sync::procedure_names(&id))
         .unwrap_or((None, None));
+    let signed_in = core.sync_status().map_err(ApiError::from)?;
+    let citizen = sync_db::get(core.store(), sync_db::KEY_ROLE)
+        .map_err(ApiError::from)?
+        .is_some_and(|r| r == "citizen");
+    let can_claim = signed_in.signed_in
+        && !signed_in.session_expired
+        && signed_in.server.as_deref().map(|s| s.trim_end_matches('/'))
+            == Some(server.trim_end_matches('/'))
+        && citizen
+        && !result.mine;
     Ok(LookupView {
         result,
         procedure_name,
         procedure_name_en,
+        can_claim,
+    })
+}
+
+/// What "Thêm vào Hồ sơ của tôi" did.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ClaimView {
+    /// The dossier code.
+    pub code: String,
+    /// `false`: it already was the account's.
+    pub added: bool,
+}
+
+/// "Thêm vào Hồ sơ của tôi": adds a looked-up dossier (same code and second factor) to the
+/// signed-in citizen's own list; it shows in "Hồ sơ của tôi" at once and its details come with
+/// the next sync. A dossier that does not name the account is `lookup.not_yours`.
+#[tauri::command]
+#[specta::specta]
+pub async fn dossier_lookup_claim(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    code: String,
+    factor: String,
+) -> Result<ClaimView, ApiError> {
+    let core = crate::commands::account::check_unlocked(&state)?;
+    let result = core
+        .dossier_claim(&code, &factor)
+        .await
+        .map_err(lookup_error)?;
+    // Its form and events come with a sync pass: start one now.
+    crate::commands::sync::spawn_pass(app);
+    Ok(ClaimView {
+        code: result.dossier.code,
+        added: result.added,
     })
 }
 

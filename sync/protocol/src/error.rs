@@ -85,6 +85,10 @@ error_codes! {
     /// This server sends no codes, so consent by code is off (the citizen grants it from their
     /// own account instead).
     ConsentByCodeOff = ("403.10", "consent_by_code_off", 403),
+    /// The looked-up dossier does not name the caller (neither the account's phone nor its
+    /// registered ID number is on it), or it is already another account's: it cannot be added to
+    /// their dossiers.
+    NotYourDossier = ("403.11", "not_your_dossier", 403),
     /// Nothing here — or nothing the caller may see (the two are never told apart).
     NotFound = ("404.1", "not_found", 404),
     /// The path exists but not with this method.

@@ -61,6 +61,17 @@ pub struct LookupResult {
     pub mine: bool,
 }
 
+/// The answer to `POST /v1/dossiers/claim` ("Thêm vào Hồ sơ của tôi"): the dossier as the
+/// account's list shows it, now the caller's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClaimResult {
+    /// The dossier, as `GET /v1/dossiers` lists it for the caller.
+    pub dossier: crate::dossiers::DossierSummary,
+    /// `false` when it already was the caller's (the request changed nothing).
+    pub added: bool,
+}
+
 /// The second factor, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Factor {

@@ -96,6 +96,15 @@ pub const DOSSIER_CANCEL: &str = "/v1/dossiers/{dossier_uuid}/cancel";
 /// address and per code (`429.1`). Protocol 1.3 servers without it answer `404.1` as well.
 pub const DOSSIER_LOOKUP: &str = "/v1/dossiers/lookup";
 
+/// `POST` [`crate::lookup::LookupRequest`] (bearer token of a citizen) → `200`
+/// [`crate::lookup::ClaimResult`]: "Thêm vào Hồ sơ của tôi" — links a looked-up dossier that was
+/// filed without an account link (a volunteer's paper-consent dossier) to the caller, when the
+/// code and second factor open it (as for [`DOSSIER_LOOKUP`], same limits, same `404.1`) and it
+/// names the caller: its form's phone is the account's phone, or its form's ID number is the
+/// account's registered one. Otherwise `403.11`. Idempotent. Servers from before it answer
+/// `405.1` (the path reads as `/v1/dossiers/{uuid}`, which takes no `POST`).
+pub const DOSSIER_CLAIM: &str = "/v1/dossiers/claim";
+
 /// `PUT` [`crate::dossiers::RevisionRequest`] → `200` [`crate::dossiers::RevisionReceipt`]: a
 /// corrected dossier after `supplement_requested` (idempotent by uuid + revision).
 pub const DOSSIER_REVISION: &str = "/v1/dossiers/{dossier_uuid}/revisions/{revision}";

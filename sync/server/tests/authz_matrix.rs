@@ -492,6 +492,16 @@ async fn authorization_matrix(b: Backend) {
             body: Some(json!({"code": l_a, "factor": "0321"})),
             expect: [200, 200, 200, 200, 200, 200, 200],
         },
+        // "Thêm vào Hồ sơ của tôi": citizens only; A's own dossier is already A's (200, nothing
+        // added); B opens it (every test citizen's registered ID ends in 0321) but it does not
+        // name B (403.11).
+        Row {
+            method: Method::POST,
+            template: "/v1/dossiers/claim",
+            path: "/v1/dossiers/claim".into(),
+            body: Some(json!({"code": l_a, "factor": "0321"})),
+            expect: [401, 200, 403, 403, 403, 403, 403],
+        },
         // D_A is `received`: its own applicant reaches the state check (409.3); nobody else may.
         Row {
             method: Method::PUT,

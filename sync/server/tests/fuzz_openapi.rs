@@ -424,6 +424,10 @@ async fn fixture(h: &Harness) -> Fixture {
         json!({"code": params["code"][0], "factor": "0321"}),
     );
     examples.insert(
+        "/v1/dossiers/claim",
+        json!({"code": params["code"][0], "factor": "0321"}),
+    );
+    examples.insert(
         "/v1/auth/login",
         json!({"login": a.phone, "password": "wrong-password", "device_name": "fuzz"}),
     );

@@ -63,3 +63,50 @@ describe('lookup by a scanned receipt', () => {
     expect(backend.argsOf('dossier_lookup')).toEqual([{ code: CODE, factor: '6789' }]);
   });
 });
+
+describe('adding a looked-up dossier to My dossiers', () => {
+  async function lookUp(factor: string) {
+    await fireEvent.input(screen.getByTestId('lookup-code'), { target: { value: ` ${CODE} ` } });
+    await fireEvent.input(screen.getByTestId('lookup-factor'), { target: { value: factor } });
+    await fireEvent.submit(screen.getByTestId('lookup-form'));
+    await waitFor(() => expect(screen.getByTestId('lookup-found-code').textContent).toBe(CODE));
+  }
+
+  it('offers it only when the app can, sends what was looked up, and says it was added', async () => {
+    backend = fakeBackend({
+      ...base,
+      dossier_lookup: (args) => ({ ...dossier.dossier_lookup(args), can_claim: true }),
+      dossier_lookup_claim: dossier.dossier_lookup_claim,
+    });
+    render(LookupScreen, { props: { params: [] } });
+    await lookUp('0912345678');
+    expect(screen.queryByTestId('lookup-mine')).toBeNull();
+    // Editing the fields afterwards does not change what is added.
+    await fireEvent.input(screen.getByTestId('lookup-factor'), { target: { value: '1111' } });
+    await fireEvent.click(screen.getByTestId('lookup-claim'));
+    await waitFor(() => expect(screen.getByTestId('lookup-added').textContent).toContain('Đã thêm vào Hồ sơ của tôi'));
+    expect(backend.argsOf('dossier_lookup_claim')).toEqual([{ code: CODE, factor: '0912345678' }]);
+    expect(screen.queryByTestId('lookup-claim')).toBeNull();
+    expect(screen.getByTestId('lookup-open-mine')).toBeTruthy();
+  });
+
+  it('says why when the dossier does not name the account, and adds nothing', async () => {
+    backend = fakeBackend({
+      ...base,
+      dossier_lookup: (args) => ({ ...dossier.dossier_lookup(args), can_claim: true }),
+      dossier_lookup_claim: dossier.dossier_lookup_claim,
+    });
+    render(LookupScreen, { props: { params: [] } });
+    await lookUp('6789');
+    await fireEvent.click(screen.getByTestId('lookup-claim'));
+    await waitFor(() => expect(screen.getByTestId('lookup-error').textContent).toContain('không ghi số điện thoại'));
+    expect(screen.queryByTestId('lookup-added')).toBeNull();
+    expect(screen.getByTestId('lookup-claim')).toBeTruthy();
+  });
+
+  it('shows no button when the app cannot add it (signed out, or already yours)', async () => {
+    render(LookupScreen, { props: { params: [] } });
+    await lookUp('6789');
+    expect(screen.queryByTestId('lookup-claim')).toBeNull();
+  });
+});

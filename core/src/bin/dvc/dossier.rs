@@ -1,4 +1,4 @@
-//! `dvc dossier list|show|retry|pay-qr|cancel|pay-claim|rate|resubmit|lookup` — sent dossiers and what
+//! `dvc dossier list|show|retry|pay-qr|cancel|pay-claim|rate|resubmit|lookup|claim` — sent dossiers and what
 //! the applicant does after submission. `show` prints the same view the app's screens show
 //! ([`dvc_core::dossier::view`]); the actions are queued on this device and sent by `dvc sync`.
 
@@ -57,6 +57,15 @@ pub enum DossierCmd {
         /// The sync server to ask (default: the one this device uses).
         #[arg(long, value_name = "URL")]
         server: Option<String>,
+    },
+    /// "Thêm vào Hồ sơ của tôi": add a looked-up dossier that names this account (its phone or
+    /// registered ID number) to the signed-in citizen's own list.
+    Claim {
+        /// The dossier code from the receipt.
+        code: String,
+        /// The last 4 digits of the applicant's ID number, or the phone it was filed with.
+        #[arg(long)]
+        factor: String,
     },
 }
 
@@ -143,12 +152,29 @@ pub fn run(ctx: &Ctx, cmd: DossierCmd) -> Result<(), CliError> {
                 .map_err(lookup_err)?;
             out::print(ctx, &found, lookup_human)
         }
+        DossierCmd::Claim { code, factor } => {
+            let rt = crate::sync::runtime()?;
+            let claimed = rt
+                .block_on(core.dossier_claim(&code, &factor))
+                .map_err(lookup_err)?;
+            out::print(ctx, &claimed, |c| {
+                format!(
+                    "{}\t{}",
+                    c.dossier.code,
+                    if c.added {
+                        "đã thêm vào Hồ sơ của tôi (added to my dossiers)"
+                    } else {
+                        "đã có trong Hồ sơ của tôi (already in my dossiers)"
+                    }
+                )
+            })
+        }
     }
 }
 
 /// A failed lookup in plain words (Vietnamese, then English); "not found" and "wait" exit 1.
 fn lookup_err(e: dvc_core::sync::SyncError) -> CliError {
-    use dvc_core::sync::lookup::{NOT_FOUND, RATE_LIMITED};
+    use dvc_core::sync::lookup::{NOT_FOUND, NOT_YOURS, RATE_LIMITED};
     use dvc_core::sync::SyncError;
     match &e {
         SyncError::Refused { code, .. } if code == NOT_FOUND => CliError::Failed(format!(
@@ -159,8 +185,13 @@ fn lookup_err(e: dvc_core::sync::SyncError) -> CliError {
             "Bạn tra cứu quá nhiều lần; hãy đợi rồi thử lại \
              (too many lookups: wait and try again) [{code}]"
         )),
+        SyncError::Refused { code, .. } if code == NOT_YOURS => CliError::Failed(format!(
+            "Hồ sơ này không ghi số điện thoại hay số căn cước của tài khoản đang đăng nhập \
+             (the dossier does not name this account) [{code}]"
+        )),
         SyncError::NotSignedIn => CliError::BadInput(
-            "Chưa có địa chỉ máy chủ: thêm --server URL (no sync server configured: pass --server)"
+            "Chưa có địa chỉ máy chủ hoặc chưa đăng nhập: thêm --server URL, hoặc `dvc sync login` \
+             (no sync server configured, or not signed in)"
                 .into(),
         ),
         _ => sync_err(e),

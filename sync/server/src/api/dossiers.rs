@@ -62,7 +62,7 @@ pub fn manifest(d: &Dossier) -> ApiResult<DossierManifest> {
     })
 }
 
-fn summary(row: &DossierListRow, caller_id: &str) -> DossierSummary {
+pub(crate) fn summary(row: &DossierListRow, caller_id: &str) -> DossierSummary {
     let d = &row.dossier;
     let for_citizen = d.citizen_id.is_some();
     let basis = serde_json::from_str::<DossierManifest>(&d.manifest)

@@ -15,15 +15,16 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
+use dvc_protocol::auth::Role;
 use dvc_protocol::dossiers::{ConsentBasis, DossierManifest, FormValue};
 use dvc_protocol::events::EventKind;
-use dvc_protocol::lookup::{self, Factor, LookupRequest, LookupResult, LookupStep};
+use dvc_protocol::lookup::{self, ClaimResult, Factor, LookupRequest, LookupResult, LookupStep};
 use dvc_protocol::rules::normalize_mobile;
 use dvc_protocol::ErrorBody;
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::auth::{self, Caller, ClientIp};
-use crate::db::{Dossier, TokenKind};
+use crate::db::{Dossier, DossierFilter, TokenKind};
 use crate::domain::rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -127,17 +128,17 @@ fn step(row: &crate::db::EventRow) -> ApiResult<LookupStep> {
     })
 }
 
-/// "Tra cứu hồ sơ": a dossier's state and timeline by its code and a second factor.
-#[utoipa::path(post, path = "/v1/dossiers/lookup", tag = "dossiers", request_body = LookupRequest,
-    security((), ("bearer" = [])),
-    responses((status = 200, body = LookupResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
-pub async fn lookup(
-    State(st): State<AppState>,
-    ip: ClientIp,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<LookupRequest>,
-) -> ApiResult<Json<LookupResult>> {
+/// A dossier opened by its code and a second factor, with what decided it.
+struct Opened {
+    dossier: Dossier,
+    manifest: Option<DossierManifest>,
+    /// The applicant's account, if it has one (see [`applicant_id`]).
+    applicant: Option<String>,
+}
+
+/// Parses the request, spends the lookup budgets and checks the second factor: the one path of
+/// both [`lookup`] and [`claim`] (an unknown code and a wrong factor are both [`no_match`]).
+async fn open(st: &AppState, ip: &ClientIp, req: &LookupRequest) -> ApiResult<Opened> {
     let code = lookup::parse_code(&req.code)
         .ok_or_else(|| ApiError::invalid("code", "not a dossier code (<agency>-YYMMDD-NNNN)"))?;
     let factor = lookup::parse_factor(&req.factor).ok_or_else(|| {
@@ -146,10 +147,9 @@ pub async fn lookup(
             "the last 4 digits of the ID number, or a Vietnamese mobile number",
         )
     })?;
-    let caller = optional_caller(&st, &headers).await?;
     let cfg = &st.cfg.auth;
     limits::spend(
-        &st,
+        st,
         &[
             (cfg.lookup_per_ip, limits::key("lookup-ip", &ip.bucket())),
             (cfg.lookup_per_code, limits::key("lookup-code", &code)),
@@ -194,10 +194,34 @@ pub async fn lookup(
             matches_any(given, &c)
         }
     };
-    let d = match found {
-        Some(d) if right => d,
-        _ => return Err(no_match()),
-    };
+    match found {
+        Some(dossier) if right => Ok(Opened {
+            dossier,
+            manifest,
+            applicant,
+        }),
+        _ => Err(no_match()),
+    }
+}
+
+/// "Tra cứu hồ sơ": a dossier's state and timeline by its code and a second factor.
+#[utoipa::path(post, path = "/v1/dossiers/lookup", tag = "dossiers", request_body = LookupRequest,
+    security((), ("bearer" = [])),
+    responses((status = 200, body = LookupResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn lookup(
+    State(st): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LookupRequest>,
+) -> ApiResult<Json<LookupResult>> {
+    // A bad token is refused before any budget is spent, as before.
+    let caller = optional_caller(&st, &headers).await?;
+    let Opened {
+        dossier: d,
+        applicant,
+        ..
+    } = open(&st, &ip, &req).await?;
     let timeline = st
         .db
         .dossier_events(&d.uuid)
@@ -216,6 +240,104 @@ pub async fn lookup(
         timeline,
         mine,
     }))
+}
+
+/// The digits of an ID number as typed (spaces and dots ignored).
+fn id_digits(id: &str) -> String {
+    id.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// The dossier names this account: its form's phone (or the citizen phone of an on-behalf
+/// filing) is the account's login, or its form's ID number is the account's registered one.
+fn names_account(m: Option<&DossierManifest>, login: &str, registered_id: Option<&str>) -> bool {
+    let phone = normalize_mobile(login);
+    let phones = [
+        form_text(m, "phone").and_then(normalize_mobile),
+        m.and_then(|m| m.on_behalf_of.as_ref())
+            .and_then(|o| normalize_mobile(&o.citizen_phone)),
+    ];
+    let by_phone = phone.is_some() && phones.iter().any(|p| p.is_some() && *p == phone);
+    let by_id = match (
+        registered_id.map(id_digits),
+        form_text(m, "id_number").map(id_digits),
+    ) {
+        (Some(a), Some(b)) => a.len() >= 9 && a == b,
+        _ => false,
+    };
+    by_phone || by_id
+}
+
+/// "Thêm vào Hồ sơ của tôi": a signed-in citizen adds a looked-up dossier to their own list.
+///
+/// Opened like a lookup (same limits, same `404.1`), then it must name the caller (see
+/// [`names_account`]) and have no other account linked. A volunteer's paper-consent dossier has
+/// none: this links it to the citizen, who then sees it like one filed for them ("nộp hộ bởi …"),
+/// with its events and notifications. Idempotent; audited as `claimed_by_citizen`.
+#[utoipa::path(post, path = "/v1/dossiers/claim", tag = "dossiers", request_body = LookupRequest,
+    security(("bearer" = [])),
+    responses((status = 200, body = ClaimResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(account_id = %caller.account.id))]
+pub async fn claim(
+    State(st): State<AppState>,
+    ip: ClientIp,
+    caller: Caller,
+    ApiJson(req): ApiJson<LookupRequest>,
+) -> ApiResult<Json<ClaimResult>> {
+    caller.require(&[Role::Citizen])?;
+    let o = open(&st, &ip, &req).await?;
+    let me = caller.account.id.clone();
+    let added = if o.applicant.as_deref() == Some(me.as_str()) {
+        false
+    } else {
+        let identity = st.db.identity(&me).await?;
+        let named = names_account(
+            o.manifest.as_ref(),
+            &caller.account.login,
+            identity.as_ref().map(|i| i.id_number.as_str()),
+        );
+        if !named || o.dossier.citizen_id.is_some() {
+            return Err(not_yours());
+        }
+        if !st
+            .db
+            .claim_dossier(&o.dossier.uuid, &me, st.clock.now_ms())
+            .await?
+        {
+            // Linked to someone else between the read and the write.
+            return Err(not_yours());
+        }
+        tracing::info!(dossier = %o.dossier.uuid, "dossier added to the citizen's list");
+        true
+    };
+    let row = st
+        .db
+        .list_dossiers(
+            &caller.account.scope(),
+            &DossierFilter {
+                state: None,
+                code_query: Some(o.dossier.code.clone()),
+                limit: 10,
+                before: None,
+            },
+        )
+        .await?
+        .into_iter()
+        .find(|r| r.dossier.uuid == o.dossier.uuid)
+        .ok_or_else(|| {
+            tracing::error!(dossier = %o.dossier.uuid, "claimed dossier not in the caller's list");
+            ApiError::new(dvc_protocol::ErrorCode::Internal, "internal error")
+        })?;
+    Ok(Json(ClaimResult {
+        dossier: super::dossiers::summary(&row, &me),
+        added,
+    }))
+}
+
+fn not_yours() -> ApiError {
+    ApiError::new(
+        dvc_protocol::ErrorCode::NotYourDossier,
+        "this dossier does not name this account (phone or registered ID number)",
+    )
 }
 
 #[cfg(test)]

@@ -85,6 +85,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(dossiers::put, dossiers::get))
         .routes(routes!(dossiers::cancel))
         .routes(routes!(lookup::lookup))
+        .routes(routes!(lookup::claim))
         .routes(routes!(events::list))
         .routes(routes!(admin::create))
         .routes(routes!(admin::revoke_tokens))

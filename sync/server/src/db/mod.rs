@@ -1256,6 +1256,10 @@ pub trait Database: Send + Sync + 'static {
     async fn events_after(&self, scope: &Scope, after: i64, limit: i64) -> DbResult<Vec<EventRow>>;
     /// A dossier's audit rows, oldest first.
     async fn dossier_audit(&self, uuid: &str) -> DbResult<Vec<AuditRow>>;
+    /// Links a dossier that has no citizen account (a volunteer's paper-consent dossier) to
+    /// `citizen_id`, its events too (so the citizen's feed and lists include it), with an audit
+    /// row naming the citizen — one transaction. `false` (nothing changed) if it has one already.
+    async fn claim_dossier(&self, uuid: &str, citizen_id: &str, now: i64) -> DbResult<bool>;
     /// The highest event seq (0 if none).
     async fn max_event_seq(&self) -> DbResult<i64>;
     /// Takes a lock on `key` that every server process on this database respects, held until the

@@ -493,6 +493,13 @@ statements! {
     DOSSIER_EVENTS = "dossier events", concat!(
         "SELECT ", event_cols!(), " FROM events e JOIN dossiers d ON d.uuid = e.dossier_uuid \
          WHERE e.dossier_uuid = ?1 ORDER BY e.seq");
+    /// "Thêm vào Hồ sơ của tôi": only a dossier no citizen account is linked to.
+    CLAIM_DOSSIER = "claim dossier",
+        "UPDATE dossiers SET citizen_id = ?2 WHERE uuid = ?1 AND citizen_id IS NULL";
+    CLAIM_DOSSIER_EVENTS = "claim dossier events",
+        "UPDATE events SET citizen_id = ?2 WHERE dossier_uuid = ?1 AND citizen_id IS NULL";
+    INSERT_CLAIM_AUDIT = "claim audit",
+        "INSERT INTO audit (at, actor_id, dossier_uuid, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)";
     DOSSIER_AUDIT = "audit",
         "SELECT a.at, acc.login AS actor_login, a.action, a.detail FROM audit a \
          JOIN accounts acc ON acc.id = a.actor_id WHERE a.dossier_uuid = ?1 ORDER BY a.id";

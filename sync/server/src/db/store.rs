@@ -1322,6 +1322,26 @@ impl<B: Backend> Database for Store<B> {
         rows_for(self, &sql::DOSSIER_AUDIT, uuid, AuditRow::from_row).await
     }
 
+    async fn claim_dossier(&self, uuid: &str, citizen_id: &str, now: i64) -> DbResult<bool> {
+        let (uuid, citizen) = (uuid.to_owned(), citizen_id.to_owned());
+        txn!(self, Txn::Plain, |c| {
+            if c.execute(&sql::CLAIM_DOSSIER, args![&uuid, &citizen])
+                .await?
+                == 0
+            {
+                return Ok(false);
+            }
+            c.execute(&sql::CLAIM_DOSSIER_EVENTS, args![&uuid, &citizen])
+                .await?;
+            c.execute(
+                &sql::INSERT_CLAIM_AUDIT,
+                args![now, &citizen, &uuid, "claimed_by_citizen", ""],
+            )
+            .await?;
+            Ok(true)
+        })
+    }
+
     async fn max_event_seq(&self) -> DbResult<i64> {
         read!(self, |c| c
             .query_one(&sql::MAX_EVENT_SEQ, &[])

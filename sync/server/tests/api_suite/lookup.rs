@@ -2,7 +2,9 @@
 
 use crate::common::*;
 use dvc_protocol::auth::Role;
-use dvc_protocol::lookup::LookupResult;
+use dvc_protocol::dossiers::DossierList;
+use dvc_protocol::events::EventsPage;
+use dvc_protocol::lookup::{ClaimResult, LookupResult};
 use dvc_sync::config::Config;
 use dvc_sync::limits::Budget;
 use reqwest::{Method, StatusCode};
@@ -14,9 +16,12 @@ crate::both_backends!(
     lookups_are_limited_per_address_and_per_code,
     malformed_input_is_refused_with_its_field,
     a_volunteers_dossier_belongs_to_its_citizen,
+    a_paper_dossier_is_added_to_its_citizens_list,
+    adding_is_refused_unless_the_dossier_names_the_caller,
 );
 
 const LOOKUP: &str = dvc_protocol::paths::DOSSIER_LOOKUP;
+const CLAIM: &str = dvc_protocol::paths::DOSSIER_CLAIM;
 /// The registered identity of every test citizen (see `common::registration`) ends in 0321.
 const ACCOUNT_ID_LAST4: &str = "0321";
 
@@ -252,4 +257,189 @@ async fn a_volunteers_dossier_belongs_to_its_citizen(b: Backend) {
     );
     let (s, _) = ask(&h, "198.51.100.3", None, &r.code, &volunteer.phone).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+/// A volunteer's paper-consent dossier whose form names `phone` and `id_number` (synthetic).
+async fn paper_dossier(h: &Harness, volunteer: &User, phone: &str, id_number: &str) -> String {
+    let m = json!({
+        "procedure_code": "1.001456", "agency_code": AGENCY_X,
+        "form": {"full_name": "Trần Văn Thử", "id_number": id_number, "phone": phone},
+        "delivery": {"method": "online"}, "consent_basis": "paper"
+    });
+    h.submit_ok(&volunteer.token, &m).await.code
+}
+
+/// Status and body of one claim.
+async fn claim(
+    h: &Harness,
+    ip: &str,
+    token: Option<&str>,
+    code: &str,
+    factor: &str,
+) -> (StatusCode, Value) {
+    let res = h
+        .req(Method::POST, CLAIM, token)
+        .header("x-forwarded-for", ip)
+        .json(&json!({"code": code, "factor": factor}))
+        .send()
+        .await
+        .unwrap();
+    let s = res.status();
+    (s, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn listed(h: &Harness, token: &str) -> DossierList {
+    let (s, v) = h.json(Method::GET, "/v1/dossiers", Some(token), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    serde_json::from_value(v).unwrap()
+}
+
+async fn a_paper_dossier_is_added_to_its_citizens_list(b: Backend) {
+    let h = Harness::start_with(b, behind_proxy()).await;
+    let volunteer = h.user(Role::Volunteer).await;
+    let citizen = h.user(Role::Citizen).await;
+    // Filed on paper before the citizen had an account: the form names their phone.
+    let by_phone = paper_dossier(&h, &volunteer, &citizen.phone, "001099004567").await;
+    // Another names their registered ID number (see `common::registration`), another phone.
+    let by_id = paper_dossier(&h, &volunteer, "0911 000 111", "079185000321").await;
+    assert!(listed(&h, &citizen.token).await.dossiers.is_empty());
+
+    let (s, v) = claim(
+        &h,
+        "198.51.100.10",
+        Some(&citizen.token),
+        &by_phone,
+        &citizen.phone,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let c: ClaimResult = serde_json::from_value(v).unwrap();
+    assert!(c.added);
+    assert_eq!(c.dossier.code, by_phone);
+    assert!(c.dossier.filed_for_me);
+    assert!(c.dossier.filed_by.is_some(), "shown as filed for them");
+    let (s, v) = claim(
+        &h,
+        "198.51.100.11",
+        Some(&citizen.token),
+        &by_id,
+        ACCOUNT_ID_LAST4,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // Both are in their list, their feed (from the start) and a lookup now says "mine".
+    let l = listed(&h, &citizen.token).await;
+    let mut codes: Vec<_> = l.dossiers.iter().map(|d| d.code.clone()).collect();
+    codes.sort();
+    let mut want = vec![by_phone.clone(), by_id.clone()];
+    want.sort();
+    assert_eq!(codes, want);
+    let (s, v) = h
+        .json(
+            Method::GET,
+            "/v1/events?after=0",
+            Some(&citizen.token),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let page: EventsPage = serde_json::from_value(v).unwrap();
+    assert_eq!(page.events.len(), 2, "the received events of both");
+    let (s, body) = ask(
+        &h,
+        "198.51.100.12",
+        Some(&citizen.token),
+        &by_phone,
+        &citizen.phone,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(serde_json::from_str::<LookupResult>(&body).unwrap().mine);
+
+    // Again: nothing changes, the same answer.
+    let (s, v) = claim(
+        &h,
+        "198.51.100.13",
+        Some(&citizen.token),
+        &by_phone,
+        &citizen.phone,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(!serde_json::from_value::<ClaimResult>(v).unwrap().added);
+    // Now the citizen's: like any dossier linked to a citizen, the volunteer who filed it sees it
+    // only while the citizen's consent to them is live (none here); the officer's history names
+    // the citizen's action.
+    assert!(listed(&h, &volunteer.token).await.dossiers.is_empty());
+    let officer = h.staff(Role::Officer, Some(AGENCY_X)).await;
+    let uuid = c.dossier.dossier_uuid.clone();
+    let (s, page) = h
+        .console(&officer)
+        .await
+        .page(&format!("/console/dossiers/{uuid}"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("claimed_by_citizen"), "audited");
+}
+
+async fn adding_is_refused_unless_the_dossier_names_the_caller(b: Backend) {
+    let h = Harness::start_with(b, behind_proxy()).await;
+    let volunteer = h.user(Role::Volunteer).await;
+    let owner = h.user(Role::Citizen).await;
+    let stranger = h.user(Role::Citizen).await;
+    let code = paper_dossier(&h, &volunteer, &owner.phone, "001099004567").await;
+
+    // Opened with the right factor (the form's ID digits), but it names someone else.
+    let (s, v) = claim(&h, "198.51.100.20", Some(&stranger.token), &code, "4567").await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("403.11")),
+        "{v}"
+    );
+    // A wrong factor is the lookup's one answer.
+    let (s, v) = claim(&h, "198.51.100.21", Some(&owner.token), &code, "9999").await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("404.1")),
+        "{v}"
+    );
+    // Citizens only, and signed in.
+    let (s, _) = claim(
+        &h,
+        "198.51.100.22",
+        Some(&volunteer.token),
+        &code,
+        &owner.phone,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = claim(&h, "198.51.100.23", None, &code, &owner.phone).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, v) = claim(
+        &h,
+        "198.51.100.24",
+        Some(&owner.token),
+        "not a code",
+        &owner.phone,
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("code")),
+        "{v}"
+    );
+    assert!(listed(&h, &stranger.token).await.dossiers.is_empty());
+    assert!(listed(&h, &owner.token).await.dossiers.is_empty());
+
+    // The owner adds it; afterwards nobody else can, even one it would name.
+    let (s, _) = claim(&h, "198.51.100.25", Some(&owner.token), &code, &owner.phone).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = claim(&h, "198.51.100.26", Some(&stranger.token), &code, "4567").await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("403.11")),
+        "{v}"
+    );
+    assert!(listed(&h, &stranger.token).await.dossiers.is_empty());
 }

@@ -104,6 +104,11 @@ export const vi = {
   'lookup.camera_denied': 'Ứng dụng chưa được phép dùng máy ảnh. Hãy cho phép trong Cài đặt, hoặc chụp ảnh mã QR ở nút bên dưới.',
   'lookup.scanned': 'Đã đọc mã hồ sơ. Hãy nhập thêm 4 số cuối căn cước hoặc số điện thoại.',
   'lookup.error.qr': 'Mã QR này không có mã hồ sơ. Hãy chụp mã QR in trên giấy biên nhận, hoặc gõ mã hồ sơ.',
+  'lookup.claim': 'Thêm vào Hồ sơ của tôi',
+  'lookup.claim_hint': 'Hồ sơ này chưa có trong Hồ sơ của tôi. Nếu hồ sơ đứng tên bạn, hãy thêm vào để theo dõi và nhận thông báo. Sau đó người đã nộp hộ chỉ xem được hồ sơ nếu bạn cho phép họ nộp hộ trong ứng dụng.',
+  'lookup.adding': 'Đang thêm…',
+  'lookup.added': 'Đã thêm vào Hồ sơ của tôi. Chi tiết hồ sơ sẽ tải về ở lần đồng bộ tới.',
+  'lookup.not_yours': 'Không thêm được: hồ sơ này không ghi số điện thoại hay số căn cước của tài khoản bạn.',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -209,4 +214,9 @@ export const en: Record<keyof typeof vi, string> = {
   'lookup.camera_denied': 'The app may not use the camera yet. Allow it in Settings, or take a photo of the QR code with the button below.',
   'lookup.scanned': 'Dossier code read. Now enter the last 4 digits of the ID number or the phone number.',
   'lookup.error.qr': 'This QR code has no dossier code. Take a photo of the QR code printed on the receipt, or type the dossier code.',
+  'lookup.claim': 'Add to My dossiers',
+  'lookup.claim_hint': 'This dossier is not in My dossiers yet. If it is in your name, add it to follow it and get its notifications. After that, whoever filed it for you sees it only if you allow them to file for you in the app.',
+  'lookup.adding': 'Adding…',
+  'lookup.added': 'Added to My dossiers. Its details download with the next sync.',
+  'lookup.not_yours': 'Not added: this dossier does not carry the phone number or ID number of your account.',
 };
