@@ -344,6 +344,9 @@ fn catalog_files_validate_against_their_schemas() {
         "agency_types",
         "provinces",
         "synonyms",
+        "ethnicities",
+        "nationalities",
+        "communes",
     ] {
         let v = validator(&schema_dir.join(format!("{name}.schema.json")));
         errors.extend(schema_errors(
@@ -1305,5 +1308,214 @@ fn the_catalog_is_broad_and_mostly_carries_national_codes() {
             per_field.get(f).copied().unwrap_or(0) >= 4,
             "field {f}: {per_field:?}"
         );
+    }
+}
+
+// ---- e-forms and the data lists they draw on ----------------------------------------------------
+
+#[test]
+fn every_bundled_form_validates_against_the_schema_and_the_engine() {
+    let v = validator(&catalog_dir().join("schema").join("form.schema.json"));
+    let mut errors = Vec::new();
+    let files = json_files(&catalog_dir().join("forms"));
+    assert!(!files.is_empty());
+    for f in &files {
+        errors.extend(schema_errors(&v, f));
+        let text = fs::read_to_string(f).unwrap();
+        // The engine's own rules: ids, options, conditions naming real options (incl. data
+        // lists), patterns that compile, group bounds.
+        if let Err(e) = dvc_core::dossier::form::parse_form(&text) {
+            errors.push(format!("{}: {e}", f.display()));
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn the_form_check_catches_bad_patterns_and_conditions_in_a_bundled_form() {
+    // Take a real bundled form and break it the ways a hand-written file could.
+    let path = catalog_dir().join("forms").join("passport-domestic.json");
+    let good = read_json(&path);
+    assert!(dvc_core::dossier::form::parse_form(&good.to_string()).is_ok());
+    let text_field = |v: &mut Value| -> (usize, usize) {
+        for (si, s) in v["sections"].as_array().unwrap().iter().enumerate() {
+            for (fi, f) in s["fields"].as_array().unwrap().iter().enumerate() {
+                if f["kind"] == "text" {
+                    return (si, fi);
+                }
+            }
+        }
+        panic!("no text field");
+    };
+    let select_field = |v: &Value| -> String {
+        v["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["fields"].as_array().unwrap())
+            .find(|f| f["kind"] == "select" && f.get("options").is_some())
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .expect("a select with options")
+    };
+    let mut bad_pattern = good.clone();
+    let (si, fi) = text_field(&mut bad_pattern);
+    let f = &mut bad_pattern["sections"][si]["fields"][fi];
+    f["pattern"] = Value::from("([0-9]+");
+    f["pattern_message"] = Value::from("Sai định dạng");
+    f["pattern_message_en"] = Value::from("Wrong format");
+    let err = dvc_core::dossier::form::parse_form(&bad_pattern.to_string()).unwrap_err();
+    assert!(err.to_string().contains("does not compile"), "{err}");
+    // The schema accepts it (a pattern is just text): only the engine can tell.
+    let v = validator(&catalog_dir().join("schema").join("form.schema.json"));
+    assert!(v.is_valid(&bad_pattern));
+
+    let mut bad_option = good.clone();
+    let sel = select_field(&bad_option);
+    let (si, fi) = text_field(&mut bad_option);
+    bad_option["sections"][si]["fields"][fi]["visible_if"] =
+        serde_json::json!({"field": sel, "not_equals": "no-such-option"});
+    let err = dvc_core::dossier::form::parse_form(&bad_option.to_string()).unwrap_err();
+    assert!(err.to_string().contains("is not an option"), "{err}");
+}
+
+fn assert_date(what: &str, s: &str) {
+    let mut errors = Vec::new();
+    check_date(&mut errors, what, s);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+/// Vietnamese letters beyond ASCII (ă â đ ê ô ơ ư and the tone marks).
+fn has_vietnamese_letters(s: &str) -> bool {
+    s.chars().any(|c| !c.is_ascii() && c.is_alphabetic())
+}
+
+#[test]
+fn communes_are_the_3321_units_of_the_34_provinces() {
+    let doc = read_json(&catalog_dir().join("communes.json"));
+    let provinces_doc = read_json(&catalog_dir().join("provinces.json"));
+    let province_codes: BTreeSet<&str> = provinces_doc["provinces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_date("communes.verified_at", str_of(&doc, "verified_at"));
+    assert_eq!(str_of(&doc, "effective_from"), "2025-07-01");
+    assert!(!doc["source"].as_array().unwrap().is_empty());
+    let provinces = doc["provinces"].as_array().unwrap();
+    assert_eq!(provinces.len(), 34, "34 provinces/cities");
+    let mut codes = HashSet::new();
+    let mut province_seen = BTreeSet::new();
+    let mut stat_codes = BTreeSet::new();
+    let (mut xa, mut phuong, mut dac_khu) = (0, 0, 0);
+    let mut errors = Vec::new();
+    for p in provinces {
+        let slug = str_of(p, "province");
+        if !province_codes.contains(slug) {
+            errors.push(format!("{slug}: not a province of provinces.json"));
+        }
+        province_seen.insert(slug);
+        let code = str_of(p, "code");
+        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_digit()) || !stat_codes.insert(code)
+        {
+            errors.push(format!(
+                "{slug}: province code {code:?} malformed or repeated"
+            ));
+        }
+        for c in p["communes"].as_array().unwrap() {
+            let (code, name) = (str_of(c, "code"), str_of(c, "name"));
+            if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                errors.push(format!("{name}: code {code:?} is not 5 digits"));
+            }
+            if !codes.insert(code.to_string()) {
+                errors.push(format!("{name}: code {code} repeated"));
+            }
+            if name != name.trim() || name.contains("  ") {
+                errors.push(format!("{code}: name {name:?} has stray spaces"));
+            }
+            if name.starts_with("Xã ") {
+                xa += 1;
+            } else if name.starts_with("Phường ") {
+                phuong += 1;
+            } else if name.starts_with("Đặc khu ") {
+                dac_khu += 1;
+            } else {
+                errors.push(format!("{code}: {name:?} is not a xã, phường or đặc khu"));
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert_eq!(
+        province_seen, province_codes,
+        "every province has its communes"
+    );
+    // Decision 19/2025/QĐ-TTg: 3,321 units — 2,621 xã, 687 phường, 13 đặc khu.
+    assert_eq!((xa, phuong, dac_khu), (2621, 687, 13));
+    assert_eq!(codes.len(), 3321);
+    // Names carry their diacritics (a list typed without them would fail here).
+    let with_marks = provinces
+        .iter()
+        .flat_map(|p| p["communes"].as_array().unwrap())
+        .filter(|c| has_vietnamese_letters(str_of(c, "name")))
+        .count();
+    assert!(
+        with_marks * 10 >= codes.len() * 9,
+        "{with_marks} of {} names",
+        codes.len()
+    );
+    for known in [
+        "Phường Hoàn Kiếm",
+        "Đặc khu Côn Đảo",
+        "Xã Mường Nhé",
+        "Đặc khu Phú Quốc",
+    ] {
+        assert!(
+            provinces
+                .iter()
+                .flat_map(|p| p["communes"].as_array().unwrap())
+                .any(|c| c["name"] == known),
+            "{known}"
+        );
+    }
+    // The engine reads the same file.
+    let lists = dvc_core::catalog::lists::lists().unwrap();
+    assert_eq!(lists.commune_count(), 3321);
+    assert_eq!(lists.commune_province("00070"), Some("hanoi"));
+}
+
+#[test]
+fn ethnicities_and_nationalities_are_complete_and_unique() {
+    let doc = read_json(&catalog_dir().join("ethnicities.json"));
+    assert_date("ethnicities.verified_at", str_of(&doc, "verified_at"));
+    let items = doc["ethnicities"].as_array().unwrap();
+    assert_eq!(items.len(), 54, "the 54 ethnic groups of Viet Nam");
+    let values: BTreeSet<&str> = items.iter().map(|e| str_of(e, "value")).collect();
+    let names: BTreeSet<&str> = items.iter().map(|e| str_of(e, "name")).collect();
+    assert_eq!((values.len(), names.len()), (54, 54));
+    let codes: Vec<&str> = items
+        .iter()
+        .filter_map(|e| e["gso_code"].as_str())
+        .collect();
+    let unique: BTreeSet<&&str> = codes.iter().collect();
+    assert_eq!(unique.len(), codes.len(), "GSO codes unique");
+    assert_eq!(items[0]["name"], "Kinh");
+    assert_eq!(items[0]["gso_code"], "01");
+    for n in ["Tày", "Mường", "Khơ-me", "Ê-đê", "Ơ Đu", "Rơ-măm", "Brâu"] {
+        assert!(names.contains(n), "{n}");
+    }
+
+    let doc = read_json(&catalog_dir().join("nationalities.json"));
+    assert_date("nationalities.verified_at", str_of(&doc, "verified_at"));
+    let items = doc["nationalities"].as_array().unwrap();
+    let codes: BTreeSet<&str> = items.iter().map(|n| str_of(n, "code")).collect();
+    assert_eq!(codes.len(), items.len(), "ISO codes unique");
+    assert_eq!(items.len(), 249, "ISO 3166-1 assigns 249 alpha-2 codes");
+    assert!(codes
+        .iter()
+        .all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())));
+    assert_eq!(items[0]["code"], "VN");
+    assert_eq!(items[0]["name"], "Việt Nam");
+    for c in ["LA", "KH", "CN", "US", "KR", "JP"] {
+        assert!(codes.contains(c), "{c}");
     }
 }

@@ -5,13 +5,16 @@ import {
   ddmmyyyy,
   fieldVisible,
   photoKindOf,
+  problemText,
+  rowFieldVisible,
+  rowScope,
   stepOfProblem,
   stepPercent,
   stepsOf,
   targetOf,
 } from '../src/lib/dossier/steps';
 import type { FieldValue } from '../src/lib/dossier/types';
-import type { FormDef } from '../src/lib/bindings';
+import type { Field, FormDef } from '../src/lib/bindings';
 
 const field = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -85,6 +88,30 @@ describe('steps', () => {
     expect(fieldVisible(form, f('old_date'), vals({ kind: 'first', old_number: 'B123' }))).toBe(false);
     expect(fieldVisible(form, f('old_date'), vals({ kind: 'renew', old_number: 'B123' }))).toBe(true);
     expect(fieldVisible(form, f('old_date'), vals({ kind: 'renew', old_number: '  ' }))).toBe(false);
+  });
+
+  it('not_equals, row conditions and pattern messages, as check.rs', () => {
+    const spouse = field('spouse', { visible_if: { field: 'kind', not_equals: 'first' } });
+    const f2 = { ...form, sections: [{ ...form.sections[1]!, fields: [...form.sections[1]!.fields, spouse] }] };
+    expect(fieldVisible(f2, spouse, {})).toBe(false);
+    expect(fieldVisible(f2, spouse, { kind: 'first' })).toBe(false);
+    expect(fieldVisible(f2, spouse, { kind: 'renew' })).toBe(true);
+    const group = field('kids', {
+      kind: 'group',
+      max_items: 3,
+      fields: [field('kid_adopted', { kind: 'checkbox' }), field('kid_decision', { visible_if: { field: 'kid_adopted', equals: true } })],
+    }) as unknown as Field;
+    const decision = group.fields![1]!;
+    // The row's own answer decides, not another row's (the scope is one row over the top-level values).
+    expect(rowFieldVisible(f2, group, decision, rowScope(group, { kid_adopted: true }, {}))).toBe(true);
+    expect(rowFieldVisible(f2, group, decision, rowScope(group, {}, { kid_adopted: true }))).toBe(false);
+    const coded = field('code', { pattern: '[0-9]{6}', pattern_message: 'Gồm 6 chữ số', pattern_message_en: 'Six digits' }) as Field;
+    const dict = (k: string) => `dict:${k}`;
+    expect(problemText(coded, 'validation.pattern', false, dict)).toBe('Gồm 6 chữ số');
+    expect(problemText(coded, 'validation.pattern', true, dict)).toBe('Six digits');
+    expect(problemText(coded, 'dossier.required', false, dict)).toBe('dict:dossier.required');
+    expect(problemText(field('plain'), 'validation.pattern', false, dict)).toBe('dict:validation.pattern');
+    expect(targetOf('fields.kids.1.kid_decision')).toEqual({ kind: 'field', id: 'kids.1.kid_decision' });
   });
 
   it('formats dates and photo kinds', () => {

@@ -8,6 +8,7 @@
 mod bundle;
 mod guides;
 mod index;
+pub mod lists;
 pub mod model;
 mod resolve;
 mod search;

@@ -6,14 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::form::{is_empty, ComponentDef, DateRule, Field, FieldKind, FormDef};
+use super::form::{self, is_empty, ComponentDef, Condition, DateRule, Field, FieldKind, FormDef};
 use super::values;
 
 /// One thing to fix before the dossier can be submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Problem {
-    /// `fields.<id>` or `components.<id>`.
+    /// `fields.<id>`, `fields.<group>.<row>.<id>` for a field of a group's row (rows from 0),
+    /// or `components.<id>`.
     pub path: String,
     /// UI dictionary key of the plain-language message.
     pub message_key: &'static str,
@@ -46,17 +47,12 @@ pub fn check(
             if !field_visible(form, field, values) {
                 continue;
             }
-            let value = values.get(&field.id).filter(|v| !is_empty(v));
-            let key = match value {
-                None if field.required => Some(if field.kind == FieldKind::Checkbox {
-                    "dossier.must_confirm"
-                } else {
-                    "dossier.required"
-                }),
-                None => None,
-                Some(v) => field_problem(field, v, ctx),
-            };
-            if let Some(message_key) = key {
+            if field.kind == FieldKind::Group {
+                group_problems(form, &section.id, field, values, ctx, &mut out);
+                continue;
+            }
+            let parent = parent_value(field, None, values);
+            if let Some(message_key) = value_problem(field, values.get(&field.id), parent, ctx) {
                 out.push(Problem {
                     path: format!("fields.{}", field.id),
                     message_key,
@@ -80,10 +76,122 @@ pub fn check(
     out
 }
 
+/// The problem of one (non-group) field's value: missing when required, else what
+/// [`field_problem`] finds.
+fn value_problem(
+    field: &Field,
+    value: Option<&Value>,
+    parent: Option<&str>,
+    ctx: &CheckContext,
+) -> Option<&'static str> {
+    match value.filter(|v| !is_empty(v)) {
+        None if field.required => Some(if field.kind == FieldKind::Checkbox {
+            "dossier.must_confirm"
+        } else {
+            "dossier.required"
+        }),
+        None => None,
+        Some(v) => field_problem_in(field, v, parent, ctx),
+    }
+}
+
+/// The chosen province a commune field is filtered by (`options_parent`), looked up in the row
+/// first, then among the top-level values.
+fn parent_value<'a>(
+    field: &Field,
+    row: Option<&'a serde_json::Map<String, Value>>,
+    values: &'a BTreeMap<String, Value>,
+) -> Option<&'a str> {
+    let p = field.options_parent.as_deref()?;
+    row.and_then(|r| r.get(p))
+        .or_else(|| values.get(p))
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// A group's problems: too few or too many rows, then each shown field of each row, with the
+/// row's own values (and the top-level ones) deciding what a row shows.
+fn group_problems(
+    form: &FormDef,
+    section: &str,
+    g: &Field,
+    values: &BTreeMap<String, Value>,
+    ctx: &CheckContext,
+    out: &mut Vec<Problem>,
+) {
+    let mut push = |path: String, message_key: &'static str| {
+        out.push(Problem {
+            path,
+            message_key,
+            section: section.to_string(),
+        })
+    };
+    let rows: &[Value] = match values.get(&g.id) {
+        None | Some(Value::Null) => &[],
+        Some(Value::Array(rows)) => rows,
+        Some(_) => {
+            push(format!("fields.{}", g.id), "dossier.group_invalid");
+            return;
+        }
+    };
+    let n = rows.len();
+    let min = g.min_items.unwrap_or(0) as usize;
+    if n == 0 && g.required {
+        push(format!("fields.{}", g.id), "dossier.required");
+    } else if n < min {
+        push(format!("fields.{}", g.id), "dossier.group_too_few");
+    } else if g.max_items.is_some_and(|max| n > max as usize) {
+        push(format!("fields.{}", g.id), "dossier.group_too_many");
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let Some(obj) = row.as_object() else {
+            push(format!("fields.{}.{i}", g.id), "dossier.group_invalid");
+            continue;
+        };
+        let scoped = row_values(g, obj, values);
+        for sub in &g.fields {
+            if !cond_visible_in(form, Some(g), sub.visible_if.as_ref(), &scoped, 0) {
+                continue;
+            }
+            let parent = parent_value(sub, Some(obj), values);
+            if let Some(key) = value_problem(sub, obj.get(&sub.id), parent, ctx) {
+                push(format!("fields.{}.{i}.{}", g.id, sub.id), key);
+            }
+        }
+    }
+}
+
+/// The values a row's conditions see: the top-level values with the row's own on top (row field
+/// ids are unique in the form, so nothing top-level is hidden).
+pub fn row_values(
+    g: &Field,
+    row: &serde_json::Map<String, Value>,
+    values: &BTreeMap<String, Value>,
+) -> BTreeMap<String, Value> {
+    let mut scoped = values.clone();
+    for sub in &g.fields {
+        match row.get(&sub.id) {
+            Some(v) => scoped.insert(sub.id.clone(), v.clone()),
+            None => scoped.remove(&sub.id),
+        };
+    }
+    scoped
+}
+
 /// Whether a field is shown for these values: its condition holds and the field the condition
 /// looks at is itself shown (a hidden field's leftover value does not reveal others).
 pub fn field_visible(form: &FormDef, field: &Field, values: &BTreeMap<String, Value>) -> bool {
     cond_visible(form, field.visible_if.as_ref(), values, 0)
+}
+
+/// Whether a field of a group's row is shown, for that row's values (see [`row_values`]).
+pub fn row_field_visible(
+    form: &FormDef,
+    group: &Field,
+    field: &Field,
+    row_values: &BTreeMap<String, Value>,
+) -> bool {
+    cond_visible_in(form, Some(group), field.visible_if.as_ref(), row_values, 0)
 }
 
 /// Whether a component is asked for with these values.
@@ -97,7 +205,18 @@ pub fn component_visible(
 
 fn cond_visible(
     form: &FormDef,
-    cond: Option<&super::form::Condition>,
+    cond: Option<&Condition>,
+    values: &BTreeMap<String, Value>,
+    depth: usize,
+) -> bool {
+    cond_visible_in(form, None, cond, values, depth)
+}
+
+/// [`cond_visible`] inside a group's row: a condition names a field of the same row first.
+fn cond_visible_in(
+    form: &FormDef,
+    group: Option<&Field>,
+    cond: Option<&Condition>,
     values: &BTreeMap<String, Value>,
     depth: usize,
 ) -> bool {
@@ -106,8 +225,11 @@ fn cond_visible(
     if depth > 16 || !c.holds(values) {
         return false;
     }
+    if let Some(sibling) = group.and_then(|g| g.fields.iter().find(|f| f.id == c.field)) {
+        return cond_visible_in(form, group, sibling.visible_if.as_ref(), values, depth + 1);
+    }
     form.field(&c.field)
-        .is_none_or(|f| cond_visible(form, f.visible_if.as_ref(), values, depth + 1))
+        .is_none_or(|f| cond_visible_in(form, None, f.visible_if.as_ref(), values, depth + 1))
 }
 
 fn component_problem(c: &ComponentDef, files: usize) -> Option<&'static str> {
@@ -122,6 +244,38 @@ fn component_problem(c: &ComponentDef, files: usize) -> Option<&'static str> {
 
 /// The problem with a present value, if any.
 pub fn field_problem(field: &Field, v: &Value, ctx: &CheckContext) -> Option<&'static str> {
+    field_problem_in(field, v, None, ctx)
+}
+
+/// [`field_problem`] with the chosen province a commune list is filtered by.
+fn field_problem_in(
+    field: &Field,
+    v: &Value,
+    parent: Option<&str>,
+    ctx: &CheckContext,
+) -> Option<&'static str> {
+    kind_problem(field, v, parent, ctx).or_else(|| pattern_problem(field, v))
+}
+
+/// A text that does not match the field's `pattern` (the message to show is the field's own
+/// `pattern_message`; the key is the generic one).
+fn pattern_problem(field: &Field, v: &Value) -> Option<&'static str> {
+    let p = field.pattern.as_deref()?;
+    let s = v.as_str()?;
+    match form::compiled_pattern(p) {
+        Some(re) if re.is_match(s.trim()) => None,
+        // A pattern that does not compile never gets here (validated forms); refuse rather
+        // than let anything through.
+        _ => Some("validation.pattern"),
+    }
+}
+
+fn kind_problem(
+    field: &Field,
+    v: &Value,
+    parent: Option<&str>,
+    ctx: &CheckContext,
+) -> Option<&'static str> {
     match field.kind {
         FieldKind::Text => {
             let s = v.as_str()?;
@@ -148,14 +302,14 @@ pub fn field_problem(field: &Field, v: &Value, ctx: &CheckContext) -> Option<&'s
             }
         }
         FieldKind::Select => match v.as_str() {
-            Some(s) if allowed(field, s, ctx) => None,
+            Some(s) if allowed(field, s, parent, ctx) => None,
             _ => Some("validation.option_invalid"),
         },
         FieldKind::MultiSelect => match v.as_array() {
             Some(items)
                 if items
                     .iter()
-                    .all(|i| i.as_str().is_some_and(|s| allowed(field, s, ctx))) =>
+                    .all(|i| i.as_str().is_some_and(|s| allowed(field, s, parent, ctx))) =>
             {
                 None
             }
@@ -171,6 +325,8 @@ pub fn field_problem(field: &Field, v: &Value, ctx: &CheckContext) -> Option<&'s
             Some(Ok(_)) => None,
             _ => Some("validation.person_ref_invalid"),
         },
+        // Rows are checked one by one by `check`; here only the shape.
+        FieldKind::Group => (!v.is_array()).then_some("dossier.group_invalid"),
     }
 }
 
@@ -189,9 +345,6 @@ fn number(v: &Value) -> Option<f64> {
     }
 }
 
-fn allowed(field: &Field, s: &str, ctx: &CheckContext) -> bool {
-    if field.options_from.as_deref() == Some("provinces") {
-        return ctx.provinces.contains(s);
-    }
-    field.options.iter().any(|o| o.value == s)
+fn allowed(field: &Field, s: &str, parent: Option<&str>, ctx: &CheckContext) -> bool {
+    form::option_in(field, s, parent, Some(&ctx.provinces))
 }

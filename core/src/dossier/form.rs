@@ -6,11 +6,14 @@
 //! the declaration) are not repeated in each file: [`FormDef::with_common`] appends them as a last
 //! section, so the checklist, the UI and `check` treat them like any other field.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::catalog::lists::{self, OptionList};
 use crate::error::{CoreError, Result};
 
 /// One embedded form file: procedure id and JSON text.
@@ -122,6 +125,24 @@ pub enum FieldKind {
     Address,
     BankAccount,
     PersonRef,
+    /// A repeatable group (children, heirs, household members): its `fields` are one row; the
+    /// value is a list of rows, each an object by field id (`[{"full_name": …}, …]`).
+    Group,
+}
+
+impl FieldKind {
+    /// Kinds whose value is typed text, where a `pattern` applies.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Self::Text
+                | Self::Phone
+                | Self::Email
+                | Self::IdNumber
+                | Self::Address
+                | Self::BankAccount
+        )
+    }
 }
 
 /// When a date may lie.
@@ -155,9 +176,14 @@ pub struct Field {
     /// Choices for `select` and `multi_select`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<Choice>,
-    /// Choices taken from catalog data instead (`provinces`).
+    /// Choices taken from catalog data instead: `provinces`, `ethnicities`, `nationalities`
+    /// or `communes` (see [`crate::catalog::lists`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options_from: Option<String>,
+    /// For `options_from: "communes"`: the id of the province field (a sibling in the same
+    /// group, or a top-level field) whose value filters the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options_parent: Option<String>,
     /// Shown (and checked) only when this condition holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible_if: Option<Condition>,
@@ -175,7 +201,33 @@ pub struct Field {
     /// The form wants the text in capitals (names on passport forms).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub uppercase: bool,
+    /// A regular expression (Rust `regex` syntax) the whole text must match, checked on the
+    /// phone; compiled once (see [`compiled_pattern`]). Text kinds only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// What to tell the user when the text does not match `pattern` (required with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern_message_en: Option<String>,
+    /// A `group`'s fields: one row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
+    /// A `group`'s fewest rows when it is shown (default 0; `required` asks for at least one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_items: Option<u32>,
+    /// A `group`'s most rows (required for a group, at most [`MAX_GROUP_ROWS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<u32>,
+    /// A `group`'s add button ("Thêm người con"); the UI says "Thêm người" without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_label_en: Option<String>,
 }
+
+/// Most rows a group may allow.
+pub const MAX_GROUP_ROWS: u32 = 100;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -186,8 +238,9 @@ pub struct Choice {
     pub label_en: String,
 }
 
-/// `field` has a value (when neither `equals` nor `any_of` is given), equals `equals`, or is one
-/// of `any_of`.
+/// `field` has a value and, when given, it equals `equals`, is one of `any_of`, or differs from
+/// `not_equals` (at most one of the three). An empty field never satisfies a condition. Inside a
+/// group, `field` names a field of the same row first, else a top-level field.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
@@ -197,6 +250,8 @@ pub struct Condition {
     pub equals: Option<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub any_of: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_equals: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -263,12 +318,18 @@ pub struct SubmissionDef {
     /// Text of the receiving agency (e.g. "Phòng Quản lý xuất nhập cảnh Công an tỉnh/thành phố").
     pub agency: String,
     pub agency_en: String,
+    /// Ask for the receiving commune too (commune-level procedures; set automatically for a
+    /// procedure whose catalog level is `commune`, see `generated::resolve_form`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub commune_agency: bool,
 }
 
 /// Ids of the common fields appended by [`FormDef::with_common`].
 pub mod common {
     pub const SECTION: &str = "submission";
     pub const AGENCY_PROVINCE: &str = "agency_province";
+    /// The receiving commune (xã, phường, đặc khu) of a commune-level procedure.
+    pub const AGENCY_COMMUNE: &str = "agency_commune";
     pub const DELIVERY: &str = "delivery";
     pub const DELIVERY_ADDRESS: &str = "delivery_address";
     pub const REFUND_BANK: &str = "refund_bank";
@@ -298,6 +359,15 @@ fn text_field(id: &str, kind: FieldKind, label: &str, label_en: &str, required: 
         max_len: None,
         date_rule: None,
         uppercase: false,
+        options_parent: None,
+        pattern: None,
+        pattern_message: None,
+        pattern_message_en: None,
+        fields: vec![],
+        min_items: None,
+        max_items: None,
+        add_label: None,
+        add_label_en: None,
     }
 }
 
@@ -359,6 +429,7 @@ impl FormDef {
                 field: DELIVERY.into(),
                 equals: Some(Value::String("postal".into())),
                 any_of: vec![],
+                not_equals: None,
             });
             addr.prefill = Some("person.current_address".into());
             addr.help = Some("Phí chuyển phát trả khi nhận kết quả.".into());
@@ -384,6 +455,7 @@ impl FormDef {
                 field: REFUND_BANK.into(),
                 equals: None,
                 any_of: vec![],
+                not_equals: None,
             });
             fields.push(acct);
             let mut holder = text_field(
@@ -416,6 +488,55 @@ impl FormDef {
             help_en: None,
             fields,
         });
+        if self.submission.commune_agency {
+            self.with_commune_agency()
+        } else {
+            self
+        }
+    }
+
+    /// Adds the receiving commune (filtered by the chosen province) after the agency province of
+    /// the common section, for procedures handled at commune level (xã, phường, đặc khu). Does
+    /// nothing when the form has no common section or already has the field.
+    pub fn with_commune_agency(mut self) -> Self {
+        use common::*;
+        let Some(section) = self.sections.iter_mut().find(|s| s.id == SECTION) else {
+            return self;
+        };
+        if section.fields.iter().any(|f| f.id == AGENCY_COMMUNE) {
+            return self;
+        }
+        let at = section
+            .fields
+            .iter()
+            .position(|f| f.id == AGENCY_PROVINCE)
+            .map_or(0, |i| i + 1);
+        let mut commune = text_field(
+            AGENCY_COMMUNE,
+            FieldKind::Select,
+            "Xã, phường, đặc khu tiếp nhận",
+            "Receiving commune or ward",
+            false,
+        );
+        commune.options_from = Some(OptionList::Communes.as_str().into());
+        commune.options_parent = Some(AGENCY_PROVINCE.into());
+        commune.visible_if = Some(Condition {
+            field: AGENCY_PROVINCE.into(),
+            equals: None,
+            any_of: vec![],
+            not_equals: None,
+        });
+        commune.help = Some(
+            "Thủ tục này do Ủy ban nhân dân cấp xã giải quyết: chọn xã, phường hoặc đặc khu nơi \
+             bạn nộp (thường là nơi cư trú)."
+                .into(),
+        );
+        commune.help_en = Some(
+            "This procedure is handled by the commune People's Committee: choose the commune or \
+             ward where you file (usually where you live)."
+                .into(),
+        );
+        section.fields.insert(at, commune);
         self
     }
 
@@ -432,9 +553,25 @@ impl FormDef {
         self.components.iter().find(|c| c.id == id)
     }
 
-    /// Structural rules a form file must follow (besides its JSON shape).
+    /// The group holding a row field (`None` for a top-level or unknown id).
+    pub fn group_of(&self, sub: &str) -> Option<&Field> {
+        self.fields()
+            .find(|g| g.kind == FieldKind::Group && g.fields.iter().any(|f| f.id == sub))
+    }
+
+    /// The data lists the form's fields (and group rows) draw choices from.
+    pub fn option_lists(&self) -> BTreeSet<&'static str> {
+        self.fields()
+            .flat_map(|f| std::iter::once(f).chain(f.fields.iter()))
+            .filter_map(|f| f.options_from.as_deref().and_then(OptionList::parse))
+            .map(OptionList::as_str)
+            .collect()
+    }
+
+    /// Structural rules a form file must follow (besides its JSON shape): unique identifiers,
+    /// options that exist (including `options_from` lists), patterns that compile, groups with
+    /// sane bounds, and conditions naming a field that exists with values that are real options.
     pub fn validate(&self) -> Result<()> {
-        let bad = |reason: String| Err(CoreError::invalid("form", reason, "dossier.form_invalid"));
         if self.sections.is_empty() {
             return bad(format!("{}: no sections", self.procedure));
         }
@@ -443,7 +580,6 @@ impl FormDef {
         }
         let mut ids = BTreeSet::new();
         let mut sections = BTreeSet::new();
-        let kinds: BTreeMap<&str, &Field> = self.fields().map(|f| (f.id.as_str(), f)).collect();
         for s in &self.sections {
             if !is_ident(&s.id) || !sections.insert(s.id.as_str()) {
                 return bad(format!("section id {:?} is not a unique identifier", s.id));
@@ -452,44 +588,7 @@ impl FormDef {
                 return bad(format!("section {} has no fields", s.id));
             }
             for f in &s.fields {
-                if !is_ident(&f.id) || !ids.insert(f.id.as_str()) {
-                    return bad(format!("field id {:?} is not a unique identifier", f.id));
-                }
-                if is_common(&f.id) {
-                    return bad(format!(
-                        "field id {} is reserved for the common section",
-                        f.id
-                    ));
-                }
-                if f.label.trim().is_empty() || f.label_en.trim().is_empty() {
-                    return bad(format!("field {} has no label", f.id));
-                }
-                let choice = matches!(f.kind, FieldKind::Select | FieldKind::MultiSelect);
-                if choice && f.options.is_empty() && f.options_from.is_none() {
-                    return bad(format!("field {} is a choice without options", f.id));
-                }
-                if !choice && (!f.options.is_empty() || f.options_from.is_some()) {
-                    return bad(format!("field {} has options but is not a choice", f.id));
-                }
-                if let Some(src) = &f.options_from {
-                    if src != "provinces" {
-                        return bad(format!("field {}: unknown options_from {src}", f.id));
-                    }
-                }
-                let mut values = BTreeSet::new();
-                for o in &f.options {
-                    if o.value.is_empty() || !values.insert(o.value.as_str()) {
-                        return bad(format!("field {}: duplicate or empty option", f.id));
-                    }
-                }
-                if f.date_rule.is_some() && f.kind != FieldKind::Date {
-                    return bad(format!("field {}: date_rule on a non-date field", f.id));
-                }
-                if let Some(p) = &f.prefill {
-                    if !PREFILL_SOURCES.contains(&p.as_str()) {
-                        return bad(format!("field {}: unknown prefill source {p}", f.id));
-                    }
-                }
+                self.validate_field(f, None, &mut ids)?;
             }
         }
         let mut comp_ids = BTreeSet::new();
@@ -514,19 +613,190 @@ impl FormDef {
                 return bad(format!("component {}: max_files is 0", c.id));
             }
         }
-        // Conditions must point at an earlier-or-any field that exists and not at themselves.
-        let conds = self
-            .fields()
-            .filter_map(|f| f.visible_if.as_ref().map(|c| (f.id.as_str(), c)))
-            .chain(
-                self.components
-                    .iter()
-                    .filter_map(|c| c.visible_if.as_ref().map(|v| (c.id.as_str(), v))),
-            );
-        for (owner, c) in conds {
-            if c.field == owner || !kinds.contains_key(c.field.as_str()) {
+        // Conditions name an existing field (not themselves) and only real options of it.
+        for f in self.fields() {
+            if let Some(c) = &f.visible_if {
+                self.validate_condition(&f.id, None, c)?;
+            }
+            for sub in &f.fields {
+                if let Some(c) = &sub.visible_if {
+                    self.validate_condition(&sub.id, Some(f), c)?;
+                }
+            }
+        }
+        for c in &self.components {
+            if let Some(v) = &c.visible_if {
+                self.validate_condition(&c.id, None, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_field<'a>(
+        &self,
+        f: &'a Field,
+        group: Option<&Field>,
+        ids: &mut BTreeSet<&'a str>,
+    ) -> Result<()> {
+        if !is_ident(&f.id) || !ids.insert(f.id.as_str()) {
+            return bad(format!("field id {:?} is not a unique identifier", f.id));
+        }
+        if is_common(&f.id) {
+            return bad(format!(
+                "field id {} is reserved for the common section",
+                f.id
+            ));
+        }
+        if f.label.trim().is_empty() || f.label_en.trim().is_empty() {
+            return bad(format!("field {} has no label", f.id));
+        }
+        let choice = matches!(f.kind, FieldKind::Select | FieldKind::MultiSelect);
+        if choice && f.options.is_empty() && f.options_from.is_none() {
+            return bad(format!("field {} is a choice without options", f.id));
+        }
+        if !choice && (!f.options.is_empty() || f.options_from.is_some()) {
+            return bad(format!("field {} has options but is not a choice", f.id));
+        }
+        let list = match f.options_from.as_deref() {
+            None => None,
+            Some(src) => match OptionList::parse(src) {
+                Some(l) => Some(l),
+                None => return bad(format!("field {}: unknown options_from {src}", f.id)),
+            },
+        };
+        if list.is_some() && !f.options.is_empty() {
+            return bad(format!("field {}: both options and options_from", f.id));
+        }
+        match (&f.options_parent, list) {
+            (None, _) => {}
+            (Some(parent), Some(OptionList::Communes)) => {
+                let target = group
+                    .and_then(|g| g.fields.iter().find(|x| &x.id == parent))
+                    .or_else(|| self.field(parent));
+                let is_province = target.is_some_and(|t| {
+                    t.kind == FieldKind::Select && t.options_from.as_deref() == Some("provinces")
+                });
+                if !is_province {
+                    return bad(format!(
+                        "field {}: options_parent {parent} is not a province field",
+                        f.id
+                    ));
+                }
+            }
+            (Some(_), _) => {
                 return bad(format!(
-                    "{owner}: visible_if names unknown field {}",
+                    "field {}: options_parent only filters options_from communes",
+                    f.id
+                ))
+            }
+        }
+        let mut values = BTreeSet::new();
+        for o in &f.options {
+            if o.value.is_empty() || !values.insert(o.value.as_str()) {
+                return bad(format!("field {}: duplicate or empty option", f.id));
+            }
+        }
+        if f.date_rule.is_some() && f.kind != FieldKind::Date {
+            return bad(format!("field {}: date_rule on a non-date field", f.id));
+        }
+        if let Some(p) = &f.prefill {
+            if group.is_some() {
+                return bad(format!(
+                    "field {}: a group's row field has no prefill",
+                    f.id
+                ));
+            }
+            if !PREFILL_SOURCES.contains(&p.as_str()) {
+                return bad(format!("field {}: unknown prefill source {p}", f.id));
+            }
+        }
+        match &f.pattern {
+            None => {
+                if f.pattern_message.is_some() || f.pattern_message_en.is_some() {
+                    return bad(format!("field {}: pattern message without pattern", f.id));
+                }
+            }
+            Some(p) => {
+                if !f.kind.is_text() {
+                    return bad(format!("field {}: pattern on a {:?} field", f.id, f.kind));
+                }
+                let said = |m: &Option<String>| m.as_deref().is_some_and(|m| !m.trim().is_empty());
+                if !said(&f.pattern_message) || !said(&f.pattern_message_en) {
+                    return bad(format!(
+                        "field {}: pattern without its message in both languages",
+                        f.id
+                    ));
+                }
+                if let Err(e) = compile(p) {
+                    return bad(format!(
+                        "field {}: pattern {p:?} does not compile: {e}",
+                        f.id
+                    ));
+                }
+            }
+        }
+        let is_group = f.kind == FieldKind::Group;
+        if !is_group {
+            if !f.fields.is_empty()
+                || f.min_items.is_some()
+                || f.max_items.is_some()
+                || f.add_label.is_some()
+                || f.add_label_en.is_some()
+            {
+                return bad(format!(
+                    "field {}: group settings on a non-group field",
+                    f.id
+                ));
+            }
+            return Ok(());
+        }
+        if group.is_some() {
+            return bad(format!("field {}: a group inside a group", f.id));
+        }
+        if f.fields.is_empty() {
+            return bad(format!("group {} has no fields", f.id));
+        }
+        let max = f.max_items.unwrap_or(0);
+        let min = f.min_items.unwrap_or(0);
+        if max == 0 || max > MAX_GROUP_ROWS || min > max {
+            return bad(format!(
+                "group {}: rows must be 0 ≤ min_items ≤ max_items (1–{MAX_GROUP_ROWS})",
+                f.id
+            ));
+        }
+        for sub in &f.fields {
+            self.validate_field(sub, Some(f), ids)?;
+        }
+        Ok(())
+    }
+
+    fn validate_condition(&self, owner: &str, group: Option<&Field>, c: &Condition) -> Result<()> {
+        let target = group
+            .and_then(|g| g.fields.iter().find(|x| x.id == c.field))
+            .or_else(|| self.field(&c.field));
+        let Some(target) = target.filter(|t| t.id != owner) else {
+            return bad(format!(
+                "{owner}: visible_if names unknown field {}",
+                c.field
+            ));
+        };
+        let given = [
+            c.equals.is_some(),
+            !c.any_of.is_empty(),
+            c.not_equals.is_some(),
+        ]
+        .into_iter()
+        .filter(|g| *g)
+        .count();
+        if given > 1 {
+            return bad(format!(
+                "{owner}: visible_if gives more than one of equals, any_of, not_equals"
+            ));
+        }
+        for v in c.equals.iter().chain(&c.any_of).chain(&c.not_equals) {
+            if !condition_value_fits(target, v) {
+                return bad(format!(
+                    "{owner}: visible_if value {v} is not an option of field {}",
                     c.field
                 ));
             }
@@ -540,6 +810,7 @@ fn acct_visible() -> Option<Condition> {
         field: common::REFUND_ACCOUNT.into(),
         equals: None,
         any_of: vec![],
+        not_equals: None,
     })
 }
 
@@ -547,6 +818,7 @@ fn is_common(id: &str) -> bool {
     use common::*;
     [
         AGENCY_PROVINCE,
+        AGENCY_COMMUNE,
         DELIVERY,
         DELIVERY_ADDRESS,
         REFUND_BANK,
@@ -563,6 +835,91 @@ fn is_ident(s: &str) -> bool {
         && s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn bad<T>(reason: String) -> Result<T> {
+    Err(CoreError::invalid("form", reason, "dossier.form_invalid"))
+}
+
+/// Whether a condition value is something the field can hold: a real option of a choice
+/// (including `options_from` lists), a boolean for a checkbox, a number for a number field,
+/// text otherwise. A group has no value to compare (only "has rows").
+fn condition_value_fits(target: &Field, v: &Value) -> bool {
+    match target.kind {
+        FieldKind::Select | FieldKind::MultiSelect => {
+            v.as_str().is_some_and(|s| option_exists(target, s, None))
+        }
+        FieldKind::Checkbox => v.is_boolean(),
+        FieldKind::Group => false,
+        FieldKind::Number => {
+            v.is_number() || v.as_str().is_some_and(|s| s.trim().parse::<f64>().is_ok())
+        }
+        _ => v.is_string(),
+    }
+}
+
+/// Whether `value` is a choice of a select field: one of its `options`, or of its
+/// `options_from` list (for communes, of the province `parent` when given). Provinces are
+/// looked up in `provinces` when given, else in the bundled catalog.
+pub fn option_exists(f: &Field, value: &str, parent: Option<&str>) -> bool {
+    option_in(f, value, parent, None)
+}
+
+/// [`option_exists`] with the province codes to accept (the check context's).
+pub fn option_in(
+    f: &Field,
+    value: &str,
+    parent: Option<&str>,
+    provinces: Option<&BTreeSet<String>>,
+) -> bool {
+    match f.options_from.as_deref().map(OptionList::parse) {
+        None => f.options.iter().any(|o| o.value == value),
+        Some(None) => false,
+        Some(Some(OptionList::Provinces)) => match provinces {
+            Some(p) => p.contains(value),
+            None => crate::catalog::bundled().is_ok_and(|b| {
+                b.refs
+                    .provinces
+                    .iter()
+                    .flat_map(|set| set.provinces.iter())
+                    .any(|p| p.code == value)
+            }),
+        },
+        Some(Some(list)) => lists::lists().is_ok_and(|l| l.contains(list, value, parent)),
+    }
+}
+
+/// Longest pattern text accepted, and the compiled size limit.
+const MAX_PATTERN_LEN: usize = 500;
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+fn compile(p: &str) -> std::result::Result<Regex, String> {
+    if p.len() > MAX_PATTERN_LEN {
+        return Err(format!("longer than {MAX_PATTERN_LEN} bytes"));
+    }
+    // The whole value must match, whatever anchors the pattern has itself.
+    RegexBuilder::new(&format!("^(?:{p})$"))
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// A field's `pattern`, compiled once per process (`None`: it does not compile; forms with such
+/// a pattern are refused by [`FormDef::validate`]).
+pub fn compiled_pattern(p: &str) -> Option<Arc<Regex>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<Regex>>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    // A poisoned lock only means another thread panicked mid-insert; the map is still usable.
+    let mut m = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(r) = m.get(p) {
+        return r.clone();
+    }
+    let r = compile(p).ok().map(Arc::new);
+    // Patterns come from a bounded set of forms; the bound only guards against misuse.
+    if m.len() < 4096 {
+        m.insert(p.to_string(), r.clone());
+    }
+    r
 }
 
 /// Person attributes a field may be prefilled from.
@@ -604,6 +961,9 @@ impl Condition {
         };
         if let Some(eq) = &self.equals {
             return v == eq;
+        }
+        if let Some(ne) = &self.not_equals {
+            return v != ne;
         }
         if !self.any_of.is_empty() {
             return self.any_of.contains(v);
@@ -739,6 +1099,7 @@ mod tests {
             field: "a".into(),
             equals: None,
             any_of: vec![],
+            not_equals: None,
         };
         assert!(!has.holds(&vals));
         vals.insert("a".into(), Value::String("  ".into()));
@@ -749,13 +1110,297 @@ mod tests {
             field: "a".into(),
             equals: Some("lost".into()),
             any_of: vec![],
+            not_equals: None,
         };
         assert!(eq.holds(&vals));
         let any = Condition {
             field: "a".into(),
             equals: None,
             any_of: vec!["x".into(), "y".into()],
+            not_equals: None,
         };
         assert!(!any.holds(&vals));
+        let ne = Condition {
+            field: "a".into(),
+            equals: None,
+            any_of: vec![],
+            not_equals: Some("lost".into()),
+        };
+        assert!(!ne.holds(&vals));
+        vals.insert("a".into(), Value::String("stolen".into()));
+        assert!(ne.holds(&vals));
+        // An empty field satisfies no condition, not_equals included.
+        vals.remove("a");
+        assert!(!ne.holds(&vals));
+    }
+
+    /// A form with a select, a checkbox, a province + commune pair and a group of children.
+    fn rich() -> serde_json::Value {
+        serde_json::json!({
+            "procedure": "x", "version": 1, "title": "T", "title_en": "T",
+            "sections": [{"id": "a", "title": "A", "title_en": "A", "fields": [
+                {"id": "status", "kind": "select", "label": "S", "label_en": "S", "options": [
+                    {"value": "single", "label": "Độc thân", "label_en": "Single"},
+                    {"value": "married", "label": "Đã kết hôn", "label_en": "Married"}]},
+                {"id": "spouse", "kind": "text", "label": "V", "label_en": "V",
+                 "visible_if": {"field": "status", "not_equals": "single"}},
+                {"id": "code", "kind": "text", "label": "M", "label_en": "C",
+                 "pattern": "[0-9]{6}", "pattern_message": "Mã gồm 6 chữ số",
+                 "pattern_message_en": "The code has 6 digits"},
+                {"id": "ethnicity", "kind": "select", "label": "D", "label_en": "E",
+                 "options_from": "ethnicities"},
+                {"id": "nationality", "kind": "select", "label": "Q", "label_en": "N",
+                 "options_from": "nationalities"},
+                {"id": "home_province", "kind": "select", "label": "T", "label_en": "P",
+                 "options_from": "provinces"},
+                {"id": "home_commune", "kind": "select", "label": "X", "label_en": "C",
+                 "options_from": "communes", "options_parent": "home_province",
+                 "visible_if": {"field": "nationality", "equals": "VN"}},
+                {"id": "children", "kind": "group", "label": "Con", "label_en": "Children",
+                 "min_items": 1, "max_items": 3, "add_label": "Thêm người con",
+                 "add_label_en": "Add a child", "fields": [
+                    {"id": "child_name", "kind": "text", "label": "Tên", "label_en": "Name",
+                     "required": true, "uppercase": true},
+                    {"id": "child_adopted", "kind": "checkbox", "label": "Con nuôi",
+                     "label_en": "Adopted"},
+                    {"id": "child_decision", "kind": "text", "label": "Số quyết định",
+                     "label_en": "Decision no.", "required": true,
+                     "visible_if": {"field": "child_adopted", "equals": true}}
+                ]}
+            ]}],
+            "submission": {"delivery": ["online"], "agency": "UBND", "agency_en": "PC"}
+        })
+    }
+
+    #[test]
+    fn groups_patterns_lists_and_not_equals_are_accepted() {
+        let f = parse_form(&rich().to_string()).unwrap();
+        let g = f.field("children").unwrap();
+        assert_eq!(g.kind, FieldKind::Group);
+        assert_eq!(
+            f.group_of("child_name").map(|g| g.id.as_str()),
+            Some("children")
+        );
+        assert!(f.group_of("spouse").is_none());
+        // Row fields are not top-level fields (their values live in the group's rows).
+        assert!(f.field("child_name").is_none());
+        let lists: Vec<_> = f.option_lists().into_iter().collect();
+        assert_eq!(
+            lists,
+            ["communes", "ethnicities", "nationalities", "provinces"]
+        );
+    }
+
+    #[test]
+    fn new_features_reject_bad_definitions() {
+        type M = Box<dyn Fn(&mut serde_json::Value)>;
+        fn fields(v: &mut serde_json::Value) -> &mut Vec<serde_json::Value> {
+            v["sections"][0]["fields"].as_array_mut().unwrap()
+        }
+        let cases: Vec<(&str, M)> = vec![
+            (
+                "pattern that does not compile",
+                Box::new(|v| fields(v)[2]["pattern"] = "[0-9".into()),
+            ),
+            (
+                "pattern without message",
+                Box::new(|v| {
+                    fields(v)[2]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("pattern_message_en");
+                }),
+            ),
+            (
+                "pattern on a select",
+                Box::new(|v| {
+                    fields(v)[0]["pattern"] = "x".into();
+                    fields(v)[0]["pattern_message"] = "x".into();
+                    fields(v)[0]["pattern_message_en"] = "x".into();
+                }),
+            ),
+            (
+                "equals not an option",
+                Box::new(|v| {
+                    fields(v)[1]["visible_if"] =
+                        serde_json::json!({"field": "status", "equals": "widowed"});
+                }),
+            ),
+            (
+                "not_equals not an option",
+                Box::new(|v| {
+                    fields(v)[1]["visible_if"] =
+                        serde_json::json!({"field": "status", "not_equals": "Single"});
+                }),
+            ),
+            (
+                "any_of not an option",
+                Box::new(|v| {
+                    fields(v)[1]["visible_if"] =
+                        serde_json::json!({"field": "status", "any_of": ["single", "x"]});
+                }),
+            ),
+            (
+                "two comparisons",
+                Box::new(|v| {
+                    fields(v)[1]["visible_if"] = serde_json::json!({"field": "status", "equals": "single", "not_equals": "married"});
+                }),
+            ),
+            (
+                "value not in an options_from list",
+                Box::new(|v| {
+                    fields(v)[6]["visible_if"] =
+                        serde_json::json!({"field": "nationality", "equals": "XX"});
+                }),
+            ),
+            (
+                "province not in the list",
+                Box::new(|v| {
+                    fields(v)[1]["visible_if"] =
+                        serde_json::json!({"field": "home_province", "equals": "saigon"});
+                }),
+            ),
+            (
+                "checkbox compared with text",
+                Box::new(|v| {
+                    fields(v)[7]["fields"][2]["visible_if"] =
+                        serde_json::json!({"field": "child_adopted", "equals": "yes"});
+                }),
+            ),
+            (
+                "unknown options_from",
+                Box::new(|v| fields(v)[3]["options_from"] = "districts".into()),
+            ),
+            (
+                "commune without a province parent",
+                Box::new(|v| fields(v)[6]["options_parent"] = "status".into()),
+            ),
+            (
+                "options_parent on a non-commune list",
+                Box::new(|v| fields(v)[3]["options_parent"] = "home_province".into()),
+            ),
+            (
+                "group without rows",
+                Box::new(|v| fields(v)[7]["fields"] = serde_json::json!([])),
+            ),
+            (
+                "group without max",
+                Box::new(|v| {
+                    fields(v)[7].as_object_mut().unwrap().remove("max_items");
+                }),
+            ),
+            (
+                "min above max",
+                Box::new(|v| fields(v)[7]["min_items"] = 4.into()),
+            ),
+            (
+                "max above the limit",
+                Box::new(|v| fields(v)[7]["max_items"] = 101.into()),
+            ),
+            (
+                "group in a group",
+                Box::new(|v| {
+                    let inner = serde_json::json!({"id": "inner", "kind": "group", "label": "I", "label_en": "I",
+                    "max_items": 2, "fields": [{"id": "z", "kind": "text", "label": "Z", "label_en": "Z"}]});
+                    fields(v)[7]["fields"].as_array_mut().unwrap().push(inner);
+                }),
+            ),
+            (
+                "row field id taken at top level",
+                Box::new(|v| fields(v)[7]["fields"][0]["id"] = "spouse".into()),
+            ),
+            (
+                "prefill in a row",
+                Box::new(|v| fields(v)[7]["fields"][0]["prefill"] = "person.full_name".into()),
+            ),
+            (
+                "group settings on a text",
+                Box::new(|v| fields(v)[1]["max_items"] = 2.into()),
+            ),
+            (
+                "top-level condition on a row field",
+                Box::new(|v| {
+                    fields(v)[1]["visible_if"] = serde_json::json!({"field": "child_name"});
+                }),
+            ),
+            (
+                "condition compares a group",
+                Box::new(|v| {
+                    fields(v)[1]["visible_if"] =
+                        serde_json::json!({"field": "children", "equals": "x"});
+                }),
+            ),
+        ];
+        assert!(parse_form(&rich().to_string()).is_ok());
+        for (name, mutate) in cases {
+            let mut v = rich();
+            mutate(&mut v);
+            let err = parse_form(&v.to_string()).expect_err(name);
+            assert_eq!(err.message_key(), "dossier.form_invalid", "{name}");
+        }
+        // A row condition on a sibling, and a row condition on a top-level field, are fine.
+        let mut v = rich();
+        fields(&mut v)[7]["fields"][0]["visible_if"] =
+            serde_json::json!({"field": "status", "equals": "married"});
+        assert!(parse_form(&v.to_string()).is_ok());
+    }
+
+    #[test]
+    fn patterns_compile_once_and_match_the_whole_value() {
+        let a = compiled_pattern("[0-9]{6}").unwrap();
+        let b = compiled_pattern("[0-9]{6}").unwrap();
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "the second lookup reuses the compiled pattern"
+        );
+        assert!(a.is_match("123456"));
+        assert!(!a.is_match("1234567"), "anchored: no partial match");
+        assert!(!a.is_match("x123456"));
+        assert!(compiled_pattern("(").is_none());
+        assert!(compiled_pattern(&"a".repeat(MAX_PATTERN_LEN + 1)).is_none());
+    }
+
+    #[test]
+    fn commune_agency_follows_the_province() {
+        let f = bundled_form("birth-registration")
+            .unwrap()
+            .with_commune_agency();
+        let sub = f.sections.last().unwrap();
+        let ids: Vec<&str> = sub.fields.iter().map(|f| f.id.as_str()).collect();
+        let p = ids
+            .iter()
+            .position(|i| *i == common::AGENCY_PROVINCE)
+            .unwrap();
+        assert_eq!(ids[p + 1], common::AGENCY_COMMUNE);
+        let c = f.field(common::AGENCY_COMMUNE).unwrap();
+        assert_eq!(c.options_from.as_deref(), Some("communes"));
+        assert_eq!(c.options_parent.as_deref(), Some(common::AGENCY_PROVINCE));
+        f.validate_common_ok();
+        // Once only.
+        assert_eq!(f.clone().with_commune_agency(), f);
+    }
+
+    impl FormDef {
+        /// The common section's own fields pass the same rules as a form's (ids aside).
+        fn validate_common_ok(&self) {
+            let mut copy = self.clone();
+            for s in &mut copy.sections {
+                for f in &mut s.fields {
+                    f.id = format!("x_{}", f.id);
+                    if let Some(c) = &mut f.visible_if {
+                        c.field = format!("x_{}", c.field);
+                    }
+                    if let Some(p) = &mut f.options_parent {
+                        *p = format!("x_{p}");
+                    }
+                }
+            }
+            for c in &mut copy.components {
+                if let Some(v) = &mut c.visible_if {
+                    v.field = format!("x_{}", v.field);
+                }
+            }
+            copy.validate().unwrap();
+        }
     }
 }

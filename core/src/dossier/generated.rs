@@ -75,7 +75,7 @@ pub(crate) fn resolve_form(
         // A dossier of a procedure the catalog no longer lists still opens with its form.
         return hand_written(procedure).map_err(|_| no_form(procedure));
     };
-    match p.online_form.as_ref().map(|f| (f.kind, f.form.as_str())) {
+    let form = match p.online_form.as_ref().map(|f| (f.kind, f.form.as_str())) {
         Some((OnlineFormKind::Bundled, id)) => {
             let f = hand_written(id)?;
             if f.procedure != p.id {
@@ -96,7 +96,13 @@ pub(crate) fn resolve_form(
             None if form::form_ids().any(|id| id == p.id) => form::bundled_form(&p.id),
             None => generated_form(p),
         },
-    }
+    }?;
+    // Handled by a commune: the agency choice goes down to the commune.
+    Ok(if p.level == model::Level::Commune {
+        form.with_commune_agency()
+    } else {
+        form
+    })
 }
 
 fn no_form(procedure: &str) -> CoreError {
@@ -149,6 +155,15 @@ fn field(id: &str, kind: FieldKind, label: &str, label_en: &str, required: bool)
         max_len: None,
         date_rule: None,
         uppercase: false,
+        options_parent: None,
+        pattern: None,
+        pattern_message: None,
+        pattern_message_en: None,
+        fields: vec![],
+        min_items: None,
+        max_items: None,
+        add_label: None,
+        add_label_en: None,
     }
 }
 
@@ -387,6 +402,7 @@ pub fn generated_form(p: &Procedure) -> Result<FormDef> {
             refund_account: p.fees.status == model::FeeStatus::Paid,
             agency: p.where_.clone(),
             agency_en: p.where_en.clone().unwrap_or_else(|| p.where_.clone()),
+            commune_agency: false,
         },
     };
     form.validate()?;

@@ -27,6 +27,8 @@ use form::FormDef;
 
 /// Largest JSON text of one field value.
 pub const MAX_VALUE_BYTES: usize = 4096;
+/// Largest JSON text of a group's value (all its rows).
+pub const MAX_GROUP_VALUE_BYTES: usize = 65_536;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -380,10 +382,25 @@ fn bump(tx: &Transaction<'_>, id: &str, rev: i64, ts: &str) -> Result<i64> {
     Ok(rev + 1)
 }
 
-/// Checks the shape of one change before it is saved: the field exists and the JSON type fits
-/// its kind. Content problems (a half-typed phone) are saved and reported by `check`.
-pub fn validate_change(form: &FormDef, field: &str, value: &Value) -> Result<()> {
+/// Whether a JSON value has the type a (non-group) field of this kind stores.
+fn fits_kind(kind: form::FieldKind, value: &Value) -> bool {
     use form::FieldKind::*;
+    match (kind, value) {
+        (_, Value::Null) => true,
+        (Checkbox, Value::Bool(_)) => true,
+        (MultiSelect, Value::Array(items)) => items.iter().all(Value::is_string),
+        (Number, Value::Number(_) | Value::String(_)) => true,
+        (Checkbox | MultiSelect | Group, _) => false,
+        (_, Value::String(_)) => true,
+        _ => false,
+    }
+}
+
+/// Checks the shape of one change before it is saved: the field exists and the JSON type fits
+/// its kind (for a group: a list of at most `max_items` rows, each an object of the group's own
+/// fields with fitting values). Content problems (a half-typed phone) are saved and reported by
+/// `check`.
+pub fn validate_change(form: &FormDef, field: &str, value: &Value) -> Result<()> {
     let f = form.field(field).ok_or_else(|| {
         CoreError::invalid(
             "field",
@@ -391,25 +408,70 @@ pub fn validate_change(form: &FormDef, field: &str, value: &Value) -> Result<()>
             "dossier.unknown_field",
         )
     })?;
-    let fits = match (f.kind, value) {
-        (_, Value::Null) => true,
-        (Checkbox, Value::Bool(_)) => true,
-        (MultiSelect, Value::Array(items)) => items.iter().all(Value::is_string),
-        (Number, Value::Number(_) | Value::String(_)) => true,
-        (Checkbox | MultiSelect, _) => false,
-        (_, Value::String(_)) => true,
-        _ => false,
-    };
-    if !fits {
-        return Err(CoreError::invalid(
-            field,
-            format!(
-                "value of type {} does not fit a {:?} field",
-                json_type(value),
-                f.kind
-            ),
-            "dossier.value_type",
-        ));
+    let type_error = |what: String| CoreError::invalid(field, what, "dossier.value_type");
+    if f.kind == form::FieldKind::Group {
+        let none = Vec::new();
+        let rows = match value {
+            Value::Null => &none,
+            Value::Array(rows) => rows,
+            other => {
+                return Err(type_error(format!(
+                    "value of type {} does not fit a group (a list of rows)",
+                    json_type(other)
+                )))
+            }
+        };
+        let max = f.max_items.unwrap_or(form::MAX_GROUP_ROWS) as usize;
+        if rows.len() > max {
+            return Err(CoreError::invalid(
+                field,
+                format!("{} rows, at most {max}", rows.len()),
+                "dossier.group_too_many",
+            ));
+        }
+        for (i, row) in rows.iter().enumerate() {
+            let Some(obj) = row.as_object() else {
+                return Err(type_error(format!("row {i} is not an object")));
+            };
+            for (k, v) in obj {
+                let Some(sub) = f.fields.iter().find(|s| &s.id == k) else {
+                    return Err(CoreError::invalid(
+                        field,
+                        format!("row {i}: group {field} has no field {k:?}"),
+                        "dossier.unknown_field",
+                    ));
+                };
+                if !fits_kind(sub.kind, v) {
+                    return Err(type_error(format!(
+                        "row {i}: value of type {} does not fit the {:?} field {k}",
+                        json_type(v),
+                        sub.kind
+                    )));
+                }
+                if v.to_string().len() > MAX_VALUE_BYTES {
+                    return Err(CoreError::invalid(
+                        field,
+                        format!("row {i}: {k} longer than {MAX_VALUE_BYTES} bytes"),
+                        "validation.too_long",
+                    ));
+                }
+            }
+        }
+        if value.to_string().len() > MAX_GROUP_VALUE_BYTES {
+            return Err(CoreError::invalid(
+                field,
+                format!("group value longer than {MAX_GROUP_VALUE_BYTES} bytes"),
+                "validation.too_long",
+            ));
+        }
+        return Ok(());
+    }
+    if !fits_kind(f.kind, value) {
+        return Err(type_error(format!(
+            "value of type {} does not fit a {:?} field",
+            json_type(value),
+            f.kind
+        )));
     }
     if value.to_string().len() > MAX_VALUE_BYTES {
         return Err(CoreError::invalid(
@@ -481,6 +543,26 @@ pub fn set_fields(
 fn normalise(form: &FormDef, field: &str, value: &Value) -> Value {
     match (form.field(field), value) {
         (Some(f), Value::String(s)) if f.uppercase => Value::String(s.to_uppercase()),
+        // A group's rows: the same, field by field.
+        (Some(g), Value::Array(rows)) if g.kind == form::FieldKind::Group => Value::Array(
+            rows.iter()
+                .map(|row| match row {
+                    Value::Object(obj) => Value::Object(
+                        obj.iter()
+                            .map(|(k, v)| {
+                                let upper = g.fields.iter().any(|s| &s.id == k && s.uppercase);
+                                let v = match v {
+                                    Value::String(s) if upper => Value::String(s.to_uppercase()),
+                                    other => other.clone(),
+                                };
+                                (k.clone(), v)
+                            })
+                            .collect(),
+                    ),
+                    other => other.clone(),
+                })
+                .collect(),
+        ),
         _ => value.clone(),
     }
 }

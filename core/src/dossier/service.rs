@@ -98,14 +98,33 @@ impl Core {
                 "person.nationality" => text(p.nationality.clone()),
                 _ => None,
             };
-            // A select only takes one of its options (e.g. place of birth is a province code).
+            // A select only takes one of its options (e.g. place of birth is a province code);
+            // a profile's free text ("Kinh", "Việt Nam") is matched to a data list by name.
+            let v = match (f.kind, f.options_from.as_deref(), v) {
+                (form::FieldKind::Select, Some(src), Some(Value::String(s))) => {
+                    match crate::catalog::lists::OptionList::parse(src) {
+                        Some(
+                            list @ (crate::catalog::lists::OptionList::Ethnicities
+                            | crate::catalog::lists::OptionList::Nationalities),
+                        ) => crate::catalog::lists::lists()
+                            .ok()
+                            .and_then(|l| {
+                                if l.contains(list, &s, None) {
+                                    Some(s.clone())
+                                } else {
+                                    l.value_by_name(list, &s)
+                                }
+                            })
+                            .map(Value::String),
+                        _ => Some(Value::String(s)),
+                    }
+                }
+                (_, _, v) => v,
+            };
             let fits = |v: &Value| {
                 !matches!(f.kind, form::FieldKind::Select)
-                    || f.options_from.is_some()
-                        && self.province_codes().contains(v.as_str().unwrap_or(""))
-                    || f.options
-                        .iter()
-                        .any(|o| Some(o.value.as_str()) == v.as_str())
+                    || v.as_str()
+                        .is_some_and(|s| form::option_in(f, s, None, Some(&self.province_codes())))
             };
             if let Some(v) = v.filter(|v| fits(v)) {
                 out.insert(f.id.clone(), v);

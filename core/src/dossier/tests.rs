@@ -403,3 +403,269 @@ fn progress_grows_with_the_form_and_is_100_only_when_complete() {
     let almost = progress(&form, &get(&store, &d.id).unwrap(), &ctx());
     assert!((90..100).contains(&almost), "{almost}");
 }
+
+// ---- repeatable groups, not_equals, patterns, data lists --------------------------------------
+
+/// A household form: a province and commune, a pattern, a nationality, and a group of members
+/// whose rows have their own required and conditional fields.
+fn household_form() -> FormDef {
+    let json = json!({
+        "procedure": "household-test", "version": 1, "title": "T", "title_en": "T",
+        "sections": [{"id": "main", "title": "Hộ", "title_en": "Household", "fields": [
+            {"id": "status", "kind": "select", "label": "S", "label_en": "S", "options": [
+                {"value": "single", "label": "Độc thân", "label_en": "Single"},
+                {"value": "married", "label": "Đã kết hôn", "label_en": "Married"}]},
+            {"id": "spouse_name", "kind": "text", "label": "Vợ/chồng", "label_en": "Spouse",
+             "required": true, "visible_if": {"field": "status", "not_equals": "single"}},
+            {"id": "book_no", "kind": "text", "label": "Số sổ", "label_en": "Book no.",
+             "pattern": "[0-9]{6}", "pattern_message": "Gồm 6 chữ số",
+             "pattern_message_en": "Six digits"},
+            {"id": "nationality", "kind": "select", "label": "Quốc tịch", "label_en": "Nationality",
+             "options_from": "nationalities"},
+            {"id": "ethnicity", "kind": "select", "label": "Dân tộc", "label_en": "Ethnicity",
+             "options_from": "ethnicities"},
+            {"id": "home_province", "kind": "select", "label": "Tỉnh", "label_en": "Province",
+             "options_from": "provinces"},
+            {"id": "home_commune", "kind": "select", "label": "Xã", "label_en": "Commune",
+             "options_from": "communes", "options_parent": "home_province"},
+            {"id": "members", "kind": "group", "label": "Thành viên", "label_en": "Members",
+             "required": true, "min_items": 1, "max_items": 3, "fields": [
+                {"id": "member_name", "kind": "text", "label": "Họ tên", "label_en": "Name",
+                 "required": true, "uppercase": true},
+                {"id": "member_relation", "kind": "select", "label": "Quan hệ",
+                 "label_en": "Relation", "required": true, "options": [
+                    {"value": "child", "label": "Con", "label_en": "Child"},
+                    {"value": "other", "label": "Khác", "label_en": "Other"}]},
+                {"id": "member_relation_text", "kind": "text", "label": "Ghi rõ",
+                 "label_en": "Specify", "required": true,
+                 "visible_if": {"field": "member_relation", "equals": "other"}},
+                {"id": "member_id", "kind": "text", "label": "Số định danh",
+                 "label_en": "ID number", "pattern": "[0-9]{12}",
+                 "pattern_message": "Gồm 12 chữ số", "pattern_message_en": "Twelve digits"}
+            ]}
+        ]}],
+        "submission": {"delivery": ["online"], "agency": "UBND", "agency_en": "PC"}
+    });
+    form::parse_form(&json.to_string()).unwrap()
+}
+
+fn paths(problems: &[check::Problem]) -> Vec<(String, &'static str)> {
+    problems
+        .iter()
+        .map(|p| (p.path.clone(), p.message_key))
+        .collect()
+}
+
+fn check_values(form: &FormDef, values: &Value) -> Vec<(String, &'static str)> {
+    let values: BTreeMap<String, Value> = serde_json::from_value(values.clone()).unwrap();
+    let mut ctx = ctx();
+    ctx.provinces.insert("hanoi".into());
+    ctx.provinces.insert("hue".into());
+    paths(&check::check(form, &values, &Attached::new(), &ctx))
+}
+
+#[test]
+fn a_group_is_checked_row_by_row() {
+    let form = household_form();
+    // No rows: the required group is missing, nothing else.
+    assert_eq!(
+        check_values(&form, &json!({})),
+        [("fields.members".to_string(), "dossier.required")]
+    );
+    // Row 0 complete; row 1 misses its name, says "other" without saying what, and has a bad ID.
+    let problems = check_values(
+        &form,
+        &json!({"members": [
+            {"member_name": "NGUYỄN VĂN MỘT", "member_relation": "child"},
+            {"member_relation": "other", "member_id": "12345"}
+        ]}),
+    );
+    assert_eq!(
+        problems,
+        [
+            (
+                "fields.members.1.member_name".to_string(),
+                "dossier.required"
+            ),
+            (
+                "fields.members.1.member_relation_text".to_string(),
+                "dossier.required"
+            ),
+            (
+                "fields.members.1.member_id".to_string(),
+                "validation.pattern"
+            ),
+        ]
+    );
+    // Each row's condition looks at its own row only.
+    let ok = check_values(
+        &form,
+        &json!({"members": [
+            {"member_name": "A", "member_relation": "other", "member_relation_text": "Cháu"},
+            {"member_name": "B", "member_relation": "child", "member_id": "001200000001"}
+        ]}),
+    );
+    assert!(ok.is_empty(), "{ok:?}");
+    // Too many rows, a row that is not an object, a group that is not a list.
+    let four = json!({"members": [
+        {"member_name": "A", "member_relation": "child"},
+        {"member_name": "B", "member_relation": "child"},
+        {"member_name": "C", "member_relation": "child"},
+        {"member_name": "D", "member_relation": "child"}
+    ]});
+    assert_eq!(
+        check_values(&form, &four),
+        [("fields.members".to_string(), "dossier.group_too_many")]
+    );
+    assert_eq!(
+        check_values(&form, &json!({"members": ["x"]})),
+        [("fields.members.0".to_string(), "dossier.group_invalid")]
+    );
+    assert_eq!(
+        check_values(&form, &json!({"members": "x"})),
+        [("fields.members".to_string(), "dossier.group_invalid")]
+    );
+}
+
+#[test]
+fn not_equals_patterns_and_lists_are_checked() {
+    let form = household_form();
+    let member = json!([{"member_name": "A", "member_relation": "child"}]);
+    // not_equals: the spouse is asked unless single; an unanswered status asks nothing.
+    assert!(check_values(&form, &json!({"members": member.clone()})).is_empty());
+    assert!(check_values(
+        &form,
+        &json!({"members": member.clone(), "status": "single"})
+    )
+    .is_empty());
+    assert_eq!(
+        check_values(
+            &form,
+            &json!({"members": member.clone(), "status": "married"})
+        ),
+        [("fields.spouse_name".to_string(), "dossier.required")]
+    );
+    // Pattern: whole value, spaces around ignored.
+    assert!(check_values(
+        &form,
+        &json!({"members": member.clone(), "book_no": " 123456 "})
+    )
+    .is_empty());
+    assert_eq!(
+        check_values(
+            &form,
+            &json!({"members": member.clone(), "book_no": "12345a"})
+        ),
+        [("fields.book_no".to_string(), "validation.pattern")]
+    );
+    // Data lists: real values pass, others do not.
+    let good = json!({"members": member.clone(), "nationality": "VN", "ethnicity": "tay",
+                      "home_province": "hanoi", "home_commune": "00070"});
+    assert!(check_values(&form, &good).is_empty());
+    for (field, bad) in [
+        ("nationality", "Việt Nam"),
+        ("ethnicity", "Tày"),
+        ("home_commune", "99999"),
+    ] {
+        let mut v = good.clone();
+        v[field] = json!(bad);
+        assert_eq!(
+            check_values(&form, &v),
+            [(format!("fields.{field}"), "validation.option_invalid")],
+            "{field}"
+        );
+    }
+    // A commune of another province than the chosen one.
+    let mut v = good.clone();
+    v["home_province"] = json!("hue");
+    assert_eq!(
+        check_values(&form, &v),
+        [(
+            "fields.home_commune".to_string(),
+            "validation.option_invalid"
+        )]
+    );
+}
+
+#[test]
+fn group_rows_are_saved_checked_for_shape_and_sent() {
+    let store = Store::open_in_memory().unwrap();
+    let form = household_form();
+    let d = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+    let rows = json!([
+        {"member_name": "nguyễn văn một", "member_relation": "child"},
+        {"member_name": "Trần Thị Hai", "member_relation": "other", "member_relation_text": "Cháu"}
+    ]);
+    set(&store, &form, &d.id, &[("members", rows)]);
+    let stored = get(&store, &d.id).unwrap();
+    // Stored as one value, rows in order, uppercase applied field by field.
+    assert_eq!(
+        stored.values["members"][0]["member_name"],
+        json!("NGUYỄN VĂN MỘT")
+    );
+    assert_eq!(
+        stored.values["members"][1]["member_relation_text"],
+        json!("Cháu")
+    );
+    // Shape errors change nothing.
+    let bad: Vec<(&str, Value, &str)> = vec![
+        ("members", json!({"member_name": "x"}), "dossier.value_type"),
+        ("members", json!(["x"]), "dossier.value_type"),
+        ("members", json!([{"nope": "x"}]), "dossier.unknown_field"),
+        (
+            "members",
+            json!([{"member_name": true}]),
+            "dossier.value_type",
+        ),
+        ("members", json!([{}, {}, {}, {}]), "dossier.group_too_many"),
+        ("member_name", json!("x"), "dossier.unknown_field"),
+    ];
+    for (field, value, key) in bad {
+        let err = set_fields(&store, &form, &d.id, &[(field.to_string(), value.clone())])
+            .expect_err(&format!("{field} {value}"));
+        assert_eq!(err.message_key(), key, "{field} {value}");
+    }
+    assert_eq!(get(&store, &d.id).unwrap().revision, stored.revision);
+    // The manifest carries the rows as a list of groups.
+    let m = crate::sync::manifest::build(&stored, &form, "X", &[], &[]);
+    match &m.form["members"] {
+        dvc_protocol::dossiers::FormValue::List(rows) => {
+            assert_eq!(rows.len(), 2);
+            assert!(matches!(
+                rows[0],
+                dvc_protocol::dossiers::FormValue::Group(_)
+            ));
+        }
+        other => panic!("members sent as {other:?}"),
+    }
+    // A dossier without the group keeps its old shape: no key at all.
+    let d2 = create(&store, &form, None, None, &BTreeMap::new()).unwrap();
+    let m2 = crate::sync::manifest::build(&get(&store, &d2.id).unwrap(), &form, "X", &[], &[]);
+    assert!(!m2.form.contains_key("members"));
+}
+
+#[test]
+fn existing_forms_keep_their_fields_and_commune_procedures_ask_the_commune() {
+    // Hand-written forms: same fields as before the new features (no group, no commune).
+    let f = bundled_form("passport-domestic").unwrap();
+    assert!(f.fields().all(|f| f.kind != form::FieldKind::Group));
+    assert!(f.field(common::AGENCY_COMMUNE).is_none());
+    // A commune-level procedure's form (resolved through the catalog) asks for the commune.
+    let b = crate::catalog::bundled().unwrap();
+    let commune_level = b
+        .procedures
+        .iter()
+        .find(|p| p.level == crate::catalog::Level::Commune)
+        .expect("a commune-level procedure");
+    let f = generated::resolve_form(Some(commune_level), &commune_level.id, &|_| Ok(None)).unwrap();
+    let c = f.field(common::AGENCY_COMMUNE).expect("commune field");
+    assert_eq!(c.options_parent.as_deref(), Some(common::AGENCY_PROVINCE));
+    let province_level = b
+        .procedures
+        .iter()
+        .find(|p| p.level == crate::catalog::Level::Province)
+        .expect("a province-level procedure");
+    let f =
+        generated::resolve_form(Some(province_level), &province_level.id, &|_| Ok(None)).unwrap();
+    assert!(f.field(common::AGENCY_COMMUNE).is_none());
+}

@@ -6,6 +6,9 @@
 //! component and the crop the user chose in headers (the pipeline is deterministic, so what is
 //! stored is the preview the user accepted).
 
+use std::collections::BTreeMap;
+
+use dvc_core::catalog::lists::{ListChoice, OptionList};
 use dvc_core::dossier::check::Problem;
 use dvc_core::dossier::form::FormDef;
 use dvc_core::dossier::{AttachedPhoto, Dossier, DossierOverview, Queued, RemovedField};
@@ -32,6 +35,9 @@ pub struct ProvinceOption {
 pub struct FormView {
     pub form: FormDef,
     pub provinces: Vec<ProvinceOption>,
+    /// The other data lists the form's fields use (`ethnicities`, `nationalities`, `communes`),
+    /// by name; a list no field uses is not sent.
+    pub lists: BTreeMap<String, Vec<ListChoice>>,
 }
 
 /// What the form screens need to show one dossier.
@@ -40,6 +46,8 @@ pub struct DraftView {
     pub dossier: Dossier,
     pub form: FormDef,
     pub provinces: Vec<ProvinceOption>,
+    /// As [`FormView::lists`].
+    pub lists: BTreeMap<String, Vec<ListChoice>>,
     /// What to fix before sending (notices excluded).
     pub problems: Vec<Problem>,
     /// Fields a catalog update removed from the form (their values were dropped): said once on
@@ -93,6 +101,23 @@ fn provinces() -> Vec<ProvinceOption> {
     }
 }
 
+/// The data lists `form` draws choices from (besides the provinces).
+fn lists_of(form: &FormDef) -> BTreeMap<String, Vec<ListChoice>> {
+    let all = match dvc_core::catalog::lists::lists() {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, "bundled option lists unreadable");
+            return BTreeMap::new();
+        }
+    };
+    form.option_lists()
+        .into_iter()
+        .filter_map(OptionList::parse)
+        .filter(|l| *l != OptionList::Provinces)
+        .map(|l| (l.as_str().to_string(), all.choices(l)))
+        .collect()
+}
+
 fn procedure_name(procedure_id: &str) -> Option<String> {
     dvc_core::catalog::bundled().ok().and_then(|b| {
         b.procedures
@@ -114,6 +139,7 @@ fn view(core: &Core, id: &str) -> Result<DraftView, ApiError> {
     Ok(DraftView {
         procedure_name: procedure_name(&dossier.procedure_id),
         dossier,
+        lists: lists_of(&form),
         form,
         provinces: provinces(),
         problems,
@@ -149,8 +175,10 @@ pub async fn dossier_form(
     state
         .with_core(move |core| {
             let id = core.resolve_procedure(&procedure)?;
+            let form = core.procedure_form(&id)?;
             Ok(FormView {
-                form: core.procedure_form(&id)?,
+                lists: lists_of(&form),
+                form,
                 provinces: provinces(),
             })
         })

@@ -74,6 +74,9 @@ struct RawField {
     label: String,
     #[serde(default)]
     options: Vec<RawChoice>,
+    /// The fields of a repeatable group's row (their ids are unique in the form).
+    #[serde(default)]
+    fields: Vec<RawField>,
 }
 
 #[derive(Deserialize)]
@@ -130,11 +133,11 @@ impl Catalog {
             match serde_json::from_str::<RawForm>(text) {
                 Ok(f) => {
                     let mut labels = FormLabels::default();
-                    for field in f.sections.into_iter().flat_map(|s| s.fields) {
-                        for c in field.options {
-                            labels.choices.insert((field.id.clone(), c.value), c.label);
-                        }
-                        labels.fields.insert(field.id, field.label);
+                    let fields = f.sections.into_iter().flat_map(|s| s.fields);
+                    for mut field in fields {
+                        let rows = std::mem::take(&mut field.fields);
+                        labels.add(field);
+                        rows.into_iter().for_each(|r| labels.add(r));
                     }
                     for c in f.components {
                         labels.attachments.insert(c.id, c.name);
@@ -146,7 +149,18 @@ impl Catalog {
         }
         out
     }
+}
 
+impl FormLabels {
+    fn add(&mut self, field: RawField) {
+        for c in field.options {
+            self.choices.insert((field.id.clone(), c.value), c.label);
+        }
+        self.fields.insert(field.id, field.label);
+    }
+}
+
+impl Catalog {
     /// The procedure a manifest's `procedure_code` names: by national code, else by catalog id.
     pub fn procedure(&self, code: &str) -> Option<&Procedure> {
         self.procedures
@@ -218,6 +232,21 @@ pub fn bundled() -> &'static Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_groups_row_fields_are_labelled() {
+        let form = r#"{"procedure": "p", "sections": [{"fields": [
+            {"id": "children", "label": "Các con", "fields": [
+                {"id": "child_name", "label": "Họ tên con"},
+                {"id": "child_sex", "label": "Giới tính", "options": [{"value": "f", "label": "Nữ"}]}
+            ]}
+        ]}]}"#;
+        let proc = r#"{"id": "p", "code": null, "name": "Thủ tục"}"#;
+        let c = Catalog::parse(&[("p.json", proc)], &[("p.json", form)]);
+        assert_eq!(c.field_label("p", "children"), Some("Các con"));
+        assert_eq!(c.field_label("p", "child_name"), Some("Họ tên con"));
+        assert_eq!(c.choice_label("p", "child_sex", "f"), Some("Nữ"));
+    }
 
     #[test]
     fn the_bundled_catalog_names_procedures_and_labels_fields() {

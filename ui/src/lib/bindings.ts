@@ -422,6 +422,7 @@ export type Condition = {
 	field: string,
 	equals?: Value | null,
 	any_of?: Value[],
+	not_equals?: Value | null,
 };
 
 /**  What the consent screen needs after "Gửi mã" (no phone number, no code). */
@@ -615,6 +616,7 @@ export type DraftView = {
 	dossier: Dossier,
 	form: FormDef,
 	provinces: ProvinceOption[],
+	lists: { [key in string]: ListChoice[] },
 	/**  What to fix before sending (notices excluded). */
 	problems: Problem[],
 	/**
@@ -703,6 +705,7 @@ export type Field = {
 	options?: Choice[],
 	/**  Choices taken from catalog data instead (`provinces`). */
 	options_from?: string | null,
+	options_parent?: string | null,
 	/**  Shown (and checked) only when this condition holds. */
 	visible_if?: Condition | null,
 	/**  Where the value comes from when the dossier is created, e.g. `person.full_name`. */
@@ -713,6 +716,14 @@ export type Field = {
 	date_rule?: DateRule | null,
 	/**  The form wants the text in capitals (names on passport forms). */
 	uppercase?: boolean,
+	pattern?: string | null,
+	pattern_message?: string | null,
+	pattern_message_en?: string | null,
+	fields?: Field[],
+	min_items?: number | null,
+	max_items?: number | null,
+	add_label?: string | null,
+	add_label_en?: string | null,
 };
 
 /**  One field change from the UI (`value: null` clears the field). */
@@ -739,7 +750,7 @@ export type FieldFilter = {
 	procedures: number,
 };
 
-export type FieldKind = "text" | "number" | "date" | "select" | "multi_select" | "checkbox" | "phone" | "email" | "id_number" | "address" | "bank_account" | "person_ref";
+export type FieldKind = "text" | "number" | "date" | "select" | "multi_select" | "checkbox" | "phone" | "email" | "id_number" | "address" | "bank_account" | "person_ref" | "group";
 
 /**  "Cần quay lại": a household whose latest visit ended with a follow-up date that has come. */
 export type FollowUp = {
@@ -778,6 +789,7 @@ export type FormDelivery = "online" | "in_person" | "postal";
 export type FormView = {
 	form: FormDef,
 	provinces: ProvinceOption[],
+	lists: { [key in string]: ListChoice[] },
 };
 
 /**  One how-to guide (`assets/guides/<id>.json`). */
@@ -1217,6 +1229,13 @@ export type Provenance = {
 };
 
 /**  One choice of an `options_from: "provinces"` field. */
+export type ListChoice = {
+	value: string,
+	label: string,
+	label_en: string,
+	parent?: string | null,
+};
+
 export type ProvinceOption = {
 	code: string,
 	name: string,

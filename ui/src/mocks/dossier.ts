@@ -153,7 +153,7 @@ const editable = (id: unknown) => {
 };
 
 export const handlers = {
-  dossier_form: () => ({ form, provinces }),
+  dossier_form: () => ({ form, provinces, lists: {} }),
   draft_new: (args) => {
     const d = dossier(
       `01a2f000-0000-7000-8000-${String(dossiers.length + 1).padStart(12, '0')}`,
@@ -208,6 +208,7 @@ export const handlers = {
       dossier: d,
       form,
       provinces,
+      lists: {},
       problems: check(d),
       removed_fields: [],
       applicant_name: 'Nguyễn Thị Mẫu',

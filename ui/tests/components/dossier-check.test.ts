@@ -43,6 +43,29 @@ describe('check list after a catalog update', () => {
     expect(screen.getByTestId('dossier-submit')).toHaveProperty('disabled', false);
   });
 
+  it("names a group row's field by the group, the row and the field", async () => {
+    backend = fakeBackend({
+      draft_show: (args: Args) => {
+        const v = dossier.draft_show(args) as DraftView;
+        const kids = {
+          id: 'kids',
+          kind: 'group' as const,
+          label: 'Các con',
+          label_en: 'Children',
+          max_items: 5,
+          fields: [{ id: 'kid_name', kind: 'text' as const, label: 'Họ tên', label_en: 'Name' }],
+        };
+        const form = { ...v.form, sections: [...v.form.sections, { id: 'family', title: 'Gia đình', title_en: 'Family', fields: [kids] }] };
+        const problems: Problem[] = [{ path: 'fields.kids.1.kid_name', message_key: 'dossier.required', section: 'family' }];
+        return { ...v, form, dossier: { ...v.dossier, state: 'draft' }, problems, removed_fields: [] };
+      },
+    });
+    render(DossierCheckScreen, { props: { params: [id()] } });
+    await waitFor(() => expect(screen.getByTestId('checklist-count')).toBeTruthy());
+    const item = document.querySelector('[data-problem-path="fields.kids.1.kid_name"] .what');
+    expect(item!.textContent).toBe('Các con — Người thứ 2: Họ tên');
+  });
+
   it('keeps the submit button off while something is missing', async () => {
     withView([{ path: 'fields.full_name', message_key: 'validation.required', section: 'applicant' }]);
     render(DossierCheckScreen, { props: { params: [id()] } });

@@ -152,6 +152,9 @@ fn parse_value(kind: FieldKind, v: &str) -> Result<Value, CliError> {
                 )))
             }
         },
+        FieldKind::Group => serde_json::from_str(v).map_err(|e| {
+            CliError::BadInput(format!("a group value is a JSON list of rows: {e}"))
+        })?,
         FieldKind::MultiSelect => Value::Array(
             v.split(',')
                 .map(|s| Value::String(s.trim().to_string()))

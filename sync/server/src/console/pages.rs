@@ -298,12 +298,33 @@ fn field_name<'a>(c: &'a Catalog, procedure: &str, key: &'a str) -> &'a str {
     c.field_label(procedure, key).unwrap_or(key)
 }
 
-/// A top-level form value, with a select's choice shown by its label.
+/// A form value, with a select's choice shown by its label; a repeatable group's rows (a list of
+/// groups) as numbered tables whose fields carry their labels too.
 fn labelled_value(c: &Catalog, procedure: &str, key: &str, v: &FormValue) -> Markup {
-    if let FormValue::Text(t) = v {
-        if let Some(l) = c.choice_label(procedure, key, t) {
-            return html! { (l) };
+    match v {
+        FormValue::Text(t) => {
+            if let Some(l) = c.choice_label(procedure, key, t) {
+                return html! { (l) };
+            }
         }
+        FormValue::List(rows) if rows.iter().all(|r| matches!(r, FormValue::Group(_))) => {
+            return html! {
+                ol.rows {
+                    @for r in rows {
+                        li {
+                            @if let FormValue::Group(m) = r {
+                                table {
+                                    @for (k, x) in m {
+                                        tr { th { (field_name(c, procedure, k)) } td { (labelled_value(c, procedure, k, x)) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+        }
+        _ => {}
     }
     form_value(v)
 }
@@ -734,6 +755,39 @@ fn revision_history(revs: &[(RevisionRow, DossierManifest)]) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_rows_show_labels_and_choices() {
+        let form = r#"{"procedure": "p", "sections": [{"fields": [
+            {"id": "children", "label": "Các con", "fields": [
+                {"id": "child_name", "label": "Họ tên con"},
+                {"id": "child_sex", "label": "Giới tính", "options": [{"value": "f", "label": "Nữ"}]}
+            ]}
+        ]}]}"#;
+        let proc = r#"{"id": "p", "code": null, "name": "Thủ tục"}"#;
+        let c = Catalog::parse(&[("p.json", proc)], &[("p.json", form)]);
+        let rows: FormValue = serde_json::from_value(serde_json::json!([
+            {"child_name": "Nguyễn Thị Một", "child_sex": "f"},
+            {"child_name": "Nguyễn Văn Hai"}
+        ]))
+        .unwrap_or(FormValue::Text(String::new()));
+        let html = labelled_value(&c, "p", "children", &rows).into_string();
+        assert_eq!(html.matches("<li>").count(), 2, "{html}");
+        assert!(
+            html.contains("Họ tên con") && html.contains("Nguyễn Văn Hai"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td>Nữ</td>"),
+            "choice shown by its label: {html}"
+        );
+        assert!(!html.contains("child_name"), "no raw keys: {html}");
+        // Plain lists stay lists.
+        let plain = FormValue::List(vec![FormValue::Text("a".into())]);
+        assert!(labelled_value(&c, "p", "x", &plain)
+            .into_string()
+            .starts_with("<ul>"));
+    }
 
     #[test]
     fn money_and_time() {

@@ -67,6 +67,7 @@ function holds(c: Condition, values: Values): boolean {
   const v = values[c.field];
   if (isEmpty(v)) return false;
   if (c.equals !== undefined && c.equals !== null) return same(v, c.equals);
+  if (c.not_equals !== undefined && c.not_equals !== null) return !same(v, c.not_equals);
   if (c.any_of && c.any_of.length > 0) return c.any_of.some((o) => same(v, o));
   return true;
 }
@@ -97,6 +98,38 @@ export const fieldVisible = (form: FormDef, f: Field, values: Values) =>
 
 export const componentVisible = (form: FormDef, c: ComponentDef, values: Values) =>
   conditionVisible(form, c.visible_if, values);
+
+/** The values a group row's conditions see: the top-level values with the row's own on top
+ *  (as `check::row_values`). */
+export function rowScope(group: Field, row: Values, values: Values): Values {
+  const out: Values = { ...values };
+  for (const f of group.fields ?? []) {
+    if (f.id in row) out[f.id] = row[f.id] as Value;
+    else delete out[f.id];
+  }
+  return out;
+}
+
+/** Whether a field of a group's row is shown (a condition names the same row's fields first). */
+export function rowFieldVisible(form: FormDef, group: Field, f: Field, scope: Values, depth = 0): boolean {
+  const cond = f.visible_if;
+  if (!cond) return true;
+  if (depth > 16 || !holds(cond, scope)) return false;
+  const sibling = (group.fields ?? []).find((x) => x.id === cond.field);
+  if (sibling) return rowFieldVisible(form, group, sibling, scope, depth + 1);
+  const top = fieldById(form, cond.field);
+  return top ? conditionVisible(form, top.visible_if, scope, depth + 1) : true;
+}
+
+/** The message of a problem on a field: the field's own pattern message for a pattern mismatch,
+ *  else the dictionary's. */
+export function problemText(f: Field, key: string, en: boolean, tKey: (k: string) => string): string {
+  if (key === 'validation.pattern') {
+    const own = en ? (f.pattern_message_en ?? f.pattern_message) : f.pattern_message;
+    if (own) return own;
+  }
+  return tKey(key);
+}
 
 /** The capture kind for a component's photo profile. */
 export function photoKindOf(profile: string | null | undefined): PhotoKind {

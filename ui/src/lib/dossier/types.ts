@@ -3,13 +3,39 @@
 
 import type { Value } from '../bindings';
 
-/** A field's value as the form screens edit it (a stored value is any JSON `Value`). */
-export type FieldValue = string | number | boolean | string[] | null;
+/** A plain (non-group) field's value as the form screens edit it. */
+export type CellValue = string | number | boolean | string[] | null;
+
+/** One row of a repeatable group: its fields' values by field id. */
+export type GroupRow = Record<string, CellValue>;
+
+/** A field's value as the form screens edit it (a stored value is any JSON `Value`); a group's
+ *  value is its list of rows. */
+export type FieldValue = CellValue | GroupRow[];
+
+function isCell(v: Value | undefined): v is CellValue {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return true;
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+function isRow(v: Value | undefined): v is GroupRow {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((x) => isCell(x as Value))
+  );
+}
 
 /** Whether a stored value is one the form screens edit. */
 export function isFieldValue(v: Value | undefined): v is FieldValue {
-  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return true;
-  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (isCell(v)) return true;
+  return Array.isArray(v) && v.every((x) => isRow(x as Value));
+}
+
+/** A group's rows from its value (anything else: no rows). */
+export function rowsOf(v: FieldValue | undefined): GroupRow[] {
+  return Array.isArray(v) && v.every((x) => isRow(x as Value)) ? (v as GroupRow[]) : [];
 }
 
 /** A dossier's stored values as the form screens edit them; anything else (never written by this

@@ -109,6 +109,15 @@ export const vi = {
   'lookup.adding': 'Đang thêm…',
   'lookup.added': 'Đã thêm vào Hồ sơ của tôi. Chi tiết hồ sơ sẽ tải về ở lần đồng bộ tới.',
   'lookup.not_yours': 'Không thêm được: hồ sơ này không ghi số điện thoại hay số căn cước của tài khoản bạn.',
+  'dossier.group_add': 'Thêm người',
+  'dossier.group_remove': 'Xoá',
+  'dossier.group_row': 'Người thứ {n}',
+  'dossier.group_empty': 'Chưa có ai. Bấm «Thêm người» để thêm.',
+  'dossier.group_too_few': 'Cần thêm người cho mục này.',
+  'dossier.group_too_many': 'Mục này đã đủ số người.',
+  'dossier.group_invalid': 'Danh sách này bị lỗi. Hãy xoá dòng sai và nhập lại.',
+  'dossier.commune_first': 'Chọn tỉnh, thành phố trước.',
+  'validation.pattern': 'Chưa đúng định dạng.',
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -219,4 +228,13 @@ export const en: Record<keyof typeof vi, string> = {
   'lookup.adding': 'Adding…',
   'lookup.added': 'Added to My dossiers. Its details download with the next sync.',
   'lookup.not_yours': 'Not added: this dossier does not carry the phone number or ID number of your account.',
+  'dossier.group_add': 'Add a person',
+  'dossier.group_remove': 'Remove',
+  'dossier.group_row': 'Person {n}',
+  'dossier.group_empty': 'Nobody yet. Tap “Add a person” to add one.',
+  'dossier.group_too_few': 'Add more people to this item.',
+  'dossier.group_too_many': 'This item already has enough people.',
+  'dossier.group_invalid': 'This list is damaged. Remove the wrong row and enter it again.',
+  'dossier.commune_first': 'Choose the province or city first.',
+  'validation.pattern': 'Not in the right format.',
 };
