@@ -85,11 +85,11 @@ async fn a_sync_pass_brings_a_newer_signed_catalog() {
     assert!(phone.catalog_last_update().unwrap().is_none());
 
     // A newer bundle: applied in the next pass.
-    publish(&srv, bundle("2026.12.7.1", 260_000, &key), &key).await;
+    publish(&srv, bundle("2027.1.7.1", 260_000, &key), &key).await;
     phone.sync_once(&cfg, &|_| {}).await.unwrap();
     assert_eq!(
         phone.catalog_version().unwrap().as_deref(),
-        Some("2026.12.7.1")
+        Some("2027.1.7.1")
     );
     assert_eq!(passport_fee(&phone), Some(260_000));
     assert_eq!(
@@ -98,7 +98,7 @@ async fn a_sync_pass_brings_a_newer_signed_catalog() {
     );
 
     // A download cut after 1,000 bytes (held on the phone) continues from there.
-    let v2 = bundle("2026.12.8.1", 270_000, &key);
+    let v2 = bundle("2027.1.8.1", 270_000, &key);
     let sha = hex::encode(Sha256::digest(&v2));
     publish(&srv, v2.clone(), &key).await;
     assert!(syncdb::append_download(phone.store(), &sha, 0, &v2[..1000]).unwrap());
@@ -107,29 +107,29 @@ async fn a_sync_pass_brings_a_newer_signed_catalog() {
     assert_eq!(report.downloaded_bytes, v2.len() as u64 - 1000);
     assert_eq!(
         phone.catalog_version().unwrap().as_deref(),
-        Some("2026.12.8.1")
+        Some("2027.1.8.1")
     );
     assert_eq!(passport_fee(&phone), Some(270_000));
 
     // Signed with a key the phone does not trust: refused, recorded, not fetched again.
     let stranger = generate_signing_key();
-    publish(&srv, bundle("2026.12.9.1", 999_000, &stranger), &stranger).await;
+    publish(&srv, bundle("2027.1.9.1", 999_000, &stranger), &stranger).await;
     let report = phone.sync_once(&cfg, &|_| {}).await.unwrap();
     assert!(report.downloaded_bytes > 0);
     assert_eq!(
         phone.catalog_version().unwrap().as_deref(),
-        Some("2026.12.8.1")
+        Some("2027.1.8.1")
     );
     assert_eq!(passport_fee(&phone), Some(270_000));
     let status = phone.catalog_last_update().unwrap().unwrap();
     assert_eq!(status.outcome, "refused");
     assert_eq!(status.reason.as_deref(), Some("bad_signature"));
-    assert_eq!(status.version.as_deref(), Some("2026.12.9.1"));
+    assert_eq!(status.version.as_deref(), Some("2027.1.9.1"));
     let report = phone.sync_once(&cfg, &|_| {}).await.unwrap();
     assert_eq!(report.downloaded_bytes, 0);
 
     // The build's own keys (no test key) do not trust the test bundles either.
-    let v3 = bundle("2026.12.10.1", 280_000, &key);
+    let v3 = bundle("2027.1.10.1", 280_000, &key);
     publish(&srv, v3, &key).await;
     let own_keys = SyncConfig {
         catalog_keys: None,
@@ -138,7 +138,7 @@ async fn a_sync_pass_brings_a_newer_signed_catalog() {
     phone.sync_once(&own_keys, &|_| {}).await.unwrap();
     assert_eq!(
         phone.catalog_version().unwrap().as_deref(),
-        Some("2026.12.8.1")
+        Some("2027.1.8.1")
     );
     assert_eq!(
         phone
@@ -155,16 +155,16 @@ async fn a_sync_pass_brings_a_newer_signed_catalog() {
         catalog_check_every: std::time::Duration::from_secs(3600),
         ..cfg.clone()
     };
-    publish(&srv, bundle("2026.12.11.1", 290_000, &key), &key).await;
+    publish(&srv, bundle("2027.1.11.1", 290_000, &key), &key).await;
     phone.sync_once(&spaced, &|_| {}).await.unwrap();
     assert_eq!(
         phone.catalog_version().unwrap().as_deref(),
-        Some("2026.12.8.1")
+        Some("2027.1.8.1")
     );
     phone.sync_once(&cfg, &|_| {}).await.unwrap();
     assert_eq!(
         phone.catalog_version().unwrap().as_deref(),
-        Some("2026.12.11.1")
+        Some("2027.1.11.1")
     );
     assert_eq!(passport_fee(&phone), Some(290_000));
 }

@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 
 const NEW_ID: &str = "catalog-update-trial";
 const NEW_NAME: &str = "Thủ tục thử nghiệm cập nhật danh mục";
-const V1: &str = "2026.12.7.1";
-const V2: &str = "2026.12.7.2";
+const V1: &str = "2027.1.7.1";
+const V2: &str = "2027.1.7.2";
 const GUIDE_TITLE: &str = "Hướng dẫn đã cập nhật";
 
 fn open_core() -> (tempfile::TempDir, Core) {

@@ -95,7 +95,7 @@ fn update_from_a_signed_file() {
     let key = signed::generate_signing_key();
     let mut files = signed::embedded_files();
     let mut m: serde_json::Value = serde_json::from_str(&files["manifest.json"]).unwrap();
-    m["catalog_version"] = "2026.12.7.1".into();
+    m["catalog_version"] = "2027.1.7.1".into();
     files.insert("manifest.json".into(), m.to_string());
     let bytes = signed::build(&files, &key, "2026-12-07T10:00:00Z").unwrap();
     let good = dir.path().join("good.dvccat");
@@ -133,7 +133,7 @@ fn update_from_a_signed_file() {
     assert_eq!(code, 2, "{err}");
     let (code, out, err) = run(&good, trusted.clone());
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("catalog 2026.12.7.1 applied"), "{out}");
+    assert!(out.contains("catalog 2027.1.7.1 applied"), "{out}");
     let (code, _, err) = run(&good, trusted);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not newer"), "{err}");

@@ -237,7 +237,7 @@ fn draft_flow_new_set_attach_check_submit() {
     bad_input(d, &["draft", "set", &id, "phone=0987654321"]);
 }
 
-/// A procedure without a hand-written form (death registration, code 1.000656) gets the form
+/// A procedure without a hand-written form (death re-registration, code 1.005461) gets the form
 /// generated from its catalog entry, the same one the app shows: applicant prefilled, the
 /// entry's papers and the declaration listed by `draft check`, a note saved.
 #[test]
@@ -258,8 +258,8 @@ fn draft_new_on_a_generated_form() {
         ],
     );
     let pid = person["id"].as_str().unwrap();
-    let created = ok_json(d, &["draft", "new", "1.000656", "--person", pid]);
-    assert_eq!(created["procedure_id"], "death-registration");
+    let created = ok_json(d, &["draft", "new", "1.005461", "--person", pid]);
+    assert_eq!(created["procedure_id"], "death-re-registration");
     assert_eq!(created["values"]["full_name"], "Lê Văn Mẫu");
     assert_eq!(created["values"]["sex"], "male");
     let id = created["id"].as_str().unwrap().to_string();

@@ -41,6 +41,18 @@ const EMBEDDED: &[Embedded] = &[
     form!("criminal-record-certificate"),
     form!("driving-licence-renewal"),
     form!("unemployment-benefit"),
+    form!("death-registration"),
+    form!("marital-status-certificate"),
+    form!("parent-child-recognition"),
+    form!("civil-status-extract-copy"),
+    form!("temporary-absence"),
+    form!("stay-notification"),
+    form!("residence-confirmation"),
+    form!("health-insurance-household-renewal"),
+    form!("household-business-registration"),
+    form!("vehicle-registration"),
+    form!("maternity-benefit"),
+    form!("social-insurance-lump-sum"),
 ];
 
 /// The ids of procedures with a bundled form.

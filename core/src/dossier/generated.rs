@@ -506,14 +506,17 @@ mod tests {
         crate::catalog::import_bundled(&store).unwrap();
         let hand = procedure_form(&store, "passport-domestic").unwrap();
         assert_eq!(hand, form::bundled_form("passport-domestic").unwrap());
-        let gen = procedure_form(&store, "death-registration").unwrap();
+        let gen = procedure_form(&store, "death-re-registration").unwrap();
         assert_eq!(gen.version, GENERATED_VERSION);
         assert!(gen.field(NOTES).is_some());
         let e = procedure_form(&store, "no-such-procedure").unwrap_err();
         assert_eq!(e.message_key(), "dossier.no_form");
         // Without a stored catalog the bundled one answers.
         let empty = Store::open_in_memory().unwrap();
-        assert_eq!(procedure_form(&empty, "death-registration").unwrap(), gen);
+        assert_eq!(
+            procedure_form(&empty, "death-re-registration").unwrap(),
+            gen
+        );
     }
 
     #[test]
