@@ -87,6 +87,7 @@ macro_rules! app_commands {
             after::after_resubmit,
             after::after_result_file,
             after::after_save_receipt,
+            after::after_agency_papers,
             lock::lock_status,
             lock::lock_unlock,
             lock::lock_set_pin,

@@ -215,7 +215,7 @@ async fn console_story(engine: Engine) {
         .await
         .unwrap();
     b.screenshot(&shot("result-form")).await.unwrap();
-    b.submit("form[enctype='multipart/form-data'] button[type=submit]")
+    b.submit("form[action$='/result'] button[type=submit]")
         .await
         .unwrap();
     expect_state(&b, "Có kết quả").await;
@@ -500,15 +500,34 @@ async fn no_sideways_scroll(b: &Browser, what: &str) {
         .await
         .unwrap();
     let (wide, inner) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
-    assert!(
-        wide <= inner,
-        "{} {what}: {wide} px of content in {inner} px",
-        b.engine.name()
+    if wide <= inner {
+        return;
+    }
+    // Name the elements that reach past the window, so the failure says what to fix.
+    let culprits = b
+        .script(
+            "const w = window.innerWidth, out = [];
+             for (const el of document.querySelectorAll('body *')) {
+               const r = el.getBoundingClientRect();
+               if (r.right > w + 0.5) out.push(el.tagName.toLowerCase()
+                 + (el.id ? '#' + el.id : '')
+                 + (typeof el.className === 'string' && el.className ? '.' + el.className : '')
+                 + ' (' + Math.round(r.left) + '-' + Math.round(r.right) + ' px)');
+             }
+             return out.slice(0, 12).join(', ');",
+        )
+        .await
+        .unwrap();
+    panic!(
+        "{} {what}: {wide} px of content in {inner} px; past the edge: {}",
+        b.engine.name(),
+        culprits.as_str().unwrap_or("?")
     );
 }
 
-/// The overdue list, the dashboard and a dossier with its due date and labelled form, at tablet
-/// widths (1024 and 768 px), reached with the keyboard as well as the mouse.
+/// The overdue list, the dashboard and a dossier with its due date and labelled form, and a
+/// dossier with the officer's records (identity step, scanned paper, note), at tablet widths
+/// (1024 and 768 px), reached with the keyboard as well as the mouse.
 async fn workload_pages(engine: Engine) {
     let (server, _clock, _dir, codes) = busy_agency().await;
     let base = server.url();
@@ -650,6 +669,85 @@ async fn workload_pages(engine: Engine) {
         );
         b.screenshot(&shot("dossier-due")).await.unwrap();
         no_sideways_scroll(&b, "dossier").await;
+
+        // The officer's records on the passport dossier, in the browser: the identity check,
+        // a scanned paper and a note; then the page with all three (the agency by its name).
+        b.goto(&format!("{base}/console/dossiers/{}", on_track.0))
+            .await
+            .unwrap();
+        let agency = b.text("[data-testid=agency]").await.unwrap();
+        assert!(
+            agency.contains(dvc_sync::seed::DEMO_AGENCY_NAME)
+                && agency.contains(dvc_sync::seed::DEMO_AGENCY),
+            "agency by its name: {agency}"
+        );
+        b.click("#id-ok").await.unwrap();
+        b.type_into(
+            "#papers-seen",
+            &format!("Thẻ căn cước bản gốc ({width} px)"),
+        )
+        .await
+        .unwrap();
+        b.submit("form[action$='/identity'] button[type=submit]")
+            .await
+            .unwrap();
+        let steps = b.text("[data-testid=identity-steps]").await.unwrap();
+        assert!(
+            steps.contains("Đã kiểm tra danh tính") && steps.contains(&format!("({width} px)")),
+            "{steps}"
+        );
+        let scan_dir = tempfile::tempdir().unwrap();
+        let scan = scan_dir.path().join("to-khai.pdf");
+        std::fs::write(&scan, result_pdf()).unwrap();
+        // Choose the kind as the select's own script would (typing into a select differs
+        // between the drivers).
+        b.script("document.querySelector('#paper-kind').value = 'application_form'; return 1;")
+            .await
+            .unwrap();
+        b.type_into("#paper-pages", "2").await.unwrap();
+        b.find("#paper-file")
+            .await
+            .unwrap()
+            .send_keys(scan.to_string_lossy().as_ref())
+            .await
+            .unwrap();
+        b.submit("form[action$='/papers'] button[type=submit]")
+            .await
+            .unwrap();
+        let papers = b.text("[data-testid=papers]").await.unwrap();
+        assert!(
+            papers.contains("PDF") && papers.contains("Đơn, tờ khai có chữ ký"),
+            "{papers}"
+        );
+        b.type_into(
+            "#note-body",
+            "Người nộp hẹn mang bản gốc giấy khai sinh sáng thứ Hai.",
+        )
+        .await
+        .unwrap();
+        b.submit("form[action$='/notes'] button[type=submit]")
+            .await
+            .unwrap();
+        let notes = b.text("[data-testid=notes]").await.unwrap();
+        assert!(notes.contains("sáng thứ Hai"), "{notes}");
+        b.screenshot(&shot("dossier-records")).await.unwrap();
+        no_sideways_scroll(&b, "dossier with records").await;
+        b.find("#identity")
+            .await
+            .unwrap()
+            .scroll_into_view()
+            .await
+            .unwrap();
+        b.screenshot(&shot("dossier-identity-papers"))
+            .await
+            .unwrap();
+        b.find("#notes")
+            .await
+            .unwrap()
+            .scroll_into_view()
+            .await
+            .unwrap();
+        b.screenshot(&shot("dossier-notes")).await.unwrap();
         b.quit().await.unwrap();
     }
 }

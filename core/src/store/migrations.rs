@@ -79,4 +79,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "catalog_updates",
         sql: include_str!("../../migrations/0014_catalog_updates.sql"),
     },
+    Migration {
+        version: 15,
+        name: "agency_papers",
+        sql: include_str!("../../migrations/0015_agency_papers.sql"),
+    },
 ];

@@ -435,6 +435,10 @@ fn apply_one(tx: &Transaction<'_>, e: &Event) -> Result<bool> {
             }
         }
     };
+    if matches!(e.event, dvc_protocol::events::EventKind::PaperKept { .. }) {
+        // Not a step of the handling: kept in its own list, the state and timeline stay.
+        return super::papers::keep(tx, &dossier_id, e);
+    }
     let kind = serde_json::to_value(&e.event).map_err(|err| {
         CoreError::invalid("event", format!("encode event: {err}"), "errors.internal")
     })?;
@@ -615,7 +619,7 @@ fn apply_details(tx: &Transaction<'_>, dossier_id: &str, e: &Event) -> Result<()
             close_supplement(tx, dossier_id, &ts)?;
         }
         K::Rejected { .. } => close_supplement(tx, dossier_id, &ts)?,
-        K::Received | K::Accepted | K::Completed => {}
+        K::Received | K::Accepted | K::Completed | K::PaperKept { .. } => {}
     }
     Ok(())
 }

@@ -21,6 +21,8 @@
 //!   the device and sent by the runner in order per dossier (each exactly once in effect); the
 //!   runner also downloads announced result files (resumable, hash-verified) into the
 //!   applicant's documents, exactly once. [`actions::dossier_detail`] shows it all.
+//! - [`papers`]: papers the agency scanned into a dossier's record (protocol 1.4 `paper_kept`
+//!   events), listed as "Giấy tờ cơ quan lưu".
 
 pub mod account;
 pub mod actions;
@@ -30,6 +32,7 @@ pub mod db;
 pub mod decide;
 pub mod lookup;
 pub mod manifest;
+pub mod papers;
 pub mod push;
 pub mod restore;
 pub mod runner;

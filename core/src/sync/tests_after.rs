@@ -571,3 +571,54 @@ fn drafts_and_unknown_dossiers_take_no_actions() {
     );
     assert!(actions::cancel(&core, "no-such", None).is_err());
 }
+
+#[test]
+fn papers_the_agency_keeps_are_listed_once_and_leave_the_state() {
+    let mut f = sent();
+    assert!(f.core.dossier_agency_papers(f.id()).unwrap().is_empty());
+    let timeline_before = db::tracked(f.core.store(), f.id()).unwrap().timeline.len();
+    let paper = |kind: &str, pages: u32| EventKind::PaperKept {
+        kind: kind.into(),
+        pages,
+        sha256: "ab".repeat(32),
+        content_type: "application/pdf".into(),
+        size: 12_345,
+    };
+    assert_eq!(
+        f.event(DossierState::Received, paper("identity_card", 2)),
+        1
+    );
+    let first = f.last_event(DossierState::Received, paper("identity_card", 2));
+    assert_eq!(
+        f.event(DossierState::Received, paper("birth_certificate", 1)),
+        1
+    );
+    // A page applied again stores nothing twice.
+    assert_eq!(f.replay(&first), 0);
+    let papers = f.core.dossier_agency_papers(f.id()).unwrap();
+    let got: Vec<(&str, u32, u32)> = papers
+        .iter()
+        .map(|p| (p.kind.as_str(), p.pages, p.size))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("identity_card", 2, 12_345),
+            ("birth_certificate", 1, 12_345)
+        ]
+    );
+    assert_eq!(papers[0].added_at, "2026-11-23T02:00:06Z");
+    // Not a step of the handling: the timeline and the state are as they were.
+    let t = db::tracked(f.core.store(), f.id()).unwrap();
+    assert_eq!(t.timeline.len(), timeline_before);
+    assert_eq!(
+        t.timeline.iter().filter(|e| e.kind == "paper_kept").count(),
+        0
+    );
+    // The next real step still applies.
+    assert_eq!(f.event(DossierState::Accepted, EventKind::Accepted), 1);
+    assert_eq!(
+        db::tracked(f.core.store(), f.id()).unwrap().timeline.len(),
+        timeline_before + 1
+    );
+}

@@ -140,6 +140,19 @@ pub async fn after_result_file(
         .await
 }
 
+/// "Giấy tờ cơ quan lưu": papers an officer scanned into the dossier's record, oldest first
+/// ([`dvc_core::sync::papers`]).
+#[tauri::command]
+#[specta::specta]
+pub async fn after_agency_papers(
+    state: State<'_, AppState>,
+    dossier_id: String,
+) -> Result<Vec<dvc_core::sync::papers::AgencyPaper>, ApiError> {
+    state
+        .with_core(move |core| Ok(core.dossier_agency_papers(&dossier_id)?))
+        .await
+}
+
 /// `bien-nhan-<code>.png`, with anything but letters, digits, `.`, `-` replaced.
 fn receipt_file_name(code: &str) -> String {
     let safe: String = code

@@ -115,7 +115,41 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// An officer scanned a paper into the dossier record (digitisation): the applicant's app
+    /// lists it as "Giấy tờ cơ quan lưu". The state stays as it was. Protocol 1.4: a server sends
+    /// it only to clients that announce 1.4 or later in their protocol header (older apps, which
+    /// would not know the `type`, are skipped past it).
+    PaperKept {
+        /// Document kind, one of [`PAPER_KINDS`] (an unknown kind is shown as "other").
+        kind: String,
+        /// Number of pages the officer counted.
+        pages: u32,
+        /// Lowercase hex SHA-256 of the scan (`GET /v1/blobs/{sha256}` for the applicant).
+        sha256: String,
+        /// `application/pdf`, `image/jpeg` or `image/png`.
+        content_type: String,
+        /// Size in bytes.
+        size: u64,
+    },
 }
+
+/// The kinds of paper an officer may scan into a dossier record ([`EventKind::PaperKept`]).
+pub const PAPER_KINDS: &[&str] = &[
+    "application_form",
+    "identity_card",
+    "birth_certificate",
+    "residence_paper",
+    "marriage_paper",
+    "authorization",
+    "fee_receipt",
+    "other",
+];
+
+/// Most pages one scanned paper may have.
+pub const MAX_PAPER_PAGES: u32 = 500;
+
+/// The first protocol minor version (of major 1) whose clients take [`EventKind::PaperKept`].
+pub const PAPER_KEPT_SINCE_MINOR: u32 = 4;
 
 /// One event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +208,11 @@ mod tests {
         assert_eq!(v["state"], "fee_requested");
         let back: Event = serde_json::from_value(v).unwrap();
         assert_eq!(back, e);
+        let paper: EventKind = serde_json::from_str(
+            r#"{"type":"paper_kept","kind":"identity_card","pages":2,"sha256":"ab","content_type":"application/pdf","size":10}"#,
+        )
+        .unwrap();
+        assert!(matches!(paper, EventKind::PaperKept { pages: 2, .. }));
         let r: EventKind =
             serde_json::from_str(r#"{"type":"result_ready","result":{"method":"postal","carrier":"VNPost","tracking_number":"EA1"}}"#)
                 .unwrap();

@@ -59,7 +59,7 @@ pub use error::{ErrorBody, ErrorCode};
 
 /// Protocol version. A client sends it in [`PROTOCOL_HEADER`]; the server rejects a different
 /// major version with [`ErrorCode::ProtocolUnsupported`] and answers with its own in the same header.
-pub const PROTOCOL_VERSION: &str = "1.3";
+pub const PROTOCOL_VERSION: &str = "1.4";
 
 /// Request/response header carrying [`PROTOCOL_VERSION`].
 pub const PROTOCOL_HEADER: &str = "x-dvc-protocol";
@@ -93,7 +93,7 @@ mod tests {
         assert_eq!(major_version("1.7"), "1");
         assert_eq!(major_version(" 2 "), "2");
         assert_eq!(major_version(PROTOCOL_VERSION), "1");
-        assert_eq!(minor_version(PROTOCOL_VERSION), 3);
+        assert_eq!(minor_version(PROTOCOL_VERSION), 4);
         assert_eq!(minor_version("1"), 0);
         assert_eq!(minor_version("1.x"), 0);
     }

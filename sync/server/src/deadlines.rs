@@ -230,7 +230,13 @@ pub fn compute(received_at: i64, working_days: Option<u32>, steps: &[Step], now:
 
 /// The deadline of a stored dossier from its events.
 pub fn for_dossier(catalog: &Catalog, d: &Dossier, events: &[EventRow], now: i64) -> Deadline {
-    let steps: Vec<Step> = events.iter().map(Step::from_row).collect();
+    // A scanned paper (`paper_kept`) is not a step of the handling: it neither pauses nor
+    // resumes the count.
+    let steps: Vec<Step> = events
+        .iter()
+        .filter(|r| !r.is_paper_kept())
+        .map(Step::from_row)
+        .collect();
     let days = catalog
         .procedure(&d.procedure_code)
         .and_then(|p| p.working_days);
@@ -333,5 +339,69 @@ mod tests {
         // Past the calendar: no guess.
         let late = at(datetime!(2030-12-27 09:00));
         assert_eq!(compute(late, Some(10), &[], late).due, None);
+    }
+
+    #[test]
+    fn a_scanned_paper_neither_pauses_nor_resumes_the_count() {
+        use DossierState as S;
+        let row = |seq: i64, t, state, payload: &str| EventRow {
+            seq,
+            dossier_uuid: "d".into(),
+            dossier_code: "c".into(),
+            at: at(t),
+            state,
+            payload: payload.into(),
+        };
+        let d = Dossier {
+            uuid: "d".into(),
+            code: "c".into(),
+            agency_code: "A".into(),
+            procedure_code: "1.001456".into(),
+            submitter_id: "s".into(),
+            citizen_id: None,
+            state: S::FeeRequested,
+            content_hash: String::new(),
+            manifest: String::new(),
+            received_at: at(datetime!(2026-12-07 09:00)),
+            updated_at: 0,
+            received_seq: 1,
+            revision: 1,
+            consent_id: None,
+        };
+        let paper = r#"{"type":"paper_kept","kind":"other","pages":1,"sha256":"a","content_type":"application/pdf","size":1}"#;
+        let base = vec![
+            row(
+                1,
+                datetime!(2026-12-07 09:00),
+                S::Received,
+                r#"{"type":"received"}"#,
+            ),
+            row(
+                2,
+                datetime!(2026-12-07 10:00),
+                S::Accepted,
+                r#"{"type":"accepted"}"#,
+            ),
+            row(
+                3,
+                datetime!(2026-12-08 10:00),
+                S::FeeRequested,
+                r#"{"type":"fee_requested"}"#,
+            ),
+            row(
+                4,
+                datetime!(2026-12-09 10:00),
+                S::FeeRequested,
+                r#"{"type":"payment_claimed","amount_vnd":1}"#,
+            ),
+        ];
+        let mut with_paper = base.clone();
+        with_paper.push(row(5, datetime!(2026-12-14 10:00), S::FeeRequested, paper));
+        assert!(with_paper[4].is_paper_kept() && !with_paper[3].is_paper_kept());
+        let now = at(datetime!(2026-12-16 09:00));
+        let catalog = crate::catalog::bundled();
+        let without = for_dossier(catalog, &d, &base, now);
+        assert_ne!(without.status, Status::Waiting, "the claim ended the pause");
+        assert_eq!(for_dossier(catalog, &d, &with_paper, now), without);
     }
 }

@@ -65,6 +65,14 @@ pub fn event_kind_name(event: &EventKind) -> &'static str {
     Step::of(event).as_str()
 }
 
+/// Whether an officer may accept a dossier given the outcome of its latest identity check
+/// (`None`: never checked). Only a check that found a mismatch blocks: the manual check is a
+/// record of the officer's comparison, not a gate every dossier must pass (server README,
+/// "Identity checks").
+pub fn may_accept_after(latest_identity_check: Option<crate::identity::Outcome>) -> bool {
+    latest_identity_check != Some(crate::identity::Outcome::Mismatch)
+}
+
 /// What changed between two revisions: shared with the device (`dvc_protocol`), so the server's
 /// record and the phone's agree by construction.
 pub use dvc_protocol::dossiers::{changed_attachments, changed_fields};

@@ -21,6 +21,7 @@ pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod field_work;
+pub mod identity;
 pub mod limits;
 pub mod metrics;
 pub mod notify;

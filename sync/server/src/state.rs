@@ -31,6 +31,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Message senders: one-time codes and the outbox's channels.
     pub notify: Notifiers,
+    /// How the console's "Kiểm tra danh tính" step checks an applicant ([`crate::identity`]).
+    pub identity: Arc<dyn crate::identity::IdentityCheck>,
     /// One lock per upload (in this process; see [`AppState::lock_upload`] for the one shared
     /// with the other processes on the database).
     pub upload_locks: KeyedLocks,
@@ -63,6 +65,7 @@ impl AppState {
             feed: Feed::new(start_seq),
             metrics: Metrics::default(),
             notify,
+            identity: Arc::new(crate::identity::ManualIdentityCheck),
             upload_locks: KeyedLocks::default(),
         }))
     }

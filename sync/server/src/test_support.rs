@@ -472,6 +472,68 @@ impl Console {
             .unwrap()
     }
 
+    /// Posts one of a dossier's record forms (`notes`, `identity`) with the session's token:
+    /// the raw answer (303 when stored).
+    pub async fn record(
+        &self,
+        uuid: &str,
+        form: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut body: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        body.extend_from_slice(fields);
+        self.http
+            .post(format!("{}/console/dossiers/{uuid}/{form}", self.base))
+            .header("cookie", &self.cookie)
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Uploads a scanned paper into a dossier's record (multipart, as the console's form does):
+    /// the raw answer (303 when stored).
+    pub async fn try_upload_paper(
+        &self,
+        uuid: &str,
+        kind: &str,
+        pages: &str,
+        bytes: Vec<u8>,
+        mime: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", self.csrf.clone())
+            .text("kind", kind.to_owned())
+            .text("pages", pages.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name("ban-quet")
+                    .mime_str(mime)
+                    .unwrap(),
+            );
+        self.http
+            .post(format!("{}/console/dossiers/{uuid}/papers", self.base))
+            .header("cookie", &self.cookie)
+            .multipart(form)
+            .send()
+            .await
+    }
+
+    /// [`Self::try_upload_paper`], failing the test on a transport error.
+    pub async fn upload_paper(
+        &self,
+        uuid: &str,
+        kind: &str,
+        pages: &str,
+        bytes: Vec<u8>,
+        mime: &str,
+    ) -> reqwest::Response {
+        self.try_upload_paper(uuid, kind, pages, bytes, mime)
+            .await
+            .unwrap()
+    }
+
     /// Signs out (the session ends): the raw answer (303).
     pub async fn logout(&self) -> reqwest::Response {
         self.http

@@ -1316,6 +1316,9 @@ const CONSOLE: &[(&str, &str)] = &[
     ("GET", "/console/dossiers/{dossier_uuid}"),
     ("POST", "/console/dossiers/{dossier_uuid}/action"),
     ("POST", "/console/dossiers/{dossier_uuid}/result"),
+    ("POST", "/console/dossiers/{dossier_uuid}/notes"),
+    ("POST", "/console/dossiers/{dossier_uuid}/identity"),
+    ("POST", "/console/dossiers/{dossier_uuid}/papers"),
     ("GET", "/console/blobs/{sha256}"),
     ("GET", "/console/server-qr"),
     ("GET", "/console/reports"),
@@ -1345,6 +1348,11 @@ const FORM_FIELDS: &[&str] = &[
     "period",
     "format",
     "viewport",
+    "body",
+    "outcome",
+    "papers_seen",
+    "kind",
+    "pages",
 ];
 
 async fn fuzz_console(h: &Harness, fx: &Fixture, seed: u64, n: usize, failures: &Failures) {
@@ -1373,6 +1381,18 @@ async fn fuzz_console(h: &Harness, fx: &Fixture, seed: u64, n: usize, failures: 
                         let k = FORM_FIELDS.choose(&mut rng).unwrap().to_string();
                         let v = match k.as_str() {
                             "action" => ["accept", "reject", "fee", "supplement", "deliver", "x"]
+                                .choose(&mut rng)
+                                .unwrap()
+                                .to_string(),
+                            "outcome" => ["confirmed", "mismatch", "x"]
+                                .choose(&mut rng)
+                                .unwrap()
+                                .to_string(),
+                            "kind" => ["identity_card", "other", "x"]
+                                .choose(&mut rng)
+                                .unwrap()
+                                .to_string(),
+                            "pages" => ["1", "0", "501", "-3", "9999999999999"]
                                 .choose(&mut rng)
                                 .unwrap()
                                 .to_string(),
@@ -1414,14 +1434,20 @@ async fn fuzz_console(h: &Harness, fx: &Fixture, seed: u64, n: usize, failures: 
                     r = r.header("cookie", format!("dvc_session={}", pct(&junk)));
                 }
                 if *m == "GET" {
-                } else if template.ends_with("/result") && rng.random_bool(0.6) {
+                } else if (template.ends_with("/result") || template.ends_with("/papers"))
+                    && rng.random_bool(0.6)
+                {
                     let mut form = reqwest::multipart::Form::new();
                     for (k, v) in fields.clone() {
                         form = form.text(k, v);
                     }
                     if rng.random_bool(0.7) {
                         let bytes: Vec<u8> = if rng.random_bool(0.5) {
-                            jpeg(200, 2)
+                            if rng.random_bool(0.5) {
+                                jpeg(200, 2)
+                            } else {
+                                b"%PDF-1.4\n%fuzz\n".to_vec()
+                            }
                         } else {
                             (0..rng.random_range(0..500))
                                 .map(|_| rng.random())

@@ -120,6 +120,12 @@ export const commands = {
 	 */
 	dossier_lookup: (code: string, factor: string) => __TAURI_INVOKE<LookupView>("dossier_lookup", { code, factor }),
 	/**
+	 *  "Thêm vào Hồ sơ của tôi": adds a looked-up dossier (same code and second factor) to the
+	 *  signed-in citizen's own list; it shows in "Hồ sơ của tôi" at once and its details come with
+	 *  the next sync. A dossier that does not name the account is `lookup.not_yours`.
+	 */
+	dossier_lookup_claim: (code: string, factor: string) => __TAURI_INVOKE<ClaimView>("dossier_lookup_claim", { code, factor }),
+	/**
 	 *  The dossier code in a receipt QR's text (the live camera's answer). Any other QR code — an
 	 *  ID card's, a VietQR, a volunteer's — is refused and nothing changes.
 	 */
@@ -157,6 +163,11 @@ export const commands = {
 	after_result_file: (dossierId: string) => __TAURI_INVOKE<ArrayBuffer>("after_result_file", { dossierId }),
 	/**  Saves the receipt picture (raw PNG body, header `x-dossier-id`); answers the file's path. */
 	after_save_receipt: (request: never) => __TAURI_INVOKE<string>("after_save_receipt", { request }),
+	/**
+	 *  "Giấy tờ cơ quan lưu": papers an officer scanned into the dossier's record, oldest first
+	 *  ([`dvc_core::sync::papers`]).
+	 */
+	after_agency_papers: (dossierId: string) => __TAURI_INVOKE<AgencyPaper[]>("after_agency_papers", { dossierId }),
 	/**  The lock's state; works while locked. */
 	lock_status: () => __TAURI_INVOKE<LockState>("lock_status"),
 	/**  Opens the lock with a PIN (wrong ones count and back off). */
@@ -289,6 +300,22 @@ export type ActionState =
 /**  The server has it. */
 "sent";
 
+/**  One paper the agency keeps for a dossier. */
+export type AgencyPaper = {
+	/**  Document kind (`dvc_protocol::events::PAPER_KINDS`; the UI shows an unknown one as "other"). */
+	kind: string,
+	/**  Pages the officer counted. */
+	pages: number,
+	/**  SHA-256 of the scan on the server. */
+	sha256: string,
+	/**  `application/pdf`, `image/jpeg` or `image/png`. */
+	content_type: string,
+	/**  Bytes. */
+	size: number,
+	/**  When the officer stored it (RFC 3339 UTC). */
+	added_at: string,
+};
+
 export type ApiError = {
 	code: string,
 	message_key: string,
@@ -373,6 +400,14 @@ export type Choice = {
 	label_en: string,
 };
 
+/**  What "Thêm vào Hồ sơ của tôi" did. */
+export type ClaimView = {
+	/**  The dossier code. */
+	code: string,
+	/**  `false`: it already was the account's. */
+	added: boolean,
+};
+
 /**  What a resent code confirms. */
 export type CodePurpose = "register" | "password_reset";
 
@@ -415,8 +450,9 @@ export type ComponentDef = {
 };
 
 /**
- *  `field` has a value (when neither `equals` nor `any_of` is given), equals `equals`, or is one
- *  of `any_of`.
+ *  `field` has a value and, when given, it equals `equals`, is one of `any_of`, or differs from
+ *  `not_equals` (at most one of the three). An empty field never satisfies a condition. Inside a
+ *  group, `field` names a field of the same row first, else a top-level field.
  */
 export type Condition = {
 	field: string,
@@ -616,6 +652,7 @@ export type DraftView = {
 	dossier: Dossier,
 	form: FormDef,
 	provinces: ProvinceOption[],
+	/**  As [`FormView::lists`]. */
 	lists: { [key in string]: ListChoice[] },
 	/**  What to fix before sending (notices excluded). */
 	problems: Problem[],
@@ -703,8 +740,15 @@ export type Field = {
 	help_en?: string | null,
 	/**  Choices for `select` and `multi_select`. */
 	options?: Choice[],
-	/**  Choices taken from catalog data instead (`provinces`). */
+	/**
+	 *  Choices taken from catalog data instead: `provinces`, `ethnicities`, `nationalities`
+	 *  or `communes` (see [`crate::catalog::lists`]).
+	 */
 	options_from?: string | null,
+	/**
+	 *  For `options_from: "communes"`: the id of the province field (a sibling in the same
+	 *  group, or a top-level field) whose value filters the list.
+	 */
 	options_parent?: string | null,
 	/**  Shown (and checked) only when this condition holds. */
 	visible_if?: Condition | null,
@@ -716,12 +760,21 @@ export type Field = {
 	date_rule?: DateRule | null,
 	/**  The form wants the text in capitals (names on passport forms). */
 	uppercase?: boolean,
+	/**
+	 *  A regular expression (Rust `regex` syntax) the whole text must match, checked on the
+	 *  phone; compiled once (see [`compiled_pattern`]). Text kinds only.
+	 */
 	pattern?: string | null,
+	/**  What to tell the user when the text does not match `pattern` (required with it). */
 	pattern_message?: string | null,
 	pattern_message_en?: string | null,
+	/**  A `group`'s fields: one row. */
 	fields?: Field[],
+	/**  A `group`'s fewest rows when it is shown (default 0; `required` asks for at least one). */
 	min_items?: number | null,
+	/**  A `group`'s most rows (required for a group, at most [`MAX_GROUP_ROWS`]). */
 	max_items?: number | null,
+	/**  A `group`'s add button ("Thêm người con"); the UI says "Thêm người" without it. */
 	add_label?: string | null,
 	add_label_en?: string | null,
 };
@@ -750,7 +803,12 @@ export type FieldFilter = {
 	procedures: number,
 };
 
-export type FieldKind = "text" | "number" | "date" | "select" | "multi_select" | "checkbox" | "phone" | "email" | "id_number" | "address" | "bank_account" | "person_ref" | "group";
+export type FieldKind = "text" | "number" | "date" | "select" | "multi_select" | "checkbox" | "phone" | "email" | "id_number" | "address" | "bank_account" | "person_ref" | 
+/**
+ *  A repeatable group (children, heirs, household members): its `fields` are one row; the
+ *  value is a list of rows, each an object by field id (`[{"full_name": …}, …]`).
+ */
+"group";
 
 /**  "Cần quay lại": a household whose latest visit ended with a follow-up date that has come. */
 export type FollowUp = {
@@ -789,6 +847,10 @@ export type FormDelivery = "online" | "in_person" | "postal";
 export type FormView = {
 	form: FormDef,
 	provinces: ProvinceOption[],
+	/**
+	 *  The other data lists the form's fields use (`ethnicities`, `nationalities`, `communes`),
+	 *  by name; a list no field uses is not sent.
+	 */
 	lists: { [key in string]: ListChoice[] },
 };
 
@@ -948,6 +1010,10 @@ export type Info = {
 	keystore: KeystoreKind,
 	cipher_version: string,
 	counts: { [key in string]: number },
+	/**  The procedure catalog in use (`None` before the bundled one was imported). */
+	catalog_version: string | null,
+	/**  The last catalog update from the sync server: applied or refused, and why. */
+	catalog_update: UpdateStatus | null,
 };
 
 /**  Which keystore to use. Chosen once at start-up. */
@@ -956,6 +1022,15 @@ export type KeystoreKind = "os" | "file" | "memory";
 export type Language = "vi" | "en";
 
 export type Level = "commune" | "province" | "ministry" | "other";
+
+/**  One choice of a data list, as a form shows it. */
+export type ListChoice = {
+	value: string,
+	label: string,
+	label_en: string,
+	/**  For a commune: the province code (`provinces.json`) it belongs to. */
+	parent?: string | null,
+};
 
 /**  Where a dossier stands on the phone while the server does not know it yet. */
 export type LocalState = 
@@ -1023,6 +1098,11 @@ export type LookupStep = {
 export type LookupView = {
 	procedure_name: string | null,
 	procedure_name_en: string | null,
+	/**
+	 *  Signed in as a citizen on the server asked, and not `mine` yet: the screen offers
+	 *  "Thêm vào Hồ sơ của tôi".
+	 */
+	can_claim: boolean,
 } & LookupResult;
 
 /**  Which e-form the app fills for a procedure. */
@@ -1149,7 +1229,10 @@ export type Prepared = {
 
 /**  One thing to fix before the dossier can be submitted. */
 export type Problem = {
-	/**  `fields.<id>` or `components.<id>`. */
+	/**
+	 *  `fields.<id>`, `fields.<group>.<row>.<id>` for a field of a group's row (rows from 0),
+	 *  or `components.<id>`.
+	 */
 	path: string,
 	/**  UI dictionary key of the plain-language message. */
 	message_key: string,
@@ -1229,13 +1312,6 @@ export type Provenance = {
 };
 
 /**  One choice of an `options_from: "provinces"` field. */
-export type ListChoice = {
-	value: string,
-	label: string,
-	label_en: string,
-	parent?: string | null,
-};
-
 export type ProvinceOption = {
 	code: string,
 	name: string,
@@ -1483,6 +1559,11 @@ export type SubmissionDef = {
 	/**  Text of the receiving agency (e.g. "Phòng Quản lý xuất nhập cảnh Công an tỉnh/thành phố"). */
 	agency: string,
 	agency_en: string,
+	/**
+	 *  Ask for the receiving commune too (commune-level procedures; set automatically for a
+	 *  procedure whose catalog level is `commune`, see `generated::resolve_form`).
+	 */
+	commune_agency?: boolean,
 };
 
 /**  One thing an officer asks the applicant to add or correct. */
@@ -1709,6 +1790,20 @@ export type Unlock =
 { outcome: "wrong"; status: LockStatus } | 
 /**  Still waiting: the PIN was not even checked (not counted). */
 { outcome: "wait"; status: LockStatus };
+
+/**  The last update attempt, as Settings shows it. */
+export type UpdateStatus = {
+	/**  RFC 3339 UTC. */
+	at: string,
+	/**  `applied` or `refused`. */
+	outcome: string,
+	/**  The bundle's catalog version, when its header could be read. */
+	version: string | null,
+	/**  Why it was refused: a [`BundleError::code`]. */
+	reason: string | null,
+	/**  The precise reason, for logs and support (no personal data). */
+	detail: string | null,
+};
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
 

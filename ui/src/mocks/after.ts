@@ -179,6 +179,9 @@ export const handlers = {
       'Ket qua: Da cap ho chieu (du lieu gia lap)',
     ]).buffer;
   },
+  // "Giấy tờ cơ quan lưu": none in the mock dossiers (tests/components/agency-papers.test.ts
+  // gives its own).
+  after_agency_papers: () => [],
   // The PNG travels as the raw body (no arguments object to read the id from).
   after_save_receipt: () => '/home/nguoidung/.local/share/vn.dvc.donghanh/receipts/bien-nhan-000.00.00.H00-261123-0007.png',
   sync_dossier: (args) => {

@@ -5,7 +5,7 @@ import passportForm from '../../../assets/catalog/forms/passport-domestic.json';
 import type { FieldValue } from '../lib/dossier/types';
 import { componentVisible, fieldVisible, isEmpty } from '../lib/dossier/steps';
 import { reject, type Handlers } from './util';
-import type { Attachment, ClaimResult, Dossier, DossierOverview, Field, FormDef, LookupView, Problem, Section } from '../lib/bindings';
+import type { Attachment, ClaimView, Dossier, DossierOverview, Field, FormDef, LookupView, Problem, Section } from '../lib/bindings';
 
 const now = '2026-11-23T10:00:00.000Z';
 const P1 = '01a2f000-0000-7000-8000-000000000001';
@@ -249,23 +249,11 @@ export const handlers = {
     };
   },
   // "Thêm vào Hồ sơ của tôi": the mock's one dossier names the phone 0912345678.
-  dossier_lookup_claim: (args): ClaimResult => {
+  dossier_lookup_claim: (args): ClaimView => {
     const factor = String(args.factor ?? '').replace(/\s/g, '');
     if (String(args.code ?? '').trim().toUpperCase() !== LOOKUP_CODE) reject('lookup_refused', 'lookup.not_found', 'mock: 404.1');
     if (factor !== '0912345678') reject('lookup_refused', 'lookup.not_yours', 'mock: 403.11');
-    return {
-      dossier: {
-        dossier_uuid: '01890000-0000-7000-8000-00000000c1a1',
-        code: LOOKUP_CODE,
-        procedure_code: 'passport-domestic',
-        agency_code: '000.00.00.H00',
-        state: 'fee_requested',
-        received_at: '2026-11-30T02:10:00Z',
-        updated_at: '2026-12-02T08:30:00Z',
-        filed_for_me: true,
-      },
-      added: true,
-    };
+    return { code: LOOKUP_CODE, added: true };
   },
   // A receipt's QR holds its code (or a link with it); the mock's photo is always that receipt.
   dossier_lookup_code_from_qr: (args): string => {

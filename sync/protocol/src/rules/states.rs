@@ -36,6 +36,7 @@ pub enum Step {
     Cancelled,
     Resubmitted,
     PaymentClaimed,
+    PaperKept,
 }
 
 /// Who may take a step, from which states, and the state it leads to.
@@ -63,6 +64,7 @@ impl Step {
         Step::Cancelled,
         Step::Resubmitted,
         Step::PaymentClaimed,
+        Step::PaperKept,
     ];
 
     /// The step an event records.
@@ -79,6 +81,7 @@ impl Step {
             EventKind::Cancelled { .. } => Step::Cancelled,
             EventKind::Resubmitted { .. } => Step::Resubmitted,
             EventKind::PaymentClaimed { .. } => Step::PaymentClaimed,
+            EventKind::PaperKept { .. } => Step::PaperKept,
         }
     }
 
@@ -96,15 +99,18 @@ impl Step {
             Step::Cancelled => "cancelled",
             Step::Resubmitted => "resubmitted",
             Step::PaymentClaimed => "payment_claimed",
+            Step::PaperKept => "paper_kept",
         }
     }
 
-    /// Its rule; `None` for [`Step::Received`], which only a submission causes.
+    /// Its rule; `None` for [`Step::Received`], which only a submission causes, and for
+    /// [`Step::PaperKept`], which records a scan and leaves the state as it is (the server's
+    /// console adds it outside the state machine, in any state).
     pub const fn rule(self) -> Option<StepRule> {
         use Actor::{Applicant, Officer};
         use DossierState as S;
         let (by, from, to): (Actor, &'static [S], S) = match self {
-            Step::Received => return None,
+            Step::Received | Step::PaperKept => return None,
             Step::Accepted => (Officer, &[S::Received, S::SupplementRequested], S::Accepted),
             // Also after payment: while checking a paid dossier the agency may still find a paper
             // missing (the correction goes back to `received`; the payment stands).
@@ -305,6 +311,13 @@ mod tests {
                 changed_attachments: vec![],
             },
             EventKind::PaymentClaimed { amount_vnd: 1 },
+            EventKind::PaperKept {
+                kind: "other".into(),
+                pages: 1,
+                sha256: "a".into(),
+                content_type: "application/pdf".into(),
+                size: 1,
+            },
         ];
         let steps: Vec<Step> = events.iter().map(Step::of).collect();
         assert_eq!(steps, Step::ALL);

@@ -181,6 +181,7 @@ pub async fn list_revisions(
 pub async fn payment_claim(
     State(st): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     ApiPath(raw_uuid): ApiPath,
     ApiJson(req): ApiJson<PaymentClaimRequest>,
 ) -> ApiResult<Json<DossierView>> {
@@ -206,7 +207,8 @@ pub async fn payment_claim(
         audit_detail: format!("amount_vnd: {}", req.amount_vnd),
     };
     apply(&st, &t).await?;
-    Ok(Json(view(&st, &scope, &uuid).await?))
+    let papers = super::events::takes_papers(&headers);
+    Ok(Json(view(&st, &scope, &uuid, papers).await?))
 }
 
 /// 1–5 stars and an optional comment, once per completed dossier.

@@ -376,7 +376,14 @@ pub(crate) fn reader_roles(caller: &Caller) -> ApiResult<()> {
 }
 
 /// One dossier the caller may see, with its events.
-pub async fn view(st: &AppState, scope: &Scope, uuid: &str) -> ApiResult<DossierView> {
+/// `takes_papers`: whether the client reads `paper_kept` events
+/// ([`super::events::takes_papers`]); older clients get the view without them.
+pub async fn view(
+    st: &AppState,
+    scope: &Scope,
+    uuid: &str,
+    takes_papers: bool,
+) -> ApiResult<DossierView> {
     let d = st
         .db
         .dossier(scope, uuid)
@@ -388,6 +395,9 @@ pub async fn view(st: &AppState, scope: &Scope, uuid: &str) -> ApiResult<Dossier
         .await?
         .iter()
         .map(event)
+        .filter(|e| {
+            !matches!(e, Ok(ev) if !takes_papers && matches!(ev.event, EventKind::PaperKept { .. }))
+        })
         .collect::<ApiResult<Vec<_>>>()?;
     let rating = st.db.rating(&d.uuid).await?.map(|r| rating(&r));
     Ok(DossierView {
@@ -418,11 +428,15 @@ pub fn rating(r: &crate::db::RatingRow) -> dvc_protocol::dossiers::Rating {
 pub async fn get(
     State(st): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     ApiPath(raw_uuid): ApiPath,
 ) -> ApiResult<Json<DossierView>> {
     reader_roles(&caller)?;
     let uuid = domain::parse_dossier_uuid(&raw_uuid).ok_or_else(ApiError::not_found)?;
-    Ok(Json(view(&st, &caller.account.scope(), &uuid).await?))
+    let papers = super::events::takes_papers(&headers);
+    Ok(Json(
+        view(&st, &caller.account.scope(), &uuid, papers).await?,
+    ))
 }
 
 /// `GET /v1/dossiers` filters.
@@ -495,6 +509,7 @@ pub async fn list(
 pub async fn cancel(
     State(st): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     ApiPath(raw_uuid): ApiPath,
     ApiJson(req): ApiJson<CancelRequest>,
 ) -> ApiResult<Json<DossierView>> {
@@ -527,7 +542,8 @@ pub async fn cancel(
         }
         Err(e) => return Err(e),
     }
-    Ok(Json(view(&st, &scope, &uuid).await?))
+    let papers = super::events::takes_papers(&headers);
+    Ok(Json(view(&st, &scope, &uuid, papers).await?))
 }
 
 /// Applies a transition and announces its event (`None`: nothing to do, the same thing is

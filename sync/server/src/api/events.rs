@@ -3,9 +3,12 @@
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::Json;
 use dvc_protocol::auth::Role;
-use dvc_protocol::events::{EventsPage, DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT_S};
+use dvc_protocol::events::{
+    EventKind, EventsPage, DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT_S, PAPER_KEPT_SINCE_MINOR,
+};
 use dvc_protocol::ErrorBody;
 use serde::Deserialize;
 
@@ -38,6 +41,19 @@ pub fn parse_cursor(s: Option<&str>) -> ApiResult<i64> {
     }
 }
 
+/// Whether the client that sent `headers` reads `paper_kept` events (protocol 1.4 or later in its
+/// `x-dvc-protocol` header). An older client, or one that sends no header, cannot read a `type`
+/// it does not know, so its pages leave those events out (its cursor still moves past them).
+pub fn takes_papers(headers: &HeaderMap) -> bool {
+    headers
+        .get(dvc_protocol::PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            dvc_protocol::major_version(v) == "1"
+                && dvc_protocol::minor_version(v) >= PAPER_KEPT_SINCE_MINOR
+        })
+}
+
 /// The caller's events after the cursor.
 #[utoipa::path(get, path = "/v1/events", tag = "events", security(("bearer" = [])), params(EventsQuery),
     responses((status = 200, body = EventsPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -45,6 +61,7 @@ pub fn parse_cursor(s: Option<&str>) -> ApiResult<i64> {
 pub async fn list(
     State(st): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<Json<EventsPage>> {
     caller.require(&[Role::Citizen, Role::Volunteer, Role::Officer])?;
@@ -69,7 +86,7 @@ pub async fn list(
             break; // timed out or shutting down
         }
     }
-    page(&st, rows, after, limit).map(Json)
+    page(&st, rows, after, limit, takes_papers(&headers)).map(Json)
 }
 
 /// The caller's events after `after`, at most `limit` (no waiting): the page the push stream
@@ -79,12 +96,13 @@ pub async fn page_now(
     scope: &crate::domain::Scope,
     after: i64,
     limit: u32,
+    takes_papers: bool,
 ) -> ApiResult<EventsPage> {
     let rows = st
         .db
         .events_after(scope, after, i64::from(limit) + 1)
         .await?;
-    page(st, rows, after, limit)
+    page(st, rows, after, limit, takes_papers)
 }
 
 /// A page from rows fetched with one more than `limit` (that one only says there is more).
@@ -93,12 +111,16 @@ fn page(
     mut rows: Vec<crate::db::EventRow>,
     after: i64,
     limit: u32,
+    takes_papers: bool,
 ) -> ApiResult<EventsPage> {
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let events = rows
         .iter()
         .map(super::dossiers::event)
+        .filter(|e| {
+            !matches!(e, Ok(ev) if !takes_papers && matches!(ev.event, EventKind::PaperKept { .. }))
+        })
         .collect::<ApiResult<Vec<_>>>()?;
     let next_cursor = rows.last().map(|r| r.seq).unwrap_or(after).to_string();
     st.metrics

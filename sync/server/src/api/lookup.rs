@@ -227,6 +227,8 @@ pub async fn lookup(
         .dossier_events(&d.uuid)
         .await?
         .iter()
+        // A scanned paper is not a step of the dossier's handling.
+        .filter(|r| !r.is_paper_kept())
         .map(step)
         .collect::<ApiResult<Vec<_>>>()?;
     let mine = caller.is_some_and(|c| applicant.as_deref() == Some(c.account.id.as_str()));

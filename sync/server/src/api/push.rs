@@ -257,6 +257,7 @@ pub async fn push(
     let run = Run {
         st: st.clone(),
         caller,
+        takes_papers: super::events::takes_papers(&headers),
         slots,
         tx,
         consumed: 0,
@@ -297,6 +298,8 @@ fn line(l: &PushLine) -> Bytes {
 struct Run {
     st: AppState,
     caller: Caller,
+    /// Whether the client reads protocol 1.4's `paper_kept` events.
+    takes_papers: bool,
     slots: Vec<Slot>,
     tx: tokio::sync::mpsc::Sender<Bytes>,
     /// Data-frame bytes read so far (what the `ack` lines count).
@@ -474,8 +477,14 @@ impl Run {
         let events = match after {
             None => None,
             Some(a) => Some(
-                super::events::page_now(&self.st, &self.caller.account.scope(), a, DEFAULT_LIMIT)
-                    .await?,
+                super::events::page_now(
+                    &self.st,
+                    &self.caller.account.scope(),
+                    a,
+                    DEFAULT_LIMIT,
+                    self.takes_papers,
+                )
+                .await?,
             ),
         };
         Ok(PushLine::Done {

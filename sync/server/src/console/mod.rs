@@ -7,6 +7,7 @@
 //! in one transaction (see [`crate::db::Database::transition`]).
 
 mod pages;
+mod records;
 mod reports;
 mod server_qr;
 mod work;
@@ -34,6 +35,8 @@ use crate::error::ApiError;
 use crate::extract::ApiPath;
 use crate::state::AppState;
 
+pub use pages::vn_time;
+
 const CSS: &str = include_str!("console.css");
 
 /// Console routes under `/console`.
@@ -56,6 +59,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/console/dossiers/{dossier_uuid}/result",
             post(result_upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/console/dossiers/{dossier_uuid}/notes",
+            post(records::add_note),
+        )
+        .route(
+            "/console/dossiers/{dossier_uuid}/identity",
+            post(records::identity),
+        )
+        .route(
+            "/console/dossiers/{dossier_uuid}/papers",
+            post(records::add_paper).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/console/blobs/{sha256}", get(blob))
         .route("/console/server-qr", get(server_qr::page_handler))
@@ -543,9 +558,21 @@ async fn render_dossier(
         manifests.push((r.clone(), m));
     }
     let rating = st.db.rating(uuid).await.map_err(ApiError::from)?;
+    let agency_name = st
+        .db
+        .agency_name(&d.agency_code)
+        .await
+        .map_err(ApiError::from)?;
+    let notes = st.db.notes(uuid).await.map_err(ApiError::from)?;
+    let identity = st.db.identity_checks(uuid).await.map_err(ApiError::from)?;
+    let papers = st.db.agency_papers(uuid).await.map_err(ApiError::from)?;
     Ok(html(
         status,
         pages::dossier(&pages::DossierPage {
+            agency_name: agency_name.as_deref(),
+            notes: &notes,
+            identity: &identity,
+            papers: &papers,
             officer: &officer.account,
             csrf: &officer.csrf,
             dossier: &d,
@@ -810,6 +837,24 @@ async fn action(
                     .await;
                 }
             }
+        }
+        Ok(EventKind::Accepted) => {
+            // A dossier whose latest identity check found a mismatch is not accepted: the officer
+            // asks for a supplement or rejects it (or checks again). No check at all does not
+            // block: see the server README, "Identity checks".
+            let checks = st.db.identity_checks(&uuid).await.map_err(ApiError::from)?;
+            if !crate::domain::may_accept_after(checks.last().map(|c| c.outcome)) {
+                return render_dossier(
+                    &st,
+                    &officer,
+                    &uuid,
+                    None,
+                    Some("Lần kiểm tra danh tính gần nhất không khớp: chưa thể tiếp nhận hồ sơ. Hãy yêu cầu bổ sung, từ chối, hoặc kiểm tra lại."),
+                    StatusCode::CONFLICT,
+                )
+                .await;
+            }
+            EventKind::Accepted
         }
         Ok(e) => e,
         Err(e) => {

@@ -8,7 +8,10 @@ use std::collections::HashMap;
 
 use super::work::{day_text, due_cell};
 use crate::catalog::Catalog;
-use crate::db::{Account, AuditRow, Consent, Dossier, DossierListRow, RatingRow, RevisionRow};
+use crate::db::{
+    Account, AgencyPaperRow, AuditRow, Consent, Dossier, DossierListRow, IdentityCheckRow, NoteRow,
+    RatingRow, RevisionRow,
+};
 use crate::deadlines::Deadline;
 use crate::domain::{next_state, Actor};
 
@@ -85,6 +88,12 @@ fn event_label(e: &EventKind) -> String {
             format!("Đã gửi kết quả qua bưu chính: {carrier}, mã vận đơn {tracking_number}")
         }
         EventKind::Completed => "Hoàn thành".into(),
+        EventKind::PaperKept { kind, pages, .. } => {
+            format!(
+                "Cán bộ lưu bản quét: {} ({pages} trang)",
+                paper_kind_label(kind)
+            )
+        }
         EventKind::Cancelled { reason } => match reason {
             Some(r) => format!("Người nộp đã hủy hồ sơ: {r}"),
             None => "Người nộp đã hủy hồ sơ".into(),
@@ -417,7 +426,15 @@ pub struct DossierPage<'a> {
     pub rating: Option<&'a RatingRow>,
     /// Its due date.
     pub deadline: Option<&'a Deadline>,
-    /// Success flash (the new state).
+    /// The receiving agency's name.
+    pub agency_name: Option<&'a str>,
+    /// Officers' internal notes, newest first.
+    pub notes: &'a [NoteRow],
+    /// Identity checks, oldest first.
+    pub identity: &'a [IdentityCheckRow],
+    /// Papers the agency scanned into the record, oldest first.
+    pub papers: &'a [AgencyPaperRow],
+    /// Success flash (the new state, or `note`, `identity`, `paper`).
     pub ok: Option<&'a str>,
     /// Error message.
     pub err: Option<&'a str>,
@@ -461,13 +478,22 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
             p { a href="/console/dossiers" { "← Danh sách hồ sơ" } }
             h1 { "Hồ sơ " (d.code) " " span class={ "state state-" (s.as_str()) } { (state_label(s)) } }
             @if let Some(ok) = p.ok {
-                div.msg.ok role="status" { "Đã cập nhật. Trạng thái mới: " (DossierState::parse(ok).map(state_label).unwrap_or("")) }
+                div.msg.ok role="status" {
+                    @match ok {
+                        "note" => "Đã lưu ghi chú nội bộ.",
+                        "identity" => "Đã ghi nhận kết quả kiểm tra danh tính.",
+                        "paper" => "Đã lưu bản quét vào hồ sơ. Người nộp sẽ thấy giấy tờ này trong mục “Giấy tờ cơ quan lưu”.",
+                        _ => { "Đã cập nhật. Trạng thái mới: " (DossierState::parse(ok).map(state_label).unwrap_or("")) },
+                    }
+                }
             }
             @if let Some(e) = p.err { div.msg.err role="alert" { (e) } }
             table {
                 tr { th { "Mã hồ sơ" } td { (d.code) } }
                 tr { th { "Thủ tục" } td { (procedure_name(catalog, &m.procedure_code)) } }
-                tr { th { "Cơ quan tiếp nhận" } td { (d.agency_code) } }
+                tr { th { "Cơ quan tiếp nhận" } td data-testid="agency" {
+                    @if let Some(n) = p.agency_name { (n) " " span.muted { "(" (d.agency_code) ")" } } @else { (d.agency_code) }
+                } }
                 tr { th { "Ngày nhận" } td { (vn_time(d.received_at)) } }
                 tr { th { "Hạn giải quyết" } td data-testid="dossier-due" {
                     (due_cell(p.deadline))
@@ -522,6 +548,8 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
                     }
                 }
             }
+            (identity_section(p))
+            (papers_section(p, &catalog_paper_url(d)))
             h2 { "Xử lý hồ sơ" }
             @if s.is_final() { p.muted { "Hồ sơ đã kết thúc; không còn thao tác nào." } }
             div.actions {
@@ -622,6 +650,7 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
                 }
                 @if let Some(c) = &r.comment { blockquote { (c) } }
             }
+            (notes_section(p))
             h2 { "Lịch sử xử lý" }
             table {
                 thead { tr { th { "Thời gian" } th { "Sự kiện" } th { "Trạng thái" } } }
@@ -642,13 +671,154 @@ pub fn dossier(p: &DossierPage<'_>) -> Markup {
             }
             h2 { "Nhật ký thao tác" }
             @if p.audit.is_empty() { p.muted { "Chưa có thao tác nào." } } @else {
-                table {
+                table.audit {
                     thead { tr { th { "Thời gian" } th { "Cán bộ" } th { "Thao tác" } th { "Chi tiết" } } }
                     tbody { @for a in p.audit { tr { td { (vn_time(a.at)) } td { (a.actor_login) } td { (a.action) } td { (a.detail) } } } }
                 }
             }
         },
     )
+}
+
+fn catalog_paper_url(d: &Dossier) -> String {
+    format!("/console/dossiers/{}/papers", d.uuid)
+}
+
+/// The Vietnamese name of a scanned paper's kind (`dvc_protocol::events::PAPER_KINDS`).
+pub fn paper_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "application_form" => "Đơn, tờ khai có chữ ký",
+        "identity_card" => "Thẻ căn cước / CCCD",
+        "birth_certificate" => "Giấy khai sinh",
+        "residence_paper" => "Giấy tờ về cư trú",
+        "marriage_paper" => "Giấy tờ về hôn nhân",
+        "authorization" => "Giấy ủy quyền",
+        "fee_receipt" => "Biên lai phí, lệ phí",
+        _ => "Giấy tờ khác",
+    }
+}
+
+fn who(login: &str, name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("{n} ({login})"),
+        None => login.to_owned(),
+    }
+}
+
+/// "Kiểm tra danh tính": the recorded checks as steps with who/when, and the form.
+fn identity_section(p: &DossierPage<'_>) -> Markup {
+    use crate::identity::{method_label, Outcome, MAX_DETAIL_CHARS};
+    let url = format!("/console/dossiers/{}/identity", p.dossier.uuid);
+    html! {
+        h2 #identity { "Kiểm tra danh tính" }
+        @if p.identity.is_empty() {
+            p.muted data-testid="identity-none" { "Chưa kiểm tra danh tính người nộp." }
+        } @else {
+            ol.steps data-testid="identity-steps" {
+                @for c in p.identity {
+                    li class=(if c.outcome == Outcome::Confirmed { "step ok" } else { "step bad" }) {
+                        strong { @if c.outcome == Outcome::Confirmed { "✓ Đã kiểm tra danh tính — khớp" } @else { "✗ Danh tính không khớp" } }
+                        br;
+                        span { (who(&c.officer_login, c.officer_name.as_deref())) " · " (vn_time(c.checked_at)) }
+                        br;
+                        span.muted { (method_label(&c.method)) ": " (c.detail) }
+                    }
+                }
+            }
+        }
+        @if !p.dossier.state.is_final() {
+            form.record method="post" action=(url) {
+                input type="hidden" name="csrf" value=(p.csrf);
+                fieldset.items {
+                    legend { "Kết quả đối chiếu giấy tờ với tờ khai" }
+                    label.check for="id-ok" { input #id-ok type="radio" name="outcome" value="confirmed" required; " Khớp — đúng người, đúng giấy tờ" }
+                    label.check for="id-bad" { input #id-bad type="radio" name="outcome" value="mismatch"; " Không khớp" }
+                }
+                label for="papers-seen" { "Giấy tờ đã đối chiếu" }
+                input #papers-seen type="text" name="papers_seen" required maxlength=(MAX_DETAIL_CHARS) placeholder="VD: Thẻ căn cước bản gốc tại quầy";
+                button type="submit" { "Ghi nhận kiểm tra danh tính" }
+            }
+        }
+    }
+}
+
+/// "Giấy tờ cơ quan lưu": the scans in the record, and the upload form.
+fn papers_section(p: &DossierPage<'_>, url: &str) -> Markup {
+    use dvc_protocol::events::{MAX_PAPER_PAGES, PAPER_KINDS};
+    html! {
+        h2 #papers { "Giấy tờ cơ quan lưu (bản quét)" }
+        p.muted { "Người nộp thấy danh sách này trong ứng dụng (loại giấy tờ, số trang, ngày lưu)." }
+        @if p.papers.is_empty() {
+            p.muted data-testid="papers-none" { "Chưa có bản quét nào." }
+        } @else {
+            table data-testid="papers" {
+                thead { tr { th { "Loại giấy tờ" } th { "Số trang" } th { "Tệp" } th { "Người lưu" } th { "Thời gian" } } }
+                tbody {
+                    @for x in p.papers {
+                        tr {
+                            td { (paper_kind_label(&x.kind)) }
+                            td { (x.pages) }
+                            td { a href={ "/console/blobs/" (x.sha256) } { (file_kind(&x.content_type)) " · " (kb(x.size)) " KB" } }
+                            td { (who(&x.officer_login, x.officer_name.as_deref())) }
+                            td { (vn_time(x.added_at)) }
+                        }
+                    }
+                }
+            }
+        }
+        form.record method="post" action=(url) enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(p.csrf);
+            label for="paper-kind" { "Loại giấy tờ" }
+            select #paper-kind name="kind" required {
+                @for k in PAPER_KINDS { option value=(k) { (paper_kind_label(k)) } }
+            }
+            label for="paper-pages" { "Số trang" }
+            input #paper-pages type="number" name="pages" min="1" max=(MAX_PAPER_PAGES) value="1" required;
+            label for="paper-file" { "Tệp bản quét (PDF, JPEG hoặc PNG)" }
+            input #paper-file type="file" name="file" accept="application/pdf,image/jpeg,image/png" required;
+            button type="submit" { "Lưu bản quét vào hồ sơ" }
+        }
+    }
+}
+
+fn file_kind(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "PDF",
+        "image/jpeg" => "JPEG",
+        "image/png" => "PNG",
+        _ => "Tệp",
+    }
+}
+
+fn kb(size: i64) -> i64 {
+    (size + 1023) / 1024
+}
+
+/// "Ghi chú nội bộ": notes newest first, and the form.
+fn notes_section(p: &DossierPage<'_>) -> Markup {
+    let url = format!("/console/dossiers/{}/notes", p.dossier.uuid);
+    html! {
+        h2 #notes { "Ghi chú nội bộ" }
+        p.muted { "Chỉ cán bộ của cơ quan xem được; người nộp không thấy." }
+        form.record method="post" action=(url) {
+            input type="hidden" name="csrf" value=(p.csrf);
+            label for="note-body" { "Ghi chú mới" }
+            textarea #note-body name="body" rows="3" required maxlength=(super::records::MAX_NOTE_CHARS) {}
+            button type="submit" { "Lưu ghi chú" }
+        }
+        @if p.notes.is_empty() {
+            p.muted data-testid="notes-none" { "Chưa có ghi chú nào." }
+        } @else {
+            ul.notes data-testid="notes" {
+                @for n in p.notes {
+                    li {
+                        p.note-meta { strong { (who(&n.author_login, n.author_name.as_deref())) } " · " (vn_time(n.created_at)) }
+                        p.note-body { (n.body) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn attachment_kinds(m: &DossierManifest) -> Vec<&str> {
@@ -904,6 +1074,10 @@ mod tests {
             revisions: &revisions,
             rating: Some(&rating),
             deadline: None,
+            agency_name: None,
+            notes: &[],
+            identity: &[],
+            papers: &[],
             ok: None,
             err: None,
         })
@@ -941,6 +1115,10 @@ mod tests {
             revisions: &revisions[..1],
             rating: None,
             deadline: None,
+            agency_name: None,
+            notes: &[],
+            identity: &[],
+            papers: &[],
             ok: None,
             err: None,
         })

@@ -154,6 +154,14 @@ macro_rules! migrations {
                     "/0008_catalog_bundles.sql"
                 )),
             ),
+            (
+                9,
+                include_str!(concat!(
+                    "../../migrations/",
+                    $dialect,
+                    "/0009_console_work.sql"
+                )),
+            ),
         ]
     };
 }

@@ -661,6 +661,75 @@ pub(crate) fn parse_list(s: &str) -> DbResult<Vec<String>> {
     serde_json::from_str(s).map_err(|err| DbError::Corrupt(format!("list {s:?}: {err}")))
 }
 
+/// An officer's internal note on a dossier (never sent to the applicant).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteRow {
+    /// Row id.
+    pub id: i64,
+    /// The note.
+    pub body: String,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Author's login.
+    pub author_login: String,
+    /// Author's display name.
+    pub author_name: Option<String>,
+}
+
+/// One recorded identity check ("đã kiểm tra danh tính"): see [`crate::identity`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityCheckRow {
+    /// How it was checked ([`crate::identity::IdentityCheck::method`]).
+    pub method: String,
+    /// What was found.
+    pub outcome: crate::identity::Outcome,
+    /// What was compared (the officer's words, or the integration's reference).
+    pub detail: String,
+    /// Unix ms.
+    pub checked_at: i64,
+    /// Officer's login.
+    pub officer_login: String,
+    /// Officer's display name.
+    pub officer_name: Option<String>,
+}
+
+/// A paper an officer scanned into the dossier record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyPaperRow {
+    /// Lowercase hex SHA-256 of the scan.
+    pub sha256: String,
+    /// Document kind (`dvc_protocol::events::PAPER_KINDS`).
+    pub kind: String,
+    /// Pages.
+    pub pages: i64,
+    /// MIME type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Unix ms.
+    pub added_at: i64,
+    /// Officer's login.
+    pub officer_login: String,
+    /// Officer's display name.
+    pub officer_name: Option<String>,
+}
+
+/// A scanned paper to add to a dossier ([`Database::add_agency_paper`]); its blob is stored and
+/// recorded (owned by the officer) before.
+#[derive(Debug, Clone)]
+pub struct NewAgencyPaper {
+    /// The dossier.
+    pub dossier_uuid: String,
+    /// The officer's scope (their agency).
+    pub scope: Scope,
+    /// The officer.
+    pub officer_id: String,
+    /// The event (`EventKind::PaperKept`).
+    pub event: EventKind,
+    /// Unix ms.
+    pub now: i64,
+}
+
 /// An event row.
 #[derive(Debug, Clone)]
 pub struct EventRow {
@@ -676,6 +745,13 @@ pub struct EventRow {
     pub state: DossierState,
     /// The serialised [`EventKind`].
     pub payload: String,
+}
+
+impl EventRow {
+    /// Whether this is a `paper_kept` event (a scan an officer added; not a handling step).
+    pub fn is_paper_kept(&self) -> bool {
+        self.payload.starts_with(r#"{"type":"paper_kept""#)
+    }
 }
 
 /// What `/metrics` reads from the database ([`Database::ops_figures`]): counts and times only.
@@ -1289,6 +1365,37 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<RateOutcome>;
     /// A dossier's rating.
     async fn rating(&self, uuid: &str) -> DbResult<Option<RatingRow>>;
+
+    // ---- the officer's records on a dossier (console)
+    /// Adds an internal note and its audit row, in one transaction; `false` when the dossier is
+    /// not in `scope`.
+    async fn add_note(
+        &self,
+        scope: &Scope,
+        uuid: &str,
+        author_id: &str,
+        body: &str,
+        now: i64,
+    ) -> DbResult<bool>;
+    /// A dossier's notes, newest first.
+    async fn notes(&self, uuid: &str) -> DbResult<Vec<NoteRow>>;
+    /// Records an identity check and its audit row, in one transaction; `false` when the dossier
+    /// is not in `scope`.
+    async fn record_identity_check(
+        &self,
+        scope: &Scope,
+        uuid: &str,
+        officer_id: &str,
+        verdict: &crate::identity::Verdict,
+        now: i64,
+    ) -> DbResult<bool>;
+    /// A dossier's identity checks, oldest first.
+    async fn identity_checks(&self, uuid: &str) -> DbResult<Vec<IdentityCheckRow>>;
+    /// Adds a scanned paper: its row, its `paper_kept` event (the state stays) and an audit row,
+    /// in one transaction. `None` when the dossier is not in scope.
+    async fn add_agency_paper(&self, p: &NewAgencyPaper) -> DbResult<Option<EventRow>>;
+    /// A dossier's scanned papers, oldest first.
+    async fn agency_papers(&self, uuid: &str) -> DbResult<Vec<AgencyPaperRow>>;
 
     // ---- clean-up
     /// Removes, in one transaction, the rows the retention policy no longer keeps, and queues the

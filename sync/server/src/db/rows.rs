@@ -381,6 +381,48 @@ impl CampaignRow {
     }
 }
 
+impl super::NoteRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<super::NoteRow> {
+        Ok(super::NoteRow {
+            id: r.int("id")?,
+            body: r.text("body")?,
+            created_at: r.int("created_at")?,
+            author_login: r.text("author_login")?,
+            author_name: r.opt_text("author_name")?,
+        })
+    }
+}
+
+impl super::IdentityCheckRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<super::IdentityCheckRow> {
+        let outcome = r.text("outcome")?;
+        Ok(super::IdentityCheckRow {
+            method: r.text("method")?,
+            outcome: crate::identity::Outcome::parse(&outcome)
+                .ok_or_else(|| DbError::Corrupt(format!("identity outcome {outcome:?}")))?,
+            detail: r.text("detail")?,
+            checked_at: r.int("checked_at")?,
+            officer_login: r.text("officer_login")?,
+            officer_name: r.opt_text("officer_name")?,
+        })
+    }
+}
+
+impl super::AgencyPaperRow {
+    pub(crate) fn from_row(r: &mut Row) -> DbResult<super::AgencyPaperRow> {
+        Ok(super::AgencyPaperRow {
+            sha256: r.text("sha256")?,
+            kind: r.text("kind")?,
+            pages: r.int("pages")?,
+            content_type: r.text("content_type")?,
+            size: r.int("size")?,
+            added_at: r.int("added_at")?,
+            officer_login: r.text("officer_login")?,
+            officer_name: r.opt_text("officer_name")?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

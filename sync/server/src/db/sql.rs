@@ -368,7 +368,7 @@ statements! {
         "SELECT d.uuid, d.agency_code, d.procedure_code, d.received_at, e.at, e.state, e.kind \
          FROM dossiers d JOIN events e ON e.dossier_uuid = d.uuid \
          WHERE d.state NOT IN ('result_ready', 'rejected', 'completed', 'cancelled') \
-         ORDER BY d.uuid, e.seq";
+         AND e.kind <> 'paper_kept' ORDER BY d.uuid, e.seq";
 
     // ---- consents
     /// A consent with both parties' logins and names; `{where}` completes it.
@@ -534,7 +534,7 @@ statements! {
         "DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?1";
     /// Blobs nothing needs any more: older than the cut-off, no owner row newer than it, and
     /// linked (if at all) only as attachments of dossiers that reached a final state before it.
-    /// Result files are kept as long as their dossier exists.
+    /// Result files and papers the agency scanned are kept as long as their dossier exists.
     EXPIRED_BLOBS = "expired blobs",
         "SELECT b.sha256 FROM blobs b WHERE b.created_at < ?1 \
          AND NOT EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = b.sha256 \
@@ -544,6 +544,7 @@ statements! {
          OR y.state NOT IN ('completed', 'rejected', 'cancelled') OR y.updated_at >= ?1)) \
          AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.sha256 = b.sha256 \
          AND h.received_at IS NULL) \
+         AND NOT EXISTS (SELECT 1 FROM agency_papers p WHERE p.sha256 = b.sha256) \
          ORDER BY b.sha256 LIMIT ?2";
     DROP_BLOB_LINKS = "drop blob links",
         "DELETE FROM dossier_blobs WHERE sha256 = ?1 AND role = 'attachment'";
@@ -563,6 +564,35 @@ statements! {
     INSERT_RATING = "insert rating",
         "INSERT INTO ratings (dossier_uuid, account_id, stars, comment, rated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5)";
+
+    // ---- the officer's records on a dossier (console)
+    /// An audit row of a step that appends no event (a note, an identity check).
+    INSERT_AUDIT_NO_EVENT = "audit",
+        "INSERT INTO audit (at, actor_id, dossier_uuid, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)";
+    INSERT_NOTE = "insert officer note",
+        "INSERT INTO officer_notes (dossier_uuid, author_id, body, created_at) \
+         VALUES (?1, ?2, ?3, ?4)";
+    /// Newest first.
+    NOTES = "officer notes",
+        "SELECT n.id, n.body, n.created_at, acc.login AS author_login, \
+         acc.display_name AS author_name FROM officer_notes n \
+         JOIN accounts acc ON acc.id = n.author_id WHERE n.dossier_uuid = ?1 ORDER BY n.id DESC";
+    INSERT_IDENTITY_CHECK = "insert identity check",
+        "INSERT INTO identity_checks (dossier_uuid, officer_id, method, outcome, detail, checked_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    /// Oldest first.
+    IDENTITY_CHECKS = "identity checks",
+        "SELECT i.method, i.outcome, i.detail, i.checked_at, acc.login AS officer_login, \
+         acc.display_name AS officer_name FROM identity_checks i \
+         JOIN accounts acc ON acc.id = i.officer_id WHERE i.dossier_uuid = ?1 ORDER BY i.id";
+    INSERT_AGENCY_PAPER = "insert agency paper",
+        "INSERT INTO agency_papers (dossier_uuid, sha256, kind, pages, content_type, size, \
+         officer_id, added_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    /// Oldest first.
+    AGENCY_PAPERS = "agency papers",
+        "SELECT p.sha256, p.kind, p.pages, p.content_type, p.size, p.added_at, \
+         acc.login AS officer_login, acc.display_name AS officer_name FROM agency_papers p \
+         JOIN accounts acc ON acc.id = p.officer_id WHERE p.dossier_uuid = ?1 ORDER BY p.id";
 }
 
 scoped! {
@@ -571,7 +601,7 @@ scoped! {
     /// The dossier and the kind of its latest event, locked for a change.
     DOSSIER_FOR_CHANGE = "dossier for change", "d", 2, true, concat!(
         "SELECT ", dossier_cols!(), ", (SELECT kind FROM events WHERE dossier_uuid = d.uuid \
-         ORDER BY seq DESC LIMIT 1) AS last_event FROM dossiers d WHERE d.uuid = ?1 AND {scope}");
+         AND kind <> 'paper_kept' ORDER BY seq DESC LIMIT 1) AS last_event FROM dossiers d WHERE d.uuid = ?1 AND {scope}");
     STATE_FOR_RATING = "dossier for rating", "d", 2, true,
         "SELECT d.state FROM dossiers d WHERE d.uuid = ?1 AND {scope}";
     /// Newest first; `?5`/`?6`: only dossiers older than this `(received_at, uuid)` (a cursor;
@@ -596,6 +626,8 @@ scoped! {
          EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = b.sha256 AND o.account_id = ?2) \
          OR EXISTS (SELECT 1 FROM dossier_blobs db JOIN dossiers d ON d.uuid = db.dossier_uuid \
          WHERE db.sha256 = b.sha256 AND {scope}) \
+         OR EXISTS (SELECT 1 FROM agency_papers p JOIN dossiers d ON d.uuid = p.dossier_uuid \
+         WHERE p.sha256 = b.sha256 AND {scope}) \
          OR EXISTS (SELECT 1 FROM handoffs h WHERE h.sha256 = b.sha256 \
          AND h.claimed_by = ?2 AND h.received_at IS NULL))";
 }

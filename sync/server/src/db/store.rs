@@ -513,6 +513,123 @@ async fn rate_in(
     Ok(RateOutcome::Saved(rating))
 }
 
+/// The dossier in scope, locked for a change (PostgreSQL); `None` when not in scope.
+async fn dossier_for_change(
+    c: &mut dyn Conn,
+    scope: &Scope,
+    uuid: &str,
+) -> DbResult<Option<Dossier>> {
+    let (stmt, scope) = sql::DOSSIER_FOR_CHANGE.pick(scope);
+    match c.query_opt(stmt, &[Value::Text(uuid), scope]).await? {
+        Some(mut row) => Ok(Some(Dossier::from_row(&mut row)?)),
+        None => Ok(None),
+    }
+}
+
+async fn add_note_in(
+    c: &mut dyn Conn,
+    scope: &Scope,
+    uuid: &str,
+    author_id: &str,
+    body: &str,
+    now: i64,
+) -> DbResult<bool> {
+    if dossier_for_change(c, scope, uuid).await?.is_none() {
+        return Ok(false);
+    }
+    c.execute(&sql::INSERT_NOTE, args![uuid, author_id, body, now])
+        .await?;
+    // The note itself stays in its own table; the audit row says only that one was written.
+    let detail = format!("{} characters", body.chars().count());
+    c.execute(
+        &sql::INSERT_AUDIT_NO_EVENT,
+        args![now, author_id, uuid, "note_added", &detail],
+    )
+    .await?;
+    Ok(true)
+}
+
+async fn identity_check_in(
+    c: &mut dyn Conn,
+    scope: &Scope,
+    uuid: &str,
+    officer_id: &str,
+    v: &crate::identity::Verdict,
+    now: i64,
+) -> DbResult<bool> {
+    if dossier_for_change(c, scope, uuid).await?.is_none() {
+        return Ok(false);
+    }
+    c.execute(
+        &sql::INSERT_IDENTITY_CHECK,
+        args![
+            uuid,
+            officer_id,
+            &v.method,
+            v.outcome.as_str(),
+            &v.detail,
+            now
+        ],
+    )
+    .await?;
+    let detail = format!("method: {}; outcome: {}", v.method, v.outcome.as_str());
+    c.execute(
+        &sql::INSERT_AUDIT_NO_EVENT,
+        args![now, officer_id, uuid, "identity_checked", &detail],
+    )
+    .await?;
+    Ok(true)
+}
+
+async fn agency_paper_in(c: &mut dyn Conn, p: &NewAgencyPaper) -> DbResult<Option<EventRow>> {
+    let EventKind::PaperKept {
+        kind,
+        pages,
+        sha256,
+        content_type,
+        size,
+    } = &p.event
+    else {
+        return Err(DbError::Corrupt(
+            "agency paper: not a paper_kept event".into(),
+        ));
+    };
+    let Some(d) = dossier_for_change(c, &p.scope, &p.dossier_uuid).await? else {
+        return Ok(None);
+    };
+    let seq = insert_event(c, &d, p.now, d.state, &p.event).await?;
+    let size_i = i64::try_from(*size).map_err(|_| DbError::Corrupt("paper size".into()))?;
+    c.execute(
+        &sql::INSERT_AGENCY_PAPER,
+        args![
+            &d.uuid,
+            sha256,
+            kind,
+            i64::from(*pages),
+            content_type,
+            size_i,
+            &p.officer_id,
+            p.now,
+            seq
+        ],
+    )
+    .await?;
+    let detail = format!("{kind}, {pages} pages, {content_type} {sha256} ({size} bytes)");
+    c.execute(
+        &sql::INSERT_AUDIT,
+        args![p.now, &p.officer_id, &d.uuid, "paper_kept", &detail, seq],
+    )
+    .await?;
+    Ok(Some(EventRow {
+        seq,
+        dossier_uuid: d.uuid,
+        dossier_code: d.code,
+        at: p.now,
+        state: d.state,
+        payload: serialize(&p.event)?,
+    }))
+}
+
 impl CatalogBundleRow {
     fn from_row(r: &mut dialect::Row) -> DbResult<CatalogBundleRow> {
         Ok(CatalogBundleRow {
@@ -1391,6 +1508,69 @@ impl<B: Backend> Database for Store<B> {
 
     async fn rating(&self, uuid: &str) -> DbResult<Option<RatingRow>> {
         row_for(self, &sql::RATING, uuid, RatingRow::from_row).await
+    }
+
+    async fn add_note(
+        &self,
+        scope: &Scope,
+        uuid: &str,
+        author_id: &str,
+        body: &str,
+        now: i64,
+    ) -> DbResult<bool> {
+        let (scope, uuid, author, body) = (
+            scope.clone(),
+            uuid.to_owned(),
+            author_id.to_owned(),
+            body.to_owned(),
+        );
+        txn!(self, Txn::Plain, |c| add_note_in(
+            c, &scope, &uuid, &author, &body, now
+        )
+        .await)
+    }
+
+    async fn notes(&self, uuid: &str) -> DbResult<Vec<NoteRow>> {
+        rows_for(self, &sql::NOTES, uuid, NoteRow::from_row).await
+    }
+
+    async fn record_identity_check(
+        &self,
+        scope: &Scope,
+        uuid: &str,
+        officer_id: &str,
+        verdict: &crate::identity::Verdict,
+        now: i64,
+    ) -> DbResult<bool> {
+        let (scope, uuid, officer, verdict) = (
+            scope.clone(),
+            uuid.to_owned(),
+            officer_id.to_owned(),
+            verdict.clone(),
+        );
+        txn!(self, Txn::Plain, |c| identity_check_in(
+            c, &scope, &uuid, &officer, &verdict, now
+        )
+        .await)
+    }
+
+    async fn identity_checks(&self, uuid: &str) -> DbResult<Vec<IdentityCheckRow>> {
+        rows_for(
+            self,
+            &sql::IDENTITY_CHECKS,
+            uuid,
+            IdentityCheckRow::from_row,
+        )
+        .await
+    }
+
+    async fn add_agency_paper(&self, p: &NewAgencyPaper) -> DbResult<Option<EventRow>> {
+        let p = p.clone();
+        txn!(self, Txn::Events, |c| agency_paper_in(c, &p).await)
+    }
+
+    async fn agency_papers(&self, uuid: &str) -> DbResult<Vec<AgencyPaperRow>> {
+        rows_for(self, &sql::AGENCY_PAPERS, uuid, AgencyPaperRow::from_row).await
     }
 
     async fn expire(&self, cut: &Cutoffs, now: i64) -> DbResult<Expired> {

@@ -115,7 +115,7 @@ async fn health_metrics_and_openapi(b: Backend) {
     }
     assert_eq!(
         paths.len(),
-        53,
+        54,
         "documented paths changed: update the protocol crate and this test"
     );
 }

@@ -14,6 +14,8 @@ mod catalog;
 mod consent_flow;
 mod consents;
 mod console;
+mod console_records;
+mod console_snapshots;
 mod deadlines;
 mod dossiers;
 mod errors;
