@@ -11,9 +11,13 @@
 //! For each target and each client count, rows of operations per second with p50/p99 latency:
 //! - **pull**: `GET /v1/events?after=<cursor>&limit=200`, the phone's sync-pass pull, finding 0-3
 //!   new events (the count is checked against what the account holds);
-//! - **submit**: one dossier with 3 attachments of 32 KiB, each uploaded through the resumable
-//!   protocol (`POST /v1/uploads`, `PATCH` with its checksum), then `PUT /v1/dossiers/{uuid}` —
-//!   7 requests, timed as one operation (the per-request p99 is shown too);
+//! - **push**: one dossier with 3 attachments of 32 KiB in one `POST /v1/push` (protocol 1.1: head,
+//!   manifest, one checksummed data frame per attachment, end), the way the app sends a dossier;
+//!   the answer must end with `done`, every blob complete and the receipt;
+//! - **submit**: the same through the protocol 1.0 routes, which 1.0 clients use: each attachment
+//!   through the resumable protocol (`POST /v1/uploads`, `PATCH` with its checksum), then
+//!   `PUT /v1/dossiers/{uuid}` — 7 requests, timed as one operation (the per-request p99 is shown
+//!   too);
 //! - **baseline**: `GET /healthz` (no auth, one trivial query), the floor of this machine's HTTP
 //!   stack plus load generator, measured in the same run; and every row is compared with the
 //!   SQLite row of the same operation and client count.
@@ -22,8 +26,8 @@
 //! ramp, each with a 3G-like link — 100-300 ms round trip and 0.4-2 Mbit/s up, 1-4 Mbit/s down,
 //! added in the client as a sleep before each request and after each answer (the server sees
 //! each request at loopback speed, so connections are not held open as long as real 3G would).
-//! Each device runs one sync pass like the phone's: every 20th first submits a dossier with 3
-//! attachments; every device pulls its events until `more` is false; every 10th then holds a
+//! Each device runs one sync pass like the phone's: every 20th first pushes a dossier with 3
+//! attachments (`POST /v1/push`, as the app does); every device pulls its events until `more` is false; every 10th then holds a
 //! long-poll (`wait=5`). Reported: passes and requests that succeeded (all must: the bench panics
 //! otherwise), and CPU time of the server processes (and of PostgreSQL) per 1,000 devices, read
 //! from `/proc/<pid>/stat` before and after.
@@ -46,10 +50,16 @@ use std::time::{Duration, Instant};
 
 use dvc_protocol::auth::Role;
 use dvc_protocol::events::EventsPage;
+use dvc_protocol::paths;
+use dvc_protocol::push::{
+    encode_data, encode_frame, PushBlob, PushHead, PushLine, FRAME_END, FRAME_HEAD, FRAME_MANIFEST,
+    PUSH_CONTENT_TYPE,
+};
 use dvc_sync::db::{Account, Db, Token, TokenKind};
 use dvc_sync::test_support::{self, ServeProcess};
 use reqwest::StatusCode;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 /// Attachments per submitted dossier.
 const ATTACHMENTS: usize = 3;
@@ -542,6 +552,76 @@ async fn submit(
     Ok(uuid)
 }
 
+/// A dossier with [`ATTACHMENTS`] fresh attachments (unique to `tag`) in one `POST /v1/push`, as
+/// the app sends it: head (the blobs and the uuid to submit), manifest, each attachment as one
+/// checksummed data frame, end. The answer's last line must be `done` with every blob complete
+/// and the receipt. Returns the dossier's uuid.
+async fn push(
+    http: &reqwest::Client,
+    t: &Target,
+    token: &str,
+    tag: &str,
+    link: Option<Link>,
+    lat: &mut Vec<u32>,
+) -> Result<String, String> {
+    let blobs: Vec<Vec<u8>> = (0..ATTACHMENTS)
+        .map(|i| attachment(&format!("{tag}/{i}")))
+        .collect();
+    let hashes: Vec<String> = blobs.iter().map(|b| test_support::sha(b)).collect();
+    let uuid = uuid::Uuid::now_v7().to_string();
+    let head = PushHead {
+        blobs: hashes
+            .iter()
+            .zip(&blobs)
+            .map(|(h, b)| PushBlob {
+                sha256: h.clone(),
+                length: b.len() as u64,
+            })
+            .collect(),
+        submit: Some(uuid.clone()),
+        events_after: None,
+    };
+    let refs: Vec<(&str, usize)> = hashes
+        .iter()
+        .zip(&blobs)
+        .map(|(h, b)| (h.as_str(), b.len()))
+        .collect();
+    let manifest = test_support::manifest(dvc_sync::seed::DEMO_AGENCY, &refs).to_string();
+    let mut body = encode_frame(FRAME_HEAD, &serde_json::to_vec(&head).unwrap());
+    body.extend(encode_frame(FRAME_MANIFEST, manifest.as_bytes()));
+    for (i, b) in blobs.iter().enumerate() {
+        let sum: [u8; 32] = Sha256::digest(b).into();
+        body.extend(encode_data(u16::try_from(i).unwrap(), 0, &sum, b));
+    }
+    body.extend(encode_frame(FRAME_END, &[]));
+    let len = body.len();
+    let a = call(
+        http.post(format!("{}{}", t.url(), paths::PUSH))
+            .bearer_auth(token)
+            .header("content-type", PUSH_CONTENT_TYPE)
+            .body(body),
+        len,
+        link,
+    )
+    .await?;
+    lat.push(a.took_us);
+    expect(&a, StatusCode::OK, "POST /v1/push")?;
+    let last = a
+        .body
+        .split(|c| *c == b'\n')
+        .rfind(|l| !l.is_empty())
+        .ok_or("POST /v1/push: an empty answer")?;
+    match serde_json::from_slice::<PushLine>(last) {
+        Ok(PushLine::Done {
+            blobs,
+            receipt: Some(_),
+            ..
+        }) if blobs.len() == ATTACHMENTS && blobs.iter().all(|b| b.complete) => Ok(uuid),
+        Ok(other) => Err(format!("POST /v1/push ended with {other:?}")),
+        Err(e) => Err(format!("POST /v1/push: its last line: {e}")),
+    }
+}
+
 /// One page of the caller's events.
 async fn pull(
     http: &reqwest::Client,
@@ -661,6 +741,10 @@ struct Table {
     /// What went wrong, reported (and failed on) at the end.
     failures: Mutex<Vec<String>>,
 }
+
+/// The throughput rows' operations.
+const PUSH_OP: &str = "push 1.1";
+const SUBMIT_OP: &str = "upload+PUT 1.0";
 
 const SQLITE: &str = "SQLite ×1";
 const PG1: &str = "PostgreSQL ×1";
@@ -820,6 +904,23 @@ async fn throughput(t: &Arc<Target>, m: &Mode, table: &Table) {
         let s = run(t, clients, m.cell, m.cap, move |n, client| {
             let (h, t) = (h.clone(), Arc::clone(&t2));
             async move {
+                let mut lat = Vec::with_capacity(1);
+                let tag = format!("{}/push/{clients}/{n}", t.name);
+                let res = push(&h, &t, &t.tokens[client], &tag, None, &mut lat)
+                    .await
+                    .map(|_| ());
+                (res, lat)
+            }
+        })
+        .await;
+        table.row(t.name, PUSH_OP, clients, &s);
+    }
+
+    for &clients in &m.clients {
+        let (h, t2) = (http.clone(), Arc::clone(t));
+        let s = run(t, clients, m.cell, m.cap, move |n, client| {
+            let (h, t) = (h.clone(), Arc::clone(&t2));
+            async move {
                 let mut lat = Vec::with_capacity(2 * ATTACHMENTS + 1);
                 let tag = format!("{}/{clients}/{n}", t.name);
                 let res = submit(&h, &t, &t.tokens[client], &tag, None, &mut lat)
@@ -829,7 +930,7 @@ async fn throughput(t: &Arc<Target>, m: &Mode, table: &Table) {
             }
         })
         .await;
-        table.row(t.name, "submit (3 att.)", clients, &s);
+        table.row(t.name, SUBMIT_OP, clients, &s);
     }
 }
 
@@ -858,7 +959,7 @@ async fn device_pass(
     let mut lat = Vec::new();
     let submitted = if device % SUBMIT_EVERY == 0 {
         Some(
-            submit(
+            push(
                 http,
                 t,
                 token,
@@ -986,9 +1087,15 @@ fn goals(table: &Table, m: &Mode, pg: bool) {
             .filter(|(_, _, p)| p99_max.is_none_or(|max| *p < max))
             .max_by(|a, b| a.1.total_cmp(&b.1))
     };
+    // Submissions: the app's own path (protocol 1.1 push) and, for the record, the 1.0 routes.
     for (op, goal, unit) in [
         ("pull", GOAL_SQLITE_PULLS, "pulls/s"),
-        ("submit (3 att.)", GOAL_SQLITE_SUBMITS, "submits/s"),
+        (
+            PUSH_OP,
+            GOAL_SQLITE_SUBMITS,
+            "submits/s (push, the app's path)",
+        ),
+        (SUBMIT_OP, GOAL_SQLITE_SUBMITS, "submits/s (1.0 routes)"),
     ] {
         let verdict = match best(SQLITE, op, Some(GOAL_P99_MS)) {
             Some((c, r, p)) if r >= goal => {
@@ -1012,7 +1119,7 @@ fn goals(table: &Table, m: &Mode, pg: bool) {
     }
     let mut all_met = true;
     let mut parts = Vec::new();
-    for op in ["pull", "submit (3 att.)"] {
+    for op in ["pull", PUSH_OP, SUBMIT_OP] {
         match (best(PG1, op, None), best(PG3, op, None)) {
             (Some((c1, r1, _)), Some((c3, r3, _))) => {
                 all_met &= r3 >= r1;
@@ -1090,7 +1197,7 @@ fn main() {
     });
     println!(
         "\nDevice simulation: each device one sync pass over a 3G-like link (100-300 ms RTT, \
-         0.4-2 Mbit/s up, 1-4 Mbit/s down); every {SUBMIT_EVERY}th submits a dossier with \
+         0.4-2 Mbit/s up, 1-4 Mbit/s down); every {SUBMIT_EVERY}th pushes a dossier with \
          {ATTACHMENTS} × 32 KiB first, every {LONG_POLL_EVERY}th holds a {} s long-poll; \
          arrivals spread over {} s. CPU in seconds per 1,000 devices.",
         m.long_poll_s,

@@ -384,9 +384,13 @@ pub async fn patch(
         st.blobs
             .write_chunk(&u.id, u64::try_from(offset).unwrap_or(0), data)
             .await?;
-        st.db
-            .set_upload_received(&u.id, end, st.clock.now_ms())
-            .await?;
+        // The last chunk is verified right below (the row removed, or reset to 0 if the bytes
+        // are gone), so its offset is not recorded first; see `push::commit`.
+        if end < u.length {
+            st.db
+                .set_upload_received(&u.id, end, st.clock.now_ms())
+                .await?;
+        }
         st.metrics
             .upload_bytes
             .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
