@@ -91,6 +91,12 @@ impl IntoResponse for ApiError {
         let retry = self.body.retry_after_s;
         let offset = self.body.offset;
         let mut res = (status, axum::Json(*self.body)).into_response();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // Often answered before the body was read to its end: what is left of it is still on
+            // the connection, so the client must not send another request on it.
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Some(s) = retry {
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);

@@ -210,7 +210,16 @@ impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
         match self {
             ConsoleError::Login => Redirect::to("/console/login").into_response(),
-            ConsoleError::Page(status, msg) => html(status, pages::error_page(&msg)),
+            ConsoleError::Page(status, msg) => {
+                let mut res = html(status, pages::error_page(&msg));
+                if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    // Answered before the body was read to its end: the rest of it is still on
+                    // the connection, so it must not carry another request.
+                    res.headers_mut()
+                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                }
+                res
+            }
         }
     }
 }
