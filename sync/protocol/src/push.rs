@@ -68,8 +68,8 @@ pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 pub const MAX_DATA_BYTES: usize = crate::blobs::MAX_CHUNK_BYTES;
 /// Most blobs in one push.
 pub const MAX_PUSH_BLOBS: usize = 64;
-/// The server writes what it received durably at least this often (and whenever a blob is
-/// complete, the request ends or the connection breaks).
+/// The server writes what it received durably at least this often, counting the bytes of every
+/// blob of the push (and when the request ends or the connection breaks).
 pub const COMMIT_BYTES: usize = 128 * 1024;
 
 /// The first frame of a push.

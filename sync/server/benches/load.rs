@@ -32,12 +32,16 @@
 //! otherwise), and CPU time of the server processes (and of PostgreSQL) per 1,000 devices, read
 //! from `/proc/<pid>/stat` before and after.
 //!
-//! The goals of issue 21 are printed with met / not met at the end.
+//! The goals of issue 21 are printed with met / not met at the end. Before the targets, the
+//! disk's own floor: how many durable attachment-sized file writes this machine's disk completes
+//! per second, what the submit rows stand on (see [`disk_floor`]).
 //!
 //! Modes: `cargo bench -p dvc-sync --bench load` (and `./x bench`) is the full run (5 s per row;
 //! 8, 32 and 128 clients; 10,000 devices). `DVC_LOAD_QUICK=1` with it: 2 s per row, 8 and 32
 //! clients, 2,000 devices. Without `--bench` (as under `cargo test --all-targets`) it does one
 //! tiny iteration of everything so it stays compiled and working, correctness checks included.
+//! `DVC_LOAD_SERVER_BIN=<path>` runs another build of `dvc-sync` under the same load generator
+//! (to compare two builds: run the bench once with each, alternating).
 //! The load generator runs on the same machine as the servers and competes with them for CPU:
 //! its own CPU use is a column of the table.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench binary: panics are its failure report
@@ -79,8 +83,16 @@ const GOAL_SQLITE_PULLS: f64 = 5000.0;
 const GOAL_SQLITE_SUBMITS: f64 = 500.0;
 const GOAL_P99_MS: f64 = 50.0;
 
+/// The server binary: this build's, or `DVC_LOAD_SERVER_BIN` (another build to compare with, run
+/// by the same load generator).
 fn bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_dvc-sync"))
+    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var_os("DVC_LOAD_SERVER_BIN").map_or_else(
+            || std::path::PathBuf::from(env!("CARGO_BIN_EXE_dvc-sync")),
+            std::path::PathBuf::from,
+        )
+    })
 }
 
 fn now_ms() -> i64 {
@@ -1078,7 +1090,7 @@ async fn simulate(t: &Arc<Target>, m: &Mode, first_token: usize, table: &Table) 
 
 // ------------------------------------------------------------------ goals
 
-fn goals(table: &Table, m: &Mode, pg: bool) {
+fn goals(table: &Table, m: &Mode, pg: bool, disk_floor: f64) {
     println!("\nGoals (issue 21, on 2 cores):");
     let best = |target: &'static str, op: &'static str, p99_max: Option<f64>| {
         m.clients
@@ -1113,6 +1125,11 @@ fn goals(table: &Table, m: &Mode, pg: bool) {
         };
         println!("- SQLite ≥ {goal:.0} {unit} with p99 < {GOAL_P99_MS:.0} ms: {verdict}");
     }
+    println!(
+        "  (this disk's floor, 8 writers: {:.0} submissions/s of {ATTACHMENTS} attachments, one \
+         durable file write each, before any database commit)",
+        disk_floor / ATTACHMENTS as f64
+    );
     if !pg {
         println!("- PostgreSQL ×3 no slower than ×1: not measured (no DVC_TEST_POSTGRES_URL)");
         return;
@@ -1141,6 +1158,51 @@ fn goals(table: &Table, m: &Mode, pg: bool) {
     );
 }
 
+// ------------------------------------------------------------------ the disk's own floor
+
+/// This disk's cost of the durable write every stored attachment needs, measured here before the
+/// servers start: `n` new files of one attachment's size, each written and fsynced, then renamed
+/// with its directory fsynced — one writer, then `writers` at once. A submission with
+/// [`ATTACHMENTS`] attachments needs that many of these plus the database's commits: the submit
+/// rows at the same concurrency compare with this (more writers in flight let the disk fold more
+/// flushes into one journal commit). Returns the rate with `writers`.
+fn disk_floor(dir: &Path, n: usize, writers: usize) -> f64 {
+    use std::io::Write;
+    let data = attachment("disk floor");
+    let one = |tag: &str, i: usize| {
+        let tmp = dir.join(format!("{tag}-{i}.tmp"));
+        let mut f = std::fs::File::create(&tmp).unwrap();
+        f.write_all(&data).unwrap();
+        f.sync_all().unwrap();
+        std::fs::rename(&tmp, dir.join(format!("{tag}-{i}"))).unwrap();
+        std::fs::File::open(dir).unwrap().sync_all().unwrap();
+    };
+    let t = Instant::now();
+    for i in 0..n {
+        one("serial", i);
+    }
+    let serial = n as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for w in 0..writers {
+            let one = &one;
+            s.spawn(move || {
+                for i in (w..n).step_by(writers) {
+                    one("parallel", i);
+                }
+            });
+        }
+    });
+    let parallel = n as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "Disk floor (this run, the bench's temp directory): durable {} KiB file writes \
+         (write, fsync, rename, fsync the directory): {serial:.0}/s one at a time, \
+         {parallel:.0}/s with {writers} writers — each submission needs {ATTACHMENTS}.",
+        ATTACHMENT_BYTES / 1024
+    );
+    parallel
+}
+
 // ------------------------------------------------------------------ main
 
 fn main() {
@@ -1157,6 +1219,11 @@ fn main() {
         "\ndvc-sync load table ({}; servers, PostgreSQL and this load generator share {cores} cores)",
         m.label
     );
+    let floor = {
+        let floor_dir = tempfile::tempdir().unwrap();
+        let n = if m.cap == u64::MAX { 600 } else { 12 };
+        disk_floor(floor_dir.path(), n, 8)
+    };
     let max_clients = *m.clients.iter().max().unwrap();
     let accounts = max_clients + m.devices;
     let table = Table::default();
@@ -1208,7 +1275,7 @@ fn main() {
     for s in &sims {
         println!("{s}");
     }
-    goals(&table, &m, pg_admin.is_some());
+    goals(&table, &m, pg_admin.is_some(), floor);
     let failures = table.failures.lock().unwrap();
     assert!(
         failures.is_empty(),

@@ -45,6 +45,8 @@ both_stores!(
     remove_if_older_parts,
     bad_names_are_refused,
     a_blob_larger_than_a_multipart_part,
+    store_whole_verifies_and_stores,
+    store_whole_again_renews_the_blob,
 );
 
 /// `n` bytes that differ with `seed`.
@@ -553,4 +555,80 @@ async fn serve_on_s3_from_the_environment() {
         "started over plain http to another machine"
     );
     assert!(err.contains("plain http:// only to this machine"), "{err}");
+}
+
+async fn store_whole_verifies_and_stores(store: &dyn BlobStore) {
+    let data = bytes_of(40_000, 21);
+    let hash = sha(&data);
+    // bytes that hash to something else: nothing stored
+    let other = sha(b"something else");
+    assert_eq!(
+        store
+            .store_whole(&other, Bytes::from(data.clone()))
+            .await
+            .unwrap(),
+        Finalize::Mismatch
+    );
+    assert_eq!(store.stored_size(&other).await.unwrap(), None);
+    assert_eq!(store.stored_size(&hash).await.unwrap(), None);
+    assert_eq!(
+        store
+            .store_whole(&hash, Bytes::from(data.clone()))
+            .await
+            .unwrap(),
+        stored(40_000)
+    );
+    assert_eq!(store.read(&hash).await.unwrap(), data);
+    // no upload was involved: finalizing any upload id finds no part
+    assert_eq!(store.finalize("u1", &hash).await.unwrap(), Finalize::NoPart);
+    // the same bytes through the resumable path are the same blob
+    write_all(store, "u2", &data, 7_000).await;
+    assert_eq!(store.finalize("u2", &hash).await.unwrap(), stored(40_000));
+    assert_eq!(store.read(&hash).await.unwrap(), data);
+    let e = store
+        .store_whole("../../etc/passwd", Bytes::from_static(b"x"))
+        .await
+        .expect_err("a name that is not a hash");
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
+}
+
+/// A clean-up queued before the same bytes were stored again keeps the blob (storage clocks keep
+/// whole seconds, hence the pauses).
+async fn store_whole_again_renews_the_blob(store: &dyn BlobStore) {
+    let a = bytes_of(3_000, 31);
+    let b = bytes_of(3_000, 32);
+    for d in [&a, &b] {
+        assert_eq!(
+            store
+                .store_whole(&sha(d), Bytes::from(d.clone()))
+                .await
+                .unwrap(),
+            stored(3_000)
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let queued = SystemTime::now();
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(
+        store
+            .store_whole(&sha(&a), Bytes::from(a.clone()))
+            .await
+            .unwrap(),
+        stored(3_000)
+    );
+    assert_eq!(
+        store
+            .remove_if_older(FileKind::Blob, &sha(&a), queued)
+            .await
+            .unwrap(),
+        Removal::Newer
+    );
+    assert_eq!(
+        store
+            .remove_if_older(FileKind::Blob, &sha(&b), queued)
+            .await
+            .unwrap(),
+        Removal::Removed
+    );
+    assert_eq!(store.read(&sha(&a)).await.unwrap(), a);
 }

@@ -24,6 +24,8 @@ both_backends!(
     a_push_outlasts_the_request_timeout,
     a_push_ends_at_its_own_limit_keeping_its_bytes,
     the_clean_up_never_removes_an_upload_a_push_came_back_to,
+    a_head_opens_nothing_and_whole_blobs_need_no_upload,
+    the_quota_counts_every_new_blob_of_a_push,
 );
 
 fn random(n: usize, seed: u64) -> Vec<u8> {
@@ -541,4 +543,109 @@ async fn the_clean_up_never_removes_an_upload_a_push_came_back_to(b: Backend) {
     let done = p.until("done").await.expect("the push did not finish");
     assert_eq!(done["blobs"][0]["complete"], json!(true), "{done}");
     assert_eq!(blob(&h, &u.token, &hash).await, (StatusCode::OK, f));
+}
+
+/// The head only looks: an upload is opened when a blob's first bytes are written, and a blob whose
+/// bytes all arrive in the push is stored without one.
+async fn a_head_opens_nothing_and_whole_blobs_need_no_upload(b: Backend) {
+    let h = Harness::start(b).await;
+    let u = h.user(Role::Citizen).await;
+    let f = random(25_000, 41);
+    let hash = sha(&f);
+    let open = || async {
+        h.db.open_upload(&u.account.account_id, &hash)
+            .await
+            .unwrap()
+    };
+    // a push that names the blob and sends nothing of it
+    let mut body = head(&[(&hash, f.len())], None, None);
+    body.extend(end());
+    let (s, lines) = push(&h.http, &h.server.url(), &u.token, body).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        done(&lines)["blobs"][0],
+        json!({"offset": 0, "complete": false})
+    );
+    assert!(open().await.is_none(), "a head alone opened an upload");
+    assert!(missing(&h, &u.token, &hash).await);
+    // all of its bytes in one push: stored, owned, and still no upload
+    let mut body = head(&[(&hash, f.len())], None, None);
+    body.extend(frames(0, &f, 0, f.len(), 4_000));
+    body.extend(end());
+    let (s, lines) = push(&h.http, &h.server.url(), &u.token, body).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        done(&lines)["blobs"][0],
+        json!({"offset": f.len(), "complete": true})
+    );
+    assert!(open().await.is_none());
+    assert!(!missing(&h, &u.token, &hash).await);
+    assert_eq!(blob(&h, &u.token, &hash).await, (StatusCode::OK, f.clone()));
+    // part of another blob: now an upload holds its bytes, and a second push finishes it
+    let g = random(40_000, 42);
+    let g_hash = sha(&g);
+    let mut body = head(&[(&g_hash, g.len())], None, None);
+    body.extend(frames(0, &g, 0, 15_000, 5_000));
+    body.extend(end());
+    let (_, lines) = push(&h.http, &h.server.url(), &u.token, body).await;
+    assert_eq!(
+        done(&lines)["blobs"][0],
+        json!({"offset": 15_000, "complete": false})
+    );
+    let up =
+        h.db.open_upload(&u.account.account_id, &g_hash)
+            .await
+            .unwrap()
+            .expect("an upload for the partial blob");
+    assert_eq!(up.received, 15_000);
+    let mut body = head(&[(&g_hash, g.len())], None, None);
+    body.extend(frames(0, &g, 15_000, g.len(), 5_000));
+    body.extend(end());
+    let (_, lines) = push(&h.http, &h.server.url(), &u.token, body).await;
+    assert_eq!(done(&lines)["blobs"][0]["complete"], json!(true));
+    assert_eq!(blob(&h, &u.token, &g_hash).await, (StatusCode::OK, g));
+}
+
+/// Two blobs that each fit the quota but not together are refused at the head, before a byte.
+async fn the_quota_counts_every_new_blob_of_a_push(b: Backend) {
+    let h = Harness::start_with(
+        b,
+        dvc_sync::config::Config {
+            secure_cookies: false,
+            account_quota_bytes: 100_000,
+            ..dvc_sync::config::Config::default()
+        },
+    )
+    .await;
+    let u = h.user(Role::Citizen).await;
+    let (f, g) = (random(60_000, 51), random(60_000, 52));
+    let (fh, gh) = (sha(&f), sha(&g));
+    let res = h
+        .http
+        .post(format!("{}/v1/push", h.server.url()))
+        .header("content-type", "application/vnd.dvc.push")
+        .bearer_auth(&u.token)
+        .body(head(&[(&fh, f.len()), (&gh, g.len())], None, None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "413.2");
+    // one of them fits
+    let mut body = head(&[(&fh, f.len())], None, None);
+    body.extend(frames(0, &f, 0, f.len(), 8_000));
+    body.extend(end());
+    let (_, lines) = push(&h.http, &h.server.url(), &u.token, body).await;
+    assert_eq!(done(&lines)["blobs"][0]["complete"], json!(true));
+    // and then the other does not
+    let res = h
+        .http
+        .post(format!("{}/v1/push", h.server.url()))
+        .header("content-type", "application/vnd.dvc.push")
+        .bearer_auth(&u.token)
+        .body(head(&[(&gh, g.len())], None, None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "413.2");
 }

@@ -4,11 +4,15 @@
 //! The head is read and checked before the answer starts, so a bad head or manifest, an unknown
 //! role or a quota problem is an ordinary error answer. Then a task reads the data frames while the
 //! answer streams `ack` lines: each frame's checksum is verified, its new bytes are kept in memory
-//! and written durably (fsync, then the upload's offset in the database) every
-//! [`COMMIT_BYTES`], when a blob is complete, at the end, when the connection breaks and when the
-//! server shuts down. Writing takes the upload's lock only for the write itself
-//! ([`uploads::lock_key`]): a slow or stalled sender never holds it. A blob is verified and
-//! recorded by [`uploads::complete`], as for `PATCH /v1/uploads/{id}`.
+//! and written durably (fsync, then the upload's offset in the database) once the push holds
+//! [`COMMIT_BYTES`] unwritten, at the end, when the connection breaks and when the server shuts
+//! down — every blob at once, so a dossier's small attachments share their durable rounds.
+//! Writing takes the upload's lock only for the write itself ([`uploads::lock_key`]): a slow or
+//! stalled sender never holds it. A blob is verified and recorded by [`uploads::complete`], as
+//! for `PATCH /v1/uploads/{id}` — or, when all of its bytes are held at once, verified in memory
+//! and stored without a part file: [`uploads::complete_whole`] for an open upload,
+//! [`uploads::store_new_whole`] for a blob new to the account, which then never gets an upload
+//! row (the head only looks: an upload is opened when a blob's first bytes are written).
 
 use std::time::Duration;
 
@@ -100,8 +104,11 @@ fn frame_error(e: &FrameError) -> ApiError {
 struct Slot {
     sha256: String,
     length: u64,
-    /// The open upload (`None` once the blob is complete).
+    /// The open upload (`None` once the blob is complete, or while it is `fresh`).
     upload: Option<Upload>,
+    /// Nothing of this blob is on the server yet for this account: no upload row until its first
+    /// bytes are written — and none at all if those are the whole blob (stored at once).
+    fresh: bool,
     /// Bytes durably held.
     durable: u64,
     /// Checked bytes from `durable` on, not written yet.
@@ -222,26 +229,46 @@ pub async fn push(
     };
     let account_id = caller.account.id.clone();
     let mut slots = Vec::with_capacity(head.blobs.len());
+    let mut wanted = 0i64;
     for (b, len) in head.blobs.iter().zip(lengths) {
-        let slot = match uploads::open(&st, &account_id, &b.sha256, len).await? {
-            Opened::Complete => Slot {
+        let slot = match uploads::find(&st, &account_id, &b.sha256, len).await? {
+            Some(Opened::Complete) => Slot {
                 sha256: b.sha256.clone(),
                 length: b.length,
                 upload: None,
+                fresh: false,
                 durable: b.length,
                 buf: Vec::new(),
                 complete: true,
             },
-            Opened::Open { upload, .. } => Slot {
+            Some(Opened::Open { upload, .. }) => Slot {
                 sha256: b.sha256.clone(),
                 length: b.length,
                 durable: u64::try_from(upload.received).unwrap_or(0),
                 upload: Some(upload),
+                fresh: false,
                 buf: Vec::new(),
                 complete: false,
             },
+            None => {
+                wanted = wanted.saturating_add(len);
+                Slot {
+                    sha256: b.sha256.clone(),
+                    length: b.length,
+                    upload: None,
+                    fresh: true,
+                    durable: 0,
+                    buf: Vec::new(),
+                    complete: false,
+                }
+            }
         };
         slots.push(slot);
+    }
+    if wanted > 0 {
+        // The blobs new to this account, all together (each is checked again if it needs an
+        // upload row).
+        uploads::check_quota(&st, st.db.account_usage(&account_id).await?, wanted)?;
     }
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(LINE_QUEUE);
     let head_line = PushLine::Head {
@@ -442,24 +469,23 @@ impl Run {
         let skip = usize::try_from(next - f.offset).unwrap_or(usize::MAX);
         slot.buf
             .extend_from_slice(f.data.get(skip..).unwrap_or_default());
-        if slot.buf.len() >= COMMIT_BYTES || slot.next() == slot.length {
-            let account = self.caller.account.id.clone();
-            commit(&self.st, &account, slot).await?;
+        if self.slots.iter().map(|s| s.buf.len()).sum::<usize>() >= COMMIT_BYTES {
+            self.commit_all().await?;
         }
         Ok(())
     }
 
+    /// Writes every slot's checked bytes, all slots at once: the blobs' file syncs overlap and
+    /// their database rows share the writer's group commits, so a dossier's small attachments
+    /// cost about one durable round instead of one each.
     async fn commit_all(&mut self) -> ApiResult<()> {
         let account = self.caller.account.id.clone();
-        let mut first = Ok(());
-        for slot in &mut self.slots {
-            if let Err(e) = commit(&self.st, &account, slot).await {
-                if first.is_ok() {
-                    first = Err(e);
-                }
-            }
-        }
-        first
+        let st = &self.st;
+        futures_util::future::join_all(self.slots.iter_mut().map(|slot| commit(st, &account, slot)))
+            .await
+            .into_iter()
+            .find_map(Result::err)
+            .map_or(Ok(()), Err)
     }
 
     /// After the end frame: the submission and the events.
@@ -502,6 +528,33 @@ async fn commit(st: &AppState, account_id: &str, slot: &mut Slot) -> ApiResult<(
     if slot.complete || (slot.buf.is_empty() && slot.durable < slot.length) {
         return Ok(());
     }
+    if slot.fresh {
+        let length = i64::try_from(slot.length).unwrap_or(i64::MAX);
+        if slot.buf.len() as u64 == slot.length {
+            // The whole blob, new to this account: stored at once, no upload row, no part file.
+            let data = Bytes::from(std::mem::take(&mut slot.buf));
+            uploads::store_new_whole(st, account_id, &slot.sha256, data).await?;
+            st.metrics
+                .upload_bytes
+                .fetch_add(slot.length, std::sync::atomic::Ordering::Relaxed);
+            slot.fresh = false;
+            slot.durable = slot.length;
+            slot.complete = true;
+            return Ok(());
+        }
+        // Its first bytes: now it needs an upload (or another request finished it meanwhile).
+        let opened = uploads::open(st, account_id, &slot.sha256, length).await?;
+        slot.fresh = false;
+        match opened {
+            Opened::Complete => {
+                slot.buf.clear();
+                slot.durable = slot.length;
+                slot.complete = true;
+                return Ok(());
+            }
+            Opened::Open { upload, .. } => slot.upload = Some(upload),
+        }
+    }
     let Some(upload) = slot.upload.clone() else {
         slot.buf.clear();
         return Ok(());
@@ -543,6 +596,19 @@ async fn commit(st: &AppState, account_id: &str, slot: &mut Slot) -> ApiResult<(
         let skip = usize::try_from(held - slot.durable).unwrap_or(usize::MAX);
         slot.buf.drain(..skip.min(slot.buf.len()));
         slot.durable = held;
+    }
+    if slot.durable == 0 && slot.buf.len() as u64 == slot.length {
+        // The whole blob arrived in this push: verified in memory, stored without a part file.
+        let data = Bytes::from(std::mem::take(&mut slot.buf));
+        let n = data.len() as u64;
+        uploads::complete_whole(st, &row, data).await?;
+        st.metrics
+            .upload_bytes
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        slot.durable = slot.length;
+        slot.complete = true;
+        slot.upload = None;
+        return Ok(());
     }
     if !slot.buf.is_empty() {
         let data = Bytes::from(std::mem::take(&mut slot.buf));

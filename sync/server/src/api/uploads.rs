@@ -71,25 +71,37 @@ pub(crate) enum Completed {
 /// Safe to repeat after a crash: the part file is verified again.
 pub(crate) async fn complete(st: &AppState, u: &Upload) -> ApiResult<Completed> {
     let now = st.clock.now_ms();
-    let size = match st.blobs.finalize(&u.id, &u.sha256).await? {
-        Finalize::Stored { size } => size,
+    match st.blobs.finalize(&u.id, &u.sha256).await? {
+        Finalize::Stored { size } => {
+            record(st, u, size, now).await?;
+            Ok(Completed::Stored)
+        }
         Finalize::NoPart => {
             // The bytes are gone (e.g. the part file was lost): start over. A blob already stored
             // under this hash (by anyone) proves nothing about this upload.
             st.db.set_upload_received(&u.id, 0, now).await?;
             tracing::warn!(upload_id = %u.id, "upload bytes missing; offset reset to 0");
-            return Ok(Completed::Lost);
+            Ok(Completed::Lost)
         }
-        Finalize::Mismatch => {
-            st.db.discard_upload(&u.id).await?;
-            st.blobs.discard(&u.id).await?;
-            tracing::warn!(upload_id = %u.id, "upload hash mismatch; discarded");
-            return Err(ApiError::new(
-                ErrorCode::BlobHashMismatch,
-                "the uploaded bytes do not hash to the declared sha256; upload discarded",
-            ));
-        }
-    };
+        Finalize::Mismatch => Err(mismatch(st, u).await?),
+    }
+}
+
+/// [`complete`] for an upload whose bytes all arrived in one piece (`data`, from offset 0 to its
+/// length, each frame or chunk checked already): verified in memory and stored without a part
+/// file ([`crate::blobstore::BlobStore::store_whole`]). Call with the upload's lock held.
+pub(crate) async fn complete_whole(st: &AppState, u: &Upload, data: bytes::Bytes) -> ApiResult<()> {
+    let now = st.clock.now_ms();
+    match st.blobs.store_whole(&u.sha256, data).await? {
+        Finalize::Stored { size } => record(st, u, size, now).await,
+        Finalize::Mismatch => Err(mismatch(st, u).await?),
+        Finalize::NoPart => Err(std::io::Error::other("store_whole answered NoPart").into()),
+    }
+}
+
+/// The verified blob's row and the account's ownership, in one transaction that also removes the
+/// upload; then its part file, if a write before left one.
+async fn record(st: &AppState, u: &Upload, size: u64, now: i64) -> ApiResult<()> {
     let blob = Blob {
         sha256: u.sha256.clone(),
         size: i64::try_from(size).unwrap_or(i64::MAX),
@@ -103,7 +115,22 @@ pub(crate) async fn complete(st: &AppState, u: &Upload) -> ApiResult<Completed> 
     }
     Metrics::inc(&st.metrics.blobs_completed);
     tracing::info!(upload_id = %u.id, size, "blob stored");
-    Ok(Completed::Stored)
+    Ok(())
+}
+
+/// Forgets an upload whose bytes hash to something else; the error to answer with.
+async fn mismatch(st: &AppState, u: &Upload) -> ApiResult<ApiError> {
+    st.db.discard_upload(&u.id).await?;
+    st.blobs.discard(&u.id).await?;
+    tracing::warn!(upload_id = %u.id, "upload hash mismatch; discarded");
+    Ok(hash_mismatch())
+}
+
+fn hash_mismatch() -> ApiError {
+    ApiError::new(
+        ErrorCode::BlobHashMismatch,
+        "the uploaded bytes do not hash to the declared sha256; upload discarded",
+    )
 }
 
 /// `409.2` telling the client to send again from 0.
@@ -157,45 +184,11 @@ pub(crate) async fn open(
     length: i64,
 ) -> ApiResult<Opened> {
     let _guard = st.lock_upload(&lock_key(account_id, sha256)).await?;
-    if !st
-        .db
-        .owned_blobs(account_id, &[sha256.to_owned()])
-        .await?
-        .is_empty()
-    {
-        return Ok(Opened::Complete);
-    }
-    if let Some(mut u) = st.db.open_upload(account_id, sha256).await? {
-        if u.length != length {
-            return Err(ApiError::new(
-                ErrorCode::UploadMismatch,
-                "an upload of this hash with another length is open",
-            ));
-        }
-        // Resumed: the idle clock starts again, so the clean-up never removes an upload that
-        // someone has just come back to (a push writes its first bytes only after a while).
-        st.db
-            .set_upload_received(&u.id, u.received, st.clock.now_ms())
-            .await?;
-        if u.received == u.length {
-            match complete(st, &u).await? {
-                Completed::Stored => return Ok(Opened::Complete),
-                Completed::Lost => u.received = 0,
-            }
-        }
-        return Ok(Opened::Open {
-            upload: u,
-            created: false,
-        });
+    if let Some(found) = find_locked(st, account_id, sha256, length).await? {
+        return Ok(found);
     }
     let usage = st.db.account_usage(account_id).await?;
-    let wanted = u64::try_from(length).unwrap_or(u64::MAX);
-    if u64::try_from(usage).unwrap_or(0).saturating_add(wanted) > st.cfg.account_quota_bytes {
-        return Err(ApiError::new(
-            ErrorCode::QuotaExceeded,
-            "this account's storage quota would be exceeded",
-        ));
-    }
+    check_quota(st, usage, length)?;
     let u = Upload {
         id: uuid::Uuid::now_v7().simple().to_string(),
         account_id: account_id.to_owned(),
@@ -209,6 +202,110 @@ pub(crate) async fn open(
         upload: u,
         created: true,
     })
+}
+
+/// [`open`] without creating anything: `None` when the account neither owns the blob nor has an
+/// upload of it open (the caller checks the quota). Takes the upload lock.
+pub(crate) async fn find(
+    st: &AppState,
+    account_id: &str,
+    sha256: &str,
+    length: i64,
+) -> ApiResult<Option<Opened>> {
+    let _guard = st.lock_upload(&lock_key(account_id, sha256)).await?;
+    find_locked(st, account_id, sha256, length).await
+}
+
+async fn find_locked(
+    st: &AppState,
+    account_id: &str,
+    sha256: &str,
+    length: i64,
+) -> ApiResult<Option<Opened>> {
+    if !st
+        .db
+        .owned_blobs(account_id, &[sha256.to_owned()])
+        .await?
+        .is_empty()
+    {
+        return Ok(Some(Opened::Complete));
+    }
+    let Some(mut u) = st.db.open_upload(account_id, sha256).await? else {
+        return Ok(None);
+    };
+    if u.length != length {
+        return Err(ApiError::new(
+            ErrorCode::UploadMismatch,
+            "an upload of this hash with another length is open",
+        ));
+    }
+    // Resumed: the idle clock starts again, so the clean-up never removes an upload that
+    // someone has just come back to (a push writes its first bytes only after a while).
+    st.db
+        .set_upload_received(&u.id, u.received, st.clock.now_ms())
+        .await?;
+    if u.received == u.length {
+        match complete(st, &u).await? {
+            Completed::Stored => return Ok(Some(Opened::Complete)),
+            Completed::Lost => u.received = 0,
+        }
+    }
+    Ok(Some(Opened::Open {
+        upload: u,
+        created: false,
+    }))
+}
+
+/// Refuses `wanted` more bytes for an account that holds `usage` (`413.2`).
+pub(crate) fn check_quota(st: &AppState, usage: i64, wanted: i64) -> ApiResult<()> {
+    let total = u64::try_from(usage)
+        .unwrap_or(0)
+        .saturating_add(u64::try_from(wanted).unwrap_or(u64::MAX));
+    if total > st.cfg.account_quota_bytes {
+        return Err(ApiError::new(
+            ErrorCode::QuotaExceeded,
+            "this account's storage quota would be exceeded",
+        ));
+    }
+    Ok(())
+}
+
+/// Stores a blob that is not on the server yet for this account — no upload row, no part file:
+/// all of its bytes arrived at once (`data`, each frame checked already). Takes the upload lock;
+/// if the account came to own the blob meanwhile, nothing is written.
+pub(crate) async fn store_new_whole(
+    st: &AppState,
+    account_id: &str,
+    sha256: &str,
+    data: bytes::Bytes,
+) -> ApiResult<()> {
+    let _guard = st.lock_upload(&lock_key(account_id, sha256)).await?;
+    if !st
+        .db
+        .owned_blobs(account_id, &[sha256.to_owned()])
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let now = st.clock.now_ms();
+    match st.blobs.store_whole(sha256, data).await? {
+        Finalize::Stored { size } => {
+            let blob = Blob {
+                sha256: sha256.to_owned(),
+                size: i64::try_from(size).unwrap_or(i64::MAX),
+            };
+            st.db.add_owned_blob(&blob, account_id, now).await?;
+            Metrics::inc(&st.metrics.blobs_completed);
+            tracing::info!(size, "blob stored whole");
+            Ok(())
+        }
+        Finalize::Mismatch => {
+            tracing::warn!("pushed bytes do not hash to their blob; nothing stored");
+            Err(hash_mismatch())
+        }
+        Finalize::NoPart => Err(std::io::Error::other("store_whole answered NoPart").into()),
+    }
 }
 
 /// Creates an upload, resumes an open one, or reports the blob complete.
@@ -379,6 +476,20 @@ pub async fn patch(
         .await?
         .ok_or_else(ApiError::not_found)?;
     check_offset(&st, offset, u.received)?;
+    if offset == 0 && end == u.length {
+        // The whole blob in one chunk: no part file.
+        let n = data.len() as u64;
+        complete_whole(&st, &u, data).await?;
+        st.metrics
+            .upload_bytes
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        u.received = end;
+        return Ok(with_offset(
+            Json(status(&u, true)).into_response(),
+            end,
+            end,
+        ));
+    }
     if !data.is_empty() {
         let n = data.len() as u64;
         st.blobs

@@ -46,6 +46,14 @@ fn create_dir_all_synced(dir: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Sets a stored blob's modification time to now: the same bytes were stored again, so a
+/// clean-up queued before must keep the file (see [`BlobStore::remove_if_older`]).
+fn renew(path: &Path) -> std::io::Result<()> {
+    let f = std::fs::File::open(path)?;
+    f.set_modified(std::time::SystemTime::now())?;
+    f.sync_all()
+}
+
 impl FsBlobStore {
     /// Creates the directories under `root`.
     pub fn open(root: &Path) -> std::io::Result<FsBlobStore> {
@@ -78,7 +86,7 @@ impl FsBlobStore {
         create_dir_all_synced(dir)?;
         match std::fs::hard_link(from, &to) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return renew(&to),
             Err(_) => {
                 // A file system without hard links: copy beside it, then rename atomically.
                 let tmp = self
@@ -177,6 +185,44 @@ impl BlobStore for FsBlobStore {
                 return Ok(Finalize::Mismatch);
             }
             this.install_copy(&path, &sha)?;
+            Ok(Finalize::Stored { size })
+        })
+        .await
+    }
+
+    async fn store_whole(&self, sha256: &str, data: bytes::Bytes) -> std::io::Result<Finalize> {
+        let to = self.final_path(sha256)?;
+        let tmp = self
+            .root
+            .join("uploads")
+            .join(format!("whole-{}.part", uuid::Uuid::now_v7().simple()));
+        let sha = sha256.to_owned();
+        blocking(move || {
+            if hex::encode(Sha256::digest(&data)) != sha {
+                return Ok(Finalize::Mismatch);
+            }
+            let size = data.len() as u64;
+            let dir = to.parent().ok_or_else(bad_name)?;
+            create_dir_all_synced(dir)?;
+            match renew(&to) {
+                Ok(()) => return Ok(Finalize::Stored { size }),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+            // Written beside the uploads and renamed into place: one new file, synced, and its
+            // directory synced once — the part file's second write, read-back and delete are
+            // for bytes that arrive over several requests.
+            let written = (|| {
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(&data)?;
+                f.sync_all()?;
+                std::fs::rename(&tmp, &to)
+            })();
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            sync_dir(dir)?;
             Ok(Finalize::Stored { size })
         })
         .await

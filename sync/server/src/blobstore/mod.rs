@@ -54,6 +54,12 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Verifies the part file against `sha256` and, if it matches, stores it under the hash
     /// (keeping the part file). Safe to repeat.
     async fn finalize(&self, upload_id: &str, sha256: &str) -> std::io::Result<Finalize>;
+    /// Stores a blob whose bytes all arrived at once, if they hash to `sha256` (else
+    /// [`Finalize::Mismatch`], nothing stored) — without the part file that bytes arriving over
+    /// several requests need: no second write, no read-back, no file to delete. Storing bytes that
+    /// are there already renews the stored blob's modification time, so a clean-up queued before
+    /// keeps it. Never returns [`Finalize::NoPart`].
+    async fn store_whole(&self, sha256: &str, data: bytes::Bytes) -> std::io::Result<Finalize>;
     /// Deletes an upload's part file, if any.
     async fn discard(&self, upload_id: &str) -> std::io::Result<()>;
     /// The stored blob's size, if present.
