@@ -484,6 +484,7 @@ pub async fn list(
         code_query: q.q.filter(|s| !s.is_empty()),
         limit: i64::from(limit),
         before,
+        finished: None,
     };
     let rows = st
         .db

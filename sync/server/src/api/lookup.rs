@@ -320,6 +320,7 @@ pub async fn claim(
                 code_query: Some(o.dossier.code.clone()),
                 limit: 10,
                 before: None,
+                finished: None,
             },
         )
         .await?

@@ -426,6 +426,9 @@ struct ListParams {
     due: Option<String>,
 }
 
+/// Most dossiers on the work list.
+const LIST_ROWS: usize = 200;
+
 async fn list(
     State(st): State<AppState>,
     officer: Officer,
@@ -452,24 +455,39 @@ async fn list(
         Some("soon") => Some("soon"),
         _ => None,
     };
-    // Sorted by due date across every matching dossier, then the first 200 shown.
-    let mut rows = if q.is_some() {
+    // Sorted for work (open dossiers by due date first, then finished ones newest first), the
+    // first LIST_ROWS shown. Every open dossier is read (their number is the agency's workload);
+    // of the finished ones — years of them — only the newest that can still make the page.
+    let scope = officer.scope();
+    let newest = |state: Option<DossierState>, finished: Option<bool>, limit: usize| {
         let filter = DossierFilter {
             state,
             code_query: q.clone(),
-            limit: 500,
+            limit: i64::try_from(limit).unwrap_or(500),
             before: None,
+            finished,
         };
-        st.db
-            .list_dossiers(&officer.scope(), &filter)
-            .await
-            .map_err(ApiError::from)?
-    } else {
-        let mut all = work::all_dossiers(&st, &officer.scope()).await?;
-        all.retain(|r| state.is_none_or(|s| r.dossier.state == s));
-        all
+        let (st, scope) = (&st, &scope);
+        async move {
+            st.db
+                .list_dossiers(scope, &filter)
+                .await
+                .map_err(ApiError::from)
+        }
     };
-    let deadlines = work::deadlines_for(&st, &officer.scope(), &rows).await?;
+    let mut rows = match (q.is_some(), state) {
+        (true, _) => newest(state, None, 500).await?,
+        (false, Some(s)) if s.is_final() => newest(Some(s), None, LIST_ROWS).await?,
+        (false, Some(s)) => work::all_dossiers_where(&st, &scope, Some(s), None).await?,
+        (false, None) => {
+            let mut open = work::all_dossiers_where(&st, &scope, None, Some(false)).await?;
+            if open.len() < LIST_ROWS && due.is_none() {
+                open.extend(newest(None, Some(true), LIST_ROWS - open.len()).await?);
+            }
+            open
+        }
+    };
+    let deadlines = work::deadlines_for_list(&st, &scope, &rows).await?;
     if let Some(due) = due {
         rows.retain(|r| {
             deadlines.get(&r.dossier.uuid).is_some_and(|d| match due {
@@ -479,7 +497,7 @@ async fn list(
         });
     }
     work::sort_for_work(&mut rows, &deadlines);
-    rows.truncate(200);
+    rows.truncate(LIST_ROWS);
     let agency_name = st
         .db
         .agency_name(&officer.agency())

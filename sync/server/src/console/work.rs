@@ -19,18 +19,31 @@ use crate::deadlines::{self, Deadline, Status};
 use crate::domain::Scope;
 use crate::error::ApiError;
 use crate::state::AppState;
+use dvc_protocol::dossiers::DossierState;
 
 /// Every dossier of a scope, newest first (pages of 500).
 pub async fn all_dossiers(st: &AppState, scope: &Scope) -> Result<Vec<DossierListRow>, ApiError> {
+    all_dossiers_where(st, scope, None, None).await
+}
+
+/// Every dossier of a scope in `state` (if given) and finished or not (if given), newest first
+/// (pages of 500).
+pub async fn all_dossiers_where(
+    st: &AppState,
+    scope: &Scope,
+    state: Option<DossierState>,
+    finished: Option<bool>,
+) -> Result<Vec<DossierListRow>, ApiError> {
     let mut out: Vec<DossierListRow> = Vec::new();
     loop {
         let filter = DossierFilter {
-            state: None,
+            state,
             code_query: None,
             limit: 500,
             before: out
                 .last()
                 .map(|r| (r.dossier.received_at, r.dossier.uuid.clone())),
+            finished,
         };
         let page = st.db.list_dossiers(scope, &filter).await?;
         let n = page.len();
@@ -41,15 +54,21 @@ pub async fn all_dossiers(st: &AppState, scope: &Scope) -> Result<Vec<DossierLis
     }
 }
 
-/// Every event of a scope, grouped by dossier, in order (pages of 1,000).
+/// Every event of a scope (or, with `open_only`, of its dossiers not finished yet), grouped by
+/// dossier, in order (pages of 1,000).
 pub async fn events_by_dossier(
     st: &AppState,
     scope: &Scope,
+    open_only: bool,
 ) -> Result<HashMap<String, Vec<EventRow>>, ApiError> {
     let mut out: HashMap<String, Vec<EventRow>> = HashMap::new();
     let mut after = 0;
     loop {
-        let page = st.db.events_after(scope, after, 1000).await?;
+        let page = if open_only {
+            st.db.open_events_after(scope, after, 1000).await?
+        } else {
+            st.db.events_after(scope, after, 1000).await?
+        };
         let n = page.len();
         for e in page {
             after = after.max(e.seq);
@@ -61,17 +80,15 @@ pub async fn events_by_dossier(
     }
 }
 
-/// The deadline of each listed dossier (by uuid).
-pub async fn deadlines_for(
+/// The deadline of each of `rows` (by uuid), from `events` (grouped by dossier).
+fn deadlines_from(
     st: &AppState,
-    scope: &Scope,
     rows: &[DossierListRow],
-) -> Result<HashMap<String, Deadline>, ApiError> {
-    let events = events_by_dossier(st, scope).await?;
+    events: &HashMap<String, Vec<EventRow>>,
+) -> HashMap<String, Deadline> {
     let now = st.clock.now_ms();
     let catalog = crate::catalog::bundled();
-    Ok(rows
-        .iter()
+    rows.iter()
         .map(|r| {
             let ev = events
                 .get(&r.dossier.uuid)
@@ -82,7 +99,37 @@ pub async fn deadlines_for(
                 deadlines::for_dossier(catalog, &r.dossier, ev, now),
             )
         })
-        .collect())
+        .collect()
+}
+
+/// The deadline of each dossier of a whole scope (the dashboard: every event read once).
+pub async fn deadlines_for(
+    st: &AppState,
+    scope: &Scope,
+    rows: &[DossierListRow],
+) -> Result<HashMap<String, Deadline>, ApiError> {
+    let events = events_by_dossier(st, scope, false).await?;
+    Ok(deadlines_from(st, rows, &events))
+}
+
+/// The deadline of each dossier of a list (the work list: every open dossier, and at most a page
+/// of finished ones): the events of the open dossiers in one pass, a finished one's on its own —
+/// never the years of finished dossiers' events that the list does not show.
+pub async fn deadlines_for_list(
+    st: &AppState,
+    scope: &Scope,
+    rows: &[DossierListRow],
+) -> Result<HashMap<String, Deadline>, ApiError> {
+    let mut events = if rows.iter().any(|r| !r.dossier.state.is_final()) {
+        events_by_dossier(st, scope, true).await?
+    } else {
+        HashMap::new()
+    };
+    for r in rows.iter().filter(|r| r.dossier.state.is_final()) {
+        let ev = st.db.dossier_events(&r.dossier.uuid).await?;
+        events.insert(r.dossier.uuid.clone(), ev);
+    }
+    Ok(deadlines_from(st, rows, &events))
 }
 
 /// Sorts a list for work: open dossiers by due date (overdue first), then open ones without a due

@@ -289,6 +289,7 @@ async fn scenario(db: Db) {
         code_query: Some(q.into()),
         limit,
         before: None,
+        finished: None,
     };
     let found = db
         .list_dossiers(&agency, &search("h23-260315-0002", 50))
@@ -506,6 +507,50 @@ async fn scenario(db: Db) {
             ("0900000002", "resubmitted")
         ]
     );
+
+    // the console's work list: finished dossiers (rejected, completed, cancelled, as
+    // `DossierState::is_final` says) apart from the open ones, and only the open ones' events
+    let agency = Scope::Agency(AGENCY.into());
+    let of = |finished: Option<bool>| DossierFilter {
+        limit: 50,
+        finished,
+        ..DossierFilter::default()
+    };
+    let every = db.list_dossiers(&agency, &of(None)).await.unwrap();
+    let (done, open): (Vec<_>, Vec<_>) = every.iter().partition(|r| r.dossier.state.is_final());
+    assert!(!done.is_empty() && !open.is_empty(), "{every:?}");
+    let uuids = |rows: &[&DossierListRow]| -> Vec<String> {
+        rows.iter().map(|r| r.dossier.uuid.clone()).collect()
+    };
+    let listed = |rows: Vec<DossierListRow>| -> Vec<String> {
+        rows.into_iter().map(|r| r.dossier.uuid).collect()
+    };
+    assert_eq!(
+        listed(db.list_dossiers(&agency, &of(Some(true))).await.unwrap()),
+        uuids(&done)
+    );
+    assert_eq!(
+        listed(db.list_dossiers(&agency, &of(Some(false))).await.unwrap()),
+        uuids(&open)
+    );
+    let open_ids = uuids(&open);
+    let expected: Vec<i64> = db
+        .events_after(&agency, 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| open_ids.contains(&e.dossier_uuid))
+        .map(|e| e.seq)
+        .collect();
+    let got: Vec<i64> = db
+        .open_events_after(&agency, 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.seq)
+        .collect();
+    assert!(!got.is_empty());
+    assert_eq!(got, expected);
 }
 
 /// Accounts, codes, rate limits and the outbox, on one backend.

@@ -808,6 +808,9 @@ pub struct DossierFilter {
     pub limit: i64,
     /// Only dossiers older than this `(received_at, uuid)` (the last one of the previous page).
     pub before: Option<(i64, String)>,
+    /// Only finished ones (rejected, completed, cancelled: `Some(true)`) or only the others
+    /// (`Some(false)`).
+    pub finished: Option<bool>,
 }
 
 /// What the clean-up removes: rows older than these Unix-ms cut-offs.
@@ -1330,6 +1333,14 @@ pub trait Database: Send + Sync + 'static {
     async fn dossier_events(&self, uuid: &str) -> DbResult<Vec<EventRow>>;
     /// Events in scope after `after`, oldest first, at most `limit`.
     async fn events_after(&self, scope: &Scope, after: i64, limit: i64) -> DbResult<Vec<EventRow>>;
+    /// [`Store::events_after`], only of dossiers not finished yet (the console's work list: its
+    /// due dates need the events of every open dossier, not of years of finished ones).
+    async fn open_events_after(
+        &self,
+        scope: &Scope,
+        after: i64,
+        limit: i64,
+    ) -> DbResult<Vec<EventRow>>;
     /// A dossier's audit rows, oldest first.
     async fn dossier_audit(&self, uuid: &str) -> DbResult<Vec<AuditRow>>;
     /// Links a dossier that has no citizen account (a volunteer's paper-consent dossier) to

@@ -617,10 +617,16 @@ scoped! {
          AND (CAST(?3 AS TEXT) IS NULL OR lower(d.code) LIKE lower(?3) ESCAPE '\\') \
          AND (CAST(?5 AS TEXT) IS NULL OR d.received_at < CAST(?5 AS BIGINT) \
               OR (d.received_at = CAST(?5 AS BIGINT) AND d.uuid < ?6)) \
+         AND (CAST(?7 AS TEXT) IS NULL OR (CAST(?7 AS TEXT) = 'finished') = \
+              (d.state IN ('rejected', 'completed', 'cancelled'))) \
          ORDER BY d.received_at DESC, d.uuid DESC LIMIT ?4";
     EVENTS_AFTER = "events after", "e", 1, false, concat!(
         "SELECT ", event_cols!(), " FROM events e JOIN dossiers d ON d.uuid = e.dossier_uuid \
          WHERE e.seq > ?2 AND {scope} ORDER BY e.seq LIMIT ?3");
+    OPEN_EVENTS_AFTER = "open dossiers' events after", "e", 1, false, concat!(
+        "SELECT ", event_cols!(), " FROM events e JOIN dossiers d ON d.uuid = e.dossier_uuid \
+         WHERE e.seq > ?2 AND {scope} \
+         AND d.state NOT IN ('rejected', 'completed', 'cancelled') ORDER BY e.seq LIMIT ?3");
     READABLE_BLOB = "readable blob", "d", 3, false,
         "SELECT b.sha256, b.size FROM blobs b WHERE b.sha256 = ?1 AND ( \
          EXISTS (SELECT 1 FROM blob_owners o WHERE o.sha256 = b.sha256 AND o.account_id = ?2) \

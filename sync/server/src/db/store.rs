@@ -1412,6 +1412,10 @@ impl<B: Backend> Database for Store<B> {
                 Value::Int(limit),
                 Value::OptText(before_at.as_deref()),
                 Value::OptText(f.before.as_ref().map(|(_, uuid)| uuid.as_str())),
+                Value::OptText(
+                    f.finished
+                        .map(|done| if done { "finished" } else { "open" }),
+                ),
             ];
             all(c, stmt, &args, DossierListRow::from_row).await
         })
@@ -1430,6 +1434,20 @@ impl<B: Backend> Database for Store<B> {
         let scope = scope.clone();
         read!(self, |c| {
             let (stmt, scope) = sql::EVENTS_AFTER.pick(&scope);
+            let args = [scope, Value::Int(after), Value::Int(limit)];
+            all(c, stmt, &args, EventRow::from_row).await
+        })
+    }
+
+    async fn open_events_after(
+        &self,
+        scope: &Scope,
+        after: i64,
+        limit: i64,
+    ) -> DbResult<Vec<EventRow>> {
+        let scope = scope.clone();
+        read!(self, |c| {
+            let (stmt, scope) = sql::OPEN_EVENTS_AFTER.pick(&scope);
             let args = [scope, Value::Int(after), Value::Int(limit)];
             all(c, stmt, &args, EventRow::from_row).await
         })

@@ -548,6 +548,7 @@ async fn c_id_of(h: &Harness, uuid: &str) -> String {
                 code_query: None,
                 limit: 200,
                 before: None,
+                finished: None,
             },
         )
         .await
