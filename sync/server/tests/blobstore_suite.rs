@@ -47,6 +47,7 @@ both_stores!(
     a_blob_larger_than_a_multipart_part,
     store_whole_verifies_and_stores,
     store_whole_again_renews_the_blob,
+    finalize_again_renews_the_blob,
 );
 
 /// `n` bytes that differ with `seed`.
@@ -616,6 +617,38 @@ async fn store_whole_again_renews_the_blob(store: &dyn BlobStore) {
             .unwrap(),
         stored(3_000)
     );
+    assert_eq!(
+        store
+            .remove_if_older(FileKind::Blob, &sha(&a), queued)
+            .await
+            .unwrap(),
+        Removal::Newer
+    );
+    assert_eq!(
+        store
+            .remove_if_older(FileKind::Blob, &sha(&b), queued)
+            .await
+            .unwrap(),
+        Removal::Removed
+    );
+    assert_eq!(store.read(&sha(&a)).await.unwrap(), a);
+}
+
+/// The same for bytes that come through an upload: finalising an upload of bytes already stored
+/// renews the blob, so a clean-up queued before keeps it.
+async fn finalize_again_renews_the_blob(store: &dyn BlobStore) {
+    let a = bytes_of(6_000, 41);
+    let b = bytes_of(6_000, 42);
+    write_all(store, "u1", &a, 2_500).await;
+    assert_eq!(store.finalize("u1", &sha(&a)).await.unwrap(), stored(6_000));
+    write_all(store, "u2", &b, 2_500).await;
+    assert_eq!(store.finalize("u2", &sha(&b)).await.unwrap(), stored(6_000));
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let queued = SystemTime::now();
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    // another upload of the same bytes as the first blob
+    write_all(store, "u3", &a, 4_000).await;
+    assert_eq!(store.finalize("u3", &sha(&a)).await.unwrap(), stored(6_000));
     assert_eq!(
         store
             .remove_if_older(FileKind::Blob, &sha(&a), queued)

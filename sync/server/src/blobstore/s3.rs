@@ -19,8 +19,11 @@
 //!   hash is known; a larger one is streamed into a multipart upload (parts of [`PART_BYTES`],
 //!   the last smaller) while it is hashed, and completed only if the hash matches — otherwise
 //!   aborted, so a mismatch stores nothing. A blob already stored under the hash (the same bytes
-//!   uploaded by someone else) is only hashed, not written again. The chunks stay until
-//!   [`BlobStore::discard`], so finalising again verifies again.
+//!   uploaded by someone else) is written again all the same: that renews its `Last-Modified`, so
+//!   a clean-up queued before keeps it. The chunks stay until [`BlobStore::discard`], so
+//!   finalising again verifies again.
+//! - [`BlobStore::store_whole`] (a blob that arrived in one piece) is one PUT once the bytes hash
+//!   right.
 //! - [`BlobStore::remove_if_older`] compares the object's `Last-Modified` (for an upload: its
 //!   newest chunk's) with the cut-off. S3 keeps it to the second, which the clean-up's grace
 //!   period (an hour) dwarfs.
@@ -406,27 +409,20 @@ impl BlobStore for S3BlobStore {
             return Ok(Finalize::Mismatch);
         }
         let dest = self.blob_path(sha256)?;
-        let exists = match self.store.head(&dest).await {
-            Ok(_) => true,
-            Err(object_store::Error::NotFound { .. }) => false,
-            Err(e) => return Err(io_err("look up blob", e)),
-        };
-        if exists || size <= PART_BYTES as u64 {
+        // Written even when the blob is there already (the same bytes): that renews its
+        // `Last-Modified`, so a clean-up queued before keeps it (see `remove_if_older`).
+        if size <= PART_BYTES as u64 {
             let mut hasher = Sha256::new();
             let mut whole = Vec::new();
             for c in &chunks {
                 let data = self.get(&c.meta.location, "read upload chunk").await?;
                 hasher.update(&data);
-                if !exists {
-                    whole.extend_from_slice(&data);
-                }
+                whole.extend_from_slice(&data);
             }
             if hex::encode(hasher.finalize()) != sha256 {
                 return Ok(Finalize::Mismatch);
             }
-            if !exists {
-                self.put_object(&dest, whole.into(), "store blob").await?;
-            }
+            self.put_object(&dest, whole.into(), "store blob").await?;
             return Ok(Finalize::Stored { size });
         }
         if self.copy_multipart(&chunks, &dest, sha256).await? {
