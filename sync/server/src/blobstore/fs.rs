@@ -46,6 +46,40 @@ fn create_dir_all_synced(dir: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Names of this store's temporary files in `uploads/` (written, synced, then renamed into
+/// `sha256/`): a crash between the two leaves one behind. Part files are named by the upload id
+/// (hex, no `-`), so they never match.
+const TEMP_PREFIXES: [&str; 3] = ["whole-", "put-", "copy-"];
+
+/// A temporary file older than this is left over from a crash, not being written.
+pub const TEMP_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the temporary files in `dir` not modified for `max_age`; how many.
+fn sweep_temp(dir: &Path, max_age: std::time::Duration) -> std::io::Result<u64> {
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.ends_with(".part") || !TEMP_PREFIXES.iter().any(|p| name.starts_with(p)) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age >= max_age));
+        if old {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// Sets a stored blob's modification time to now: the same bytes were stored again, so a
 /// clean-up queued before must keep the file (see [`BlobStore::remove_if_older`]).
 fn renew(path: &Path) -> std::io::Result<()> {
@@ -55,10 +89,18 @@ fn renew(path: &Path) -> std::io::Result<()> {
 }
 
 impl FsBlobStore {
-    /// Creates the directories under `root`.
+    /// Creates the directories under `root`, and removes temporary files a crash left in
+    /// `uploads/` (see [`TEMP_PREFIXES`]) if they are older than [`TEMP_MAX_AGE`].
     pub fn open(root: &Path) -> std::io::Result<FsBlobStore> {
         create_dir_all_synced(&root.join("uploads"))?;
         create_dir_all_synced(&root.join("sha256"))?;
+        let removed = sweep_temp(&root.join("uploads"), TEMP_MAX_AGE)?;
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                "blob store: temporary files of an earlier run removed"
+            );
+        }
         Ok(FsBlobStore {
             root: root.to_owned(),
         })
@@ -303,6 +345,40 @@ impl BlobStore for FsBlobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_temporary_files_are_swept_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        FsBlobStore::open(dir.path()).unwrap();
+        let uploads = dir.path().join("uploads");
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        let file = |name: &str, old: bool| {
+            let f = std::fs::File::create(uploads.join(name)).unwrap();
+            if old {
+                f.set_modified(two_hours_ago).unwrap();
+            }
+        };
+        file("whole-0192abc.part", true);
+        file("put-0192abc.part", true);
+        file("copy-0192abc.part", true);
+        file("whole-0192def.part", false); // being written now
+        file("0192aaaabbbbccccddddeeeeffff0000.part", true); // an upload's part file
+        file("whole-notes.txt", true); // not ours
+        FsBlobStore::open(dir.path()).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(&uploads)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "0192aaaabbbbccccddddeeeeffff0000.part",
+                "whole-0192def.part",
+                "whole-notes.txt"
+            ]
+        );
+    }
 
     #[tokio::test]
     async fn chunks_resume_and_verify() {
