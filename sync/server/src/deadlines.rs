@@ -351,6 +351,7 @@ mod tests {
             at: at(t),
             state,
             payload: payload.into(),
+            readers: crate::db::EventReaders::default(),
         };
         let d = Dossier {
             uuid: "d".into(),

@@ -202,6 +202,16 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// This scope's name in the feed's targeted wake-ups ([`crate::feed::Feed::wait_for`]):
+    /// `None` for [`Scope::Nothing`], which reads no events.
+    pub fn key(&self) -> Option<String> {
+        match self {
+            Scope::Party(id) => Some(format!("p:{id}")),
+            Scope::Agency(code) => Some(format!("a:{code}")),
+            Scope::Nothing => None,
+        }
+    }
+
     /// The scope of an account.
     pub fn of(role: Role, account_id: &str, agency_code: Option<&str>) -> Scope {
         match (role, agency_code) {

@@ -6,15 +6,24 @@
 //! [`listen`] task that feeds what it hears into its own `Feed`: a long-poll on one replica wakes
 //! for an event written through another. SQLite is one process: the in-process path is complete.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::db::{Db, Listened};
+use crate::domain::Scope;
 
-/// The latest committed event seq, and a shutdown flag.
+/// How many recent announcements [`Feed`] remembers with their readers (older seqs count as not
+/// announced: a waiter that far behind looks).
+const RECENT: usize = 4096;
+
+/// The latest committed event seq, who recent events were for, and a shutdown flag.
 pub struct Feed {
     seq: watch::Sender<i64>,
+    /// Recent announcements in the order they were made: `(seq, scope keys)`, `None` for an
+    /// event whose readers are not known here (heard from another process: anyone may care).
+    recent: std::sync::Mutex<VecDeque<(i64, Option<Vec<String>>)>>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -23,12 +32,30 @@ impl Feed {
     pub fn new(seq: i64) -> Feed {
         Feed {
             seq: watch::Sender::new(seq),
+            recent: std::sync::Mutex::new(VecDeque::with_capacity(RECENT)),
             shutdown: watch::Sender::new(false),
         }
     }
 
-    /// Announces that events up to `seq` are committed.
+    /// Announces that events up to `seq` are committed, for readers not known here: wakes every
+    /// waiter whose cursor is older.
     pub fn published(&self, seq: i64) {
+        self.announce(seq, None);
+    }
+
+    /// Announces a committed event read by the scopes with these keys ([`Scope::key`]): wakes
+    /// only the waiters of those scopes ([`Feed::wait_for`]) — and every [`Feed::wait_after`].
+    pub fn published_for(&self, seq: i64, keys: Vec<String>) {
+        self.announce(seq, Some(keys));
+    }
+
+    fn announce(&self, seq: i64, keys: Option<Vec<String>>) {
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.len() == RECENT {
+                recent.pop_front();
+            }
+            recent.push_back((seq, keys));
+        }
         self.seq.send_if_modified(|cur| {
             if seq > *cur {
                 *cur = seq;
@@ -71,6 +98,57 @@ impl Feed {
             }
         };
         let _ = tokio::time::timeout(timeout, wait).await;
+    }
+}
+
+impl Feed {
+    /// Waits until an event after `after` that `scope` reads is announced (or one whose readers
+    /// are unknown), shutdown starts, or `timeout` passes. An event for other scopes does not
+    /// end the wait: a phone's long-poll is not woken — and does not query again — for every
+    /// dossier of the whole service.
+    pub async fn wait_for(&self, scope: &Scope, after: i64, timeout: Duration) {
+        let Some(key) = scope.key() else {
+            // Reads no events: nothing will concern it.
+            let _ = tokio::time::timeout(timeout, self.shutting_down()).await;
+            return;
+        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut seen = after;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            self.wait_after(seen, left).await;
+            let latest = self.latest();
+            if latest <= seen || *self.shutdown.borrow() || self.concerns(&key, seen, latest) {
+                return;
+            }
+            seen = latest;
+        }
+    }
+
+    /// Whether the events after `from` up to `to` may include one for `key`: yes if an
+    /// announcement names it or does not say — and also if any seq of the window has not been
+    /// announced here (yet): two commits can be announced in the other order, an event may come
+    /// from elsewhere, or a rollback left a gap; the waiter then looks (one query) rather than
+    /// risk sleeping through its own event.
+    fn concerns(&self, key: &str, from: i64, to: i64) -> bool {
+        let Ok(recent) = self.recent.lock() else {
+            return true;
+        };
+        let mut announced = std::collections::HashSet::new();
+        // Newest first, and only as far back as the window (announcements come nearly in seq
+        // order; one that strayed further counts as not announced, which only wakes the waiter).
+        let window = recent
+            .iter()
+            .rev()
+            .take_while(|(seq, _)| *seq > from.saturating_sub(64))
+            .filter(|(seq, _)| *seq > from && *seq <= to);
+        for (seq, keys) in window {
+            if keys.as_ref().is_none_or(|k| k.iter().any(|k| k == key)) {
+                return true;
+            }
+            announced.insert(*seq);
+        }
+        i64::try_from(announced.len()).map_or(true, |n| n < to - from)
     }
 }
 
@@ -126,6 +204,76 @@ mod tests {
     fn ready<F: Future>(fut: &mut std::pin::Pin<&mut F>) -> bool {
         let mut cx = Context::from_waker(Waker::noop());
         matches!(fut.as_mut().poll(&mut cx), Poll::Ready(_))
+    }
+
+    #[tokio::test]
+    async fn a_scope_waits_only_for_its_own_events() {
+        let f = Feed::new(10);
+        let me = Scope::Party("acc-1".into());
+        let mine = || vec![me.key().unwrap(), "a:X".to_owned()];
+        let theirs = || vec!["p:acc-2".to_owned(), "a:X".to_owned()];
+        let waiter = f.wait_for(&me, 10, Duration::from_secs(30));
+        tokio::pin!(waiter);
+        assert!(!ready(&mut waiter));
+        // Someone else's dossier: not woken, however many.
+        for seq in 11..20 {
+            f.published_for(seq, theirs());
+            assert!(
+                !ready(&mut waiter),
+                "woken by another account's event {seq}"
+            );
+        }
+        f.published_for(20, mine());
+        assert!(ready(&mut waiter), "not woken by its own event");
+
+        // The agency reads both.
+        let agency = Scope::Agency("X".into());
+        let officer = f.wait_for(&agency, 20, Duration::from_secs(30));
+        tokio::pin!(officer);
+        assert!(!ready(&mut officer));
+        f.published_for(21, theirs());
+        assert!(
+            ready(&mut officer),
+            "the agency not woken by its dossier's event"
+        );
+
+        // An event heard from another process (readers unknown) wakes everyone.
+        let waiter = f.wait_for(&me, 21, Duration::from_secs(30));
+        tokio::pin!(waiter);
+        assert!(!ready(&mut waiter));
+        f.published(22);
+        assert!(
+            ready(&mut waiter),
+            "not woken by an event of unknown readers"
+        );
+
+        // Announced out of order: a foreign event announced before an own one with a lower seq
+        // leaves a gap, and a gap wakes (the own event is committed, only not announced yet).
+        let waiter = f.wait_for(&me, 22, Duration::from_secs(30));
+        tokio::pin!(waiter);
+        f.published_for(24, theirs());
+        assert!(
+            ready(&mut waiter),
+            "slept through seq 23, not announced yet"
+        );
+        f.published_for(23, mine());
+        // Once every seq of the window is announced and none is its own, it sleeps on.
+        let waiter = f.wait_for(&me, 24, Duration::from_secs(30));
+        tokio::pin!(waiter);
+        f.published_for(25, theirs());
+        f.published_for(26, theirs());
+        assert!(!ready(&mut waiter));
+        f.published_for(27, mine());
+        assert!(ready(&mut waiter));
+
+        // A scope that reads nothing waits for shutdown only.
+        let nothing = f.wait_for(&Scope::Nothing, 0, Duration::from_secs(30));
+        tokio::pin!(nothing);
+        assert!(!ready(&mut nothing));
+        f.published(30);
+        assert!(!ready(&mut nothing));
+        f.shut_down();
+        assert!(ready(&mut nothing));
     }
 
     #[tokio::test]

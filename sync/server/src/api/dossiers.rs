@@ -302,7 +302,8 @@ pub async fn submit(
     };
     match st.db.submit_dossier(&new).await? {
         SubmitOutcome::Created(d) => {
-            st.feed.published(d.received_seq);
+            st.feed
+                .published_for(d.received_seq, crate::db::EventReaders::of(&d).keys());
             Metrics::inc(&st.metrics.dossiers_created);
             tracing::info!(code = %d.code, attachments = new.attachments.len(), "dossier received");
             Ok(receipt(&d))
@@ -552,7 +553,7 @@ pub async fn cancel(
 pub async fn apply(st: &AppState, t: &Transition) -> ApiResult<Option<EventRow>> {
     match st.db.transition(t).await? {
         TransitionOutcome::Applied(ev) => {
-            st.feed.published(ev.seq);
+            st.feed.published_for(ev.seq, ev.readers.keys());
             Metrics::inc(&st.metrics.transitions);
             tracing::info!(code = %ev.dossier_code, state = ev.state.as_str(), actor_id = %t.actor_id, "dossier state changed");
             Ok(Some(ev))

@@ -76,7 +76,8 @@ pub async fn list(
     while rows.is_empty() && tokio::time::Instant::now() < deadline {
         let seen = st.feed.latest().max(after);
         st.feed
-            .wait_after(
+            .wait_for(
+                &scope,
                 seen,
                 deadline.saturating_duration_since(tokio::time::Instant::now()),
             )

@@ -298,7 +298,7 @@ pub async fn add_paper(
     else {
         return Err(ApiError::not_found().into());
     };
-    st.feed.published(ev.seq);
+    st.feed.published_for(ev.seq, ev.readers.keys());
     tracing::info!(code = %ev.dossier_code, officer = %officer.account.id, pages, size, "scanned paper kept");
     Ok(done(&uuid, "paper"))
 }

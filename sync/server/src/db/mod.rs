@@ -745,6 +745,44 @@ pub struct EventRow {
     pub state: DossierState,
     /// The serialised [`EventKind`].
     pub payload: String,
+    /// Who may read it: [`crate::domain::Scope`]s of these (see [`EventRow::audience`]).
+    pub readers: EventReaders,
+}
+
+/// The scopes an event is written for: the receiving agency, the account that submitted the
+/// dossier and the citizen it was submitted for (if not the same).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventReaders {
+    /// The receiving agency.
+    pub agency_code: String,
+    /// The submitting account.
+    pub submitter_id: String,
+    /// The citizen's account, when a volunteer filed for one.
+    pub citizen_id: Option<String>,
+}
+
+impl EventReaders {
+    /// The readers of `d`'s events.
+    pub fn of(d: &Dossier) -> EventReaders {
+        EventReaders {
+            agency_code: d.agency_code.clone(),
+            submitter_id: d.submitter_id.clone(),
+            citizen_id: d.citizen_id.clone(),
+        }
+    }
+
+    /// The [`crate::domain::Scope::key`]s of the scopes that read the event.
+    pub fn keys(&self) -> Vec<String> {
+        use crate::domain::Scope;
+        let mut keys = vec![
+            Scope::Agency(self.agency_code.clone()).key(),
+            Scope::Party(self.submitter_id.clone()).key(),
+        ];
+        if let Some(c) = &self.citizen_id {
+            keys.push(Scope::Party(c.clone()).key());
+        }
+        keys.into_iter().flatten().collect()
+    }
 }
 
 impl EventRow {

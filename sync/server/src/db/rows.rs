@@ -263,6 +263,11 @@ impl EventRow {
             at: r.int("at")?,
             state: parse_state(&r.text("state")?)?,
             payload: r.text("payload")?,
+            readers: super::EventReaders {
+                agency_code: r.text("event_agency")?,
+                submitter_id: r.text("event_submitter")?,
+                citizen_id: r.opt_text("event_citizen")?,
+            },
         })
     }
 }

@@ -181,7 +181,9 @@ macro_rules! dossier_cols {
 
 macro_rules! event_cols {
     () => {
-        "e.seq, e.dossier_uuid, d.code AS dossier_code, e.at, e.state, e.payload"
+        "e.seq, e.dossier_uuid, d.code AS dossier_code, e.at, e.state, e.payload, \
+         e.agency_code AS event_agency, e.submitter_id AS event_submitter, \
+         e.citizen_id AS event_citizen"
     };
 }
 

@@ -385,6 +385,11 @@ async fn transition_in(
         at: t.now,
         state: next,
         payload: serialize(&t.event)?,
+        readers: EventReaders {
+            agency_code: d.agency_code,
+            submitter_id: d.submitter_id,
+            citizen_id: d.citizen_id,
+        },
     }))
 }
 
@@ -627,6 +632,11 @@ async fn agency_paper_in(c: &mut dyn Conn, p: &NewAgencyPaper) -> DbResult<Optio
         at: p.now,
         state: d.state,
         payload: serialize(&p.event)?,
+        readers: EventReaders {
+            agency_code: d.agency_code,
+            submitter_id: d.submitter_id,
+            citizen_id: d.citizen_id,
+        },
     }))
 }
 
