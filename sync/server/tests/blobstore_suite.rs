@@ -593,30 +593,23 @@ async fn store_whole_verifies_and_stores(store: &dyn BlobStore) {
     assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
 }
 
-/// A clean-up queued before the same bytes were stored again keeps the blob (storage clocks keep
-/// whole seconds, hence the pauses).
-async fn store_whole_again_renews_the_blob(store: &dyn BlobStore) {
-    let a = bytes_of(3_000, 31);
-    let b = bytes_of(3_000, 32);
-    for d in [&a, &b] {
-        assert_eq!(
-            store
-                .store_whole(&sha(d), Bytes::from(d.clone()))
-                .await
-                .unwrap(),
-            stored(3_000)
-        );
-    }
+/// Stores `a` and `b` with `put`, waits, takes a clean-up cut-off, stores `a` again: `a` must
+/// survive a clean-up queued at the cut-off (renewed), `b` must not (storage clocks keep whole
+/// seconds, hence the pauses).
+async fn renewal_keeps_the_blob<'s, F, Fut>(store: &'s dyn BlobStore, seed: u8, put: F)
+where
+    F: Fn(&'s dyn BlobStore, &'static str, Vec<u8>) -> Fut,
+    Fut: std::future::Future<Output = Finalize>,
+{
+    let a = bytes_of(6_000, seed);
+    let b = bytes_of(6_000, seed.wrapping_add(1));
+    assert_eq!(put(store, "u1", a.clone()).await, stored(6_000));
+    assert_eq!(put(store, "u2", b.clone()).await, stored(6_000));
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     let queued = SystemTime::now();
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    assert_eq!(
-        store
-            .store_whole(&sha(&a), Bytes::from(a.clone()))
-            .await
-            .unwrap(),
-        stored(3_000)
-    );
+    // the same bytes as the first blob, stored again
+    assert_eq!(put(store, "u3", a.clone()).await, stored(6_000));
     assert_eq!(
         store
             .remove_if_older(FileKind::Blob, &sha(&a), queued)
@@ -634,34 +627,19 @@ async fn store_whole_again_renews_the_blob(store: &dyn BlobStore) {
     assert_eq!(store.read(&sha(&a)).await.unwrap(), a);
 }
 
-/// The same for bytes that come through an upload: finalising an upload of bytes already stored
-/// renews the blob, so a clean-up queued before keeps it.
+/// A clean-up queued before the same bytes arrived again whole keeps the blob.
+async fn store_whole_again_renews_the_blob(store: &dyn BlobStore) {
+    renewal_keeps_the_blob(store, 31, |s, _, data| async move {
+        s.store_whole(&sha(&data), Bytes::from(data)).await.unwrap()
+    })
+    .await;
+}
+
+/// The same for bytes that come through an upload (finalize).
 async fn finalize_again_renews_the_blob(store: &dyn BlobStore) {
-    let a = bytes_of(6_000, 41);
-    let b = bytes_of(6_000, 42);
-    write_all(store, "u1", &a, 2_500).await;
-    assert_eq!(store.finalize("u1", &sha(&a)).await.unwrap(), stored(6_000));
-    write_all(store, "u2", &b, 2_500).await;
-    assert_eq!(store.finalize("u2", &sha(&b)).await.unwrap(), stored(6_000));
-    tokio::time::sleep(Duration::from_millis(2_100)).await;
-    let queued = SystemTime::now();
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
-    // another upload of the same bytes as the first blob
-    write_all(store, "u3", &a, 4_000).await;
-    assert_eq!(store.finalize("u3", &sha(&a)).await.unwrap(), stored(6_000));
-    assert_eq!(
-        store
-            .remove_if_older(FileKind::Blob, &sha(&a), queued)
-            .await
-            .unwrap(),
-        Removal::Newer
-    );
-    assert_eq!(
-        store
-            .remove_if_older(FileKind::Blob, &sha(&b), queued)
-            .await
-            .unwrap(),
-        Removal::Removed
-    );
-    assert_eq!(store.read(&sha(&a)).await.unwrap(), a);
+    renewal_keeps_the_blob(store, 41, |s, id, data| async move {
+        write_all(s, id, &data, 2_500).await;
+        s.finalize(id, &sha(&data)).await.unwrap()
+    })
+    .await;
 }
